@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common';
+import { Call } from './calls';
+import { Recording } from './recordings';
+import { Segment, Transcript } from './transcripts';
+
+/** Rooms a socket joins on connection; the server emits to rooms, never to socket ids. */
+export const rooms = {
+  user: (userId: string) => `user:${userId}`,
+  role: (role: string) => `role:${role}`,
+} as const;
+
+export const AgentPresenceState = z.enum(['offline', 'idle', 'ringing', 'on_call', 'on_hold']);
+export type AgentPresenceState = z.infer<typeof AgentPresenceState>;
+
+export const AgentPresence = z.object({
+  agentId: Id,
+  state: AgentPresenceState,
+  callId: Id.nullable(),
+  since: Timestamp,
+});
+export type AgentPresence = z.infer<typeof AgentPresence>;
+
+export const TranscriptProgressEvent = z.object({
+  callId: Id,
+  recordingId: Id,
+  percent: z.number().min(0).max(100),
+  segments: z.array(Segment).optional(),
+});
+export type TranscriptProgressEvent = z.infer<typeof TranscriptProgressEvent>;
+
+export const TranscriptReadyEvent = z.object({ callId: Id, transcript: Transcript });
+export type TranscriptReadyEvent = z.infer<typeof TranscriptReadyEvent>;
+
+export const TicketEvent = z.object({
+  callId: Id,
+  transcriptId: Id,
+  ticketId: z.number().int().nullable(),
+  message: z.string().optional(),
+});
+export type TicketEvent = z.infer<typeof TicketEvent>;
+
+/** Every event the server sends, with its payload schema (validated in tests and by clients). */
+export const serverEventSchemas = {
+  'call.started': Call,
+  'call.updated': Call,
+  'call.ended': Call,
+  'recording.uploaded': Recording,
+  'transcript.progress': TranscriptProgressEvent,
+  'transcript.ready': TranscriptReadyEvent,
+  'transcript.validated': TranscriptReadyEvent,
+  'ticket.created': TicketEvent,
+  'ticket.failed': TicketEvent,
+  'agent.presence': AgentPresence,
+} as const;
+export type ServerEventName = keyof typeof serverEventSchemas;
+
+export type ServerToClientEvents = {
+  [K in ServerEventName]: (payload: z.infer<(typeof serverEventSchemas)[K]>) => void;
+};
+
+export const PresenceUpdate = z.object({ state: AgentPresenceState, callId: Id.nullable() });
+export type PresenceUpdate = z.infer<typeof PresenceUpdate>;
+
+/** Acknowledgement sent back for every client → server event. */
+export const Ack = z.union([
+  z.object({ ok: z.literal(true) }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+export type Ack = z.infer<typeof Ack>;
+
+export const clientEventSchemas = {
+  'agent.presence': PresenceUpdate,
+} as const;
+export type ClientEventName = keyof typeof clientEventSchemas;
+
+export type ClientToServerEvents = {
+  [K in ClientEventName]: (
+    payload: z.infer<(typeof clientEventSchemas)[K]>,
+    ack?: (ack: Ack) => void,
+  ) => void;
+};
+
+/** Data the server keeps on each socket after the handshake. */
+export interface SocketData {
+  userId: string;
+  role: string;
+}

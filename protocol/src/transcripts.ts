@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common';
+
+/** Who spoke: the left channel is the agent, the right the caller; mono audio gives `unknown`. */
+export const Speaker = z.enum(['agent', 'caller', 'unknown']);
+export type Speaker = z.infer<typeof Speaker>;
+
+export const Word = z.object({
+  text: z.string(),
+  startMs: z.number().int().nonnegative(),
+  endMs: z.number().int().nonnegative(),
+  probability: z.number().min(0).max(1).optional(),
+});
+export type Word = z.infer<typeof Word>;
+
+export const Segment = z
+  .object({
+    speaker: Speaker,
+    startMs: z.number().int().nonnegative(),
+    endMs: z.number().int().nonnegative(),
+    text: z.string(),
+    words: z.array(Word).optional(),
+  })
+  .refine((s) => s.endMs >= s.startMs, { message: 'endMs must not be before startMs' });
+export type Segment = z.infer<typeof Segment>;
+
+/** Wall-clock figures the worker measured for one job, in milliseconds. */
+export const TranscriptionTimings = z.object({
+  fetchMs: z.number().nonnegative(),
+  decodeMs: z.number().nonnegative(),
+  transcribeMs: z.number().nonnegative(),
+  totalMs: z.number().nonnegative(),
+});
+export type TranscriptionTimings = z.infer<typeof TranscriptionTimings>;
+
+/** What a worker returns for a transcription job (the job's result). */
+export const TranscriptionResult = z.object({
+  language: z.string(),
+  segments: z.array(Segment),
+  model: z.string(),
+  engine: z.string(),
+  timings: TranscriptionTimings,
+});
+export type TranscriptionResult = z.infer<typeof TranscriptionResult>;
+
+export const TranscriptStatus = z.enum(['draft', 'validated']);
+export type TranscriptStatus = z.infer<typeof TranscriptStatus>;
+
+export const Transcript = z.object({
+  id: Id,
+  callId: Id,
+  recordingId: Id,
+  language: z.string(),
+  segments: z.array(Segment),
+  model: z.string(),
+  engine: z.string(),
+  status: TranscriptStatus,
+  /** Incremented by every edit; an edit naming an older version is refused (409). */
+  version: z.number().int().positive(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  validatedAt: Timestamp.nullable(),
+  validatedBy: Id.nullable(),
+});
+export type Transcript = z.infer<typeof Transcript>;
