@@ -1,1 +1,8 @@
-module.exports = require('../jest.preset.js')('server');
+const base = require('../jest.preset.js')('server');
+
+module.exports = {
+  ...base,
+  // A fresh PostgreSQL database and Redis key prefix per run, created here and dropped after.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};

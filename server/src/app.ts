@@ -1,0 +1,168 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import type { Config } from './config';
+import { createLogger, type Logger } from './logger';
+import { createSequelize } from './db/sequelize';
+import { defineModels, type Models } from './db/models';
+import { AuditLog } from './audit/audit';
+import { AuthService } from './auth/auth.service';
+import { registerAuthRoutes } from './auth/auth.routes';
+import { UsersService } from './users/users.service';
+import { registerUserRoutes } from './users/users.routes';
+import { createAuthenticator } from './http/authenticate';
+import { errorHandler, notFoundHandler } from './http/error-handler';
+import { createLoginLimiter } from './http/login-limiter';
+import { RouteTable } from './http/routes';
+import { createQueues, type Queues } from './queue/queues';
+import { createProbeRedis, createRedis } from './queue/redis';
+import { createRealtime, type IoServer } from './realtime/socket';
+import { createMetrics } from './health/metrics';
+import { registerHealthRoutes } from './health/health.routes';
+import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Clock for services (tests move it). */
+  now?: () => Date;
+}
+
+export interface AppInstance {
+  app: Express;
+  server: Server;
+  io: IoServer;
+  config: Config;
+  logger: Logger;
+  sequelize: Sequelize;
+  models: Models;
+  redis: Redis;
+  queues: Queues;
+  routes: RouteTable;
+  services: { auth: AuthService; users: UsersService; audit: AuditLog };
+  /** Starts listening; resolves with the bound address. */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Stops accepting, closes sockets, queues, Redis and the database pool. */
+  close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Builds the whole server (HTTP app, Socket.IO, queues, database handles) without listening, so
+ * that tests and the `main` entry share exactly the same wiring. Migrations are not run here.
+ */
+export function createApp(config: Config, options: AppOptions = {}): AppInstance {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const now = options.now ?? (() => new Date());
+
+  const sequelize = createSequelize(config.databaseUrl, logger);
+  const models = defineModels(sequelize);
+  const redis = createRedis(config.redisUrl, logger, 'main');
+  const probeRedis = createProbeRedis(config.redisUrl, logger);
+  const queues = createQueues(redis, config.redisPrefix);
+
+  const audit = new AuditLog(models, now);
+  const users = new UsersService(models);
+  const auth = new AuthService(models, audit, config, now);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: (origin, cb) => cb(null, !origin || config.corsOrigins.includes(origin)),
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'Idempotency-Key', 'Upload-Offset', 'Upload-Length'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location', 'Upload-Offset'],
+      maxAge: 600,
+    }),
+  );
+  app.use(express.json({ limit: '1mb' }));
+
+  const registry = createOpenApiRegistry();
+  const routes = new RouteTable(app, createAuthenticator(models, config.jwtSecret), registry);
+  const metrics = createMetrics(queues);
+  app.use(metrics.middleware);
+
+  registerHealthRoutes(routes, { sequelize, probeRedis, metrics });
+  registerAuthRoutes(
+    routes,
+    auth,
+    users,
+    createLoginLimiter({
+      redis,
+      prefix: config.redisPrefix,
+      max: config.loginRateLimit.max,
+      windowSeconds: config.loginRateLimit.windowSeconds,
+    }),
+  );
+  registerUserRoutes(routes, users, audit);
+
+  let openApiDoc: unknown;
+  routes.add(
+    { method: 'get', path: '/api/openapi.json', summary: 'This API, as OpenAPI 3.1', tags: ['meta'] },
+    () => (openApiDoc ??= generateOpenApiDocument(registry, config.publicUrl)),
+  );
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+
+  const server = createServer(app);
+  const io = createRealtime({
+    httpServer: server,
+    models,
+    jwtSecret: config.jwtSecret,
+    corsOrigins: config.corsOrigins,
+    redis,
+    redisPrefix: config.redisPrefix,
+    logger,
+  });
+
+  return {
+    app,
+    server,
+    io,
+    config,
+    logger,
+    sequelize,
+    models,
+    redis,
+    queues,
+    routes,
+    services: { auth, users, audit },
+    listen: (port = config.port, host = config.host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      }),
+    close: async () => {
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queues.close();
+      redis.disconnect();
+      probeRedis.disconnect();
+      await sequelize.close();
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
+} from 'sequelize';
+import type { Role } from '@cwn/protocol';
+
+export class UserModel extends Model<InferAttributes<UserModel>, InferCreationAttributes<UserModel>> {
+  declare id: string;
+  declare email: string;
+  declare displayName: string;
+  declare role: Role;
+  declare extension: string | null;
+  declare passwordHash: string;
+  declare active: CreationOptional<boolean>;
+  declare lastLoginAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class RefreshTokenModel extends Model<
+  InferAttributes<RefreshTokenModel>,
+  InferCreationAttributes<RefreshTokenModel>
+> {
+  declare id: string;
+  declare userId: string;
+  declare familyId: string;
+  declare tokenHash: string;
+  declare expiresAt: Date;
+  declare usedAt: Date | null;
+  declare revokedAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class SettingModel extends Model<
+  InferAttributes<SettingModel>,
+  InferCreationAttributes<SettingModel>
+> {
+  declare key: string;
+  declare value: unknown;
+  declare encrypted: CreationOptional<boolean>;
+  declare updatedBy: string | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class AuditLogModel extends Model<
+  InferAttributes<AuditLogModel>,
+  InferCreationAttributes<AuditLogModel>
+> {
+  declare id: CreationOptional<string>;
+  declare at: Date;
+  declare actorId: string | null;
+  declare action: string;
+  declare targetType: string | null;
+  declare targetId: string | null;
+  declare details: Record<string, unknown> | null;
+  declare ip: string | null;
+  declare requestId: string | null;
+}
+
+export interface Models {
+  User: typeof UserModel;
+  RefreshToken: typeof RefreshTokenModel;
+  Setting: typeof SettingModel;
+  AuditLog: typeof AuditLogModel;
+}
+
+/**
+ * Binds the model classes to one Sequelize instance. Each app instance (and each test) gets its
+ * own subclasses so that two instances never share a connection by accident.
+ */
+export function defineModels(sequelize: Sequelize): Models {
+  class User extends UserModel {}
+  User.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      email: { type: DataTypes.STRING(254), allowNull: false, unique: true },
+      displayName: { type: DataTypes.STRING(120), allowNull: false },
+      role: { type: DataTypes.STRING(16), allowNull: false },
+      extension: { type: DataTypes.STRING(10), allowNull: true },
+      passwordHash: { type: DataTypes.STRING(255), allowNull: false },
+      active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+      lastLoginAt: { type: DataTypes.DATE, allowNull: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'users', modelName: 'User' },
+  );
+
+  class RefreshToken extends RefreshTokenModel {}
+  RefreshToken.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      userId: { type: DataTypes.UUID, allowNull: false },
+      familyId: { type: DataTypes.UUID, allowNull: false },
+      tokenHash: { type: DataTypes.CHAR(64), allowNull: false },
+      expiresAt: { type: DataTypes.DATE, allowNull: false },
+      usedAt: { type: DataTypes.DATE, allowNull: true },
+      revokedAt: { type: DataTypes.DATE, allowNull: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'refresh_tokens', modelName: 'RefreshToken' },
+  );
+
+  class Setting extends SettingModel {}
+  Setting.init(
+    {
+      key: { type: DataTypes.STRING(100), primaryKey: true },
+      value: { type: DataTypes.JSONB, allowNull: false },
+      encrypted: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      updatedBy: { type: DataTypes.UUID, allowNull: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'settings', modelName: 'Setting' },
+  );
+
+  class AuditLog extends AuditLogModel {}
+  AuditLog.init(
+    {
+      id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+      at: { type: DataTypes.DATE, allowNull: false },
+      actorId: { type: DataTypes.UUID, allowNull: true },
+      action: { type: DataTypes.STRING(64), allowNull: false },
+      targetType: { type: DataTypes.STRING(32), allowNull: true },
+      targetId: { type: DataTypes.STRING(64), allowNull: true },
+      details: { type: DataTypes.JSONB, allowNull: true },
+      ip: { type: DataTypes.STRING(64), allowNull: true },
+      requestId: { type: DataTypes.STRING(64), allowNull: true },
+    },
+    { sequelize, tableName: 'audit_log', modelName: 'AuditLog', timestamps: false },
+  );
+
+  return { User, RefreshToken, Setting, AuditLog };
+}

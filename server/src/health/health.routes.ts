@@ -1,0 +1,94 @@
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import { z } from 'zod';
+import type { RouteTable } from '../http/routes';
+import type { Metrics } from './metrics';
+
+const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
+const Readiness = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({ postgres: Check, redis: Check }),
+});
+
+async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<z.infer<typeof Check>> {
+  const start = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true, latencyMs: Math.round(performance.now() - start) };
+  } catch (err) {
+    return {
+      ok: false,
+      latencyMs: Math.round(performance.now() - start),
+      error: err instanceof Error ? err.message : String(err),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The probe connection refuses commands until connected; wait for it (bounded by `timed`). */
+async function pingWhenReady(redis: Redis): Promise<void> {
+  if (redis.status !== 'ready') {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        redis.off('ready', onReady);
+        reject(new Error(`not connected (${redis.status})`));
+      }, 1_900);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      redis.once('ready', onReady);
+    });
+  }
+  await redis.ping();
+}
+
+export function registerHealthRoutes(
+  routes: RouteTable,
+  deps: { sequelize: Sequelize; probeRedis: Redis; metrics: Metrics },
+): void {
+  routes.add(
+    { method: 'get', path: '/healthz', summary: 'The process is up', tags: ['health'] },
+    () => ({ status: 'ok' }),
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/readyz',
+      summary: 'PostgreSQL and Redis are reachable (503 names what is not)',
+      tags: ['health'],
+      response: Readiness,
+    },
+    async ({ res }) => {
+      const [postgres, redis] = await Promise.all([
+        timed(() => deps.sequelize.query('SELECT 1'), 2_000),
+        timed(() => pingWhenReady(deps.probeRedis), 2_000),
+      ]);
+      const down = [!postgres.ok && 'postgres', !redis.ok && 'redis'].filter(Boolean);
+      const body = { status: down.length ? 'not_ready' : 'ready', checks: { postgres, redis } };
+      if (down.length) {
+        res.status(503).json({
+          error: { code: 'service_unavailable', message: `not ready: ${down.join(' and ')} unreachable`, details: body },
+        });
+        return;
+      }
+      return body;
+    },
+  );
+
+  routes.add(
+    { method: 'get', path: '/metrics', summary: 'Prometheus metrics', tags: ['health'] },
+    async ({ res }) => {
+      res.setHeader('Content-Type', deps.metrics.registry.contentType);
+      res.end(await deps.metrics.registry.metrics());
+    },
+  );
+}

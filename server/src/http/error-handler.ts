@@ -1,0 +1,58 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorBody } from '@cwn/protocol';
+import type { Logger } from '../logger';
+import { HttpError } from './errors';
+
+function send(res: Parameters<RequestHandler>[1], status: number, body: ErrorBody): void {
+  if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  res.status(status).json(body);
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(HttpError.notFound(`no route ${req.method} ${req.path}`));
+};
+
+/** Turns every error into the protocol's error body; unknown errors become a 500 without details. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const requestId = typeof req.id === 'string' ? req.id : undefined;
+    if (res.headersSent) {
+      logger.error({ err, requestId }, 'error after response started');
+      res.destroy(err instanceof Error ? err : undefined);
+      return;
+    }
+    if (err instanceof HttpError) {
+      send(res, err.status, {
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.details !== undefined ? { details: err.details } : {}),
+          ...(requestId ? { requestId } : {}),
+        },
+      });
+      return;
+    }
+    // body-parser errors carry a `type` and a 4xx status.
+    const bp = err as { type?: string; status?: number };
+    if (bp.type === 'entity.parse.failed') {
+      send(res, 400, { error: { code: 'bad_request', message: 'malformed JSON body', requestId } });
+      return;
+    }
+    if (bp.type === 'entity.too.large') {
+      send(res, 413, {
+        error: { code: 'payload_too_large', message: 'request body too large', requestId },
+      });
+      return;
+    }
+    if (bp.type === 'encoding.unsupported' || bp.type === 'charset.unsupported') {
+      send(res, 415, {
+        error: { code: 'unsupported_media_type', message: 'unsupported body encoding', requestId },
+      });
+      return;
+    }
+    logger.error({ err, requestId }, 'unhandled error');
+    send(res, 500, {
+      error: { code: 'internal', message: 'internal error; the request id identifies it in the logs', requestId },
+    });
+  };
+}

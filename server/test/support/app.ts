@@ -1,0 +1,70 @@
+import request from 'supertest';
+import type { AddressInfo } from 'node:net';
+import type { Role, TokenPair } from '@cwn/protocol';
+import { createApp, type AppInstance } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { TEST_REDIS_URL } from './services';
+
+export const TEST_PASSWORD = 'correct horse battery';
+
+export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const db = process.env.CWN_TEST_DATABASE_URL;
+  const prefix = process.env.CWN_TEST_REDIS_PREFIX;
+  if (!db || !prefix) throw new Error('the server test global setup did not run');
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: db,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: prefix,
+    JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
+    LOG_LEVEL: process.env.CWN_TEST_LOG_LEVEL ?? 'silent',
+    PUBLIC_URL: 'http://127.0.0.1:3000',
+    ...overrides,
+  };
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(overrides));
+}
+
+export interface TestApp extends AppInstance {
+  http: ReturnType<typeof request>;
+  /** Creates an active user with TEST_PASSWORD and returns a logged-in token pair. */
+  userWithRole(role: Role, extra?: { email?: string; extension?: string }): Promise<TokenPair>;
+  url(): string;
+}
+
+let counter = 0;
+export function uniqueEmail(tag: string): string {
+  counter += 1;
+  return `${tag}-${process.pid}-${Date.now().toString(36)}-${counter}@test.local`;
+}
+
+export async function startTestApp(
+  overrides: Record<string, string> = {},
+  options: { now?: () => Date } = {},
+): Promise<TestApp> {
+  const config = testConfig(overrides);
+  const instance = createApp(config, { logger: createLogger(config.logLevel), ...options });
+  const address: AddressInfo = await instance.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${address.port}`;
+  const http = request(base);
+  return Object.assign(instance, {
+    http,
+    url: () => base,
+    async userWithRole(role: Role, extra: { email?: string; extension?: string } = {}) {
+      const email = extra.email ?? uniqueEmail(role);
+      await instance.services.users.create({
+        email,
+        password: TEST_PASSWORD,
+        role,
+        displayName: `Test ${role}`,
+        ...(extra.extension ? { extension: extra.extension } : {}),
+      });
+      const res = await http.post('/api/auth/login').send({ email, password: TEST_PASSWORD });
+      if (res.status !== 200) throw new Error(`login as ${role} failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body as TokenPair;
+    },
+  });
+}
