@@ -1,1 +1,57 @@
-export {};
+/**
+ * Worker entry: validate the environment, load the model, consume transcription jobs until
+ * SIGTERM/SIGINT (then finish or hand back the running job and exit).
+ */
+import { ConfigError, loadConfig } from './config';
+import { WhisperCppTranscriber } from './engine/whisper-cpp';
+import { startWorker, type Logger } from './worker';
+
+const log: Logger = (msg, extra) =>
+  console.log(JSON.stringify({ time: new Date().toISOString(), svc: 'worker-gpu', msg, ...extra }));
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  log('loading model', { path: config.modelPath, gpu: config.gpu, contexts: config.concurrency });
+  const engine = await WhisperCppTranscriber.create({
+    modelPath: config.modelPath,
+    gpu: config.gpu,
+    contexts: config.concurrency,
+    log: (line) => {
+      if (/error|warn|backend|gpu|CUDA|model size/i.test(line)) log('whisper.cpp', { line });
+    },
+  });
+  const running = await startWorker(config, engine, log);
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals++;
+    if (signals > 1) {
+      log('second signal: exiting now', { signal });
+      process.exit(1);
+    }
+    log('shutdown requested', { signal });
+    running
+      .stop()
+      .then(() => engine.close())
+      .then(() => process.exit(0))
+      .catch((err: Error) => {
+        log('shutdown failed', { error: err.message });
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  log('fatal', { error: err.message, stack: err.stack });
+  process.exit(1);
+});

@@ -1,0 +1,193 @@
+import { existsSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { TEST_MODEL_PATH } from './models/paths';
+import { ensureTestModel } from './models/test-model';
+
+const bool = (def: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `expected true/false, got "${v}"` });
+      return z.NEVER;
+    });
+
+const int = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected an integer from ${min} to ${max}, got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const num = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < min || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a number from ${min} to ${max}, got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const str = (def: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? def : v.trim()));
+
+const defaultThreads = Math.max(1, Math.min(8, cpus().length));
+
+export const EnvSchema = z.object({
+  REDIS_URL: str('redis://127.0.0.1:6379').pipe(
+    z.string().regex(/^rediss?:\/\//, 'expected redis:// or rediss:// URL'),
+  ),
+  QUEUE_PREFIX: str('cwn').pipe(
+    z.string().regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, : _ - only'),
+  ),
+  SERVER_INTERNAL_URL: z.url({ message: 'required: the server URL the worker fetches audio from' }),
+  WORKER_TOKEN: z
+    .string({ message: 'required: shared secret for the internal audio endpoint' })
+    .min(8, 'at least 8 characters'),
+  MODELS_DIR: str('./models'),
+  /**
+   * A model name (base, large-v3-turbo, …: file ggml-<name>.bin in MODELS_DIR), a file path, or
+   * `test`: the seeded random-weights model, generated on first use (CI, machines without internet).
+   */
+  WHISPER_MODEL: str('base'),
+  WHISPER_LANGUAGE: str('auto').pipe(
+    z.string().regex(/^(auto|[a-z]{2,3})$/, 'expected "auto" or an ISO 639-1 code'),
+  ),
+  WHISPER_BEAM_SIZE: int(5, 1, 16),
+  WHISPER_THREADS: int(defaultThreads, 1, 64),
+  WHISPER_GPU: bool(false),
+  WHISPER_VAD: bool(true),
+  WHISPER_PROMPT: str(''),
+  WHISPER_TEMPERATURE_INC: num(0.2, 0, 1),
+  WHISPER_MIN_SPEECH_MS: int(300, 0, 60000),
+  WHISPER_MIN_SPEECH_RATIO: num(0.3, 0, 1),
+  WORKER_ID: str(`${hostname()}-${process.pid}`),
+  WORKER_CONCURRENCY: int(1, 1, 32),
+  WORKER_LOCK_DURATION_MS: int(60000, 1000, 3600000),
+  WORKER_STALLED_INTERVAL_MS: int(30000, 500, 3600000),
+  WORKER_MAX_STALLED_COUNT: int(2, 0, 100),
+  WORKER_SHUTDOWN_GRACE_MS: int(120000, 0, 3600000),
+  FETCH_TIMEOUT_MS: int(60000, 1000, 3600000),
+  HEARTBEAT_TTL_S: int(30, 5, 3600),
+  /** Touched on every heartbeat; the container healthcheck reads its age. */
+  HEALTH_FILE: str('/tmp/cwn-worker-alive'),
+});
+
+export interface WorkerConfig {
+  redisUrl: string;
+  prefix: string;
+  serverUrl: string;
+  workerToken: string;
+  modelPath: string;
+  language: string;
+  beamSize: number;
+  threads: number;
+  gpu: boolean;
+  vad: boolean;
+  prompt: string;
+  temperatureInc: number;
+  minSpeechMs: number;
+  minSpeechRatio: number;
+  workerId: string;
+  concurrency: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+  shutdownGraceMs: number;
+  fetchTimeoutMs: number;
+  heartbeatTtlS: number;
+  healthFile: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function resolveModelPath(model: string, modelsDir: string): string {
+  if (model === 'test') return TEST_MODEL_PATH;
+  if (isAbsolute(model) || model.includes('/') || model.endsWith('.bin')) return resolve(model);
+  return resolve(join(modelsDir, `ggml-${model}.bin`));
+}
+
+/** Validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { checkModel?: boolean } = {},
+): WorkerConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`invalid worker configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const modelPath = resolveModelPath(e.WHISPER_MODEL, e.MODELS_DIR);
+  if (e.WHISPER_MODEL === 'test' && opts.checkModel !== false) ensureTestModel(modelPath);
+  if (opts.checkModel !== false && !existsSync(modelPath)) {
+    throw new ConfigError(
+      `invalid worker configuration:\n  WHISPER_MODEL: model file not found: ${modelPath} (download it with npm run download-model -w worker-gpu -- ${e.WHISPER_MODEL})`,
+    );
+  }
+  if (e.WORKER_STALLED_INTERVAL_MS > e.WORKER_LOCK_DURATION_MS) {
+    throw new ConfigError(
+      'invalid worker configuration:\n  WORKER_STALLED_INTERVAL_MS: must not exceed WORKER_LOCK_DURATION_MS',
+    );
+  }
+  return {
+    redisUrl: e.REDIS_URL,
+    prefix: e.QUEUE_PREFIX,
+    serverUrl: e.SERVER_INTERNAL_URL.replace(/\/+$/, ''),
+    workerToken: e.WORKER_TOKEN,
+    modelPath,
+    language: e.WHISPER_LANGUAGE,
+    beamSize: e.WHISPER_BEAM_SIZE,
+    threads: e.WHISPER_THREADS,
+    gpu: e.WHISPER_GPU,
+    vad: e.WHISPER_VAD,
+    prompt: e.WHISPER_PROMPT,
+    temperatureInc: e.WHISPER_TEMPERATURE_INC,
+    minSpeechMs: e.WHISPER_MIN_SPEECH_MS,
+    minSpeechRatio: e.WHISPER_MIN_SPEECH_RATIO,
+    workerId: e.WORKER_ID,
+    concurrency: e.WORKER_CONCURRENCY,
+    lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+    stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: e.WORKER_MAX_STALLED_COUNT,
+    shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
+    fetchTimeoutMs: e.FETCH_TIMEOUT_MS,
+    heartbeatTtlS: e.HEARTBEAT_TTL_S,
+    healthFile: e.HEALTH_FILE,
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * One transcription job: validate → fetch → decode → transcribe → TranscriptionResult.
+ * Permanent failures become UnrecoverableError (the job fails once, reason kept for the admin);
+ * anything else is thrown as is and BullMQ retries it with the job's backoff.
+ */
+import { TranscriptionJob, TranscriptionResult, type TranscriptionProgress } from '@cwn/protocol';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { decodeWav } from '../audio/wav';
+import type { Transcriber } from '../engine/transcriber';
+import { PermanentError } from '../errors';
+import { transcribeCall } from '../pipeline/transcribe-call';
+import type { WorkerConfig } from '../config';
+import { fetchAudio } from './fetch-audio';
+
+export type ProcessorConfig = Pick<
+  WorkerConfig,
+  | 'serverUrl'
+  | 'workerToken'
+  | 'language'
+  | 'prompt'
+  | 'beamSize'
+  | 'threads'
+  | 'temperatureInc'
+  | 'vad'
+  | 'minSpeechMs'
+  | 'minSpeechRatio'
+  | 'fetchTimeoutMs'
+>;
+
+export interface ProcessorDeps {
+  config: ProcessorConfig;
+  engine: Transcriber;
+  /** Aborted when the worker must give the job back (shutdown grace exceeded). */
+  signal?: AbortSignal;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+type ProgressSink = Pick<Job, 'updateProgress'>;
+
+/** Progress updates, at most every 250 ms and only when the percent moved (Redis writes). */
+function progressReporter(job: ProgressSink) {
+  let last = -1;
+  let lastAt = 0;
+  let pending: Promise<unknown> = Promise.resolve();
+  return {
+    report(stage: TranscriptionProgress['stage'], percent: number, force = false) {
+      const p = Math.round(Math.max(0, Math.min(100, percent)));
+      const now = Date.now();
+      if (!force && (p === last || now - lastAt < 250)) return;
+      last = p;
+      lastAt = now;
+      const progress: TranscriptionProgress = { percent: p, stage };
+      pending = pending.then(() => job.updateProgress(progress)).catch(() => undefined);
+    },
+    flush: () => pending,
+  };
+}
+
+export async function processTranscription(
+  job: Pick<Job, 'id' | 'data' | 'updateProgress' | 'attemptsMade'>,
+  deps: ProcessorDeps,
+): Promise<TranscriptionResult> {
+  const t0 = performance.now();
+  const parsed = TranscriptionJob.safeParse(job.data);
+  if (!parsed.success) {
+    throw new UnrecoverableError(
+      `invalid job payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const data = parsed.data;
+  const { config, engine } = deps;
+  const progress = progressReporter(job);
+  try {
+    progress.report('fetching', 0, true);
+    const wav = await fetchAudio(config.serverUrl, config.workerToken, data.recordingId, {
+      timeoutMs: config.fetchTimeoutMs,
+      signal: deps.signal,
+    });
+    const t1 = performance.now();
+    progress.report('decoding', 5, true);
+    const audio = decodeWav(wav);
+    if (audio.channels.length !== data.channels) {
+      deps.log?.('channel count differs from the job; using the file', {
+        jobId: job.id,
+        job: data.channels,
+        file: audio.channels.length,
+      });
+    }
+    const t2 = performance.now();
+    progress.report('transcribing', 10, true);
+    const out = await transcribeCall(audio, engine, {
+      language: data.languageHint ?? config.language,
+      prompt: config.prompt || undefined,
+      beamSize: config.beamSize,
+      threads: config.threads,
+      temperatureInc: config.temperatureInc,
+      vad: config.vad,
+      minSpeechMs: config.minSpeechMs,
+      minSpeechRatio: config.minSpeechRatio,
+      signal: deps.signal,
+      onProgress: (p) => progress.report('transcribing', 10 + p * 0.89),
+    });
+    const t3 = performance.now();
+    progress.report('done', 100, true);
+    await progress.flush();
+    const result: TranscriptionResult = {
+      language: out.language,
+      segments: out.segments,
+      model: engine.model,
+      engine: engine.engine,
+      timings: {
+        fetchMs: Math.round(t1 - t0),
+        decodeMs: Math.round(t2 - t1),
+        transcribeMs: Math.round(t3 - t2),
+        totalMs: Math.round(performance.now() - t0),
+      },
+    };
+    // the server validates too; failing here names the worker as the culprit
+    return TranscriptionResult.parse(result);
+  } catch (err) {
+    await progress.flush();
+    if (err instanceof PermanentError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+    throw err;
+  }
+}
