@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a new machine, and nothing when it is already there:
+# Debian packages the tests use (espeak-ng and sox make real speech) and the npm packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBS=(espeak-ng sox)
+missing=()
+for cmd_pkg in "espeak-ng:espeak-ng" "sox:sox"; do
+  command -v "${cmd_pkg%%:*}" >/dev/null || missing+=("${cmd_pkg##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "missing Debian packages: sudo apt-get install -y ${DEBS[*]}" >&2
+    exit 1
+  fi
+fi
+
+# npm ci when node_modules is absent or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "installing npm packages (npm ci) ..."
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing, makes sure PostgreSQL and Redis are reachable, type-checks
+# and lints every package, then runs every test of every package in one jest run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-deps.sh
+bash scripts/ensure-services.sh
+echo "type-checking ..."
+npx tsc -b
+echo "linting ..."
+npx eslint .
+npx jest --ci "$@"
