@@ -1,9 +1,12 @@
+import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './config';
 
 const valid = {
   DATABASE_URL: 'postgres://u@localhost/db',
   REDIS_URL: 'redis://localhost:6379',
   JWT_SECRET: 'x'.repeat(32),
+  MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+  WORKER_TOKEN: 'w'.repeat(32),
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -33,6 +36,8 @@ describe('loadConfig', () => {
         'DATABASE_URL is required',
         'REDIS_URL is required',
         'JWT_SECRET is required',
+        'WORKER_TOKEN is required',
+        expect.stringMatching(/^MASTER_KEY is not set/),
       ]),
     );
   });
@@ -64,5 +69,34 @@ describe('loadConfig', () => {
     const id = 'abcdefghijklmnopabcdefghijklmnop';
     const c = loadConfig({ ...valid, CORS_ORIGINS: 'https://tv.example, https://pwa.example', EXTENSION_IDS: id });
     expect(c.corsOrigins).toEqual(['https://tv.example', 'https://pwa.example', `chrome-extension://${id}`]);
+  });
+
+  it('reads the storage settings with their defaults', () => {
+    const c = loadConfig(valid);
+    expect(c.storageDir).toBe(resolve('./.data/audio'));
+    expect(c.maxRecordingSeconds).toBe(14_400);
+    expect(c.workerToken).toBe('w'.repeat(32));
+    expect(c.keyring.ids).toHaveLength(1);
+    const other = Buffer.alloc(32, 9).toString('base64');
+    const c2 = loadConfig({ ...valid, STORAGE_DIR: '/srv/audio', MAX_RECORDING_SECONDS: '60', MASTER_KEYS_PREVIOUS: other });
+    expect(c2.storageDir).toBe('/srv/audio');
+    expect(c2.maxRecordingSeconds).toBe(60);
+    expect(c2.keyring.ids).toHaveLength(2);
+  });
+
+  it('stops on a missing, short or malformed master key, naming the variable without key material', () => {
+    const { MASTER_KEY: _omit, ...noKey } = valid;
+    expect(problems(noKey)).toEqual([expect.stringMatching(/^MASTER_KEY is not set/)]);
+    const short = Buffer.alloc(16, 3).toString('base64');
+    const p = problems({ ...valid, MASTER_KEY: short });
+    expect(p).toEqual([expect.stringMatching(/^MASTER_KEY decodes to 16 bytes, expected exactly 32/)]);
+    expect(p.join()).not.toContain(short);
+    expect(problems({ ...valid, MASTER_KEY: 'not base64 !' })[0]).toMatch(/^MASTER_KEY is not valid base64/);
+    expect(problems({ ...valid, MASTER_KEYS_PREVIOUS: 'abc' })[0]).toMatch(/^MASTER_KEYS_PREVIOUS\[0\]/);
+  });
+
+  it('requires a long WORKER_TOKEN and a sane MAX_RECORDING_SECONDS', () => {
+    expect(problems({ ...valid, WORKER_TOKEN: 'short' })[0]).toMatch(/^WORKER_TOKEN must be at least 32/);
+    expect(problems({ ...valid, MAX_RECORDING_SECONDS: '0' })[0]).toMatch(/^MAX_RECORDING_SECONDS /);
   });
 });

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
+import { keyringFromEnv, MasterKeyError, type Keyring } from './storage/keys';
 
 /** Comma-separated list in one variable → trimmed, non-empty entries. */
 const list = z
@@ -45,6 +47,16 @@ const EnvSchema = z.object({
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
   MIGRATE_ON_START: bool.default(true),
+  /** 32 bytes, base64: wraps the per-recording data keys (checked by parseMasterKey below). */
+  MASTER_KEY: z.string().optional(),
+  /** Older master keys still accepted for reading, comma-separated (during a rotation). */
+  MASTER_KEYS_PREVIOUS: z.string().optional(),
+  /** Where encrypted recordings live. */
+  STORAGE_DIR: z.string().default('./.data/audio'),
+  /** Shared secret the transcription workers send as `Authorization: Bearer <token>`. */
+  WORKER_TOKEN: z.string().min(32, 'must be at least 32 characters (use: openssl rand -base64 32)'),
+  /** Longest recording accepted by the upload (default 4 h). */
+  MAX_RECORDING_SECONDS: z.coerce.number().int().min(1).max(86_400).default(14_400),
 });
 
 export type Config = {
@@ -64,6 +76,12 @@ export type Config = {
   logLevel: string;
   firstAdmin: { email: string; password: string } | null;
   migrateOnStart: boolean;
+  /** Master keys: the current one wraps new recordings, older ones are accepted for reading. */
+  keyring: Keyring;
+  /** Absolute path of the encrypted audio store. */
+  storageDir: string;
+  workerToken: string;
+  maxRecordingSeconds: number;
 };
 
 /** Thrown when the environment is incomplete or wrong; its message names every bad variable. */
@@ -78,14 +96,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings count as unset, as in most .env files.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const parsed = EnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => {
-        const name = i.path.join('.') || '(environment)';
-        const message = i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message;
-        return `${name} ${message}`;
-      }),
-    );
+  // The master keys are checked by the storage module's own parser (its messages name the
+  // variable and never contain key material); its problems are reported with the others.
+  let keyring: Keyring | undefined;
+  const keyProblems: string[] = [];
+  try {
+    keyring = keyringFromEnv(cleaned);
+  } catch (err) {
+    if (!(err instanceof MasterKeyError)) throw err;
+    keyProblems.push(err.message);
+  }
+  if (!parsed.success || !keyring) {
+    throw new ConfigError([
+      ...(parsed.success
+        ? []
+        : parsed.error.issues.map((i) => {
+            const name = i.path.join('.') || '(environment)';
+            const message =
+              i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message;
+            return `${name} ${message}`;
+          })),
+      ...keyProblems,
+    ]);
   }
   const e = parsed.data;
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
@@ -111,5 +143,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD }
         : null,
     migrateOnStart: e.MIGRATE_ON_START,
+    keyring,
+    storageDir: resolve(e.STORAGE_DIR),
+    workerToken: e.WORKER_TOKEN,
+    maxRecordingSeconds: e.MAX_RECORDING_SECONDS,
   };
 }

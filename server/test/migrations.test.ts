@@ -17,9 +17,9 @@ describe('migrations', () => {
     try {
       expect(await tables()).toEqual([]);
       const applied = await migrateUp(sequelize);
-      expect(applied).toContain('0001-initial');
+      expect(applied).toEqual(['0001-initial', '0002-calls-recordings']);
       expect(await tables()).toEqual(
-        expect.arrayContaining(['audit_log', 'refresh_tokens', 'schema_migrations', 'settings', 'users']),
+        expect.arrayContaining(['audit_log', 'calls', 'recordings', 'refresh_tokens', 'schema_migrations', 'settings', 'users']),
       );
       // Running again is a no-op, even from two callers at once (advisory lock).
       expect(await Promise.all([migrateUp(sequelize), migrateUp(sequelize)])).toEqual([[], []]);
@@ -34,6 +34,19 @@ describe('migrations', () => {
            VALUES (gen_random_uuid(), 'x@y.z', 'X', 'root', 'h', true, now(), now())`,
         ),
       ).rejects.toThrow(/users_role_check/);
+      // One call per (agent, 3CX call id), one recording per call.
+      await sequelize.query(
+        `INSERT INTO users (id, email, display_name, role, password_hash, active, created_at, updated_at)
+         VALUES ('00000000-0000-4000-8000-000000000001', 'a@y.z', 'A', 'agent', 'h', true, now(), now())`,
+      );
+      const call = (id: string, status = 'ringing') =>
+        sequelize.query(
+          `INSERT INTO calls (id, agent_id, direction, pbx_call_id, started_at, status, created_at, updated_at)
+           VALUES ('${id}', '00000000-0000-4000-8000-000000000001', 'inbound', 'pbx-1', now(), '${status}', now(), now())`,
+        );
+      await call('00000000-0000-4000-8000-0000000000c1');
+      await expect(call('00000000-0000-4000-8000-0000000000c2')).rejects.toMatchObject({ name: 'SequelizeUniqueConstraintError' });
+      await expect(call('00000000-0000-4000-8000-0000000000c3', 'bogus')).rejects.toThrow(/calls_status_check/);
     } finally {
       await sequelize.close();
       await db.drop();

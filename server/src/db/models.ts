@@ -6,7 +6,7 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
-import type { Role } from '@cwn/protocol';
+import type { CallDirection, CallStatus, Role } from '@cwn/protocol';
 
 export class UserModel extends Model<InferAttributes<UserModel>, InferCreationAttributes<UserModel>> {
   declare id: string;
@@ -63,11 +63,47 @@ export class AuditLogModel extends Model<
   declare requestId: string | null;
 }
 
+export class CallModel extends Model<InferAttributes<CallModel>, InferCreationAttributes<CallModel>> {
+  declare id: string;
+  declare agentId: string;
+  declare direction: CallDirection;
+  declare remoteNumber: string | null;
+  declare remoteName: string | null;
+  declare pbxCallId: string | null;
+  declare startedAt: Date;
+  declare answeredAt: Date | null;
+  declare endedAt: Date | null;
+  declare status: CallStatus;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class RecordingModel extends Model<
+  InferAttributes<RecordingModel>,
+  InferCreationAttributes<RecordingModel>
+> {
+  declare id: string;
+  declare callId: string;
+  declare agentId: string;
+  declare channels: 1 | 2;
+  declare sampleRate: number;
+  declare durationMs: number;
+  /** BIGINT: pg returns it as a string; read it through `Number()`. */
+  declare sizeBytes: number | string;
+  declare sha256: string;
+  declare keyId: string;
+  declare idempotencyKey: string;
+  declare createdAt: CreationOptional<Date>;
+  declare purgedAt: Date | null;
+}
+
 export interface Models {
   User: typeof UserModel;
   RefreshToken: typeof RefreshTokenModel;
   Setting: typeof SettingModel;
   AuditLog: typeof AuditLogModel;
+  Call: typeof CallModel;
+  Recording: typeof RecordingModel;
 }
 
 /**
@@ -137,5 +173,43 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'audit_log', modelName: 'AuditLog', timestamps: false },
   );
 
-  return { User, RefreshToken, Setting, AuditLog };
+  class Call extends CallModel {}
+  Call.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      agentId: { type: DataTypes.UUID, allowNull: false },
+      direction: { type: DataTypes.STRING(8), allowNull: false },
+      remoteNumber: { type: DataTypes.STRING(40), allowNull: true },
+      remoteName: { type: DataTypes.STRING(200), allowNull: true },
+      pbxCallId: { type: DataTypes.STRING(128), allowNull: true },
+      startedAt: { type: DataTypes.DATE, allowNull: false },
+      answeredAt: { type: DataTypes.DATE, allowNull: true },
+      endedAt: { type: DataTypes.DATE, allowNull: true },
+      status: { type: DataTypes.STRING(16), allowNull: false },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'calls', modelName: 'Call' },
+  );
+
+  class Recording extends RecordingModel {}
+  Recording.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      callId: { type: DataTypes.UUID, allowNull: false },
+      agentId: { type: DataTypes.UUID, allowNull: false },
+      channels: { type: DataTypes.SMALLINT, allowNull: false },
+      sampleRate: { type: DataTypes.INTEGER, allowNull: false },
+      durationMs: { type: DataTypes.INTEGER, allowNull: false },
+      sizeBytes: { type: DataTypes.BIGINT, allowNull: false },
+      sha256: { type: DataTypes.CHAR(64), allowNull: false },
+      keyId: { type: DataTypes.STRING(16), allowNull: false },
+      idempotencyKey: { type: DataTypes.STRING(128), allowNull: false },
+      createdAt: DataTypes.DATE,
+      purgedAt: { type: DataTypes.DATE, allowNull: true },
+    },
+    { sequelize, tableName: 'recordings', modelName: 'Recording', updatedAt: false },
+  );
+
+  return { User, RefreshToken, Setting, AuditLog, Call, Recording };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import type { AddressInfo } from 'node:net';
 import type { Role, TokenPair } from '@cwn/protocol';
@@ -7,6 +10,16 @@ import { createLogger } from '../../src/logger';
 import { TEST_REDIS_URL } from './services';
 
 export const TEST_PASSWORD = 'correct horse battery';
+
+/** Fixed test secrets (never used outside tests). */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 0x5a).toString('base64');
+export const TEST_WORKER_TOKEN = 'test-worker-token-test-worker-token-0123';
+
+let storageDir: string | undefined;
+/** One temporary audio store per test file (jest worker module registry), under os.tmpdir(). */
+export function testStorageDir(): string {
+  return (storageDir ??= mkdtempSync(join(tmpdir(), 'cwn-audio-')));
+}
 
 export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
   const db = process.env.CWN_TEST_DATABASE_URL;
@@ -20,6 +33,9 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
     LOG_LEVEL: process.env.CWN_TEST_LOG_LEVEL ?? 'silent',
     PUBLIC_URL: 'http://127.0.0.1:3000',
+    MASTER_KEY: TEST_MASTER_KEY,
+    WORKER_TOKEN: TEST_WORKER_TOKEN,
+    STORAGE_DIR: testStorageDir(),
     ...overrides,
   };
 }
