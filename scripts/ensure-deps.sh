@@ -5,8 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBS=(espeak-ng sox)
+# deployment checks (scripts/test/deploy.test.ts): compose validation, shellcheck, nginx -t, backup
+DEBS+=(docker-compose shellcheck nginx gnupg postgresql-client)
 missing=()
-for cmd_pkg in "espeak-ng:espeak-ng" "sox:sox"; do
+for cmd_pkg in "espeak-ng:espeak-ng" "sox:sox" \
+  "docker-compose:docker-compose" "shellcheck:shellcheck" "nginx:nginx" "gpg:gnupg" "pg_dump:postgresql-client"; do
   command -v "${cmd_pkg%%:*}" >/dev/null || missing+=("${cmd_pkg##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

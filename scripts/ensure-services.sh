@@ -18,6 +18,7 @@ if [ -z "${TEST_DATABASE_ADMIN_URL:-}" ]; then
   if ! pg_up; then
     if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ] && as_root; then
       echo "starting PostgreSQL ..."
+      # shellcheck disable=SC2012 # version folders: plain numbers
       pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start || true
       for _ in $(seq 1 30); do pg_up && break; sleep 1; done
     fi
