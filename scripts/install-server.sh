@@ -92,6 +92,10 @@ is_ip() { [[ "$1" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]; }
 env_default() {
   env_has "$1" "$2" || printf '%s=%s\n' "$2" "$3" >>"$1"
 }
+# env_secret FILE KEY VALUE: like env_default, and also when KEY is present but empty.
+env_secret() {
+  [ -n "$(env_get "$1" "$2")" ] || env_set "$1" "$2" "$3"
+}
 # env_set FILE KEY VALUE: set KEY to VALUE (used for what the operator asked for explicitly).
 env_set() {
   if env_has "$1" "$2"; then
@@ -148,17 +152,24 @@ HEADER
   env_default "$draft" WORKER_CONCURRENCY 1
   env_default "$draft" ADMIN_EMAIL "$email"
   [ -n "$admin_email" ] && env_set "$draft" ADMIN_EMAIL "$admin_email"
-  env_default "$draft" ADMIN_PASSWORD "$(openssl rand -base64 18 | tr '+/' '-_')"
+  env_secret "$draft" ADMIN_PASSWORD "$(openssl rand -base64 18 | tr '+/' '-_')"
   local ids=""
   [ ${#extension_ids[@]} -gt 0 ] && ids="$(IFS=,; echo "${extension_ids[*]}")"
   env_default "$draft" EXTENSION_IDS "$ids"
   [ -n "$ids" ] && env_set "$draft" EXTENSION_IDS "$ids"
+  # an emptied key is not replaced silently: the data it protects would be lost with it
+  for k in POSTGRES_PASSWORD MASTER_KEY; do
+    if env_has "$draft" "$k" && [ -z "$(env_get "$draft" "$k")" ]; then
+      rm -f "$draft"
+      die "$k is empty in $CWN_ENV_FILE: put back its value (a backup archive's env file has it), or delete the line to generate a new one ($([ "$k" = MASTER_KEY ] && echo 'stored recordings then cannot be decrypted' || echo 'only on a fresh database volume'))"
+    fi
+  done
   env_default "$draft" POSTGRES_PASSWORD "$(rand_hex 24)"
-  env_default "$draft" JWT_SECRET "$(openssl rand -base64 48)"
+  env_secret "$draft" JWT_SECRET "$(openssl rand -base64 48)"
   env_default "$draft" MASTER_KEY "$(openssl rand -base64 32)"
   env_default "$draft" MASTER_KEYS_PREVIOUS ""
-  env_default "$draft" WORKER_TOKEN "$(rand_hex 32)"
-  if ! env_has "$draft" VAPID_PUBLIC_KEY || ! env_has "$draft" VAPID_PRIVATE_KEY; then
+  env_secret "$draft" WORKER_TOKEN "$(rand_hex 32)"
+  if [ -z "$(env_get "$draft" VAPID_PUBLIC_KEY)" ] || [ -z "$(env_get "$draft" VAPID_PRIVATE_KEY)" ]; then
     vapid_keys
     env_set "$draft" VAPID_PUBLIC_KEY "$VAPID_PUBLIC"
     env_set "$draft" VAPID_PRIVATE_KEY "$VAPID_PRIVATE"

@@ -76,6 +76,12 @@ log "dumping the database ($mode)"
 if [ "$mode" = local ]; then
   pg_dump --format=custom --no-owner --no-privileges --dbname="$database_url" --file="$work/database.dump"
 else
+  # works with the stack stopped too: PostgreSQL alone is started for the dump
+  compose up -d postgres >/dev/null
+  for _ in $(seq 1 60); do
+    compose exec -T postgres pg_isready -q -U cwn -d cwn && break
+    sleep 2
+  done
   compose exec -T postgres pg_dump --format=custom --no-owner --no-privileges -U cwn -d cwn >"$work/database.dump"
 fi
 [ -s "$work/database.dump" ] || die "pg_dump wrote nothing"

@@ -249,6 +249,21 @@ describe('install-server.sh (the parts that run without Docker)', () => {
       expect(now[k]).toBe(old[k]);
     }
 
+    // an emptied secret is regenerated; an emptied master key stops the installer instead
+    writeFileSync(
+      envFile,
+      readFileSync(envFile, 'utf8').replace(/^JWT_SECRET=.*$/m, 'JWT_SECRET='),
+    );
+    expect(installEnvOnly(dir).status).toBe(0);
+    expect(readEnv(envFile).JWT_SECRET.length).toBeGreaterThanOrEqual(64);
+    const keep = readFileSync(envFile, 'utf8');
+    writeFileSync(envFile, keep.replace(/^MASTER_KEY=.*$/m, 'MASTER_KEY='));
+    const emptied = installEnvOnly(dir);
+    expect(emptied.status).not.toBe(0);
+    expect(emptied.stderr).toContain('MASTER_KEY is empty');
+    expect(readEnv(envFile).MASTER_KEY).toBe('');
+    writeFileSync(envFile, keep);
+
     // a new domain changes the URL and the self-signed certificate, never the secrets
     expect(installEnvOnly(dir, '--domain', 'b.example.com').status).toBe(0);
     const moved = readEnv(envFile);
