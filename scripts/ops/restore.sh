@@ -131,13 +131,17 @@ if [ -n "$safety_backup" ] && [ -f "$env_file" ] && compose ps --services --filt
   "$(dirname "$0")/backup.sh" --out "$CWN_ROOT/backups/before-restore"
 fi
 
-restore_env
-# The postgres volume keeps the password it was created with; make it the restored .env's.
-db_password="$(env_get "$env_file" POSTGRES_PASSWORD)"
-[[ "$db_password" =~ ^[A-Za-z0-9]+$ ]] || die "POSTGRES_PASSWORD in $env_file must be letters and digits"
+db_password="$(env_get "$parts/env" POSTGRES_PASSWORD)"
+if [ -f "$parts/env" ] && ! [[ "$db_password" =~ ^[A-Za-z0-9]+$ ]]; then
+  die "POSTGRES_PASSWORD in the archived .env must be letters and digits; nothing was restored"
+fi
 
 log "stopping the server and the workers"
 compose stop nginx nuxt-dashboard server "$(worker_service)" || true
+restore_env
+# The postgres volume keeps the password it was created with; make it the restored .env's.
+db_password="$(env_get "$env_file" POSTGRES_PASSWORD)"
+[ -n "$db_password" ] || die "no POSTGRES_PASSWORD in $env_file: run scripts/install-server.sh --env-only, then restore again"
 compose up -d postgres redis
 for _ in $(seq 1 60); do
   compose exec -T postgres pg_isready -q -U cwn -d cwn && break
