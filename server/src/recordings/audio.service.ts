@@ -87,6 +87,14 @@ export class RecordingAudio {
     const opened =
       range.kind === 'range' ? await this.open(r, range.start, range.end) : await this.open(r);
     const status = range.kind === 'range' ? 206 : 200;
+    // The first chunk is decrypted before any header is sent, so damage there is a clean 500.
+    const chunks = opened.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await chunks.next();
+    } catch (err) {
+      throw storageFailure(this.logger, r.id, err);
+    }
     res.status(status);
     res.setHeader('Content-Type', 'audio/wav');
     res.setHeader('Accept-Ranges', 'bytes');
@@ -95,18 +103,26 @@ export class RecordingAudio {
     if (status === 206) {
       res.setHeader('Content-Range', contentRange(opened.size, { start: opened.start, end: opened.end }));
     }
-    await new Promise<void>((resolve) => {
-      opened.stream.on('error', (err) => {
-        storageFailure(this.logger, r.id, err);
-        res.destroy(err);
-        resolve();
-      });
-      res.on('close', () => {
-        opened.stream.destroy();
-        resolve();
-      });
-      opened.stream.pipe(res);
-    });
+    try {
+      while (!next.done) {
+        if (!res.write(next.value)) {
+          await new Promise<void>((resolve) => {
+            res.once('drain', resolve);
+            res.once('close', resolve);
+          });
+        }
+        if (res.destroyed) {
+          opened.stream.destroy();
+          break;
+        }
+        next = await chunks.next();
+      }
+      res.end();
+    } catch (err) {
+      // Headers are out: destroying the connection is the only way to say "this is not the file".
+      storageFailure(this.logger, r.id, err);
+      res.destroy(err as Error);
+    }
     return { status, start: opened.start, end: opened.end };
   }
 }
