@@ -104,6 +104,7 @@ export class RecordingIngest {
                 keyId: this.deps.keyId,
                 idempotencyKey: ctx.idempotencyKey,
                 languageHint: ctx.meta.languageHint ?? null,
+                createdAt: this.deps.now(),
                 purgedAt: null,
               },
               { transaction: t },
