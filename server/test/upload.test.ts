@@ -171,3 +171,19 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
     expect(theirs.status).toBe(404);
   });
 });
+
+describe('OpenAPI document', () => {
+  it('documents the upload protocols: raw WAV body, query metadata, headers, resumable PATCH', async () => {
+    const res = await t.http.get('/api/openapi.json');
+    expect(res.status).toBe(200);
+    const paths = res.body.paths as Record<string, Record<string, { requestBody?: { content: Record<string, unknown> }; parameters?: Array<{ name: string; in: string }>; security?: unknown }>>;
+    const direct = paths['/api/upload-recording']!.post!;
+    expect(Object.keys(direct.requestBody!.content)).toEqual(['audio/wav']);
+    const names = direct.parameters!.map((p) => `${p.in}:${p.name}`);
+    expect(names).toEqual(expect.arrayContaining(['header:Idempotency-Key', 'query:sha256', 'query:callId', 'query:pbxCallId']));
+    expect(Object.keys(paths['/api/uploads/{id}']!.patch!.requestBody!.content)).toEqual(['application/offset+octet-stream']);
+    expect(paths['/api/uploads/{id}']!.patch!.parameters!.map((p) => p.name)).toContain('Upload-Offset');
+    expect(paths['/internal/recordings/{id}/audio']!.get!.security).toEqual([{ workerToken: [] }]);
+    expect(res.body.components.securitySchemes.workerToken).toBeDefined();
+  });
+});
