@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { TranscriptionJob, UploadRecordingResponse } from '@cwn/protocol';
 import { startTestApp, type TestApp } from './support/app';
 import { callMeta, idemKey, leftovers, makeWav, randomBody, sha256, spokenWav, upload } from './recordings/fixtures';
@@ -94,6 +95,35 @@ describe('POST /api/upload-recording: bad files', () => {
       .send(valid);
     expect(noKey.status).toBe(400);
     expect(noKey.body.error.message).toMatch(/Idempotency-Key header is required/);
+  });
+});
+
+describe('POST /api/upload-recording: a client that goes away', () => {
+  it('leaves nothing behind when the connection dies half-way, and the server keeps serving', async () => {
+    const wav = makeWav({ frames: 10 * 16000 });
+    const before = await leftovers(t, agent.id);
+    const query = new URLSearchParams({ ...callMeta(), sha256: sha256(wav) });
+    await new Promise<void>((resolve) => {
+      const req = request(`${t.url()}/api/upload-recording?${query}`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${agent.token}`,
+          'Content-Type': 'audio/wav',
+          'Idempotency-Key': idemKey(),
+          'Content-Length': String(wav.length),
+        },
+      });
+      req.on('error', () => resolve());
+      req.write(wav.subarray(0, 300_000), () =>
+        setTimeout(() => {
+          req.destroy();
+          setTimeout(resolve, 200);
+        }, 50),
+      );
+    });
+    expect(await leftovers(t, agent.id)).toEqual(before);
+    const ok = await upload(t, agent.token, wav, { ...callMeta(), sha256: sha256(wav) });
+    expect(ok.status).toBe(201);
   });
 });
 
