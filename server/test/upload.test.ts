@@ -171,6 +171,20 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
     expect(jobs.filter((j) => j.data.recordingId === a.body.recording.id)).toHaveLength(1);
   });
 
+  it('queues again, once, a recording whose call was left `uploaded` (Redis away after the upload)', async () => {
+    const wav = makeWav({ frames: 1600 });
+    const res = await upload(t, agent.token, wav, { ...callMeta(), sha256: sha256(wav) });
+    const id = res.body.recording.id as string;
+    await (await t.queues.transcription.getJob(id))!.remove();
+    await t.models.Call.update({ status: 'uploaded' }, { where: { id: res.body.callId } });
+    expect(await t.recordings.ingest.requeueStranded()).toBeGreaterThanOrEqual(1);
+    expect((await t.queues.transcription.getJob(id))?.data.recordingId).toBe(id);
+    expect((await t.models.Call.findByPk(res.body.callId))!.status).toBe('queued');
+    await t.recordings.ingest.requeueStranded();
+    const jobs = await t.queues.transcription.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
+    expect(jobs.filter((j) => j.data.recordingId === id)).toHaveLength(1);
+  });
+
   it('refuses the same idempotency key for a different file (409)', async () => {
     const key = idemKey();
     const one = makeWav({ frames: 1600 });

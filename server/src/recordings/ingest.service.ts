@@ -142,6 +142,24 @@ export class RecordingIngest {
     return this.afterCommit(ctx, call!, recording!, callCreated);
   }
 
+  /**
+   * Queues the recordings whose call is still `uploaded` (Redis was unreachable right after the
+   * upload). Safe to repeat: the job id is the recording id. Returns how many were queued.
+   */
+  async requeueStranded(): Promise<number> {
+    const { models } = this.deps;
+    const calls = await models.Call.findAll({ where: { status: 'uploaded' }, attributes: ['id'] });
+    let queued = 0;
+    for (const c of calls) {
+      const recording = await models.Recording.findOne({ where: { callId: c.id, purgedAt: null } });
+      if (!recording) continue;
+      await this.deps.queue.enqueue(recording);
+      await models.Call.update({ status: 'queued' }, { where: { id: c.id, status: 'uploaded' } });
+      queued++;
+    }
+    return queued;
+  }
+
   private async callFor(ctx: IngestContext, t: Transaction): Promise<{ call: CallModel; created: boolean }> {
     const { models } = this.deps;
     const meta = ctx.meta;
