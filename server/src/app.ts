@@ -25,6 +25,9 @@ import { createRealtime, type IoServer } from './realtime/socket';
 import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
+import { createWorkerAuthenticator } from './http/authenticate';
+import { ROUTE_POLICY } from './http/policy';
+import { createCallsAndRecordings, type CallsAndRecordings } from './recordings/module';
 
 export interface AppOptions {
   logger?: Logger;
@@ -44,6 +47,8 @@ export interface AppInstance {
   queues: Queues;
   routes: RouteTable;
   services: { auth: AuthService; users: UsersService; audit: AuditLog };
+  /** Calls, recordings (upload, audio, queue) and retention (issue 3). */
+  recordings: CallsAndRecordings;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -98,7 +103,13 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   app.use(express.json({ limit: '1mb' }));
 
   const registry = createOpenApiRegistry();
-  const routes = new RouteTable(app, createAuthenticator(models, config.jwtSecret), registry);
+  const routes = new RouteTable(
+    app,
+    createAuthenticator(models, config.jwtSecret),
+    registry,
+    ROUTE_POLICY,
+    createWorkerAuthenticator(config.workerToken, config.jwtSecret),
+  );
   const metrics = createMetrics(queues);
   app.use(metrics.middleware);
 
@@ -115,6 +126,8 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     }),
   );
   registerUserRoutes(routes, users, audit);
+  const recordings = createCallsAndRecordings({ config, sequelize, models, redis, queues, audit, logger, now });
+  recordings.registerRoutes(routes);
 
   let openApiDoc: unknown;
   routes.add(
@@ -135,6 +148,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redisPrefix: config.redisPrefix,
     logger,
   });
+  recordings.attach(io);
 
   return {
     app,
@@ -148,6 +162,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     queues,
     routes,
     services: { auth, users, audit },
+    recordings,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -93,8 +93,26 @@ export class RecordingModel extends Model<
   declare sha256: string;
   declare keyId: string;
   declare idempotencyKey: string;
+  declare languageHint: string | null;
   declare createdAt: CreationOptional<Date>;
   declare purgedAt: Date | null;
+}
+
+export class UploadSessionModel extends Model<
+  InferAttributes<UploadSessionModel>,
+  InferCreationAttributes<UploadSessionModel>
+> {
+  declare id: string;
+  declare agentId: string;
+  declare idempotencyKey: string;
+  declare metadata: Record<string, unknown>;
+  /** BIGINT: pg returns it as a string; read it through `Number()`. */
+  declare length: number | string;
+  declare offset: number | string;
+  declare stagedBytes: number | string;
+  declare keyId: string;
+  declare createdAt: CreationOptional<Date>;
+  declare expiresAt: Date;
 }
 
 export interface Models {
@@ -104,6 +122,7 @@ export interface Models {
   AuditLog: typeof AuditLogModel;
   Call: typeof CallModel;
   Recording: typeof RecordingModel;
+  UploadSession: typeof UploadSessionModel;
 }
 
 /**
@@ -205,11 +224,29 @@ export function defineModels(sequelize: Sequelize): Models {
       sha256: { type: DataTypes.CHAR(64), allowNull: false },
       keyId: { type: DataTypes.STRING(16), allowNull: false },
       idempotencyKey: { type: DataTypes.STRING(128), allowNull: false },
+      languageHint: { type: DataTypes.STRING(8), allowNull: true },
       createdAt: DataTypes.DATE,
       purgedAt: { type: DataTypes.DATE, allowNull: true },
     },
     { sequelize, tableName: 'recordings', modelName: 'Recording', updatedAt: false },
   );
 
-  return { User, RefreshToken, Setting, AuditLog, Call, Recording };
+  class UploadSession extends UploadSessionModel {}
+  UploadSession.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true },
+      agentId: { type: DataTypes.UUID, allowNull: false },
+      idempotencyKey: { type: DataTypes.STRING(128), allowNull: false },
+      metadata: { type: DataTypes.JSONB, allowNull: false },
+      length: { type: DataTypes.BIGINT, allowNull: false },
+      offset: { type: DataTypes.BIGINT, allowNull: false },
+      stagedBytes: { type: DataTypes.BIGINT, allowNull: false },
+      keyId: { type: DataTypes.STRING(16), allowNull: false },
+      createdAt: DataTypes.DATE,
+      expiresAt: { type: DataTypes.DATE, allowNull: false },
+    },
+    { sequelize, tableName: 'upload_sessions', modelName: 'UploadSession', updatedAt: false },
+  );
+
+  return { User, RefreshToken, Setting, AuditLog, Call, Recording, UploadSession };
 }
