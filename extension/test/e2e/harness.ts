@@ -156,6 +156,25 @@ export async function uploadItems(h: Harness): Promise<{ id: string; status: str
   );
 }
 
+/** What the server stored: the call (GET /api/calls/:id) and the decrypted audio, as an admin sees them. */
+export async function serverRecording(h: Harness, recordingId: string, callId: string): Promise<{ call: Record<string, unknown>; wav: Buffer }> {
+  const admin = await h.server.userWithRole('admin');
+  const auth = `Bearer ${admin.accessToken}`;
+  const call = await h.server.http.get(`/api/calls/${callId}`).set('Authorization', auth);
+  if (call.status !== 200) throw new Error(`GET /api/calls/${callId}: ${call.status} ${JSON.stringify(call.body)}`);
+  const audio = await h.server.http
+    .get(`/api/recordings/${recordingId}/audio`)
+    .set('Authorization', auth)
+    .buffer(true)
+    .parse((res, cb) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => cb(null, Buffer.concat(parts)));
+    });
+  if (audio.status !== 200) throw new Error(`GET /api/recordings/${recordingId}/audio: ${audio.status}`);
+  return { call: (call.body as { call: Record<string, unknown> }).call, wav: audio.body as Buffer };
+}
+
 /** The WAV of one upload item as stored locally, base64 through the worker. */
 export async function localWav(h: Harness, id: string): Promise<Buffer | null> {
   const sw = await h.worker();

@@ -3,8 +3,8 @@ import {
   AGENT_HZ,
   CALLER_HZ,
   configureThroughOptions,
-  localWav,
   openWebClient,
+  serverRecording,
   startHarness,
   uploadItems,
   waitFor,
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('a call in the 3CX web client', () => {
-  it('is recorded on both sides and stored as one 16 kHz stereo WAV, agent left and caller right', async () => {
+  it('reaches the server as one 16 kHz stereo WAV, agent left and caller right, with the call metadata', async () => {
     const page = await openWebClient(h);
     const call = h.fake.placeInboundCall('+49 30 1234567', 'Ada Lovelace');
     await page.click(`#call-${call.connectionId} .btn-answer`);
@@ -34,17 +34,27 @@ describe('a call in the 3CX web client', () => {
     let items: Awaited<ReturnType<typeof uploadItems>> = [];
     await waitFor(async () => {
       items = await uploadItems(h);
-      return items.some((i) => i.status !== 'converting');
-    }, 'the call converted', 60_000);
+      return items.some((i) => i.status === 'done' || i.status === 'failed');
+    }, 'the upload', 60_000);
+    expect(items).toHaveLength(1);
     const item = items[0]!;
-    if (!item.hasWav) throw new Error(`no WAV: ${JSON.stringify(item)}`);
-    const wav = await localWav(h, item.id);
-    expect(wav).not.toBeNull();
-    const info = analyseWav(wav!);
+    if (item.status !== 'done') throw new Error(`upload not done: ${JSON.stringify(item)}`);
+    expect(item.hasWav).toBe(false); // the local copy is gone once the server confirmed it
+
+    const { call: stored, wav } = await serverRecording(h, item.serverRecordingId!, item.serverCallId!);
+    expect(stored).toMatchObject({
+      direction: 'inbound',
+      remoteNumber: '+49 30 1234567',
+      remoteName: 'Ada Lovelace',
+      pbxCallId: String(call.callId),
+    });
+    const info = analyseWav(wav);
     expect(info.channels).toBe(2);
     expect(info.sampleRate).toBe(16000);
-    expect(info.frames / info.sampleRate).toBeGreaterThan(3);
-    const [left, right] = analyseWindow(wav!, 1, info.frames / info.sampleRate - 0.5);
+    const seconds = info.frames / info.sampleRate;
+    expect(seconds).toBeGreaterThan(4);
+    expect(seconds).toBeLessThan(7);
+    const [left, right] = analyseWindow(wav, 1, seconds - 0.5);
     expect(left!.rms).toBeGreaterThan(0.02);
     expect(right!.rms).toBeGreaterThan(0.02);
     expect(Math.abs(left!.hz - AGENT_HZ)).toBeLessThan(AGENT_HZ * 0.1);
