@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
@@ -14,7 +15,50 @@ export const CHROMIUM = process.env.CWN_CHROMIUM ?? '/usr/bin/chromium';
 export const AGENT_HZ = 1000;
 export const CALLER_HZ = 440;
 
+/**
+ * A TCP relay in front of the server that can be switched off and on again on the same port: to
+ * the extension the server is unreachable (connection refused), as when it or the network is down.
+ */
+export interface Relay {
+  url: string;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRelay(targetPort: number): Promise<Relay> {
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  let port = 0;
+  const listen = async () => {
+    server = createServer((client) => {
+      const upstream = connect(targetPort, '127.0.0.1');
+      sockets.add(client).add(upstream);
+      client.pipe(upstream).pipe(client);
+      const drop = () => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(client);
+        sockets.delete(upstream);
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+    });
+    await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+    port = (server!.address() as { port: number }).port;
+  };
+  const down = async () => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server = null;
+  };
+  await listen();
+  return { url: `http://127.0.0.1:${port}`, down, up: listen, close: down };
+}
+
 export interface Harness {
+  relay: Relay;
   server: TestApp;
   fake: Fake3cx;
   ctx: BrowserContext;
@@ -50,6 +94,7 @@ export async function startHarness(): Promise<Harness> {
   const server = await startTestApp();
   const agentEmail = uniqueEmail('agent');
   await server.services.users.create({ email: agentEmail, password: TEST_PASSWORD, role: 'agent', displayName: 'Agent' });
+  const relay = await startRelay(Number(new URL(server.url()).port));
   const fake = await startFake3cx({ callerToneHz: CALLER_HZ, keepAliveMs: 2000 });
   const ctx = await chromium.launchPersistentContext(join(work, 'profile'), {
     executablePath: CHROMIUM,
@@ -74,6 +119,7 @@ export async function startHarness(): Promise<Harness> {
   const sw = await worker();
   const extensionId = new URL(sw.url()).host;
   return {
+    relay,
     server,
     fake,
     ctx,
@@ -83,6 +129,7 @@ export async function startHarness(): Promise<Harness> {
     async close() {
       await ctx.close().catch(() => undefined);
       await fake.close();
+      await relay.close();
       await server.close();
       rmSync(work, { recursive: true, force: true });
     },
@@ -93,7 +140,7 @@ export async function startHarness(): Promise<Harness> {
 export async function configureThroughOptions(h: Harness): Promise<void> {
   const page = await h.ctx.newPage();
   await page.goto(`chrome-extension://${h.extensionId}/options/options.html`);
-  await page.fill('#server-url', h.server.url());
+  await page.fill('#server-url', h.relay.url);
   await page.fill('#pbx-url', `${h.fake.origin}/webclient/`);
   await page.click('#settings button[type=submit]');
   await page.waitForFunction(() => document.getElementById('settings-status')?.textContent, null, { timeout: 10_000 });
@@ -113,11 +160,11 @@ export async function configureThroughOptions(h: Harness): Promise<void> {
   );
 }
 
-export async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(check: () => Promise<boolean>, what: string | (() => string), timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -132,8 +179,41 @@ export async function openWebClient(h: Harness): Promise<Page> {
   return page;
 }
 
+/** Stops the extension's service worker, as Chromium does after 30 s idle or under memory pressure. */
+export async function stopServiceWorker(h: Harness, page: Page): Promise<void> {
+  const cdp = await h.ctx.newCDPSession(page);
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await cdp.detach();
+}
+
+/** Places an inbound call, answers it, waits, hangs up (with `during` run in the middle). */
+export async function talk(h: Harness, page: Page, number: string, name: string, seconds: number, during?: () => Promise<void>) {
+  const call = h.fake.placeInboundCall(number, name);
+  await page.click(`#call-${call.connectionId} .btn-answer`);
+  await page.waitForSelector(`#call-${call.connectionId}[data-state=connected]`);
+  const half = (seconds * 1000) / 2;
+  await new Promise((r) => setTimeout(r, half));
+  await during?.();
+  await new Promise((r) => setTimeout(r, half));
+  await page.click(`#call-${call.connectionId} .btn-hang-up`);
+  return call;
+}
+
+export type UploadRow = { id: string; status: string; lastError: string | null; sha256: string | null; serverRecordingId: string | null; serverCallId: string | null; hasWav: boolean; call: { pbxCallId: string | null } };
+
+/** Waits until the upload item of a call (by its 3CX call id) matches `done`. */
+export async function waitForUpload(h: Harness, pbxCallId: number, done: (row: UploadRow) => boolean, what: string, timeoutMs = 60_000): Promise<UploadRow> {
+  let row: UploadRow | undefined;
+  await waitFor(async () => {
+    row = (await uploadItems(h)).find((i) => i.call.pbxCallId === String(pbxCallId));
+    return !!row && done(row);
+  }, () => `${what} (last seen: ${JSON.stringify(row ?? null)})`, timeoutMs);
+  return row!;
+}
+
 /** Upload items as the extension stores them (read straight from its IndexedDB). */
-export async function uploadItems(h: Harness): Promise<{ id: string; status: string; lastError: string | null; sha256: string | null; serverRecordingId: string | null; hasWav: boolean }[]> {
+export async function uploadItems(h: Harness): Promise<UploadRow[]> {
   const sw = await h.worker();
   return sw.evaluate(
     () =>
@@ -146,7 +226,7 @@ export async function uploadItems(h: Harness): Promise<{ id: string; status: str
           const req = db.transaction('uploads').objectStore('uploads').getAll();
           req.onsuccess = () =>
             resolve(
-              (req.result as { id: string; status: string; lastError: string | null; sha256: string | null; serverRecordingId: string | null; wav: ArrayBuffer | null }[]).map(
+              (req.result as (UploadRow & { wav: ArrayBuffer | null })[]).map(
                 ({ wav, ...rest }) => ({ ...rest, hasWav: !!wav }),
               ),
             );
