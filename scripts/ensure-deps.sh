@@ -24,6 +24,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# extension: Debian's Chromium for the end-to-end tests (playwright-core never downloads a
+# browser) and ffmpeg for the extension's bench (native baseline against ffmpeg.wasm).
+ext_missing=()
+command -v chromium >/dev/null || ext_missing+=(chromium)
+command -v ffmpeg >/dev/null || ext_missing+=(ffmpeg)
+if [ ${#ext_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian packages: ${ext_missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${ext_missing[@]}" >/dev/null
+  else
+    echo "missing Debian packages: sudo apt-get install -y ${ext_missing[*]}" >&2
+    exit 1
+  fi
+fi
+
 # npm ci when node_modules is absent or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "installing npm packages (npm ci) ..."

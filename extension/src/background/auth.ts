@@ -1,0 +1,95 @@
+/**
+ * The agent's session with our server: login, access-token refresh a minute before expiry, logout.
+ * Tokens live in chrome.storage.local (never logged); logout clears them even when the server is down.
+ */
+import { TokenPair } from '@cwn/protocol';
+import { TOKENS_KEY, loadSettings } from '../shared/settings';
+
+const REFRESH_MARGIN_MS = 60_000;
+
+export class NotLoggedInError extends Error {
+  constructor() {
+    super('not logged in: open the extension options and log in');
+  }
+}
+
+async function loadTokens(): Promise<TokenPair | null> {
+  const parsed = TokenPair.safeParse((await chrome.storage.local.get(TOKENS_KEY))[TOKENS_KEY]);
+  return parsed.success ? parsed.data : null;
+}
+
+async function serverUrl(): Promise<string> {
+  const { serverUrl } = await loadSettings();
+  if (!serverUrl) throw new Error('no server URL: set it in the extension options');
+  return serverUrl.replace(/\/+$/, '');
+}
+
+async function errorText(res: Response): Promise<string> {
+  try {
+    const body = (await res.json()) as { error?: { message?: string } };
+    return body.error?.message ?? `HTTP ${res.status}`;
+  } catch {
+    return `HTTP ${res.status}`;
+  }
+}
+
+export async function login(email: string, password: string): Promise<TokenPair> {
+  const res = await fetch(`${await serverUrl()}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!res.ok) throw new Error(`login failed: ${await errorText(res)}`);
+  const pair = TokenPair.parse(await res.json());
+  await chrome.storage.local.set({ [TOKENS_KEY]: pair });
+  return pair;
+}
+
+export async function logout(): Promise<void> {
+  const pair = await loadTokens();
+  await chrome.storage.local.remove(TOKENS_KEY);
+  if (!pair) return;
+  try {
+    await fetch(`${await serverUrl()}/api/auth/logout`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refreshToken: pair.refreshToken }),
+    });
+  } catch {
+    // The local tokens are gone; the refresh token expires on the server by itself.
+  }
+}
+
+let refreshing: Promise<TokenPair | null> | null = null;
+
+async function refresh(pair: TokenPair): Promise<TokenPair | null> {
+  const res = await fetch(`${await serverUrl()}/api/auth/refresh`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ refreshToken: pair.refreshToken }),
+  });
+  if (res.status === 401 || res.status === 403) {
+    await chrome.storage.local.remove(TOKENS_KEY);
+    return null;
+  }
+  if (!res.ok) throw new Error(`token refresh failed: ${await errorText(res)}`);
+  const next = TokenPair.parse(await res.json());
+  await chrome.storage.local.set({ [TOKENS_KEY]: next });
+  return next;
+}
+
+/** A valid access token, refreshed when it is about to expire. */
+export async function accessToken(now = Date.now()): Promise<string> {
+  let pair = await loadTokens();
+  if (!pair) throw new NotLoggedInError();
+  if (Date.parse(pair.accessTokenExpiresAt) - now < REFRESH_MARGIN_MS) {
+    refreshing ??= refresh(pair).finally(() => (refreshing = null));
+    pair = await refreshing;
+    if (!pair) throw new NotLoggedInError();
+  }
+  return pair.accessToken;
+}
+
+export async function currentUser(): Promise<TokenPair['user'] | null> {
+  return (await loadTokens())?.user ?? null;
+}

@@ -1,0 +1,278 @@
+/**
+ * The service worker: receives the page's events over runtime ports, drives the call tracker,
+ * stores every chunk in IndexedDB before acknowledging it, shows the recording badge, converts
+ * finished calls in the offscreen document and runs the upload queue. Everything it needs after a
+ * restart is in IndexedDB; in-memory state is only a cache of it.
+ */
+import { PageMessage, UiRequest, type Ack } from '../shared/messages';
+import { ChunkStore, StateStore, openCwnDb, type Db, type UploadItem } from '../shared/db';
+import { fromBase64 } from '../shared/base64';
+import { SETTINGS_KEY, loadSettings, matchPatternFor } from '../shared/settings';
+import { accessToken, currentUser, login, logout } from './auth';
+import { CallTracker, type TrackedCall } from './call-tracker';
+import { HttpRecordingTransport } from './http-transport';
+import { convertInOffscreen } from './offscreen-client';
+import { pbxTabs, registerContentScripts, reloadPbxTabs } from './registration';
+import { UploadQueue } from './upload-queue';
+
+const TICK_ALARM = 'cwn-tick';
+
+interface Runtime {
+  db: Db;
+  chunks: ChunkStore;
+  state: StateStore;
+  tracker: CallTracker;
+  uploads: UploadQueue;
+}
+
+let runtimePromise: Promise<Runtime> | null = null;
+function runtime(): Promise<Runtime> {
+  runtimePromise ??= (async () => {
+    const db = await openCwnDb();
+    const state = new StateStore(db);
+    const tracker = new CallTracker((await state.load()) ?? { calls: [] });
+    const transport = new HttpRecordingTransport(async () => {
+      const { serverUrl } = await loadSettings();
+      if (!serverUrl) throw new Error('no server URL');
+      return serverUrl;
+    }, accessToken);
+    return { db, chunks: new ChunkStore(db), state, tracker, uploads: new UploadQueue(db, transport) };
+  })();
+  return runtimePromise;
+}
+
+/** Every tracker mutation runs here, one at a time, and is persisted before the next. */
+let serial: Promise<unknown> = Promise.resolve();
+function exclusive<T>(work: (rt: Runtime) => Promise<T>): Promise<T> {
+  const run = serial.then(async () => work(await runtime()));
+  serial = run.catch((err: unknown) => console.error('[cwn]', err));
+  return run;
+}
+
+async function updateBadge(tracker: CallTracker): Promise<void> {
+  const recording = tracker.isRecording();
+  await chrome.action.setBadgeText({ text: recording ? 'REC' : '' });
+  await chrome.action.setBadgeBackgroundColor({ color: '#c62828' });
+  await chrome.action.setTitle({ title: recording ? 'Recording the current call' : '3CX call recorder' });
+}
+
+async function handlePageMessage(rt: Runtime, tabId: number, msg: PageMessage): Promise<void> {
+  const { tracker } = rt;
+  switch (msg.type) {
+    case 'hello':
+      break;
+    case 'pbx':
+      tracker.onPbx(tabId, msg.items, msg.at);
+      break;
+    case 'pc-created':
+      tracker.onPcCreated(tabId, msg.pcId, msg.at);
+      break;
+    case 'pc-state':
+      tracker.onPcState(msg.pcId, msg.state, msg.at);
+      break;
+    case 'hold':
+      tracker.onHold(msg.pcId, msg.held, msg.at);
+      break;
+    case 'recorder-started':
+      tracker.onRecorderStarted(msg.pcId, msg.side, msg.at);
+      break;
+    case 'recorder-stopped':
+      tracker.onRecorderStopped(msg.pcId, msg.side, msg.chunks, msg.at);
+      break;
+    case 'chunk':
+      if (tracker.acceptsChunk(msg.pcId, msg.side)) {
+        await rt.chunks.put({ pcId: msg.pcId, side: msg.side, seq: msg.seq, at: msg.at, data: fromBase64(msg.base64) });
+        tracker.onChunkStored(msg.pcId, msg.side, msg.seq);
+      }
+      break;
+  }
+  await finishCalls(rt);
+  await rt.state.save(tracker.snapshot());
+  await updateBadge(tracker);
+}
+
+async function deleteChunks(rt: Runtime, call: TrackedCall): Promise<void> {
+  for (const pcId of call.pcIds) await rt.chunks.deletePc(pcId);
+}
+
+/** Moves finished calls into the upload queue (as 'converting') and starts their conversion. */
+async function finishCalls(rt: Runtime): Promise<void> {
+  for (const call of rt.tracker.takeFinished(Date.now())) {
+    if (call.doNotRecord || call.recorders.length === 0) {
+      await deleteChunks(rt, call);
+      continue;
+    }
+    const item: UploadItem = {
+      id: call.key,
+      call,
+      status: 'converting',
+      wav: null,
+      sha256: null,
+      sizeBytes: 0,
+      durationMs: 0,
+      attempts: 0,
+      nextAttemptAt: Date.now(),
+      lastError: null,
+      sessionUrl: null,
+      serverCallId: null,
+      serverRecordingId: null,
+      updatedAt: Date.now(),
+    };
+    await rt.uploads.put(item);
+    void convertAndUpload(call.key);
+  }
+}
+
+async function convertAndUpload(callKey: string): Promise<void> {
+  const rt = await runtime();
+  const result = await convertInOffscreen(callKey).catch((err: unknown) => ({
+    ok: false as const,
+    error: err instanceof Error ? err.message : String(err),
+  }));
+  const item = await rt.uploads.get(callKey);
+  if (!item) return;
+  if (!result.ok) {
+    await rt.uploads.put({ ...item, status: 'failed', lastError: `conversion failed: ${result.error}` });
+    return;
+  }
+  // The WAV is stored: the chunks are no longer needed.
+  await exclusive((r) => deleteChunks(r, item.call));
+  await runUploads();
+}
+
+async function runUploads(): Promise<void> {
+  const rt = await runtime();
+  const next = await rt.uploads.runDue();
+  if (next !== null) {
+    // Short waits with a timer while the worker lives; the alarm catches up after a restart.
+    const delay = Math.max(0, next - Date.now());
+    if (delay < 60_000) setTimeout(() => void runUploads(), delay + 50);
+  }
+}
+
+async function tick(): Promise<void> {
+  await exclusive(async (rt) => {
+    await finishCalls(rt);
+    await rt.state.save(rt.tracker.snapshot());
+    await updateBadge(rt.tracker);
+  });
+  const rt = await runtime();
+  // Conversions interrupted by a restart start again.
+  for (const item of await rt.db.getAllFromIndex('uploads', 'byStatus', 'converting')) {
+    if (Date.now() - item.updatedAt > 30_000) void convertAndUpload(item.id);
+  }
+  await runUploads();
+}
+
+chrome.runtime.onConnect.addListener((port) => {
+  if (port.name !== 'page') return;
+  const tabId = port.sender?.tab?.id;
+  if (tabId === undefined) {
+    port.disconnect();
+    return;
+  }
+  port.onMessage.addListener((raw: unknown) => {
+    const parsed = PageMessage.safeParse(raw);
+    if (!parsed.success) {
+      console.warn('[cwn] dropped an invalid page message:', parsed.error.issues[0]?.message);
+      return;
+    }
+    const msg = parsed.data;
+    void exclusive((rt) => handlePageMessage(rt, tabId, msg)).then(() => {
+      const ack: Ack = { type: 'ack', n: msg.n };
+      try {
+        port.postMessage(ack);
+      } catch {
+        // The page went away; it resends what was not acknowledged when it reconnects.
+      }
+    });
+  });
+});
+
+chrome.tabs.onRemoved.addListener((tabId) => {
+  void exclusive(async (rt) => {
+    rt.tracker.endTab(tabId, Date.now());
+    await rt.state.save(rt.tracker.snapshot());
+    await updateBadge(rt.tracker);
+  });
+});
+
+chrome.runtime.onInstalled.addListener(() => {
+  void (async () => {
+    await registerContentScripts();
+    await reloadPbxTabs();
+  })();
+});
+
+chrome.runtime.onStartup.addListener(() => {
+  // A browser restart ends every call that was open: convert what was recorded.
+  void exclusive(async (rt) => {
+    rt.tracker.endAll(Date.now());
+    await rt.state.save(rt.tracker.snapshot());
+  }).then(tick);
+});
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && changes[SETTINGS_KEY]) void registerContentScripts();
+});
+
+void chrome.alarms.create(TICK_ALARM, { periodInMinutes: 0.5 });
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === TICK_ALARM) void tick();
+});
+
+async function status() {
+  const rt = await runtime();
+  const settings = await loadSettings();
+  return {
+    settings,
+    user: await currentUser(),
+    pbxTabFound: (await pbxTabs()).length > 0,
+    calls: rt.tracker.active(),
+    uploads: await rt.uploads.list(),
+  };
+}
+export type StatusSnapshot = Awaited<ReturnType<typeof status>>;
+
+async function handleUi(req: UiRequest): Promise<unknown> {
+  switch (req.type) {
+    case 'status':
+      return status();
+    case 'login':
+      return { user: (await login(req.email, req.password)).user };
+    case 'logout':
+      await logout();
+      return { ok: true };
+    case 'save-settings': {
+      await chrome.storage.local.set({ [SETTINGS_KEY]: { serverUrl: req.serverUrl, pbxUrl: req.pbxUrl } });
+      const registered = await registerContentScripts();
+      return { registered, pattern: matchPatternFor(req.pbxUrl), reloadedTabs: registered ? await reloadPbxTabs() : 0 };
+    }
+    case 'do-not-record':
+      return exclusive(async (rt) => {
+        const call = rt.tracker.setDoNotRecord(req.callKey, req.value);
+        if (call && req.value) await deleteChunks(rt, call);
+        await rt.state.save(rt.tracker.snapshot());
+        await updateBadge(rt.tracker);
+        return { ok: !!call };
+      });
+    case 'retry-upload':
+      await (await runtime()).uploads.retry(req.id);
+      void runUploads();
+      return { ok: true };
+  }
+}
+
+chrome.runtime.onMessage.addListener((raw: unknown, sender, sendResponse: (r: unknown) => void) => {
+  // Only the extension's own pages (popup, options) may ask; content scripts use their port.
+  if (sender.id !== chrome.runtime.id || !sender.url?.startsWith(chrome.runtime.getURL(''))) return false;
+  const parsed = UiRequest.safeParse(raw);
+  if (!parsed.success) return false;
+  handleUi(parsed.data)
+    .then((result) => sendResponse({ ok: true, result }))
+    .catch((err: unknown) => sendResponse({ ok: false, error: err instanceof Error ? err.message : String(err) }));
+  return true;
+});
+
+// A worker restart: pick up whatever waits.
+void tick();

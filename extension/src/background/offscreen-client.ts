@@ -1,0 +1,30 @@
+/** Opens the one offscreen document on demand and asks it to convert a call. */
+import { ConvertResult, type ConvertRequest } from '../shared/messages';
+
+const OFFSCREEN_PATH = 'offscreen/offscreen.html';
+let creating: Promise<void> | null = null;
+
+async function ensureOffscreen(): Promise<void> {
+  const url = chrome.runtime.getURL(OFFSCREEN_PATH);
+  const contexts = await chrome.runtime.getContexts({
+    contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT],
+    documentUrls: [url],
+  });
+  if (contexts.length) return;
+  creating ??= chrome.offscreen
+    .createDocument({
+      url: OFFSCREEN_PATH,
+      reasons: [chrome.offscreen.Reason.WORKERS],
+      justification: 'ffmpeg.wasm resamples call recordings into one WAV',
+    })
+    .finally(() => (creating = null));
+  await creating;
+}
+
+export async function convertInOffscreen(callKey: string): Promise<ConvertResult> {
+  await ensureOffscreen();
+  const request: ConvertRequest = { target: 'offscreen', type: 'convert', callKey };
+  const answer: unknown = await chrome.runtime.sendMessage(request);
+  const parsed = ConvertResult.safeParse(answer);
+  return parsed.success ? parsed.data : { ok: false, error: 'the offscreen document gave no answer' };
+}

@@ -1,0 +1,110 @@
+/**
+ * The isolated-world content script on the configured 3CX origin. It hands the MAIN-world hook a
+ * private MessagePort, validates everything that comes through it, decodes the push frames, and
+ * forwards to the service worker over a runtime port. Every message is numbered and kept until the
+ * service worker acknowledges it (the worker stores chunks before it acks), so a worker restart
+ * in the middle of a call loses nothing: the port reconnects and the unacknowledged rest is resent.
+ */
+import { HOOK_READY, PORT_OFFER } from '../main-world/wire';
+import { toBase64 } from '../../shared/base64';
+import { Ack, MainWorldEvent, type PageMessage } from '../../shared/messages';
+import { decodePushFrame } from '../../shared/myphone';
+import { loadSettings, originOf } from '../../shared/settings';
+
+type Unnumbered = PageMessage extends infer M ? (M extends unknown ? Omit<M, 'n'> : never) : never;
+
+async function main(): Promise<void> {
+  const settings = await loadSettings();
+  if (originOf(settings.pbxUrl) !== window.location.origin) return;
+
+  let next = 0;
+  const unacked = new Map<number, PageMessage>();
+  let runtimePort: chrome.runtime.Port | null = null;
+  let invalidated = false;
+
+  const connect = () => {
+    if (invalidated) return;
+    try {
+      const p = chrome.runtime.connect({ name: 'page' });
+      runtimePort = p;
+      p.onMessage.addListener((raw: unknown) => {
+        const ack = Ack.safeParse(raw);
+        if (ack.success) unacked.delete(ack.data.n);
+      });
+      p.onDisconnect.addListener(() => {
+        runtimePort = null;
+        setTimeout(connect, 250);
+      });
+      for (const msg of unacked.values()) p.postMessage(msg);
+    } catch {
+      // "Extension context invalidated": the extension was reloaded; this page needs a reload.
+      invalidated = true;
+    }
+  };
+
+  const forward = (msg: Unnumbered) => {
+    const numbered = { ...msg, n: next++ } as PageMessage;
+    unacked.set(numbered.n, numbered);
+    try {
+      runtimePort?.postMessage(numbered);
+    } catch {
+      runtimePort = null;
+    }
+  };
+
+  connect();
+  let provision: { username: string; domain: string } | null = null;
+  try {
+    const raw = JSON.parse(window.localStorage.getItem('wc.provision') ?? 'null') as Record<string, unknown> | null;
+    if (raw && typeof raw.username === 'string') {
+      provision = { username: raw.username, domain: typeof raw.domain === 'string' ? raw.domain : '' };
+    }
+  } catch {
+    provision = null;
+  }
+  forward({ type: 'hello', provision });
+
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (event: MessageEvent) => {
+    const parsed = MainWorldEvent.safeParse(event.data);
+    if (!parsed.success) {
+      console.warn('[cwn] dropped a malformed message from the page hook', parsed.error.issues[0]?.message);
+      return;
+    }
+    const msg = parsed.data;
+    switch (msg.type) {
+      case 'chunk':
+        forward({ type: 'chunk', pcId: msg.pcId, side: msg.side, seq: msg.seq, at: msg.at, base64: toBase64(msg.data) });
+        break;
+      case 'push-frame': {
+        const frame = decodePushFrame(new Uint8Array(msg.data));
+        if (frame.kind === 'connections') {
+          for (const problem of frame.problems) console.warn('[cwn] push frame:', problem);
+          if (frame.items.length) forward({ type: 'pbx', listAction: frame.listAction, items: frame.items, at: Date.now() });
+        } else if (frame.kind === 'malformed') {
+          console.warn('[cwn] unreadable push frame:', frame.reason);
+        }
+        break;
+      }
+      case 'log':
+        console.info('[cwn hook]', msg.message);
+        break;
+      default:
+        forward(msg);
+    }
+  };
+  let offered = false;
+  const offer = () => {
+    if (offered) return;
+    offered = true;
+    window.postMessage({ __cwn: PORT_OFFER }, window.location.origin, [channel.port2]);
+  };
+  window.addEventListener('message', (event: MessageEvent) => {
+    const data = event.data as { __cwn?: string } | null;
+    if (event.source === window && data?.__cwn === HOOK_READY) offer();
+  });
+  // The hook may have announced itself before this script listened; it accepts the port any time.
+  offer();
+}
+
+void main();

@@ -1,0 +1,55 @@
+/** Popup: login and 3CX tab state, current calls (timer, recording, "don't record"), the upload queue. */
+import { askBackground } from '../shared/ui-client';
+import type { StatusSnapshot } from '../background/index';
+
+const $ = (id: string) => document.getElementById(id) as HTMLElement;
+
+function clock(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function li(...children: (Node | string)[]): HTMLLIElement {
+  const item = document.createElement('li');
+  item.append(...children);
+  return item;
+}
+
+function render(status: StatusSnapshot): void {
+  $('login-state').textContent = status.user ? `Logged in as ${status.user.email}` : 'Not logged in: open Options.';
+  $('tab-state').textContent = status.pbxTabFound ? '3CX web client open.' : 'No 3CX web client tab found.';
+  const calls = status.calls.map((call) => {
+    const recording = !call.doNotRecord && call.recorders.some((r) => r.stoppedAt === null);
+    const since = call.answeredAt ?? call.startedAt;
+    const label = `${call.remoteName ?? ''} ${call.remoteNumber ?? 'unknown'} · ${call.status} · ${clock(Date.now() - since)} · ${
+      call.doNotRecord ? 'not recorded' : recording ? 'recording' : 'waiting'
+    }`;
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.checked = call.doNotRecord;
+    box.addEventListener('change', () => void askBackground({ type: 'do-not-record', callKey: call.key, value: box.checked }));
+    const toggle = document.createElement('label');
+    toggle.append(box, " Don't record this call");
+    return li(label, document.createElement('br'), toggle);
+  });
+  $('calls').replaceChildren(...(calls.length ? calls : [li('No call.')]));
+  const uploads = status.uploads.slice(0, 10).map((u) => {
+    const text = `${u.call.remoteNumber ?? 'unknown'} · ${new Date(u.call.startedAt).toLocaleTimeString()} · ${u.status}${
+      u.lastError ? ` (${u.lastError})` : ''
+    }`;
+    if (u.status !== 'failed') return li(text);
+    const retry = document.createElement('button');
+    retry.type = 'button';
+    retry.textContent = 'Retry';
+    retry.addEventListener('click', () => void askBackground({ type: 'retry-upload', id: u.id }).then(update));
+    return li(text, ' ', retry);
+  });
+  $('uploads').replaceChildren(...(uploads.length ? uploads : [li('Nothing to upload.')]));
+}
+
+async function update(): Promise<void> {
+  render(await askBackground<StatusSnapshot>({ type: 'status' }));
+}
+
+void update();
+setInterval(() => void update(), 1000);

@@ -1,0 +1,88 @@
+import { analyseWindow, analyseWav } from '../wav';
+import {
+  AGENT_HZ,
+  CALLER_HZ,
+  configureThroughOptions,
+  openWebClient,
+  serverRecording,
+  startHarness,
+  stopServiceWorker,
+  talk,
+  waitForUpload,
+  type Harness,
+} from './harness';
+import type { Page } from 'playwright-core';
+
+jest.setTimeout(120_000);
+
+let h: Harness;
+let page: Page;
+beforeAll(async () => {
+  h = await startHarness();
+  await configureThroughOptions(h);
+  page = await openWebClient(h);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Checks a stored WAV: 16 kHz stereo, the agent's tone left and the caller's right in every window. */
+function expectTwoSides(wav: Buffer, minSeconds: number, maxSeconds: number, windows: [number, number][]): void {
+  const info = analyseWav(wav);
+  expect(info.channels).toBe(2);
+  expect(info.sampleRate).toBe(16000);
+  const seconds = info.frames / info.sampleRate;
+  expect(seconds).toBeGreaterThan(minSeconds);
+  expect(seconds).toBeLessThan(maxSeconds);
+  for (const [from, to] of windows) {
+    const [left, right] = analyseWindow(wav, from, Math.min(to, seconds - 0.3));
+    expect({ from, left: left!.rms > 0.02, right: right!.rms > 0.02 }).toEqual({ from, left: true, right: true });
+    expect(Math.abs(left!.hz - AGENT_HZ)).toBeLessThan(AGENT_HZ * 0.1);
+    expect(Math.abs(right!.hz - CALLER_HZ)).toBeLessThan(CALLER_HZ * 0.1);
+  }
+}
+
+describe('a call in the 3CX web client', () => {
+  it('reaches the server as one 16 kHz stereo WAV, agent left and caller right, with the call metadata', async () => {
+    const call = await talk(h, page, '+49 30 1234567', 'Ada Lovelace', 5);
+    const item = await waitForUpload(h, call.callId, (i) => i.status === 'done' || i.status === 'failed', 'the upload');
+    if (item.status !== 'done') throw new Error(`upload not done: ${JSON.stringify(item)}`);
+    expect(item.hasWav).toBe(false); // the local copy is gone once the server confirmed it
+
+    const { call: stored, wav } = await serverRecording(h, item.serverRecordingId!, item.serverCallId!);
+    expect(stored).toMatchObject({
+      direction: 'inbound',
+      remoteNumber: '+49 30 1234567',
+      remoteName: 'Ada Lovelace',
+      pbxCallId: String(call.callId),
+    });
+    expectTwoSides(wav, 4, 7, [[1, 4.5]]);
+  });
+
+  it('keeps the recording while the server is down at hang-up and uploads it once it is back', async () => {
+    await h.relay.down();
+    const call = await talk(h, page, '+44 20 7946 0000', 'Grace Hopper', 4);
+    const waiting = await waitForUpload(h, call.callId, (i) => i.status === 'pending' && !!i.lastError, 'a failed attempt');
+    expect(waiting.lastError).toMatch(/server unreachable/);
+    expect(waiting.hasWav).toBe(true);
+    await new Promise((r) => setTimeout(r, 2000));
+    await h.relay.up();
+    const item = await waitForUpload(h, call.callId, (i) => i.status === 'done', 'the upload after the outage', 60_000);
+    const { call: stored, wav } = await serverRecording(h, item.serverRecordingId!, item.serverCallId!);
+    expect(stored).toMatchObject({ remoteName: 'Grace Hopper' });
+    expectTwoSides(wav, 3, 6, [[1, 3.5]]);
+  });
+
+  it('records the whole call when the service worker is restarted in the middle of it', async () => {
+    const call = await talk(h, page, '+1 212 555 0100', 'Alan Turing', 6, () => stopServiceWorker(h, page));
+    const item = await waitForUpload(h, call.callId, (i) => i.status === 'done' || i.status === 'failed', 'the upload');
+    if (item.status !== 'done') throw new Error(`upload not done: ${JSON.stringify(item)}`);
+    const { wav } = await serverRecording(h, item.serverRecordingId!, item.serverCallId!);
+    // Both sides carry signal before, around and after the restart (at about 3 s).
+    expectTwoSides(wav, 5, 8, [
+      [0.5, 2.5],
+      [2.5, 4],
+      [4, 5.5],
+    ]);
+  });
+});
