@@ -25,6 +25,11 @@ import { createRealtime, type IoServer } from './realtime/socket';
 import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
+import { TranscriptsRepository } from './transcripts/transcripts.repository';
+import { TranscriptsService } from './transcripts/transcripts.service';
+import { TranscriptNotifier } from './transcripts/transcript-notifier';
+import { TranscriptionEvents } from './transcripts/transcription-events';
+import { registerTranscriptRoutes } from './transcripts/transcripts.routes';
 
 export interface AppOptions {
   logger?: Logger;
@@ -43,7 +48,9 @@ export interface AppInstance {
   redis: Redis;
   queues: Queues;
   routes: RouteTable;
-  services: { auth: AuthService; users: UsersService; audit: AuditLog };
+  services: { auth: AuthService; users: UsersService; audit: AuditLog; transcripts: TranscriptsService };
+  /** Follows the transcription queue; started by `listen` (after migrations), stopped by `close`. */
+  transcriptionEvents: TranscriptionEvents;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -116,6 +123,24 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   );
   registerUserRoutes(routes, users, audit);
 
+  // Socket.IO is created with the HTTP server below; the notifier reads it when it first emits.
+  const transcriptNotifier = new TranscriptNotifier(() => io);
+  const transcripts = new TranscriptsService(
+    new TranscriptsRepository(sequelize, models),
+    queues.tickets,
+    transcriptNotifier,
+    logger,
+    now,
+  );
+  registerTranscriptRoutes(routes, transcripts, audit);
+  const transcriptionEvents = new TranscriptionEvents({
+    queue: queues.transcription,
+    connection: redis,
+    service: transcripts,
+    notifier: transcriptNotifier,
+    logger,
+  });
+
   let openApiDoc: unknown;
   routes.add(
     { method: 'get', path: '/api/openapi.json', summary: 'This API, as OpenAPI 3.1', tags: ['meta'] },
@@ -147,16 +172,19 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redis,
     queues,
     routes,
-    services: { auth, users, audit },
+    services: { auth, users, audit, transcripts },
+    transcriptionEvents,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          transcriptionEvents.start().catch((err: unknown) => logger.error({ err }, 'transcription events failed to start'));
           resolve(server.address() as AddressInfo);
         });
       }),
     close: async () => {
+      await transcriptionEvents.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await queues.close();

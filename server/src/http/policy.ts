@@ -29,4 +29,11 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/users/:id': ['admin', 'supervisor'],
   'PATCH /api/users/:id': ADMIN,
   'POST /api/users/:id/reset-password': ADMIN,
+
+  // Transcripts: agents see and change only their own calls' (checked in TranscriptsService).
+  'GET /api/transcripts/:id': 'authenticated',
+  'GET /api/calls/:id/transcript': 'authenticated',
+  'GET /api/transcripts/:id/edits': 'authenticated',
+  'PATCH /api/transcripts/:id': ['agent', 'manager', 'admin'],
+  'POST /api/transcripts/:id/validate': ['agent', 'manager', 'admin'],
 };
