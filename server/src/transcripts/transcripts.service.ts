@@ -62,7 +62,7 @@ export interface ValidateOutcome {
  * edits with optimistic concurrency and history, and validation that queues the ticket job.
  *
  * Validated transcripts are locked: the ticket is written from the validated text, so a later edit
- * would make the two disagree (see docs/decisions/0400-transcripts.md).
+ * would make the two disagree (see docs/decisions/0400-transcript-persistence-and-editing.md).
  */
 export class TranscriptsService {
   constructor(
