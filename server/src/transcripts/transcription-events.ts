@@ -47,6 +47,7 @@ export class TranscriptionEvents {
   private timer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly states = new Map<string, RecordingState>();
+  private readonly chains = new Map<string, Promise<unknown>>();
   private reconciling: Promise<ReconcileReport> | null = null;
   private lastReconciledAt: number | null = null;
   private starting: Promise<void> | null = null;
@@ -71,10 +72,10 @@ export class TranscriptionEvents {
     });
     this.events = events;
     events.on('error', (err) => this.o.logger.warn({ err: err.message }, 'transcription events: redis error'));
-    events.on('active', ({ jobId }) => this.track(this.onActive(jobId)));
-    events.on('progress', ({ jobId, data }) => this.track(this.onProgress(jobId, data)));
-    events.on('completed', ({ jobId, returnvalue }) => this.track(this.onCompleted(jobId, returnvalue)));
-    events.on('failed', ({ jobId, failedReason }) => this.track(this.onFailed(jobId, failedReason)));
+    events.on('active', ({ jobId }) => this.inOrder(jobId, () => this.onActive(jobId)));
+    events.on('progress', ({ jobId, data }) => this.inOrder(jobId, () => this.onProgress(jobId, data)));
+    events.on('completed', ({ jobId, returnvalue }) => this.inOrder(jobId, () => this.onCompleted(jobId, returnvalue)));
+    events.on('failed', ({ jobId, failedReason }) => this.inOrder(jobId, () => this.onFailed(jobId, failedReason)));
     await events.waitUntilReady();
     if (this.closed) return;
     this.track(this.reconcile());
@@ -193,6 +194,18 @@ export class TranscriptionEvents {
     this.states.delete(jobId);
     const state = (await this.o.service.recordingStates(isId(jobId) ? [jobId] : [])).get(jobId);
     if (state) await this.o.service.markFailed(state, failedReason);
+  }
+
+  /** Handles one job's events in the order they were written (active before completed, …). */
+  private inOrder(jobId: string, handle: () => Promise<void>): void {
+    const previous = this.chains.get(jobId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(handle);
+    this.chains.set(jobId, next);
+    const forget = () => {
+      if (this.chains.get(jobId) === next) this.chains.delete(jobId);
+    };
+    next.then(forget, forget);
+    this.track(next);
   }
 
   private track(p: Promise<unknown>): void {

@@ -11,8 +11,11 @@ export interface RecordingState {
   hasTranscript: boolean;
 }
 
-/** Statuses a call can leave for each processing step (never moves a validated call backwards). */
-const BEFORE_TRANSCRIBING: CallStatus[] = ['ended', 'uploaded', 'queued', 'failed'];
+/**
+ * Statuses a call can leave for each processing step (never backwards). `failed` is not left for
+ * `transcribing`: another replica may handle a job's late `active` event after its final failure.
+ */
+const BEFORE_TRANSCRIBING: CallStatus[] = ['ended', 'uploaded', 'queued'];
 const BEFORE_TRANSCRIBED: CallStatus[] = ['ended', 'uploaded', 'queued', 'transcribing', 'failed'];
 const BEFORE_FAILED: CallStatus[] = ['ended', 'uploaded', 'queued', 'transcribing'];
 
