@@ -15,9 +15,9 @@ export interface RecordingState {
  * Statuses a call can leave for each processing step (never backwards). `failed` is not left for
  * `transcribing`: another replica may handle a job's late `active` event after its final failure.
  */
-const BEFORE_TRANSCRIBING: CallStatus[] = ['ended', 'uploaded', 'queued'];
-const BEFORE_TRANSCRIBED: CallStatus[] = ['ended', 'uploaded', 'queued', 'transcribing', 'failed'];
-const BEFORE_FAILED: CallStatus[] = ['ended', 'uploaded', 'queued', 'transcribing'];
+const BEFORE_TRANSCRIBING: readonly CallStatus[] = ['ended', 'uploaded', 'queued'];
+export const BEFORE_TRANSCRIBED: readonly CallStatus[] = ['ended', 'uploaded', 'queued', 'transcribing', 'failed'];
+const BEFORE_FAILED: readonly CallStatus[] = ['ended', 'uploaded', 'queued', 'transcribing'];
 
 /** The SQL behind transcripts: the only module that reads or writes the transcript tables. */
 export class TranscriptsRepository {
@@ -116,13 +116,13 @@ export class TranscriptsRepository {
   private async moveCall(
     callId: string,
     status: CallStatus,
-    from: CallStatus[],
+    from: readonly CallStatus[],
     failureReason: string | null,
     tx?: Transaction,
   ): Promise<boolean> {
     const [changed] = await this.models.Call.update(
       { status, failureReason },
-      { where: { id: callId, status: { [Op.in]: from } }, transaction: tx },
+      { where: { id: callId, status: { [Op.in]: [...from] } }, transaction: tx },
     );
     return changed > 0;
   }

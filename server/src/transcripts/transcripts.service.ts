@@ -13,7 +13,7 @@ import { HttpError } from '../http/errors';
 import type { AuthUser } from '../http/request-context';
 import type { Logger } from '../logger';
 import type { TranscriptNotifier } from './transcript-notifier';
-import type { RecordingState, TranscriptsRepository } from './transcripts.repository';
+import { BEFORE_TRANSCRIBED, type RecordingState, type TranscriptsRepository } from './transcripts.repository';
 
 export function toTranscriptDto(t: TranscriptModel): Transcript {
   return {
@@ -196,7 +196,8 @@ export class TranscriptsService {
    * pass finds the row already there (unique recording id) and changes nothing.
    */
   async persistResult(state: RecordingState, raw: unknown): Promise<PersistOutcome> {
-    if (state.hasTranscript) return 'duplicate';
+    // A call past `transcribed` without a transcript had it purged by retention: never revive it.
+    if (state.hasTranscript || !BEFORE_TRANSCRIBED.includes(state.callStatus)) return 'duplicate';
     let value = raw;
     if (typeof value === 'string') {
       try {

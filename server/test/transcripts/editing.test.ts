@@ -240,5 +240,11 @@ describe('retention', () => {
     expect(await t.models.Transcript.findByPk(old.id)).toBeNull();
     expect(await t.models.TranscriptEdit.count({ where: { transcriptId: old.id } })).toBe(0);
     expect(await t.models.Transcript.findByPk(recent.id)).not.toBeNull();
+
+    // The worker's result, seen again by a reconciliation pass, does not bring it back.
+    const state = (await t.services.transcripts.recordingStates([old.recordingId])).get(old.recordingId)!;
+    expect(state).toMatchObject({ hasTranscript: false, callStatus: 'transcribed' });
+    expect(await t.services.transcripts.persistResult(state, sampleResult())).toBe('duplicate');
+    expect(await t.models.Transcript.count({ where: { recordingId: old.recordingId } })).toBe(0);
   });
 });

@@ -136,7 +136,9 @@ describe('transcription results reach the database and the sockets', () => {
 
     // The same result again, through every path that can see it.
     const state = (await t.services.transcripts.recordingStates([recordingId])).get(recordingId)!;
-    expect(await t.services.transcripts.persistResult({ ...state, hasTranscript: false }, sampleResult())).toBe('duplicate');
+    // As if read before the first insert committed: the unique recording id stops the second row.
+    const stale = { ...state, hasTranscript: false, callStatus: 'transcribing' as const };
+    expect(await t.services.transcripts.persistResult(stale, sampleResult())).toBe('duplicate');
     await t.transcriptionEvents.reconcile();
     await replica.transcriptionEvents.reconcile();
     await new Promise((r) => setTimeout(r, 300));
