@@ -28,6 +28,11 @@ import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/docume
 import { createWorkerAuthenticator } from './http/authenticate';
 import { ROUTE_POLICY } from './http/policy';
 import { createCallsAndRecordings, type CallsAndRecordings } from './recordings/module';
+import { TranscriptsRepository } from './transcripts/transcripts.repository';
+import { TranscriptsService } from './transcripts/transcripts.service';
+import { TranscriptNotifier } from './transcripts/transcript-notifier';
+import { TranscriptionEvents } from './transcripts/transcription-events';
+import { registerTranscriptRoutes } from './transcripts/transcripts.routes';
 
 export interface AppOptions {
   logger?: Logger;
@@ -46,9 +51,11 @@ export interface AppInstance {
   redis: Redis;
   queues: Queues;
   routes: RouteTable;
-  services: { auth: AuthService; users: UsersService; audit: AuditLog };
   /** Calls, recordings (upload, audio, queue) and retention (issue 3). */
   recordings: CallsAndRecordings;
+  services: { auth: AuthService; users: UsersService; audit: AuditLog; transcripts: TranscriptsService };
+  /** Follows the transcription queue; started by `listen` (after migrations), stopped by `close`. */
+  transcriptionEvents: TranscriptionEvents;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -129,6 +136,24 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   const recordings = createCallsAndRecordings({ config, sequelize, models, redis, queues, audit, logger, now });
   recordings.registerRoutes(routes);
 
+  // Socket.IO is created with the HTTP server below; the notifier reads it when it first emits.
+  const transcriptNotifier = new TranscriptNotifier(() => io);
+  const transcripts = new TranscriptsService(
+    new TranscriptsRepository(sequelize, models),
+    queues.tickets,
+    transcriptNotifier,
+    logger,
+    now,
+  );
+  registerTranscriptRoutes(routes, transcripts, audit);
+  const transcriptionEvents = new TranscriptionEvents({
+    queue: queues.transcription,
+    connection: redis,
+    service: transcripts,
+    notifier: transcriptNotifier,
+    logger,
+  });
+
   let openApiDoc: unknown;
   routes.add(
     { method: 'get', path: '/api/openapi.json', summary: 'This API, as OpenAPI 3.1', tags: ['meta'] },
@@ -161,17 +186,20 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redis,
     queues,
     routes,
-    services: { auth, users, audit },
     recordings,
+    services: { auth, users, audit, transcripts },
+    transcriptionEvents,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          transcriptionEvents.start().catch((err: unknown) => logger.error({ err }, 'transcription events failed to start'));
           resolve(server.address() as AddressInfo);
         });
       }),
     close: async () => {
+      await transcriptionEvents.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await queues.close();
