@@ -198,6 +198,8 @@ describe('install-server.sh (the parts that run without Docker)', () => {
     ]);
     const keyPub = ok('openssl', ['pkey', '-pubout', '-in', join(certs, 'privkey.pem')]);
     expect(certPub).toBe(keyPub);
+    // readable by nginx's group 0 in the container, by no other user on the host
+    expect(statSync(join(certs, 'privkey.pem')).mode & 0o777).toBe(0o640);
     expect(
       ok('openssl', [
         'x509',
