@@ -201,6 +201,13 @@ cert_matches_key() {
   [ "$(openssl x509 -noout -pubkey -in "$1" 2>/dev/null)" = "$(openssl pkey -pubout -in "$2" 2>/dev/null)" ]
 }
 
+# nginx runs as uid 101 with the supplementary group 0 (docker-compose.yml `group_add`): the key is
+# root-owned, group-readable (640), and readable by nobody else on the host.
+key_readable_by_nginx() {
+  [ "$(stat -c %a "$1")" = 640 ] && return 0
+  if [ -n "$dry_run" ]; then echo "would chmod 640 $1"; else chmod 640 "$1"; fi
+}
+
 CERT_CHANGED=""
 ensure_cert() {
   local crt="$cert_dir/fullchain.pem" pkey="$cert_dir/privkey.pem" host
@@ -214,12 +221,13 @@ ensure_cert() {
       return 0
     fi
     run install -m 644 "$cert" "$crt"
-    run install -m 600 "$key" "$pkey"
+    run install -m 640 "$key" "$pkey"
     [ -n "$dry_run" ] || rm -f "$cert_dir/.self-signed"
     CERT_CHANGED=1
     return 0
   fi
   if [ -f "$crt" ] && [ -f "$pkey" ] && cert_matches_key "$crt" "$pkey"; then
+    key_readable_by_nginx "$pkey"
     # a given certificate is never replaced; our self-signed one only when it expires or the name changed
     if [ ! -f "$cert_dir/.self-signed" ]; then
       log "keeping the installed TLS certificate"
@@ -244,6 +252,7 @@ ensure_cert() {
       -keyout "$pkey.new" -out "$crt.new" 2>/dev/null
   )
   chmod 644 "$crt.new"
+  chmod 640 "$pkey.new"
   mv "$pkey.new" "$pkey"
   mv "$crt.new" "$crt"
   echo "$host" >"$cert_dir/.self-signed"

@@ -12,6 +12,7 @@ import {
   randomBytes,
 } from 'node:crypto';
 import {
+  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -197,6 +198,8 @@ describe('install-server.sh (the parts that run without Docker)', () => {
     ]);
     const keyPub = ok('openssl', ['pkey', '-pubout', '-in', join(certs, 'privkey.pem')]);
     expect(certPub).toBe(keyPub);
+    // readable by nginx's group 0 in the container, by no other user on the host
+    expect(statSync(join(certs, 'privkey.pem')).mode & 0o777).toBe(0o640);
     expect(
       ok('openssl', [
         'x509',
@@ -476,7 +479,6 @@ describe('docker-compose.yml (validated by docker-compose config)', () => {
 describe('nginx config (nginx -t, then served by a real nginx)', () => {
   let nginx: string;
   let dir: string;
-  let master: ChildProcess | undefined;
   const upstreams: Server[] = [];
   let httpPort = 0;
   let httpsPort = 0;
@@ -560,10 +562,34 @@ describe('nginx config (nginx -t, then served by a real nginx)', () => {
     httpsPort = await freePort();
   });
 
+  /** Starts nginx in the foreground on a rendered prefix and waits until `probe` answers. */
+  async function startNginx(prefix: string, probe: string): Promise<ChildProcess> {
+    const proc = spawn(
+      nginx,
+      ['-e', 'stderr', '-p', `${prefix}/`, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    masters.push(proc);
+    let stderr = '';
+    proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    for (let i = 0; i < 50; i++) {
+      if (proc.exitCode !== null) break;
+      const up = await fetch(probe, { redirect: 'manual' }).then(
+        () => true,
+        () => false,
+      );
+      if (up) return proc;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`nginx did not start on ${probe}: ${stderr}`);
+  }
+  const masters: ChildProcess[] = [];
+
   afterAll(async () => {
-    if (master && master.exitCode === null) {
-      const exited = new Promise((r) => master?.once('exit', r));
-      master.kill('SIGQUIT');
+    for (const proc of masters) {
+      if (proc.exitCode !== null) continue;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGQUIT');
       await exited;
     }
     await Promise.all(upstreams.map((s) => new Promise((r) => s.close(r))));
@@ -579,19 +605,49 @@ describe('nginx config (nginx -t, then served by a real nginx)', () => {
     rmSync(out, { recursive: true });
   });
 
-  test("the PWA image's static config passes nginx -t", () => {
+  test("the PWA image's static config: SPA fallback, long cache for hashed assets, none for the service worker", async () => {
     const out = join(dir, 'pwa');
-    mkdirSync(join(out, 'html'), { recursive: true });
+    const html = join(out, 'html');
+    mkdirSync(join(html, 'assets'), { recursive: true });
+    writeFileSync(join(html, 'index.html'), '<!doctype html><title>pwa</title>');
+    writeFileSync(join(html, 'sw.js'), 'self.addEventListener("fetch", () => {});');
+    writeFileSync(join(html, 'assets/index-Ab12Cd.js'), 'console.log(1);');
+    // nginx's workers drop root (to nobody) when the test runs as root: they must read the files
+    for (const d of [dir, out, html, join(html, 'assets')]) chmodSync(d, 0o755);
+    const port = await freePort();
     const site = readFileSync(join(ROOT, 'docker/pwa/static.conf'), 'utf8')
-      .replace('listen 8080', `listen 127.0.0.1:${httpPort}`)
-      .replace('/usr/share/nginx/html', join(out, 'html'));
+      .replace('listen 8080', `listen 127.0.0.1:${port}`)
+      .replace('/usr/share/nginx/html', html);
     writeFileSync(
       join(out, 'nginx.conf'),
-      `pid ${out}/nginx.pid;\nevents {}\nhttp {\ninclude /etc/nginx/mime.types;\n${site}\n}\n`,
+      [
+        `pid ${out}/nginx.pid;`,
+        `error_log stderr warn;`,
+        'events {}',
+        'http {',
+        'include /etc/nginx/mime.types;',
+        `access_log off; client_body_temp_path ${out}/body; proxy_temp_path ${out}/proxy;`,
+        `fastcgi_temp_path ${out}/fcgi; uwsgi_temp_path ${out}/uwsgi; scgi_temp_path ${out}/scgi;`,
+        site,
+        '}',
+      ].join('\n'),
     );
     const r = nginxTest(join(out, 'nginx.conf'));
     expect(r.stderr).toContain('test is successful');
     expect(r.status).toBe(0);
+
+    await startNginx(out, `http://127.0.0.1:${port}/`);
+    const page = await fetch(`http://127.0.0.1:${port}/inbox/42`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>pwa</title>');
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const sw = await fetch(`http://127.0.0.1:${port}/sw.js`);
+    expect(sw.headers.get('cache-control')).toBe('no-cache');
+    expect(sw.headers.get('content-type')).toContain('javascript');
+    const asset = await fetch(`http://127.0.0.1:${port}/assets/index-Ab12Cd.js`);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    // a missing asset is a 404, never index.html served as JavaScript
+    expect((await fetch(`http://127.0.0.1:${port}/assets/gone-1234.js`)).status).toBe(404);
   });
 
   test('upload limit covers MAX_RECORDING_SECONDS of 16 kHz stereo s16 and only for the upload', () => {
@@ -612,15 +668,7 @@ describe('nginx config (nginx -t, then served by a real nginx)', () => {
       dashboard: await upstream('dashboard'),
       pwa: await upstream('pwa'),
     });
-    master = spawn(
-      nginx,
-      ['-e', 'stderr', '-p', `${out}/`, '-c', join(out, 'nginx.conf'), '-g', 'daemon off;'],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    master.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    await startNginx(out, `http://127.0.0.1:${httpPort}/`);
 
     type Answer = {
       status: number;
@@ -653,16 +701,6 @@ describe('nginx config (nginx -t, then served by a real nginx)', () => {
         req.on('error', reject);
         req.end();
       });
-
-    // wait until nginx listens (or report its own error)
-    let up = false;
-    for (let i = 0; i < 50 && !up; i++) {
-      up = await get('/healthz').then(
-        () => true,
-        () => new Promise<boolean>((r) => setTimeout(() => r(false), 100)),
-      );
-    }
-    expect({ up, stderr: up ? '' : stderr }).toEqual({ up: true, stderr: '' });
 
     const api = await get('/api/auth/me?x=1');
     expect(JSON.parse(api.body)).toEqual({
