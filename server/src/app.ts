@@ -146,6 +146,8 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     now,
   );
   registerTranscriptRoutes(routes, transcripts, audit);
+  recordings.calls.attachTranscripts((callId) => transcripts.findByCallId(callId));
+  recordings.retention.setTranscriptPurger(transcripts);
   const transcriptionEvents = new TranscriptionEvents({
     queue: queues.transcription,
     connection: redis,

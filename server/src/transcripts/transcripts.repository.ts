@@ -165,7 +165,8 @@ export class TranscriptsRepository {
   }
 
   /** Deletes transcripts created before `cutoff` (their edit history goes with them). */
-  purgeOlderThan(cutoff: Date): Promise<number> {
-    return this.models.Transcript.destroy({ where: { createdAt: { [Op.lt]: cutoff } } });
+  purgeOlderThan(cutoff: Date, dryRun = false): Promise<number> {
+    const where = { createdAt: { [Op.lt]: cutoff } };
+    return dryRun ? this.models.Transcript.count({ where }) : this.models.Transcript.destroy({ where });
   }
 }

@@ -176,8 +176,8 @@ export class TranscriptsService {
   }
 
   /** Retention: deletes transcripts (and their edit history) created before `cutoff`. */
-  purgeOlderThan(cutoff: Date): Promise<number> {
-    return this.repo.purgeOlderThan(cutoff);
+  purgeOlderThan(cutoff: Date, dryRun = false): Promise<number> {
+    return this.repo.purgeOlderThan(cutoff, dryRun);
   }
 
   // ── worker results (called by the transcription events) ──────────────────────────────────────
