@@ -48,6 +48,9 @@ function toEditDto(e: TranscriptEditModel): TranscriptEdit {
 const MAX_REASON = 2_000;
 const clip = (s: string) => (s.length > MAX_REASON ? `${s.slice(0, MAX_REASON - 1)}…` : s);
 
+/** How long validation waits for Redis to take the ticket job (the row stays locked meanwhile). */
+const TICKET_QUEUE_TIMEOUT_MS = 5_000;
+
 /** What happened to one worker result. */
 export type PersistOutcome = 'stored' | 'duplicate' | 'invalid' | 'unknown_recording';
 
@@ -167,12 +170,28 @@ export class TranscriptsService {
         requestedBy: user.id,
         organizationId: input.organizationId ?? null,
       };
-      await this.tickets.add('create-ticket', job, { jobId: t.id });
+      await this.queueTicket(job);
       return { t, call: call!, changed: true };
     });
     const transcript = toTranscriptDto(outcome.t);
     if (outcome.changed) this.notifier.validated(outcome.call.agentId, { callId: transcript.callId, transcript });
     return { transcript, changed: outcome.changed };
+  }
+
+  /** Adds the ticket job, or fails the request (503) when Redis does not take it in time. */
+  private async queueTicket(job: TicketJob): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new HttpError(503, 'service_unavailable', 'the ticket queue is unreachable; nothing was validated, try again')),
+        TICKET_QUEUE_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([this.tickets.add('create-ticket', job, { jobId: job.transcriptId }), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Retention: deletes transcripts (and their edit history) created before `cutoff`. */

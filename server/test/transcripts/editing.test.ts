@@ -1,4 +1,10 @@
 import { CallTranscript, Transcript, TranscriptEditList, TicketJob, type Segment, type TokenPair } from '@cwn/protocol';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUES } from '@cwn/protocol';
+import { TranscriptNotifier } from '../../src/transcripts/transcript-notifier';
+import { TranscriptsRepository } from '../../src/transcripts/transcripts.repository';
+import { TranscriptsService } from '../../src/transcripts/transcripts.service';
 import { startTestApp, type TestApp } from '../support/app';
 import {
   connected,
@@ -224,6 +230,31 @@ describe('validation', () => {
     expect(res.body.error.details.current.version).toBe(2);
     expect(await t.queues.tickets.getJob(tr.id)).toBeUndefined();
     expect((await t.models.Transcript.findByPk(tr.id))!.status).toBe('draft');
+  });
+});
+
+describe('validation without Redis', () => {
+  it('answers 503 and validates nothing when the ticket queue does not take the job', async () => {
+    const tr = await draftTranscript();
+    const deadRedis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: null, retryStrategy: () => 1_000 });
+    deadRedis.on('error', () => undefined);
+    const tickets = new Queue<TicketJob>(QUEUES.tickets, { connection: deadRedis, prefix: t.config.redisPrefix });
+    tickets.on('error', () => undefined);
+    const service = new TranscriptsService(
+      new TranscriptsRepository(t.sequelize, t.models),
+      tickets,
+      new TranscriptNotifier(() => t.io),
+      t.logger,
+    );
+    const user = { id: agent.user.id, role: agent.user.role, email: agent.user.email, displayName: agent.user.displayName };
+    try {
+      await expect(service.validate(tr.id, {}, user)).rejects.toMatchObject({ status: 503, code: 'service_unavailable' });
+      expect((await t.models.Transcript.findByPk(tr.id))!.status).toBe('draft');
+      expect((await t.models.Call.findByPk(tr.callId))!.status).toBe('transcribed');
+    } finally {
+      await Promise.race([tickets.close(), new Promise((r) => setTimeout(r, 1_000))]);
+      deadRedis.disconnect();
+    }
   });
 });
 
