@@ -164,6 +164,10 @@ export class TranscriptsRepository {
     return this.models.TranscriptEdit.findAll({ where: { transcriptId }, order: [['version', 'ASC']] });
   }
 
+  countOlderThan(cutoff: Date): Promise<number> {
+    return this.models.Transcript.count({ where: { createdAt: { [Op.lt]: cutoff } } });
+  }
+
   /** Deletes transcripts created before `cutoff` (their edit history goes with them). */
   purgeOlderThan(cutoff: Date): Promise<number> {
     return this.models.Transcript.destroy({ where: { createdAt: { [Op.lt]: cutoff } } });

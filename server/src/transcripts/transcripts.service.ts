@@ -194,9 +194,12 @@ export class TranscriptsService {
     }
   }
 
-  /** Retention: deletes transcripts (and their edit history) created before `cutoff`. */
-  purgeOlderThan(cutoff: Date): Promise<number> {
-    return this.repo.purgeOlderThan(cutoff);
+  /**
+   * Retention (`TRANSCRIPT_RETENTION_DAYS`): deletes transcripts created before `cutoff`, with their
+   * edit history, or only counts them when `dryRun`. Returns how many.
+   */
+  purgeOlderThan(cutoff: Date, dryRun = false): Promise<number> {
+    return dryRun ? this.repo.countOlderThan(cutoff) : this.repo.purgeOlderThan(cutoff);
   }
 
   // ── worker results (called by the transcription events) ──────────────────────────────────────

@@ -266,8 +266,11 @@ describe('retention', () => {
     await t.sequelize.query(`UPDATE transcripts SET created_at = now() - interval '40 days' WHERE id = :id`, {
       replacements: { id: old.id },
     });
-    const purged = await t.services.transcripts.purgeOlderThan(new Date(Date.now() - 30 * 86_400_000));
-    expect(purged).toBeGreaterThanOrEqual(1);
+    const cutoff = new Date(Date.now() - 30 * 86_400_000);
+    const counted = await t.services.transcripts.purgeOlderThan(cutoff, true);
+    expect(counted).toBeGreaterThanOrEqual(1);
+    expect(await t.models.Transcript.findByPk(old.id)).not.toBeNull();
+    expect(await t.services.transcripts.purgeOlderThan(cutoff)).toBe(counted);
     expect(await t.models.Transcript.findByPk(old.id)).toBeNull();
     expect(await t.models.TranscriptEdit.count({ where: { transcriptId: old.id } })).toBe(0);
     expect(await t.models.Transcript.findByPk(recent.id)).not.toBeNull();
