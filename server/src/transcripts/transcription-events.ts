@@ -36,10 +36,10 @@ const isId = (s: string | undefined): s is string => Id.safeParse(s).success;
  * events: active → call `transcribing`; progress → `transcript.progress`; completed → the
  * transcript stored once (`transcript.ready`); finally failed → call `failed` with the reason.
  *
- * QueueEvents is a Redis stream read: events written while no server runs are read on start
- * from where the stream stood, but the stream is capped, so a reconciliation pass at start and
- * every `reconcileIntervalMs` also walks the queue's completed and failed jobs and stores what the
- * database lacks. Every write is conditional or idempotent, so any number of replicas can do all
+ * QueueEvents reads a capped Redis stream from where it ends when the server starts, so what
+ * happened while no server ran (or while a handler failed) is caught by a reconciliation pass at
+ * start and every `reconcileIntervalMs`: it walks the queue's completed and failed jobs and stores
+ * what the database lacks. Every write is conditional or idempotent, so any number of replicas can do all
  * of this at once.
  */
 export class TranscriptionEvents {
