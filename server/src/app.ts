@@ -25,6 +25,9 @@ import { createRealtime, type IoServer } from './realtime/socket';
 import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
+import { createWorkerAuthenticator } from './http/authenticate';
+import { ROUTE_POLICY } from './http/policy';
+import { createCallsAndRecordings, type CallsAndRecordings } from './recordings/module';
 import { TranscriptsRepository } from './transcripts/transcripts.repository';
 import { TranscriptsService } from './transcripts/transcripts.service';
 import { TranscriptNotifier } from './transcripts/transcript-notifier';
@@ -51,6 +54,8 @@ export interface AppInstance {
   services: { auth: AuthService; users: UsersService; audit: AuditLog; transcripts: TranscriptsService };
   /** Follows the transcription queue; started by `listen` (after migrations), stopped by `close`. */
   transcriptionEvents: TranscriptionEvents;
+  /** Calls, recordings (upload, audio, queue) and retention (issue 3). */
+  recordings: CallsAndRecordings;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -105,7 +110,13 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   app.use(express.json({ limit: '1mb' }));
 
   const registry = createOpenApiRegistry();
-  const routes = new RouteTable(app, createAuthenticator(models, config.jwtSecret), registry);
+  const routes = new RouteTable(
+    app,
+    createAuthenticator(models, config.jwtSecret),
+    registry,
+    ROUTE_POLICY,
+    createWorkerAuthenticator(config.workerToken, config.jwtSecret),
+  );
   const metrics = createMetrics(queues);
   app.use(metrics.middleware);
 
@@ -122,6 +133,8 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     }),
   );
   registerUserRoutes(routes, users, audit);
+  const recordings = createCallsAndRecordings({ config, sequelize, models, redis, queues, audit, logger, now });
+  recordings.registerRoutes(routes);
 
   // Socket.IO is created with the HTTP server below; the notifier reads it when it first emits.
   const transcriptNotifier = new TranscriptNotifier(() => io);
@@ -160,6 +173,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redisPrefix: config.redisPrefix,
     logger,
   });
+  recordings.attach(io);
 
   return {
     app,
@@ -174,6 +188,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     routes,
     services: { auth, users, audit, transcripts },
     transcriptionEvents,
+    recordings,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

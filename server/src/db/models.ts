@@ -102,6 +102,7 @@ export class RecordingModel extends Model<
   declare sha256: string;
   declare keyId: string;
   declare idempotencyKey: string;
+  declare languageHint: string | null;
   declare createdAt: CreationOptional<Date>;
   declare purgedAt: Date | null;
 }
@@ -139,6 +140,23 @@ export class TranscriptEditModel extends Model<
   declare at: Date;
 }
 
+export class UploadSessionModel extends Model<
+  InferAttributes<UploadSessionModel>,
+  InferCreationAttributes<UploadSessionModel>
+> {
+  declare id: string;
+  declare agentId: string;
+  declare idempotencyKey: string;
+  declare metadata: Record<string, unknown>;
+  /** BIGINT: pg returns it as a string; read it through `Number()`. */
+  declare length: number | string;
+  declare offset: number | string;
+  declare stagedBytes: number | string;
+  declare keyId: string;
+  declare createdAt: CreationOptional<Date>;
+  declare expiresAt: Date;
+}
+
 export interface Models {
   User: typeof UserModel;
   RefreshToken: typeof RefreshTokenModel;
@@ -148,6 +166,7 @@ export interface Models {
   Recording: typeof RecordingModel;
   Transcript: typeof TranscriptModel;
   TranscriptEdit: typeof TranscriptEditModel;
+  UploadSession: typeof UploadSessionModel;
 }
 
 /**
@@ -250,6 +269,7 @@ export function defineModels(sequelize: Sequelize): Models {
       sha256: { type: DataTypes.CHAR(64), allowNull: false },
       keyId: { type: DataTypes.STRING(16), allowNull: false },
       idempotencyKey: { type: DataTypes.STRING(128), allowNull: false },
+      languageHint: { type: DataTypes.STRING(8), allowNull: true },
       createdAt: DataTypes.DATE,
       purgedAt: { type: DataTypes.DATE, allowNull: true },
     },
@@ -291,5 +311,22 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'transcript_edits', modelName: 'TranscriptEdit', timestamps: false },
   );
 
-  return { User, RefreshToken, Setting, AuditLog, Call, Recording, Transcript, TranscriptEdit };
+  class UploadSession extends UploadSessionModel {}
+  UploadSession.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true },
+      agentId: { type: DataTypes.UUID, allowNull: false },
+      idempotencyKey: { type: DataTypes.STRING(128), allowNull: false },
+      metadata: { type: DataTypes.JSONB, allowNull: false },
+      length: { type: DataTypes.BIGINT, allowNull: false },
+      offset: { type: DataTypes.BIGINT, allowNull: false },
+      stagedBytes: { type: DataTypes.BIGINT, allowNull: false },
+      keyId: { type: DataTypes.STRING(16), allowNull: false },
+      createdAt: DataTypes.DATE,
+      expiresAt: { type: DataTypes.DATE, allowNull: false },
+    },
+    { sequelize, tableName: 'upload_sessions', modelName: 'UploadSession', updatedAt: false },
+  );
+
+  return { User, RefreshToken, Setting, AuditLog, Call, Recording, UploadSession, Transcript, TranscriptEdit };
 }
