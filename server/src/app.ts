@@ -146,6 +146,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     now,
   );
   registerTranscriptRoutes(routes, transcripts, audit);
+  recordings.retention.setTranscriptPurger(transcripts);
   const transcriptionEvents = new TranscriptionEvents({
     queue: queues.transcription,
     connection: redis,

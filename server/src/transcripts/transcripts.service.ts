@@ -151,7 +151,7 @@ export class TranscriptsService {
       if (!t) throw HttpError.notFound('transcript not found');
       const call = await this.repo.findCall(t.callId, tx);
       this.assertMayChange(call, user);
-      if (t.status === 'validated') return { t, call: call!, changed: false };
+      if (t.status === 'validated') return { t, call: call!, changed: false, moved: null };
       if (input.version !== undefined && input.version !== t.version) {
         throw HttpError.conflict(
           `the transcript changed since you loaded it (you validated version ${input.version}, the current one is ${t.version})`,
@@ -163,7 +163,7 @@ export class TranscriptsService {
       t.validatedAt = at;
       t.validatedBy = user.id;
       await t.save({ transaction: tx });
-      await this.repo.markCallValidated(t.callId, tx);
+      const moved = await this.repo.markCallValidated(t.callId, tx);
       const job: TicketJob = {
         transcriptId: t.id,
         callId: t.callId,
@@ -171,10 +171,11 @@ export class TranscriptsService {
         organizationId: input.organizationId ?? null,
       };
       await this.queueTicket(job);
-      return { t, call: call!, changed: true };
+      return { t, call: call!, changed: true, moved };
     });
     const transcript = toTranscriptDto(outcome.t);
     if (outcome.changed) this.notifier.validated(outcome.call.agentId, { callId: transcript.callId, transcript });
+    if (outcome.moved) this.notifier.callUpdated(outcome.moved);
     return { transcript, changed: outcome.changed };
   }
 
@@ -210,7 +211,8 @@ export class TranscriptsService {
 
   /** A worker picked the job up: the call is `transcribing`. */
   async markActive(state: RecordingState): Promise<void> {
-    await this.repo.markCallTranscribing(state.callId);
+    const moved = await this.repo.markCallTranscribing(state.callId);
+    if (moved) this.notifier.callUpdated(moved);
   }
 
   /**
@@ -239,12 +241,12 @@ export class TranscriptsService {
     }
     const stored = await this.repo.transaction(async (tx) => {
       const row = await this.repo.insertIfAbsent(state, parsed.data, this.now(), tx);
-      if (row) await this.repo.markCallTranscribed(state.callId, tx);
-      return row;
+      return row ? { row, moved: await this.repo.markCallTranscribed(state.callId, tx) } : null;
     });
     if (!stored) return 'duplicate';
-    const transcript = toTranscriptDto(stored);
+    const transcript = toTranscriptDto(stored.row);
     this.notifier.ready(state.agentId, { callId: state.callId, transcript });
+    if (stored.moved) this.notifier.callUpdated(stored.moved);
     this.logger.info({ callId: state.callId, recordingId: state.recordingId }, 'transcript stored');
     return 'stored';
   }
@@ -253,12 +255,13 @@ export class TranscriptsService {
   async markFailed(state: RecordingState, reason: string): Promise<boolean> {
     if (state.hasTranscript) return false;
     const text = clip(reason.trim() || 'transcription failed without a reason');
-    const changed = await this.repo.markCallFailed(state.callId, text);
-    if (changed) {
+    const moved = await this.repo.markCallFailed(state.callId, text);
+    if (moved) {
+      this.notifier.callUpdated(moved);
       this.notifier.failed(state.agentId, { callId: state.callId, recordingId: state.recordingId, reason: text });
       this.logger.warn({ callId: state.callId, recordingId: state.recordingId, reason: text }, 'transcription failed');
     }
-    return changed;
+    return moved !== null;
   }
 
   // ── access ───────────────────────────────────────────────────────────────────────────────────

@@ -163,7 +163,7 @@ describe('validation', () => {
   async function listen(who: TokenPair) {
     const s = dial(t.url(), who.accessToken);
     sockets.push(s);
-    const events = recordEvents(s, ['transcript.validated']);
+    const events = recordEvents(s, ['transcript.validated', 'call.updated']);
     await connected(s);
     return events;
   }
@@ -189,6 +189,9 @@ describe('validation', () => {
     await eventually('transcript.validated for the agent and the manager', () =>
       agentEvents.of('transcript.validated').some((e) => (e.transcript as Transcript).id === tr.id) &&
       managerEvents.of('transcript.validated').some((e) => (e.transcript as Transcript).id === tr.id),
+    );
+    await eventually('call.updated validated', () =>
+      managerEvents.of('call.updated').some((c) => c.id === tr.callId && c.status === 'validated'),
     );
 
     // Twice: same answer, no second job, no second event.
@@ -274,6 +277,20 @@ describe('retention', () => {
     expect(await t.models.Transcript.findByPk(old.id)).toBeNull();
     expect(await t.models.TranscriptEdit.count({ where: { transcriptId: old.id } })).toBe(0);
     expect(await t.models.Transcript.findByPk(recent.id)).not.toBeNull();
+
+    // The retention job counts them through the same service (TRANSCRIPT_RETENTION_DAYS).
+    const withRetention = await startTestApp({ TRANSCRIPT_RETENTION_DAYS: '30' });
+    try {
+      const other = await draftTranscript();
+      await t.sequelize.query(`UPDATE transcripts SET created_at = now() - interval '40 days' WHERE id = :id`, {
+        replacements: { id: other.id },
+      });
+      const report = await withRetention.recordings.retention.run({ dryRun: true });
+      expect(report.transcriptsPurged).toBeGreaterThanOrEqual(1);
+      expect(await t.models.Transcript.findByPk(other.id)).not.toBeNull();
+    } finally {
+      await withRetention.close();
+    }
 
     // The worker's result, seen again by a reconciliation pass, does not bring it back.
     const state = (await t.services.transcripts.recordingStates([old.recordingId])).get(old.recordingId)!;
