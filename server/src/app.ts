@@ -147,6 +147,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   );
   registerTranscriptRoutes(routes, transcripts, audit);
   recordings.retention.setTranscriptPurger(transcripts);
+  recordings.calls.setTranscriptSource((callId) => transcripts.findByCallId(callId));
   const transcriptionEvents = new TranscriptionEvents({
     queue: queues.transcription,
     connection: redis,

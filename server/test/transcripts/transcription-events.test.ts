@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  CallDetail,
   CallTranscript,
   QUEUES,
   type TokenPair,
@@ -128,6 +129,9 @@ describe('transcription results reach the database and the sockets', () => {
     expect(statuses()).toEqual(['transcribing', 'transcribed']);
     const api = CallTranscript.parse((await t.http.get(`/api/calls/${callId}/transcript`).set(auth(agent))).body);
     expect(api.transcript?.id).toBe(ready.transcript.id);
+    const detail = CallDetail.parse((await t.http.get(`/api/calls/${callId}`).set(auth(agent))).body);
+    expect(detail.transcript).toEqual(api.transcript);
+    expect(detail.call).toMatchObject({ status: 'transcribed', failureReason: null });
   });
 
   it('stores one transcript however often the result is delivered (replays, reconciliation, a second replica)', async () => {
@@ -204,6 +208,9 @@ describe('transcription results reach the database and the sockets', () => {
       (await t.http.get(`/api/calls/${unrecoverable.callId}/transcript`).set(auth(supervisor))).body,
     );
     expect(api.failureReason).toBe('invalid_audio: not a RIFF/WAVE file');
+    const detail = CallDetail.parse((await t.http.get(`/api/calls/${unrecoverable.callId}`).set(auth(agent))).body);
+    expect(detail.call).toMatchObject({ status: 'failed', failureReason: 'invalid_audio: not a RIFF/WAVE file' });
+    expect(detail.transcript).toBeNull();
   });
 });
 
