@@ -41,6 +41,11 @@ export class TranscriptsRepository {
     return this.models.Transcript.findOne({ where: { callId } });
   }
 
+  async recordingDurationMs(recordingId: string, tx?: Transaction): Promise<number | null> {
+    const r = await this.models.Recording.findByPk(recordingId, { attributes: ['durationMs'], transaction: tx });
+    return r ? r.durationMs : null;
+  }
+
   findCall(callId: string, tx?: Transaction) {
     return this.models.Call.findByPk(callId, { transaction: tx });
   }

@@ -3,11 +3,13 @@ import {
   TranscriptionResult,
   type CallTranscript,
   type EditTranscriptRequest,
+  type Segment,
   type TicketJob,
   type Transcript,
   type TranscriptEdit,
   type ValidateTranscriptRequest,
 } from '@cwn/protocol';
+import type { Transaction } from 'sequelize';
 import type { CallModel, TranscriptEditModel, TranscriptModel } from '../db/models';
 import { HttpError } from '../http/errors';
 import type { AuthUser } from '../http/request-context';
@@ -50,6 +52,9 @@ const clip = (s: string) => (s.length > MAX_REASON ? `${s.slice(0, MAX_REASON - 
 
 /** How long validation waits for Redis to take the ticket job (the row stays locked meanwhile). */
 const TICKET_QUEUE_TIMEOUT_MS = 5_000;
+
+/** Whisper's timestamps can overshoot the audio's end by a few centiseconds. */
+const DURATION_MARGIN_MS = 1_000;
 
 /** What happened to one worker result. */
 export type PersistOutcome = 'stored' | 'duplicate' | 'invalid' | 'unknown_recording';
@@ -127,6 +132,7 @@ export class TranscriptsService {
           { current: toTranscriptDto(t) },
         );
       }
+      await this.assertWithinRecording(t.recordingId, input.segments, tx);
       const before = t.segments;
       const at = this.now();
       t.segments = input.segments;
@@ -262,6 +268,21 @@ export class TranscriptsService {
       this.logger.warn({ callId: state.callId, recordingId: state.recordingId, reason: text }, 'transcription failed');
     }
     return moved !== null;
+  }
+
+  /** Edited segments must stay inside the recorded audio (a small rounding margin allowed). */
+  private async assertWithinRecording(recordingId: string, segments: Segment[], tx: Transaction): Promise<void> {
+    const durationMs = await this.repo.recordingDurationMs(recordingId, tx);
+    if (durationMs === null) return;
+    const i = segments.findIndex((s) => s.endMs > durationMs + DURATION_MARGIN_MS);
+    if (i >= 0) {
+      throw new HttpError(
+        400,
+        'validation_failed',
+        `body.segments.${i}.endMs: ${segments[i]!.endMs} ms is past the end of the recording (${durationMs} ms)`,
+        [{ path: `body.segments.${i}.endMs`, message: `past the end of the recording (${durationMs} ms)` }],
+      );
+    }
   }
 
   // ── access ───────────────────────────────────────────────────────────────────────────────────

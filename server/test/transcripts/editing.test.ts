@@ -137,6 +137,8 @@ describe('editing with optimistic concurrency', () => {
     const tr = await draftTranscript();
     const bad = [
       { version: 1, segments: [{ speaker: 'robot', startMs: 0, endMs: 10, text: 'x' }] },
+      // The recording lasts 5 s.
+      { version: 1, segments: [{ speaker: 'agent', startMs: 4_000, endMs: 95_000, text: 'x' }] },
       { version: 1, segments: [{ speaker: 'agent', startMs: 500, endMs: 10, text: 'x' }] },
       { version: 0, segments: [] },
       { segments: [] },
@@ -146,6 +148,8 @@ describe('editing with optimistic concurrency', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
     }
+    const late = await t.http.patch(`/api/transcripts/${tr.id}`).set(auth(agent)).send(bad[1]!);
+    expect(late.body.error.message).toBe('body.segments.0.endMs: 95000 ms is past the end of the recording (5000 ms)');
     const now = Transcript.parse((await t.http.get(`/api/transcripts/${tr.id}`).set(auth(agent))).body);
     expect(now).toMatchObject({ version: 1, segments: tr.segments });
   });
