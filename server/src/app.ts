@@ -51,11 +51,11 @@ export interface AppInstance {
   redis: Redis;
   queues: Queues;
   routes: RouteTable;
-  /** Calls, recordings (upload, audio, queue) and retention (issue 3). */
-  recordings: CallsAndRecordings;
   services: { auth: AuthService; users: UsersService; audit: AuditLog; transcripts: TranscriptsService };
   /** Follows the transcription queue; started by `listen` (after migrations), stopped by `close`. */
   transcriptionEvents: TranscriptionEvents;
+  /** Calls, recordings (upload, audio, queue) and retention (issue 3). */
+  recordings: CallsAndRecordings;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -146,8 +146,8 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     now,
   );
   registerTranscriptRoutes(routes, transcripts, audit);
-  recordings.calls.attachTranscripts((callId) => transcripts.findByCallId(callId));
   recordings.retention.setTranscriptPurger(transcripts);
+  recordings.calls.setTranscriptSource((callId) => transcripts.findByCallId(callId));
   const transcriptionEvents = new TranscriptionEvents({
     queue: queues.transcription,
     connection: redis,
@@ -188,9 +188,9 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redis,
     queues,
     routes,
-    recordings,
     services: { auth, users, audit, transcripts },
     transcriptionEvents,
+    recordings,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -60,16 +60,17 @@ function decodeCursor(raw: string): Cursor {
 }
 
 export class CallsService {
+  private transcriptOf: (callId: string) => Promise<Transcript | null> = async () => null;
+
   constructor(
     private readonly models: Models,
     private readonly events: CallEvents,
     private readonly now: () => Date,
   ) {}
 
-  /** The transcripts module (created after this one) supplies a call's transcript for `get`. */
-  private transcriptOf: (callId: string) => Promise<Transcript | null> = () => Promise.resolve(null);
-  attachTranscripts(lookup: (callId: string) => Promise<Transcript | null>): void {
-    this.transcriptOf = lookup;
+  /** The transcripts module supplies the call's transcript for the detail view. */
+  setTranscriptSource(source: (callId: string) => Promise<Transcript | null>): void {
+    this.transcriptOf = source;
   }
 
   /** Idempotent on (agent, pbxCallId): a repeat returns the existing call with `created: false`. */

@@ -107,23 +107,6 @@ export class RecordingModel extends Model<
   declare purgedAt: Date | null;
 }
 
-export class UploadSessionModel extends Model<
-  InferAttributes<UploadSessionModel>,
-  InferCreationAttributes<UploadSessionModel>
-> {
-  declare id: string;
-  declare agentId: string;
-  declare idempotencyKey: string;
-  declare metadata: Record<string, unknown>;
-  /** BIGINT: pg returns it as a string; read it through `Number()`. */
-  declare length: number | string;
-  declare offset: number | string;
-  declare stagedBytes: number | string;
-  declare keyId: string;
-  declare createdAt: CreationOptional<Date>;
-  declare expiresAt: Date;
-}
-
 export class TranscriptModel extends Model<
   InferAttributes<TranscriptModel>,
   InferCreationAttributes<TranscriptModel>
@@ -157,6 +140,23 @@ export class TranscriptEditModel extends Model<
   declare at: Date;
 }
 
+export class UploadSessionModel extends Model<
+  InferAttributes<UploadSessionModel>,
+  InferCreationAttributes<UploadSessionModel>
+> {
+  declare id: string;
+  declare agentId: string;
+  declare idempotencyKey: string;
+  declare metadata: Record<string, unknown>;
+  /** BIGINT: pg returns it as a string; read it through `Number()`. */
+  declare length: number | string;
+  declare offset: number | string;
+  declare stagedBytes: number | string;
+  declare keyId: string;
+  declare createdAt: CreationOptional<Date>;
+  declare expiresAt: Date;
+}
+
 export interface Models {
   User: typeof UserModel;
   RefreshToken: typeof RefreshTokenModel;
@@ -164,9 +164,9 @@ export interface Models {
   AuditLog: typeof AuditLogModel;
   Call: typeof CallModel;
   Recording: typeof RecordingModel;
-  UploadSession: typeof UploadSessionModel;
   Transcript: typeof TranscriptModel;
   TranscriptEdit: typeof TranscriptEditModel;
+  UploadSession: typeof UploadSessionModel;
 }
 
 /**
@@ -276,23 +276,6 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'recordings', modelName: 'Recording', updatedAt: false },
   );
 
-  class UploadSession extends UploadSessionModel {}
-  UploadSession.init(
-    {
-      id: { type: DataTypes.UUID, primaryKey: true },
-      agentId: { type: DataTypes.UUID, allowNull: false },
-      idempotencyKey: { type: DataTypes.STRING(128), allowNull: false },
-      metadata: { type: DataTypes.JSONB, allowNull: false },
-      length: { type: DataTypes.BIGINT, allowNull: false },
-      offset: { type: DataTypes.BIGINT, allowNull: false },
-      stagedBytes: { type: DataTypes.BIGINT, allowNull: false },
-      keyId: { type: DataTypes.STRING(16), allowNull: false },
-      createdAt: DataTypes.DATE,
-      expiresAt: { type: DataTypes.DATE, allowNull: false },
-    },
-    { sequelize, tableName: 'upload_sessions', modelName: 'UploadSession', updatedAt: false },
-  );
-
   class Transcript extends TranscriptModel {}
   Transcript.init(
     {
@@ -326,6 +309,23 @@ export function defineModels(sequelize: Sequelize): Models {
       at: { type: DataTypes.DATE, allowNull: false },
     },
     { sequelize, tableName: 'transcript_edits', modelName: 'TranscriptEdit', timestamps: false },
+  );
+
+  class UploadSession extends UploadSessionModel {}
+  UploadSession.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true },
+      agentId: { type: DataTypes.UUID, allowNull: false },
+      idempotencyKey: { type: DataTypes.STRING(128), allowNull: false },
+      metadata: { type: DataTypes.JSONB, allowNull: false },
+      length: { type: DataTypes.BIGINT, allowNull: false },
+      offset: { type: DataTypes.BIGINT, allowNull: false },
+      stagedBytes: { type: DataTypes.BIGINT, allowNull: false },
+      keyId: { type: DataTypes.STRING(16), allowNull: false },
+      createdAt: DataTypes.DATE,
+      expiresAt: { type: DataTypes.DATE, allowNull: false },
+    },
+    { sequelize, tableName: 'upload_sessions', modelName: 'UploadSession', updatedAt: false },
   );
 
   return { User, RefreshToken, Setting, AuditLog, Call, Recording, UploadSession, Transcript, TranscriptEdit };

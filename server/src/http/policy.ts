@@ -44,6 +44,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/recordings/:id/audio': 'authenticated',
   'GET /api/recordings/:id/waveform.png': 'authenticated',
   'GET /internal/recordings/:id/audio': 'worker',
+
   // Transcripts: agents see and change only their own calls' (checked in TranscriptsService).
   'GET /api/transcripts/:id': 'authenticated',
   'GET /api/calls/:id/transcript': 'authenticated',

@@ -4,6 +4,8 @@ import {
   type TranscriptProgressEvent,
   type TranscriptReadyEvent,
 } from '@cwn/protocol';
+import { toCallDto } from '../calls/call-dto';
+import type { CallModel } from '../db/models';
 import type { IoServer } from '../realtime/socket';
 
 /** Roles that follow every call live (wallboard, managers' app, admins). */
@@ -42,5 +44,10 @@ export class TranscriptNotifier {
 
   validated(agentId: string, event: TranscriptReadyEvent): void {
     this.io.to(this.audience(agentId)).emit('transcript.validated', event);
+  }
+
+  /** The call's status moved (transcribing, transcribed, failed, validated). */
+  callUpdated(call: CallModel): void {
+    this.io.to(this.audience(call.agentId)).emit('call.updated', toCallDto(call));
   }
 }

@@ -26,6 +26,8 @@ export interface ReconcileReport {
 const PAGE = 200;
 /** Periodic passes look back this much further than the previous pass (clock skew, slow writes). */
 const OVERLAP_MS = 5 * 60_000;
+/** Jobs a reconciliation pass repairs at once (each is a short transaction; the pool has 10). */
+const RECOVERY_PARALLELISM = 4;
 /** Recording → call/agent lookups kept for progress events (bounded). */
 const STATE_CACHE = 500;
 
@@ -36,10 +38,10 @@ const isId = (s: string | undefined): s is string => Id.safeParse(s).success;
  * events: active → call `transcribing`; progress → `transcript.progress`; completed → the
  * transcript stored once (`transcript.ready`); finally failed → call `failed` with the reason.
  *
- * QueueEvents is a Redis stream read: events written while no server runs are read on start
- * from where the stream stood, but the stream is capped, so a reconciliation pass at start and
- * every `reconcileIntervalMs` also walks the queue's completed and failed jobs and stores what the
- * database lacks. Every write is conditional or idempotent, so any number of replicas can do all
+ * QueueEvents reads a capped Redis stream from where it ends when the server starts, so what
+ * happened while no server ran (or while a handler failed) is caught by a reconciliation pass at
+ * start and every `reconcileIntervalMs`: it walks the queue's completed and failed jobs and stores
+ * what the database lacks. Every write is conditional or idempotent, so any number of replicas can do all
  * of this at once.
  */
 export class TranscriptionEvents {
@@ -128,15 +130,22 @@ export class TranscriptionEvents {
   ): Promise<void> {
     const ids = jobs.map((j) => j.id).filter(isId);
     const states = await this.o.service.recordingStates(ids);
-    for (const job of jobs) {
+    const todo = jobs.flatMap((job) => {
       const state = job.id ? states.get(job.id) : undefined;
-      if (!state || state.hasTranscript) continue;
-      report.checked += 1;
-      if (type === 'completed') {
-        if ((await this.o.service.persistResult(state, job.returnvalue)) === 'stored') report.persisted += 1;
-      } else if (state.callStatus !== 'failed') {
-        if (await this.o.service.markFailed(state, job.failedReason ?? '')) report.failed += 1;
-      }
+      return state && !state.hasTranscript ? [{ job, state }] : [];
+    });
+    report.checked += todo.length;
+    // A few at a time: after a long outage there can be hundreds, each its own transaction.
+    for (let i = 0; i < todo.length; i += RECOVERY_PARALLELISM) {
+      await Promise.all(
+        todo.slice(i, i + RECOVERY_PARALLELISM).map(async ({ job, state }) => {
+          if (type === 'completed') {
+            if ((await this.o.service.persistResult(state, job.returnvalue)) === 'stored') report.persisted += 1;
+          } else if (state.callStatus !== 'failed') {
+            if (await this.o.service.markFailed(state, job.failedReason ?? '')) report.failed += 1;
+          }
+        }),
+      );
     }
   }
 

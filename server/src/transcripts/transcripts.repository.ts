@@ -1,6 +1,6 @@
 import { Op, QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { CallStatus, Segment, TranscriptionResult } from '@cwn/protocol';
-import type { Models, TranscriptEditModel, TranscriptModel } from '../db/models';
+import type { CallModel, Models, TranscriptEditModel, TranscriptModel } from '../db/models';
 
 /** What the transcription events need to know about a recording, fetched in bulk. */
 export interface RecordingState {
@@ -39,6 +39,11 @@ export class TranscriptsRepository {
 
   findByCallId(callId: string): Promise<TranscriptModel | null> {
     return this.models.Transcript.findOne({ where: { callId } });
+  }
+
+  async recordingDurationMs(recordingId: string, tx?: Transaction): Promise<number | null> {
+    const r = await this.models.Recording.findByPk(recordingId, { attributes: ['durationMs'], transaction: tx });
+    return r ? r.durationMs : null;
   }
 
   findCall(callId: string, tx?: Transaction) {
@@ -112,34 +117,37 @@ export class TranscriptsRepository {
     return inserted ? this.findById(inserted.id, tx) : null;
   }
 
-  /** Moves the call to `status` when it is in one of `from`; true when this call changed it. */
+  /**
+   * Moves the call to `status` when it is in one of `from`; returns the updated call when this
+   * write changed it, null otherwise (another delivery or replica got there first).
+   */
   private async moveCall(
     callId: string,
     status: CallStatus,
     from: readonly CallStatus[],
     failureReason: string | null,
     tx?: Transaction,
-  ): Promise<boolean> {
-    const [changed] = await this.models.Call.update(
+  ): Promise<CallModel | null> {
+    const [, rows] = await this.models.Call.update(
       { status, failureReason },
-      { where: { id: callId, status: { [Op.in]: [...from] } }, transaction: tx },
+      { where: { id: callId, status: { [Op.in]: [...from] } }, transaction: tx, returning: true },
     );
-    return changed > 0;
+    return rows[0] ?? null;
   }
 
-  markCallTranscribing(callId: string): Promise<boolean> {
+  markCallTranscribing(callId: string): Promise<CallModel | null> {
     return this.moveCall(callId, 'transcribing', BEFORE_TRANSCRIBING, null);
   }
 
-  markCallTranscribed(callId: string, tx: Transaction): Promise<boolean> {
+  markCallTranscribed(callId: string, tx: Transaction): Promise<CallModel | null> {
     return this.moveCall(callId, 'transcribed', BEFORE_TRANSCRIBED, null, tx);
   }
 
-  markCallFailed(callId: string, reason: string): Promise<boolean> {
+  markCallFailed(callId: string, reason: string): Promise<CallModel | null> {
     return this.moveCall(callId, 'failed', BEFORE_FAILED, reason);
   }
 
-  markCallValidated(callId: string, tx: Transaction): Promise<boolean> {
+  markCallValidated(callId: string, tx: Transaction): Promise<CallModel | null> {
     return this.moveCall(callId, 'validated', ['transcribing', 'transcribed', 'failed'], null, tx);
   }
 
@@ -164,9 +172,12 @@ export class TranscriptsRepository {
     return this.models.TranscriptEdit.findAll({ where: { transcriptId }, order: [['version', 'ASC']] });
   }
 
+  countOlderThan(cutoff: Date): Promise<number> {
+    return this.models.Transcript.count({ where: { createdAt: { [Op.lt]: cutoff } } });
+  }
+
   /** Deletes transcripts created before `cutoff` (their edit history goes with them). */
-  purgeOlderThan(cutoff: Date, dryRun = false): Promise<number> {
-    const where = { createdAt: { [Op.lt]: cutoff } };
-    return dryRun ? this.models.Transcript.count({ where }) : this.models.Transcript.destroy({ where });
+  purgeOlderThan(cutoff: Date): Promise<number> {
+    return this.models.Transcript.destroy({ where: { createdAt: { [Op.lt]: cutoff } } });
   }
 }

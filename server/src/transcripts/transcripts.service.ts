@@ -3,11 +3,13 @@ import {
   TranscriptionResult,
   type CallTranscript,
   type EditTranscriptRequest,
+  type Segment,
   type TicketJob,
   type Transcript,
   type TranscriptEdit,
   type ValidateTranscriptRequest,
 } from '@cwn/protocol';
+import type { Transaction } from 'sequelize';
 import type { CallModel, TranscriptEditModel, TranscriptModel } from '../db/models';
 import { HttpError } from '../http/errors';
 import type { AuthUser } from '../http/request-context';
@@ -47,6 +49,12 @@ function toEditDto(e: TranscriptEditModel): TranscriptEdit {
 /** Failure reasons are shown to people; keep them readable and bounded. */
 const MAX_REASON = 2_000;
 const clip = (s: string) => (s.length > MAX_REASON ? `${s.slice(0, MAX_REASON - 1)}…` : s);
+
+/** How long validation waits for Redis to take the ticket job (the row stays locked meanwhile). */
+const TICKET_QUEUE_TIMEOUT_MS = 5_000;
+
+/** Whisper's timestamps can overshoot the audio's end by a few centiseconds. */
+const DURATION_MARGIN_MS = 1_000;
 
 /** What happened to one worker result. */
 export type PersistOutcome = 'stored' | 'duplicate' | 'invalid' | 'unknown_recording';
@@ -124,6 +132,7 @@ export class TranscriptsService {
           { current: toTranscriptDto(t) },
         );
       }
+      await this.assertWithinRecording(t.recordingId, input.segments, tx);
       const before = t.segments;
       const at = this.now();
       t.segments = input.segments;
@@ -148,7 +157,7 @@ export class TranscriptsService {
       if (!t) throw HttpError.notFound('transcript not found');
       const call = await this.repo.findCall(t.callId, tx);
       this.assertMayChange(call, user);
-      if (t.status === 'validated') return { t, call: call!, changed: false };
+      if (t.status === 'validated') return { t, call: call!, changed: false, moved: null };
       if (input.version !== undefined && input.version !== t.version) {
         throw HttpError.conflict(
           `the transcript changed since you loaded it (you validated version ${input.version}, the current one is ${t.version})`,
@@ -160,24 +169,44 @@ export class TranscriptsService {
       t.validatedAt = at;
       t.validatedBy = user.id;
       await t.save({ transaction: tx });
-      await this.repo.markCallValidated(t.callId, tx);
+      const moved = await this.repo.markCallValidated(t.callId, tx);
       const job: TicketJob = {
         transcriptId: t.id,
         callId: t.callId,
         requestedBy: user.id,
         organizationId: input.organizationId ?? null,
       };
-      await this.tickets.add('create-ticket', job, { jobId: t.id });
-      return { t, call: call!, changed: true };
+      await this.queueTicket(job);
+      return { t, call: call!, changed: true, moved };
     });
     const transcript = toTranscriptDto(outcome.t);
     if (outcome.changed) this.notifier.validated(outcome.call.agentId, { callId: transcript.callId, transcript });
+    if (outcome.moved) this.notifier.callUpdated(outcome.moved);
     return { transcript, changed: outcome.changed };
   }
 
-  /** Retention: deletes transcripts (and their edit history) created before `cutoff`. */
+  /** Adds the ticket job, or fails the request (503) when Redis does not take it in time. */
+  private async queueTicket(job: TicketJob): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new HttpError(503, 'service_unavailable', 'the ticket queue is unreachable; nothing was validated, try again')),
+        TICKET_QUEUE_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([this.tickets.add('create-ticket', job, { jobId: job.transcriptId }), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Retention (`TRANSCRIPT_RETENTION_DAYS`): deletes transcripts created before `cutoff`, with their
+   * edit history, or only counts them when `dryRun`. Returns how many.
+   */
   purgeOlderThan(cutoff: Date, dryRun = false): Promise<number> {
-    return this.repo.purgeOlderThan(cutoff, dryRun);
+    return dryRun ? this.repo.countOlderThan(cutoff) : this.repo.purgeOlderThan(cutoff);
   }
 
   // ── worker results (called by the transcription events) ──────────────────────────────────────
@@ -188,7 +217,8 @@ export class TranscriptsService {
 
   /** A worker picked the job up: the call is `transcribing`. */
   async markActive(state: RecordingState): Promise<void> {
-    await this.repo.markCallTranscribing(state.callId);
+    const moved = await this.repo.markCallTranscribing(state.callId);
+    if (moved) this.notifier.callUpdated(moved);
   }
 
   /**
@@ -217,12 +247,12 @@ export class TranscriptsService {
     }
     const stored = await this.repo.transaction(async (tx) => {
       const row = await this.repo.insertIfAbsent(state, parsed.data, this.now(), tx);
-      if (row) await this.repo.markCallTranscribed(state.callId, tx);
-      return row;
+      return row ? { row, moved: await this.repo.markCallTranscribed(state.callId, tx) } : null;
     });
     if (!stored) return 'duplicate';
-    const transcript = toTranscriptDto(stored);
+    const transcript = toTranscriptDto(stored.row);
     this.notifier.ready(state.agentId, { callId: state.callId, transcript });
+    if (stored.moved) this.notifier.callUpdated(stored.moved);
     this.logger.info({ callId: state.callId, recordingId: state.recordingId }, 'transcript stored');
     return 'stored';
   }
@@ -231,12 +261,28 @@ export class TranscriptsService {
   async markFailed(state: RecordingState, reason: string): Promise<boolean> {
     if (state.hasTranscript) return false;
     const text = clip(reason.trim() || 'transcription failed without a reason');
-    const changed = await this.repo.markCallFailed(state.callId, text);
-    if (changed) {
+    const moved = await this.repo.markCallFailed(state.callId, text);
+    if (moved) {
+      this.notifier.callUpdated(moved);
       this.notifier.failed(state.agentId, { callId: state.callId, recordingId: state.recordingId, reason: text });
       this.logger.warn({ callId: state.callId, recordingId: state.recordingId, reason: text }, 'transcription failed');
     }
-    return changed;
+    return moved !== null;
+  }
+
+  /** Edited segments must stay inside the recorded audio (a small rounding margin allowed). */
+  private async assertWithinRecording(recordingId: string, segments: Segment[], tx: Transaction): Promise<void> {
+    const durationMs = await this.repo.recordingDurationMs(recordingId, tx);
+    if (durationMs === null) return;
+    const i = segments.findIndex((s) => s.endMs > durationMs + DURATION_MARGIN_MS);
+    if (i >= 0) {
+      throw new HttpError(
+        400,
+        'validation_failed',
+        `body.segments.${i}.endMs: ${segments[i]!.endMs} ms is past the end of the recording (${durationMs} ms)`,
+        [{ path: `body.segments.${i}.endMs`, message: `past the end of the recording (${durationMs} ms)` }],
+      );
+    }
   }
 
   // ── access ───────────────────────────────────────────────────────────────────────────────────

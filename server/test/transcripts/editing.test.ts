@@ -1,4 +1,10 @@
 import { CallTranscript, Transcript, TranscriptEditList, TicketJob, type Segment, type TokenPair } from '@cwn/protocol';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUES } from '@cwn/protocol';
+import { TranscriptNotifier } from '../../src/transcripts/transcript-notifier';
+import { TranscriptsRepository } from '../../src/transcripts/transcripts.repository';
+import { TranscriptsService } from '../../src/transcripts/transcripts.service';
 import { startTestApp, type TestApp } from '../support/app';
 import {
   connected,
@@ -131,6 +137,8 @@ describe('editing with optimistic concurrency', () => {
     const tr = await draftTranscript();
     const bad = [
       { version: 1, segments: [{ speaker: 'robot', startMs: 0, endMs: 10, text: 'x' }] },
+      // The recording lasts 5 s.
+      { version: 1, segments: [{ speaker: 'agent', startMs: 4_000, endMs: 95_000, text: 'x' }] },
       { version: 1, segments: [{ speaker: 'agent', startMs: 500, endMs: 10, text: 'x' }] },
       { version: 0, segments: [] },
       { segments: [] },
@@ -140,6 +148,8 @@ describe('editing with optimistic concurrency', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
     }
+    const late = await t.http.patch(`/api/transcripts/${tr.id}`).set(auth(agent)).send(bad[1]!);
+    expect(late.body.error.message).toBe('body.segments.0.endMs: 95000 ms is past the end of the recording (5000 ms)');
     const now = Transcript.parse((await t.http.get(`/api/transcripts/${tr.id}`).set(auth(agent))).body);
     expect(now).toMatchObject({ version: 1, segments: tr.segments });
   });
@@ -157,7 +167,7 @@ describe('validation', () => {
   async function listen(who: TokenPair) {
     const s = dial(t.url(), who.accessToken);
     sockets.push(s);
-    const events = recordEvents(s, ['transcript.validated']);
+    const events = recordEvents(s, ['transcript.validated', 'call.updated']);
     await connected(s);
     return events;
   }
@@ -183,6 +193,9 @@ describe('validation', () => {
     await eventually('transcript.validated for the agent and the manager', () =>
       agentEvents.of('transcript.validated').some((e) => (e.transcript as Transcript).id === tr.id) &&
       managerEvents.of('transcript.validated').some((e) => (e.transcript as Transcript).id === tr.id),
+    );
+    await eventually('call.updated validated', () =>
+      managerEvents.of('call.updated').some((c) => c.id === tr.callId && c.status === 'validated'),
     );
 
     // Twice: same answer, no second job, no second event.
@@ -227,6 +240,31 @@ describe('validation', () => {
   });
 });
 
+describe('validation without Redis', () => {
+  it('answers 503 and validates nothing when the ticket queue does not take the job', async () => {
+    const tr = await draftTranscript();
+    const deadRedis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: null, retryStrategy: () => 1_000 });
+    deadRedis.on('error', () => undefined);
+    const tickets = new Queue<TicketJob>(QUEUES.tickets, { connection: deadRedis, prefix: t.config.redisPrefix });
+    tickets.on('error', () => undefined);
+    const service = new TranscriptsService(
+      new TranscriptsRepository(t.sequelize, t.models),
+      tickets,
+      new TranscriptNotifier(() => t.io),
+      t.logger,
+    );
+    const user = { id: agent.user.id, role: agent.user.role, email: agent.user.email, displayName: agent.user.displayName };
+    try {
+      await expect(service.validate(tr.id, {}, user)).rejects.toMatchObject({ status: 503, code: 'service_unavailable' });
+      expect((await t.models.Transcript.findByPk(tr.id))!.status).toBe('draft');
+      expect((await t.models.Call.findByPk(tr.callId))!.status).toBe('transcribed');
+    } finally {
+      await Promise.race([tickets.close(), new Promise((r) => setTimeout(r, 1_000))]);
+      deadRedis.disconnect();
+    }
+  });
+});
+
 describe('retention', () => {
   it('purges transcripts older than a date with their history, and only those', async () => {
     const old = await draftTranscript();
@@ -235,11 +273,28 @@ describe('retention', () => {
     await t.sequelize.query(`UPDATE transcripts SET created_at = now() - interval '40 days' WHERE id = :id`, {
       replacements: { id: old.id },
     });
-    const purged = await t.services.transcripts.purgeOlderThan(new Date(Date.now() - 30 * 86_400_000));
-    expect(purged).toBeGreaterThanOrEqual(1);
+    const cutoff = new Date(Date.now() - 30 * 86_400_000);
+    const counted = await t.services.transcripts.purgeOlderThan(cutoff, true);
+    expect(counted).toBeGreaterThanOrEqual(1);
+    expect(await t.models.Transcript.findByPk(old.id)).not.toBeNull();
+    expect(await t.services.transcripts.purgeOlderThan(cutoff)).toBe(counted);
     expect(await t.models.Transcript.findByPk(old.id)).toBeNull();
     expect(await t.models.TranscriptEdit.count({ where: { transcriptId: old.id } })).toBe(0);
     expect(await t.models.Transcript.findByPk(recent.id)).not.toBeNull();
+
+    // The retention job counts them through the same service (TRANSCRIPT_RETENTION_DAYS).
+    const withRetention = await startTestApp({ TRANSCRIPT_RETENTION_DAYS: '30' });
+    try {
+      const other = await draftTranscript();
+      await t.sequelize.query(`UPDATE transcripts SET created_at = now() - interval '40 days' WHERE id = :id`, {
+        replacements: { id: other.id },
+      });
+      const report = await withRetention.recordings.retention.run({ dryRun: true });
+      expect(report.transcriptsPurged).toBeGreaterThanOrEqual(1);
+      expect(await t.models.Transcript.findByPk(other.id)).not.toBeNull();
+    } finally {
+      await withRetention.close();
+    }
 
     // The worker's result, seen again by a reconciliation pass, does not bring it back.
     const state = (await t.services.transcripts.recordingStates([old.recordingId])).get(old.recordingId)!;

@@ -1,17 +1,13 @@
 /**
- * Issue 4's end-to-end path with the real engine: a queued stereo call is transcribed by the REAL
- * worker (worker-gpu's startWorker, whisper.cpp on the CPU with the generated test model) and the
- * server stores the transcript and relays progress over Socket.IO.
- *
- * The worker fetches audio from `/internal/recordings/:id/audio`. That endpoint belongs to the
- * ingest work, which has not landed on this branch yet; a small HTTP server here serves the WAV
- * with the same path and bearer token until it does (then: upload → queue through the real API).
+ * Issue 4's end-to-end path with the real engine: a spoken stereo call is uploaded through the
+ * API (`POST /api/upload-recording`), queued by the ingest, transcribed by the REAL worker
+ * (worker-gpu's startWorker, whisper.cpp on the CPU with the generated test model) fetching the
+ * audio from the server's internal endpoint, and the server stores the transcript and relays the
+ * progress over Socket.IO.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Segment, type TokenPair, type Transcript } from '@cwn/protocol';
+import { UploadRecordingResponse, type Segment, type TokenPair, type Transcript } from '@cwn/protocol';
 import { loadConfig as loadWorkerConfig } from '../../../worker-gpu/src/config';
 import { encodeWav } from '../../../worker-gpu/src/audio/wav';
 import { WhisperCppTranscriber } from '../../../worker-gpu/src/engine/whisper-cpp';
@@ -19,41 +15,30 @@ import { TEST_MODEL_PATH } from '../../../worker-gpu/src/models/paths';
 import { ensureTestModel } from '../../../worker-gpu/src/models/test-model';
 import { startWorker, type RunningWorker } from '../../../worker-gpu/src/worker';
 import { msOf, place, speak } from '../../../worker-gpu/test/helpers/speech';
+import { callMeta, sha256, upload } from '../recordings/fixtures';
 import { startTestApp, TEST_WORKER_TOKEN, type TestApp } from '../support/app';
 import { TEST_REDIS_URL } from '../support/services';
-import { connected, dial, eventually, recordEvents, seedCallWithRecording, type ClientSocket } from './fixtures';
+import { connected, dial, eventually, recordEvents, type ClientSocket } from './fixtures';
 
 jest.setTimeout(180_000);
 
 let t: TestApp;
 let agent: TokenPair;
-let audioServer: Server;
 let engine: WhisperCppTranscriber | undefined;
 let worker: RunningWorker | undefined;
 let socket: ClientSocket | undefined;
-const served = new Map<string, Buffer>();
 
 beforeAll(async () => {
   // A queue prefix of its own: this worker must not take the other test files' jobs.
   t = await startTestApp({ REDIS_PREFIX: `${process.env.CWN_TEST_REDIS_PREFIX}-engine` });
   await t.transcriptionEvents.start();
   agent = await t.userWithRole('agent');
-  audioServer = createServer((req, res) => {
-    if (req.headers.authorization !== `Bearer ${TEST_WORKER_TOKEN}`) return void res.writeHead(401).end();
-    const id = /^\/internal\/recordings\/([0-9a-f-]{36})\/audio$/.exec(req.url ?? '')?.[1];
-    const wav = id ? served.get(id) : undefined;
-    if (!wav) return void res.writeHead(404).end('recording not found');
-    res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': wav.length }).end(wav);
-  });
-  await new Promise<void>((r) => audioServer.listen(0, '127.0.0.1', r));
 });
 
 afterAll(async () => {
   socket?.disconnect();
   await worker?.stop(0);
   await engine?.close();
-  audioServer.closeAllConnections();
-  await new Promise((r) => audioServer.close(r));
   await t.close();
 });
 
@@ -69,9 +54,6 @@ describe('upload → queue → real worker → stored transcript', () => {
       place(totalMs, [{ atMs: callerAt, pcm: callerSpeech }]),
     ]);
 
-    const { callId, recordingId } = await seedCallWithRecording(t.models, agent.user.id, { durationMs: totalMs });
-    served.set(recordingId, wav);
-
     socket = dial(t.url(), agent.accessToken);
     const events = recordEvents(socket, ['transcript.progress', 'transcript.ready', 'transcript.failed']);
     await connected(socket);
@@ -82,7 +64,7 @@ describe('upload → queue → real worker → stored transcript', () => {
       PATH: process.env.PATH,
       REDIS_URL: TEST_REDIS_URL,
       QUEUE_PREFIX: t.config.redisPrefix,
-      SERVER_INTERNAL_URL: `http://127.0.0.1:${(audioServer.address() as AddressInfo).port}`,
+      SERVER_INTERNAL_URL: t.url(),
       WORKER_TOKEN: TEST_WORKER_TOKEN,
       WHISPER_MODEL: 'test',
       WHISPER_LANGUAGE: 'en',
@@ -93,11 +75,12 @@ describe('upload → queue → real worker → stored transcript', () => {
     });
     worker = await startWorker(config, engine, () => undefined);
 
-    await t.queues.transcription.add(
-      'transcribe',
-      { recordingId, callId, channels: 2, durationMs: totalMs, languageHint: null },
-      { jobId: recordingId },
-    );
+    const res = await upload(t, agent.accessToken, wav, { ...callMeta(), sha256: sha256(wav) });
+    expect(res.status).toBe(201);
+    const uploaded = UploadRecordingResponse.parse(res.body);
+    const callId = uploaded.callId;
+    const recordingId = uploaded.recording.id;
+    expect(uploaded.recording).toMatchObject({ channels: 2 });
 
     const ready = await eventually(
       'transcript.ready',

@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  CallDetail,
   CallTranscript,
   QUEUES,
   type TokenPair,
@@ -26,7 +27,8 @@ let supervisor: TokenPair;
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // A queue prefix of its own: the workers below take every job, the other test files' included.
+  t = await startTestApp({ REDIS_PREFIX: `${process.env.CWN_TEST_REDIS_PREFIX}-events` });
   await t.transcriptionEvents.start();
   agent = await t.userWithRole('agent');
   supervisor = await t.userWithRole('supervisor');
@@ -57,7 +59,7 @@ function listen(who: TokenPair): { socket: ClientSocket; events: ReturnType<type
   cleanup.push(() => socket.disconnect());
   return {
     socket,
-    events: recordEvents(socket, ['transcript.progress', 'transcript.ready', 'transcript.failed']),
+    events: recordEvents(socket, ['transcript.progress', 'transcript.ready', 'transcript.failed', 'call.updated']),
   };
 }
 
@@ -118,12 +120,22 @@ describe('transcription results reach the database and the sockets', () => {
 
     expect(await rowsFor(recordingId)).toBe(1);
     expect((await callOf(callId))!.status).toBe('transcribed');
+    const statuses = () =>
+      a.events
+        .of<{ id: string; status: string }>('call.updated')
+        .filter((c) => c.id === callId)
+        .map((c) => c.status);
+    await eventually('call.updated transcribed', () => statuses().includes('transcribed'));
+    expect(statuses()).toEqual(['transcribing', 'transcribed']);
     const api = CallTranscript.parse((await t.http.get(`/api/calls/${callId}/transcript`).set(auth(agent))).body);
     expect(api.transcript?.id).toBe(ready.transcript.id);
+    const detail = CallDetail.parse((await t.http.get(`/api/calls/${callId}`).set(auth(agent))).body);
+    expect(detail.transcript).toEqual(api.transcript);
+    expect(detail.call).toMatchObject({ status: 'transcribed', failureReason: null });
   });
 
   it('stores one transcript however often the result is delivered (replays, reconciliation, a second replica)', async () => {
-    const replica = await startTestApp();
+    const replica = await startTestApp({ REDIS_PREFIX: t.config.redisPrefix });
     cleanup.push(() => replica.close());
     await replica.transcriptionEvents.start();
     const a = listen(agent);
@@ -158,6 +170,9 @@ describe('transcription results reach the database and the sockets', () => {
       a.events.of<{ callId: string; reason: string }>('transcript.failed').find((e) => e.callId === callId),
     );
     expect(failed.reason).toMatch(/invalid result.*segments\.0\.speaker/);
+    await eventually('call.updated failed', () =>
+      a.events.of<{ id: string; status: string }>('call.updated').some((c) => c.id === callId && c.status === 'failed'),
+    );
     const api = CallTranscript.parse((await t.http.get(`/api/calls/${callId}/transcript`).set(auth(agent))).body);
     expect(api).toMatchObject({ callStatus: 'failed', transcript: null });
     expect(api.failureReason).toMatch(/invalid result/);
@@ -193,6 +208,9 @@ describe('transcription results reach the database and the sockets', () => {
       (await t.http.get(`/api/calls/${unrecoverable.callId}/transcript`).set(auth(supervisor))).body,
     );
     expect(api.failureReason).toBe('invalid_audio: not a RIFF/WAVE file');
+    const detail = CallDetail.parse((await t.http.get(`/api/calls/${unrecoverable.callId}`).set(auth(agent))).body);
+    expect(detail.call).toMatchObject({ status: 'failed', failureReason: 'invalid_audio: not a RIFF/WAVE file' });
+    expect(detail.transcript).toBeNull();
   });
 });
 
