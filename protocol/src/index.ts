@@ -7,3 +7,5 @@ export * from './recordings';
 export * from './transcripts';
 export * from './jobs';
 export * from './socket';
+export * from './redaction';
+export * from './ninjaone';
