@@ -120,3 +120,37 @@ export type NinjaOneOrganizationList = z.infer<typeof NinjaOneOrganizationList>;
 /** Ticket creation state kept per transcript. */
 export const TicketState = z.enum(['pending', 'creating', 'created', 'failed']);
 export type TicketState = z.infer<typeof TicketState>;
+
+/** A NinjaOne person a caller's number matched: a contact or an end user of an organization. */
+export const NinjaOnePerson = z.object({
+  kind: z.enum(['contact', 'end_user']),
+  id: positiveInt,
+  /** What NinjaOne takes as `requesterUid`. */
+  uid: z.string(),
+  name: z.string(),
+  organizationId: positiveInt,
+});
+export type NinjaOnePerson = z.infer<typeof NinjaOnePerson>;
+
+/** The caller's number matched against NinjaOne contacts and end users (E.164 on both sides). */
+export const CallerMatch = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('matched'), organizationId: positiveInt, contact: NinjaOnePerson }),
+  z.object({ kind: z.literal('none') }),
+  z.object({
+    kind: z.literal('ambiguous'),
+    candidates: z.array(
+      z.object({ organizationId: positiveInt, organizationName: z.string(), contact: NinjaOnePerson }),
+    ),
+  }),
+]);
+export type CallerMatch = z.infer<typeof CallerMatch>;
+
+export const CallerMatchQuery = z.object({ number: z.string().trim().min(1).max(40) });
+export type CallerMatchQuery = z.infer<typeof CallerMatchQuery>;
+
+export const CallerMatchResponse = z.object({
+  /** The number in E.164, or null when it could not be read as a phone number. */
+  e164: z.string().nullable(),
+  match: CallerMatch,
+});
+export type CallerMatchResponse = z.infer<typeof CallerMatchResponse>;

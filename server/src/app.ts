@@ -25,11 +25,14 @@ import { createRealtime, type IoServer } from './realtime/socket';
 import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
+import { createNinjaOneModule, type NinjaOneModule, type NinjaOneModuleOptions } from './ninjaone/module';
 
 export interface AppOptions {
   logger?: Logger;
   /** Clock for services (tests move it). */
   now?: () => Date;
+  /** NinjaOne test hooks (fetch, ticket source, worker on/off). */
+  ninjaone?: Pick<NinjaOneModuleOptions, 'fetch' | 'ticketSource' | 'ticketWorker'>;
 }
 
 export interface AppInstance {
@@ -44,6 +47,7 @@ export interface AppInstance {
   queues: Queues;
   routes: RouteTable;
   services: { auth: AuthService; users: UsersService; audit: AuditLog };
+  ninjaone: NinjaOneModule;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -115,6 +119,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     }),
   );
   registerUserRoutes(routes, users, audit);
+  const ninjaone = createNinjaOneModule({ config, models, sequelize, redis, routes, audit, logger, now, ...options.ninjaone });
 
   let openApiDoc: unknown;
   routes.add(
@@ -135,6 +140,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redisPrefix: config.redisPrefix,
     logger,
   });
+  ninjaone.attachRealtime(io);
 
   return {
     app,
@@ -148,6 +154,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     queues,
     routes,
     services: { auth, users, audit },
+    ninjaone,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -159,6 +166,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     close: async () => {
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ninjaone.close();
       await queues.close();
       redis.disconnect();
       probeRedis.disconnect();

@@ -6,7 +6,7 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
-import type { CallDirection, CallStatus, Role } from '@cwn/protocol';
+import type { CallDirection, CallStatus, Role, TicketState } from '@cwn/protocol';
 
 export class UserModel extends Model<InferAttributes<UserModel>, InferCreationAttributes<UserModel>> {
   declare id: string;
@@ -97,6 +97,23 @@ export class RecordingModel extends Model<
   declare purgedAt: Date | null;
 }
 
+export class TicketModel extends Model<InferAttributes<TicketModel>, InferCreationAttributes<TicketModel>> {
+  declare id: CreationOptional<string>;
+  declare transcriptId: string;
+  declare callId: string;
+  declare requestedBy: string | null;
+  declare state: TicketState;
+  declare externalRef: string;
+  declare organizationId: number | null;
+  declare requesterUid: string | null;
+  declare ninjaoneTicketId: number | null;
+  declare failureReason: string | null;
+  declare attempts: CreationOptional<number>;
+  declare createdTicketAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
 export interface Models {
   User: typeof UserModel;
   RefreshToken: typeof RefreshTokenModel;
@@ -104,6 +121,7 @@ export interface Models {
   AuditLog: typeof AuditLogModel;
   Call: typeof CallModel;
   Recording: typeof RecordingModel;
+  Ticket: typeof TicketModel;
 }
 
 /**
@@ -211,5 +229,26 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'recordings', modelName: 'Recording', updatedAt: false },
   );
 
-  return { User, RefreshToken, Setting, AuditLog, Call, Recording };
+  class Ticket extends TicketModel {}
+  Ticket.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      transcriptId: { type: DataTypes.UUID, allowNull: false, unique: true },
+      callId: { type: DataTypes.UUID, allowNull: false },
+      requestedBy: { type: DataTypes.UUID, allowNull: true },
+      state: { type: DataTypes.STRING(16), allowNull: false },
+      externalRef: { type: DataTypes.STRING(32), allowNull: false, unique: true },
+      organizationId: { type: DataTypes.INTEGER, allowNull: true },
+      requesterUid: { type: DataTypes.STRING(64), allowNull: true },
+      ninjaoneTicketId: { type: DataTypes.INTEGER, allowNull: true },
+      failureReason: { type: DataTypes.TEXT, allowNull: true },
+      attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      createdTicketAt: { type: DataTypes.DATE, allowNull: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'tickets', modelName: 'Ticket' },
+  );
+
+  return { User, RefreshToken, Setting, AuditLog, Call, Recording, Ticket };
 }

@@ -29,4 +29,13 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/users/:id': ['admin', 'supervisor'],
   'PATCH /api/users/:id': ADMIN,
   'POST /api/users/:id/reset-password': ADMIN,
+
+  // NinjaOne (issue 6): settings for admins (supervisors read them), the org picker for everyone.
+  'GET /api/settings/ninjaone': ['admin', 'supervisor'],
+  'PUT /api/settings/ninjaone': ADMIN,
+  'POST /api/settings/ninjaone/test': ADMIN,
+  'GET /api/ninjaone/connect': ADMIN,
+  'GET /api/ninjaone/callback': 'public',
+  'GET /api/ninjaone/organizations': 'authenticated',
+  'GET /api/ninjaone/caller-match': 'authenticated',
 };
