@@ -25,6 +25,7 @@ import { createRealtime, type IoServer } from './realtime/socket';
 import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
+import { logSafeRequest } from './http/log-safe-url';
 import { createNinjaOneModule, type NinjaOneModule, type NinjaOneModuleOptions } from './ninjaone/module';
 
 export interface AppOptions {
@@ -88,6 +89,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      serializers: { req: logSafeRequest },
     }),
   );
   app.use(helmet());
