@@ -162,6 +162,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          ninjaone.start();
           resolve(server.address() as AddressInfo);
         });
       }),

@@ -46,6 +46,8 @@ export interface NinjaOneModule {
   worker: Worker | null;
   /** Socket.IO comes after the routes: ticket events are emitted once it is attached. */
   attachRealtime(io: IoServer): void;
+  /** Starts consuming the tickets queue (the app calls it when it starts listening). */
+  start(): void;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,11 @@ export function createNinjaOneModule(o: NinjaOneModuleOptions): NinjaOneModule {
     worker,
     attachRealtime: (server) => {
       io = server;
+    },
+    start: () => {
+      if (worker && !worker.isRunning()) {
+        worker.run().catch((err: unknown) => o.logger.error({ err }, 'ticket worker stopped'));
+      }
     },
     close: async () => {
       await worker?.close();

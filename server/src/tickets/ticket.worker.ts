@@ -23,7 +23,8 @@ export function createTicketWorker(o: {
       const attempts = job.opts.attempts ?? 1;
       return o.service.process(parsed.data, { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts });
     },
-    { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency ?? 2 },
+    // Not started here: the app starts it once it listens (after migrations in main).
+    { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency ?? 2, autorun: false },
   );
   worker.on('error', (err) => o.logger.warn({ err: err.message }, 'ticket worker error'));
   return worker;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { io as connect, type Socket } from 'socket.io-client';
 import type {
@@ -17,9 +17,12 @@ import {
   type NinjaOneSimOptions,
   type StartedSim,
 } from '../../../scripts/src/index';
+import { migrateUp } from '../../src/db/migrator';
+import { createSequelize } from '../../src/db/sequelize';
 import { createLogger } from '../../src/logger';
 import type { TicketMaterial, TicketSource } from '../../src/tickets/ticket-source';
 import { startTestApp, type TestApp } from '../support/app';
+import { freshDatabase } from '../support/services';
 
 /** Transcripts kept in memory: the transcripts table is another branch's (see TicketSource). */
 export class MemoryTicketSource implements TicketSource {
@@ -53,8 +56,21 @@ export async function startHarness(
   const sim = await startNinjaOneSim(o.sim ?? {});
   const logs: string[] = [];
   const source = new MemoryTicketSource();
+  // Settings are global and every app consumes the tickets queue: each harness gets its own
+  // database and Redis prefix, so test files running in parallel never see each other's.
+  const db = await freshDatabase('ninjaone');
+  const migrator = createSequelize(db.url);
+  try {
+    await migrateUp(migrator);
+  } finally {
+    await migrator.close();
+  }
   const t = await startTestApp(
-    { LOG_LEVEL: 'debug' },
+    {
+      LOG_LEVEL: 'debug',
+      DATABASE_URL: db.url,
+      REDIS_PREFIX: `${process.env.CWN_TEST_REDIS_PREFIX}-nj-${randomBytes(4).toString('hex')}`,
+    },
     {
       logger: createLogger('debug', { write: (line: string) => void logs.push(line) }),
       ninjaone: { ticketSource: source, ...(o.fetch ? { fetch: o.fetch } : {}) },
@@ -95,6 +111,7 @@ export async function startHarness(
       socket.disconnect();
       await t.close();
       await sim.close();
+      await db.drop();
     },
   };
 }

@@ -174,3 +174,17 @@ describe('ticket job (client credentials)', () => {
     expect((await row(fallback.transcriptId))!.organizationId).toBe(3);
   });
 });
+
+describe('ticket job giving up', () => {
+  it('after the last attempt of repeated 5xx: failed with the reason, ticket.failed emitted, still "creating" so a later run checks first', async () => {
+    h.sim.sim.injectFault({ route: 'POST /v2/ticketing/ticket', status: 502, count: 5, body: { resultCode: 'FAILURE' } });
+    const job = await validatedCall(h, { remoteNumber: '06 12 34 56 78' });
+    const { state, job: done } = await runTicketJob(h, job, 2);
+    expect(state).toBe('failed');
+    expect(done.attemptsMade).toBe(2);
+    const r = (await row(job.transcriptId))!;
+    expect(r.state).toBe('creating');
+    expect(r.failureReason).toMatch(/^gave up after 2 attempts: NinjaOne failed \(502/);
+    expect((await eventFor(h, job.transcriptId, 'ticket.failed')).message).toBe(r.failureReason);
+  });
+});
