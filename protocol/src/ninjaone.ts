@@ -67,7 +67,11 @@ export const NinjaOneSettingsUpdate = z
     clientId: z.string().trim().min(1).max(200).nullable(),
     clientSecret: z.string().min(1).max(500).nullable().optional(),
     ticketFormId: positiveInt.nullable().default(null),
-    statusId: z.string().regex(/^\d{1,9}$/, 'a NinjaOne status id such as "1000"').nullable().default(null),
+    statusId: z
+      .string()
+      .regex(/^\d{1,9}$/, 'a NinjaOne status id such as "1000"')
+      .nullable()
+      .default(null),
     priority: NinjaOnePriority.default('NONE'),
     fallbackOrganizationId: positiveInt.nullable().default(null),
     subjectTemplate: z.string().trim().min(1).max(200).nullable().default(null),
@@ -139,7 +143,11 @@ export const CallerMatch = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('ambiguous'),
     candidates: z.array(
-      z.object({ organizationId: positiveInt, organizationName: z.string(), contact: NinjaOnePerson }),
+      z.object({
+        organizationId: positiveInt,
+        organizationName: z.string(),
+        contact: NinjaOnePerson,
+      }),
     ),
   }),
 ]);

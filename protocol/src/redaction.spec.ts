@@ -6,7 +6,12 @@ const SECRET = REDACTION_MARKERS.secret;
 
 describe('checksums', () => {
   it('Luhn accepts test card numbers and refuses one changed digit', () => {
-    for (const n of ['4111111111111111', '5555555555554444', '378282246310005', '4539148803436467']) {
+    for (const n of [
+      '4111111111111111',
+      '5555555555554444',
+      '378282246310005',
+      '4539148803436467',
+    ]) {
       expect(luhnValid(n)).toBe(true);
     }
     expect(luhnValid('4111111111111112')).toBe(false);
@@ -24,8 +29,14 @@ describe('checksums', () => {
 
 describe('redact: card numbers', () => {
   it.each([
-    ['Ma carte bancaire, c’est le 4111 1111 1111 1111, elle expire en mai.', `Ma carte bancaire, c’est le ${CARD}, elle expire en mai.`],
-    ['My card number is 4539-1488-0343-6467 and it expires in May.', `My card number is ${CARD} and it expires in May.`],
+    [
+      'Ma carte bancaire, c’est le 4111 1111 1111 1111, elle expire en mai.',
+      `Ma carte bancaire, c’est le ${CARD}, elle expire en mai.`,
+    ],
+    [
+      'My card number is 4539-1488-0343-6467 and it expires in May.',
+      `My card number is ${CARD} and it expires in May.`,
+    ],
     ['numéro 5555555555554444 merci', `numéro ${CARD} merci`],
     ['Amex 3782 822463 10005.', `Amex ${CARD}.`],
   ])('%s', (input, expected) => {
@@ -69,14 +80,20 @@ describe('redact: IBANs', () => {
 describe('redact: secrets after trigger words', () => {
   it.each([
     ['Mon mot de passe est soleil123.', `Mon mot de passe est ${SECRET}.`],
-    ['mon mot de passe c’est Bonjour2024! et mon identifiant jdupont', `mon mot de passe c’est ${SECRET} et mon identifiant jdupont`],
+    [
+      'mon mot de passe c’est Bonjour2024! et mon identifiant jdupont',
+      `mon mot de passe c’est ${SECRET} et mon identifiant jdupont`,
+    ],
     ['Le code est 4 5 8 2, vous pouvez entrer.', `Le code est ${SECRET}, vous pouvez entrer.`],
     ['le code PIN c’est 1234', `le code PIN c’est ${SECRET}`],
     ['Le mot de passe du wifi : Chat-Noir-42.', `Le mot de passe du wifi : ${SECRET}.`],
     ['Votre code de vérification est 882 194.', `Votre code de vérification est ${SECRET}.`],
     ['mdp = azerty', `mdp = ${SECRET}`],
     ['My password is hunter2.', `My password is ${SECRET}.`],
-    ['my password is Correct Horse Battery Staple and my login is bob', `my password is ${SECRET} and my login is bob`],
+    [
+      'my password is Correct Horse Battery Staple and my login is bob',
+      `my password is ${SECRET} and my login is bob`,
+    ],
     ['The PIN is 0000, thanks.', `The PIN is ${SECRET}, thanks.`],
     ['PIN is 9876', `PIN is ${SECRET}`],
     ["OK so the code's 4471 then I press enter", `OK so the code's ${SECRET} then I press enter`],
@@ -112,7 +129,8 @@ describe('redact: mixed', () => {
       'Bonjour, ma carte est 4111 1111 1111 1111. Mon IBAN est FR76 3000 6000 0112 3456 7890 189. Et mon mot de passe est tigre77.';
     const found = findRedactions(input);
     expect(found.map((f) => f.kind)).toEqual(['card', 'iban', 'secret']);
-    for (let i = 1; i < found.length; i += 1) expect(found[i]!.start).toBeGreaterThanOrEqual(found[i - 1]!.end);
+    for (let i = 1; i < found.length; i += 1)
+      expect(found[i]!.start).toBeGreaterThanOrEqual(found[i - 1]!.end);
     expect(redact(input).text).toBe(
       `Bonjour, ma carte est ${CARD}. Mon IBAN est ${IBAN}. Et mon mot de passe est ${SECRET}.`,
     );

@@ -118,14 +118,30 @@ const TRIGGER_FR =
   "(?:(?:mon|ma|le|la|votre|ton|son|notre|du)\\s+)?(?:nouveau\\s+)?(?:mot\\s+de\\s+passe|mdp|code\\s+(?:pin|secret|d['’]acc[eè]s|de\\s+s[ée]curit[ée]|de\\s+v[ée]rification|de\\s+confirmation|wifi|wi-fi)|code(?!\\s+(?:postal|d['’]erreur|erreur|client|article|promo))|pin|passcode)" +
   "(?:\\s+(?:actuel|provisoire|temporaire|du\\s+wifi|wifi))?\\s*(?:,\\s*)?(?:c['’]est(?:\\s+le)?|est(?:\\s+le)?|:|=)\\s*";
 const TRIGGER_EN =
-  "(?:(?:my|the|your|his|her|our|new|temporary)\\s+)*(?:password|passcode|passphrase|pin(?:\\s+code|\\s+number)?|(?:security|verification|access|one[- ]time|wifi|wi-fi)\\s+code|code(?!\\s+(?:of|for\\s+the\\s+error)))" +
+  '(?:(?:my|the|your|his|her|our|new|temporary)\\s+)*(?:password|passcode|passphrase|pin(?:\\s+code|\\s+number)?|(?:security|verification|access|one[- ]time|wifi|wi-fi)\\s+code|code(?!\\s+(?:of|for\\s+the\\s+error)))' +
   "\\s*(?:is\\s*:?|['’]s|:|=)\\s*";
 const TRIGGER = new RegExp(`\\b(?:${TRIGGER_FR}|${TRIGGER_EN})`, 'giu');
 
 /** Words that end a spoken secret when they follow it. */
 const STOP_WORDS = new Set([
-  'et', 'mais', 'donc', 'puis', 'merci', 'alors', 'sinon', 'voilà', 'voila',
-  'and', 'but', 'so', 'then', 'thanks', 'thank', 'please', 'okay', 'ok',
+  'et',
+  'mais',
+  'donc',
+  'puis',
+  'merci',
+  'alors',
+  'sinon',
+  'voilà',
+  'voila',
+  'and',
+  'but',
+  'so',
+  'then',
+  'thanks',
+  'thank',
+  'please',
+  'okay',
+  'ok',
 ]);
 const MAX_SECRET_WORDS = 8;
 

@@ -10,7 +10,9 @@ describe('logSafeUrl', () => {
   });
 
   it('scrubs a serialized request’s query object', () => {
-    expect(logSafeRequest({ url: '/cb?code=s3cret', query: { code: 's3cret', page: '2' } })).toEqual({
+    expect(
+      logSafeRequest({ url: '/cb?code=s3cret', query: { code: 's3cret', page: '2' } }),
+    ).toEqual({
       url: '/cb?code=%5Bredacted%5D',
       query: { code: '[redacted]', page: '2' },
     });

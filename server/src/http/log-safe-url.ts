@@ -1,5 +1,12 @@
 /** Query parameters whose values never reach a log line (OAuth codes/state arrive in URLs). */
-const SECRET_PARAMS = new Set(['code', 'state', 'token', 'access_token', 'refresh_token', 'code_verifier']);
+const SECRET_PARAMS = new Set([
+  'code',
+  'state',
+  'token',
+  'access_token',
+  'refresh_token',
+  'code_verifier',
+]);
 
 /** A URL with the values of secret-bearing query parameters replaced by "[redacted]". */
 export function logSafeUrl(url: string): string {
@@ -21,7 +28,8 @@ export function logSafeRequest<T extends { url?: unknown; query?: unknown }>(req
   if (typeof req.url === 'string') req.url = logSafeUrl(req.url);
   if (req.query && typeof req.query === 'object') {
     const query = { ...(req.query as Record<string, unknown>) };
-    for (const key of Object.keys(query)) if (SECRET_PARAMS.has(key.toLowerCase())) query[key] = '[redacted]';
+    for (const key of Object.keys(query))
+      if (SECRET_PARAMS.has(key.toLowerCase())) query[key] = '[redacted]';
     req.query = query;
   }
   return req;

@@ -37,7 +37,11 @@ export const ApiStatus = z.looseObject({
 });
 export type ApiStatus = z.infer<typeof ApiStatus>;
 
-export const ApiTicket = z.looseObject({ id: int, subject: z.string().optional(), clientId: int.optional() });
+export const ApiTicket = z.looseObject({
+  id: int,
+  subject: z.string().optional(),
+  clientId: int.optional(),
+});
 export type ApiTicket = z.infer<typeof ApiTicket>;
 
 export const ApiBoard = z.looseObject({ id: int, name: z.string() });
@@ -47,8 +51,13 @@ export const ApiBoardRun = z.looseObject({
   data: z.array(z.record(z.string(), z.unknown())),
 });
 
-export function parseList<T extends z.ZodType>(schema: T, body: unknown, what: string): z.infer<T>[] {
+export function parseList<T extends z.ZodType>(
+  schema: T,
+  body: unknown,
+  what: string,
+): z.infer<T>[] {
   const r = z.array(schema).safeParse(body);
-  if (!r.success) throw new Error(`unexpected NinjaOne ${what} list: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  if (!r.success)
+    throw new Error(`unexpected NinjaOne ${what} list: ${r.error.issues[0]?.message ?? 'invalid'}`);
   return r.data;
 }

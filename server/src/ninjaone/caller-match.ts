@@ -10,7 +10,10 @@ import { toE164 } from './phone';
 export class CallerMatcher {
   constructor(private readonly directory: NinjaOneDirectory) {}
 
-  async match(number: string | null, region: string): Promise<{ e164: string | null; match: CallerMatch }> {
+  async match(
+    number: string | null,
+    region: string,
+  ): Promise<{ e164: string | null; match: CallerMatch }> {
     const e164 = toE164(number, region);
     if (!e164) return { e164, match: { kind: 'none' } };
     const people = (await this.directory.people()).filter((p) => toE164(p.phone, region) === e164);

@@ -48,8 +48,15 @@ function setup(replies: Reply[], mode: ResolvedNinjaOneConfig['authMode'] = 'cli
       const url = String(input);
       calls.push({ url, body: init?.body as string | undefined });
       const r = url.endsWith('/ws/oauth/token')
-        ? { status: 200, body: { access_token: `at-${calls.length}`, expires_in: 3600, refresh_token: `refresh-${calls.length + 1}` } }
-        : replies.shift() ?? { status: 200, body: [] };
+        ? {
+            status: 200,
+            body: {
+              access_token: `at-${calls.length}`,
+              expires_in: 3600,
+              refresh_token: `refresh-${calls.length + 1}`,
+            },
+          }
+        : (replies.shift() ?? { status: 200, body: [] });
       return new Response(r.body === undefined ? null : JSON.stringify(r.body), {
         status: r.status,
         headers: { 'content-type': 'application/json', ...((r as Reply).headers ?? {}) },
@@ -75,39 +82,62 @@ describe('NinjaOneClient', () => {
   it('answers a 401 with one renewal and one retry, then gives up', async () => {
     const s = setup([{ status: 401 }, { status: 200, body: [1] }]);
     expect(await s.client.request('GET', '/organizations')).toEqual([1]);
-    const t = setup([{ status: 401 }, { status: 401, body: { error: 'not_authenticated', error_description: 'Invalid credentials' } }]);
-    await expect(t.client.request('GET', '/organizations')).rejects.toMatchObject({ kind: 'permanent', status: 401 });
+    const t = setup([
+      { status: 401 },
+      {
+        status: 401,
+        body: { error: 'not_authenticated', error_description: 'Invalid credentials' },
+      },
+    ]);
+    await expect(t.client.request('GET', '/organizations')).rejects.toMatchObject({
+      kind: 'permanent',
+      status: 401,
+    });
     expect(t.calls.filter((c) => c.url.endsWith('/ws/oauth/token'))).toHaveLength(2);
   });
 
   it('waits Retry-After on 429, also for writes (nothing was processed)', async () => {
-    const s = setup([{ status: 429, headers: { 'retry-after': '7' } }, { status: 200, body: { id: 5 } }]);
+    const s = setup([
+      { status: 429, headers: { 'retry-after': '7' } },
+      { status: 200, body: { id: 5 } },
+    ]);
     expect(await s.client.request('POST', '/ticketing/ticket', { body: {} })).toEqual({ id: 5 });
     expect(s.sleeps).toEqual([7000]);
   });
 
   it('turns a Retry-After too long to wait into a retryable error carrying it', async () => {
     const s = setup([{ status: 429, headers: { 'retry-after': '600' } }]);
-    await expect(s.client.request('GET', '/organizations')).rejects.toMatchObject({ kind: 'retryable', retryAfterSeconds: 600 });
+    await expect(s.client.request('GET', '/organizations')).rejects.toMatchObject({
+      kind: 'retryable',
+      retryAfterSeconds: 600,
+    });
   });
 
   it('retries 5xx for reads; for writes it reports an ambiguous retryable error instead', async () => {
     const s = setup([{ status: 503 }, { status: 200, body: [] }]);
     expect(await s.client.request('GET', '/contacts')).toEqual([]);
-    const w = setup([{ status: 500, body: { resultCode: 'FAILURE', errorMessage: 'NullPointerException' } }]);
-    const err = (await w.client.request('POST', '/ticketing/ticket', { body: {} }).catch((e: unknown) => e)) as NinjaOneError;
+    const w = setup([
+      { status: 500, body: { resultCode: 'FAILURE', errorMessage: 'NullPointerException' } },
+    ]);
+    const err = (await w.client
+      .request('POST', '/ticketing/ticket', { body: {} })
+      .catch((e: unknown) => e)) as NinjaOneError;
     expect(err).toBeInstanceOf(NinjaOneError);
     expect(err).toMatchObject({ kind: 'retryable', ambiguous: true, status: 500 });
     expect(err.message).toMatch(/NullPointerException/);
   });
 
   it('makes other 4xx permanent with the API’s message', async () => {
-    const s = setup([{ status: 400, body: { resultCode: 'VALIDATION_FAILED', errorMessage: 'subject: too long' } }]);
-    await expect(s.client.request('POST', '/ticketing/ticket', { body: {} })).rejects.toMatchObject({
-      kind: 'permanent',
-      status: 400,
-      message: 'NinjaOne refused POST /ticketing/ticket (400): subject: too long',
-    });
+    const s = setup([
+      { status: 400, body: { resultCode: 'VALIDATION_FAILED', errorMessage: 'subject: too long' } },
+    ]);
+    await expect(s.client.request('POST', '/ticketing/ticket', { body: {} })).rejects.toMatchObject(
+      {
+        kind: 'permanent',
+        status: 400,
+        message: 'NinjaOne refused POST /ticketing/ticket (400): subject: too long',
+      },
+    );
   });
 
   it('authorization-code mode uses the stored refresh token and keeps the rotated one', async () => {

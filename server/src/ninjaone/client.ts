@@ -94,13 +94,18 @@ export class NinjaOneClient {
 
   private cacheEntry(config: ResolvedNinjaOneConfig, body: TokenResponse): CachedToken {
     const ttl = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600;
-    return { accessToken: body.access_token, expiresAt: this.now() + ttl * 1000, fingerprint: config.fingerprint };
+    return {
+      accessToken: body.access_token,
+      expiresAt: this.now() + ttl * 1000,
+      fingerprint: config.fingerprint,
+    };
   }
 
   private async accessToken(config: ResolvedNinjaOneConfig): Promise<string> {
     const renewBefore = (this.o.renewBeforeSeconds ?? 120) * 1000;
     const t = this.token;
-    if (t && t.fingerprint === config.fingerprint && t.expiresAt - renewBefore > this.now()) return t.accessToken;
+    if (t && t.fingerprint === config.fingerprint && t.expiresAt - renewBefore > this.now())
+      return t.accessToken;
     // One renewal at a time: concurrent callers share it (a rotated refresh token is single-use).
     this.renewing ??= this.obtainToken(config).finally(() => {
       this.renewing = null;
@@ -138,29 +143,46 @@ export class NinjaOneClient {
     if (body.refresh_token && config.authMode === 'authorization_code') {
       await this.o.credentials.storeRefreshToken(body.refresh_token);
     }
-    this.o.logger.debug({ mode: config.authMode, expiresIn: body.expires_in }, 'ninjaone token obtained');
+    this.o.logger.debug(
+      { mode: config.authMode, expiresIn: body.expires_in },
+      'ninjaone token obtained',
+    );
     return this.cacheEntry(config, body);
   }
 
   /** POST to the token endpoint (form-encoded, credentials in the body). */
-  async tokenRequest(config: ResolvedNinjaOneConfig, form: Record<string, string>): Promise<TokenResponse> {
+  async tokenRequest(
+    config: ResolvedNinjaOneConfig,
+    form: Record<string, string>,
+  ): Promise<TokenResponse> {
     let res: Response;
     try {
       res = await this.fetch(`${config.baseUrl}/ws/oauth/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
         body: new URLSearchParams(form).toString(),
         signal: AbortSignal.timeout(this.o.timeoutMs ?? 20_000),
       });
     } catch (err) {
-      throw new NinjaOneError(`cannot reach NinjaOne at ${config.baseUrl}: ${(err as Error).message}`, {
-        kind: 'retryable',
-        code: 'network',
-      });
+      throw new NinjaOneError(
+        `cannot reach NinjaOne at ${config.baseUrl}: ${(err as Error).message}`,
+        {
+          kind: 'retryable',
+          code: 'network',
+        },
+      );
     }
     const body = await readBody(res);
     const requestId = res.headers.get('x-nj-request-id');
-    if (res.ok && body && typeof body === 'object' && typeof (body as TokenResponse).access_token === 'string') {
+    if (
+      res.ok &&
+      body &&
+      typeof body === 'object' &&
+      typeof (body as TokenResponse).access_token === 'string'
+    ) {
       return body as TokenResponse;
     }
     const { message, code } = apiMessage(body);
@@ -175,7 +197,8 @@ export class NinjaOneClient {
     }
     let explanation: string;
     if (res.status === 404) {
-      explanation = 'NinjaOne does not know this client app here: check the region/base URL and the client id';
+      explanation =
+        'NinjaOne does not know this client app here: check the region/base URL and the client id';
     } else if (code === 'invalid_client' || res.status === 401) {
       explanation = 'NinjaOne refused the client id or client secret';
     } else if (code === 'invalid_grant') {
@@ -190,12 +213,15 @@ export class NinjaOneClient {
     } else {
       explanation = 'NinjaOne refused the token request';
     }
-    throw new NinjaOneError(`${explanation} (${res.status}${message && message !== code ? `: ${message}` : code ? ` ${code}` : ''})`, {
-      kind: 'permanent',
-      status: res.status,
-      code: code ?? 'token_refused',
-      requestId,
-    });
+    throw new NinjaOneError(
+      `${explanation} (${res.status}${message && message !== code ? `: ${message}` : code ? ` ${code}` : ''})`,
+      {
+        kind: 'permanent',
+        status: res.status,
+        code: code ?? 'token_refused',
+        requestId,
+      },
+    );
   }
 
   // --- API calls ----------------------------------------------------------------------------
@@ -206,14 +232,24 @@ export class NinjaOneClient {
   }
 
   /** A request that throws a classified NinjaOneError for anything but 2xx. */
-  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<T> {
     return (await this.send(method, path, options, true)).body as T;
   }
 
-  private async send(method: string, path: string, options: RequestOptions, throwOnError: boolean): Promise<RawResponse> {
+  private async send(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    throwOnError: boolean,
+  ): Promise<RawResponse> {
     const config = await this.config();
     const url = new URL(`${config.baseUrl}/v2${path}`);
-    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(options.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const idempotent = IDEMPOTENT.has(method);
     let renewed = false;
     let rateLimitWaits = 0;
@@ -239,11 +275,14 @@ export class NinjaOneClient {
           await this.sleep(500 * 2 ** serverRetries);
           continue;
         }
-        throw new NinjaOneError(`NinjaOne did not answer ${method} ${path}: ${(err as Error).message}`, {
-          kind: 'retryable',
-          code: 'network',
-          ambiguous: !idempotent,
-        });
+        throw new NinjaOneError(
+          `NinjaOne did not answer ${method} ${path}: ${(err as Error).message}`,
+          {
+            kind: 'retryable',
+            code: 'network',
+            ambiguous: !idempotent,
+          },
+        );
       }
       const requestId = res.headers.get('x-nj-request-id');
       const body = await readBody(res);
@@ -258,7 +297,10 @@ export class NinjaOneClient {
       if (res.status === 429 || (res.ok && html)) {
         // Throttled (429, or the HTML page some tenants send with 200): nothing was processed.
         const wait = retryAfter(res) ?? 2 ** rateLimitWaits;
-        if (rateLimitWaits < (this.o.maxRateLimitWaits ?? 3) && wait <= (this.o.maxRetryAfterSeconds ?? 60)) {
+        if (
+          rateLimitWaits < (this.o.maxRateLimitWaits ?? 3) &&
+          wait <= (this.o.maxRetryAfterSeconds ?? 60)
+        ) {
           rateLimitWaits += 1;
           this.o.logger.info({ path, wait, requestId }, 'ninjaone rate limit: waiting as told');
           await this.sleep(wait * 1000);
@@ -288,7 +330,12 @@ export class NinjaOneClient {
         );
       }
       if (code === 'user_context_required') {
-        throw new NinjaOneError(USER_CONTEXT_MESSAGE, { kind: 'permanent', status: res.status, code, requestId: ref });
+        throw new NinjaOneError(USER_CONTEXT_MESSAGE, {
+          kind: 'permanent',
+          status: res.status,
+          code,
+          requestId: ref,
+        });
       }
       throw new NinjaOneError(
         `NinjaOne refused ${method} ${path} (${res.status}): ${message ?? 'no reason given'}`,

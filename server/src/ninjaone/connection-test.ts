@@ -11,7 +11,10 @@ import type { NinjaOneDirectory } from './directory';
  * what community clients report and the simulator does; it is unverified on a live tenant, so the
  * answer says how it was found.
  */
-export async function testNinjaOneConnection(client: NinjaOneClient, directory: NinjaOneDirectory): Promise<NinjaOneTestResult> {
+export async function testNinjaOneConnection(
+  client: NinjaOneClient,
+  directory: NinjaOneDirectory,
+): Promise<NinjaOneTestResult> {
   client.forgetToken();
   directory.clear();
   let organizations: number;
@@ -30,7 +33,11 @@ export async function testNinjaOneConnection(client: NinjaOneClient, directory: 
     const probe = await client.raw('POST', '/ticketing/ticket', { body: {} });
     const { code, message } = apiMessage(probe.body);
     if (code === 'user_context_required') {
-      return { connection, ticketWrite: { allowed: 'no', message: USER_CONTEXT_MESSAGE }, organizations };
+      return {
+        connection,
+        ticketWrite: { allowed: 'no', message: USER_CONTEXT_MESSAGE },
+        organizations,
+      };
     }
     if (probe.status === 401 || probe.status === 403) {
       return {
@@ -47,18 +54,27 @@ export async function testNinjaOneConnection(client: NinjaOneClient, directory: 
         connection,
         ticketWrite: {
           allowed: 'yes',
-          message: 'a deliberately empty ticket was refused for its content, not for permissions: writes are allowed (no ticket was created)',
+          message:
+            'a deliberately empty ticket was refused for its content, not for permissions: writes are allowed (no ticket was created)',
         },
         organizations,
       };
     }
     return {
       connection,
-      ticketWrite: { allowed: 'unknown', message: `unexpected answer to the write probe (${probe.status}); the first real ticket will tell` },
+      ticketWrite: {
+        allowed: 'unknown',
+        message: `unexpected answer to the write probe (${probe.status}); the first real ticket will tell`,
+      },
       organizations,
     };
   } catch (err) {
-    const message = err instanceof NinjaOneError || err instanceof Error ? err.message : String(err);
-    return { connection, ticketWrite: { allowed: 'unknown', message: `write probe failed: ${message}` }, organizations };
+    const message =
+      err instanceof NinjaOneError || err instanceof Error ? err.message : String(err);
+    return {
+      connection,
+      ticketWrite: { allowed: 'unknown', message: `write probe failed: ${message}` },
+      organizations,
+    };
   }
 }

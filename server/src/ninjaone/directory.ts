@@ -45,7 +45,8 @@ export class NinjaOneDirectory {
   private async cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     const { fingerprint } = await this.client.config();
     const hit = this.cache.get(key) as Entry<T> | undefined;
-    if (hit && hit.fingerprint === fingerprint && this.now() - hit.at < this.ttlMs) return hit.value;
+    if (hit && hit.fingerprint === fingerprint && this.now() - hit.at < this.ttlMs)
+      return hit.value;
     const value = load();
     this.cache.set(key, { at: this.now(), fingerprint, value });
     value.catch(() => this.cache.delete(key)); // failures are not cached
@@ -59,7 +60,9 @@ export class NinjaOneDirectory {
       for (;;) {
         const page = parseList(
           ApiOrganization,
-          await this.client.request('GET', '/organizations', { query: { pageSize: ORG_PAGE, after } }),
+          await this.client.request('GET', '/organizations', {
+            query: { pageSize: ORG_PAGE, after },
+          }),
           'organizations',
         );
         all.push(...page);
@@ -72,33 +75,48 @@ export class NinjaOneDirectory {
   /** Contacts and end users with an organization (end users missing on fed-like instances). */
   people(): Promise<DirectoryPerson[]> {
     return this.cached('people', async () => {
-      const contacts = parseList(ApiPerson, await this.client.request('GET', '/contacts'), 'contacts');
+      const contacts = parseList(
+        ApiPerson,
+        await this.client.request('GET', '/contacts'),
+        'contacts',
+      );
       let endUsers: ApiPerson[] = [];
       try {
-        endUsers = parseList(ApiPerson, await this.client.request('GET', '/user/end-users'), 'end users');
+        endUsers = parseList(
+          ApiPerson,
+          await this.client.request('GET', '/user/end-users'),
+          'end users',
+        );
       } catch (err) {
         if (!(err instanceof NinjaOneError && err.status === 404)) throw err;
       }
-      const toPerson = (kind: NinjaOnePerson['kind']) => (p: ApiPerson): DirectoryPerson[] =>
-        p.organizationId
-          ? [
-              {
-                kind,
-                id: p.id,
-                uid: p.uid,
-                name: [p.firstName, p.lastName].filter(Boolean).join(' ') || p.email || `#${p.id}`,
-                organizationId: p.organizationId,
-                phone: p.phone ?? null,
-              },
-            ]
-          : [];
+      const toPerson =
+        (kind: NinjaOnePerson['kind']) =>
+        (p: ApiPerson): DirectoryPerson[] =>
+          p.organizationId
+            ? [
+                {
+                  kind,
+                  id: p.id,
+                  uid: p.uid,
+                  name:
+                    [p.firstName, p.lastName].filter(Boolean).join(' ') || p.email || `#${p.id}`,
+                  organizationId: p.organizationId,
+                  phone: p.phone ?? null,
+                },
+              ]
+            : [];
       return [...contacts.flatMap(toPerson('contact')), ...endUsers.flatMap(toPerson('end_user'))];
     });
   }
 
   ticketForms(): Promise<TicketForm[]> {
     return this.cached('ticketForms', async () =>
-      parseList(ApiTicketForm, await this.client.request('GET', '/ticketing/ticket-form'), 'ticket forms'),
+      parseList(
+        ApiTicketForm,
+        await this.client.request('GET', '/ticketing/ticket-form'),
+        'ticket forms',
+      ),
     );
   }
 

@@ -45,10 +45,13 @@ export class NinjaOneError extends Error {
 }
 
 export const notConfigured = (what: string) =>
-  new NinjaOneError(`NinjaOne is not configured: ${what} (an admin sets it in Settings → NinjaOne)`, {
-    kind: 'permanent',
-    code: 'not_configured',
-  });
+  new NinjaOneError(
+    `NinjaOne is not configured: ${what} (an admin sets it in Settings → NinjaOne)`,
+    {
+      kind: 'permanent',
+      code: 'not_configured',
+    },
+  );
 
 export const USER_CONTEXT_MESSAGE =
   'NinjaOne refuses to create tickets with a client-credentials (machine) token on this tenant ' +
@@ -56,7 +59,11 @@ export const USER_CONTEXT_MESSAGE =
   'and click "Connect NinjaOne" in Settings → NinjaOne.';
 
 /** NinjaOne's error text from any of its three body families (ninjaone.md §4.1). */
-export function apiMessage(body: unknown): { message: string | null; code: string | null; incidentId: string | null } {
+export function apiMessage(body: unknown): {
+  message: string | null;
+  code: string | null;
+  incidentId: string | null;
+} {
   if (!body || typeof body !== 'object') return { message: null, code: null, incidentId: null };
   const b = body as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);

@@ -58,16 +58,29 @@ export function createNinjaOneModule(o: NinjaOneModuleOptions): NinjaOneModule {
     o.config.publicUrl,
     o.now,
   );
-  const client = new NinjaOneClient({ credentials: settings, logger: o.logger, ...(o.fetch ? { fetch: o.fetch } : {}) });
+  const client = new NinjaOneClient({
+    credentials: settings,
+    logger: o.logger,
+    ...(o.fetch ? { fetch: o.fetch } : {}),
+  });
   const directory = new NinjaOneDirectory(client);
   settings.onChange(() => directory.clear());
   const matcher = new CallerMatcher(directory);
   const connect = new NinjaOneConnectFlow(settings, client, o.redis, o.config.redisPrefix);
 
   let io: IoServer | null = null;
-  const notify = (event: 'ticket.created' | 'ticket.failed', payload: TicketEvent, userIds: string[]) => {
+  const notify = (
+    event: 'ticket.created' | 'ticket.failed',
+    payload: TicketEvent,
+    userIds: string[],
+  ) => {
     if (!io) return;
-    const targets = [...userIds.map(rooms.user), rooms.role('supervisor'), rooms.role('manager'), rooms.role('admin')];
+    const targets = [
+      ...userIds.map(rooms.user),
+      rooms.role('supervisor'),
+      rooms.role('manager'),
+      rooms.role('admin'),
+    ];
     io.to(targets).emit(event, payload);
   };
   const tickets = new TicketService({
@@ -81,12 +94,26 @@ export function createNinjaOneModule(o: NinjaOneModuleOptions): NinjaOneModule {
     notify,
     now: o.now,
   });
-  registerNinjaOneRoutes(o.routes, { settings, client, directory, matcher, connect, audit: o.audit, publicUrl: o.config.publicUrl, logger: o.logger });
+  registerNinjaOneRoutes(o.routes, {
+    settings,
+    client,
+    directory,
+    matcher,
+    connect,
+    audit: o.audit,
+    publicUrl: o.config.publicUrl,
+    logger: o.logger,
+  });
 
   const worker =
     o.ticketWorker === false
       ? null
-      : createTicketWorker({ connection: o.redis, prefix: o.config.redisPrefix, service: tickets, logger: o.logger });
+      : createTicketWorker({
+          connection: o.redis,
+          prefix: o.config.redisPrefix,
+          service: tickets,
+          logger: o.logger,
+        });
 
   return {
     settings,

@@ -51,7 +51,13 @@ const wrap = async <T>(fn: () => Promise<T>): Promise<T> => {
 
 export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps): void {
   routes.add(
-    { method: 'get', path: '/api/settings/ninjaone', summary: 'NinjaOne settings (secrets never returned)', tags: ['ninjaone'], response: NinjaOneSettings },
+    {
+      method: 'get',
+      path: '/api/settings/ninjaone',
+      summary: 'NinjaOne settings (secrets never returned)',
+      tags: ['ninjaone'],
+      response: NinjaOneSettings,
+    },
     () => d.settings.view(),
   );
 
@@ -76,7 +82,12 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
           region: body.region,
           authMode: body.authMode,
           clientId: body.clientId,
-          clientSecret: body.clientSecret === undefined ? 'kept' : body.clientSecret === null ? 'cleared' : 'replaced',
+          clientSecret:
+            body.clientSecret === undefined
+              ? 'kept'
+              : body.clientSecret === null
+                ? 'cleared'
+                : 'replaced',
         },
         ...requestMeta(req),
       });
@@ -112,7 +123,13 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
     },
     async ({ req, user }) => {
       const authorizeUrl = await wrap(() => d.connect.start(user!.id));
-      await d.audit.write({ action: 'ninjaone.connect.start', actorId: user!.id, targetType: 'settings', targetId: 'ninjaone', ...requestMeta(req) });
+      await d.audit.write({
+        action: 'ninjaone.connect.start',
+        actorId: user!.id,
+        targetType: 'settings',
+        targetId: 'ninjaone',
+        ...requestMeta(req),
+      });
       return { authorizeUrl };
     },
   );
@@ -121,22 +138,33 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
     {
       method: 'get',
       path: '/api/ninjaone/callback',
-      summary: 'Where NinjaOne sends the browser back after sign-in (state-checked); redirects to the admin page',
+      summary:
+        'Where NinjaOne sends the browser back after sign-in (state-checked); redirects to the admin page',
       tags: ['ninjaone'],
       query: NinjaOneCallbackQuery,
     },
     async ({ req, res, query }) => {
       if (!query.state) throw HttpError.badRequest('missing state: start from "Connect NinjaOne"');
       const pending = await d.connect.takeState(query.state);
-      if (!pending) throw HttpError.badRequest('unknown or expired state: start again from "Connect NinjaOne"');
+      if (!pending)
+        throw HttpError.badRequest('unknown or expired state: start again from "Connect NinjaOne"');
       const back = new URL(`${d.publicUrl}/admin/ninjaone`);
       if (query.error || !query.code) {
-        back.searchParams.set('error', query.error_description ?? query.error ?? 'NinjaOne sent no authorization code');
+        back.searchParams.set(
+          'error',
+          query.error_description ?? query.error ?? 'NinjaOne sent no authorization code',
+        );
       } else {
         try {
           await d.connect.finish(pending, query.code);
           back.searchParams.set('connected', '1');
-          await d.audit.write({ action: 'ninjaone.connect', actorId: pending.userId, targetType: 'settings', targetId: 'ninjaone', ...requestMeta(req) });
+          await d.audit.write({
+            action: 'ninjaone.connect',
+            actorId: pending.userId,
+            targetType: 'settings',
+            targetId: 'ninjaone',
+            ...requestMeta(req),
+          });
         } catch (err) {
           if (!(err instanceof NinjaOneError)) throw err;
           d.logger.warn({ err: err.message }, 'ninjaone connection failed');
@@ -155,7 +183,12 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
       tags: ['ninjaone'],
       response: NinjaOneOrganizationList,
     },
-    async () => ({ items: (await wrap(() => d.directory.organizations())).map((o) => ({ id: o.id, name: o.name })) }),
+    async () => ({
+      items: (await wrap(() => d.directory.organizations())).map((o) => ({
+        id: o.id,
+        name: o.name,
+      })),
+    }),
   );
 
   routes.add(

@@ -34,14 +34,22 @@ export class NinjaOneConnectFlow {
   async start(userId: string): Promise<string> {
     const config = await this.settings.resolve();
     if (config.authMode !== 'authorization_code') {
-      throw new NinjaOneError('the NinjaOne auth mode is "client credentials": switch it to "authorization code" first', {
-        kind: 'permanent',
-        code: 'wrong_mode',
-      });
+      throw new NinjaOneError(
+        'the NinjaOne auth mode is "client credentials": switch it to "authorization code" first',
+        {
+          kind: 'permanent',
+          code: 'wrong_mode',
+        },
+      );
     }
     const state = randomBytes(24).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
-    const pending: PendingConnect = { userId, verifier, redirectUri: config.redirectUri, fingerprint: config.fingerprint };
+    const pending: PendingConnect = {
+      userId,
+      verifier,
+      redirectUri: config.redirectUri,
+      fingerprint: config.fingerprint,
+    };
     await this.redis.set(this.key(state), JSON.stringify(pending), 'EX', STATE_TTL_SECONDS);
     const url = new URL(`${config.baseUrl}/ws/oauth/authorize`);
     url.search = new URLSearchParams({

@@ -22,6 +22,7 @@ describe('toE164', () => {
   });
 
   it('gives null for empty or impossible numbers', () => {
-    for (const raw of [null, undefined, '', '   ', '12', 'hello', '555.010.0000']) expect(toE164(raw, 'FR')).toBeNull();
+    for (const raw of [null, undefined, '', '   ', '12', 'hello', '555.010.0000'])
+      expect(toE164(raw, 'FR')).toBeNull();
   });
 });

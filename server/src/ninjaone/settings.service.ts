@@ -78,7 +78,10 @@ export class NinjaOneSettingsService {
   }
 
   private async stored(): Promise<StoredConfig> {
-    return { ...DEFAULTS, ...((await this.repo.get<Partial<StoredConfig>>(SETTING_KEYS.config)) ?? {}) };
+    return {
+      ...DEFAULTS,
+      ...((await this.repo.get<Partial<StoredConfig>>(SETTING_KEYS.config)) ?? {}),
+    };
   }
 
   private static baseUrlOf(c: Pick<StoredConfig, 'region' | 'baseUrl'>): string | null {

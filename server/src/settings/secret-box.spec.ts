@@ -16,9 +16,16 @@ describe('SecretBox', () => {
   it('refuses a ciphertext moved to another setting, tampered, or sealed under an unknown key', () => {
     const sealed = box.seal('ninjaone.refreshToken', 'rt');
     expect(() => box.open('ninjaone.clientSecret', sealed)).toThrow(SecretBoxError);
-    const flipped = { ...sealed, ct: Buffer.from(Buffer.from(sealed.ct, 'base64').map((b, i) => (i === 0 ? b ^ 1 : b))).toString('base64') };
+    const flipped = {
+      ...sealed,
+      ct: Buffer.from(
+        Buffer.from(sealed.ct, 'base64').map((b, i) => (i === 0 ? b ^ 1 : b)),
+      ).toString('base64'),
+    };
     expect(() => box.open('ninjaone.refreshToken', flipped)).toThrow(/failed authentication/);
-    expect(() => new SecretBox(new Keyring(key(2))).open('ninjaone.refreshToken', sealed)).toThrow(/unknown master key/);
+    expect(() => new SecretBox(new Keyring(key(2))).open('ninjaone.refreshToken', sealed)).toThrow(
+      /unknown master key/,
+    );
     expect(() => box.open('x', { nope: true })).toThrow(/not a sealed secret/);
   });
 

@@ -62,10 +62,17 @@ export class SecretBox {
       throw new SecretBoxError(`setting ${name} is not a sealed secret`);
     }
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.keyFor(s.kid), Buffer.from(s.iv, 'base64'));
+      const decipher = createDecipheriv(
+        'aes-256-gcm',
+        this.keyFor(s.kid),
+        Buffer.from(s.iv, 'base64'),
+      );
       decipher.setAAD(Buffer.from(name));
       decipher.setAuthTag(Buffer.from(s.tag, 'base64'));
-      return Buffer.concat([decipher.update(Buffer.from(s.ct, 'base64')), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(Buffer.from(s.ct, 'base64')),
+        decipher.final(),
+      ]).toString('utf8');
     } catch (err) {
       if (err instanceof SecretBoxError) throw err;
       throw new SecretBoxError(`setting ${name} failed authentication (tampered or wrong key)`);

@@ -34,7 +34,12 @@ export class SettingsRepository {
   }
 
   async setSecret(key: string, plaintext: string, updatedBy: string | null): Promise<void> {
-    await this.models.Setting.upsert({ key, value: this.box.seal(key, plaintext), encrypted: true, updatedBy });
+    await this.models.Setting.upsert({
+      key,
+      value: this.box.seal(key, plaintext),
+      encrypted: true,
+      updatedBy,
+    });
   }
 
   async delete(key: string): Promise<void> {

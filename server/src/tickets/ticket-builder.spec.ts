@@ -28,22 +28,38 @@ function material(segments: Segment[]): TicketMaterial {
   };
 }
 
-const options = { publicUrl: 'https://cwn.example', subjectTemplate: null, externalRef: 'CWN-abc123', callerLabel: 'Sophie Dupont' };
+const options = {
+  publicUrl: 'https://cwn.example',
+  subjectTemplate: null,
+  externalRef: 'CWN-abc123',
+  callerLabel: 'Sophie Dupont',
+};
 
 describe('buildTicketContent', () => {
   it('labels speakers, stamps times, links back to the call and carries the reference', () => {
     const c = buildTicketContent(
-      material([seg('agent', 0, 'Support, bonjour.'), seg('caller', 65_000, 'Mon imprimante <HP> ne marche plus & je suis bloquée.')]),
+      material([
+        seg('agent', 0, 'Support, bonjour.'),
+        seg('caller', 65_000, 'Mon imprimante <HP> ne marche plus & je suis bloquée.'),
+      ]),
       options,
     );
-    expect(c.subject).toBe('Call from Sophie Dupont: Mon imprimante <HP> ne marche plus & je suis bloquée. [CWN-abc123]');
+    expect(c.subject).toBe(
+      'Call from Sophie Dupont: Mon imprimante <HP> ne marche plus & je suis bloquée. [CWN-abc123]',
+    );
     expect(c.body).toContain('[00:00] Agent: Support, bonjour.');
     expect(c.body).toContain('[01:05] Caller: Mon imprimante <HP> ne marche plus');
-    expect(c.body).toContain('Recording and transcript: https://cwn.example/calls/00000000-0000-4000-8000-000000000002');
+    expect(c.body).toContain(
+      'Recording and transcript: https://cwn.example/calls/00000000-0000-4000-8000-000000000002',
+    );
     expect(c.body).toContain('Duration: 3 min 12 s');
     expect(c.body).toContain('Validated by: Marie Manager');
-    expect(c.htmlBody).toContain('<strong>Caller:</strong> Mon imprimante &lt;HP&gt; ne marche plus &amp; je suis');
-    expect(c.htmlBody).toContain('<a href="https://cwn.example/calls/00000000-0000-4000-8000-000000000002">');
+    expect(c.htmlBody).toContain(
+      '<strong>Caller:</strong> Mon imprimante &lt;HP&gt; ne marche plus &amp; je suis',
+    );
+    expect(c.htmlBody).toContain(
+      '<a href="https://cwn.example/calls/00000000-0000-4000-8000-000000000002">',
+    );
   });
 
   it('redacts card numbers, IBANs and secrets everywhere, the subject included', () => {
@@ -69,13 +85,20 @@ describe('buildTicketContent', () => {
       ...options,
       subjectTemplate: '{agent} – {number} – {date} – {firstWords}',
     });
-    expect(c.subject.startsWith('Alice Agent – +33 6 12 34 56 78 – 2026-11-25 10:00 UTC – x x')).toBe(true);
-    const long = buildTicketContent(material([seg('caller', 0, 'word')]), { ...options, subjectTemplate: 'y'.repeat(400) });
+    expect(
+      c.subject.startsWith('Alice Agent – +33 6 12 34 56 78 – 2026-11-25 10:00 UTC – x x'),
+    ).toBe(true);
+    const long = buildTicketContent(material([seg('caller', 0, 'word')]), {
+      ...options,
+      subjectTemplate: 'y'.repeat(400),
+    });
     expect(long.subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
     expect(long.subject.endsWith('[CWN-abc123]')).toBe(true);
   });
 
   it('says so when the transcript is empty', () => {
-    expect(buildTicketContent(material([]), options).subject).toBe('Call from Sophie Dupont: (empty transcript) [CWN-abc123]');
+    expect(buildTicketContent(material([]), options).subject).toBe(
+      'Call from Sophie Dupont: (empty transcript) [CWN-abc123]',
+    );
   });
 });

@@ -27,7 +27,12 @@ export interface BuildOptions {
 }
 
 const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 
 function clock(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -44,7 +49,9 @@ function duration(from: Date, to: Date | null): string | null {
 }
 
 function firstWords(segments: Segment[], text: (s: Segment) => string): string {
-  const first = segments.find((s) => s.speaker === 'caller' && text(s).trim()) ?? segments.find((s) => text(s).trim());
+  const first =
+    segments.find((s) => s.speaker === 'caller' && text(s).trim()) ??
+    segments.find((s) => text(s).trim());
   if (!first) return '';
   const words = text(first).trim().split(/\s+/);
   return words.slice(0, FIRST_WORDS).join(' ') + (words.length > FIRST_WORDS ? '…' : '');
@@ -76,22 +83,33 @@ export function buildTicketContent(m: TicketMaterial, o: BuildOptions): TicketCo
     .trim();
   subject = redact(subject).text;
   const suffix = ` [${o.externalRef}]`;
-  if (subject.length + suffix.length > SUBJECT_MAX) subject = subject.slice(0, SUBJECT_MAX - suffix.length - 1) + '…';
+  if (subject.length + suffix.length > SUBJECT_MAX)
+    subject = subject.slice(0, SUBJECT_MAX - suffix.length - 1) + '…';
   subject += suffix;
 
   const link = `${o.publicUrl}/calls/${m.call.id}`;
   const meta: Array<[string, string]> = [
-    ['Call', `${m.call.direction === 'inbound' ? 'inbound from' : 'outbound to'} ${number}${m.call.remoteName ? ` (${m.call.remoteName})` : ''}`],
+    [
+      'Call',
+      `${m.call.direction === 'inbound' ? 'inbound from' : 'outbound to'} ${number}${m.call.remoteName ? ` (${m.call.remoteName})` : ''}`,
+    ],
     ['Agent', m.call.agent.name],
     ['Started', date],
-    ...(duration(m.call.startedAt, m.call.endedAt) ? [['Duration', duration(m.call.startedAt, m.call.endedAt)!] as [string, string]] : []),
+    ...(duration(m.call.startedAt, m.call.endedAt)
+      ? [['Duration', duration(m.call.startedAt, m.call.endedAt)!] as [string, string]]
+      : []),
     ...(m.validatedBy ? [['Validated by', m.validatedBy.name] as [string, string]] : []),
     ['Recording and transcript', link],
     ['Reference', o.externalRef],
   ];
   const lines = m.segments
     .filter((s) => text(s).trim())
-    .map((s) => ({ at: clock(s.startMs), who: SPEAKER_LABEL[s.speaker], speaker: s.speaker, text: text(s).trim() }));
+    .map((s) => ({
+      at: clock(s.startMs),
+      who: SPEAKER_LABEL[s.speaker],
+      speaker: s.speaker,
+      text: text(s).trim(),
+    }));
 
   const body = [
     ...meta.map(([k, v]) => `${k}: ${v}`),
@@ -110,7 +128,8 @@ export function buildTicketContent(m: TicketMaterial, o: BuildOptions): TicketCo
     '</ul>',
     '<p><em>Transcript (sensitive data redacted):</em></p>',
     ...lines.map(
-      (l) => `<p data-speaker="${l.speaker}"><small>[${l.at}]</small> <strong>${escapeHtml(l.who)}:</strong> ${escapeHtml(l.text)}</p>`,
+      (l) =>
+        `<p data-speaker="${l.speaker}"><small>[${l.at}]</small> <strong>${escapeHtml(l.who)}:</strong> ${escapeHtml(l.text)}</p>`,
     ),
   ].join('\n');
 

@@ -72,7 +72,9 @@ export class SqlTicketSource implements TicketSource {
       language: r.language,
       segments: r.segments,
       validatedAt: r.validated_at,
-      validatedBy: r.validated_by ? { id: r.validated_by, name: r.validator_name ?? 'unknown' } : null,
+      validatedBy: r.validated_by
+        ? { id: r.validated_by, name: r.validator_name ?? 'unknown' }
+        : null,
       call: {
         id: r.call_id,
         direction: r.direction,

@@ -48,7 +48,8 @@ interface Target {
 }
 
 /** The reference written into the ticket's subject; unique per transcript. */
-export const externalRefOf = (transcriptId: string) => `CWN-${transcriptId.replace(/-/g, '').slice(0, 12)}`;
+export const externalRefOf = (transcriptId: string) =>
+  `CWN-${transcriptId.replace(/-/g, '').slice(0, 12)}`;
 
 /**
  * Creates the NinjaOne ticket for one validated transcript, exactly once:
@@ -81,8 +82,16 @@ export class TicketService {
       if (row.state === 'creating') {
         const existing = await this.findExisting(row);
         if (existing !== null) {
-          this.d.logger.info({ transcriptId: job.transcriptId, ticketId: existing }, 'ticket found after an interrupted create');
-          await row.update({ state: 'created', ninjaoneTicketId: existing, createdTicketAt: this.now(), failureReason: null });
+          this.d.logger.info(
+            { transcriptId: job.transcriptId, ticketId: existing },
+            'ticket found after an interrupted create',
+          );
+          await row.update({
+            state: 'created',
+            ninjaoneTicketId: existing,
+            createdTicketAt: this.now(),
+            failureReason: null,
+          });
           await this.finish(row, job, config);
           return { ticketId: existing };
         }
@@ -124,11 +133,23 @@ export class TicketService {
       }
       const ticket = ApiTicket.safeParse(created);
       if (!ticket.success) {
-        throw new NinjaOneError('NinjaOne answered the ticket creation without a ticket id', { kind: 'retryable', ambiguous: true });
+        throw new NinjaOneError('NinjaOne answered the ticket creation without a ticket id', {
+          kind: 'retryable',
+          ambiguous: true,
+        });
       }
-      await row.update({ state: 'created', ninjaoneTicketId: ticket.data.id, createdTicketAt: this.now() });
+      await row.update({
+        state: 'created',
+        ninjaoneTicketId: ticket.data.id,
+        createdTicketAt: this.now(),
+      });
       this.d.logger.info(
-        { transcriptId: job.transcriptId, ticketId: ticket.data.id, organizationId: target.organizationId, redactions: content.redactions },
+        {
+          transcriptId: job.transcriptId,
+          ticketId: ticket.data.id,
+          organizationId: target.organizationId,
+          redactions: content.redactions,
+        },
         'ninjaone ticket created',
       );
       await this.finish(row, job, config);
@@ -158,24 +179,42 @@ export class TicketService {
     return row;
   }
 
-  private async target(job: TicketJob, m: TicketMaterial, config: ResolvedNinjaOneConfig): Promise<Target> {
+  private async target(
+    job: TicketJob,
+    m: TicketMaterial,
+    config: ResolvedNinjaOneConfig,
+  ): Promise<Target> {
     let match: CallerMatch = { kind: 'none' };
-    if (m.call.remoteNumber) match = (await this.d.matcher.match(m.call.remoteNumber, config.phoneRegion)).match;
+    if (m.call.remoteNumber)
+      match = (await this.d.matcher.match(m.call.remoteNumber, config.phoneRegion)).match;
     if (job.organizationId !== null) {
       // A person chose the organization; keep the matched requester only if it belongs to it.
       const person =
         match.kind === 'matched' && match.organizationId === job.organizationId
           ? match.contact
           : match.kind === 'ambiguous'
-            ? (match.candidates.find((c) => c.organizationId === job.organizationId)?.contact ?? null)
+            ? (match.candidates.find((c) => c.organizationId === job.organizationId)?.contact ??
+              null)
             : null;
-      return { organizationId: job.organizationId, requesterUid: person?.uid ?? null, callerLabel: person?.name ?? null };
+      return {
+        organizationId: job.organizationId,
+        requesterUid: person?.uid ?? null,
+        callerLabel: person?.name ?? null,
+      };
     }
     if (match.kind === 'matched') {
-      return { organizationId: match.organizationId, requesterUid: match.contact.uid, callerLabel: match.contact.name };
+      return {
+        organizationId: match.organizationId,
+        requesterUid: match.contact.uid,
+        callerLabel: match.contact.name,
+      };
     }
     if (config.fallbackOrganizationId !== null) {
-      return { organizationId: config.fallbackOrganizationId, requesterUid: null, callerLabel: null };
+      return {
+        organizationId: config.fallbackOrganizationId,
+        requesterUid: null,
+        callerLabel: null,
+      };
     }
     if (match.kind === 'ambiguous') {
       const names = match.candidates.map((c) => c.organizationName).join(', ');
@@ -192,7 +231,10 @@ export class TicketService {
     if (config.ticketFormId !== null) return config.ticketFormId;
     const forms = (await this.d.directory.ticketForms()).filter((f) => f.active !== false);
     const form = forms.find((f) => f.default) ?? forms[0];
-    if (!form) throw new PermanentTicketError('NinjaOne has no active ticket form: choose one in Settings → NinjaOne');
+    if (!form)
+      throw new PermanentTicketError(
+        'NinjaOne has no active ticket form: choose one in Settings → NinjaOne',
+      );
     return form.id;
   }
 
@@ -208,18 +250,33 @@ export class TicketService {
    * "All tickets" board we cannot tell, and a second ticket is possible (logged).
    */
   private async findExisting(row: TicketModel): Promise<number | null> {
-    const boards = parseList(ApiBoard, await this.d.client.request('GET', '/ticketing/trigger/boards'), 'boards');
-    const board = boards.find((b) => /^all tickets$/i.test(b.name.trim())) ?? boards.find((b) => /\ball\b/i.test(b.name));
+    const boards = parseList(
+      ApiBoard,
+      await this.d.client.request('GET', '/ticketing/trigger/boards'),
+      'boards',
+    );
+    const board =
+      boards.find((b) => /^all tickets$/i.test(b.name.trim())) ??
+      boards.find((b) => /\ball\b/i.test(b.name));
     if (!board) {
-      this.d.logger.warn({ transcriptId: row.transcriptId }, 'no "All tickets" board: cannot check for a ticket from an interrupted attempt');
+      this.d.logger.warn(
+        { transcriptId: row.transcriptId },
+        'no "All tickets" board: cannot check for a ticket from an interrupted attempt',
+      );
       return null;
     }
     const run = ApiBoardRun.parse(
       await this.d.client.request('POST', `/ticketing/trigger/board/${board.id}/run`, {
-        body: { searchCriteria: row.externalRef, pageSize: 20, includeColumns: ['subject', 'clientId'] },
+        body: {
+          searchCriteria: row.externalRef,
+          pageSize: 20,
+          includeColumns: ['subject', 'clientId'],
+        },
       }),
     );
-    const hit = run.data.find((r) => typeof r.subject === 'string' && r.subject.includes(`[${row.externalRef}]`));
+    const hit = run.data.find(
+      (r) => typeof r.subject === 'string' && r.subject.includes(`[${row.externalRef}]`),
+    );
     return hit && typeof hit.id === 'number' ? hit.id : null;
   }
 
@@ -227,7 +284,11 @@ export class TicketService {
     return [...new Set([job.requestedBy, ...(agentId ? [agentId] : [])])];
   }
 
-  private async finish(row: TicketModel, job: TicketJob, config?: ResolvedNinjaOneConfig): Promise<void> {
+  private async finish(
+    row: TicketModel,
+    job: TicketJob,
+    config?: ResolvedNinjaOneConfig,
+  ): Promise<void> {
     const call = await this.d.models.Call.findByPk(job.callId);
     if (call && call.status !== 'ticketed') await call.update({ status: 'ticketed' });
     const baseUrl = config?.baseUrl ?? (await this.d.client.config().catch(() => null))?.baseUrl;
@@ -245,17 +306,33 @@ export class TicketService {
   }
 
   /** Records a failure; returns what the queue should see (UnrecoverableError = no retry). */
-  private async failed(row: TicketModel, job: TicketJob, attempt: Attempt, err: unknown): Promise<Error> {
-    const permanent = err instanceof PermanentTicketError || (err instanceof NinjaOneError && err.kind === 'permanent');
+  private async failed(
+    row: TicketModel,
+    job: TicketJob,
+    attempt: Attempt,
+    err: unknown,
+  ): Promise<Error> {
+    const permanent =
+      err instanceof PermanentTicketError ||
+      (err instanceof NinjaOneError && err.kind === 'permanent');
     const message = err instanceof Error ? err.message : String(err);
     this.d.logger.warn(
-      { transcriptId: job.transcriptId, attempt: attempt.number, permanent, err: message, status: err instanceof NinjaOneError ? err.status : undefined },
+      {
+        transcriptId: job.transcriptId,
+        attempt: attempt.number,
+        permanent,
+        err: message,
+        status: err instanceof NinjaOneError ? err.status : undefined,
+      },
       'ninjaone ticket attempt failed',
     );
     if (!permanent && !attempt.last) return err instanceof Error ? err : new Error(message);
     const reason = permanent ? message : `gave up after ${attempt.number} attempts: ${message}`;
     // A 'creating' row whose last answer was ambiguous stays 'creating' so a later run still checks first.
-    const state = row.state === 'creating' && err instanceof NinjaOneError && err.ambiguous ? 'creating' : 'failed';
+    const state =
+      row.state === 'creating' && err instanceof NinjaOneError && err.ambiguous
+        ? 'creating'
+        : 'failed';
     await row.update({ state, failureReason: reason });
     const call = await this.d.models.Call.findByPk(job.callId);
     this.d.notify(
@@ -263,6 +340,10 @@ export class TicketService {
       { callId: job.callId, transcriptId: job.transcriptId, ticketId: null, message: reason },
       this.audience(job, call?.agentId ?? null),
     );
-    return permanent ? new UnrecoverableError(reason) : err instanceof Error ? err : new Error(message);
+    return permanent
+      ? new UnrecoverableError(reason)
+      : err instanceof Error
+        ? err
+        : new Error(message);
   }
 }

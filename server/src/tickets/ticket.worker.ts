@@ -19,9 +19,15 @@ export function createTicketWorker(o: {
     QUEUES.tickets,
     async (job) => {
       const parsed = TicketJob.safeParse(job.data);
-      if (!parsed.success) throw new UnrecoverableError(`invalid ticket job: ${parsed.error.issues[0]?.message ?? 'bad payload'}`);
+      if (!parsed.success)
+        throw new UnrecoverableError(
+          `invalid ticket job: ${parsed.error.issues[0]?.message ?? 'bad payload'}`,
+        );
       const attempts = job.opts.attempts ?? 1;
-      return o.service.process(parsed.data, { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts });
+      return o.service.process(parsed.data, {
+        number: job.attemptsMade + 1,
+        last: job.attemptsMade + 1 >= attempts,
+      });
     },
     // Not started here: the app starts it once it listens (after migrations in main).
     { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency ?? 2, autorun: false },

@@ -32,6 +32,10 @@ export class MemoryTicketSource implements TicketSource {
   }
 }
 
+/** Response bodies are checked field by field in the tests (and parsed with protocol schemas). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ResponseBody = any;
+
 export interface Harness {
   t: TestApp;
   sim: StartedSim;
@@ -44,9 +48,12 @@ export interface Harness {
   events: Array<{ event: 'ticket.created' | 'ticket.failed'; payload: TicketEvent }>;
   /** Every HTTP response body the tests read through `api`. */
   responses: string[];
-  // Response bodies are checked field by field in the tests (and parsed with protocol schemas).
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  api(method: 'get' | 'put' | 'post', path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
+  api(
+    method: 'get' | 'put' | 'post',
+    path: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<{ status: number; body: ResponseBody }>;
   close(): Promise<void>;
 }
 
@@ -126,7 +133,8 @@ export async function configure(h: Harness, patch: Partial<NinjaOneSettingsUpdat
     clientSecret: DEMO_M2M_CLIENT_SECRET,
     ...patch,
   });
-  if (res.status !== 200) throw new Error(`configure failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 200)
+    throw new Error(`configure failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
@@ -160,7 +168,11 @@ export async function validatedCall(
     language: 'fr',
     segments: o.segments ?? [
       seg('agent', 0, 'Support informatique, bonjour.'),
-      seg('caller', 2_500, 'Bonjour, ma messagerie Outlook ne se synchronise plus depuis ce matin.'),
+      seg(
+        'caller',
+        2_500,
+        'Bonjour, ma messagerie Outlook ne se synchronise plus depuis ce matin.',
+      ),
     ],
     validatedAt: new Date('2026-11-25T09:10:00Z'),
     validatedBy: { id: h.agent.user.id, name: h.agent.user.displayName },
@@ -174,11 +186,20 @@ export async function validatedCall(
       agent: { id: h.agent.user.id, name: h.agent.user.displayName },
     },
   });
-  return { transcriptId, callId: call.id, requestedBy: h.agent.user.id, organizationId: o.organizationId ?? null };
+  return {
+    transcriptId,
+    callId: call.id,
+    requestedBy: h.agent.user.id,
+    organizationId: o.organizationId ?? null,
+  };
 }
 
 /** Queues a ticket job (fast fixed backoff) and waits until it completed or failed for good. */
-export async function runTicketJob(h: Harness, job: TicketJob, attempts = 4): Promise<{ state: string; job: Job }> {
+export async function runTicketJob(
+  h: Harness,
+  job: TicketJob,
+  attempts = 4,
+): Promise<{ state: string; job: Job }> {
   const queued = await h.t.queues.tickets.add('ticket', job, {
     jobId: job.transcriptId,
     attempts,
@@ -197,14 +218,20 @@ export async function runTicketJob(h: Harness, job: TicketJob, attempts = 4): Pr
 }
 
 /** Waits for a ticket event about one transcript (events may trail the job by a few ms). */
-export async function eventFor(h: Harness, transcriptId: string, event: 'ticket.created' | 'ticket.failed'): Promise<TicketEvent> {
+export async function eventFor(
+  h: Harness,
+  transcriptId: string,
+  event: 'ticket.created' | 'ticket.failed',
+): Promise<TicketEvent> {
   const deadline = Date.now() + 5_000;
   for (;;) {
     const hit = h.events.find((e) => e.event === event && e.payload.transcriptId === transcriptId);
     if (hit) return hit.payload;
-    if (Date.now() > deadline) throw new Error(`no ${event} for ${transcriptId}; got ${JSON.stringify(h.events)}`);
+    if (Date.now() > deadline)
+      throw new Error(`no ${event} for ${transcriptId}; got ${JSON.stringify(h.events)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
-export const createRequests = (h: Harness) => h.sim.sim.requests({ method: 'POST', path: '/v2/ticketing/ticket' });
+export const createRequests = (h: Harness) =>
+  h.sim.sim.requests({ method: 'POST', path: '/v2/ticketing/ticket' });

@@ -5,9 +5,20 @@ import {
   NinjaOneSettings,
   NinjaOneTestResult,
 } from '@cwn/protocol';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_M2M_CLIENT_SECRET } from '../../../scripts/src/index';
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  DEMO_M2M_CLIENT_SECRET,
+} from '../../../scripts/src/index';
 import { SETTING_KEYS } from '../../src/ninjaone/settings.service';
-import { configure, createRequests, runTicketJob, startHarness, validatedCall, type Harness } from './harness';
+import {
+  configure,
+  createRequests,
+  runTicketJob,
+  startHarness,
+  validatedCall,
+  type Harness,
+} from './harness';
 
 /** NinjaOne settings, connection test, the authorization-code connect flow, lookups, secrets. */
 let h: Harness;
@@ -23,40 +34,76 @@ describe('NinjaOne settings', () => {
   it('start unconfigured; endpoints that need NinjaOne say so with 409', async () => {
     const res = await h.api('get', '/api/settings/ninjaone');
     expect(res.status).toBe(200);
-    expect(NinjaOneSettings.parse(res.body)).toMatchObject({ configured: false, hasClientSecret: false, connected: false, phoneRegion: 'FR' });
+    expect(NinjaOneSettings.parse(res.body)).toMatchObject({
+      configured: false,
+      hasClientSecret: false,
+      connected: false,
+      phoneRegion: 'FR',
+    });
     const test = await h.api('post', '/api/settings/ninjaone/test');
     expect(test.status).toBe(409);
     expect(test.body.error.message).toMatch(/NinjaOne is not configured/);
-    expect((await h.api('get', '/api/ninjaone/organizations', undefined, h.agent.accessToken)).status).toBe(409);
+    expect(
+      (await h.api('get', '/api/ninjaone/organizations', undefined, h.agent.accessToken)).status,
+    ).toBe(409);
   });
 
   it('store the client secret encrypted and never return it', async () => {
     const view = NinjaOneSettings.parse(await configure(h));
-    expect(view).toMatchObject({ configured: true, hasClientSecret: true, authMode: 'client_credentials', baseUrl: h.sim.url });
+    expect(view).toMatchObject({
+      configured: true,
+      hasClientSecret: true,
+      authMode: 'client_credentials',
+      baseUrl: h.sim.url,
+    });
     expect(JSON.stringify(view)).not.toContain(DEMO_M2M_CLIENT_SECRET);
     const row = (await h.t.models.Setting.findByPk(SETTING_KEYS.clientSecret))!;
     expect(row.encrypted).toBe(true);
     expect(JSON.stringify(row.value)).not.toContain(DEMO_M2M_CLIENT_SECRET);
-    expect(await h.t.ninjaone.settings.resolve()).toMatchObject({ clientSecret: DEMO_M2M_CLIENT_SECRET });
+    expect(await h.t.ninjaone.settings.resolve()).toMatchObject({
+      clientSecret: DEMO_M2M_CLIENT_SECRET,
+    });
 
     // Omitting the secret keeps it; a supervisor reads but cannot write.
     const kept = await h.api('put', '/api/settings/ninjaone', {
-      region: 'custom', baseUrl: h.sim.url, authMode: 'client_credentials', clientId: 'sim-m2m-client', priority: 'LOW',
+      region: 'custom',
+      baseUrl: h.sim.url,
+      authMode: 'client_credentials',
+      clientId: 'sim-m2m-client',
+      priority: 'LOW',
     });
     expect(kept.body).toMatchObject({ hasClientSecret: true, priority: 'LOW' });
     const supervisor = await h.t.userWithRole('supervisor');
-    expect((await h.api('get', '/api/settings/ninjaone', undefined, supervisor.accessToken)).status).toBe(200);
-    expect((await h.api('put', '/api/settings/ninjaone', {}, supervisor.accessToken)).status).toBe(403);
+    expect(
+      (await h.api('get', '/api/settings/ninjaone', undefined, supervisor.accessToken)).status,
+    ).toBe(200);
+    expect((await h.api('put', '/api/settings/ninjaone', {}, supervisor.accessToken)).status).toBe(
+      403,
+    );
   });
 
   it('refuse bad settings with 400 naming the field', async () => {
-    const custom = await h.api('put', '/api/settings/ninjaone', { region: 'custom', authMode: 'client_credentials', clientId: 'x' });
+    const custom = await h.api('put', '/api/settings/ninjaone', {
+      region: 'custom',
+      authMode: 'client_credentials',
+      clientId: 'x',
+    });
     expect(custom.status).toBe(400);
     expect(custom.body.error.message).toMatch(/baseUrl is required when region is custom/);
-    const status = await h.api('put', '/api/settings/ninjaone', { region: 'eu', authMode: 'client_credentials', clientId: 'x', statusId: 'NEW' });
+    const status = await h.api('put', '/api/settings/ninjaone', {
+      region: 'eu',
+      authMode: 'client_credentials',
+      clientId: 'x',
+      statusId: 'NEW',
+    });
     expect(status.status).toBe(400);
     expect(status.body.error.message).toMatch(/^body\.statusId/);
-    const priority = await h.api('put', '/api/settings/ninjaone', { region: 'eu', authMode: 'client_credentials', clientId: 'x', priority: 'CRITICAL' });
+    const priority = await h.api('put', '/api/settings/ninjaone', {
+      region: 'eu',
+      authMode: 'client_credentials',
+      clientId: 'x',
+      priority: 'CRITICAL',
+    });
     expect(priority.status).toBe(400);
   });
 });
@@ -69,13 +116,19 @@ describe('POST /api/settings/ninjaone/test', () => {
     const res = await h.api('post', '/api/settings/ninjaone/test');
     expect(res.status).toBe(200);
     const result = NinjaOneTestResult.parse(res.body);
-    expect(result).toMatchObject({ connection: { ok: true }, ticketWrite: { allowed: 'yes' }, organizations: 5 });
+    expect(result).toMatchObject({
+      connection: { ok: true },
+      ticketWrite: { allowed: 'yes' },
+      organizations: 5,
+    });
     expect(h.sim.sim.tickets().length).toBe(before);
   });
 
   it('says when the tenant refuses ticket writes to client-credentials tokens', async () => {
     h.sim.sim.configure({ clientCredentialsCannotWrite: true });
-    const result = NinjaOneTestResult.parse((await h.api('post', '/api/settings/ninjaone/test')).body);
+    const result = NinjaOneTestResult.parse(
+      (await h.api('post', '/api/settings/ninjaone/test')).body,
+    );
     expect(result.connection.ok).toBe(true);
     expect(result.ticketWrite.allowed).toBe('no');
     expect(result.ticketWrite.message).toMatch(/authorization code.*Connect NinjaOne/);
@@ -85,9 +138,14 @@ describe('POST /api/settings/ninjaone/test', () => {
   it('reports refused credentials and a wrong host clearly', async () => {
     await configure(h, { clientSecret: 'wrong-secret' });
     const bad = NinjaOneTestResult.parse((await h.api('post', '/api/settings/ninjaone/test')).body);
-    expect(bad.connection).toEqual({ ok: false, message: expect.stringMatching(/refused the client id or client secret/) });
+    expect(bad.connection).toEqual({
+      ok: false,
+      message: expect.stringMatching(/refused the client id or client secret/),
+    });
     await configure(h, { clientId: 'no-such-app' });
-    const host = NinjaOneTestResult.parse((await h.api('post', '/api/settings/ninjaone/test')).body);
+    const host = NinjaOneTestResult.parse(
+      (await h.api('post', '/api/settings/ninjaone/test')).body,
+    );
     expect(host.connection.message).toMatch(/check the region\/base URL and the client id/);
     await configure(h);
   });
@@ -98,7 +156,11 @@ describe('lookups', () => {
     const res = await h.api('get', '/api/ninjaone/organizations', undefined, h.agent.accessToken);
     const list = NinjaOneOrganizationList.parse(res.body);
     expect(list.items.map((o) => o.name)).toEqual([
-      'Acme Logistics Ltd', 'Boulangerie Dupont SARL', 'Cabinet Martin Avocats', 'Mairie de Saint-Égrève', 'Northwind Dental LLC',
+      'Acme Logistics Ltd',
+      'Boulangerie Dupont SARL',
+      'Cabinet Martin Avocats',
+      'Mairie de Saint-Égrève',
+      'Northwind Dental LLC',
     ]);
   });
 
@@ -110,23 +172,38 @@ describe('lookups', () => {
     ['+33 6 98 76 54 32', 1, 'Marc Dupont'],
     ['0044 20 7946 0018', 3, 'Oliver Smith'],
   ])('matches %s to organization %d (%s)', async (number, organizationId, name) => {
-    const res = await h.api('get', `/api/ninjaone/caller-match?number=${encodeURIComponent(number)}`, undefined, h.agent.accessToken);
+    const res = await h.api(
+      'get',
+      `/api/ninjaone/caller-match?number=${encodeURIComponent(number)}`,
+      undefined,
+      h.agent.accessToken,
+    );
     const body = CallerMatchResponse.parse(res.body);
     expect(body.match).toMatchObject({ kind: 'matched', organizationId, contact: { name } });
   });
 
   it('answers ambiguous and none', async () => {
-    const amb = CallerMatchResponse.parse((await h.api('get', '/api/ninjaone/caller-match?number=0140000000')).body);
+    const amb = CallerMatchResponse.parse(
+      (await h.api('get', '/api/ninjaone/caller-match?number=0140000000')).body,
+    );
     expect(amb).toMatchObject({ e164: '+33140000000', match: { kind: 'ambiguous' } });
-    expect(amb.match.kind === 'ambiguous' && amb.match.candidates.map((c) => c.organizationId).sort()).toEqual([2, 5]);
-    const none = CallerMatchResponse.parse((await h.api('get', '/api/ninjaone/caller-match?number=0700000001')).body);
+    expect(
+      amb.match.kind === 'ambiguous' && amb.match.candidates.map((c) => c.organizationId).sort(),
+    ).toEqual([2, 5]);
+    const none = CallerMatchResponse.parse(
+      (await h.api('get', '/api/ninjaone/caller-match?number=0700000001')).body,
+    );
     expect(none.match).toEqual({ kind: 'none' });
   });
 });
 
 describe('authorization-code connection, end to end', () => {
   it('connect → NinjaOne sign-in → callback → refresh token stored encrypted → tickets in the user’s name, rotation kept', async () => {
-    await configure(h, { authMode: 'authorization_code', clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET });
+    await configure(h, {
+      authMode: 'authorization_code',
+      clientId: DEMO_CLIENT_ID,
+      clientSecret: DEMO_CLIENT_SECRET,
+    });
     // This tenant refuses machine tokens: only the user token can write.
     h.sim.sim.configure({ clientCredentialsCannotWrite: true });
 
@@ -154,7 +231,11 @@ describe('authorization-code connection, end to end', () => {
     expect((await h.t.http.get(`${callback.pathname}${callback.search}`)).status).toBe(400);
 
     const view = NinjaOneSettings.parse((await h.api('get', '/api/settings/ninjaone')).body);
-    expect(view).toMatchObject({ connected: true, connectedBy: h.admin.user.id, authMode: 'authorization_code' });
+    expect(view).toMatchObject({
+      connected: true,
+      connectedBy: h.admin.user.id,
+      authMode: 'authorization_code',
+    });
     const sealed = (await h.t.models.Setting.findByPk(SETTING_KEYS.refreshToken))!;
     expect(sealed.encrypted).toBe(true);
     const firstRefresh = (await h.t.ninjaone.settings.refreshToken())!;
@@ -175,7 +256,9 @@ describe('authorization-code connection, end to end', () => {
     h.sim.sim.advanceClock(3_700);
     const second = await validatedCall(h, { remoteNumber: '06 12 34 56 78' });
     expect((await runTicketJob(h, second)).state).toBe('completed');
-    const refreshGrant = h.sim.sim.requests({ method: 'POST', path: '/ws/oauth/token' }).map((e) => (e.body as Record<string, string>).grant_type);
+    const refreshGrant = h.sim.sim
+      .requests({ method: 'POST', path: '/ws/oauth/token' })
+      .map((e) => (e.body as Record<string, string>).grant_type);
     expect(refreshGrant).toEqual(['refresh_token']);
     const rotated = (await h.t.ninjaone.settings.refreshToken())!;
     expect(rotated).not.toBe(firstRefresh);

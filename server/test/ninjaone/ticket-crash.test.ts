@@ -1,4 +1,11 @@
-import { configure, createRequests, runTicketJob, startHarness, validatedCall, type Harness } from './harness';
+import {
+  configure,
+  createRequests,
+  runTicketJob,
+  startHarness,
+  validatedCall,
+  type Harness,
+} from './harness';
 
 /**
  * The process dies right after NinjaOne created the ticket, before the ticket id is recorded:

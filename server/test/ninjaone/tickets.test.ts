@@ -27,7 +27,8 @@ beforeEach(async () => {
 });
 
 const row = (transcriptId: string) => h.t.models.Ticket.findOne({ where: { transcriptId } });
-const simTickets = (ref: string) => h.sim.sim.tickets().filter((t) => t.subject.includes(`[${ref}]`));
+const simTickets = (ref: string) =>
+  h.sim.sim.tickets().filter((t) => t.subject.includes(`[${ref}]`));
 
 describe('ticket job (client credentials)', () => {
   it('creates one ticket for the matched organization with the redacted, speaker-labelled transcript', async () => {
@@ -35,7 +36,11 @@ describe('ticket job (client credentials)', () => {
       remoteNumber: '06 12 34 56 78',
       segments: [
         seg('agent', 0, 'Support, bonjour.'),
-        seg('caller', 3_000, 'Ma carte bancaire c’est 4111 1111 1111 1111 et mon mot de passe est soleil123.'),
+        seg(
+          'caller',
+          3_000,
+          'Ma carte bancaire c’est 4111 1111 1111 1111 et mon mot de passe est soleil123.',
+        ),
       ],
     });
     const { state, job: done } = await runTicketJob(h, job);
@@ -45,11 +50,18 @@ describe('ticket job (client credentials)', () => {
     expect(r.state).toBe('created');
     expect(done.returnvalue).toEqual({ ticketId: r.ninjaoneTicketId });
     const [ticket] = simTickets(r.externalRef);
-    expect(ticket).toMatchObject({ id: r.ninjaoneTicketId, clientId: 1, requesterUid: 'c0000000-0000-4000-8000-000000000101' });
+    expect(ticket).toMatchObject({
+      id: r.ninjaoneTicketId,
+      clientId: 1,
+      requesterUid: 'c0000000-0000-4000-8000-000000000101',
+    });
     expect(ticket!.subject).toMatch(/^Call from Sophie Dupont: /);
 
     const [create] = createRequests(h);
-    const body = create!.body as { status: unknown; description: { public: boolean; body: string; htmlBody: string } };
+    const body = create!.body as {
+      status: unknown;
+      description: { public: boolean; body: string; htmlBody: string };
+    };
     expect(typeof body.status).toBe('string');
     expect(body.description).toMatchObject({ public: false });
     expect(body.description.body).toContain('[00:03] Caller: Ma carte bancaire');
@@ -82,7 +94,9 @@ describe('ticket job (client credentials)', () => {
     expect(unauthorized.length).toBeGreaterThanOrEqual(1);
     const tokenCalls = h.sim.sim.requests({ method: 'POST', path: '/ws/oauth/token' });
     expect(tokenCalls).toHaveLength(1);
-    expect(String((tokenCalls[0]!.body as Record<string, string>).scope)).not.toContain('offline_access');
+    expect(String((tokenCalls[0]!.body as Record<string, string>).scope)).not.toContain(
+      'offline_access',
+    );
     expect(createRequests(h).filter((e) => e.status === 200)).toHaveLength(1);
     expect((await row(second.transcriptId))!.organizationId).toBe(2);
   });
@@ -119,7 +133,11 @@ describe('ticket job (client credentials)', () => {
   });
 
   it('500 before creating: retried by the queue, one ticket', async () => {
-    h.sim.sim.injectFault({ route: 'POST /v2/ticketing/ticket', status: 500, body: { resultCode: 'FAILURE', errorMessage: 'NullPointerException' } });
+    h.sim.sim.injectFault({
+      route: 'POST /v2/ticketing/ticket',
+      status: 500,
+      body: { resultCode: 'FAILURE', errorMessage: 'NullPointerException' },
+    });
     const job = await validatedCall(h, { remoteNumber: '06 12 34 56 78' });
     const { state, job: done } = await runTicketJob(h, job);
     expect(state).toBe('completed');
@@ -129,7 +147,12 @@ describe('ticket job (client credentials)', () => {
   });
 
   it('500 AFTER NinjaOne created the ticket: the retry finds it instead of creating a second one', async () => {
-    h.sim.sim.injectFault({ route: 'POST /v2/ticketing/ticket', status: 500, phase: 'after', body: { resultCode: 'FAILURE' } });
+    h.sim.sim.injectFault({
+      route: 'POST /v2/ticketing/ticket',
+      status: 500,
+      phase: 'after',
+      body: { resultCode: 'FAILURE' },
+    });
     const job = await validatedCall(h, { remoteNumber: '06 12 34 56 78' });
     expect((await runTicketJob(h, job)).state).toBe('completed');
     const r = (await row(job.transcriptId))!;
@@ -137,7 +160,9 @@ describe('ticket job (client credentials)', () => {
     const found = simTickets(r.externalRef);
     expect(found).toHaveLength(1);
     expect(r.ninjaoneTicketId).toBe(found[0]!.id);
-    expect(h.sim.sim.requests({ method: 'POST', path: '/v2/ticketing/trigger/board/:id/run' })).toHaveLength(1);
+    expect(
+      h.sim.sim.requests({ method: 'POST', path: '/v2/ticketing/trigger/board/:id/run' }),
+    ).toHaveLength(1);
   });
 
   it('a 400 validation error is stored as the failure reason and emitted, with the API’s message', async () => {
@@ -148,7 +173,9 @@ describe('ticket job (client credentials)', () => {
     expect(done.attemptsMade).toBe(1);
     const r = (await row(job.transcriptId))!;
     expect(r.state).toBe('failed');
-    expect(r.failureReason).toMatch(/^NinjaOne refused POST \/ticketing\/ticket \(400\): ticketFormId: /);
+    expect(r.failureReason).toMatch(
+      /^NinjaOne refused POST \/ticketing\/ticket \(400\): ticketFormId: /,
+    );
     expect((await eventFor(h, job.transcriptId, 'ticket.failed')).message).toBe(r.failureReason);
     expect((await h.t.models.Call.findByPk(job.callId))!.status).toBe('validated');
   });
@@ -156,11 +183,15 @@ describe('ticket job (client credentials)', () => {
   it('no match and no fallback → "choose an organization"; a manual choice or the fallback then works', async () => {
     const unknown = await validatedCall(h, { remoteNumber: '+33 7 00 00 00 01' });
     expect((await runTicketJob(h, unknown)).state).toBe('failed');
-    expect((await row(unknown.transcriptId))!.failureReason).toMatch(/no NinjaOne organization matches .* choose an organization/);
+    expect((await row(unknown.transcriptId))!.failureReason).toMatch(
+      /no NinjaOne organization matches .* choose an organization/,
+    );
 
     const ambiguous = await validatedCall(h, { remoteNumber: '01 40 00 00 00' });
     expect((await runTicketJob(h, ambiguous)).state).toBe('failed');
-    expect((await row(ambiguous.transcriptId))!.failureReason).toMatch(/several NinjaOne organizations \(.*Cabinet Martin Avocats.*Mairie de Saint-Égrève.*\)/);
+    expect((await row(ambiguous.transcriptId))!.failureReason).toMatch(
+      /several NinjaOne organizations \(.*Cabinet Martin Avocats.*Mairie de Saint-Égrève.*\)/,
+    );
 
     const chosen = await validatedCall(h, { remoteNumber: '01 40 00 00 00', organizationId: 5 });
     expect((await runTicketJob(h, chosen)).state).toBe('completed');
@@ -177,7 +208,12 @@ describe('ticket job (client credentials)', () => {
 
 describe('ticket job giving up', () => {
   it('after the last attempt of repeated 5xx: failed with the reason, ticket.failed emitted, still "creating" so a later run checks first', async () => {
-    h.sim.sim.injectFault({ route: 'POST /v2/ticketing/ticket', status: 502, count: 5, body: { resultCode: 'FAILURE' } });
+    h.sim.sim.injectFault({
+      route: 'POST /v2/ticketing/ticket',
+      status: 502,
+      count: 5,
+      body: { resultCode: 'FAILURE' },
+    });
     const job = await validatedCall(h, { remoteNumber: '06 12 34 56 78' });
     const { state, job: done } = await runTicketJob(h, job, 2);
     expect(state).toBe('failed');
