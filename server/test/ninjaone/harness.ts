@@ -58,7 +58,12 @@ export interface Harness {
 }
 
 export async function startHarness(
-  o: { sim?: NinjaOneSimOptions; fetch?: typeof fetch } = {},
+  o: {
+    sim?: NinjaOneSimOptions;
+    fetch?: typeof fetch;
+    /** Read transcripts from the transcripts table (SqlTicketSource) instead of memory. */
+    sqlSource?: boolean;
+  } = {},
 ): Promise<Harness> {
   const sim = await startNinjaOneSim(o.sim ?? {});
   const logs: string[] = [];
@@ -80,7 +85,10 @@ export async function startHarness(
     },
     {
       logger: createLogger('debug', { write: (line: string) => void logs.push(line) }),
-      ninjaone: { ticketSource: source, ...(o.fetch ? { fetch: o.fetch } : {}) },
+      ninjaone: {
+        ...(o.sqlSource ? {} : { ticketSource: source }),
+        ...(o.fetch ? { fetch: o.fetch } : {}),
+      },
     },
   );
   const admin = await t.userWithRole('admin');
