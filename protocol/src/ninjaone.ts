@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common';
+import { RedactionResult } from './redaction';
+import { Speaker } from './transcripts';
 
 /** NinjaOne hosts (ninjaone.md §1.1); `custom` uses `baseUrl`. */
 export const NINJAONE_REGIONS = {
@@ -162,3 +164,22 @@ export const CallerMatchResponse = z.object({
   match: CallerMatch,
 });
 export type CallerMatchResponse = z.infer<typeof CallerMatchResponse>;
+
+/**
+ * `GET /api/transcripts/:id/redaction-preview`: what the ticket will contain, so the person
+ * validating sees what is redacted (spans refer to each segment's original text).
+ */
+export const TicketPreview = z.object({
+  transcriptId: Id,
+  segments: z.array(
+    z.object({
+      speaker: Speaker,
+      startMs: z.number().int().nonnegative(),
+      text: z.string(),
+      redacted: RedactionResult,
+    }),
+  ),
+  redactions: z.number().int().nonnegative(),
+  ticket: z.object({ subject: z.string(), body: z.string() }),
+});
+export type TicketPreview = z.infer<typeof TicketPreview>;

@@ -38,4 +38,5 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/ninjaone/callback': 'public',
   'GET /api/ninjaone/organizations': 'authenticated',
   'GET /api/ninjaone/caller-match': 'authenticated',
+  'GET /api/transcripts/:id/redaction-preview': 'authenticated',
 };

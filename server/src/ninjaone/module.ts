@@ -83,18 +83,20 @@ export function createNinjaOneModule(o: NinjaOneModuleOptions): NinjaOneModule {
     ];
     io.to(targets).emit(event, payload);
   };
+  const source = o.ticketSource ?? new SqlTicketSource(o.sequelize);
   const tickets = new TicketService({
     models: o.models,
     client,
     directory,
     matcher,
-    source: o.ticketSource ?? new SqlTicketSource(o.sequelize),
+    source,
     publicUrl: o.config.publicUrl,
     logger: o.logger,
     notify,
     now: o.now,
   });
   registerNinjaOneRoutes(o.routes, {
+    source,
     settings,
     client,
     directory,

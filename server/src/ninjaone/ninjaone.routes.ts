@@ -1,5 +1,8 @@
+import { z } from 'zod';
 import {
   CallerMatchQuery,
+  Id,
+  TicketPreview,
   CallerMatchResponse,
   NinjaOneCallbackQuery,
   NinjaOneConnectResponse,
@@ -20,8 +23,11 @@ import type { NinjaOneDirectory } from './directory';
 import { NinjaOneError } from './errors';
 import type { NinjaOneConnectFlow } from './oauth-connect';
 import type { NinjaOneSettingsService } from './settings.service';
+import { previewTicket } from '../tickets/ticket-preview';
+import type { TicketSource } from '../tickets/ticket-source';
 
 export interface NinjaOneRouteDeps {
+  source: TicketSource;
   settings: NinjaOneSettingsService;
   client: NinjaOneClient;
   directory: NinjaOneDirectory;
@@ -205,5 +211,22 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
         const { phoneRegion } = await d.settings.resolve();
         return d.matcher.match(query.number, phoneRegion);
       }),
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/transcripts/:id/redaction-preview',
+      summary: 'What the NinjaOne ticket will contain, with the redacted stretches marked',
+      tags: ['ninjaone'],
+      params: z.object({ id: Id }),
+      response: TicketPreview,
+    },
+    ({ params, user }) =>
+      previewTicket(
+        { source: d.source, settings: d.settings, publicUrl: d.publicUrl },
+        params.id,
+        user!,
+      ),
   );
 }

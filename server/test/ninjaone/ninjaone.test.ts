@@ -4,6 +4,8 @@ import {
   NinjaOneOrganizationList,
   NinjaOneSettings,
   NinjaOneTestResult,
+  REDACTION_MARKERS,
+  TicketPreview,
 } from '@cwn/protocol';
 import {
   DEMO_CLIENT_ID,
@@ -15,6 +17,7 @@ import {
   configure,
   createRequests,
   runTicketJob,
+  seg,
   startHarness,
   validatedCall,
   type Harness,
@@ -270,6 +273,75 @@ describe('authorization-code connection, end to end', () => {
     const res = await h.api('get', '/api/ninjaone/connect');
     expect(res.status).toBe(409);
     expect(res.body.error.message).toMatch(/switch it to "authorization code"/);
+  });
+});
+
+describe('GET /api/transcripts/:id/redaction-preview', () => {
+  it('shows the person validating what is redacted, exactly as the ticket will say it', async () => {
+    await configure(h);
+    const job = await validatedCall(h, {
+      remoteNumber: '06 12 34 56 78',
+      segments: [
+        seg('agent', 0, 'Support, bonjour.'),
+        seg('caller', 2_000, 'My card number is 4111 1111 1111 1111, the PIN is 1234.'),
+      ],
+    });
+    const res = await h.api(
+      'get',
+      `/api/transcripts/${job.transcriptId}/redaction-preview`,
+      undefined,
+      h.agent.accessToken,
+    );
+    expect(res.status).toBe(200);
+    const preview = TicketPreview.parse(res.body);
+    expect(preview.redactions).toBe(2);
+    const caller = preview.segments[1]!;
+    expect(caller.redacted.spans.map((s) => [s.kind, caller.text.slice(s.start, s.end)])).toEqual([
+      ['card', '4111 1111 1111 1111'],
+      ['secret', '1234'],
+    ]);
+    expect(caller.redacted.text).toBe(
+      `My card number is ${REDACTION_MARKERS.card}, the PIN is ${REDACTION_MARKERS.secret}.`,
+    );
+
+    h.sim.sim.clearRequests();
+    expect((await runTicketJob(h, job)).state).toBe('completed');
+    const sent = createRequests(h)[0]!.body as { description: { body: string } };
+    expect(sent.description.body).toBe(preview.ticket.body);
+  });
+
+  it('is refused to another agent and 404 for an unknown transcript', async () => {
+    const job = await validatedCall(h, { remoteNumber: null });
+    const other = await h.t.userWithRole('agent');
+    expect(
+      (
+        await h.api(
+          'get',
+          `/api/transcripts/${job.transcriptId}/redaction-preview`,
+          undefined,
+          other.accessToken,
+        )
+      ).status,
+    ).toBe(403);
+    const manager = await h.t.userWithRole('manager');
+    expect(
+      (
+        await h.api(
+          'get',
+          `/api/transcripts/${job.transcriptId}/redaction-preview`,
+          undefined,
+          manager.accessToken,
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await h.api(
+          'get',
+          '/api/transcripts/00000000-0000-4000-8000-000000000000/redaction-preview',
+        )
+      ).status,
+    ).toBe(404);
   });
 });
 
