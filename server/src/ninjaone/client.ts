@@ -5,6 +5,7 @@ import {
   type ResolvedNinjaOneConfig,
 } from './config';
 import { apiMessage, NinjaOneError, USER_CONTEXT_MESSAGE } from './errors';
+import type { RenewalLock } from './renewal-lock';
 
 /** Where the client reads its settings and keeps the (rotating) refresh token. */
 export interface NinjaOneCredentials {
@@ -29,6 +30,8 @@ export interface NinjaOneClientOptions {
   maxRateLimitWaits?: number;
   /** Longest Retry-After honoured in-process; longer ones become a retryable error (default 60 s). */
   maxRetryAfterSeconds?: number;
+  /** Serialises refresh-token renewals across processes (rotating refresh tokens are single-use). */
+  renewalLock?: RenewalLock;
 }
 
 export interface RequestOptions {
@@ -115,34 +118,40 @@ export class NinjaOneClient {
   }
 
   private async obtainToken(config: ResolvedNinjaOneConfig): Promise<CachedToken> {
-    let form: Record<string, string>;
-    if (config.authMode === 'client_credentials') {
-      // Never offline_access here: NinjaOne answers invalid_scope (ninjaone.md §1.3).
-      form = {
-        grant_type: 'client_credentials',
-        client_id: config.clientId,
-        client_secret: config.clientSecret,
-        scope: CLIENT_CREDENTIALS_SCOPE,
-      };
-    } else {
-      const refreshToken = await this.o.credentials.refreshToken();
-      if (!refreshToken) {
-        throw new NinjaOneError(
-          'NinjaOne is not connected: an admin must click "Connect NinjaOne" in Settings → NinjaOne',
-          { kind: 'permanent', code: 'not_connected' },
-        );
-      }
-      form = {
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: config.clientId,
-        client_secret: config.clientSecret,
-      };
+    if (config.authMode === 'authorization_code') {
+      const lock: RenewalLock = this.o.renewalLock ?? ((fn) => fn());
+      return lock(() => this.refreshGrant(config));
     }
-    const body = await this.tokenRequest(config, form);
-    if (body.refresh_token && config.authMode === 'authorization_code') {
-      await this.o.credentials.storeRefreshToken(body.refresh_token);
+    // Never offline_access here: NinjaOne answers invalid_scope (ninjaone.md §1.3).
+    const body = await this.tokenRequest(config, {
+      grant_type: 'client_credentials',
+      client_id: config.clientId,
+      client_secret: config.clientSecret,
+      scope: CLIENT_CREDENTIALS_SCOPE,
+    });
+    this.o.logger.debug(
+      { mode: config.authMode, expiresIn: body.expires_in },
+      'ninjaone token obtained',
+    );
+    return this.cacheEntry(config, body);
+  }
+
+  /** The refresh grant: the stored token is read inside the renewal lock, and replaced if rotated. */
+  private async refreshGrant(config: ResolvedNinjaOneConfig): Promise<CachedToken> {
+    const refreshToken = await this.o.credentials.refreshToken();
+    if (!refreshToken) {
+      throw new NinjaOneError(
+        'NinjaOne is not connected: an admin must click "Connect NinjaOne" in Settings → NinjaOne',
+        { kind: 'permanent', code: 'not_connected' },
+      );
     }
+    const body = await this.tokenRequest(config, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: config.clientId,
+      client_secret: config.clientSecret,
+    });
+    if (body.refresh_token) await this.o.credentials.storeRefreshToken(body.refresh_token);
     this.o.logger.debug(
       { mode: config.authMode, expiresIn: body.expires_in },
       'ninjaone token obtained',

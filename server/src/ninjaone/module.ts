@@ -18,6 +18,7 @@ import { NinjaOneClient } from './client';
 import { NinjaOneDirectory } from './directory';
 import { registerNinjaOneRoutes } from './ninjaone.routes';
 import { NinjaOneConnectFlow } from './oauth-connect';
+import { redisRenewalLock } from './renewal-lock';
 import { NinjaOneSettingsService } from './settings.service';
 
 export interface NinjaOneModuleOptions {
@@ -61,6 +62,7 @@ export function createNinjaOneModule(o: NinjaOneModuleOptions): NinjaOneModule {
   const client = new NinjaOneClient({
     credentials: settings,
     logger: o.logger,
+    renewalLock: redisRenewalLock(o.redis, `${o.config.redisPrefix}:ninjaone:token-renewal`),
     ...(o.fetch ? { fetch: o.fetch } : {}),
   });
   const directory = new NinjaOneDirectory(client);

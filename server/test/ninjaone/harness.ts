@@ -48,6 +48,8 @@ export interface Harness {
   events: Array<{ event: 'ticket.created' | 'ticket.failed'; payload: TicketEvent }>;
   /** Every HTTP response body the tests read through `api`. */
   responses: string[];
+  /** Another server process on the same database and Redis prefix (a second replica). */
+  replica(): Promise<TestApp>;
   api(
     method: 'get' | 'put' | 'post',
     path: string,
@@ -77,20 +79,19 @@ export async function startHarness(
   } finally {
     await migrator.close();
   }
-  const t = await startTestApp(
-    {
-      LOG_LEVEL: 'debug',
-      DATABASE_URL: db.url,
-      REDIS_PREFIX: `${process.env.CWN_TEST_REDIS_PREFIX}-nj-${randomBytes(4).toString('hex')}`,
+  const env = {
+    LOG_LEVEL: 'debug',
+    DATABASE_URL: db.url,
+    REDIS_PREFIX: `${process.env.CWN_TEST_REDIS_PREFIX}-nj-${randomBytes(4).toString('hex')}`,
+  };
+  const replicas: TestApp[] = [];
+  const t = await startTestApp(env, {
+    logger: createLogger('debug', { write: (line: string) => void logs.push(line) }),
+    ninjaone: {
+      ...(o.sqlSource ? {} : { ticketSource: source }),
+      ...(o.fetch ? { fetch: o.fetch } : {}),
     },
-    {
-      logger: createLogger('debug', { write: (line: string) => void logs.push(line) }),
-      ninjaone: {
-        ...(o.sqlSource ? {} : { ticketSource: source }),
-        ...(o.fetch ? { fetch: o.fetch } : {}),
-      },
-    },
-  );
+  });
   const admin = await t.userWithRole('admin');
   const agent = await t.userWithRole('agent');
   const responses: string[] = [];
@@ -115,6 +116,14 @@ export async function startHarness(
     logs,
     events,
     responses,
+    async replica() {
+      const r = await startTestApp(env, {
+        logger: createLogger('debug', { write: (line: string) => void logs.push(line) }),
+        ninjaone: { ticketSource: source, ticketWorker: false },
+      });
+      replicas.push(r);
+      return r;
+    },
     async api(method, path, body, token = admin.accessToken) {
       let req = t.http[method](path).set('Authorization', `Bearer ${token}`);
       if (body !== undefined) req = req.send(body as object);
@@ -124,6 +133,7 @@ export async function startHarness(
     },
     async close() {
       socket.disconnect();
+      for (const r of replicas) await r.close();
       await t.close();
       await sim.close();
       await db.drop();
@@ -243,3 +253,17 @@ export async function eventFor(
 
 export const createRequests = (h: Harness) =>
   h.sim.sim.requests({ method: 'POST', path: '/v2/ticketing/ticket' });
+
+/** Runs the authorization-code connection as an admin's browser would; returns the code used. */
+export async function connectAuthorizationCode(h: Harness): Promise<string> {
+  const start = await h.api('get', '/api/ninjaone/connect');
+  if (start.status !== 200)
+    throw new Error(`connect failed: ${start.status} ${JSON.stringify(start.body)}`);
+  const signIn = await fetch(start.body.authorizeUrl as string, { redirect: 'manual' });
+  const callback = new URL(signIn.headers.get('location')!);
+  const back = await h.t.http.get(`${callback.pathname}${callback.search}`);
+  if (!String(back.headers.location).endsWith('?connected=1')) {
+    throw new Error(`callback failed: ${back.status} ${back.headers.location}`);
+  }
+  return callback.searchParams.get('code')!;
+}
