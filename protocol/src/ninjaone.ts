@@ -183,3 +183,24 @@ export const TicketPreview = z.object({
   ticket: z.object({ subject: z.string(), body: z.string() }),
 });
 export type TicketPreview = z.infer<typeof TicketPreview>;
+
+/** Where a transcript's ticket stands (`GET /api/transcripts/:id/ticket`). */
+export const TicketStatus = z.object({
+  transcriptId: Id,
+  callId: Id,
+  state: TicketState,
+  ticketId: z.number().int().nullable(),
+  ticketUrl: z.string().nullable(),
+  organizationId: z.number().int().nullable(),
+  /** Why the last attempt failed, in words for the user (NinjaOne's own message when it refused). */
+  failureReason: z.string().nullable(),
+  attempts: z.number().int().nonnegative(),
+  updatedAt: Timestamp,
+});
+export type TicketStatus = z.infer<typeof TicketStatus>;
+
+/** `POST /api/transcripts/:id/ticket`: try a failed ticket again, optionally for a chosen organization. */
+export const TicketRetryRequest = z
+  .object({ organizationId: positiveInt.nullable().default(null) })
+  .strict();
+export type TicketRetryRequest = z.infer<typeof TicketRetryRequest>;

@@ -121,7 +121,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     }),
   );
   registerUserRoutes(routes, users, audit);
-  const ninjaone = createNinjaOneModule({ config, models, sequelize, redis, routes, audit, logger, now, ...options.ninjaone });
+  const ninjaone = createNinjaOneModule({ config, models, sequelize, redis, ticketQueue: queues.tickets, routes, audit, logger, now, ...options.ninjaone });
 
   let openApiDoc: unknown;
   routes.add(

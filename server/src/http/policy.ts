@@ -39,4 +39,6 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/ninjaone/organizations': 'authenticated',
   'GET /api/ninjaone/caller-match': 'authenticated',
   'GET /api/transcripts/:id/redaction-preview': 'authenticated',
+  'GET /api/transcripts/:id/ticket': 'authenticated',
+  'POST /api/transcripts/:id/ticket': ['agent', 'manager', 'admin'],
 };

@@ -1,7 +1,7 @@
-import type { Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
-import { rooms, type TicketEvent } from '@cwn/protocol';
+import { rooms, type TicketEvent, type TicketJob } from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
 import type { Config } from '../config';
 import type { Models } from '../db/models';
@@ -11,6 +11,7 @@ import type { IoServer } from '../realtime/socket';
 import { SecretBox } from '../settings/secret-box';
 import { SettingsRepository } from '../settings/settings.repository';
 import { SqlTicketSource, type TicketSource } from '../tickets/ticket-source';
+import { TicketStatusService } from '../tickets/ticket-status';
 import { TicketService } from '../tickets/ticket.service';
 import { createTicketWorker } from '../tickets/ticket.worker';
 import { CallerMatcher } from './caller-match';
@@ -26,6 +27,7 @@ export interface NinjaOneModuleOptions {
   models: Models;
   sequelize: Sequelize;
   redis: Redis;
+  ticketQueue: Queue<TicketJob>;
   routes: RouteTable;
   audit: AuditLog;
   logger: Logger;
@@ -97,7 +99,15 @@ export function createNinjaOneModule(o: NinjaOneModuleOptions): NinjaOneModule {
     notify,
     now: o.now,
   });
+  const ticketStatus = new TicketStatusService(o.models, o.ticketQueue, async () => {
+    try {
+      return (await settings.resolve()).baseUrl;
+    } catch {
+      return null;
+    }
+  });
   registerNinjaOneRoutes(o.routes, {
+    ticketStatus,
     source,
     settings,
     client,

@@ -3,6 +3,8 @@ import {
   CallerMatchQuery,
   Id,
   TicketPreview,
+  TicketRetryRequest,
+  TicketStatus,
   CallerMatchResponse,
   NinjaOneCallbackQuery,
   NinjaOneConnectResponse,
@@ -25,8 +27,10 @@ import type { NinjaOneConnectFlow } from './oauth-connect';
 import type { NinjaOneSettingsService } from './settings.service';
 import { previewTicket } from '../tickets/ticket-preview';
 import type { TicketSource } from '../tickets/ticket-source';
+import type { TicketStatusService } from '../tickets/ticket-status';
 
 export interface NinjaOneRouteDeps {
+  ticketStatus: TicketStatusService;
   source: TicketSource;
   settings: NinjaOneSettingsService;
   client: NinjaOneClient;
@@ -228,5 +232,42 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
         params.id,
         user!,
       ),
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/transcripts/:id/ticket',
+      summary: 'Where the transcript’s NinjaOne ticket stands (state, id, link, failure reason)',
+      tags: ['ninjaone'],
+      params: z.object({ id: Id }),
+      response: TicketStatus,
+    },
+    ({ params, user }) => d.ticketStatus.get(params.id, user!),
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/api/transcripts/:id/ticket',
+      summary: 'Try a failed ticket again, optionally for a chosen organization',
+      tags: ['ninjaone'],
+      params: z.object({ id: Id }),
+      body: TicketRetryRequest,
+      response: TicketStatus,
+      status: 202,
+    },
+    async ({ req, params, body, user }) => {
+      const status = await d.ticketStatus.retry(params.id, body.organizationId, user!);
+      await d.audit.write({
+        action: 'ticket.retry',
+        actorId: user!.id,
+        targetType: 'transcript',
+        targetId: params.id,
+        details: { organizationId: body.organizationId },
+        ...requestMeta(req),
+      });
+      return status;
+    },
   );
 }

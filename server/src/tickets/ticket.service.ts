@@ -219,11 +219,11 @@ export class TicketService {
     if (match.kind === 'ambiguous') {
       const names = match.candidates.map((c) => c.organizationName).join(', ');
       throw new PermanentTicketError(
-        `the caller's number belongs to several NinjaOne organizations (${names}): choose an organization and validate again`,
+        `the caller's number belongs to several NinjaOne organizations (${names}): choose an organization and retry`,
       );
     }
     throw new PermanentTicketError(
-      `no NinjaOne organization matches the caller's number (${m.call.remoteNumber ?? 'none'}) and no fallback organization is set: choose an organization and validate again`,
+      `no NinjaOne organization matches the caller's number (${m.call.remoteNumber ?? 'none'}) and no fallback organization is set: choose an organization and retry`,
     );
   }
 

@@ -1,4 +1,4 @@
-import { TicketEvent } from '@cwn/protocol';
+import { TicketEvent, TicketStatus } from '@cwn/protocol';
 import {
   configure,
   createRequests,
@@ -222,5 +222,40 @@ describe('ticket job giving up', () => {
     expect(r.state).toBe('creating');
     expect(r.failureReason).toMatch(/^gave up after 2 attempts: NinjaOne failed \(502/);
     expect((await eventFor(h, job.transcriptId, 'ticket.failed')).message).toBe(r.failureReason);
+  });
+});
+
+describe('ticket status and retry', () => {
+  it('shows a failure to the agent, who retries with a chosen organization and gets the ticket', async () => {
+    const job = await validatedCall(h, { remoteNumber: '+33 7 00 00 00 02' });
+    expect((await runTicketJob(h, job)).state).toBe('failed');
+    const path = `/api/transcripts/${job.transcriptId}/ticket`;
+    const agentToken = h.agent.accessToken;
+
+    const failed = TicketStatus.parse((await h.api('get', path, undefined, agentToken)).body);
+    expect(failed).toMatchObject({ state: 'failed', ticketId: null, ticketUrl: null });
+    expect(failed.failureReason).toMatch(/choose an organization and retry/);
+    const other = await h.t.userWithRole('agent');
+    expect((await h.api('get', path, undefined, other.accessToken)).status).toBe(403);
+    expect((await h.api('post', path, { organizationId: 3 }, other.accessToken)).status).toBe(403);
+
+    const retry = await h.api('post', path, { organizationId: 3 }, agentToken);
+    expect(retry.status).toBe(202);
+    const created = await eventFor(h, job.transcriptId, 'ticket.created');
+    const done = TicketStatus.parse((await h.api('get', path, undefined, agentToken)).body);
+    expect(done).toMatchObject({
+      state: 'created',
+      ticketId: created.ticketId,
+      organizationId: 3,
+      failureReason: null,
+    });
+    expect(done.ticketUrl).toBe(`${h.sim.url}/#/ticketing/ticket/${created.ticketId}`);
+
+    const again = await h.api('post', path, {}, agentToken);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(/already exists in NinjaOne \(#\d+\)/);
+    expect(
+      (await h.api('get', '/api/transcripts/00000000-0000-4000-8000-000000000000/ticket')).status,
+    ).toBe(404);
   });
 });
