@@ -204,3 +204,13 @@ export const TicketRetryRequest = z
   .object({ organizationId: positiveInt.nullable().default(null) })
   .strict();
 export type TicketRetryRequest = z.infer<typeof TicketRetryRequest>;
+
+/** Choices for the admin page: the tenant's ticket forms and statuses. */
+export const NinjaOneTicketOptions = z.object({
+  forms: z.array(
+    z.object({ id: positiveInt, name: z.string(), active: z.boolean(), default: z.boolean() }),
+  ),
+  /** `id` is what `statusId` takes (a string). */
+  statuses: z.array(z.object({ id: z.string(), name: z.string(), displayName: z.string() })),
+});
+export type NinjaOneTicketOptions = z.infer<typeof NinjaOneTicketOptions>;

@@ -38,6 +38,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/ninjaone/callback': 'public',
   'GET /api/ninjaone/organizations': 'authenticated',
   'GET /api/ninjaone/caller-match': 'authenticated',
+  'GET /api/ninjaone/ticket-options': ['admin', 'supervisor'],
   'GET /api/transcripts/:id/redaction-preview': 'authenticated',
   'GET /api/transcripts/:id/ticket': 'authenticated',
   'POST /api/transcripts/:id/ticket': ['agent', 'manager', 'admin'],

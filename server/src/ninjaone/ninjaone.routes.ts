@@ -12,6 +12,7 @@ import {
   NinjaOneSettings,
   NinjaOneSettingsUpdate,
   NinjaOneTestResult,
+  NinjaOneTicketOptions,
 } from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
 import { HttpError } from '../http/errors';
@@ -269,5 +270,35 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
       });
       return status;
     },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/ninjaone/ticket-options',
+      summary: 'The tenant’s ticket forms and statuses, for the settings page (cached)',
+      tags: ['ninjaone'],
+      response: NinjaOneTicketOptions,
+    },
+    async () =>
+      wrap(async () => {
+        const [forms, statuses] = await Promise.all([
+          d.directory.ticketForms(),
+          d.directory.statuses(),
+        ]);
+        return {
+          forms: forms.map((f) => ({
+            id: f.id,
+            name: f.name,
+            active: f.active !== false,
+            default: f.default === true,
+          })),
+          statuses: statuses.map((s) => ({
+            id: String(s.statusId),
+            name: s.name,
+            displayName: s.displayName ?? s.name,
+          })),
+        };
+      }),
   );
 }

@@ -4,6 +4,7 @@ import {
   NinjaOneOrganizationList,
   NinjaOneSettings,
   NinjaOneTestResult,
+  NinjaOneTicketOptions,
   REDACTION_MARKERS,
   TicketPreview,
 } from '@cwn/protocol';
@@ -183,6 +184,21 @@ describe('lookups', () => {
     );
     const body = CallerMatchResponse.parse(res.body);
     expect(body.match).toMatchObject({ kind: 'matched', organizationId, contact: { name } });
+  });
+
+  it('lists ticket forms and statuses for the settings page', async () => {
+    const options = NinjaOneTicketOptions.parse(
+      (await h.api('get', '/api/ninjaone/ticket-options')).body,
+    );
+    expect(options.forms).toEqual([
+      { id: 1, name: 'Default', active: true, default: true },
+      { id: 2, name: 'Legacy intake (inactive)', active: false, default: false },
+      { id: 3, name: 'Phone call', active: true, default: false },
+    ]);
+    expect(options.statuses).toContainEqual(expect.objectContaining({ id: '1000', name: 'NEW' }));
+    expect(options.statuses).toContainEqual(
+      expect.objectContaining({ id: '7001', name: 'AWAITING_CALLBACK' }),
+    );
   });
 
   it('answers ambiguous and none', async () => {
