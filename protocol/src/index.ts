@@ -9,3 +9,4 @@ export * from './jobs';
 export * from './socket';
 export * from './redaction';
 export * from './ninjaone';
+export * from './call-detail';

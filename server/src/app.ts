@@ -27,6 +27,9 @@ import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
 import { logSafeRequest } from './http/log-safe-url';
 import { createNinjaOneModule, type NinjaOneModule, type NinjaOneModuleOptions } from './ninjaone/module';
+import { createWorkerAuthenticator } from './http/authenticate';
+import { ROUTE_POLICY } from './http/policy';
+import { createCallsAndRecordings, type CallsAndRecordings } from './recordings/module';
 
 export interface AppOptions {
   logger?: Logger;
@@ -49,6 +52,8 @@ export interface AppInstance {
   routes: RouteTable;
   services: { auth: AuthService; users: UsersService; audit: AuditLog };
   ninjaone: NinjaOneModule;
+  /** Calls, recordings (upload, audio, queue) and retention (issue 3). */
+  recordings: CallsAndRecordings;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -104,7 +109,13 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   app.use(express.json({ limit: '1mb' }));
 
   const registry = createOpenApiRegistry();
-  const routes = new RouteTable(app, createAuthenticator(models, config.jwtSecret), registry);
+  const routes = new RouteTable(
+    app,
+    createAuthenticator(models, config.jwtSecret),
+    registry,
+    ROUTE_POLICY,
+    createWorkerAuthenticator(config.workerToken, config.jwtSecret),
+  );
   const metrics = createMetrics(queues);
   app.use(metrics.middleware);
 
@@ -122,6 +133,8 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   );
   registerUserRoutes(routes, users, audit);
   const ninjaone = createNinjaOneModule({ config, models, sequelize, redis, ticketQueue: queues.tickets, routes, audit, logger, now, ...options.ninjaone });
+  const recordings = createCallsAndRecordings({ config, sequelize, models, redis, queues, audit, logger, now });
+  recordings.registerRoutes(routes);
 
   let openApiDoc: unknown;
   routes.add(
@@ -143,6 +156,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     logger,
   });
   ninjaone.attachRealtime(io);
+  recordings.attach(io);
 
   return {
     app,
@@ -157,6 +171,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     routes,
     services: { auth, users, audit },
     ninjaone,
+    recordings,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -93,6 +93,7 @@ export class RecordingModel extends Model<
   declare sha256: string;
   declare keyId: string;
   declare idempotencyKey: string;
+  declare languageHint: string | null;
   declare createdAt: CreationOptional<Date>;
   declare purgedAt: Date | null;
 }
@@ -114,6 +115,23 @@ export class TicketModel extends Model<InferAttributes<TicketModel>, InferCreati
   declare updatedAt: CreationOptional<Date>;
 }
 
+export class UploadSessionModel extends Model<
+  InferAttributes<UploadSessionModel>,
+  InferCreationAttributes<UploadSessionModel>
+> {
+  declare id: string;
+  declare agentId: string;
+  declare idempotencyKey: string;
+  declare metadata: Record<string, unknown>;
+  /** BIGINT: pg returns it as a string; read it through `Number()`. */
+  declare length: number | string;
+  declare offset: number | string;
+  declare stagedBytes: number | string;
+  declare keyId: string;
+  declare createdAt: CreationOptional<Date>;
+  declare expiresAt: Date;
+}
+
 export interface Models {
   User: typeof UserModel;
   RefreshToken: typeof RefreshTokenModel;
@@ -122,6 +140,7 @@ export interface Models {
   Call: typeof CallModel;
   Recording: typeof RecordingModel;
   Ticket: typeof TicketModel;
+  UploadSession: typeof UploadSessionModel;
 }
 
 /**
@@ -223,6 +242,7 @@ export function defineModels(sequelize: Sequelize): Models {
       sha256: { type: DataTypes.CHAR(64), allowNull: false },
       keyId: { type: DataTypes.STRING(16), allowNull: false },
       idempotencyKey: { type: DataTypes.STRING(128), allowNull: false },
+      languageHint: { type: DataTypes.STRING(8), allowNull: true },
       createdAt: DataTypes.DATE,
       purgedAt: { type: DataTypes.DATE, allowNull: true },
     },
@@ -250,5 +270,22 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'tickets', modelName: 'Ticket' },
   );
 
-  return { User, RefreshToken, Setting, AuditLog, Call, Recording, Ticket };
+  class UploadSession extends UploadSessionModel {}
+  UploadSession.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true },
+      agentId: { type: DataTypes.UUID, allowNull: false },
+      idempotencyKey: { type: DataTypes.STRING(128), allowNull: false },
+      metadata: { type: DataTypes.JSONB, allowNull: false },
+      length: { type: DataTypes.BIGINT, allowNull: false },
+      offset: { type: DataTypes.BIGINT, allowNull: false },
+      stagedBytes: { type: DataTypes.BIGINT, allowNull: false },
+      keyId: { type: DataTypes.STRING(16), allowNull: false },
+      createdAt: DataTypes.DATE,
+      expiresAt: { type: DataTypes.DATE, allowNull: false },
+    },
+    { sequelize, tableName: 'upload_sessions', modelName: 'UploadSession', updatedAt: false },
+  );
+
+  return { User, RefreshToken, Setting, AuditLog, Call, Recording, UploadSession, Ticket };
 }
