@@ -12,7 +12,9 @@ import {
   DEMO_CLIENT_ID,
   DEMO_CLIENT_SECRET,
   DEMO_M2M_CLIENT_SECRET,
+  configureNinjaOneDemo,
 } from '../../../scripts/src/index';
+import { TEST_PASSWORD } from '../support/app';
 import { SETTING_KEYS } from '../../src/ninjaone/settings.service';
 import {
   configure,
@@ -378,6 +380,35 @@ describe('secrets', () => {
       expect(h.logs.join('\n')).not.toContain(secret);
       expect(h.responses.join('\n')).not.toContain(secret);
       expect(audit).not.toContain(secret);
+    }
+  });
+});
+
+describe('npm start demo settings', () => {
+  it('point an unconfigured server at the simulator, and leave configured settings alone', async () => {
+    const demo = await startHarness();
+    try {
+      const admin = demo.admin.user.email;
+      const opts = {
+        apiUrl: demo.t.url(),
+        email: admin,
+        password: TEST_PASSWORD,
+        simUrl: demo.sim.url,
+      };
+      expect(await configureNinjaOneDemo(opts)).toBe('configured');
+      const view = NinjaOneSettings.parse((await demo.api('get', '/api/settings/ninjaone')).body);
+      expect(view).toMatchObject({
+        configured: true,
+        baseUrl: demo.sim.url,
+        clientId: DEMO_CLIENT_ID,
+      });
+      expect(await configureNinjaOneDemo(opts)).toBe('kept');
+      const test = NinjaOneTestResult.parse(
+        (await demo.api('post', '/api/settings/ninjaone/test')).body,
+      );
+      expect(test).toMatchObject({ connection: { ok: true }, ticketWrite: { allowed: 'yes' } });
+    } finally {
+      await demo.close();
     }
   });
 });
