@@ -77,8 +77,8 @@ export class TicketService {
       const config = await this.d.client.config();
       const material = await this.d.source.load(job.transcriptId);
       if (!material) throw new PermanentTicketError(`transcript ${job.transcriptId} not found`);
-      const target = await this.target(job, material, config);
 
+      // First: did an interrupted attempt already create it? (before anything that may fail)
       if (row.state === 'creating') {
         const existing = await this.findExisting(row);
         if (existing !== null) {
@@ -97,6 +97,7 @@ export class TicketService {
         }
       }
 
+      const target = await this.target(job, material, config);
       const content = buildTicketContent(material, {
         publicUrl: this.d.publicUrl,
         subjectTemplate: config.subjectTemplate,
@@ -312,6 +313,8 @@ export class TicketService {
     attempt: Attempt,
     err: unknown,
   ): Promise<Error> {
+    // The ticket exists and is recorded; only the follow-up (call status, event) failed: retry it.
+    if (row.state === 'created') return err instanceof Error ? err : new Error(String(err));
     const permanent =
       err instanceof PermanentTicketError ||
       (err instanceof NinjaOneError && err.kind === 'permanent');

@@ -9,6 +9,7 @@ import {
   validatedCall,
   type Harness,
 } from './harness';
+import { TicketService } from '../../src/tickets/ticket.service';
 
 /** The ticket job against the NinjaOne simulator over real HTTP, Redis (BullMQ) and PostgreSQL. */
 let h: Harness;
@@ -257,5 +258,35 @@ describe('ticket status and retry', () => {
     expect(
       (await h.api('get', '/api/transcripts/00000000-0000-4000-8000-000000000000/ticket')).status,
     ).toBe(404);
+  });
+});
+
+describe('after the ticket is recorded', () => {
+  it('a failing follow-up (event, call status) is retried without creating a second ticket', async () => {
+    let failNotify = true;
+    const service = new TicketService({
+      models: h.t.models,
+      client: h.t.ninjaone.client,
+      directory: h.t.ninjaone.directory,
+      matcher: h.t.ninjaone.matcher,
+      source: h.source,
+      publicUrl: 'http://127.0.0.1:3000',
+      logger: h.t.logger,
+      notify: () => {
+        if (failNotify) {
+          failNotify = false;
+          throw new Error('socket adapter down');
+        }
+      },
+    });
+    const job = await validatedCall(h, { remoteNumber: '06 12 34 56 78' });
+    // Even on what the queue thought was the last attempt, the row must stay 'created'.
+    await expect(service.process(job, { number: 1, last: true })).rejects.toThrow(
+      'socket adapter down',
+    );
+    expect((await row(job.transcriptId))!.state).toBe('created');
+    const second = await service.process(job, { number: 2, last: true });
+    expect(second.ticketId).toBe((await row(job.transcriptId))!.ninjaoneTicketId);
+    expect(createRequests(h)).toHaveLength(1);
   });
 });
