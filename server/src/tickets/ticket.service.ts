@@ -251,34 +251,36 @@ export class TicketService {
    * "All tickets" board we cannot tell, and a second ticket is possible (logged).
    */
   private async findExisting(row: TicketModel): Promise<number | null> {
-    const boards = parseList(
-      ApiBoard,
-      await this.d.client.request('GET', '/ticketing/trigger/boards'),
-      'boards',
-    );
-    const board =
-      boards.find((b) => /^all tickets$/i.test(b.name.trim())) ??
-      boards.find((b) => /\ball\b/i.test(b.name));
-    if (!board) {
+    try {
+      const boards = parseList(
+        ApiBoard,
+        await this.d.client.request('GET', '/ticketing/trigger/boards'),
+        'boards',
+      );
+      const board =
+        boards.find((b) => /^all tickets$/i.test(b.name.trim())) ??
+        boards.find((b) => /\ball\b/i.test(b.name));
+      if (!board) throw new Error('no "All tickets" board');
+      // The board's own columns (subject among them); naming columns is not verified live.
+      const run = ApiBoardRun.parse(
+        await this.d.client.request('POST', `/ticketing/trigger/board/${board.id}/run`, {
+          body: { searchCriteria: row.externalRef, pageSize: 20 },
+        }),
+      );
+      const hit = run.data.find(
+        (r) => typeof r.subject === 'string' && r.subject.includes(`[${row.externalRef}]`),
+      );
+      return hit && typeof hit.id === 'number' ? hit.id : null;
+    } catch (err) {
+      // Throttling or an outage: try again later rather than risk a duplicate.
+      if (err instanceof NinjaOneError && err.kind === 'retryable') throw err;
+      // A lookup this tenant refuses or answers oddly: best effort, create (and say so).
       this.d.logger.warn(
-        { transcriptId: row.transcriptId },
-        'no "All tickets" board: cannot check for a ticket from an interrupted attempt',
+        { transcriptId: row.transcriptId, err: err instanceof Error ? err.message : String(err) },
+        'cannot check for a ticket from an interrupted attempt; creating it (a duplicate is possible)',
       );
       return null;
     }
-    const run = ApiBoardRun.parse(
-      await this.d.client.request('POST', `/ticketing/trigger/board/${board.id}/run`, {
-        body: {
-          searchCriteria: row.externalRef,
-          pageSize: 20,
-          includeColumns: ['subject', 'clientId'],
-        },
-      }),
-    );
-    const hit = run.data.find(
-      (r) => typeof r.subject === 'string' && r.subject.includes(`[${row.externalRef}]`),
-    );
-    return hit && typeof hit.id === 'number' ? hit.id : null;
   }
 
   private audience(job: TicketJob, agentId: string | null): string[] {

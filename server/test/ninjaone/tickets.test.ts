@@ -166,6 +166,22 @@ describe('ticket job (client credentials)', () => {
     ).toHaveLength(1);
   });
 
+  it('when the lookup for an interrupted create fails for a while, it waits rather than creating a second ticket', async () => {
+    h.sim.sim.injectFault({
+      route: 'POST /v2/ticketing/ticket',
+      status: 500,
+      phase: 'after',
+      body: { resultCode: 'FAILURE' },
+    });
+    h.sim.sim.injectFault({ route: 'POST /v2/ticketing/trigger/board/:id/run', status: 503 });
+    const job = await validatedCall(h, { remoteNumber: '06 12 34 56 78' });
+    const { state, job: done } = await runTicketJob(h, job);
+    expect(state).toBe('completed');
+    expect(done.attemptsMade).toBe(3);
+    expect(createRequests(h)).toHaveLength(1);
+    expect(simTickets((await row(job.transcriptId))!.externalRef)).toHaveLength(1);
+  });
+
   it('a 400 validation error is stored as the failure reason and emitted, with the API’s message', async () => {
     await configure(h, { ticketFormId: 2 }); // the simulator's inactive form
     const job = await validatedCall(h, { remoteNumber: '06 12 34 56 78' });
