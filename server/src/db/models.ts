@@ -11,6 +11,7 @@ import type {
   CallStatus,
   Role,
   Segment,
+  TicketState,
   TranscriptionTimings,
   TranscriptStatus,
 } from '@cwn/protocol';
@@ -157,6 +158,23 @@ export class UploadSessionModel extends Model<
   declare expiresAt: Date;
 }
 
+export class TicketModel extends Model<InferAttributes<TicketModel>, InferCreationAttributes<TicketModel>> {
+  declare id: CreationOptional<string>;
+  declare transcriptId: string;
+  declare callId: string;
+  declare requestedBy: string | null;
+  declare state: TicketState;
+  declare externalRef: string;
+  declare organizationId: number | null;
+  declare requesterUid: string | null;
+  declare ninjaoneTicketId: number | null;
+  declare failureReason: string | null;
+  declare attempts: CreationOptional<number>;
+  declare createdTicketAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
 export interface Models {
   User: typeof UserModel;
   RefreshToken: typeof RefreshTokenModel;
@@ -166,6 +184,7 @@ export interface Models {
   Recording: typeof RecordingModel;
   Transcript: typeof TranscriptModel;
   TranscriptEdit: typeof TranscriptEditModel;
+  Ticket: typeof TicketModel;
   UploadSession: typeof UploadSessionModel;
 }
 
@@ -328,5 +347,26 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'upload_sessions', modelName: 'UploadSession', updatedAt: false },
   );
 
-  return { User, RefreshToken, Setting, AuditLog, Call, Recording, UploadSession, Transcript, TranscriptEdit };
+  class Ticket extends TicketModel {}
+  Ticket.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      transcriptId: { type: DataTypes.UUID, allowNull: false, unique: true },
+      callId: { type: DataTypes.UUID, allowNull: false },
+      requestedBy: { type: DataTypes.UUID, allowNull: true },
+      state: { type: DataTypes.STRING(16), allowNull: false },
+      externalRef: { type: DataTypes.STRING(32), allowNull: false, unique: true },
+      organizationId: { type: DataTypes.INTEGER, allowNull: true },
+      requesterUid: { type: DataTypes.STRING(64), allowNull: true },
+      ninjaoneTicketId: { type: DataTypes.INTEGER, allowNull: true },
+      failureReason: { type: DataTypes.TEXT, allowNull: true },
+      attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      createdTicketAt: { type: DataTypes.DATE, allowNull: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'tickets', modelName: 'Ticket' },
+  );
+
+  return { User, RefreshToken, Setting, AuditLog, Call, Recording, UploadSession, Transcript, TranscriptEdit, Ticket };
 }
