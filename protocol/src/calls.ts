@@ -43,6 +43,8 @@ export const Call = z.object({
   answeredAt: Timestamp.nullable(),
   endedAt: Timestamp.nullable(),
   status: CallStatus,
+  /** Why processing gave up (status `failed`); null otherwise. Always sent by the server. */
+  failureReason: z.string().nullable().optional(),
 });
 export type Call = z.infer<typeof Call>;
 

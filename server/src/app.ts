@@ -30,6 +30,11 @@ import { createNinjaOneModule, type NinjaOneModule, type NinjaOneModuleOptions }
 import { createWorkerAuthenticator } from './http/authenticate';
 import { ROUTE_POLICY } from './http/policy';
 import { createCallsAndRecordings, type CallsAndRecordings } from './recordings/module';
+import { TranscriptsRepository } from './transcripts/transcripts.repository';
+import { TranscriptsService } from './transcripts/transcripts.service';
+import { TranscriptNotifier } from './transcripts/transcript-notifier';
+import { TranscriptionEvents } from './transcripts/transcription-events';
+import { registerTranscriptRoutes } from './transcripts/transcripts.routes';
 
 export interface AppOptions {
   logger?: Logger;
@@ -50,7 +55,9 @@ export interface AppInstance {
   redis: Redis;
   queues: Queues;
   routes: RouteTable;
-  services: { auth: AuthService; users: UsersService; audit: AuditLog };
+  services: { auth: AuthService; users: UsersService; audit: AuditLog; transcripts: TranscriptsService };
+  /** Follows the transcription queue; started by `listen` (after migrations), stopped by `close`. */
+  transcriptionEvents: TranscriptionEvents;
   ninjaone: NinjaOneModule;
   /** Calls, recordings (upload, audio, queue) and retention (issue 3). */
   recordings: CallsAndRecordings;
@@ -136,6 +143,26 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   const recordings = createCallsAndRecordings({ config, sequelize, models, redis, queues, audit, logger, now });
   recordings.registerRoutes(routes);
 
+  // Socket.IO is created with the HTTP server below; the notifier reads it when it first emits.
+  const transcriptNotifier = new TranscriptNotifier(() => io);
+  const transcripts = new TranscriptsService(
+    new TranscriptsRepository(sequelize, models),
+    queues.tickets,
+    transcriptNotifier,
+    logger,
+    now,
+  );
+  registerTranscriptRoutes(routes, transcripts, audit);
+  recordings.retention.setTranscriptPurger(transcripts);
+  recordings.calls.setTranscriptSource((callId) => transcripts.findByCallId(callId));
+  const transcriptionEvents = new TranscriptionEvents({
+    queue: queues.transcription,
+    connection: redis,
+    service: transcripts,
+    notifier: transcriptNotifier,
+    logger,
+  });
+
   let openApiDoc: unknown;
   routes.add(
     { method: 'get', path: '/api/openapi.json', summary: 'This API, as OpenAPI 3.1', tags: ['meta'] },
@@ -169,7 +196,8 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redis,
     queues,
     routes,
-    services: { auth, users, audit },
+    services: { auth, users, audit, transcripts },
+    transcriptionEvents,
     ninjaone,
     recordings,
     listen: (port = config.port, host = config.host) =>
@@ -178,10 +206,12 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
         server.listen(port, host, () => {
           server.off('error', reject);
           ninjaone.start();
+          transcriptionEvents.start().catch((err: unknown) => logger.error({ err }, 'transcription events failed to start'));
           resolve(server.address() as AddressInfo);
         });
       }),
     close: async () => {
+      await transcriptionEvents.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await ninjaone.close();

@@ -13,6 +13,7 @@ export function toCallDto(c: CallModel): Call {
     answeredAt: c.answeredAt?.toISOString() ?? null,
     endedAt: c.endedAt?.toISOString() ?? null,
     status: c.status,
+    failureReason: c.failureReason ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   CallStatus,
   CreateCallRequest,
   ListCallsQuery,
+  Transcript,
   UpdateCallRequest,
 } from '@cwn/protocol';
 import type { CallModel, Models } from '../db/models';
@@ -59,11 +60,18 @@ function decodeCursor(raw: string): Cursor {
 }
 
 export class CallsService {
+  private transcriptOf: (callId: string) => Promise<Transcript | null> = async () => null;
+
   constructor(
     private readonly models: Models,
     private readonly events: CallEvents,
     private readonly now: () => Date,
   ) {}
+
+  /** The transcripts module supplies the call's transcript for the detail view. */
+  setTranscriptSource(source: (callId: string) => Promise<Transcript | null>): void {
+    this.transcriptOf = source;
+  }
 
   /** Idempotent on (agent, pbxCallId): a repeat returns the existing call with `created: false`. */
   async create(user: AuthUser, body: CreateCallRequest): Promise<{ call: Call; created: boolean }> {
@@ -127,11 +135,10 @@ export class CallsService {
   async get(user: AuthUser, id: string): Promise<CallDetail> {
     const row = await this.visible(user, id);
     const recording = await this.models.Recording.findOne({ where: { callId: id } });
-    // The transcript is attached once the transcripts table exists (issue 4).
     return {
       call: toCallDto(row),
       recording: recording ? toRecordingDto(recording) : null,
-      transcript: null,
+      transcript: await this.transcriptOf(id),
     };
   }
 

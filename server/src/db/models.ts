@@ -6,7 +6,15 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
-import type { CallDirection, CallStatus, Role, TicketState } from '@cwn/protocol';
+import type {
+  CallDirection,
+  CallStatus,
+  Role,
+  Segment,
+  TicketState,
+  TranscriptionTimings,
+  TranscriptStatus,
+} from '@cwn/protocol';
 
 export class UserModel extends Model<InferAttributes<UserModel>, InferCreationAttributes<UserModel>> {
   declare id: string;
@@ -74,6 +82,8 @@ export class CallModel extends Model<InferAttributes<CallModel>, InferCreationAt
   declare answeredAt: Date | null;
   declare endedAt: Date | null;
   declare status: CallStatus;
+  /** Why processing gave up (status `failed`); null otherwise. */
+  declare failureReason: CreationOptional<string | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 }
@@ -115,6 +125,39 @@ export class TicketModel extends Model<InferAttributes<TicketModel>, InferCreati
   declare updatedAt: CreationOptional<Date>;
 }
 
+export class TranscriptModel extends Model<
+  InferAttributes<TranscriptModel>,
+  InferCreationAttributes<TranscriptModel>
+> {
+  declare id: string;
+  declare callId: string;
+  declare recordingId: string;
+  declare language: string;
+  declare segments: Segment[];
+  declare model: string;
+  declare engine: string;
+  declare timings: TranscriptionTimings;
+  declare status: CreationOptional<TranscriptStatus>;
+  declare version: CreationOptional<number>;
+  declare validatedAt: CreationOptional<Date | null>;
+  declare validatedBy: CreationOptional<string | null>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class TranscriptEditModel extends Model<
+  InferAttributes<TranscriptEditModel>,
+  InferCreationAttributes<TranscriptEditModel>
+> {
+  declare id: CreationOptional<string>;
+  declare transcriptId: string;
+  declare version: number;
+  declare segmentsBefore: Segment[];
+  declare segmentsAfter: Segment[];
+  declare editedBy: string;
+  declare at: Date;
+}
+
 export class UploadSessionModel extends Model<
   InferAttributes<UploadSessionModel>,
   InferCreationAttributes<UploadSessionModel>
@@ -140,6 +183,8 @@ export interface Models {
   Call: typeof CallModel;
   Recording: typeof RecordingModel;
   Ticket: typeof TicketModel;
+  Transcript: typeof TranscriptModel;
+  TranscriptEdit: typeof TranscriptEditModel;
   UploadSession: typeof UploadSessionModel;
 }
 
@@ -223,6 +268,7 @@ export function defineModels(sequelize: Sequelize): Models {
       answeredAt: { type: DataTypes.DATE, allowNull: true },
       endedAt: { type: DataTypes.DATE, allowNull: true },
       status: { type: DataTypes.STRING(16), allowNull: false },
+      failureReason: { type: DataTypes.TEXT, allowNull: true },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },
@@ -270,6 +316,41 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'tickets', modelName: 'Ticket' },
   );
 
+  class Transcript extends TranscriptModel {}
+  Transcript.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      callId: { type: DataTypes.UUID, allowNull: false },
+      recordingId: { type: DataTypes.UUID, allowNull: false },
+      language: { type: DataTypes.STRING(16), allowNull: false },
+      segments: { type: DataTypes.JSONB, allowNull: false },
+      model: { type: DataTypes.STRING(200), allowNull: false },
+      engine: { type: DataTypes.STRING(100), allowNull: false },
+      timings: { type: DataTypes.JSONB, allowNull: false },
+      status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'draft' },
+      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
+      validatedAt: { type: DataTypes.DATE, allowNull: true },
+      validatedBy: { type: DataTypes.UUID, allowNull: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'transcripts', modelName: 'Transcript' },
+  );
+
+  class TranscriptEdit extends TranscriptEditModel {}
+  TranscriptEdit.init(
+    {
+      id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+      transcriptId: { type: DataTypes.UUID, allowNull: false },
+      version: { type: DataTypes.INTEGER, allowNull: false },
+      segmentsBefore: { type: DataTypes.JSONB, allowNull: false },
+      segmentsAfter: { type: DataTypes.JSONB, allowNull: false },
+      editedBy: { type: DataTypes.UUID, allowNull: false },
+      at: { type: DataTypes.DATE, allowNull: false },
+    },
+    { sequelize, tableName: 'transcript_edits', modelName: 'TranscriptEdit', timestamps: false },
+  );
+
   class UploadSession extends UploadSessionModel {}
   UploadSession.init(
     {
@@ -287,5 +368,16 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'upload_sessions', modelName: 'UploadSession', updatedAt: false },
   );
 
-  return { User, RefreshToken, Setting, AuditLog, Call, Recording, UploadSession, Ticket };
+  return {
+    User,
+    RefreshToken,
+    Setting,
+    AuditLog,
+    Call,
+    Recording,
+    UploadSession,
+    Transcript,
+    TranscriptEdit,
+    Ticket,
+  };
 }

@@ -56,4 +56,11 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/recordings/:id/audio': 'authenticated',
   'GET /api/recordings/:id/waveform.png': 'authenticated',
   'GET /internal/recordings/:id/audio': 'worker',
+
+  // Transcripts: agents see and change only their own calls' (checked in TranscriptsService).
+  'GET /api/transcripts/:id': 'authenticated',
+  'GET /api/calls/:id/transcript': 'authenticated',
+  'GET /api/transcripts/:id/edits': 'authenticated',
+  'PATCH /api/transcripts/:id': ['agent', 'manager', 'admin'],
+  'POST /api/transcripts/:id/validate': ['agent', 'manager', 'admin'],
 };
