@@ -205,8 +205,8 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
-          transcriptionEvents.start().catch((err: unknown) => logger.error({ err }, 'transcription events failed to start'));
           ninjaone.start();
+          transcriptionEvents.start().catch((err: unknown) => logger.error({ err }, 'transcription events failed to start'));
           resolve(server.address() as AddressInfo);
         });
       }),

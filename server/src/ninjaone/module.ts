@@ -8,6 +8,7 @@ import type { Models } from '../db/models';
 import type { RouteTable } from '../http/routes';
 import type { Logger } from '../logger';
 import type { IoServer } from '../realtime/socket';
+import { toCallDto } from '../calls/call-dto';
 import { SecretBox } from '../settings/secret-box';
 import { SettingsRepository } from '../settings/settings.repository';
 import { SqlTicketSource, type TicketSource } from '../tickets/ticket-source';
@@ -54,6 +55,9 @@ export interface NinjaOneModule {
   close(): Promise<void>;
 }
 
+/** Roles that see every ticket and call event (wallboard, PWA, admin pages). */
+const WATCHERS = ['supervisor', 'manager', 'admin'] as const;
+
 /** Everything NinjaOne: settings, client, lookups, connect flow, routes and the ticket worker. */
 export function createNinjaOneModule(o: NinjaOneModuleOptions): NinjaOneModule {
   const settings = new NinjaOneSettingsService(
@@ -79,12 +83,7 @@ export function createNinjaOneModule(o: NinjaOneModuleOptions): NinjaOneModule {
     userIds: string[],
   ) => {
     if (!io) return;
-    const targets = [
-      ...userIds.map(rooms.user),
-      rooms.role('supervisor'),
-      rooms.role('manager'),
-      rooms.role('admin'),
-    ];
+    const targets = [...userIds.map(rooms.user), ...WATCHERS.map(rooms.role)];
     io.to(targets).emit(event, payload);
   };
   const source = o.ticketSource ?? new SqlTicketSource(o.sequelize);
@@ -97,6 +96,10 @@ export function createNinjaOneModule(o: NinjaOneModuleOptions): NinjaOneModule {
     publicUrl: o.config.publicUrl,
     logger: o.logger,
     notify,
+    callUpdated: (call) => {
+      const targets = [rooms.user(call.agentId), ...WATCHERS.map(rooms.role)];
+      io?.to(targets).emit('call.updated', toCallDto(call));
+    },
     now: o.now,
   });
   const ticketStatus = new TicketStatusService(o.models, o.ticketQueue, async () => {

@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import type { CallerMatch, TicketEvent, TicketJob } from '@cwn/protocol';
-import type { Models, TicketModel } from '../db/models';
+import type { CallModel, Models, TicketModel } from '../db/models';
 import type { Logger } from '../logger';
 import { ApiBoard, ApiBoardRun, ApiTicket, parseList } from '../ninjaone/api-types';
 import type { CallerMatcher } from '../ninjaone/caller-match';
@@ -32,6 +32,8 @@ export interface TicketServiceDeps {
   publicUrl: string;
   logger: Logger;
   notify: TicketNotifier;
+  /** The call moved to 'ticketed' (Socket.IO call.updated). */
+  callUpdated?: (call: CallModel) => void;
   now?: () => Date;
 }
 
@@ -293,7 +295,10 @@ export class TicketService {
     config?: ResolvedNinjaOneConfig,
   ): Promise<void> {
     const call = await this.d.models.Call.findByPk(job.callId);
-    if (call && call.status !== 'ticketed') await call.update({ status: 'ticketed' });
+    if (call && call.status !== 'ticketed') {
+      await call.update({ status: 'ticketed' });
+      this.d.callUpdated?.(call);
+    }
     const baseUrl = config?.baseUrl ?? (await this.d.client.config().catch(() => null))?.baseUrl;
     const ticketId = row.ninjaoneTicketId!;
     this.d.notify(

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { io as connect, type Socket } from 'socket.io-client';
 import type {
+  Call,
   ClientToServerEvents,
   NinjaOneSettingsUpdate,
   Segment,
@@ -46,6 +47,8 @@ export interface Harness {
   logs: string[];
   /** Every ticket.* event the agent's socket received. */
   events: Array<{ event: 'ticket.created' | 'ticket.failed'; payload: TicketEvent }>;
+  /** Every call.updated the agent's socket received. */
+  callUpdates: Call[];
   /** Every HTTP response body the tests read through `api`. */
   responses: string[];
   /** Another server process on the same database and Redis prefix (a second replica). */
@@ -96,6 +99,7 @@ export async function startHarness(
   const agent = await t.userWithRole('agent');
   const responses: string[] = [];
   const events: Harness['events'] = [];
+  const callUpdates: Call[] = [];
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(t.url(), {
     auth: { token: agent.accessToken },
     transports: ['websocket'],
@@ -103,6 +107,7 @@ export async function startHarness(
   });
   socket.on('ticket.created', (payload) => events.push({ event: 'ticket.created', payload }));
   socket.on('ticket.failed', (payload) => events.push({ event: 'ticket.failed', payload }));
+  socket.on('call.updated', (call) => callUpdates.push(call));
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
@@ -115,6 +120,7 @@ export async function startHarness(
     agent,
     logs,
     events,
+    callUpdates,
     responses,
     async replica() {
       const r = await startTestApp(env, {

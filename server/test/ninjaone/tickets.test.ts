@@ -72,6 +72,9 @@ describe('ticket job (client credentials)', () => {
 
     expect((await h.t.models.Call.findByPk(job.callId))!.status).toBe('ticketed');
     const event = TicketEvent.parse(await eventFor(h, job.transcriptId, 'ticket.created'));
+    expect(h.callUpdates).toContainEqual(
+      expect.objectContaining({ id: job.callId, status: 'ticketed' }),
+    );
     expect(event).toMatchObject({ callId: job.callId, ticketId: r.ninjaoneTicketId });
     expect(event.ticketUrl).toBe(`${h.sim.url}/#/ticketing/ticket/${r.ninjaoneTicketId}`);
   });

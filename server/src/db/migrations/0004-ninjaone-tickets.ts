@@ -4,7 +4,8 @@ import { DataTypes, type QueryInterface } from 'sequelize';
  * tickets: one row per transcript sent to NinjaOne, the idempotency record of the ticket job.
  * `state` is written before the create call ('creating') and the NinjaOne ticket id right after
  * it, so a retried job knows whether a ticket may already exist. transcript_id has no foreign key
- * here: the transcripts table comes from another migration line (0003); the lead can add it.
+ * on purpose: the row records that a NinjaOne ticket exists and outlives the transcript's
+ * retention purge (0003).
  */
 export const name = '0004-ninjaone-tickets';
 
