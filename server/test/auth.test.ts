@@ -1,6 +1,7 @@
 import { TokenPair } from '@cwn/protocol';
 import { signAccessToken } from '../src/auth/tokens';
 import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from './support/app';
+import { createLogger } from '../src/logger';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -65,7 +66,7 @@ describe('POST /api/auth/login', () => {
 
   it('does not log passwords or tokens', async () => {
     const lines: string[] = [];
-    const { createLogger } = await import('../src/logger');
+
     const logger = createLogger('info', { write: (s: string) => void lines.push(s) });
     logger.info({ body: { password: 'hunter2hunter2', refreshToken: 'abc' }, req: { headers: { authorization: 'Bearer x' } } }, 'x');
     expect(lines.join('')).not.toMatch(/hunter2|"abc"|Bearer x/);
