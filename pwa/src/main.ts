@@ -18,6 +18,7 @@ async function start(): Promise<void> {
       baseUrl: () => session().serverUrl,
       tokens: { accessToken: () => session().accessToken(), refresh: () => session().refresh() },
       storage: localStorage,
+      onReachability: (reachable) => useConnectivity(pinia).setServerReachable(reachable),
     }),
   );
   document.documentElement.lang = locale.value;

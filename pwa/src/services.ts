@@ -27,10 +27,11 @@ export interface ServiceOptions {
   dbName?: string;
   fetchImpl?: typeof fetch;
   transcriptCapacity?: number;
+  onReachability?: (reachable: boolean) => void;
 }
 
 export async function createServices(options: ServiceOptions): Promise<Services> {
-  const http = new HttpClient(options.baseUrl, options.tokens, options.fetchImpl);
+  const http = new HttpClient(options.baseUrl, options.tokens, options.fetchImpl, options.onReachability);
   const db = await openPwaDb(options.dbName);
   const transcripts = transcriptsApi(http);
   const outbox = new Outbox(db, {

@@ -26,6 +26,8 @@ export class HttpClient {
     private readonly baseUrl: () => string,
     private readonly tokens: TokenSource,
     private readonly fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args),
+    /** Told after every attempt whether the server answered at all (the offline banner uses it). */
+    private readonly onReachability: (reachable: boolean) => void = () => undefined,
   ) {}
 
   url(path: string, query?: RequestOptions['query']): string {
@@ -44,9 +46,16 @@ export class HttpClient {
         method: options.method ?? 'GET',
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      }).catch((err: unknown) => {
-        throw new NetworkError(err);
-      });
+      }).then(
+        (res) => {
+          this.onReachability(true);
+          return res;
+        },
+        (err: unknown) => {
+          this.onReachability(false);
+          throw new NetworkError(err);
+        },
+      );
     };
     let res = await send();
     if (res.status === 401 && !options.anonymous && (await this.tokens.refresh())) res = await send();

@@ -72,7 +72,10 @@ export class Outbox {
   private async flushOnce(): Promise<FlushReport> {
     const report: FlushReport = { sent: [], conflicts: [], interrupted: false };
     const blocked = new Set<string>();
-    for (const entry of await this.db.getAll('outbox')) {
+    for (const seq of await this.db.getAllKeys('outbox')) {
+      // Read each entry just before sending it: an earlier send may have rebased it.
+      const entry = await this.db.get('outbox', seq);
+      if (!entry) continue;
       if (entry.state === 'conflict' || blocked.has(entry.transcriptId)) {
         blocked.add(entry.transcriptId);
         if (entry.state === 'conflict') report.conflicts.push(entry);

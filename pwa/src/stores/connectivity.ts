@@ -1,11 +1,14 @@
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { computed, ref } from 'vue';
 import type { OutboxEntry } from '../offline/outbox-entry';
 import { services } from '../services';
 
 /** Online or not, what waits in the outbox, and the conflicts the manager has to settle. */
 export const useConnectivity = defineStore('connectivity', () => {
-  const online = ref(typeof navigator === 'undefined' ? true : navigator.onLine);
+  const deviceOnline = ref(typeof navigator === 'undefined' ? true : navigator.onLine);
+  /** A phone can be "online" on a captive or dead network: what counts is whether the server answers. */
+  const serverReachable = ref(true);
+  const online = computed(() => deviceOnline.value && serverReachable.value);
   const pending = ref(0);
   const conflicts = ref<OutboxEntry[]>([]);
   const lastError = ref<string | null>(null);
@@ -38,13 +41,20 @@ export const useConnectivity = defineStore('connectivity', () => {
 
   function watchNetwork(target: Pick<Window, 'addEventListener'> = window): void {
     target.addEventListener('online', () => {
-      online.value = true;
+      deviceOnline.value = true;
       void sync();
     });
     target.addEventListener('offline', () => {
-      online.value = false;
+      deviceOnline.value = false;
     });
   }
 
-  return { online, pending, conflicts, lastError, refreshCounts, sync, resolve, watchNetwork };
+  /** Called by the HTTP client after each request; coming back triggers a sync of the outbox. */
+  function setServerReachable(reachable: boolean): void {
+    const cameBack = reachable && !serverReachable.value;
+    serverReachable.value = reachable;
+    if (cameBack) void sync();
+  }
+
+  return { online, deviceOnline, serverReachable, setServerReachable, pending, conflicts, lastError, refreshCounts, sync, resolve, watchNetwork };
 });

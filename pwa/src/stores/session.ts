@@ -49,6 +49,8 @@ export const useSession = defineStore('session', () => {
     if (!tokens.value) return;
     const due = Date.parse(tokens.value.accessTokenExpiresAt) - REFRESH_MARGIN_MS - Date.now();
     timer = setTimeout(() => void refresh(), Math.max(due, 1000));
+    // Under Node (the store tests) a pending refresh must not keep the process alive.
+    (timer as { unref?: () => void }).unref?.();
   }
 
   async function login(server: string, email: string, password: string): Promise<void> {
