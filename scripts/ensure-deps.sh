@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(espeak-ng sox)
+DEBS=(espeak-ng sox chromium)
 missing=()
-for cmd_pkg in "espeak-ng:espeak-ng" "sox:sox"; do
+for cmd_pkg in "espeak-ng:espeak-ng" "sox:sox" "chromium:chromium"; do
   command -v "${cmd_pkg%%:*}" >/dev/null || missing+=("${cmd_pkg##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
