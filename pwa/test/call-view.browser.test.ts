@@ -97,4 +97,40 @@ describe('the call view on a phone (French)', () => {
     await page.locator('[data-testid="segment"][aria-current="true"]', { hasText: 'Mon imprimante' }).waitFor();
     expect(await page.getByRole('button', { name: 'Audio gardé sur cet appareil' }).isDisabled()).toBe(true);
   });
+
+  it('keeps an edit made offline in the outbox, across an offline reload', async () => {
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await phone.context.setOffline(true);
+
+    await page.getByRole('button', { name: 'Modifier' }).click();
+    await page.getByRole('textbox', { name: 'Appelant 0:01' }).fill('Mon imprimante HP ne répond plus.');
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+
+    await page.getByTestId('outbox-pending').waitFor();
+    expect(await page.getByTestId('outbox-pending').textContent()).toContain('1 modification(s)');
+    await page.getByText('Mon imprimante HP ne répond plus.').waitFor();
+
+    await page.reload();
+    await page.getByTestId('offline-copy').waitFor();
+    await page.getByText('Mon imprimante HP ne répond plus.').waitFor();
+    await page.getByTestId('outbox-pending').waitFor();
+    const queued = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('cwn-pwa');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const all = await new Promise<Array<{ state: string; baseVersion: number; idempotencyKey: string; operation: { kind: string } }>>((resolve) => {
+        const req = db.transaction('outbox').objectStore('outbox').getAll();
+        req.onsuccess = () => resolve(req.result);
+      });
+      db.close();
+      return all;
+    });
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({ state: 'pending', baseVersion: 1, operation: { kind: 'edit' } });
+    expect(queued[0]!.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+  });
 });

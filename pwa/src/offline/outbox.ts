@@ -4,6 +4,8 @@ import { ApiError, NetworkError } from '../api/errors';
 import type { PwaDb } from './db';
 import type { OutboxEntry, OutboxOperation } from './outbox-entry';
 
+export const plainCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
 /** What the outbox needs from the server: send one change, read the current version. */
 export interface OutboxTransport {
   send(entry: OutboxEntry): Promise<Transcript>;
@@ -39,7 +41,8 @@ export class Outbox {
     const entry: OutboxEntry = {
       transcriptId,
       baseVersion,
-      operation,
+      // A plain copy: what the UI hands over may hold reactive proxies, which IndexedDB cannot clone.
+      operation: plainCopy(operation),
       idempotencyKey: this.newKey(),
       createdAt: this.now(),
       state: 'pending',

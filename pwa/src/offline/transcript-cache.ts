@@ -1,6 +1,7 @@
 import type { Transcript } from '@cwn/protocol';
 import type { IDBPDatabase } from 'idb';
 import type { PwaDb } from './db';
+import { plainCopy } from './outbox';
 
 /** The last `capacity` transcripts opened, readable offline. */
 export class TranscriptCache {
@@ -12,7 +13,7 @@ export class TranscriptCache {
 
   async put(transcript: Transcript): Promise<void> {
     const tx = this.db.transaction('transcripts', 'readwrite');
-    await tx.store.put({ transcript, cachedAt: this.now() });
+    await tx.store.put({ transcript: plainCopy(transcript), cachedAt: this.now() });
     let excess = (await tx.store.count()) - this.capacity;
     let cursor = excess > 0 ? await tx.store.index('cachedAt').openCursor() : null;
     while (cursor && excess > 0) {

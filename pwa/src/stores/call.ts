@@ -37,14 +37,20 @@ export const useCallView = defineStore('call', () => {
   async function change(apply: (t: Transcript) => Transcript, operation: OutboxOperation): Promise<void> {
     const t = transcript.value;
     if (!t) return;
-    await services().outbox.enqueue(t.id, t.version, operation);
-    transcript.value = apply(t);
-    await services().transcriptCache.put(transcript.value);
-    const connectivity = useConnectivity();
-    await connectivity.sync();
-    queued.value = connectivity.pending > 0;
-    const fresh = await services().transcriptCache.get(t.id);
-    if (fresh && fresh.version >= transcript.value.version) transcript.value = fresh;
+    error.value = null;
+    try {
+      await services().outbox.enqueue(t.id, t.version, operation);
+      transcript.value = apply(t);
+      await services().transcriptCache.put(transcript.value);
+      const connectivity = useConnectivity();
+      await connectivity.sync();
+      queued.value = connectivity.pending > 0;
+      error.value = connectivity.lastError;
+      const fresh = await services().transcriptCache.get(t.id);
+      if (fresh && fresh.version >= transcript.value.version) transcript.value = fresh;
+    } catch (err) {
+      error.value = err instanceof Error ? err.message : String(err);
+    }
   }
 
   const saveSegments = (segments: Segment[]) => change((t) => ({ ...t, segments }), { kind: 'edit', segments });
