@@ -10,6 +10,7 @@ const TOKENS_KEY = 'cwn.session';
 const SERVER_KEY = 'cwn.server';
 /** Refresh this long before the access token expires, so requests never wait on a 401 round trip. */
 export const REFRESH_MARGIN_MS = 60_000;
+const OFFLINE_RETRY_MS = 30_000;
 
 /** The server the app talks to: chosen at login, by default the origin that served the app. */
 export function normaliseServerUrl(input: string): string {
@@ -44,11 +45,11 @@ export const useSession = defineStore('session', () => {
     scheduleRefresh();
   }
 
-  function scheduleRefresh(): void {
+  function scheduleRefresh(minDelayMs = 1000): void {
     clearTimeout(timer);
     if (!tokens.value) return;
     const due = Date.parse(tokens.value.accessTokenExpiresAt) - REFRESH_MARGIN_MS - Date.now();
-    timer = setTimeout(() => void refresh(), Math.max(due, 1000));
+    timer = setTimeout(() => void refresh(), Math.max(due, minDelayMs));
     // Under Node (the store tests) a pending refresh must not keep the process alive.
     (timer as { unref?: () => void }).unref?.();
   }
@@ -74,8 +75,8 @@ export const useSession = defineStore('session', () => {
           store(null);
           return false;
         }
-        // Offline: keep the session, the next request tries again.
-        scheduleRefresh();
+        // Offline: keep the session; try again later (or at the next request), not in a tight loop.
+        scheduleRefresh(OFFLINE_RETRY_MS);
         return false;
       })
       .finally(() => {
