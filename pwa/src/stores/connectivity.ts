@@ -47,6 +47,10 @@ export const useConnectivity = defineStore('connectivity', () => {
     target.addEventListener('offline', () => {
       deviceOnline.value = false;
     });
+    // Phones often resume without an "online" event: try the outbox whenever the app is shown again.
+    globalThis.document?.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') void sync();
+    });
   }
 
   /** Called by the HTTP client after each request; coming back triggers a sync of the outbox. */
