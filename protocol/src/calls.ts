@@ -43,5 +43,48 @@ export const Call = z.object({
   answeredAt: Timestamp.nullable(),
   endedAt: Timestamp.nullable(),
   status: CallStatus,
+  /** Why processing gave up (status `failed`); null otherwise. Always sent by the server. */
+  failureReason: z.string().nullable().optional(),
 });
 export type Call = z.infer<typeof Call>;
+
+/** `POST /api/calls`: the agent's extension reports a call it sees in the 3CX web client. */
+export const CreateCallRequest = z.object({
+  direction: CallDirection,
+  remoteNumber: PhoneNumber.nullable().optional(),
+  remoteName: z.string().trim().max(200).nullable().optional(),
+  /** The 3CX call id: the same (agent, pbxCallId) always returns the same call. */
+  pbxCallId: z.string().trim().min(1).max(128),
+  startedAt: Timestamp,
+});
+export type CreateCallRequest = z.infer<typeof CreateCallRequest>;
+
+/** What happened to the call; each event moves the status (answered → connected, held ⇄ resumed, ended). */
+export const CallEvent = z.enum(['answered', 'held', 'resumed', 'ended']);
+export type CallEvent = z.infer<typeof CallEvent>;
+
+/** `PATCH /api/calls/:id`. `at` defaults to the server's clock. */
+export const UpdateCallRequest = z.object({
+  event: CallEvent,
+  at: Timestamp.optional(),
+  remoteName: z.string().trim().max(200).nullable().optional(),
+});
+export type UpdateCallRequest = z.infer<typeof UpdateCallRequest>;
+
+/** `GET /api/calls`: filters, newest first (startedAt, then id), cursor paging. */
+export const ListCallsQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  agentId: Id.optional(),
+  status: CallStatus.optional(),
+  /** Calls started at or after this instant. */
+  from: Timestamp.optional(),
+  /** Calls started before this instant. */
+  to: Timestamp.optional(),
+  /** Part of the remote number (digits compared, punctuation ignored). */
+  number: z.string().trim().min(1).max(40).optional(),
+});
+export type ListCallsQuery = z.infer<typeof ListCallsQuery>;
+
+export const CallList = z.object({ items: z.array(Call), nextCursor: z.string().nullable() });
+export type CallList = z.infer<typeof CallList>;

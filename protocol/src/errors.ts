@@ -17,6 +17,7 @@ export const ErrorCode = z.enum([
   'rate_limited',
   'internal',
   'service_unavailable',
+  'range_not_satisfiable',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -3,6 +3,7 @@ import { Id, Timestamp } from './common';
 import { Call } from './calls';
 import { Recording } from './recordings';
 import { Segment, Transcript } from './transcripts';
+import { TranscriptionProgress } from './jobs';
 
 /** Rooms a socket joins on connection; the server emits to rooms, never to socket ids. */
 export const rooms = {
@@ -25,9 +26,14 @@ export const TranscriptProgressEvent = z.object({
   callId: Id,
   recordingId: Id,
   percent: z.number().min(0).max(100),
+  stage: TranscriptionProgress.shape.stage.optional(),
   segments: z.array(Segment).optional(),
 });
 export type TranscriptProgressEvent = z.infer<typeof TranscriptProgressEvent>;
+
+/** Transcription gave up for good (no attempts left, or the worker's result was unusable). */
+export const TranscriptFailedEvent = z.object({ callId: Id, recordingId: Id, reason: z.string() });
+export type TranscriptFailedEvent = z.infer<typeof TranscriptFailedEvent>;
 
 export const TranscriptReadyEvent = z.object({ callId: Id, transcript: Transcript });
 export type TranscriptReadyEvent = z.infer<typeof TranscriptReadyEvent>;
@@ -48,6 +54,7 @@ export const serverEventSchemas = {
   'recording.uploaded': Recording,
   'transcript.progress': TranscriptProgressEvent,
   'transcript.ready': TranscriptReadyEvent,
+  'transcript.failed': TranscriptFailedEvent,
   'transcript.validated': TranscriptReadyEvent,
   'ticket.created': TicketEvent,
   'ticket.failed': TicketEvent,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common';
+import { CallStatus } from './calls';
 
 /** Who spoke: the left channel is the agent, the right the caller; mono audio gives `unknown`. */
 export const Speaker = z.enum(['agent', 'caller', 'unknown']);
@@ -54,6 +55,7 @@ export const Transcript = z.object({
   segments: z.array(Segment),
   model: z.string(),
   engine: z.string(),
+  timings: TranscriptionTimings,
   status: TranscriptStatus,
   /** Incremented by every edit; an edit naming an older version is refused (409). */
   version: z.number().int().positive(),
@@ -63,3 +65,45 @@ export const Transcript = z.object({
   validatedBy: Id.nullable(),
 });
 export type Transcript = z.infer<typeof Transcript>;
+
+/** `PATCH /api/transcripts/:id`: the whole corrected segment list, against the version edited. */
+export const EditTranscriptRequest = z.object({
+  version: z.number().int().positive(),
+  segments: z.array(Segment).max(20_000),
+});
+export type EditTranscriptRequest = z.infer<typeof EditTranscriptRequest>;
+
+/**
+ * `POST /api/transcripts/:id/validate`. `version`, when given, must be the current one (the person
+ * validates what they saw); `organizationId` is the NinjaOne organization chosen by hand.
+ */
+export const ValidateTranscriptRequest = z.object({
+  version: z.number().int().positive().optional(),
+  organizationId: z.number().int().positive().nullable().optional(),
+});
+export type ValidateTranscriptRequest = z.infer<typeof ValidateTranscriptRequest>;
+
+/** One accepted edit: the version it produced and the segments before and after. */
+export const TranscriptEdit = z.object({
+  version: z.number().int().positive(),
+  editedBy: Id,
+  at: Timestamp,
+  segmentsBefore: z.array(Segment),
+  segmentsAfter: z.array(Segment),
+});
+export type TranscriptEdit = z.infer<typeof TranscriptEdit>;
+
+export const TranscriptEditList = z.object({ items: z.array(TranscriptEdit) });
+export type TranscriptEditList = z.infer<typeof TranscriptEditList>;
+
+/**
+ * `GET /api/calls/:id/transcript`: the call's processing state and its transcript once stored;
+ * `failureReason` says why processing gave up when `callStatus` is `failed`.
+ */
+export const CallTranscript = z.object({
+  callId: Id,
+  callStatus: CallStatus,
+  failureReason: z.string().nullable(),
+  transcript: Transcript.nullable(),
+});
+export type CallTranscript = z.infer<typeof CallTranscript>;

@@ -25,6 +25,14 @@ import { createRealtime, type IoServer } from './realtime/socket';
 import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
+import { createWorkerAuthenticator } from './http/authenticate';
+import { ROUTE_POLICY } from './http/policy';
+import { createCallsAndRecordings, type CallsAndRecordings } from './recordings/module';
+import { TranscriptsRepository } from './transcripts/transcripts.repository';
+import { TranscriptsService } from './transcripts/transcripts.service';
+import { TranscriptNotifier } from './transcripts/transcript-notifier';
+import { TranscriptionEvents } from './transcripts/transcription-events';
+import { registerTranscriptRoutes } from './transcripts/transcripts.routes';
 
 export interface AppOptions {
   logger?: Logger;
@@ -43,7 +51,11 @@ export interface AppInstance {
   redis: Redis;
   queues: Queues;
   routes: RouteTable;
-  services: { auth: AuthService; users: UsersService; audit: AuditLog };
+  services: { auth: AuthService; users: UsersService; audit: AuditLog; transcripts: TranscriptsService };
+  /** Follows the transcription queue; started by `listen` (after migrations), stopped by `close`. */
+  transcriptionEvents: TranscriptionEvents;
+  /** Calls, recordings (upload, audio, queue) and retention (issue 3). */
+  recordings: CallsAndRecordings;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -98,7 +110,13 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   app.use(express.json({ limit: '1mb' }));
 
   const registry = createOpenApiRegistry();
-  const routes = new RouteTable(app, createAuthenticator(models, config.jwtSecret), registry);
+  const routes = new RouteTable(
+    app,
+    createAuthenticator(models, config.jwtSecret),
+    registry,
+    ROUTE_POLICY,
+    createWorkerAuthenticator(config.workerToken, config.jwtSecret),
+  );
   const metrics = createMetrics(queues);
   app.use(metrics.middleware);
 
@@ -115,6 +133,28 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     }),
   );
   registerUserRoutes(routes, users, audit);
+  const recordings = createCallsAndRecordings({ config, sequelize, models, redis, queues, audit, logger, now });
+  recordings.registerRoutes(routes);
+
+  // Socket.IO is created with the HTTP server below; the notifier reads it when it first emits.
+  const transcriptNotifier = new TranscriptNotifier(() => io);
+  const transcripts = new TranscriptsService(
+    new TranscriptsRepository(sequelize, models),
+    queues.tickets,
+    transcriptNotifier,
+    logger,
+    now,
+  );
+  registerTranscriptRoutes(routes, transcripts, audit);
+  recordings.retention.setTranscriptPurger(transcripts);
+  recordings.calls.setTranscriptSource((callId) => transcripts.findByCallId(callId));
+  const transcriptionEvents = new TranscriptionEvents({
+    queue: queues.transcription,
+    connection: redis,
+    service: transcripts,
+    notifier: transcriptNotifier,
+    logger,
+  });
 
   let openApiDoc: unknown;
   routes.add(
@@ -135,6 +175,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redisPrefix: config.redisPrefix,
     logger,
   });
+  recordings.attach(io);
 
   return {
     app,
@@ -147,16 +188,20 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redis,
     queues,
     routes,
-    services: { auth, users, audit },
+    services: { auth, users, audit, transcripts },
+    transcriptionEvents,
+    recordings,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          transcriptionEvents.start().catch((err: unknown) => logger.error({ err }, 'transcription events failed to start'));
           resolve(server.address() as AddressInfo);
         });
       }),
     close: async () => {
+      await transcriptionEvents.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await queues.close();

@@ -57,6 +57,14 @@ const EnvSchema = z.object({
   WORKER_TOKEN: z.string().min(32, 'must be at least 32 characters (use: openssl rand -base64 32)'),
   /** Longest recording accepted by the upload (default 4 h). */
   MAX_RECORDING_SECONDS: z.coerce.number().int().min(1).max(86_400).default(14_400),
+  /** Audio older than this many days is deleted by the daily retention job. */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Transcripts older than this many days are deleted too; unset keeps them. */
+  TRANSCRIPT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** Hour of the day (0-23, server time zone) the retention job runs. */
+  RETENTION_HOUR: z.coerce.number().int().min(0).max(23).default(3),
+  /** A resumable upload not finished within this many hours is discarded. */
+  UPLOAD_SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(168).default(24),
 });
 
 export type Config = {
@@ -82,6 +90,8 @@ export type Config = {
   storageDir: string;
   workerToken: string;
   maxRecordingSeconds: number;
+  retention: { audioDays: number; transcriptDays: number | null; hour: number };
+  uploadSessionTtlHours: number;
 };
 
 /** Thrown when the environment is incomplete or wrong; its message names every bad variable. */
@@ -147,5 +157,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storageDir: resolve(e.STORAGE_DIR),
     workerToken: e.WORKER_TOKEN,
     maxRecordingSeconds: e.MAX_RECORDING_SECONDS,
+    retention: {
+      audioDays: e.RETENTION_DAYS,
+      transcriptDays: e.TRANSCRIPT_RETENTION_DAYS ?? null,
+      hour: e.RETENTION_HOUR,
+    },
+    uploadSessionTtlHours: e.UPLOAD_SESSION_TTL_HOURS,
   };
 }

@@ -1,6 +1,7 @@
 import { createApp } from './app';
 import { configOrExit } from './bootstrap';
 import { migrateUp } from './db/migrator';
+import { scheduleRetention, startMaintenanceWorker } from './retention/maintenance';
 
 async function main(): Promise<void> {
   const config = configOrExit();
@@ -22,6 +23,16 @@ async function main(): Promise<void> {
     if (created) logger.info({ email: config.firstAdmin.email }, 'first admin created');
   }
 
+  await scheduleRetention(instance.queues.maintenance, config.retention.hour);
+  const requeued = await instance.recordings.ingest.requeueStranded();
+  if (requeued) logger.info({ requeued }, 'queued recordings left unqueued by an earlier failure');
+  const maintenance = startMaintenanceWorker({
+    redis: instance.redis,
+    prefix: config.redisPrefix,
+    retention: instance.recordings.retention,
+    logger,
+  });
+
   const address = await instance.listen();
   logger.info({ address: `${address.address}:${address.port}`, publicUrl: config.publicUrl }, 'server listening');
 
@@ -32,8 +43,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    instance
+    maintenance
       .close()
+      .then(() => instance.close())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         logger.error({ err }, 'shutdown failed');

@@ -17,7 +17,7 @@ describe('migrations', () => {
     try {
       expect(await tables()).toEqual([]);
       const applied = await migrateUp(sequelize);
-      expect(applied).toEqual(['0001-initial', '0002-calls-recordings']);
+      expect(applied).toEqual(['0001-initial', '0002-calls-recordings', '0003-transcripts']);
       expect(await tables()).toEqual(
         expect.arrayContaining(['audit_log', 'calls', 'recordings', 'refresh_tokens', 'schema_migrations', 'settings', 'users']),
       );

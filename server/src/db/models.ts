@@ -6,7 +6,14 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
-import type { CallDirection, CallStatus, Role } from '@cwn/protocol';
+import type {
+  CallDirection,
+  CallStatus,
+  Role,
+  Segment,
+  TranscriptionTimings,
+  TranscriptStatus,
+} from '@cwn/protocol';
 
 export class UserModel extends Model<InferAttributes<UserModel>, InferCreationAttributes<UserModel>> {
   declare id: string;
@@ -74,6 +81,8 @@ export class CallModel extends Model<InferAttributes<CallModel>, InferCreationAt
   declare answeredAt: Date | null;
   declare endedAt: Date | null;
   declare status: CallStatus;
+  /** Why processing gave up (status `failed`); null otherwise. */
+  declare failureReason: CreationOptional<string | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 }
@@ -93,8 +102,59 @@ export class RecordingModel extends Model<
   declare sha256: string;
   declare keyId: string;
   declare idempotencyKey: string;
+  declare languageHint: string | null;
   declare createdAt: CreationOptional<Date>;
   declare purgedAt: Date | null;
+}
+
+export class TranscriptModel extends Model<
+  InferAttributes<TranscriptModel>,
+  InferCreationAttributes<TranscriptModel>
+> {
+  declare id: string;
+  declare callId: string;
+  declare recordingId: string;
+  declare language: string;
+  declare segments: Segment[];
+  declare model: string;
+  declare engine: string;
+  declare timings: TranscriptionTimings;
+  declare status: CreationOptional<TranscriptStatus>;
+  declare version: CreationOptional<number>;
+  declare validatedAt: CreationOptional<Date | null>;
+  declare validatedBy: CreationOptional<string | null>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class TranscriptEditModel extends Model<
+  InferAttributes<TranscriptEditModel>,
+  InferCreationAttributes<TranscriptEditModel>
+> {
+  declare id: CreationOptional<string>;
+  declare transcriptId: string;
+  declare version: number;
+  declare segmentsBefore: Segment[];
+  declare segmentsAfter: Segment[];
+  declare editedBy: string;
+  declare at: Date;
+}
+
+export class UploadSessionModel extends Model<
+  InferAttributes<UploadSessionModel>,
+  InferCreationAttributes<UploadSessionModel>
+> {
+  declare id: string;
+  declare agentId: string;
+  declare idempotencyKey: string;
+  declare metadata: Record<string, unknown>;
+  /** BIGINT: pg returns it as a string; read it through `Number()`. */
+  declare length: number | string;
+  declare offset: number | string;
+  declare stagedBytes: number | string;
+  declare keyId: string;
+  declare createdAt: CreationOptional<Date>;
+  declare expiresAt: Date;
 }
 
 export interface Models {
@@ -104,6 +164,9 @@ export interface Models {
   AuditLog: typeof AuditLogModel;
   Call: typeof CallModel;
   Recording: typeof RecordingModel;
+  Transcript: typeof TranscriptModel;
+  TranscriptEdit: typeof TranscriptEditModel;
+  UploadSession: typeof UploadSessionModel;
 }
 
 /**
@@ -186,6 +249,7 @@ export function defineModels(sequelize: Sequelize): Models {
       answeredAt: { type: DataTypes.DATE, allowNull: true },
       endedAt: { type: DataTypes.DATE, allowNull: true },
       status: { type: DataTypes.STRING(16), allowNull: false },
+      failureReason: { type: DataTypes.TEXT, allowNull: true },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },
@@ -205,11 +269,64 @@ export function defineModels(sequelize: Sequelize): Models {
       sha256: { type: DataTypes.CHAR(64), allowNull: false },
       keyId: { type: DataTypes.STRING(16), allowNull: false },
       idempotencyKey: { type: DataTypes.STRING(128), allowNull: false },
+      languageHint: { type: DataTypes.STRING(8), allowNull: true },
       createdAt: DataTypes.DATE,
       purgedAt: { type: DataTypes.DATE, allowNull: true },
     },
     { sequelize, tableName: 'recordings', modelName: 'Recording', updatedAt: false },
   );
 
-  return { User, RefreshToken, Setting, AuditLog, Call, Recording };
+  class Transcript extends TranscriptModel {}
+  Transcript.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      callId: { type: DataTypes.UUID, allowNull: false },
+      recordingId: { type: DataTypes.UUID, allowNull: false },
+      language: { type: DataTypes.STRING(16), allowNull: false },
+      segments: { type: DataTypes.JSONB, allowNull: false },
+      model: { type: DataTypes.STRING(200), allowNull: false },
+      engine: { type: DataTypes.STRING(100), allowNull: false },
+      timings: { type: DataTypes.JSONB, allowNull: false },
+      status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'draft' },
+      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
+      validatedAt: { type: DataTypes.DATE, allowNull: true },
+      validatedBy: { type: DataTypes.UUID, allowNull: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'transcripts', modelName: 'Transcript' },
+  );
+
+  class TranscriptEdit extends TranscriptEditModel {}
+  TranscriptEdit.init(
+    {
+      id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+      transcriptId: { type: DataTypes.UUID, allowNull: false },
+      version: { type: DataTypes.INTEGER, allowNull: false },
+      segmentsBefore: { type: DataTypes.JSONB, allowNull: false },
+      segmentsAfter: { type: DataTypes.JSONB, allowNull: false },
+      editedBy: { type: DataTypes.UUID, allowNull: false },
+      at: { type: DataTypes.DATE, allowNull: false },
+    },
+    { sequelize, tableName: 'transcript_edits', modelName: 'TranscriptEdit', timestamps: false },
+  );
+
+  class UploadSession extends UploadSessionModel {}
+  UploadSession.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true },
+      agentId: { type: DataTypes.UUID, allowNull: false },
+      idempotencyKey: { type: DataTypes.STRING(128), allowNull: false },
+      metadata: { type: DataTypes.JSONB, allowNull: false },
+      length: { type: DataTypes.BIGINT, allowNull: false },
+      offset: { type: DataTypes.BIGINT, allowNull: false },
+      stagedBytes: { type: DataTypes.BIGINT, allowNull: false },
+      keyId: { type: DataTypes.STRING(16), allowNull: false },
+      createdAt: DataTypes.DATE,
+      expiresAt: { type: DataTypes.DATE, allowNull: false },
+    },
+    { sequelize, tableName: 'upload_sessions', modelName: 'UploadSession', updatedAt: false },
+  );
+
+  return { User, RefreshToken, Setting, AuditLog, Call, Recording, UploadSession, Transcript, TranscriptEdit };
 }

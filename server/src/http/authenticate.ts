@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import type { Models } from '../db/models';
 import { verifyAccessToken } from '../auth/tokens';
@@ -5,6 +6,8 @@ import { HttpError } from './errors';
 import type { AuthUser } from './request-context';
 
 export type Authenticator = (req: Request) => Promise<AuthUser>;
+/** Accepts only the workers' shared token; throws an `HttpError` otherwise. */
+export type WorkerAuthenticator = (req: Request) => void;
 
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
@@ -26,5 +29,24 @@ export function createAuthenticator(models: Models, jwtSecret: string): Authenti
     const user = await models.User.findByPk(result.claims.sub);
     if (!user || !user.active) throw HttpError.unauthorized('this account is no longer active');
     return { id: user.id, role: user.role, email: user.email, displayName: user.displayName };
+  };
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * Internal routes: `Authorization: Bearer <WORKER_TOKEN>`, compared in constant time. A valid
+ * user access token gets 403 (a user may never act as a worker), anything else 401.
+ */
+export function createWorkerAuthenticator(workerToken: string, jwtSecret: string): WorkerAuthenticator {
+  const expected = digest(workerToken);
+  return (req) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) throw HttpError.unauthorized('missing bearer token: internal routes need the worker token');
+    if (timingSafeEqual(digest(token), expected)) return;
+    if (verifyAccessToken(jwtSecret, token).ok) {
+      throw HttpError.forbidden('user tokens may not call internal routes');
+    }
+    throw HttpError.unauthorized('invalid worker token');
   };
 }

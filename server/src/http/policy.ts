@@ -8,8 +8,9 @@ import type { Role } from '@cwn/protocol';
  * - 'public': no credentials (login, health, the OpenAPI document)
  * - 'authenticated': any active user
  * - a list of roles: only those
+ * - 'worker': only the transcription workers' `WORKER_TOKEN` (no user token, whatever its role)
  */
-export type Access = 'public' | 'authenticated' | readonly Role[];
+export type Access = 'public' | 'authenticated' | 'worker' | readonly Role[];
 
 const ADMIN = ['admin'] as const;
 
@@ -29,4 +30,25 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/users/:id': ['admin', 'supervisor'],
   'PATCH /api/users/:id': ADMIN,
   'POST /api/users/:id/reset-password': ADMIN,
+
+  // Calls and recordings (issue 3). Agents see only their own; the services enforce that (404).
+  'POST /api/calls': ['agent', 'supervisor'],
+  'GET /api/calls': 'authenticated',
+  'GET /api/calls/:id': 'authenticated',
+  'PATCH /api/calls/:id': ['agent', 'supervisor'],
+  'POST /api/upload-recording': ['agent', 'supervisor'],
+  'POST /api/uploads': ['agent', 'supervisor'],
+  'GET /api/uploads/:id': ['agent', 'supervisor'],
+  'PATCH /api/uploads/:id': ['agent', 'supervisor'],
+  'DELETE /api/uploads/:id': ['agent', 'supervisor'],
+  'GET /api/recordings/:id/audio': 'authenticated',
+  'GET /api/recordings/:id/waveform.png': 'authenticated',
+  'GET /internal/recordings/:id/audio': 'worker',
+
+  // Transcripts: agents see and change only their own calls' (checked in TranscriptsService).
+  'GET /api/transcripts/:id': 'authenticated',
+  'GET /api/calls/:id/transcript': 'authenticated',
+  'GET /api/transcripts/:id/edits': 'authenticated',
+  'PATCH /api/transcripts/:id': ['agent', 'manager', 'admin'],
+  'POST /api/transcripts/:id/validate': ['agent', 'manager', 'admin'],
 };

@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { ErrorBody } from '@cwn/protocol';
-import type { Authenticator } from './authenticate';
+import type { Authenticator, WorkerAuthenticator } from './authenticate';
 import { HttpError } from './errors';
 import { ROUTE_POLICY, type Access } from './policy';
 import type { AuthUser } from './request-context';
@@ -81,6 +81,9 @@ export class RouteTable {
     private readonly authenticate: Authenticator,
     private readonly registry: OpenAPIRegistry,
     private readonly policy: Readonly<Record<string, Access>> = ROUTE_POLICY,
+    private readonly authenticateWorker: WorkerAuthenticator = () => {
+      throw HttpError.unauthorized('internal routes are not enabled');
+    },
   ) {}
 
   add<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>(
@@ -97,7 +100,9 @@ export class RouteTable {
 
     this.router[spec.method](spec.path, async (req: Request, res: Response) => {
       let user: AuthUser | null = null;
-      if (access !== 'public') {
+      if (access === 'worker') {
+        this.authenticateWorker(req);
+      } else if (access !== 'public') {
         user = await this.authenticate(req);
         if (access !== 'authenticated' && !access.includes(user.role)) {
           throw HttpError.forbidden(`${user.role}s may not ${spec.method.toUpperCase()} ${spec.path}`);
@@ -145,8 +150,11 @@ export class RouteTable {
           ? 'Public.'
           : access === 'authenticated'
             ? 'Any logged-in user.'
-            : `Roles: ${access.join(', ')}.`,
-      security: access === 'public' ? [] : [{ bearerAuth: [] }],
+            : access === 'worker'
+              ? 'Transcription workers only: `Authorization: Bearer <WORKER_TOKEN>`; user tokens get 403.'
+              : `Roles: ${access.join(', ')}.`,
+      security:
+        access === 'public' ? [] : access === 'worker' ? [{ workerToken: [] }] : [{ bearerAuth: [] }],
       request: {
         ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
         ...(spec.query ? { query: spec.query as z.ZodObject } : {}),

@@ -7,6 +7,11 @@ export function createOpenApiRegistry(): OpenAPIRegistry {
     scheme: 'bearer',
     bearerFormat: 'JWT',
   });
+  registry.registerComponent('securitySchemes', 'workerToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The shared WORKER_TOKEN of the transcription workers (internal routes only).',
+  });
   return registry;
 }
 

@@ -78,6 +78,7 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
     sha256: { type: DataTypes.CHAR(64), allowNull: false },
     key_id: { type: DataTypes.STRING(16), allowNull: false },
     idempotency_key: { type: DataTypes.STRING(128), allowNull: false },
+    language_hint: { type: DataTypes.STRING(8), allowNull: true },
     created_at: { type: DataTypes.DATE, allowNull: false },
     purged_at: { type: DataTypes.DATE, allowNull: true },
   });
@@ -89,9 +90,37 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
     name: 'recordings_agent_idempotency_key_unique',
   });
   await qi.addIndex('recordings', ['created_at']);
+
+  /** Resumable uploads in progress; their bytes are staged encrypted under STORAGE_DIR/uploads. */
+  await qi.createTable('upload_sessions', {
+    id: { type: DataTypes.UUID, primaryKey: true },
+    agent_id: {
+      type: DataTypes.UUID,
+      allowNull: false,
+      references: { model: 'users', key: 'id' },
+      onDelete: 'CASCADE',
+    },
+    idempotency_key: { type: DataTypes.STRING(128), allowNull: false },
+    /** The validated upload query (call id or call metadata, sha256, language hint). */
+    metadata: { type: DataTypes.JSONB, allowNull: false },
+    length: { type: DataTypes.BIGINT, allowNull: false },
+    offset: { type: DataTypes.BIGINT, allowNull: false },
+    /** Bytes of the staging file that hold `offset` bytes of audio (encryption overhead included). */
+    staged_bytes: { type: DataTypes.BIGINT, allowNull: false },
+    /** Master key id the staging key derives from. */
+    key_id: { type: DataTypes.STRING(16), allowNull: false },
+    created_at: { type: DataTypes.DATE, allowNull: false },
+    expires_at: { type: DataTypes.DATE, allowNull: false },
+  });
+  await qi.addIndex('upload_sessions', ['agent_id', 'idempotency_key'], {
+    unique: true,
+    name: 'upload_sessions_agent_idempotency_key_unique',
+  });
+  await qi.addIndex('upload_sessions', ['expires_at']);
 }
 
 export async function down({ context: qi }: { context: QueryInterface }): Promise<void> {
+  await qi.dropTable('upload_sessions');
   await qi.dropTable('recordings');
   await qi.dropTable('calls');
 }

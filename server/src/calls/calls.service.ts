@@ -1,0 +1,191 @@
+import { Op, UniqueConstraintError, where, fn, col, type WhereOptions } from 'sequelize';
+import type {
+  Call,
+  CallDetail,
+  CallEvent,
+  CallList,
+  CallStatus,
+  CreateCallRequest,
+  ListCallsQuery,
+  Transcript,
+  UpdateCallRequest,
+} from '@cwn/protocol';
+import type { CallModel, Models } from '../db/models';
+import { HttpError } from '../http/errors';
+import type { AuthUser } from '../http/request-context';
+import { toCallDto, toRecordingDto } from './call-dto';
+import type { CallEvents } from './call-events';
+
+/** Agents see only their own calls; every other role sees all of them. */
+export function seesAllCalls(user: AuthUser): boolean {
+  return user.role !== 'agent';
+}
+
+/** Status changes a call event makes; a missing entry is a conflict (409). */
+const TRANSITIONS: Record<CallEvent, Partial<Record<CallStatus, CallStatus>>> = {
+  answered: { ringing: 'connected', connected: 'connected' },
+  held: { connected: 'held', held: 'held' },
+  resumed: { held: 'connected', connected: 'connected' },
+  ended: { ringing: 'missed', connected: 'ended', held: 'ended', ended: 'ended', missed: 'missed' },
+};
+/** Statuses after the phone call itself: an `ended` event only records the time. */
+const PROCESSING: readonly CallStatus[] = [
+  'uploaded',
+  'queued',
+  'transcribing',
+  'transcribed',
+  'validated',
+  'ticketed',
+  'failed',
+];
+
+interface Cursor {
+  s: string;
+  i: string;
+}
+const encodeCursor = (c: CallModel) =>
+  Buffer.from(JSON.stringify({ s: c.startedAt.toISOString(), i: c.id } satisfies Cursor)).toString(
+    'base64url',
+  );
+function decodeCursor(raw: string): Cursor {
+  try {
+    const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor>;
+    if (typeof v.s === 'string' && typeof v.i === 'string' && !Number.isNaN(Date.parse(v.s))) {
+      return { s: v.s, i: v.i };
+    }
+  } catch {
+    // fall through
+  }
+  throw HttpError.badRequest('query.cursor: not a cursor returned by this endpoint');
+}
+
+export class CallsService {
+  private transcriptOf: (callId: string) => Promise<Transcript | null> = async () => null;
+
+  constructor(
+    private readonly models: Models,
+    private readonly events: CallEvents,
+    private readonly now: () => Date,
+  ) {}
+
+  /** The transcripts module supplies the call's transcript for the detail view. */
+  setTranscriptSource(source: (callId: string) => Promise<Transcript | null>): void {
+    this.transcriptOf = source;
+  }
+
+  /** Idempotent on (agent, pbxCallId): a repeat returns the existing call with `created: false`. */
+  async create(user: AuthUser, body: CreateCallRequest): Promise<{ call: Call; created: boolean }> {
+    const existing = await this.models.Call.findOne({
+      where: { agentId: user.id, pbxCallId: body.pbxCallId },
+    });
+    if (existing) return { call: toCallDto(existing), created: false };
+    try {
+      const row = await this.models.Call.create({
+        id: crypto.randomUUID(),
+        agentId: user.id,
+        direction: body.direction,
+        remoteNumber: body.remoteNumber ?? null,
+        remoteName: body.remoteName ?? null,
+        pbxCallId: body.pbxCallId,
+        startedAt: new Date(body.startedAt),
+        answeredAt: null,
+        endedAt: null,
+        status: 'ringing',
+      });
+      const call = toCallDto(row);
+      this.events.call('call.started', call);
+      return { call, created: true };
+    } catch (err) {
+      if (!(err instanceof UniqueConstraintError)) throw err;
+      // Two reports of the same call raced: the other one created it.
+      const row = await this.models.Call.findOne({
+        where: { agentId: user.id, pbxCallId: body.pbxCallId },
+      });
+      if (!row) throw err;
+      return { call: toCallDto(row), created: false };
+    }
+  }
+
+  /** Only the call's own agent reports what happens to it. */
+  async update(user: AuthUser, id: string, body: UpdateCallRequest): Promise<Call> {
+    const row = await this.visible(user, id);
+    if (row.agentId !== user.id) {
+      throw HttpError.forbidden("only the call's agent reports its events");
+    }
+    const at = body.at ? new Date(body.at) : this.now();
+    if (body.remoteName !== undefined) row.remoteName = body.remoteName;
+    if (PROCESSING.includes(row.status)) {
+      if (body.event !== 'ended') {
+        throw HttpError.conflict(`the call is already ${row.status}: it cannot be ${body.event}`);
+      }
+      row.endedAt ??= at;
+    } else {
+      const next = TRANSITIONS[body.event][row.status];
+      if (!next) throw HttpError.conflict(`a ${row.status} call cannot be ${body.event}`);
+      if (body.event === 'answered') row.answeredAt ??= at;
+      if (body.event === 'ended') row.endedAt ??= at;
+      row.status = next;
+    }
+    await row.save();
+    const call = toCallDto(row);
+    this.events.call(body.event === 'ended' ? 'call.ended' : 'call.updated', call);
+    return call;
+  }
+
+  async get(user: AuthUser, id: string): Promise<CallDetail> {
+    const row = await this.visible(user, id);
+    const recording = await this.models.Recording.findOne({ where: { callId: id } });
+    return {
+      call: toCallDto(row),
+      recording: recording ? toRecordingDto(recording) : null,
+      transcript: await this.transcriptOf(id),
+    };
+  }
+
+  async list(user: AuthUser, q: ListCallsQuery): Promise<CallList> {
+    const and: WhereOptions[] = [];
+    if (!seesAllCalls(user)) and.push({ agentId: user.id });
+    if (q.agentId) and.push({ agentId: q.agentId });
+    if (q.status) and.push({ status: q.status });
+    if (q.from) and.push({ startedAt: { [Op.gte]: new Date(q.from) } });
+    if (q.to) and.push({ startedAt: { [Op.lt]: new Date(q.to) } });
+    if (q.number) {
+      const digits = q.number.replace(/\D/g, '');
+      if (!digits) throw HttpError.badRequest('query.number: must contain digits');
+      and.push(
+        where(fn('regexp_replace', col('remote_number'), '\\D', '', 'g'), {
+          [Op.like]: `%${digits}%`,
+        }),
+      );
+    }
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      const s = new Date(c.s);
+      and.push({
+        [Op.or]: [{ startedAt: { [Op.lt]: s } }, { startedAt: s, id: { [Op.lt]: c.i } }],
+      });
+    }
+    const rows = await this.models.Call.findAll({
+      where: { [Op.and]: and },
+      order: [
+        ['startedAt', 'DESC'],
+        ['id', 'DESC'],
+      ],
+      limit: q.limit + 1,
+    });
+    const page = rows.slice(0, q.limit);
+    return {
+      items: page.map(toCallDto),
+      nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null,
+    };
+  }
+
+  /** The call if this user may see it; 404 otherwise (an agent cannot tell others' calls exist). */
+  async visible(user: AuthUser, id: string): Promise<CallModel> {
+    const row = await this.models.Call.findByPk(id);
+    if (!row || (!seesAllCalls(user) && row.agentId !== user.id)) {
+      throw HttpError.notFound('call not found');
+    }
+    return row;
+  }
+}

@@ -1,0 +1,227 @@
+import type { Readable } from 'node:stream';
+import { UniqueConstraintError, type Sequelize, type Transaction } from 'sequelize';
+import type { UploadRecordingQuery, UploadRecordingResponse } from '@cwn/protocol';
+import type { AuditLog } from '../audit/audit';
+import { WavValidatorStream } from '../audio/wav-validator';
+import { toCallDto, toRecordingDto } from '../calls/call-dto';
+import type { CallEvents } from '../calls/call-events';
+import type { CallModel, Models, RecordingModel } from '../db/models';
+import { HttpError } from '../http/errors';
+import type { AuthUser } from '../http/request-context';
+import type { Logger } from '../logger';
+import type { EncryptedAudioStore } from '../storage';
+import type { TranscriptionQueue } from './transcription-queue';
+
+export interface IngestContext {
+  user: AuthUser;
+  meta: UploadRecordingQuery;
+  idempotencyKey: string;
+  ip: string | null;
+  requestId: string | null;
+}
+
+/** Raised inside the commit when another upload with the same key won the race. */
+class DuplicateUpload extends Error {}
+
+/**
+ * The one path by which audio enters the system, for direct and resumable uploads alike:
+ * validate while streaming, encrypt to the store, insert the call (when created from metadata) and
+ * the recording in one transaction, then queue the transcription. Anything failing before the
+ * commit leaves no file and no row.
+ */
+export class RecordingIngest {
+  constructor(
+    private readonly deps: {
+      sequelize: Sequelize;
+      models: Models;
+      store: () => Promise<EncryptedAudioStore>;
+      queue: TranscriptionQueue;
+      events: CallEvents;
+      audit: AuditLog;
+      logger: Logger;
+      maxRecordingSeconds: number;
+      /** Id of the master key that wraps new recordings. */
+      keyId: string;
+      now: () => Date;
+    },
+  ) {}
+
+  /** The recording an earlier upload stored under this key, if any (sha256 must match). */
+  async replay(ctx: Pick<IngestContext, 'user' | 'idempotencyKey' | 'meta'>): Promise<UploadRecordingResponse | null> {
+    const row = await this.deps.models.Recording.findOne({
+      where: { agentId: ctx.user.id, idempotencyKey: ctx.idempotencyKey },
+    });
+    if (!row) return null;
+    if (row.sha256 !== ctx.meta.sha256) {
+      throw HttpError.conflict(
+        'this Idempotency-Key was already used for a different file (its sha256 differs)',
+      );
+    }
+    return { recording: toRecordingDto(row), callId: row.callId, created: false };
+  }
+
+  /** Checks that can be made before reading a byte of audio (existing call, ownership). */
+  async precheck(ctx: IngestContext): Promise<void> {
+    if (!ctx.meta.callId) return;
+    const call = await this.deps.models.Call.findByPk(ctx.meta.callId);
+    if (!call || call.agentId !== ctx.user.id) throw HttpError.notFound('call not found');
+    const has = await this.deps.models.Recording.count({ where: { callId: call.id } });
+    if (has) throw HttpError.conflict('this call already has a recording');
+  }
+
+  async ingest(source: Readable | AsyncIterable<Buffer>, ctx: IngestContext): Promise<UploadRecordingResponse> {
+    const replayed = await this.replay(ctx);
+    if (replayed) return replayed;
+    await this.precheck(ctx);
+
+    const { models, sequelize } = this.deps;
+    const store = await this.deps.store();
+    const id = crypto.randomUUID();
+    const validator = new WavValidatorStream({ maxDurationMs: this.deps.maxRecordingSeconds * 1000 });
+    let t: Transaction | undefined;
+    let call: CallModel | undefined;
+    let recording: RecordingModel | undefined;
+    let callCreated = false;
+    try {
+      await store.put(id, source, {
+        through: [validator],
+        expectedSha256: ctx.meta.sha256,
+        beforeCommit: async ({ sizeBytes, sha256 }) => {
+          const wav = validator.result!;
+          t = await sequelize.transaction();
+          ({ call, created: callCreated } = await this.callFor(ctx, t));
+          try {
+            recording = await models.Recording.create(
+              {
+                id,
+                callId: call.id,
+                agentId: ctx.user.id,
+                channels: wav.channels,
+                sampleRate: wav.sampleRate,
+                durationMs: wav.durationMs,
+                sizeBytes,
+                sha256,
+                keyId: this.deps.keyId,
+                idempotencyKey: ctx.idempotencyKey,
+                languageHint: ctx.meta.languageHint ?? null,
+                createdAt: this.deps.now(),
+                purgedAt: null,
+              },
+              { transaction: t },
+            );
+          } catch (err) {
+            if (err instanceof UniqueConstraintError) {
+              const fields = Object.keys(err.fields ?? {}).join(',');
+              if (fields.includes('idempotency_key')) throw new DuplicateUpload();
+              throw HttpError.conflict('this call already has a recording');
+            }
+            throw err;
+          }
+          call.status = 'uploaded';
+          call.endedAt ??= ctx.meta.endedAt ? new Date(ctx.meta.endedAt) : this.deps.now();
+          await call.save({ transaction: t });
+        },
+      });
+    } catch (err) {
+      await (t as Transaction | undefined)?.rollback().catch(() => undefined);
+      if (err instanceof DuplicateUpload || err instanceof UniqueConstraintError) {
+        // A concurrent upload committed first (same key, or same call): answer as a replay.
+        const again = await this.replay(ctx);
+        if (again) return again;
+        throw HttpError.conflict('another upload for this call was stored at the same time');
+      }
+      throw err;
+    }
+    try {
+      await t!.commit();
+    } catch (err) {
+      // The file is visible but its row is not: remove it so that nothing half-stored remains.
+      await store.delete(id).catch(() => undefined);
+      throw err;
+    }
+    return this.afterCommit(ctx, call!, recording!, callCreated);
+  }
+
+  /**
+   * Queues the recordings whose call is still `uploaded` (Redis was unreachable right after the
+   * upload). Safe to repeat: the job id is the recording id. Returns how many were queued.
+   */
+  async requeueStranded(): Promise<number> {
+    const { models } = this.deps;
+    const calls = await models.Call.findAll({ where: { status: 'uploaded' }, attributes: ['id'] });
+    let queued = 0;
+    for (const c of calls) {
+      const recording = await models.Recording.findOne({ where: { callId: c.id, purgedAt: null } });
+      if (!recording) continue;
+      await this.deps.queue.enqueue(recording);
+      await models.Call.update({ status: 'queued' }, { where: { id: c.id, status: 'uploaded' } });
+      queued++;
+    }
+    return queued;
+  }
+
+  private async callFor(ctx: IngestContext, t: Transaction): Promise<{ call: CallModel; created: boolean }> {
+    const { models } = this.deps;
+    const meta = ctx.meta;
+    if (meta.callId) {
+      const call = await models.Call.findByPk(meta.callId, { transaction: t, lock: t.LOCK.UPDATE });
+      if (!call || call.agentId !== ctx.user.id) throw HttpError.notFound('call not found');
+      return { call, created: false };
+    }
+    // The query schema requires these three when there is no callId.
+    const direction = meta.direction!;
+    const pbxCallId = meta.pbxCallId!;
+    const where = { agentId: ctx.user.id, pbxCallId };
+    const existing = await models.Call.findOne({ where, transaction: t, lock: t.LOCK.UPDATE });
+    if (existing) return { call: existing, created: false };
+    const call = await models.Call.create(
+      {
+        id: crypto.randomUUID(),
+        agentId: ctx.user.id,
+        direction,
+        remoteNumber: meta.remoteNumber ?? null,
+        remoteName: meta.remoteName ?? null,
+        pbxCallId,
+        startedAt: new Date(meta.startedAt!),
+        answeredAt: null,
+        endedAt: meta.endedAt ? new Date(meta.endedAt) : null,
+        status: 'ended',
+      },
+      { transaction: t },
+    );
+    return { call, created: true };
+  }
+
+  private async afterCommit(
+    ctx: IngestContext,
+    call: CallModel,
+    recording: RecordingModel,
+    callCreated: boolean,
+  ): Promise<UploadRecordingResponse> {
+    const dto = toRecordingDto(recording);
+    await this.deps.audit.write({
+      action: 'recording.upload',
+      actorId: ctx.user.id,
+      targetType: 'recording',
+      targetId: recording.id,
+      details: { callId: call.id, sizeBytes: dto.sizeBytes, durationMs: dto.durationMs },
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+    });
+    if (callCreated) this.deps.events.call('call.started', toCallDto(call));
+    this.deps.events.recordingUploaded(call.agentId, dto);
+    try {
+      await this.deps.queue.enqueue(recording);
+      await this.deps.models.Call.update(
+        { status: 'queued' },
+        { where: { id: call.id, status: 'uploaded' } },
+      );
+      call.status = 'queued';
+    } catch (err) {
+      // Stored safely; the call stays `uploaded` and can be queued again later.
+      this.deps.logger.error({ err, recordingId: recording.id }, 'could not queue the transcription');
+    }
+    this.deps.events.call('call.updated', toCallDto(call));
+    return { recording: dto, callId: call.id, created: true };
+  }
+}

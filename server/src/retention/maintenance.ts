@@ -1,0 +1,46 @@
+import { Worker, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { QUEUES } from '@cwn/protocol';
+import type { Logger } from '../logger';
+import type { RetentionService } from './retention.service';
+
+export const RETENTION_SCHEDULER_ID = 'retention-daily';
+export const RETENTION_JOB = 'retention';
+
+/** Cron pattern of the daily retention run at `hour` (server time zone). */
+export const retentionPattern = (hour: number) => `0 ${hour} * * *`;
+
+/** Registers (or moves) the repeatable daily retention job; safe to call at every start. */
+export async function scheduleRetention(queue: Queue, hour: number): Promise<void> {
+  await queue.upsertJobScheduler(
+    RETENTION_SCHEDULER_ID,
+    { pattern: retentionPattern(hour) },
+    { name: RETENTION_JOB, data: {} },
+  );
+}
+
+/**
+ * The server's consumer of the `maintenance` queue (retention today). It needs a connection of
+ * its own (BullMQ workers block on Redis), duplicated from `redis`.
+ */
+export function startMaintenanceWorker(o: {
+  redis: Redis;
+  prefix: string;
+  retention: RetentionService;
+  logger: Logger;
+}): Worker {
+  const connection = o.redis.duplicate();
+  const worker = new Worker(
+    QUEUES.maintenance,
+    async (job) => {
+      if (job.name === RETENTION_JOB) return o.retention.run();
+      throw new Error(`unknown maintenance job "${job.name}"`);
+    },
+    { connection, prefix: o.prefix, concurrency: 1 },
+  );
+  // A connection we pass in is ours to close.
+  worker.on('closed', () => connection.disconnect());
+  worker.on('failed', (job, err) => o.logger.error({ err, job: job?.name }, 'maintenance job failed'));
+  worker.on('error', (err) => o.logger.warn({ err: err.message }, 'maintenance worker error'));
+  return worker;
+}

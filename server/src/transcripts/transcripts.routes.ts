@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import {
+  CallTranscript,
+  EditTranscriptRequest,
+  Id,
+  Transcript,
+  TranscriptEditList,
+  ValidateTranscriptRequest,
+} from '@cwn/protocol';
+import type { AuditLog } from '../audit/audit';
+import type { RouteTable } from '../http/routes';
+import { requestMeta } from '../http/request-context';
+import type { TranscriptsService } from './transcripts.service';
+
+const IdParams = z.object({ id: Id });
+const TAGS = ['transcripts'];
+
+export function registerTranscriptRoutes(routes: RouteTable, transcripts: TranscriptsService, audit: AuditLog): void {
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/transcripts/:id',
+      summary: "One transcript (agents: their own calls' only)",
+      tags: TAGS,
+      params: IdParams,
+      response: Transcript,
+    },
+    ({ params, user }) => transcripts.get(params.id, user!),
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/calls/:id/transcript',
+      summary: "A call's processing status, failure reason and transcript once stored",
+      tags: TAGS,
+      params: IdParams,
+      response: CallTranscript,
+    },
+    ({ params, user }) => transcripts.forCall(params.id, user!),
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/transcripts/:id/edits',
+      summary: 'Edit history, oldest first',
+      tags: TAGS,
+      params: IdParams,
+      response: TranscriptEditList,
+    },
+    async ({ params, user }) => ({ items: await transcripts.edits(params.id, user!) }),
+  );
+
+  routes.add(
+    {
+      method: 'patch',
+      path: '/api/transcripts/:id',
+      summary: 'Replace the segments of a draft transcript; 409 with the current transcript when `version` is stale',
+      tags: TAGS,
+      params: IdParams,
+      body: EditTranscriptRequest,
+      response: Transcript,
+    },
+    async ({ req, params, body, user }) => {
+      const updated = await transcripts.edit(params.id, body, user!);
+      await audit.write({
+        action: 'transcript.edit',
+        actorId: user!.id,
+        targetType: 'transcript',
+        targetId: params.id,
+        details: { version: updated.version, segments: updated.segments.length },
+        ...requestMeta(req),
+      });
+      return updated;
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/api/transcripts/:id/validate',
+      summary: 'Validate a transcript and queue its NinjaOne ticket (once); validating again changes nothing',
+      tags: TAGS,
+      params: IdParams,
+      body: ValidateTranscriptRequest,
+      response: Transcript,
+    },
+    async ({ req, params, body, user }) => {
+      const { transcript, changed } = await transcripts.validate(params.id, body, user!);
+      await audit.write({
+        action: 'transcript.validate',
+        actorId: user!.id,
+        targetType: 'transcript',
+        targetId: params.id,
+        details: { version: transcript.version, alreadyValidated: !changed, organizationId: body.organizationId ?? null },
+        ...requestMeta(req),
+      });
+      return transcript;
+    },
+  );
+}
