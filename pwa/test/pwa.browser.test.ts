@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { TEST_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../../server/test/support/app';
+import { seedCallWithRecording } from '../../server/test/transcripts/fixtures';
 import { launchPhone, type Phone } from './support/browser';
 import { DIST_DIR } from './support/build';
 import { serveDist, type StaticSite } from './support/static-server';
@@ -85,8 +86,17 @@ describe('the PWA in Chromium at a phone viewport', () => {
     await page.getByLabel('Password').fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('inbox-title').waitFor();
-    // This server has no calls API yet (it is on the ingest branch): the inbox says so plainly.
-    await page.getByTestId('inbox-unavailable').waitFor();
+    await page.getByTestId('inbox-empty').waitFor();
+
+    // A call finishes transcription: a refresh shows it first, under "awaiting validation".
+    const agent = await server.userWithRole('agent');
+    const { callId } = await seedCallWithRecording(server.models, agent.user.id, { status: 'transcribed' });
+    await seedCallWithRecording(server.models, agent.user.id, { status: 'ticketed' });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const awaiting = page.getByRole('region', { name: 'Awaiting validation' });
+    await awaiting.getByTestId('call').waitFor();
+    expect(await awaiting.getByRole('link').getAttribute('href')).toBe(`/calls/${callId}`);
+    expect(await page.getByRole('region', { name: 'Recent calls' }).getByTestId('call').count()).toBe(1);
 
     const session = await page.evaluate(() => JSON.parse(localStorage.getItem('cwn.session') ?? 'null') as { user: { email: string } });
     expect(session.user.email).toBe(email);
@@ -95,36 +105,6 @@ describe('the PWA in Chromium at a phone viewport', () => {
   });
 
   it('reloads offline from the service worker and shows the inbox saved on the device', async () => {
-    // What the last successful inbox load leaves on the device (the calls API is on another branch).
-    await page.evaluate(async () => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const req = indexedDB.open('cwn-pwa');
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
-      const tx = db.transaction('inbox', 'readwrite');
-      tx.objectStore('inbox').put({
-        key: 'inbox',
-        savedAt: Date.now(),
-        calls: [
-          {
-            id: '0b9c9b1e-8f55-4c53-9d4e-3f2c1a7b6d01',
-            agentId: '0b9c9b1e-8f55-4c53-9d4e-3f2c1a7b6d02',
-            direction: 'inbound',
-            remoteNumber: '+33 1 23 45 67 89',
-            remoteName: 'Boulangerie Martin',
-            pbxCallId: 'pbx-1',
-            startedAt: new Date().toISOString(),
-            answeredAt: null,
-            endedAt: null,
-            status: 'transcribed',
-          },
-        ],
-      });
-      await new Promise((resolve) => (tx.oncomplete = resolve));
-      db.close();
-    });
-
     await context.setOffline(true);
     await site.close(); // nothing left to answer but the service worker
     await page.reload();
@@ -132,7 +112,8 @@ describe('the PWA in Chromium at a phone viewport', () => {
     await page.getByTestId('inbox-title').waitFor();
     await page.getByTestId('offline-banner').waitFor();
     await page.getByTestId('inbox-cached').waitFor();
-    expect(await page.getByRole('heading', { name: 'Awaiting validation' }).isVisible()).toBe(true);
-    expect(await page.getByTestId('call').textContent()).toContain('Boulangerie Martin');
+    // The inbox the app saved at its last load, read back from IndexedDB.
+    expect(await page.getByRole('region', { name: 'Awaiting validation' }).getByTestId('call').textContent()).toContain('+33612345678');
+    expect(await page.getByTestId('call').count()).toBe(2);
   });
 });

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createPinia, setActivePinia } from 'pinia';
 import { TEST_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../../server/test/support/app';
+import { seedCallWithRecording } from '../../server/test/transcripts/fixtures';
 import { createServices, provideServices, services } from '../src/services';
 import { useConnectivity } from '../src/stores/connectivity';
 import { useInbox } from '../src/stores/inbox';
@@ -93,14 +94,22 @@ describe('session store against the real server', () => {
 });
 
 describe('inbox store', () => {
-  it('says so when the server has no calls API, and shows what the device saved', async () => {
+  it('loads the calls awaiting validation first and saves the page for offline use', async () => {
     const { session } = await app();
     await session.login(server.url(), await manager(), TEST_PASSWORD);
+    const agent = await server.userWithRole('agent');
+    const waiting = await seedCallWithRecording(server.models, agent.user.id, { status: 'transcribed' });
     const inbox = useInbox();
+    inbox.filters.status = 'transcribed';
     await inbox.load();
-    expect(inbox.unavailable).toBe(true);
-    expect(inbox.error).toBeNull();
-    expect(inbox.calls).toEqual([]);
+    expect(inbox.unavailable).toBe(false);
+    expect(inbox.sections.awaiting.map((c) => c.id)).toContain(waiting.callId);
+    expect(inbox.sections.recent).toEqual([]);
+    // Only the unfiltered list is saved as "the inbox".
+    expect(await services().db.get('inbox', 'inbox')).toBeUndefined();
+    inbox.filters.status = '';
+    await inbox.load();
+    expect((await services().db.get('inbox', 'inbox'))!.calls.map((c) => c.id)).toContain(waiting.callId);
     expect(useConnectivity().online).toBe(true);
   });
 

@@ -1,10 +1,12 @@
-import { Call } from '@cwn/protocol';
-import { CallList, CallTranscript, type ListCallsQuery } from './contracts';
+import { CallDetail, CallList, CallTranscript, type ListCallsQuery } from '@cwn/protocol';
 import type { HttpClient } from './http';
 
+/** The query as sent (the server fills in the defaults, such as `limit`). */
+export type CallsQuery = Omit<ListCallsQuery, 'limit'> & { limit?: number };
+
 export const callsApi = (http: HttpClient) => ({
-  list: (query: ListCallsQuery) => http.json(CallList, '/api/calls', { query }),
-  get: (id: string) => http.json(Call, `/api/calls/${encodeURIComponent(id)}`),
+  list: (query: CallsQuery) => http.json(CallList, '/api/calls', { query }),
+  get: (id: string) => http.json(CallDetail, `/api/calls/${encodeURIComponent(id)}`),
   transcript: (id: string) => http.json(CallTranscript, `/api/calls/${encodeURIComponent(id)}/transcript`),
   audioUrl: (recordingId: string) => http.url(`/api/recordings/${encodeURIComponent(recordingId)}/audio`),
 });

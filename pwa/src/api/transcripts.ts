@@ -1,8 +1,10 @@
-import { Transcript } from '@cwn/protocol';
-import { EditTranscriptRequest, ValidateTranscriptRequest } from './contracts';
+import { EditTranscriptRequest, Transcript, ValidateTranscriptRequest } from '@cwn/protocol';
 import type { HttpClient } from './http';
 
-/** Writes carry an Idempotency-Key so that a retry after a lost answer is applied only once. */
+/**
+ * Writes carry an Idempotency-Key for a server that honours it; the transcripts routes do not yet,
+ * so the outbox also recognises a change the server already applied (see Outbox).
+ */
 export const transcriptsApi = (http: HttpClient) => ({
   get: (id: string) => http.json(Transcript, `/api/transcripts/${encodeURIComponent(id)}`),
   edit: (id: string, body: EditTranscriptRequest, idempotencyKey: string) =>

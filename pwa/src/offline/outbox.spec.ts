@@ -17,6 +17,7 @@ function transcript(version: number, text: string, status: Transcript['status'] 
     segments: [seg(text)],
     model: 'tiny',
     engine: 'whisper.cpp',
+    timings: { fetchMs: 1, decodeMs: 1, transcribeMs: 1, totalMs: 3 },
     status,
     version,
     createdAt: '2026-11-25T10:00:00.000Z',
@@ -35,6 +36,8 @@ class ServerSide implements OutboxTransport {
   applied: OutboxEntry[] = [];
   requests: OutboxEntry[] = [];
   offline = false;
+  /** The transcripts routes ignore Idempotency-Key today: a replay then meets a 409. */
+  honoursIdempotencyKeys = true;
   /** Apply the change but lose the answer (connection dropped after the server committed). */
   loseNextAnswer = false;
   private replies = new Map<string, Transcript>();
@@ -48,7 +51,7 @@ class ServerSide implements OutboxTransport {
       await new Promise((r) => setTimeout(r, 5));
       if (this.offline) throw new NetworkError(new TypeError('Failed to fetch'));
       this.requests.push(entry);
-      const replay = this.replies.get(entry.idempotencyKey);
+      const replay = this.honoursIdempotencyKeys ? this.replies.get(entry.idempotencyKey) : undefined;
       if (replay) return replay;
       if (entry.baseVersion !== this.current_.version) throw new ApiError(409, 'conflict', 'stale version');
       this.applied.push(entry);
@@ -120,6 +123,24 @@ describe('Outbox', () => {
     expect(report.sent.map((t) => t.version)).toEqual([2]);
     expect(server.requests.map((e) => e.idempotencyKey)).toEqual(['key-1', 'key-1']);
     expect(server.applied).toHaveLength(1);
+    expect(await outbox.pendingCount()).toBe(0);
+  });
+
+  it('a retry after a lost answer, on a server without idempotency keys, is recognised as already applied', async () => {
+    const { server, outbox } = await setup();
+    server.honoursIdempotencyKeys = false;
+    await outbox.enqueue(ID, 1, { kind: 'edit', segments: [seg('fixed')] });
+    await outbox.enqueue(ID, 1, { kind: 'validate' });
+    server.loseNextAnswer = true;
+    expect((await outbox.flush()).interrupted).toBe(true);
+
+    const report = await outbox.flush();
+    expect(report.conflicts).toEqual([]);
+    expect(report.sent.map((t) => [t.version, t.status])).toEqual([
+      [2, 'draft'],
+      [2, 'validated'],
+    ]);
+    expect(server.applied.map((e) => e.operation.kind)).toEqual(['edit', 'validate']);
     expect(await outbox.pendingCount()).toBe(0);
   });
 

@@ -6,6 +6,14 @@ import type { OutboxEntry, OutboxOperation } from './outbox-entry';
 
 export const plainCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
+/** The server's version already says what this entry wants (a replay of a change that got through). */
+export function alreadyApplied(entry: OutboxEntry, current: Transcript): boolean {
+  if (current.version <= entry.baseVersion) return false;
+  return entry.operation.kind === 'edit'
+    ? JSON.stringify(current.segments) === JSON.stringify(entry.operation.segments)
+    : current.status === 'validated';
+}
+
 /** What the outbox needs from the server: send one change, read the current version. */
 export interface OutboxTransport {
   send(entry: OutboxEntry): Promise<Transcript>;
@@ -95,7 +103,15 @@ export class Outbox {
           break;
         }
         if (err instanceof ApiError && err.status === 409) {
-          const parked: OutboxEntry = { ...entry, state: 'conflict', conflict: await this.transport.current(entry.transcriptId) };
+          const current = await this.transport.current(entry.transcriptId);
+          if (alreadyApplied(entry, current)) {
+            // Our own earlier attempt got through but its answer was lost: done, not a conflict.
+            await this.db.delete('outbox', entry.seq!);
+            await this.rebaseFollowers(entry.transcriptId, current.version);
+            report.sent.push(current);
+            continue;
+          }
+          const parked: OutboxEntry = { ...entry, state: 'conflict', conflict: current };
           await this.db.put('outbox', parked);
           report.conflicts.push(parked);
           blocked.add(entry.transcriptId);

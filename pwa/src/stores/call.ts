@@ -18,11 +18,11 @@ export const useCallView = defineStore('call', () => {
     error.value = null;
     queued.value = false;
     try {
-      const [c, state] = await Promise.all([services().calls.get(callId), services().calls.transcript(callId)]);
-      call.value = c;
-      transcript.value = state.transcript;
+      const detail = await services().calls.get(callId);
+      call.value = detail.call;
+      transcript.value = detail.transcript;
       fromCache.value = false;
-      if (state.transcript) await services().transcriptCache.put(state.transcript);
+      if (detail.transcript) await services().transcriptCache.put(detail.transcript);
     } catch (err) {
       const cached = await services().transcriptCache.byCall(callId);
       if (cached) {

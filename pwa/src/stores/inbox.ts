@@ -2,7 +2,7 @@ import type { Call, CallStatus } from '@cwn/protocol';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { ApiError, NetworkError } from '../api/errors';
-import type { ListCallsQuery } from '../api/contracts';
+import type { CallsQuery } from '../api/calls';
 import { services } from '../services';
 
 export interface InboxFilters {
@@ -22,7 +22,7 @@ export function orderInbox(calls: Call[]): { awaiting: Call[]; recent: Call[] } 
   return { awaiting, recent };
 }
 
-export function toQuery(filters: InboxFilters, cursor?: string): ListCallsQuery {
+export function toQuery(filters: InboxFilters, cursor?: string): CallsQuery {
   const day = (d: string, end: boolean) => (d ? new Date(`${d}T${end ? '23:59:59.999' : '00:00:00.000'}Z`).toISOString() : undefined);
   return {
     limit: PAGE_SIZE,
