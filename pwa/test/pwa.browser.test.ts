@@ -29,6 +29,13 @@ afterAll(async () => {
   await site?.close().catch(() => undefined);
 });
 
+let seeded: { waiting: string; done: string };
+
+async function inboxShows(awaitingId: string, recentId: string): Promise<void> {
+  await page.getByRole('region', { name: 'Awaiting validation' }).locator(`a[href="/calls/${awaitingId}"]`).waitFor();
+  await page.getByRole('region', { name: 'Recent calls' }).locator(`a[href="/calls/${recentId}"]`).waitFor();
+}
+
 /** Waits until a service worker controls the page (clientsClaim: no reload needed). */
 async function waitForController(p: Page): Promise<string> {
   return p.evaluate(async () => {
@@ -86,17 +93,15 @@ describe('the PWA in Chromium at a phone viewport', () => {
     await page.getByLabel('Password').fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('inbox-title').waitFor();
-    await page.getByTestId('inbox-empty').waitFor();
 
-    // A call finishes transcription: a refresh shows it first, under "awaiting validation".
+    // A call finishes transcription: a refresh shows it under "awaiting validation", a ticketed one
+    // under "recent". (Other test files share this database: only our calls are looked at.)
     const agent = await server.userWithRole('agent');
-    const { callId } = await seedCallWithRecording(server.models, agent.user.id, { status: 'transcribed' });
-    await seedCallWithRecording(server.models, agent.user.id, { status: 'ticketed' });
+    const waiting = await seedCallWithRecording(server.models, agent.user.id, { status: 'transcribed' });
+    const done = await seedCallWithRecording(server.models, agent.user.id, { status: 'ticketed' });
+    seeded = { waiting: waiting.callId, done: done.callId };
     await page.getByRole('button', { name: 'Refresh' }).click();
-    const awaiting = page.getByRole('region', { name: 'Awaiting validation' });
-    await awaiting.getByTestId('call').waitFor();
-    expect(await awaiting.getByRole('link').getAttribute('href')).toBe(`/calls/${callId}`);
-    expect(await page.getByRole('region', { name: 'Recent calls' }).getByTestId('call').count()).toBe(1);
+    await inboxShows(waiting.callId, done.callId);
 
     const session = await page.evaluate(() => JSON.parse(localStorage.getItem('cwn.session') ?? 'null') as { user: { email: string } });
     expect(session.user.email).toBe(email);
@@ -113,7 +118,6 @@ describe('the PWA in Chromium at a phone viewport', () => {
     await page.getByTestId('offline-banner').waitFor();
     await page.getByTestId('inbox-cached').waitFor();
     // The inbox the app saved at its last load, read back from IndexedDB.
-    expect(await page.getByRole('region', { name: 'Awaiting validation' }).getByTestId('call').textContent()).toContain('+33612345678');
-    expect(await page.getByTestId('call').count()).toBe(2);
+    await inboxShows(seeded.waiting, seeded.done);
   });
 });

@@ -15,6 +15,7 @@ const transcript = Transcript.parse({
   segments,
   model: 'tiny',
   engine: 'whisper.cpp',
+  timings: { fetchMs: 1, decodeMs: 1, transcribeMs: 10, totalMs: 12 },
   status: 'draft',
   version: 3,
   createdAt: '2026-11-25T10:00:00.000Z',
