@@ -190,6 +190,19 @@ async function main() {
       return false;
     }
   }, 'the server', 60_000);
+  try {
+    // The demo's NinjaOne is the simulator; an admin's own settings are kept.
+    const { configureNinjaOneDemo } = await import(join(root, 'scripts/dist/demo/ninjaone-demo.js'));
+    const done = await configureNinjaOneDemo({
+      apiUrl: `http://127.0.0.1:${PORT}`,
+      email: admin.email,
+      password: admin.password,
+      simUrl: `http://127.0.0.1:${SIM_PORT}`,
+    });
+    if (done === 'configured') say(`NinjaOne settings point at the simulator (http://127.0.0.1:${SIM_PORT})`);
+  } catch (err) {
+    say(`NinjaOne demo settings not applied: ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   child('worker', process.execPath, ['worker-gpu/dist/main.js'], {
     REDIS_URL: redisUrl,

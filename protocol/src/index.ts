@@ -7,4 +7,6 @@ export * from './recordings';
 export * from './transcripts';
 export * from './jobs';
 export * from './socket';
+export * from './redaction';
+export * from './ninjaone';
 export * from './call-detail';

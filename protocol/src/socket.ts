@@ -43,6 +43,8 @@ export const TicketEvent = z.object({
   transcriptId: Id,
   ticketId: z.number().int().nullable(),
   message: z.string().optional(),
+  /** The ticket in NinjaOne's web app (ticket.created). */
+  ticketUrl: z.url().optional(),
 });
 export type TicketEvent = z.infer<typeof TicketEvent>;
 

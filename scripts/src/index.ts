@@ -6,3 +6,4 @@ export {
   type StartedSim,
   type TokenBody,
 } from './ninjaone-sim/testkit';
+export { configureNinjaOneDemo, type NinjaOneDemoOptions } from './demo/ninjaone-demo';

@@ -25,6 +25,8 @@ import { createRealtime, type IoServer } from './realtime/socket';
 import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
+import { logSafeRequest } from './http/log-safe-url';
+import { createNinjaOneModule, type NinjaOneModule, type NinjaOneModuleOptions } from './ninjaone/module';
 import { createWorkerAuthenticator } from './http/authenticate';
 import { ROUTE_POLICY } from './http/policy';
 import { createCallsAndRecordings, type CallsAndRecordings } from './recordings/module';
@@ -38,6 +40,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Clock for services (tests move it). */
   now?: () => Date;
+  /** NinjaOne test hooks (fetch, ticket source, worker on/off). */
+  ninjaone?: Pick<NinjaOneModuleOptions, 'fetch' | 'ticketSource' | 'ticketWorker'>;
 }
 
 export interface AppInstance {
@@ -54,6 +58,7 @@ export interface AppInstance {
   services: { auth: AuthService; users: UsersService; audit: AuditLog; transcripts: TranscriptsService };
   /** Follows the transcription queue; started by `listen` (after migrations), stopped by `close`. */
   transcriptionEvents: TranscriptionEvents;
+  ninjaone: NinjaOneModule;
   /** Calls, recordings (upload, audio, queue) and retention (issue 3). */
   recordings: CallsAndRecordings;
   /** Starts listening; resolves with the bound address. */
@@ -96,6 +101,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      serializers: { req: logSafeRequest },
     }),
   );
   app.use(helmet());
@@ -133,6 +139,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     }),
   );
   registerUserRoutes(routes, users, audit);
+  const ninjaone = createNinjaOneModule({ config, models, sequelize, redis, ticketQueue: queues.tickets, routes, audit, logger, now, ...options.ninjaone });
   const recordings = createCallsAndRecordings({ config, sequelize, models, redis, queues, audit, logger, now });
   recordings.registerRoutes(routes);
 
@@ -175,6 +182,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redisPrefix: config.redisPrefix,
     logger,
   });
+  ninjaone.attachRealtime(io);
   recordings.attach(io);
 
   return {
@@ -190,12 +198,14 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     routes,
     services: { auth, users, audit, transcripts },
     transcriptionEvents,
+    ninjaone,
     recordings,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          ninjaone.start();
           transcriptionEvents.start().catch((err: unknown) => logger.error({ err }, 'transcription events failed to start'));
           resolve(server.address() as AddressInfo);
         });
@@ -204,6 +214,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       await transcriptionEvents.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ninjaone.close();
       await queues.close();
       redis.disconnect();
       probeRedis.disconnect();

@@ -36,6 +36,9 @@ export const DEMO_READONLY_CLIENT_SECRET = 'sim-readonly-secret';
 export const DEMO_REDIRECT_URIS = [
   'http://localhost:3000/api/ninjaone/oauth/callback',
   'http://127.0.0.1:3000/api/ninjaone/oauth/callback',
+  // The server's callback route (server/src/ninjaone), for the npm start demo and its tests.
+  'http://localhost:3000/api/ninjaone/callback',
+  'http://127.0.0.1:3000/api/ninjaone/callback',
 ];
 
 export function demoClients(): SimClientApp[] {

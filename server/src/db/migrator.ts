@@ -4,12 +4,13 @@ import type { Logger } from '../logger';
 import * as m0001 from './migrations/0001-initial';
 import * as m0002 from './migrations/0002-calls-recordings';
 import * as m0003 from './migrations/0003-transcripts';
+import * as m0004 from './migrations/0004-ninjaone-tickets';
 
 /**
  * Migrations are listed here explicitly (not globbed) so that the same list runs from the compiled
  * server, from tests and from the `migrate` command. Append new ones; never edit a landed one.
  */
-const MIGRATIONS = [m0001, m0002, m0003];
+const MIGRATIONS = [m0001, m0002, m0003, m0004];
 
 export function createMigrator(sequelize: Sequelize, logger?: Logger) {
   return new Umzug<QueryInterface>({

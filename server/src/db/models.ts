@@ -11,6 +11,7 @@ import type {
   CallStatus,
   Role,
   Segment,
+  TicketState,
   TranscriptionTimings,
   TranscriptStatus,
 } from '@cwn/protocol';
@@ -107,6 +108,23 @@ export class RecordingModel extends Model<
   declare purgedAt: Date | null;
 }
 
+export class TicketModel extends Model<InferAttributes<TicketModel>, InferCreationAttributes<TicketModel>> {
+  declare id: CreationOptional<string>;
+  declare transcriptId: string;
+  declare callId: string;
+  declare requestedBy: string | null;
+  declare state: TicketState;
+  declare externalRef: string;
+  declare organizationId: number | null;
+  declare requesterUid: string | null;
+  declare ninjaoneTicketId: number | null;
+  declare failureReason: string | null;
+  declare attempts: CreationOptional<number>;
+  declare createdTicketAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
 export class TranscriptModel extends Model<
   InferAttributes<TranscriptModel>,
   InferCreationAttributes<TranscriptModel>
@@ -164,6 +182,7 @@ export interface Models {
   AuditLog: typeof AuditLogModel;
   Call: typeof CallModel;
   Recording: typeof RecordingModel;
+  Ticket: typeof TicketModel;
   Transcript: typeof TranscriptModel;
   TranscriptEdit: typeof TranscriptEditModel;
   UploadSession: typeof UploadSessionModel;
@@ -276,6 +295,27 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'recordings', modelName: 'Recording', updatedAt: false },
   );
 
+  class Ticket extends TicketModel {}
+  Ticket.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      transcriptId: { type: DataTypes.UUID, allowNull: false, unique: true },
+      callId: { type: DataTypes.UUID, allowNull: false },
+      requestedBy: { type: DataTypes.UUID, allowNull: true },
+      state: { type: DataTypes.STRING(16), allowNull: false },
+      externalRef: { type: DataTypes.STRING(32), allowNull: false, unique: true },
+      organizationId: { type: DataTypes.INTEGER, allowNull: true },
+      requesterUid: { type: DataTypes.STRING(64), allowNull: true },
+      ninjaoneTicketId: { type: DataTypes.INTEGER, allowNull: true },
+      failureReason: { type: DataTypes.TEXT, allowNull: true },
+      attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      createdTicketAt: { type: DataTypes.DATE, allowNull: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'tickets', modelName: 'Ticket' },
+  );
+
   class Transcript extends TranscriptModel {}
   Transcript.init(
     {
@@ -328,5 +368,16 @@ export function defineModels(sequelize: Sequelize): Models {
     { sequelize, tableName: 'upload_sessions', modelName: 'UploadSession', updatedAt: false },
   );
 
-  return { User, RefreshToken, Setting, AuditLog, Call, Recording, UploadSession, Transcript, TranscriptEdit };
+  return {
+    User,
+    RefreshToken,
+    Setting,
+    AuditLog,
+    Call,
+    Recording,
+    UploadSession,
+    Transcript,
+    TranscriptEdit,
+    Ticket,
+  };
 }

@@ -31,6 +31,18 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'PATCH /api/users/:id': ADMIN,
   'POST /api/users/:id/reset-password': ADMIN,
 
+  // NinjaOne (issue 6): settings for admins (supervisors read them), the org picker for everyone.
+  'GET /api/settings/ninjaone': ['admin', 'supervisor'],
+  'PUT /api/settings/ninjaone': ADMIN,
+  'POST /api/settings/ninjaone/test': ADMIN,
+  'GET /api/ninjaone/connect': ADMIN,
+  'GET /api/ninjaone/callback': 'public',
+  'GET /api/ninjaone/organizations': 'authenticated',
+  'GET /api/ninjaone/caller-match': 'authenticated',
+  'GET /api/ninjaone/ticket-options': ['admin', 'supervisor'],
+  'GET /api/transcripts/:id/redaction-preview': 'authenticated',
+  'GET /api/transcripts/:id/ticket': 'authenticated',
+  'POST /api/transcripts/:id/ticket': ['agent', 'manager', 'admin'],
   // Calls and recordings (issue 3). Agents see only their own; the services enforce that (404).
   'POST /api/calls': ['agent', 'supervisor'],
   'GET /api/calls': 'authenticated',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { AddressInfo } from 'node:net';
 import type { Role, TokenPair } from '@cwn/protocol';
-import { createApp, type AppInstance } from '../../src/app';
+import { createApp, type AppInstance, type AppOptions } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { TEST_REDIS_URL } from './services';
@@ -59,7 +59,7 @@ export function uniqueEmail(tag: string): string {
 
 export async function startTestApp(
   overrides: Record<string, string> = {},
-  options: { now?: () => Date } = {},
+  options: AppOptions = {},
 ): Promise<TestApp> {
   const config = testConfig(overrides);
   const instance = createApp(config, { logger: createLogger(config.logLevel), ...options });

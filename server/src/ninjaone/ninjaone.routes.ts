@@ -1,0 +1,304 @@
+import { z } from 'zod';
+import {
+  CallerMatchQuery,
+  Id,
+  TicketPreview,
+  TicketRetryRequest,
+  TicketStatus,
+  CallerMatchResponse,
+  NinjaOneCallbackQuery,
+  NinjaOneConnectResponse,
+  NinjaOneOrganizationList,
+  NinjaOneSettings,
+  NinjaOneSettingsUpdate,
+  NinjaOneTestResult,
+  NinjaOneTicketOptions,
+} from '@cwn/protocol';
+import type { AuditLog } from '../audit/audit';
+import { HttpError } from '../http/errors';
+import { requestMeta } from '../http/request-context';
+import type { RouteTable } from '../http/routes';
+import type { Logger } from '../logger';
+import type { CallerMatcher } from './caller-match';
+import type { NinjaOneClient } from './client';
+import { testNinjaOneConnection } from './connection-test';
+import type { NinjaOneDirectory } from './directory';
+import { NinjaOneError } from './errors';
+import type { NinjaOneConnectFlow } from './oauth-connect';
+import type { NinjaOneSettingsService } from './settings.service';
+import { previewTicket } from '../tickets/ticket-preview';
+import type { TicketSource } from '../tickets/ticket-source';
+import type { TicketStatusService } from '../tickets/ticket-status';
+
+export interface NinjaOneRouteDeps {
+  ticketStatus: TicketStatusService;
+  source: TicketSource;
+  settings: NinjaOneSettingsService;
+  client: NinjaOneClient;
+  directory: NinjaOneDirectory;
+  matcher: CallerMatcher;
+  connect: NinjaOneConnectFlow;
+  audit: AuditLog;
+  publicUrl: string;
+  logger: Logger;
+}
+
+/** NinjaOne errors as HTTP: missing settings 409, upstream trouble 503, upstream refusals 502. */
+function httpError(err: unknown): unknown {
+  if (!(err instanceof NinjaOneError)) return err;
+  if (err.code === 'not_configured' || err.code === 'not_connected' || err.code === 'wrong_mode') {
+    return HttpError.conflict(err.message);
+  }
+  return new HttpError(err.kind === 'retryable' ? 503 : 502, 'service_unavailable', err.message);
+}
+
+const wrap = async <T>(fn: () => Promise<T>): Promise<T> => {
+  try {
+    return await fn();
+  } catch (err) {
+    throw httpError(err);
+  }
+};
+
+export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps): void {
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/settings/ninjaone',
+      summary: 'NinjaOne settings (secrets never returned)',
+      tags: ['ninjaone'],
+      response: NinjaOneSettings,
+    },
+    () => d.settings.view(),
+  );
+
+  routes.add(
+    {
+      method: 'put',
+      path: '/api/settings/ninjaone',
+      summary: 'Replace the NinjaOne settings; omit clientSecret to keep the stored one',
+      tags: ['ninjaone'],
+      body: NinjaOneSettingsUpdate,
+      response: NinjaOneSettings,
+    },
+    async ({ req, body, user }) => {
+      const view = await d.settings.update(body, user!.id);
+      d.directory.clear();
+      await d.audit.write({
+        action: 'ninjaone.settings.update',
+        actorId: user!.id,
+        targetType: 'settings',
+        targetId: 'ninjaone',
+        details: {
+          region: body.region,
+          authMode: body.authMode,
+          clientId: body.clientId,
+          clientSecret:
+            body.clientSecret === undefined
+              ? 'kept'
+              : body.clientSecret === null
+                ? 'cleared'
+                : 'replaced',
+        },
+        ...requestMeta(req),
+      });
+      return view;
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/api/settings/ninjaone/test',
+      summary: 'Test the connection and whether this tenant lets us create tickets (creates none)',
+      tags: ['ninjaone'],
+      response: NinjaOneTestResult,
+    },
+    async () => {
+      try {
+        await d.settings.resolve();
+      } catch (err) {
+        throw httpError(err);
+      }
+      return testNinjaOneConnection(d.client, d.directory);
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/ninjaone/connect',
+      summary: 'Start the authorization-code connection: returns the NinjaOne sign-in URL',
+      tags: ['ninjaone'],
+      response: NinjaOneConnectResponse,
+    },
+    async ({ req, user }) => {
+      const authorizeUrl = await wrap(() => d.connect.start(user!.id));
+      await d.audit.write({
+        action: 'ninjaone.connect.start',
+        actorId: user!.id,
+        targetType: 'settings',
+        targetId: 'ninjaone',
+        ...requestMeta(req),
+      });
+      return { authorizeUrl };
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/ninjaone/callback',
+      summary:
+        'Where NinjaOne sends the browser back after sign-in (state-checked); redirects to the admin page',
+      tags: ['ninjaone'],
+      query: NinjaOneCallbackQuery,
+    },
+    async ({ req, res, query }) => {
+      if (!query.state) throw HttpError.badRequest('missing state: start from "Connect NinjaOne"');
+      const pending = await d.connect.takeState(query.state);
+      if (!pending)
+        throw HttpError.badRequest('unknown or expired state: start again from "Connect NinjaOne"');
+      const back = new URL(`${d.publicUrl}/admin/ninjaone`);
+      if (query.error || !query.code) {
+        back.searchParams.set(
+          'error',
+          query.error_description ?? query.error ?? 'NinjaOne sent no authorization code',
+        );
+      } else {
+        try {
+          await d.connect.finish(pending, query.code);
+          back.searchParams.set('connected', '1');
+          await d.audit.write({
+            action: 'ninjaone.connect',
+            actorId: pending.userId,
+            targetType: 'settings',
+            targetId: 'ninjaone',
+            ...requestMeta(req),
+          });
+        } catch (err) {
+          if (!(err instanceof NinjaOneError)) throw err;
+          d.logger.warn({ err: err.message }, 'ninjaone connection failed');
+          back.searchParams.set('error', err.message);
+        }
+      }
+      res.redirect(302, back.toString());
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/ninjaone/organizations',
+      summary: 'NinjaOne organizations, for the organization picker (cached)',
+      tags: ['ninjaone'],
+      response: NinjaOneOrganizationList,
+    },
+    async () => ({
+      items: (await wrap(() => d.directory.organizations())).map((o) => ({
+        id: o.id,
+        name: o.name,
+      })),
+    }),
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/ninjaone/caller-match',
+      summary: 'Which NinjaOne organization a phone number belongs to',
+      tags: ['ninjaone'],
+      query: CallerMatchQuery,
+      response: CallerMatchResponse,
+    },
+    async ({ query }) =>
+      wrap(async () => {
+        const { phoneRegion } = await d.settings.resolve();
+        return d.matcher.match(query.number, phoneRegion);
+      }),
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/transcripts/:id/redaction-preview',
+      summary: 'What the NinjaOne ticket will contain, with the redacted stretches marked',
+      tags: ['ninjaone'],
+      params: z.object({ id: Id }),
+      response: TicketPreview,
+    },
+    ({ params, user }) =>
+      previewTicket(
+        { source: d.source, settings: d.settings, publicUrl: d.publicUrl },
+        params.id,
+        user!,
+      ),
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/transcripts/:id/ticket',
+      summary: 'Where the transcript’s NinjaOne ticket stands (state, id, link, failure reason)',
+      tags: ['ninjaone'],
+      params: z.object({ id: Id }),
+      response: TicketStatus,
+    },
+    ({ params, user }) => d.ticketStatus.get(params.id, user!),
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/api/transcripts/:id/ticket',
+      summary: 'Try a failed ticket again, optionally for a chosen organization',
+      tags: ['ninjaone'],
+      params: z.object({ id: Id }),
+      body: TicketRetryRequest,
+      response: TicketStatus,
+      status: 202,
+    },
+    async ({ req, params, body, user }) => {
+      const status = await d.ticketStatus.retry(params.id, body.organizationId, user!);
+      await d.audit.write({
+        action: 'ticket.retry',
+        actorId: user!.id,
+        targetType: 'transcript',
+        targetId: params.id,
+        details: { organizationId: body.organizationId },
+        ...requestMeta(req),
+      });
+      return status;
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/ninjaone/ticket-options',
+      summary: 'The tenant’s ticket forms and statuses, for the settings page (cached)',
+      tags: ['ninjaone'],
+      response: NinjaOneTicketOptions,
+    },
+    async () =>
+      wrap(async () => {
+        const [forms, statuses] = await Promise.all([
+          d.directory.ticketForms(),
+          d.directory.statuses(),
+        ]);
+        return {
+          forms: forms.map((f) => ({
+            id: f.id,
+            name: f.name,
+            active: f.active !== false,
+            default: f.default === true,
+          })),
+          statuses: statuses.map((s) => ({
+            id: String(s.statusId),
+            name: s.name,
+            displayName: s.displayName ?? s.name,
+          })),
+        };
+      }),
+  );
+}

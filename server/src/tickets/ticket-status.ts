@@ -1,0 +1,74 @@
+import type { Queue } from 'bullmq';
+import type { TicketJob, TicketStatus } from '@cwn/protocol';
+import type { Models, TicketModel } from '../db/models';
+import { HttpError } from '../http/errors';
+import type { AuthUser } from '../http/request-context';
+
+/**
+ * Reading a transcript's ticket and retrying a failed one (validated transcripts are locked, so a
+ * retry — e.g. after choosing the organization — cannot go through validation again).
+ */
+export class TicketStatusService {
+  constructor(
+    private readonly models: Models,
+    private readonly queue: Queue<TicketJob>,
+    private readonly baseUrl: () => Promise<string | null>,
+  ) {}
+
+  private async load(transcriptId: string, user: AuthUser): Promise<TicketModel> {
+    const row = await this.models.Ticket.findOne({ where: { transcriptId } });
+    if (!row)
+      throw HttpError.notFound('no ticket was requested for this transcript (validate it first)');
+    if (user.role === 'agent') {
+      const call = await this.models.Call.findByPk(row.callId);
+      if (call?.agentId !== user.id)
+        throw HttpError.forbidden('agents may only see their own calls’ tickets');
+    }
+    return row;
+  }
+
+  async get(transcriptId: string, user: AuthUser): Promise<TicketStatus> {
+    return this.dto(await this.load(transcriptId, user));
+  }
+
+  async retry(
+    transcriptId: string,
+    organizationId: number | null,
+    user: AuthUser,
+  ): Promise<TicketStatus> {
+    const row = await this.load(transcriptId, user);
+    if (row.state === 'created') {
+      throw HttpError.conflict(`the ticket already exists in NinjaOne (#${row.ninjaoneTicketId})`);
+    }
+    const previous = await this.queue.getJob(transcriptId);
+    if (previous && !(await previous.isFailed()) && !(await previous.isCompleted())) {
+      throw HttpError.conflict('the ticket is being created; wait for the result');
+    }
+    await previous?.remove();
+    await row.update({
+      state: row.state === 'creating' ? 'creating' : 'pending',
+      failureReason: null,
+    });
+    await this.queue.add(
+      'create-ticket',
+      { transcriptId, callId: row.callId, requestedBy: user.id, organizationId },
+      { jobId: transcriptId },
+    );
+    return this.dto(row);
+  }
+
+  private async dto(row: TicketModel): Promise<TicketStatus> {
+    const base = row.ninjaoneTicketId !== null ? await this.baseUrl() : null;
+    return {
+      transcriptId: row.transcriptId,
+      callId: row.callId,
+      state: row.state,
+      ticketId: row.ninjaoneTicketId,
+      ticketUrl: base ? `${base}/#/ticketing/ticket/${row.ninjaoneTicketId}` : null,
+      organizationId: row.organizationId,
+      failureReason: row.failureReason,
+      attempts: row.attempts,
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  }
+}
