@@ -108,4 +108,20 @@ describe('offline edits against the real transcripts API', () => {
     expect(edits.map((e) => e.version)).toEqual([2, 3]);
     expect(edits[1]!.segmentsAfter.map((s) => s.text)).toContain('Version du manager.');
   });
+
+  it('validates a transcript (offline first, sent once back online)', async () => {
+    const { callId, transcript } = await draftTranscript();
+    await page.goto(`${site.url}/calls/${callId}`);
+    await page.getByText('Mon imprimante ne marche plus.').waitFor();
+
+    await phone.context.setOffline(true);
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await page.getByTestId('outbox-pending').waitFor();
+    await page.getByText('Validated', { exact: true }).waitFor();
+
+    await phone.context.setOffline(false);
+    await page.getByTestId('outbox-pending').waitFor({ state: 'detached' });
+    const now = Transcript.parse((await server.http.get(`/api/transcripts/${transcript.id}`).set(auth(manager))).body);
+    expect(now).toMatchObject({ status: 'validated', version: 1, validatedBy: manager.user.id });
+  });
 });
