@@ -4,12 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(espeak-ng sox)
-# deployment checks (scripts/test/deploy.test.ts): compose validation, shellcheck, nginx -t, backup
-DEBS+=(docker-compose shellcheck nginx gnupg postgresql-client)
+# Each entry is "command:Debian package". Tests: espeak-ng and sox make real speech; Chromium runs the
+# browser tests (playwright-core never downloads a browser); ffmpeg is the extension bench's native
+# baseline; the deployment checks (scripts/test/deploy.test.ts) use docker-compose (config
+# validation), the shellcheck linter, nginx -t, gpg and pg_dump.
+NEEDED=("espeak-ng:espeak-ng" "sox:sox" "chromium:chromium" "ffmpeg:ffmpeg"
+  "docker-compose:docker-compose" "shellcheck:shellcheck" "nginx:nginx" "gpg:gnupg" "pg_dump:postgresql-client")
+DEBS=()
 missing=()
-for cmd_pkg in "espeak-ng:espeak-ng" "sox:sox" \
-  "docker-compose:docker-compose" "shellcheck:shellcheck" "nginx:nginx" "gpg:gnupg" "pg_dump:postgresql-client"; do
+for cmd_pkg in "${NEEDED[@]}"; do
+  DEBS+=("${cmd_pkg##*:}")
   command -v "${cmd_pkg%%:*}" >/dev/null || missing+=("${cmd_pkg##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -24,22 +28,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# extension: Debian's Chromium for the end-to-end tests (playwright-core never downloads a
-# browser) and ffmpeg for the extension's bench (native baseline against ffmpeg.wasm).
-ext_missing=()
-command -v chromium >/dev/null || ext_missing+=(chromium)
-command -v ffmpeg >/dev/null || ext_missing+=(ffmpeg)
-if [ ${#ext_missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "installing Debian packages: ${ext_missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null
-    apt-get install -y -q --no-install-recommends "${ext_missing[@]}" >/dev/null
-  else
-    echo "missing Debian packages: sudo apt-get install -y ${ext_missing[*]}" >&2
-    exit 1
-  fi
-fi
 
 # npm ci when node_modules is absent or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -1,0 +1,60 @@
+import type { Call, Segment, Transcript } from '@cwn/protocol';
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { NetworkError } from '../api/errors';
+import type { OutboxOperation } from '../offline/outbox-entry';
+import { services } from '../services';
+import { useConnectivity } from './connectivity';
+
+/** One call and its transcript; edits and validation go through the outbox, online or not. */
+export const useCallView = defineStore('call', () => {
+  const call = ref<Call | null>(null);
+  const transcript = ref<Transcript | null>(null);
+  const fromCache = ref(false);
+  const error = ref<string | null>(null);
+  const queued = ref(false);
+
+  async function open(callId: string): Promise<void> {
+    error.value = null;
+    queued.value = false;
+    try {
+      const detail = await services().calls.get(callId);
+      call.value = detail.call;
+      transcript.value = detail.transcript;
+      fromCache.value = false;
+      if (detail.transcript) await services().transcriptCache.put(detail.transcript);
+    } catch (err) {
+      const cached = await services().transcriptCache.byCall(callId);
+      if (cached) {
+        transcript.value = cached;
+        fromCache.value = true;
+      } else {
+        error.value = err instanceof NetworkError ? null : err instanceof Error ? err.message : String(err);
+      }
+    }
+  }
+
+  async function change(apply: (t: Transcript) => Transcript, operation: OutboxOperation): Promise<void> {
+    const t = transcript.value;
+    if (!t) return;
+    error.value = null;
+    try {
+      await services().outbox.enqueue(t.id, t.version, operation);
+      transcript.value = apply(t);
+      await services().transcriptCache.put(transcript.value);
+      const connectivity = useConnectivity();
+      await connectivity.sync();
+      queued.value = connectivity.pending > 0;
+      error.value = connectivity.lastError;
+      const fresh = await services().transcriptCache.get(t.id);
+      if (fresh && fresh.version >= transcript.value.version) transcript.value = fresh;
+    } catch (err) {
+      error.value = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  const saveSegments = (segments: Segment[]) => change((t) => ({ ...t, segments }), { kind: 'edit', segments });
+  const validate = () => change((t) => ({ ...t, status: 'validated' }), { kind: 'validate' });
+
+  return { call, transcript, fromCache, error, queued, open, saveSegments, validate };
+});
