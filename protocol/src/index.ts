@@ -7,3 +7,4 @@ export * from './recordings';
 export * from './transcripts';
 export * from './jobs';
 export * from './socket';
+export * from './dashboard';

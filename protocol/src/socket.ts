@@ -10,6 +10,9 @@ export const rooms = {
   role: (role: string) => `role:${role}`,
 } as const;
 
+/** Who watches the floor: supervisors, admins and kiosk screens (read-only) get the same events. */
+export const WALLBOARD_ROOMS = [rooms.role('supervisor'), rooms.role('admin'), rooms.role('kiosk')];
+
 export const AgentPresenceState = z.enum(['offline', 'idle', 'ringing', 'on_call', 'on_hold']);
 export type AgentPresenceState = z.infer<typeof AgentPresenceState>;
 

@@ -25,6 +25,11 @@ import { createRealtime, type IoServer } from './realtime/socket';
 import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
+import { defineKioskTokenModel } from './dashboard/kiosk-token.model';
+import { KioskTokensService } from './dashboard/kiosk-tokens.service';
+import { PresenceStore } from './dashboard/presence-store';
+import { DashboardService } from './dashboard/dashboard.service';
+import { registerDashboardRoutes } from './dashboard/dashboard.routes';
 
 export interface AppOptions {
   logger?: Logger;
@@ -43,7 +48,14 @@ export interface AppInstance {
   redis: Redis;
   queues: Queues;
   routes: RouteTable;
-  services: { auth: AuthService; users: UsersService; audit: AuditLog };
+  services: {
+    auth: AuthService;
+    users: UsersService;
+    audit: AuditLog;
+    dashboard: DashboardService;
+    kioskTokens: KioskTokensService;
+    presence: PresenceStore;
+  };
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -69,6 +81,9 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   const audit = new AuditLog(models, now);
   const users = new UsersService(models);
   const auth = new AuthService(models, audit, config, now);
+  const kioskTokens = new KioskTokensService(defineKioskTokenModel(sequelize), now);
+  const presence = new PresenceStore(redis, config.redisPrefix);
+  const dashboard = new DashboardService({ sequelize, models, redis, redisPrefix: config.redisPrefix, queues, presence, now });
 
   const app = express();
   app.disable('x-powered-by');
@@ -98,7 +113,9 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   app.use(express.json({ limit: '1mb' }));
 
   const registry = createOpenApiRegistry();
-  const routes = new RouteTable(app, createAuthenticator(models, config.jwtSecret), registry);
+  const routes = new RouteTable(app, createAuthenticator(models, config.jwtSecret), registry, undefined, async (token) =>
+    Boolean(await kioskTokens.verify(token)),
+  );
   const metrics = createMetrics(queues);
   app.use(metrics.middleware);
 
@@ -115,6 +132,9 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     }),
   );
   registerUserRoutes(routes, users, audit);
+  // eslint-disable-next-line prefer-const -- io is created after the routes, with the HTTP server
+  let io: IoServer;
+  registerDashboardRoutes(routes, { dashboard, kioskTokens, audit, io: () => io });
 
   let openApiDoc: unknown;
   routes.add(
@@ -126,7 +146,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   app.use(errorHandler(logger));
 
   const server = createServer(app);
-  const io = createRealtime({
+  io = createRealtime({
     httpServer: server,
     models,
     jwtSecret: config.jwtSecret,
@@ -134,6 +154,11 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redis,
     redisPrefix: config.redisPrefix,
     logger,
+    presence,
+    verifyKioskToken: async (token) => {
+      const kiosk = await kioskTokens.verify(token);
+      return kiosk && { kioskId: kiosk.kioskId };
+    },
   });
 
   return {
@@ -147,7 +172,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redis,
     queues,
     routes,
-    services: { auth, users, audit },
+    services: { auth, users, audit, dashboard, kioskTokens, presence },
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

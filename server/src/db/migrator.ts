@@ -3,12 +3,13 @@ import { SequelizeStorage, Umzug } from 'umzug';
 import type { Logger } from '../logger';
 import * as m0001 from './migrations/0001-initial';
 import * as m0002 from './migrations/0002-calls-recordings';
+import * as m0005 from './migrations/0005-kiosk-tokens';
 
 /**
  * Migrations are listed here explicitly (not globbed) so that the same list runs from the compiled
  * server, from tests and from the `migrate` command. Append new ones; never edit a landed one.
  */
-const MIGRATIONS = [m0001, m0002];
+const MIGRATIONS = [m0001, m0002, m0005];
 
 export function createMigrator(sequelize: Sequelize, logger?: Logger) {
   return new Umzug<QueryInterface>({

@@ -7,9 +7,9 @@ import type { Role } from '@cwn/protocol';
  *
  * - 'public': no credentials (login, health, the OpenAPI document)
  * - 'authenticated': any active user
- * - a list of roles: only those
+ * - a list of roles: only those ('kiosk': a wall screen's read-only kiosk token, too)
  */
-export type Access = 'public' | 'authenticated' | readonly Role[];
+export type Access = 'public' | 'authenticated' | readonly (Role | 'kiosk')[];
 
 const ADMIN = ['admin'] as const;
 
@@ -29,4 +29,9 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/users/:id': ['admin', 'supervisor'],
   'PATCH /api/users/:id': ADMIN,
   'POST /api/users/:id/reset-password': ADMIN,
+
+  'GET /api/dashboard/summary': ['supervisor', 'manager', 'admin', 'kiosk'],
+  'GET /api/kiosk-tokens': ADMIN,
+  'POST /api/kiosk-tokens': ADMIN,
+  'DELETE /api/kiosk-tokens/:id': ADMIN,
 };

@@ -1,8 +1,8 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { ErrorBody } from '@cwn/protocol';
-import type { Authenticator } from './authenticate';
+import { ErrorBody, KIOSK_TOKEN_PREFIX } from '@cwn/protocol';
+import { bearerToken, type Authenticator } from './authenticate';
 import { HttpError } from './errors';
 import { ROUTE_POLICY, type Access } from './policy';
 import type { AuthUser } from './request-context';
@@ -81,6 +81,8 @@ export class RouteTable {
     private readonly authenticate: Authenticator,
     private readonly registry: OpenAPIRegistry,
     private readonly policy: Readonly<Record<string, Access>> = ROUTE_POLICY,
+    /** Checks a kiosk token (routes whose policy lists 'kiosk'); true when valid and not revoked. */
+    private readonly verifyKioskToken?: (token: string) => Promise<boolean>,
   ) {}
 
   add<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>(
@@ -97,7 +99,16 @@ export class RouteTable {
 
     this.router[spec.method](spec.path, async (req: Request, res: Response) => {
       let user: AuthUser | null = null;
-      if (access !== 'public') {
+      const bearer = bearerToken(req.headers.authorization);
+      if (access !== 'public' && bearer?.startsWith(KIOSK_TOKEN_PREFIX)) {
+        // Kiosk screens: read-only, only where the policy lists 'kiosk'; `user` stays null.
+        if (access === 'authenticated' || !access.includes('kiosk') || !this.verifyKioskToken) {
+          throw HttpError.forbidden(`kiosk tokens may not ${spec.method.toUpperCase()} ${spec.path}`);
+        }
+        if (!(await this.verifyKioskToken(bearer))) {
+          throw HttpError.unauthorized('this kiosk token is unknown or was revoked');
+        }
+      } else if (access !== 'public') {
         user = await this.authenticate(req);
         if (access !== 'authenticated' && !access.includes(user.role)) {
           throw HttpError.forbidden(`${user.role}s may not ${spec.method.toUpperCase()} ${spec.path}`);
@@ -145,7 +156,7 @@ export class RouteTable {
           ? 'Public.'
           : access === 'authenticated'
             ? 'Any logged-in user.'
-            : `Roles: ${access.join(', ')}.`,
+            : `Roles: ${access.join(', ')}${access.includes('kiosk') ? ' (kiosk: a kiosk token as bearer)' : ''}.`,
       security: access === 'public' ? [] : [{ bearerAuth: [] }],
       request: {
         ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
