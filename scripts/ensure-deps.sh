@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a new machine, and nothing when it is already there:
-# Debian packages the tests use (espeak-ng and sox make real speech) and the npm packages.
+# Debian packages the tests use (espeak-ng and sox make real speech, chromium runs the browser
+# tests) and the npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(espeak-ng sox)
+DEBS=(espeak-ng sox chromium)
 missing=()
-for cmd_pkg in "espeak-ng:espeak-ng" "sox:sox"; do
+for cmd_pkg in "espeak-ng:espeak-ng" "sox:sox" "chromium:chromium"; do
   command -v "${cmd_pkg%%:*}" >/dev/null || missing+=("${cmd_pkg##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

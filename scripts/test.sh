@@ -8,6 +8,7 @@ bash scripts/ensure-deps.sh
 bash scripts/ensure-services.sh
 echo "type-checking ..."
 npx tsc -b
+npm run typecheck --silent -w nuxt-dashboard
 echo "linting ..."
 npx eslint .
 npx jest --ci "$@"

@@ -1,3 +1,4 @@
+/// <reference types="jest" />
 import { formatCount, formatDuration, formatTimer } from './format';
 
 describe('wallboard formatting', () => {
