@@ -8,3 +8,4 @@ export * from './transcripts';
 export * from './jobs';
 export * from './socket';
 export * from './dashboard';
+export * from './audit';

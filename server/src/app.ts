@@ -30,6 +30,8 @@ import { KioskTokensService } from './dashboard/kiosk-tokens.service';
 import { PresenceStore } from './dashboard/presence-store';
 import { DashboardService } from './dashboard/dashboard.service';
 import { registerDashboardRoutes } from './dashboard/dashboard.routes';
+import { AuditQueryService } from './audit/audit.query';
+import { registerAuditRoutes } from './audit/audit.routes';
 
 export interface AppOptions {
   logger?: Logger;
@@ -135,6 +137,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   // eslint-disable-next-line prefer-const -- io is created after the routes, with the HTTP server
   let io: IoServer;
   registerDashboardRoutes(routes, { dashboard, kioskTokens, audit, io: () => io });
+  registerAuditRoutes(routes, new AuditQueryService(models));
 
   let openApiDoc: unknown;
   routes.add(

@@ -34,4 +34,6 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/kiosk-tokens': ADMIN,
   'POST /api/kiosk-tokens': ADMIN,
   'DELETE /api/kiosk-tokens/:id': ADMIN,
+  'GET /api/audit': ADMIN,
+  'GET /api/audit/export': ADMIN,
 };
