@@ -9,3 +9,4 @@ export * from './jobs';
 export * from './socket';
 export * from './dashboard';
 export * from './audit';
+export * from './admin-queues';

@@ -32,6 +32,8 @@ import { DashboardService } from './dashboard/dashboard.service';
 import { registerDashboardRoutes } from './dashboard/dashboard.routes';
 import { AuditQueryService } from './audit/audit.query';
 import { registerAuditRoutes } from './audit/audit.routes';
+import { QueueAdminService } from './queue/queue-admin.service';
+import { registerQueueAdminRoutes } from './queue/queue-admin.routes';
 
 export interface AppOptions {
   logger?: Logger;
@@ -138,6 +140,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   let io: IoServer;
   registerDashboardRoutes(routes, { dashboard, kioskTokens, audit, io: () => io });
   registerAuditRoutes(routes, new AuditQueryService(models));
+  registerQueueAdminRoutes(routes, new QueueAdminService(queues), audit);
 
   let openApiDoc: unknown;
   routes.add(

@@ -36,4 +36,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'DELETE /api/kiosk-tokens/:id': ADMIN,
   'GET /api/audit': ADMIN,
   'GET /api/audit/export': ADMIN,
+  'GET /api/admin/queues': ADMIN,
+  'GET /api/admin/queues/:queue/failed': ADMIN,
+  'POST /api/admin/queues/:queue/jobs/:jobId/retry': ADMIN,
+  'DELETE /api/admin/queues/:queue/jobs/:jobId': ADMIN,
 };
