@@ -187,6 +187,25 @@ describe('sign-in, admin pages and roles', () => {
     await form.locator('button[type=submit]').click();
     await page.waitForSelector(`tr[data-email="${email}"]`);
     expect(await text(page, '[data-test=notice]')).toContain(email);
+    // The audit page shows the creation; the health page the queues.
+    await page.click('nav >> text=Audit log');
+    await page.waitForSelector('tr[data-action="user.create"]');
+    await page.click('nav >> text=System health');
+    await page.waitForSelector('tr[data-queue=transcription]');
+    await page.waitForSelector('[data-test=readiness] >> text=Ready');
+
+    // A kiosk token made on the kiosk page opens the wallboard without a password.
+    await page.click('nav >> text=Kiosk screens');
+    await page.fill('[data-test=create-kiosk] input[name=name]', 'Reception TV');
+    await page.click('[data-test=create-kiosk] button[type=submit]');
+    const tvUrl = (await text(page, '[data-test=kiosk-url] code')).trim();
+    expect(tvUrl).toMatch(/\/tv\?token=cwnk_/);
+    const screen = await browser.newContext();
+    const tv = await screen.newPage();
+    await tv.goto(tvUrl);
+    await tv.waitForSelector('[data-test=tv][data-connection=live]');
+    await screen.close();
+
     await page.click('[data-test=logout]');
     await page.waitForURL('**/login');
 
