@@ -56,6 +56,18 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
     const alice = await t.userWithRole('agent', { extension: '201' });
     const bob = await t.userWithRole('agent', { extension: '202' });
     await t.userWithRole('agent', { extension: '203' });
+    // A realistic floor for the screenshots: nine more agents, some busy.
+    const names = ['Camille Lefèvre', 'David Nguyen', 'Emma Rossi', 'Farid Haddad', 'Gaëlle Moreau', 'Hugo Bernard', 'Inès Caron', 'Julien Petit', 'Karima Benali'];
+    const floor = await Promise.all(
+      names.map((displayName, i) =>
+        t.services.users.create({ email: uniqueEmail('floor'), password: TEST_PASSWORD, role: 'agent', displayName, extension: String(210 + i) }),
+      ),
+    );
+    const states = ['on_call', 'idle', 'on_hold', 'idle', 'on_call', 'offline', 'idle', 'ringing', 'offline'] as const;
+    const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString();
+    await Promise.all(
+      floor.map((u, i) => t.services.presence.set({ agentId: u.id, state: states[i]!, callId: null, since: ago(37 + i * 95) })),
+    );
     await t.models.User.update({ displayName: 'Alice Martin' }, { where: { id: alice.user.id } });
     await t.models.User.update({ displayName: 'Bob Durand' }, { where: { id: bob.user.id } });
 
@@ -87,11 +99,11 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await page.goto(`${base}/tv?token=${kiosk.body.token}`);
     await page.waitForSelector('[data-test=tv][data-connection=live]');
-    await page.waitForSelector('[data-test=agent] >> nth=2');
+    await page.waitForSelector('[data-test=agent] >> nth=11');
     // The secret leaves the address bar once remembered.
     await page.waitForFunction(() => !location.search.includes('token='));
 
-    expect(await page.locator('[data-test=agent]').count()).toBe(3);
+    expect(await page.locator('[data-test=agent]').count()).toBe(12);
     expect(await text(page, '[data-counter=callsIn] .tv-value')).toBe('2');
     expect(await text(page, '[data-counter=callsOut] .tv-value')).toBe('1');
     expect(await text(page, '[data-counter=answered] .tv-value')).toBe('2');
@@ -173,6 +185,7 @@ describe('sign-in, admin pages and roles', () => {
   }
 
   it('lets an admin create a user who can then sign in; other roles get the forbidden page', async () => {
+    const leaver = await t.userWithRole('agent', { extension: '301' });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await login(page, admin.user.email, TEST_PASSWORD);
     await page.waitForURL('**/admin/users');
@@ -187,6 +200,18 @@ describe('sign-in, admin pages and roles', () => {
     await form.locator('button[type=submit]').click();
     await page.waitForSelector(`tr[data-email="${email}"]`);
     expect(await text(page, '[data-test=notice]')).toContain(email);
+    // Change an agent's extension, then deactivate them: they can no longer sign in.
+    const row = page.locator(`tr[data-email="${leaver.user.email}"]`);
+    await row.locator('[data-test=edit]').click();
+    await row.locator('input[name=editExtension]').fill('302');
+    await row.locator('[data-test=save-edit]').click();
+    await page.waitForSelector(`tr[data-email="${leaver.user.email}"] >> text=302`);
+    await row.locator('text=Deactivate').click();
+    await page.waitForSelector(`tr[data-email="${leaver.user.email}"].inactive`);
+    expect((await t.models.User.findByPk(leaver.user.id))!.extension).toBe('302');
+    const refused = await t.http.post('/api/auth/login').send({ email: leaver.user.email, password: TEST_PASSWORD });
+    expect(refused.status).toBe(403); // the server says the account is deactivated
+
     // The audit page shows the creation; the health page the queues.
     await page.click('nav >> text=Audit log');
     await page.waitForSelector('tr[data-action="user.create"]');

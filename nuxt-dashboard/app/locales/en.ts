@@ -60,6 +60,7 @@ export const en = {
   'users.password': 'Initial password (10+ characters)',
   'users.created': 'User {email} created.',
   'users.deactivate': 'Deactivate',
+  'users.edit': 'Role / extension',
   'users.reactivate': 'Reactivate',
   'users.resetPassword': 'Reset password',
   'users.newPassword': 'New password',

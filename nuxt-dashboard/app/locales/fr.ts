@@ -61,6 +61,7 @@ export const fr: Messages = {
   'users.password': 'Mot de passe initial (10 caractères ou plus)',
   'users.created': 'Utilisateur {email} créé.',
   'users.deactivate': 'Désactiver',
+  'users.edit': 'Rôle / poste',
   'users.reactivate': 'Réactiver',
   'users.resetPassword': 'Réinitialiser le mot de passe',
   'users.newPassword': 'Nouveau mot de passe',
