@@ -169,6 +169,18 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
     // Alice was on a call before the restart and still is.
     expect(await page.locator(`${tile}[data-state=on_call]`).count()).toBe(1);
 
+    // A recording queued for transcription shows in the queue within a second.
+    await t.queues.transcription.add('transcribe', {
+      recordingId: crypto.randomUUID(),
+      callId: crypto.randomUUID(),
+      channels: 2,
+      durationMs: 60_000,
+      languageHint: null,
+    });
+    await page.waitForFunction(() => document.querySelector('[data-counter=waiting] .tv-value')?.textContent?.trim() === '1', null, {
+      timeout: 1_000,
+    });
+
     // Revoking the token blanks the screen.
     await t.http.delete(`/api/kiosk-tokens/${kiosk.body.id}`).set('Authorization', `Bearer ${admin.accessToken}`);
     await page.waitForSelector('[data-test=tv-unauthorized]', { timeout: 5_000 });

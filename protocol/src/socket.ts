@@ -43,6 +43,13 @@ export const TicketEvent = z.object({
 });
 export type TicketEvent = z.infer<typeof TicketEvent>;
 
+/**
+ * "The wallboard's figures changed, refetch the summary": all a kiosk screen needs, without the
+ * calls' or transcripts' contents.
+ */
+export const DashboardChangedEvent = z.object({ reason: z.enum(['calls', 'queue', 'transcripts', 'tickets']) });
+export type DashboardChangedEvent = z.infer<typeof DashboardChangedEvent>;
+
 /** Every event the server sends, with its payload schema (validated in tests and by clients). */
 export const serverEventSchemas = {
   'call.started': Call,
@@ -55,6 +62,7 @@ export const serverEventSchemas = {
   'ticket.created': TicketEvent,
   'ticket.failed': TicketEvent,
   'agent.presence': AgentPresence,
+  'dashboard.changed': DashboardChangedEvent,
 } as const;
 export type ServerEventName = keyof typeof serverEventSchemas;
 

@@ -30,6 +30,7 @@ import { KioskTokensService } from './dashboard/kiosk-tokens.service';
 import { PresenceStore } from './dashboard/presence-store';
 import { DashboardService } from './dashboard/dashboard.service';
 import { registerDashboardRoutes } from './dashboard/dashboard.routes';
+import { WallboardNotifier } from './dashboard/wallboard-notifier';
 import { AuditQueryService } from './audit/audit.query';
 import { registerAuditRoutes } from './audit/audit.routes';
 import { QueueAdminService } from './queue/queue-admin.service';
@@ -59,6 +60,8 @@ export interface AppInstance {
     dashboard: DashboardService;
     kioskTokens: KioskTokensService;
     presence: PresenceStore;
+    /** Call `wallboard.notify('calls' | 'transcripts' | 'tickets')` after changing those tables. */
+    wallboard: WallboardNotifier;
   };
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
@@ -138,6 +141,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   registerUserRoutes(routes, users, audit);
   // eslint-disable-next-line prefer-const -- io is created after the routes, with the HTTP server
   let io: IoServer;
+  const wallboard = new WallboardNotifier(() => io, logger);
   registerDashboardRoutes(routes, { dashboard, kioskTokens, audit, io: () => io });
   registerAuditRoutes(routes, new AuditQueryService(models));
   registerQueueAdminRoutes(routes, new QueueAdminService(queues), audit);
@@ -167,6 +171,8 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     },
   });
 
+  wallboard.watchQueues(redis, config.redisPrefix);
+
   return {
     app,
     server,
@@ -178,7 +184,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redis,
     queues,
     routes,
-    services: { auth, users, audit, dashboard, kioskTokens, presence },
+    services: { auth, users, audit, dashboard, kioskTokens, presence, wallboard },
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -190,6 +196,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     close: async () => {
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await wallboard.close();
       await queues.close();
       redis.disconnect();
       probeRedis.disconnect();

@@ -224,6 +224,24 @@ describe('kiosk tokens', () => {
       error: { code: 'forbidden' },
     });
 
+    // Queue movements reach the screen as a content-free "refetch" signal.
+    const changed = new Promise((resolve) => kiosk.once('dashboard.changed', resolve));
+    await t.queues.transcription.add('transcribe', {
+      recordingId: '00000000-0000-4000-8000-00000000000a',
+      callId: '00000000-0000-4000-8000-00000000000b',
+      channels: 2,
+      durationMs: 1000,
+      languageHint: null,
+    });
+    const sent = Date.now();
+    expect(serverEventSchemas['dashboard.changed'].parse(await changed)).toEqual({ reason: 'queue' });
+    expect(Date.now() - sent).toBeLessThan(1_000);
+    await t.queues.transcription.obliterate({ force: true });
+    // Services announce their own changes.
+    const calls = new Promise((resolve) => kiosk.once('dashboard.changed', resolve));
+    t.services.wallboard.notify('calls');
+    expect(await calls).toEqual({ reason: 'calls' });
+
     // Revoking: the REST call is refused at once and the screen is disconnected.
     const dropped = new Promise((resolve) => kiosk.once('disconnect', resolve));
     const del = await t.http.delete(`/api/kiosk-tokens/${created.id}`).set('Authorization', `Bearer ${admin.accessToken}`);

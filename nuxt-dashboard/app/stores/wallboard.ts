@@ -14,8 +14,9 @@ import { apiUrl } from '~/utils/api-url';
 const POLL_MS = 10_000;
 /** Several events in a burst (a call ending, its upload, its queueing) make one refetch. */
 const REFETCH_DEBOUNCE_MS = 250;
-/** Events after which today's figures change: refetch the summary. */
+/** Events after which today's figures change: refetch the summary (kiosks get only the first). */
 const FIGURE_EVENTS = [
+  'dashboard.changed',
   'call.started',
   'call.updated',
   'call.ended',
