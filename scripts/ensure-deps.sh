@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a new machine, and nothing when it is already there:
-# Debian packages the tests use (espeak-ng and sox make real speech) and the npm packages.
+# Debian packages the tests use (espeak-ng and sox make real speech, chromium runs the browser
+# tests) and the npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

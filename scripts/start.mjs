@@ -13,6 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const data = join(root, '.data');
 const PORT = Number(process.env.PORT ?? 3000);
 const SIM_PORT = Number(process.env.NINJAONE_SIM_PORT ?? 8090);
+const DASHBOARD_PORT = Number(process.env.DASHBOARD_PORT ?? 3001);
 const children = [];
 let pg;
 
@@ -163,6 +164,7 @@ async function main() {
   run('bash', ['scripts/ensure-deps.sh']);
   say('building ...');
   run('npx', ['tsc', '-b']);
+  run(process.execPath, ['nuxt-dashboard/bin/build-if-stale.mjs']);
 
   const s = secrets();
   const databaseUrl = await startPostgres();
@@ -213,8 +215,13 @@ async function main() {
     HEALTH_FILE: join(data, 'worker-alive'),
   });
 
+  // The dashboard (TV wallboard, admin pages), on its own port with the API forwarded behind it
+  // (one origin, as behind nginx).
+  child('dashboard', process.execPath, ['nuxt-dashboard/bin/serve.mjs', '--port', String(DASHBOARD_PORT), '--api', `http://127.0.0.1:${PORT}`]);
+
   console.log(`
 \x1b[32m3cx-whisper-ninjaone is running.\x1b[0m
+  Dashboard      http://localhost:${DASHBOARD_PORT}   (TV wallboard: /tv, admin pages: /admin/users)
   API            ${publicUrl}/api   (OpenAPI: ${publicUrl}/api/openapi.json)
   Health         ${publicUrl}/readyz
   Demo login     ${admin.email} / ${admin.password}

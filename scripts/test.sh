@@ -9,6 +9,7 @@ bash scripts/ensure-services.sh
 echo "type-checking ..."
 npx tsc -b
 npx tsc -p tsconfig.tests.json
+npm run typecheck --silent -w nuxt-dashboard
 echo "linting ..."
 npx eslint .
 npx jest --ci "$@"

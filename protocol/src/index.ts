@@ -10,3 +10,6 @@ export * from './socket';
 export * from './redaction';
 export * from './ninjaone';
 export * from './call-detail';
+export * from './dashboard';
+export * from './audit';
+export * from './admin-queues';

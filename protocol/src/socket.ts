@@ -11,6 +11,9 @@ export const rooms = {
   role: (role: string) => `role:${role}`,
 } as const;
 
+/** Who watches the floor: supervisors, admins and kiosk screens (read-only) get the same events. */
+export const WALLBOARD_ROOMS = [rooms.role('supervisor'), rooms.role('admin'), rooms.role('kiosk')];
+
 export const AgentPresenceState = z.enum(['offline', 'idle', 'ringing', 'on_call', 'on_hold']);
 export type AgentPresenceState = z.infer<typeof AgentPresenceState>;
 
@@ -48,6 +51,13 @@ export const TicketEvent = z.object({
 });
 export type TicketEvent = z.infer<typeof TicketEvent>;
 
+/**
+ * "The wallboard's figures changed, refetch the summary": all a kiosk screen needs, without the
+ * calls' or transcripts' contents.
+ */
+export const DashboardChangedEvent = z.object({ reason: z.enum(['calls', 'queue', 'transcripts', 'tickets']) });
+export type DashboardChangedEvent = z.infer<typeof DashboardChangedEvent>;
+
 /** Every event the server sends, with its payload schema (validated in tests and by clients). */
 export const serverEventSchemas = {
   'call.started': Call,
@@ -61,6 +71,7 @@ export const serverEventSchemas = {
   'ticket.created': TicketEvent,
   'ticket.failed': TicketEvent,
   'agent.presence': AgentPresence,
+  'dashboard.changed': DashboardChangedEvent,
 } as const;
 export type ServerEventName = keyof typeof serverEventSchemas;
 

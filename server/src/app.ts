@@ -35,6 +35,16 @@ import { TranscriptsService } from './transcripts/transcripts.service';
 import { TranscriptNotifier } from './transcripts/transcript-notifier';
 import { TranscriptionEvents } from './transcripts/transcription-events';
 import { registerTranscriptRoutes } from './transcripts/transcripts.routes';
+import { defineKioskTokenModel } from './dashboard/kiosk-token.model';
+import { KioskTokensService } from './dashboard/kiosk-tokens.service';
+import { PresenceStore } from './dashboard/presence-store';
+import { DashboardService } from './dashboard/dashboard.service';
+import { registerDashboardRoutes } from './dashboard/dashboard.routes';
+import { WallboardNotifier } from './dashboard/wallboard-notifier';
+import { AuditQueryService } from './audit/audit.query';
+import { registerAuditRoutes } from './audit/audit.routes';
+import { QueueAdminService } from './queue/queue-admin.service';
+import { registerQueueAdminRoutes } from './queue/queue-admin.routes';
 
 export interface AppOptions {
   logger?: Logger;
@@ -55,7 +65,17 @@ export interface AppInstance {
   redis: Redis;
   queues: Queues;
   routes: RouteTable;
-  services: { auth: AuthService; users: UsersService; audit: AuditLog; transcripts: TranscriptsService };
+  services: {
+    auth: AuthService;
+    users: UsersService;
+    audit: AuditLog;
+    transcripts: TranscriptsService;
+    dashboard: DashboardService;
+    kioskTokens: KioskTokensService;
+    presence: PresenceStore;
+    /** Call `wallboard.notify('calls' | 'transcripts' | 'tickets')` after changing those tables. */
+    wallboard: WallboardNotifier;
+  };
   /** Follows the transcription queue; started by `listen` (after migrations), stopped by `close`. */
   transcriptionEvents: TranscriptionEvents;
   ninjaone: NinjaOneModule;
@@ -86,6 +106,9 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   const audit = new AuditLog(models, now);
   const users = new UsersService(models);
   const auth = new AuthService(models, audit, config, now);
+  const kioskTokens = new KioskTokensService(defineKioskTokenModel(sequelize), now);
+  const presence = new PresenceStore(redis, config.redisPrefix);
+  const dashboard = new DashboardService({ sequelize, models, redis, redisPrefix: config.redisPrefix, queues, presence, now });
 
   const app = express();
   app.disable('x-powered-by');
@@ -122,6 +145,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     registry,
     ROUTE_POLICY,
     createWorkerAuthenticator(config.workerToken, config.jwtSecret),
+    async (token) => Boolean(await kioskTokens.verify(token)),
   );
   const metrics = createMetrics(queues);
   app.use(metrics.middleware);
@@ -162,6 +186,12 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     notifier: transcriptNotifier,
     logger,
   });
+  // eslint-disable-next-line prefer-const -- io is created after the routes, with the HTTP server
+  let io: IoServer;
+  const wallboard = new WallboardNotifier(() => io, logger);
+  registerDashboardRoutes(routes, { dashboard, kioskTokens, audit, io: () => io });
+  registerAuditRoutes(routes, new AuditQueryService(models));
+  registerQueueAdminRoutes(routes, new QueueAdminService(queues), audit);
 
   let openApiDoc: unknown;
   routes.add(
@@ -173,7 +203,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   app.use(errorHandler(logger));
 
   const server = createServer(app);
-  const io = createRealtime({
+  io = createRealtime({
     httpServer: server,
     models,
     jwtSecret: config.jwtSecret,
@@ -181,9 +211,16 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redis,
     redisPrefix: config.redisPrefix,
     logger,
+    presence,
+    verifyKioskToken: async (token) => {
+      const kiosk = await kioskTokens.verify(token);
+      return kiosk && { kioskId: kiosk.kioskId };
+    },
   });
   ninjaone.attachRealtime(io);
   recordings.attach(io);
+
+  wallboard.watchQueues(redis, config.redisPrefix);
 
   return {
     app,
@@ -196,7 +233,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redis,
     queues,
     routes,
-    services: { auth, users, audit, transcripts },
+    services: { auth, users, audit, transcripts, dashboard, kioskTokens, presence, wallboard },
     transcriptionEvents,
     ninjaone,
     recordings,
@@ -215,6 +252,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await ninjaone.close();
+      await wallboard.close();
       await queues.close();
       redis.disconnect();
       probeRedis.disconnect();

@@ -7,10 +7,10 @@ import type { Role } from '@cwn/protocol';
  *
  * - 'public': no credentials (login, health, the OpenAPI document)
  * - 'authenticated': any active user
- * - a list of roles: only those
+ * - a list of roles: only those ('kiosk': a wall screen's read-only kiosk token, too)
  * - 'worker': only the transcription workers' `WORKER_TOKEN` (no user token, whatever its role)
  */
-export type Access = 'public' | 'authenticated' | 'worker' | readonly Role[];
+export type Access = 'public' | 'authenticated' | 'worker' | readonly (Role | 'kiosk')[];
 
 const ADMIN = ['admin'] as const;
 
@@ -63,4 +63,16 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/transcripts/:id/edits': 'authenticated',
   'PATCH /api/transcripts/:id': ['agent', 'manager', 'admin'],
   'POST /api/transcripts/:id/validate': ['agent', 'manager', 'admin'],
+
+  // Dashboard, kiosk tokens, audit log and queue administration (issue 7).
+  'GET /api/dashboard/summary': ['supervisor', 'manager', 'admin', 'kiosk'],
+  'GET /api/kiosk-tokens': ADMIN,
+  'POST /api/kiosk-tokens': ADMIN,
+  'DELETE /api/kiosk-tokens/:id': ADMIN,
+  'GET /api/audit': ADMIN,
+  'GET /api/audit/export': ADMIN,
+  'GET /api/admin/queues': ADMIN,
+  'GET /api/admin/queues/:queue/failed': ADMIN,
+  'POST /api/admin/queues/:queue/jobs/:jobId/retry': ADMIN,
+  'DELETE /api/admin/queues/:queue/jobs/:jobId': ADMIN,
 };

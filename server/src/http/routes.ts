@@ -1,8 +1,8 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { ErrorBody } from '@cwn/protocol';
-import type { Authenticator, WorkerAuthenticator } from './authenticate';
+import { ErrorBody, KIOSK_TOKEN_PREFIX } from '@cwn/protocol';
+import { bearerToken, type Authenticator, type WorkerAuthenticator } from './authenticate';
 import { HttpError } from './errors';
 import { ROUTE_POLICY, type Access } from './policy';
 import type { AuthUser } from './request-context';
@@ -84,6 +84,8 @@ export class RouteTable {
     private readonly authenticateWorker: WorkerAuthenticator = () => {
       throw HttpError.unauthorized('internal routes are not enabled');
     },
+    /** Checks a kiosk token (routes whose policy lists 'kiosk'); true when valid and not revoked. */
+    private readonly verifyKioskToken?: (token: string) => Promise<boolean>,
   ) {}
 
   add<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>(
@@ -102,6 +104,15 @@ export class RouteTable {
       let user: AuthUser | null = null;
       if (access === 'worker') {
         this.authenticateWorker(req);
+      } else if (access !== 'public' && bearerToken(req.headers.authorization)?.startsWith(KIOSK_TOKEN_PREFIX)) {
+        const bearer = bearerToken(req.headers.authorization)!;
+        // Kiosk screens: read-only, only where the policy lists 'kiosk'; `user` stays null.
+        if (access === 'authenticated' || !access.includes('kiosk') || !this.verifyKioskToken) {
+          throw HttpError.forbidden(`kiosk tokens may not ${spec.method.toUpperCase()} ${spec.path}`);
+        }
+        if (!(await this.verifyKioskToken(bearer))) {
+          throw HttpError.unauthorized('this kiosk token is unknown or was revoked');
+        }
       } else if (access !== 'public') {
         user = await this.authenticate(req);
         if (access !== 'authenticated' && !access.includes(user.role)) {
@@ -152,7 +163,7 @@ export class RouteTable {
             ? 'Any logged-in user.'
             : access === 'worker'
               ? 'Transcription workers only: `Authorization: Bearer <WORKER_TOKEN>`; user tokens get 403.'
-              : `Roles: ${access.join(', ')}.`,
+              : `Roles: ${access.join(', ')}${access.includes('kiosk') ? ' (kiosk: a kiosk token as bearer)' : ''}.`,
       security:
         access === 'public' ? [] : access === 'worker' ? [{ workerToken: [] }] : [{ bearerAuth: [] }],
       request: {

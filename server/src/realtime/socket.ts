@@ -4,7 +4,10 @@ import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import {
   clientEventSchemas,
+  KIOSK_TOKEN_PREFIX,
   rooms,
+  WALLBOARD_ROOMS,
+  type AgentPresence,
   type ClientToServerEvents,
   type ServerToClientEvents,
   type SocketData,
@@ -12,6 +15,7 @@ import {
 import type { Models } from '../db/models';
 import type { Logger } from '../logger';
 import { verifyAccessToken } from '../auth/tokens';
+import type { PresenceStore } from '../dashboard/presence-store';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -23,6 +27,10 @@ export interface RealtimeOptions {
   redis: Redis;
   redisPrefix: string;
   logger: Logger;
+  /** Keeps each agent's last presence for the wallboard (Redis, shared by replicas). */
+  presence?: PresenceStore;
+  /** Kiosk tokens in `auth.token` (wall screens): the kiosk's id when valid, else null. */
+  verifyKioskToken?: (token: string) => Promise<{ kioskId: string } | null>;
 }
 
 /**
@@ -45,6 +53,19 @@ export function createRealtime(o: RealtimeOptions): IoServer {
     if (typeof token !== 'string' || token.length === 0) {
       return next(new Error('unauthorized: auth.token is required'));
     }
+    if (token.startsWith(KIOSK_TOKEN_PREFIX)) {
+      // A wall screen: read-only, in the kiosk room only (it receives what supervisors receive).
+      try {
+        const kiosk = o.verifyKioskToken ? await o.verifyKioskToken(token) : null;
+        if (!kiosk) return next(new Error('unauthorized'));
+        socket.data.userId = `kiosk:${kiosk.kioskId}`;
+        socket.data.role = 'kiosk';
+        return next();
+      } catch (err) {
+        o.logger.error({ err }, 'kiosk socket handshake failed');
+        return next(new Error('internal'));
+      }
+    }
     const result = verifyAccessToken(o.jwtSecret, token);
     if (!result.ok) {
       return next(new Error(result.reason === 'expired' ? 'token_expired' : 'unauthorized'));
@@ -61,31 +82,58 @@ export function createRealtime(o: RealtimeOptions): IoServer {
     }
   });
 
+  let closing = false;
+  const publishPresence = async (presence: AgentPresence) => {
+    await o.presence?.set(presence);
+    io.to(WALLBOARD_ROOMS).emit('agent.presence', presence);
+  };
+
   io.on('connection', (socket) => {
     void socket.join([rooms.user(socket.data.userId), rooms.role(socket.data.role)]);
-    socket.on('agent.presence', (payload, ack) => {
+    const isKiosk = socket.data.role === 'kiosk';
+    socket.on('agent.presence', async (payload, ack) => {
+      if (isKiosk) {
+        ack?.({ ok: false, error: { code: 'forbidden', message: 'kiosk screens are read-only' } });
+        return;
+      }
       const parsed = clientEventSchemas['agent.presence'].safeParse(payload);
       if (!parsed.success) {
         ack?.({ ok: false, error: { code: 'validation_failed', message: parsed.error.issues[0]?.message ?? 'invalid' } });
         return;
       }
-      io.to(rooms.role('supervisor'))
-        .to(rooms.role('admin'))
-        .emit('agent.presence', {
+      try {
+        await publishPresence({
           agentId: socket.data.userId,
           state: parsed.data.state,
           callId: parsed.data.callId,
           since: new Date().toISOString(),
         });
-      ack?.({ ok: true });
+        ack?.({ ok: true });
+      } catch (err) {
+        o.logger.error({ err }, 'presence update failed');
+        ack?.({ ok: false, error: { code: 'internal', message: 'presence could not be stored' } });
+      }
     });
+    if (socket.data.role === 'agent' && o.presence) {
+      // An agent whose last socket goes away is offline (browser closed, extension stopped).
+      socket.on('disconnect', () => {
+        if (closing) return; // a server restart is not the agent leaving: keep their state
+        void (async () => {
+          const left = await io.in(rooms.user(socket.data.userId)).fetchSockets();
+          if (left.length > 0) return;
+          await publishPresence({ agentId: socket.data.userId, state: 'offline', callId: null, since: new Date().toISOString() });
+        })().catch((err: unknown) => o.logger.warn({ err }, 'offline presence update failed'));
+      });
+    }
   });
 
   const close = io.close.bind(io);
-  io.close = (fn) =>
-    close((err) => {
+  io.close = (fn) => {
+    closing = true;
+    return close((err) => {
       sub.disconnect();
       fn?.(err);
     });
+  };
   return io;
 }

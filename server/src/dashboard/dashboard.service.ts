@@ -1,0 +1,91 @@
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import type { AgentPresence, DashboardAgent, DashboardQueue, DashboardSummary } from '@cwn/protocol';
+import type { Models } from '../db/models';
+import type { Queues } from '../queue/queues';
+import { computeAlerts, DEFAULT_ALERT_THRESHOLDS, type AlertThresholds } from './alerts';
+import { computeCounters, localDay } from './counters';
+import type { PresenceStore } from './presence-store';
+import { listOnlineWorkers } from './workers-registry';
+
+/** A NinjaOne ticket job that failed for good this recently counts as "NinjaOne failing". */
+const NINJAONE_FAILURE_WINDOW_MS = 15 * 60_000;
+
+export interface DashboardDeps {
+  sequelize: Sequelize;
+  models: Models;
+  redis: Redis;
+  redisPrefix: string;
+  queues: Queues;
+  presence: PresenceStore;
+  now: () => Date;
+  thresholds?: AlertThresholds;
+}
+
+/** Builds the wallboard's summary from the database, Redis (presence, heartbeats) and BullMQ. */
+export class DashboardService {
+  constructor(private readonly d: DashboardDeps) {}
+
+  async summary(): Promise<DashboardSummary> {
+    const now = this.d.now();
+    const [agents, counters, queue, workers, ninjaOne] = await Promise.all([
+      this.agents(),
+      computeCounters({ sequelize: this.d.sequelize, day: localDay(now) }),
+      this.transcriptionQueue(now),
+      listOnlineWorkers(this.d.redis, this.d.redisPrefix),
+      this.ninjaOneHealth(now),
+    ]);
+    return {
+      generatedAt: now.toISOString(),
+      agents,
+      counters,
+      queue,
+      workers,
+      alerts: computeAlerts({ workers, queue, ninjaOne }, this.d.thresholds ?? DEFAULT_ALERT_THRESHOLDS),
+    };
+  }
+
+  /** Active agents, by name, each with their last presence (offline when never seen). */
+  private async agents(): Promise<DashboardAgent[]> {
+    const [users, presence] = await Promise.all([
+      this.d.models.User.findAll({
+        where: { role: 'agent', active: true },
+        order: [['displayName', 'ASC']],
+      }),
+      this.d.presence.all(),
+    ]);
+    return users.map((u) => {
+      const p: AgentPresence | undefined = presence.get(u.id);
+      return {
+        id: u.id,
+        displayName: u.displayName,
+        extension: u.extension,
+        state: p?.state ?? 'offline',
+        callId: p?.callId ?? null,
+        since: p?.since ?? null,
+      };
+    });
+  }
+
+  private async transcriptionQueue(now: Date): Promise<DashboardQueue> {
+    const q = this.d.queues.transcription;
+    const counts = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+    // The wait list is LPUSHed: ascending order puts the oldest first.
+    const [oldest] = await q.getJobs(['waiting', 'prioritized'], 0, 0, true);
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      delayed: counts.delayed ?? 0,
+      failed: counts.failed ?? 0,
+      oldestWaitingSeconds: oldest ? Math.max(0, (now.getTime() - oldest.timestamp) / 1000) : null,
+    };
+  }
+
+  /** Failing when the last ticket job that gave up did so recently (the tickets queue exists already). */
+  private async ninjaOneHealth(now: Date): Promise<{ failing: boolean; detail?: string }> {
+    const [lastFailed] = await this.d.queues.tickets.getJobs(['failed'], 0, 0, false);
+    const at = lastFailed?.finishedOn;
+    if (!lastFailed || !at || now.getTime() - at > NINJAONE_FAILURE_WINDOW_MS) return { failing: false };
+    return { failing: true, detail: 'a ticket job failed in the last 15 minutes' };
+  }
+}

@@ -1,0 +1,63 @@
+import { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { QUEUES, WALLBOARD_ROOMS, type DashboardChangedEvent } from '@cwn/protocol';
+import type { Logger } from '../logger';
+import type { IoServer } from '../realtime/socket';
+
+type Reason = DashboardChangedEvent['reason'];
+
+/** Bursts (a call ending, its upload, its queueing) make one event per reason. */
+const COALESCE_MS = 200;
+
+/**
+ * Tells wallboards (supervisors, admins, kiosks) that figures changed, so they refetch the summary
+ * within a second. Queue movements are picked up by itself (BullMQ queue events of every replica);
+ * services call `notify('calls' | 'transcripts' | 'tickets')` when they change those tables.
+ */
+export class WallboardNotifier {
+  private readonly pending = new Map<Reason, ReturnType<typeof setTimeout>>();
+  private readonly listeners: { events: QueueEvents; connection: Redis }[] = [];
+
+  constructor(
+    private readonly io: () => IoServer,
+    private readonly logger: Logger,
+  ) {}
+
+  notify(reason: Reason): void {
+    if (this.pending.has(reason)) return;
+    this.pending.set(
+      reason,
+      setTimeout(() => {
+        this.pending.delete(reason);
+        this.io().to(WALLBOARD_ROOMS).emit('dashboard.changed', { reason });
+      }, COALESCE_MS),
+    );
+  }
+
+  /** Listens to the transcription and tickets queues (one blocking Redis connection each). */
+  watchQueues(redis: Redis, prefix: string): void {
+    for (const name of [QUEUES.transcription, QUEUES.tickets]) {
+      const connection = redis.duplicate({ maxRetriesPerRequest: null });
+      connection.on('error', () => undefined); // the main connection logs Redis outages
+      const events = new QueueEvents(name, { connection, prefix });
+      events.on('error', (err) => this.logger.debug({ err, queue: name }, 'queue events error'));
+      for (const e of ['waiting', 'active', 'completed', 'failed', 'removed'] as const) {
+        events.on(e, () => this.notify(name === QUEUES.tickets && e === 'completed' ? 'tickets' : 'queue'));
+      }
+      this.listeners.push({ events, connection });
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+    await Promise.all(
+      this.listeners.map(async ({ events, connection }) => {
+        // Dropping the connection first: closing waits for Redis otherwise, forever when it is down.
+        connection.disconnect();
+        await Promise.race([events.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
+      }),
+    );
+    this.listeners.length = 0;
+  }
+}
