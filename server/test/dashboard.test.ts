@@ -134,7 +134,7 @@ describe('GET /api/dashboard/summary', () => {
     await t.redis.del(`${PREFIX}:workers:gpu-1`, `${PREFIX}:workers:junk`);
   });
 
-  it("counts today's calls (in the server's time zone) and leaves unmeasured figures null", async () => {
+  it("counts today's calls (in the server's time zone)", async () => {
     const agent = await t.userWithRole('agent');
     // A day no other test writes calls on, through a service with its own clock.
     const noon = new Date(2001, 1, 3, 12, 0, 0);
@@ -174,8 +174,10 @@ describe('GET /api/dashboard/summary', () => {
       callsAnswered: 3,
       callsMissed: 1,
       averageHandleSeconds: 200,
-      transcriptsAwaitingValidation: null,
-      ticketsToday: null,
+      // the backlog spans every day of this shared database: counted on a database of its own in
+      // dashboard-counters.test.ts
+      transcriptsAwaitingValidation: expect.any(Number),
+      ticketsToday: 0,
       averageHangupToTranscriptSeconds: null,
     });
   });

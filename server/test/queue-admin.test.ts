@@ -18,7 +18,7 @@ beforeAll(async () => {
   // A tickets consumer that always fails, as when NinjaOne answers 500.
   worker = new Worker(
     QUEUES.tickets,
-    async () => {
+    async (): Promise<unknown> => {
       throw new Error('NinjaOne answered 500');
     },
     { connection: workerRedis, prefix: PREFIX },

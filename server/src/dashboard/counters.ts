@@ -2,9 +2,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import type { DashboardCounters } from '@cwn/protocol';
 
 /**
- * Today's wallboard figures, each from one small function, all in this file. Functions whose table
- * is not in this build yet return null ("not measured"), and are **wired after merge** by whoever
- * lands that table: transcripts awaiting validation, tickets today, hang-up → transcript time.
+ * Today's wallboard figures, each from one small function, all in this file (null = not measured).
  */
 export interface CounterSource {
   sequelize: Sequelize;
@@ -51,19 +49,39 @@ export async function callCounters({ sequelize, day }: CounterSource): Promise<C
   };
 }
 
-/** Wired after merge (transcripts table): transcripts done but not validated yet. */
-export async function transcriptsAwaitingValidation(_src: CounterSource): Promise<number | null> {
-  return null;
+async function scalar({ sequelize, day }: CounterSource, sql: string): Promise<string | null> {
+  const [row] = await sequelize.query<{ value: string | null }>(sql, {
+    type: QueryTypes.SELECT,
+    replacements: { start: day.start, end: day.end },
+  });
+  return row?.value ?? null;
 }
 
-/** Wired after merge (tickets table): NinjaOne tickets created today. */
-export async function ticketsToday(_src: CounterSource): Promise<number | null> {
-  return null;
+/** The validation backlog: transcripts stored and not validated yet, whatever their day. */
+export async function transcriptsAwaitingValidation(src: CounterSource): Promise<number | null> {
+  return Number(await scalar(src, `SELECT count(*) AS value FROM transcripts WHERE status = 'draft'`));
 }
 
-/** Wired after merge (transcripts table): mean seconds from a call's hang-up to its transcript, today. */
-export async function averageHangupToTranscriptSeconds(_src: CounterSource): Promise<number | null> {
-  return null;
+/** NinjaOne tickets created today. */
+export async function ticketsToday(src: CounterSource): Promise<number | null> {
+  return Number(
+    await scalar(
+      src,
+      `SELECT count(*) AS value FROM tickets
+        WHERE state = 'created' AND created_ticket_at >= :start AND created_ticket_at < :end`,
+    ),
+  );
+}
+
+/** Mean seconds from a call's hang-up to its stored transcript, over transcripts stored today. */
+export async function averageHangupToTranscriptSeconds(src: CounterSource): Promise<number | null> {
+  const value = await scalar(
+    src,
+    `SELECT avg(greatest(0, extract(epoch FROM t.created_at - c.ended_at))) AS value
+       FROM transcripts t JOIN calls c ON c.id = t.call_id
+      WHERE t.created_at >= :start AND t.created_at < :end AND c.ended_at IS NOT NULL`,
+  );
+  return value == null ? null : Math.round(Number(value) * 10) / 10;
 }
 
 export async function computeCounters(src: CounterSource): Promise<DashboardCounters> {
