@@ -9,7 +9,13 @@ import { WhisperCppTranscriber } from '../../worker-gpu/src/engine/whisper-cpp';
 import { TEST_MODEL_PATH } from '../../worker-gpu/src/models/paths';
 import { ensureTestModel } from '../../worker-gpu/src/models/test-model';
 import { startWorker, type RunningWorker } from '../../worker-gpu/src/worker';
-import { startTestApp, TEST_PASSWORD, TEST_WORKER_TOKEN, uniqueEmail, type TestApp } from '../../server/test/support/app';
+import {
+  startTestApp,
+  TEST_PASSWORD,
+  TEST_WORKER_TOKEN,
+  uniqueEmail,
+  type TestApp,
+} from '../../server/test/support/app';
 import { TEST_REDIS_URL } from '../../server/test/support/services';
 import { simulateCall, wavDurationMs, type SimulateOptions } from '../src/simulate-call/simulate';
 import { makeTwoVoiceWav } from '../src/simulate-call/two-voice-wav';
@@ -26,11 +32,27 @@ beforeAll(async () => {
   t = await startTestApp({ REDIS_PREFIX: `${process.env.CWN_TEST_REDIS_PREFIX}-simulate` });
   await t.transcriptionEvents.start();
   const email = uniqueEmail('sim-agent');
-  await t.services.users.create({ email, password: TEST_PASSWORD, role: 'agent', displayName: 'Sim Agent', extension: '101' });
-  options = { server: t.url(), email, password: TEST_PASSWORD, number: '+33 6 12 34 56 78', timeoutMs: 45_000 };
+  await t.services.users.create({
+    email,
+    password: TEST_PASSWORD,
+    role: 'agent',
+    displayName: 'Sim Agent',
+    extension: '101',
+  });
+  options = {
+    server: t.url(),
+    email,
+    password: TEST_PASSWORD,
+    number: '+33 6 12 34 56 78',
+    timeoutMs: 45_000,
+  };
 
   ensureTestModel(TEST_MODEL_PATH);
-  engine = await WhisperCppTranscriber.create({ modelPath: TEST_MODEL_PATH, gpu: false, contexts: 1 });
+  engine = await WhisperCppTranscriber.create({
+    modelPath: TEST_MODEL_PATH,
+    gpu: false,
+    contexts: 1,
+  });
   const config = loadWorkerConfig({
     PATH: process.env.PATH,
     REDIS_URL: TEST_REDIS_URL,
@@ -90,9 +112,9 @@ describe('simulate-call', () => {
 
   it('says why when the login is refused or the server is not there', async () => {
     const wav = Buffer.alloc(0);
-    await expect(simulateCall({ ...options, password: 'not-the-password', wav }, () => undefined)).rejects.toThrow(
-      /^login failed \(HTTP 401\)/,
-    );
+    await expect(
+      simulateCall({ ...options, password: 'not-the-password', wav }, () => undefined),
+    ).rejects.toThrow(/^login failed \(HTTP 401\)/);
     await expect(
       simulateCall({ ...options, server: 'http://127.0.0.1:9', wav }, () => undefined),
     ).rejects.toThrow(/^cannot reach the server at http:\/\/127\.0\.0\.1:9/);

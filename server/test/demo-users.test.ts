@@ -31,11 +31,18 @@ describe('demo users', () => {
     expect(first[0]!.user.extension).toBe('101');
 
     const second = await seedDemoUsers(t.services.users, t.models, wanted);
-    expect(second.map((r) => r.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(second.map((r) => r.outcome)).toEqual([
+      'unchanged',
+      'unchanged',
+      'unchanged',
+      'unchanged',
+    ]);
     expect(second.map((r) => r.user.id)).toEqual(first.map((r) => r.user.id));
 
     for (const u of wanted) {
-      const res = await t.http.post('/api/auth/login').send({ email: u.email, password: u.password });
+      const res = await t.http
+        .post('/api/auth/login')
+        .send({ email: u.email, password: u.password });
       expect({ email: u.email, status: res.status }).toEqual({ email: u.email, status: 200 });
     }
     expect(wanted.find((u) => u.role === 'manager')!.password).toBe('manager-password-from-env');
@@ -45,12 +52,19 @@ describe('demo users', () => {
     const wanted = demoUsers(env);
     const agent = (await t.models.User.findOne({ where: { email: env.DEMO_AGENT_EMAIL } }))!;
     await t.services.users.update(agent.id, { role: 'supervisor', extension: null, active: false });
-    const supervisor = (await t.models.User.findOne({ where: { email: env.DEMO_SUPERVISOR_EMAIL } }))!;
+    const supervisor = (await t.models.User.findOne({
+      where: { email: env.DEMO_SUPERVISOR_EMAIL },
+    }))!;
     await t.services.users.resetPassword(supervisor.id, 'someone-changed-it');
 
     const again = await seedDemoUsers(t.services.users, t.models, wanted);
     expect(again.map((r) => r.outcome)).toEqual(['updated', 'updated', 'unchanged', 'unchanged']);
-    expect(again[0]!.user).toMatchObject({ id: agent.id, role: 'agent', extension: '101', active: true });
+    expect(again[0]!.user).toMatchObject({
+      id: agent.id,
+      role: 'agent',
+      extension: '101',
+      active: true,
+    });
     const login = await t.http
       .post('/api/auth/login')
       .send({ email: env.DEMO_SUPERVISOR_EMAIL, password: wanted[1]!.password });

@@ -17,9 +17,15 @@ async function main(): Promise<number> {
     ({ values } = parseArgs({
       options: {
         audio: { type: 'string' },
-        server: { type: 'string', default: process.env.SERVER_URL ?? `http://localhost:${process.env.PORT ?? 3000}` },
+        server: {
+          type: 'string',
+          default: process.env.SERVER_URL ?? `http://localhost:${process.env.PORT ?? 3000}`,
+        },
         email: { type: 'string', default: process.env.DEMO_AGENT_EMAIL ?? 'agent@demo.local' },
-        password: { type: 'string', default: process.env.DEMO_AGENT_PASSWORD ?? 'demo-agent-password' },
+        password: {
+          type: 'string',
+          default: process.env.DEMO_AGENT_PASSWORD ?? 'demo-agent-password',
+        },
         number: { type: 'string', default: '+33 1 23 45 67 89' },
         timeout: { type: 'string', default: '300' },
         help: { type: 'boolean', short: 'h' },
@@ -43,7 +49,9 @@ async function main(): Promise<number> {
     try {
       wav = readFileSync(values.audio);
     } catch (err) {
-      console.error(`cannot read ${values.audio}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      console.error(
+        `cannot read ${values.audio}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
       return 2;
     }
   } else {
@@ -64,7 +72,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`simulate-call: ${err instanceof SimulateError || err instanceof Error ? err.message : String(err)}`);
+    console.error(
+      `simulate-call: ${err instanceof SimulateError || err instanceof Error ? err.message : String(err)}`,
+    );
     process.exit(1);
   },
 );

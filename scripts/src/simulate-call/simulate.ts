@@ -48,14 +48,22 @@ export class SimulateError extends Error {
 
 /** The WAV's duration from its header (to date the call), or null when it is not a plain WAV. */
 export function wavDurationMs(wav: Buffer): number | null {
-  if (wav.length < 44 || wav.toString('latin1', 0, 4) !== 'RIFF' || wav.toString('latin1', 8, 12) !== 'WAVE') return null;
+  if (
+    wav.length < 44 ||
+    wav.toString('latin1', 0, 4) !== 'RIFF' ||
+    wav.toString('latin1', 8, 12) !== 'WAVE'
+  )
+    return null;
   const byteRate = wav.readUInt32LE(28);
   return byteRate > 0 ? Math.round(((wav.length - 44) / byteRate) * 1000) : null;
 }
 
 export function formatTranscript(t: Transcript): string {
-  const clock = (ms: number) => `${Math.floor(ms / 60_000)}:${((ms % 60_000) / 1000).toFixed(1).padStart(4, '0')}`;
-  return t.segments.map((s) => `  [${clock(s.startMs)}] ${s.speaker.padEnd(7)} ${s.text.trim()}`).join('\n');
+  const clock = (ms: number) =>
+    `${Math.floor(ms / 60_000)}:${((ms % 60_000) / 1000).toFixed(1).padStart(4, '0')}`;
+  return t.segments
+    .map((s) => `  [${clock(s.startMs)}] ${s.speaker.padEnd(7)} ${s.text.trim()}`)
+    .join('\n');
 }
 
 async function api<T>(
@@ -70,11 +78,17 @@ async function api<T>(
   try {
     res = await fetch(new URL(path, o.server), {
       ...init,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(init.headers as Record<string, string>),
+      },
     });
   } catch (err) {
-    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-    throw new SimulateError(`cannot reach the server at ${o.server} (${cause}); is npm start running?`);
+    const cause =
+      (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    throw new SimulateError(
+      `cannot reach the server at ${o.server} (${cause}); is npm start running?`,
+    );
   }
   const text = await res.text();
   let body: unknown = undefined;
@@ -85,20 +99,30 @@ async function api<T>(
   }
   if (!res.ok) {
     const parsed = ErrorBody.safeParse(body);
-    const message = parsed.success ? parsed.data.error.message : text.slice(0, 200) || res.statusText;
+    const message = parsed.success
+      ? parsed.data.error.message
+      : text.slice(0, 200) || res.statusText;
     throw new SimulateError(`${what} failed (HTTP ${res.status}): ${message}`);
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new SimulateError(`${what}: unexpected answer from the server: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new SimulateError(`${what}: unexpected answer from the server: ${parsed.error.message}`);
   return parsed.data;
 }
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 async function connectSocket(o: SimulateOptions, token: string): Promise<ClientSocket> {
-  const socket: ClientSocket = io(o.server, { auth: { token }, transports: ['websocket'], reconnection: false });
+  const socket: ClientSocket = io(o.server, {
+    auth: { token },
+    transports: ['websocket'],
+    reconnection: false,
+  });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SimulateError('Socket.IO: no connection within 10 s')), 10_000);
+    const timer = setTimeout(
+      () => reject(new SimulateError('Socket.IO: no connection within 10 s')),
+      10_000,
+    );
     socket.once('connect', () => (clearTimeout(timer), resolve()));
     socket.once('connect_error', (err) => {
       clearTimeout(timer);
@@ -122,7 +146,12 @@ function followCall(
   const done = new Promise<Transcript>((resolve, reject) => {
     let lastShown = '';
     const timer = setTimeout(
-      () => reject(new SimulateError(`no transcript within ${Math.round(timeoutMs / 1000)} s (is the worker running?)`)),
+      () =>
+        reject(
+          new SimulateError(
+            `no transcript within ${Math.round(timeoutMs / 1000)} s (is the worker running?)`,
+          ),
+        ),
       timeoutMs,
     );
     stop = () => clearTimeout(timer);
@@ -153,13 +182,22 @@ function followCall(
   return { done, stop: () => stop() };
 }
 
-export async function simulateCall(o: SimulateOptions, log: (line: string) => void = console.log): Promise<SimulateResult> {
+export async function simulateCall(
+  o: SimulateOptions,
+  log: (line: string) => void = console.log,
+): Promise<SimulateResult> {
   const json = (body: unknown): RequestInit => ({
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  const login = await api(o, 'login', '/api/auth/login', json({ email: o.email, password: o.password }), TokenPair);
+  const login = await api(
+    o,
+    'login',
+    '/api/auth/login',
+    json({ email: o.email, password: o.password }),
+    TokenPair,
+  );
   const token = login.accessToken;
   log(`logged in as ${login.user.email} (${login.user.role})`);
 
@@ -182,7 +220,10 @@ export async function simulateCall(o: SimulateOptions, log: (line: string) => vo
     token,
   );
   log(`call ${call.id} from ${o.number} ringing`);
-  for (const [event, at] of [['answered', answeredAt], ['ended', endedAt]] as const) {
+  for (const [event, at] of [
+    ['answered', answeredAt],
+    ['ended', endedAt],
+  ] as const) {
     const patch = { ...json({ event, at: at.toISOString() }), method: 'PATCH' };
     await api(o, `marking the call ${event}`, `/api/calls/${call.id}`, patch, Call, token);
   }
@@ -209,9 +250,13 @@ export async function simulateCall(o: SimulateOptions, log: (line: string) => vo
       token,
     );
     uploadedCallId = uploaded.callId;
-    log(`uploaded ${o.wav.length} bytes (recording ${uploaded.recording.id}); waiting for the transcript …`);
+    log(
+      `uploaded ${o.wav.length} bytes (recording ${uploaded.recording.id}); waiting for the transcript …`,
+    );
     const transcript = await follow.done;
-    log(`transcript ready (${transcript.model}, ${transcript.language}):\n${formatTranscript(transcript)}`);
+    log(
+      `transcript ready (${transcript.model}, ${transcript.language}):\n${formatTranscript(transcript)}`,
+    );
     return { callId: uploaded.callId, recordingId: uploaded.recording.id, transcript };
   } finally {
     follow.stop();

@@ -16,7 +16,9 @@ function tool(cmd: string, args: string[]): string {
     return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`${cmd} is not installed (apt-get install -y espeak-ng sox), or pass --audio FILE`);
+      throw new Error(
+        `${cmd} is not installed (apt-get install -y espeak-ng sox), or pass --audio FILE`,
+      );
     }
     throw new Error(`${cmd} failed: ${(err as { stderr?: string }).stderr?.trim() || String(err)}`);
   }
@@ -38,7 +40,13 @@ export function makeTwoVoiceWav(agentLine = AGENT_LINE, callerLine = CALLER_LINE
     const gap = 0.7;
     const tail = 0.5;
     tool('sox', [f('agent.wav'), f('left.wav'), 'pad', String(lead), String(gap + callerS + tail)]);
-    tool('sox', [f('caller.wav'), f('right.wav'), 'pad', String(lead + agentS + gap), String(tail)]);
+    tool('sox', [
+      f('caller.wav'),
+      f('right.wav'),
+      'pad',
+      String(lead + agentS + gap),
+      String(tail),
+    ]);
     tool('sox', ['-M', f('left.wav'), f('right.wav'), '-b', '16', f('call.wav')]);
     return readFileSync(f('call.wav'));
   } finally {
