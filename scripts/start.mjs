@@ -2,9 +2,12 @@
 // `npm start`: installs what is missing, then starts the whole system on this machine and prints
 // where to open it. Uses DATABASE_URL / REDIS_URL when set; otherwise an embedded PostgreSQL (data
 // in .data/pg) and a local redis-server (data in .data/redis). Ctrl-C stops everything it started.
+// Demo mode (the default when neither DATABASE_URL nor REDIS_URL is set; CWN_DEMO=1/0 forces it):
+// demo users for each role, the fake 3CX web client, the NinjaOne simulator and the extension
+// built for loading unpacked.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +17,10 @@ const data = join(root, '.data');
 const PORT = Number(process.env.PORT ?? 3000);
 const SIM_PORT = Number(process.env.NINJAONE_SIM_PORT ?? 8090);
 const DASHBOARD_PORT = Number(process.env.DASHBOARD_PORT ?? 3001);
+const PWA_PORT = Number(process.env.PWA_PORT ?? 3002);
+const FAKE_3CX_PORT = Number(process.env.FAKE_3CX_PORT ?? 5001);
+const DEMO = process.env.CWN_DEMO ? process.env.CWN_DEMO !== '0' : !process.env.DATABASE_URL && !process.env.REDIS_URL;
+const DEMO_MODEL = 'base-q5_1';
 const children = [];
 let pg;
 
@@ -128,21 +135,87 @@ async function startRedis() {
   return `redis://127.0.0.1:${port}`;
 }
 
-function workerModel() {
+async function internetReachable() {
+  try {
+    await fetch('https://huggingface.co/', { method: 'HEAD', signal: globalThis.AbortSignal.timeout(4000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** WHISPER_MODEL; else an installed real model; else base-q5_1 downloaded now; else the test model. */
+async function workerModel() {
   if (process.env.WHISPER_MODEL) return process.env.WHISPER_MODEL;
-  for (const name of ['large-v3-turbo', 'small', 'base-q5_1', 'base', 'tiny']) {
-    if (existsSync(join(root, 'worker-gpu', 'models', `ggml-${name}.bin`))) return name;
+  const modelsDir = join(root, 'worker-gpu', 'models');
+  for (const name of ['large-v3-turbo', 'small', DEMO_MODEL, 'base', 'tiny']) {
+    if (existsSync(join(modelsDir, `ggml-${name}.bin`))) return name;
+  }
+  if (await internetReachable()) {
+    say(`no Whisper model installed: downloading ${DEMO_MODEL} (about 60 MB) into ${modelsDir} ...`);
+    const dl = spawnSync(process.execPath, ['worker-gpu/dist/models/download-cli.js', DEMO_MODEL, '--dir', modelsDir], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    if (dl.status === 0) return DEMO_MODEL;
+    say(`the download of ${DEMO_MODEL} failed (exit ${dl.status})`);
   }
   console.warn(
     '\x1b[33m' +
       '=====================================================================\n' +
       ' WARNING: no Whisper model is installed. The worker uses the generated\n' +
       ' test model: transcripts will be MEANINGLESS text until you install a\n' +
-      ' real one:  npm run download-model -w worker-gpu -- base-q5_1\n' +
+      ` real one:  npm run download-model -w worker-gpu -- ${DEMO_MODEL}\n` +
       ' (needs internet), then run npm start again.\n' +
       '=====================================================================\x1b[0m',
   );
   return 'test';
+}
+
+/** Demo users through the server's own code (server/src/bin/seed-demo.ts), idempotent. */
+async function seedDemoUsers(databaseUrl, admin) {
+  const env = { ...process.env, DATABASE_URL: databaseUrl, ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password };
+  const r = spawnSync(process.execPath, ['server/dist/bin/seed-demo.js'], { cwd: root, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`seeding the demo users failed: ${r.stderr.trim()}`);
+  say(`demo users ready:\n${r.stdout.trimEnd()}`);
+  const { demoUsers } = await import(join(root, 'server/dist/demo/demo-users.js'));
+  return demoUsers(env);
+}
+
+/** The fake 3CX web client, logged in as the demo agent's extension. */
+async function startFake3cx(agent) {
+  const extension = agent?.extension ?? '101';
+  const url = `http://127.0.0.1:${FAKE_3CX_PORT}/webclient/`;
+  if (await portOpen(FAKE_3CX_PORT)) {
+    say(`port ${FAKE_3CX_PORT} is taken: assuming the fake 3CX web client already runs there`);
+    return url;
+  }
+  child('fake-3cx', process.execPath, ['scripts/dist/fake-3cx/cli.js', '--port', String(FAKE_3CX_PORT), '--extension', extension]);
+  await waitFor(() => portOpen(FAKE_3CX_PORT), 'the fake 3CX web client');
+  return url;
+}
+
+/** The unpacked extension, with http://127.0.0.1 and localhost granted up front for the demo. */
+function buildDemoExtension() {
+  run(process.execPath, ['extension/build.mjs'], { env: { ...process.env, CWN_EXTENSION_LOOPBACK: '1' }, stdio: 'ignore' });
+  return join(root, 'extension', 'build');
+}
+
+function demoText(publicUrl, users, fake3cxUrl, extensionDir) {
+  const width = Math.max(...users.map((u) => u.email.length));
+  return `  Demo users     ${users.map((u) => `${u.role.padEnd(10)} ${u.email.padEnd(width)}  ${u.password}`).join('\n                 ')}
+  NinjaOne sim   http://127.0.0.1:${SIM_PORT}   (client sim-demo-client / sim-demo-secret)
+  Fake 3CX       ${fake3cxUrl}   (place a call: curl -XPOST http://127.0.0.1:${FAKE_3CX_PORT}/control/calls \\
+                   -H 'content-type: application/json' -d '{"number":"+33123456789","name":"Ada Lovelace"}')
+
+  Load the extension in Chrome or Chromium:
+    1. open chrome://extensions and switch on "Developer mode" (top right)
+    2. "Load unpacked" → ${extensionDir}
+    3. in the extension's options: server URL  ${publicUrl}
+                                   3CX web client URL  ${fake3cxUrl}
+       then log in as the demo agent (${users[0].email})
+  Or, without a browser:  npm run simulate-call   (a spoken two-voice call as the demo agent)
+`;
 }
 
 let stopping = false;
@@ -159,20 +232,35 @@ async function shutdown(code = 0) {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
+/** The PWA's build is stale when any of its sources is newer than dist/index.html (or it is absent). */
+function pwaIsStale() {
+  const built = join(root, 'pwa', 'dist', 'index.html');
+  if (!existsSync(built)) return true;
+  const builtAt = statSync(built).mtimeMs;
+  const newer = (p) => {
+    const st = statSync(p);
+    if (st.isDirectory()) return readdirSync(p).some((e) => newer(join(p, e)));
+    return st.mtimeMs > builtAt;
+  };
+  return ['src', 'index.html', 'vite.config.ts', 'vite-plugins'].some((p) => newer(join(root, 'pwa', p)));
+}
+
 async function main() {
   mkdirSync(data, { recursive: true });
   run('bash', ['scripts/ensure-deps.sh']);
   say('building ...');
   run('npx', ['tsc', '-b']);
   run(process.execPath, ['nuxt-dashboard/bin/build-if-stale.mjs']);
+  if (pwaIsStale()) run('npm', ['run', 'build', '--silent', '-w', 'pwa']);
 
+  const model = await workerModel();
   const s = secrets();
   const databaseUrl = await startPostgres();
   const redisUrl = await startRedis();
   const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${PORT}`;
   const admin = { email: process.env.ADMIN_EMAIL ?? 'admin@demo.local', password: process.env.ADMIN_PASSWORD ?? 'demo-admin-password' };
 
-  if (!(await portOpen(SIM_PORT))) {
+  if (DEMO && !(await portOpen(SIM_PORT))) {
     child('ninjaone-sim', process.execPath, ['scripts/dist/ninjaone-sim/cli.js', '--port', String(SIM_PORT), '--seed', 'demo']);
   }
   child('server', process.execPath, ['server/dist/main.js'], {
@@ -192,18 +280,21 @@ async function main() {
       return false;
     }
   }, 'the server', 60_000);
-  try {
-    // The demo's NinjaOne is the simulator; an admin's own settings are kept.
-    const { configureNinjaOneDemo } = await import(join(root, 'scripts/dist/demo/ninjaone-demo.js'));
-    const done = await configureNinjaOneDemo({
-      apiUrl: `http://127.0.0.1:${PORT}`,
-      email: admin.email,
-      password: admin.password,
-      simUrl: `http://127.0.0.1:${SIM_PORT}`,
-    });
-    if (done === 'configured') say(`NinjaOne settings point at the simulator (http://127.0.0.1:${SIM_PORT})`);
-  } catch (err) {
-    say(`NinjaOne demo settings not applied: ${err instanceof Error ? err.message : String(err)}`);
+  const demoUsers = DEMO ? await seedDemoUsers(databaseUrl, admin) : [];
+  if (DEMO) {
+    try {
+      // The demo's NinjaOne is the simulator; an admin's own settings are kept.
+      const { configureNinjaOneDemo } = await import(join(root, 'scripts/dist/demo/ninjaone-demo.js'));
+      const done = await configureNinjaOneDemo({
+        apiUrl: `http://127.0.0.1:${PORT}`,
+        email: admin.email,
+        password: admin.password,
+        simUrl: `http://127.0.0.1:${SIM_PORT}`,
+      });
+      if (done === 'configured') say(`NinjaOne settings point at the simulator (http://127.0.0.1:${SIM_PORT})`);
+    } catch (err) {
+      say(`NinjaOne demo settings not applied: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   child('worker', process.execPath, ['worker-gpu/dist/main.js'], {
@@ -211,7 +302,7 @@ async function main() {
     SERVER_INTERNAL_URL: `http://127.0.0.1:${PORT}`,
     WORKER_TOKEN: s.WORKER_TOKEN,
     MODELS_DIR: join(root, 'worker-gpu', 'models'),
-    WHISPER_MODEL: workerModel(),
+    WHISPER_MODEL: model,
     HEALTH_FILE: join(data, 'worker-alive'),
   });
 
@@ -219,16 +310,22 @@ async function main() {
   // (one origin, as behind nginx).
   child('dashboard', process.execPath, ['nuxt-dashboard/bin/serve.mjs', '--port', String(DASHBOARD_PORT), '--api', `http://127.0.0.1:${PORT}`]);
 
+  // The managers' PWA, served the same way (its login asks for the server: this same origin).
+  child('pwa', process.execPath, ['nuxt-dashboard/bin/serve.mjs', '--port', String(PWA_PORT), '--api', `http://127.0.0.1:${PORT}`, '--dir', 'pwa/dist', '--fallback', 'index.html', '--name', 'pwa']);
+
+  const fake3cxUrl = DEMO ? await startFake3cx(demoUsers.find((u) => u.role === 'agent')) : null;
+  const extensionDir = DEMO ? buildDemoExtension() : null;
+
   console.log(`
-\x1b[32m3cx-whisper-ninjaone is running.\x1b[0m
+\x1b[32m3cx-whisper-ninjaone is running${DEMO ? ' in demo mode' : ''}.\x1b[0m
   Dashboard      http://localhost:${DASHBOARD_PORT}   (TV wallboard: /tv, admin pages: /admin/users)
+  Managers' PWA  http://localhost:${PWA_PORT}   (phones: install it from the browser menu)
   API            ${publicUrl}/api   (OpenAPI: ${publicUrl}/api/openapi.json)
   Health         ${publicUrl}/readyz
   Demo login     ${admin.email} / ${admin.password}
                  curl -s -X POST ${publicUrl}/api/auth/login -H 'Content-Type: application/json' \\
                    -d '{"email":"${admin.email}","password":"${admin.password}"}'
-  NinjaOne sim   http://127.0.0.1:${SIM_PORT}   (client sim-demo-client / sim-demo-secret)
-Press Ctrl-C to stop everything.
+${DEMO ? demoText(publicUrl, demoUsers, fake3cxUrl, extensionDir) : ''}Press Ctrl-C to stop everything.
 `);
 }
 
