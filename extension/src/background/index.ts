@@ -256,6 +256,11 @@ async function handleUi(req: UiRequest): Promise<unknown> {
         await updateBadge(rt.tracker);
         return { ok: !!call };
       });
+    case 'server-session': {
+      const { serverUrl } = await loadSettings();
+      if (!serverUrl || !(await currentUser())) return null;
+      return { serverUrl: serverUrl.replace(/\/+$/, ''), accessToken: await accessToken() };
+    }
     case 'retry-upload':
       await (await runtime()).uploads.retry(req.id);
       void runUploads();

@@ -1,5 +1,7 @@
 /** Popup: login and 3CX tab state, current calls (timer, recording, "don't record"), the upload queue. */
+import type { Call } from '@cwn/protocol';
 import { askBackground } from '../shared/ui-client';
+import { watchRecentCalls } from './recent-calls';
 import type { StatusSnapshot } from '../background/index';
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
@@ -51,5 +53,20 @@ async function update(): Promise<void> {
   render(await askBackground<StatusSnapshot>({ type: 'status' }));
 }
 
+function renderRecent(calls: Call[], live: boolean): void {
+  $('recent-state').textContent = live ? 'Live.' : 'Not live (reconnecting).';
+  const items = calls.map((c) => {
+    const item = li(`${c.remoteName ?? ''} ${c.remoteNumber ?? 'unknown'} · ${new Date(c.startedAt).toLocaleTimeString()} · `);
+    const status = document.createElement('span');
+    status.className = 'call-status';
+    status.dataset.callId = c.id;
+    status.textContent = c.status;
+    item.append(status);
+    return item;
+  });
+  $('recent').replaceChildren(...(items.length ? items : [li('No calls yet.')]));
+}
+
 void update();
 setInterval(() => void update(), 1000);
+watchRecentCalls(renderRecent).catch((err: unknown) => ($('recent-state').textContent = (err as Error).message));

@@ -113,5 +113,7 @@ export const UiRequest = z.discriminatedUnion('type', [
   }),
   z.object({ target: z.literal('background'), type: z.literal('do-not-record'), callKey: z.string(), value: z.boolean() }),
   z.object({ target: z.literal('background'), type: z.literal('retry-upload'), id: z.string() }),
+  /** For the popup's own connection to the server (recent calls, live status). */
+  z.object({ target: z.literal('background'), type: z.literal('server-session') }),
 ]);
 export type UiRequest = z.infer<typeof UiRequest>;

@@ -12,6 +12,7 @@ import {
   type Harness,
 } from './harness';
 import type { Page } from 'playwright-core';
+import { Call, rooms } from '@cwn/protocol';
 
 jest.setTimeout(120_000);
 
@@ -57,6 +58,20 @@ describe('a call in the 3CX web client', () => {
       pbxCallId: String(call.callId),
     });
     expectTwoSides(wav, 4, 7, [[1, 4.5]]);
+
+    // The popup lists the call and follows its status live over Socket.IO.
+    const popup = await h.ctx.newPage();
+    await popup.goto(`chrome-extension://${h.extensionId}/popup/popup.html`);
+    await popup.waitForSelector(`#login-state:has-text("${h.agentEmail}")`);
+    await popup.waitForSelector('#tab-state:has-text("3CX web client open")');
+    const status = popup.locator(`.call-status[data-call-id="${item.serverCallId}"]`);
+    await status.waitFor();
+    expect(await status.textContent()).toBe(stored.status);
+    await popup.waitForSelector('#recent-state:has-text("Live.")');
+    const transcribed = Call.parse({ ...stored, status: 'transcribed' });
+    h.server.io.to(rooms.user(transcribed.agentId)).emit('call.updated', transcribed);
+    await popup.waitForSelector(`.call-status[data-call-id="${item.serverCallId}"]:has-text("transcribed")`);
+    await popup.close();
   });
 
   it('keeps the recording while the server is down at hang-up and uploads it once it is back', async () => {
