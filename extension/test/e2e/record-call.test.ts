@@ -8,6 +8,7 @@ import {
   startHarness,
   stopServiceWorker,
   talk,
+  uploadItems,
   waitForUpload,
   type Harness,
 } from './harness';
@@ -20,8 +21,12 @@ let h: Harness;
 let page: Page;
 beforeAll(async () => {
   h = await startHarness();
-  await configureThroughOptions(h);
+  // The 3CX tab is open before the extension is set up: saving the options must reload it.
   page = await openWebClient(h);
+  const reloaded = page.waitForEvent('load', { timeout: 20_000 });
+  await configureThroughOptions(h);
+  await reloaded;
+  await page.waitForSelector('#push-state[data-state=open]', { timeout: 15_000 });
 });
 afterAll(async () => {
   await h?.close();
@@ -45,10 +50,15 @@ function expectTwoSides(wav: Buffer, minSeconds: number, maxSeconds: number, win
 
 describe('a call in the 3CX web client', () => {
   it('reaches the server as one 16 kHz stereo WAV, agent left and caller right, with the call metadata', async () => {
-    const call = await talk(h, page, '+49 30 1234567', 'Ada Lovelace', 5);
+    let badgeDuringCall = '';
+    const call = await talk(h, page, '+49 30 1234567', 'Ada Lovelace', 5, async () => {
+      badgeDuringCall = await (await h.worker()).evaluate(() => chrome.action.getBadgeText({}));
+    });
+    expect(badgeDuringCall).toBe('REC');
     const item = await waitForUpload(h, call.callId, (i) => i.status === 'done' || i.status === 'failed', 'the upload');
     if (item.status !== 'done') throw new Error(`upload not done: ${JSON.stringify(item)}`);
     expect(item.hasWav).toBe(false); // the local copy is gone once the server confirmed it
+    expect(await (await h.worker()).evaluate(() => chrome.action.getBadgeText({}))).toBe('');
 
     const { call: stored, wav } = await serverRecording(h, item.serverRecordingId!, item.serverCallId!);
     expect(stored).toMatchObject({
@@ -99,5 +109,31 @@ describe('a call in the 3CX web client', () => {
       [2.5, 4],
       [4, 5.5],
     ]);
+  });
+
+  it('records nothing of a call the agent switched to "don\'t record" in the popup', async () => {
+    const popup = await h.ctx.newPage();
+    await popup.goto(`chrome-extension://${h.extensionId}/popup/popup.html`);
+    const call = await talk(h, page, '+33 1 4000 0000', 'Marie Curie', 4, async () => {
+      await popup.getByLabel("Don't record this call").check();
+      await popup.waitForSelector('#calls:has-text("not recorded")');
+      expect(await (await h.worker()).evaluate(() => chrome.action.getBadgeText({}))).toBe('');
+    });
+    await popup.close();
+    // Give the extension the time it takes to finish a call, then check nothing was kept.
+    await new Promise((r) => setTimeout(r, 4000));
+    const rows = await uploadItems(h);
+    expect(rows.find((r) => r.call.pbxCallId === String(call.callId))).toBeUndefined();
+    const chunks = await (await h.worker()).evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const open = indexedDB.open('cwn-extension');
+          open.onsuccess = () => {
+            const req = open.result.transaction('chunks').objectStore('chunks').count();
+            req.onsuccess = () => resolve(req.result);
+          };
+        }),
+    );
+    expect(chunks).toBe(0);
   });
 });
