@@ -63,7 +63,7 @@ export async function buildExtension({ outDir = out, loopbackHosts = loopback } 
     version: pkg.version,
     description: pkg.description,
     minimum_chrome_version: '116',
-    permissions: ['storage', 'scripting', 'offscreen', 'alarms'],
+    permissions: ['storage', 'scripting', 'offscreen', 'alarms', 'tabCapture'],
     optional_host_permissions: ['https://*/*', 'http://*/*'],
     ...(loopbackHosts ? { host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'] } : {}),
     background: { service_worker: 'background.js' },

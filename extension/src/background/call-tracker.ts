@@ -160,6 +160,19 @@ export class CallTracker {
     });
   }
 
+  /** The calls of a tab that are up but have no peer connection the hook saw (fallback capture). */
+  callsWithoutMedia(tabId: number): TrackedCall[] {
+    return this.calls.filter(
+      (c) => c.tabId === tabId && (c.status === 'connected' || c.status === 'held') && c.pcIds.length === 0,
+    );
+  }
+
+  /** Gives a call a capture that is not a peer connection (tab capture), by the call's key. */
+  attachPc(key: string, pcId: string): void {
+    const call = this.get(key);
+    if (call && !call.pcIds.includes(pcId)) call.pcIds.push(pcId);
+  }
+
   onPcState(pcId: string, state: string, at: number): void {
     const call = this.callOfPc(pcId);
     if (!call) return;

@@ -11,11 +11,17 @@ import { SETTINGS_KEY, loadSettings, matchPatternFor } from '../shared/settings'
 import { accessToken, currentUser, login, logout } from './auth';
 import { CallTracker, type TrackedCall } from './call-tracker';
 import { HttpRecordingTransport } from './http-transport';
-import { convertInOffscreen } from './offscreen-client';
+import { convertInOffscreen, startTabCaptureInOffscreen } from './offscreen-client';
 import { pbxTabs, registerContentScripts, reloadPbxTabs } from './registration';
 import { UploadQueue } from './upload-queue';
 
 const TICK_ALARM = 'cwn-tick';
+
+/** Tab-capture fallback: the offscreen document's port per 3CX tab it records. */
+const capturePorts = new Map<number, chrome.runtime.Port>();
+/** The latest page port of each tab (the fallback's microphone recorder lives there). */
+const pagePorts = new Map<number, chrome.runtime.Port>();
+const captureStopSent = new Set<string>();
 
 interface Runtime {
   db: Db;
@@ -86,9 +92,31 @@ async function handlePageMessage(rt: Runtime, tabId: number, msg: PageMessage): 
       }
       break;
   }
+  driveTabCapture(rt, tabId);
   await finishCalls(rt);
   await rt.state.save(tracker.snapshot());
   await updateBadge(tracker);
+}
+
+/** In a tab under tab capture, calls the hook cannot see are recorded by the offscreen document. */
+function driveTabCapture(rt: Runtime, tabId: number): void {
+  const port = capturePorts.get(tabId);
+  if (!port) return;
+  for (const call of rt.tracker.callsWithoutMedia(tabId)) {
+    const pcId = `tab-${crypto.randomUUID()}`;
+    rt.tracker.attachPc(call.key, pcId);
+    port.postMessage({ type: 'capture-call', action: 'start', pcId });
+    pagePorts.get(tabId)?.postMessage({ type: 'capture-call', action: 'start', pcId });
+  }
+  for (const call of rt.tracker.all()) {
+    if (call.tabId !== tabId || call.status !== 'ended') continue;
+    for (const pcId of call.pcIds) {
+      if (!pcId.startsWith('tab-') || call.closedPcIds.includes(pcId) || captureStopSent.has(pcId)) continue;
+      captureStopSent.add(pcId);
+      port.postMessage({ type: 'capture-call', action: 'stop', pcId });
+      pagePorts.get(tabId)?.postMessage({ type: 'capture-call', action: 'stop', pcId });
+    }
+  }
 }
 
 async function deleteChunks(rt: Runtime, call: TrackedCall): Promise<void> {
@@ -165,12 +193,32 @@ async function tick(): Promise<void> {
 }
 
 chrome.runtime.onConnect.addListener((port) => {
+  const capture = /^capture:(\d+)$/.exec(port.name);
+  const fromExtension = port.sender?.id === chrome.runtime.id && !!port.sender.url?.startsWith(chrome.runtime.getURL(''));
+  if (capture && fromExtension) {
+    const captureTab = Number(capture[1]);
+    capturePorts.set(captureTab, port);
+    port.onDisconnect.addListener(() => {
+      if (capturePorts.get(captureTab) === port) capturePorts.delete(captureTab);
+    });
+    listenToPage(port, captureTab);
+    void exclusive(async (rt) => driveTabCapture(rt, captureTab));
+    return;
+  }
   if (port.name !== 'page') return;
   const tabId = port.sender?.tab?.id;
   if (tabId === undefined) {
     port.disconnect();
     return;
   }
+  pagePorts.set(tabId, port);
+  port.onDisconnect.addListener(() => {
+    if (pagePorts.get(tabId) === port) pagePorts.delete(tabId);
+  });
+  listenToPage(port, tabId);
+});
+
+function listenToPage(port: chrome.runtime.Port, tabId: number): void {
   port.onMessage.addListener((raw: unknown) => {
     const parsed = PageMessage.safeParse(raw);
     if (!parsed.success) {
@@ -187,7 +235,7 @@ chrome.runtime.onConnect.addListener((port) => {
       }
     });
   });
-});
+}
 
 chrome.tabs.onRemoved.addListener((tabId) => {
   void exclusive(async (rt) => {
@@ -229,6 +277,7 @@ async function status() {
     user: await currentUser(),
     pbxTabFound: (await pbxTabs()).length > 0,
     calls: rt.tracker.active(),
+    tabCapture: [...capturePorts.keys()],
     uploads: await rt.uploads.list(),
   };
 }
@@ -260,6 +309,13 @@ async function handleUi(req: UiRequest): Promise<unknown> {
       const { serverUrl } = await loadSettings();
       if (!serverUrl || !(await currentUser())) return null;
       return { serverUrl: serverUrl.replace(/\/+$/, ''), accessToken: await accessToken() };
+    }
+    case 'tab-capture': {
+      const [tab] = await pbxTabs();
+      if (tab?.id === undefined) throw new Error('no 3CX web client tab is open');
+      const streamId = await chrome.tabCapture.getMediaStreamId({ targetTabId: tab.id });
+      await startTabCaptureInOffscreen(tab.id, streamId);
+      return { tabId: tab.id };
     }
     case 'retry-upload':
       await (await runtime()).uploads.retry(req.id);

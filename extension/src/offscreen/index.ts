@@ -5,7 +5,8 @@
  */
 import { FFmpeg } from '@ffmpeg/ffmpeg';
 import { ChunkStore, openCwnDb, type Db } from '../shared/db';
-import { ConvertRequest, type ConvertResult } from '../shared/messages';
+import { ConvertRequest, TabCaptureStart, type ConvertResult } from '../shared/messages';
+import { startTabCapture } from './tab-capture';
 import { ffmpegArgs, type PlanInput } from './ffmpeg-plan';
 
 let ffmpeg: FFmpeg | null = null;
@@ -91,7 +92,14 @@ async function convert(callKey: string): Promise<ConvertResult> {
 /** One conversion at a time: ffmpeg.wasm has one virtual file system and one worker. */
 let queue: Promise<unknown> = Promise.resolve();
 
-chrome.runtime.onMessage.addListener((raw: unknown, _sender, sendResponse: (r: ConvertResult) => void) => {
+chrome.runtime.onMessage.addListener((raw: unknown, _sender, sendResponse: (r: unknown) => void) => {
+  const capture = TabCaptureStart.safeParse(raw);
+  if (capture.success) {
+    startTabCapture(capture.data.tabId, capture.data.streamId)
+      .then(() => sendResponse({ ok: true }))
+      .catch((err: unknown) => sendResponse({ ok: false, error: err instanceof Error ? err.message : String(err) }));
+    return true;
+  }
   const parsed = ConvertRequest.safeParse(raw);
   if (!parsed.success) return false;
   const run = queue.then(() => convert(parsed.data.callKey));

@@ -20,6 +20,9 @@ function li(...children: (Node | string)[]): HTMLLIElement {
 function render(status: StatusSnapshot): void {
   $('login-state').textContent = status.user ? `Logged in as ${status.user.email}` : 'Not logged in: open Options.';
   $('tab-state').textContent = status.pbxTabFound ? '3CX web client open.' : 'No 3CX web client tab found.';
+  const capturing = status.tabCapture.length > 0;
+  ($('tab-capture') as HTMLButtonElement).hidden = !status.pbxTabFound || capturing;
+  if (capturing) $('tab-capture-state').textContent = 'Tab capture on: calls are recorded from the tab and the microphone.';
   const calls = status.calls.map((call) => {
     const recording = !call.doNotRecord && call.recorders.some((r) => r.stoppedAt === null);
     const since = call.answeredAt ?? call.startedAt;
@@ -66,6 +69,12 @@ function renderRecent(calls: Call[], live: boolean): void {
   });
   $('recent').replaceChildren(...(items.length ? items : [li('No calls yet.')]));
 }
+
+$('tab-capture').addEventListener('click', () => {
+  askBackground({ type: 'tab-capture' })
+    .then(update)
+    .catch((err: unknown) => ($('tab-capture-state').textContent = `Tab capture failed: ${(err as Error).message}`));
+});
 
 void update();
 setInterval(() => void update(), 1000);

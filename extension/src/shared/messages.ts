@@ -100,6 +100,23 @@ export const ConvertResult = z.union([
 ]);
 export type ConvertResult = z.infer<typeof ConvertResult>;
 
+/** Service worker → offscreen document: start the tab-capture fallback for a 3CX tab. */
+export const TabCaptureStart = z.object({
+  target: z.literal('offscreen'),
+  type: z.literal('tab-capture-start'),
+  tabId: z.number().int(),
+  streamId: z.string().min(1),
+});
+export type TabCaptureStart = z.infer<typeof TabCaptureStart>;
+
+/** Service worker → offscreen capture port: record one call (a pseudo peer connection id) or stop. */
+export const CaptureCommand = z.object({
+  type: z.literal('capture-call'),
+  action: z.enum(['start', 'stop']),
+  pcId: z.string(),
+});
+export type CaptureCommand = z.infer<typeof CaptureCommand>;
+
 /** Popup and options → service worker. */
 export const UiRequest = z.discriminatedUnion('type', [
   z.object({ target: z.literal('background'), type: z.literal('status') }),
@@ -115,5 +132,7 @@ export const UiRequest = z.discriminatedUnion('type', [
   z.object({ target: z.literal('background'), type: z.literal('retry-upload'), id: z.string() }),
   /** For the popup's own connection to the server (recent calls, live status). */
   z.object({ target: z.literal('background'), type: z.literal('server-session') }),
+  /** The popup's click: record the 3CX tab's audio and the microphone (fallback, no hook). */
+  z.object({ target: z.literal('background'), type: z.literal('tab-capture') }),
 ]);
 export type UiRequest = z.infer<typeof UiRequest>;

@@ -3,6 +3,7 @@
  * persistent profile), the fake 3CX web client, and the REAL server (createApp) on ephemeral ports.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -87,7 +88,18 @@ function agentTone(dir: string): string {
   return file;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** Chromium's id for an unpacked extension: sha256 of its absolute path, hex digits mapped to a–p. */
+export function unpackedExtensionId(dir: string): string {
+  const hex = createHash('sha256').update(dir).digest('hex').slice(0, 32);
+  return [...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+}
+
+export interface HarnessOptions {
+  /** Lets chrome.tabCapture work without a click on the action (`--allowlisted-extension-id`). */
+  allowTabCapture?: boolean;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/ensure-deps.sh (apt-get install chromium)`);
   const extDir = await buildExtensionOnce();
   const work = mkdtempSync(join(tmpdir(), 'cwn-e2e-'));
@@ -109,6 +121,7 @@ export async function startHarness(): Promise<Harness> {
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${agentTone(work)}`,
       '--autoplay-policy=no-user-gesture-required',
+      ...(options.allowTabCapture ? [`--allowlisted-extension-id=${unpackedExtensionId(extDir)}`] : []),
     ],
   });
   await ctx.grantPermissions(['microphone'], { origin: fake.origin });
@@ -118,6 +131,7 @@ export async function startHarness(): Promise<Harness> {
   };
   const sw = await worker();
   const extensionId = new URL(sw.url()).host;
+  if (extensionId !== unpackedExtensionId(extDir)) throw new Error(`unexpected extension id ${extensionId}`);
   return {
     relay,
     server,
@@ -169,12 +183,12 @@ export async function waitFor(check: () => Promise<boolean>, what: string | (() 
   }
 }
 
-export async function openWebClient(h: Harness): Promise<Page> {
+export async function openWebClient(h: Harness, query = ''): Promise<Page> {
   const page = await h.ctx.newPage();
   page.on('console', (m) => {
     if (process.env.CWN_E2E_DEBUG) console.log(`[page] ${m.text()}`);
   });
-  await page.goto(h.fake.webClientUrl);
+  await page.goto(`${h.fake.origin}/webclient/${query}#/people`);
   await page.waitForSelector('#push-state[data-state=open]', { timeout: 15_000 });
   return page;
 }
@@ -200,7 +214,7 @@ export async function talk(h: Harness, page: Page, number: string, name: string,
   return call;
 }
 
-export type UploadRow = { id: string; status: string; lastError: string | null; sha256: string | null; serverRecordingId: string | null; serverCallId: string | null; hasWav: boolean; call: { pbxCallId: string | null } };
+export type UploadRow = { id: string; status: string; lastError: string | null; sha256: string | null; serverRecordingId: string | null; serverCallId: string | null; hasWav: boolean; call: { pbxCallId: string | null; pcIds: string[] } };
 
 /** Waits until the upload item of a call (by its 3CX call id) matches `done`. */
 export async function waitForUpload(h: Harness, pbxCallId: number, done: (row: UploadRow) => boolean, what: string, timeoutMs = 60_000): Promise<UploadRow> {

@@ -1,4 +1,4 @@
-/* global window, document, localStorage, navigator, WebSocket, RTCPeerConnection, TextDecoder, location */
+/* global window, document, localStorage, navigator, WebSocket, RTCPeerConnection, TextDecoder, URLSearchParams, location */
 // The agent's side of the fake 3CX web client: the MyPhone session, the push WebSocket (decoded
 // with a small protobuf reader, as the real client does with protobufjs), and per call a real
 // RTCPeerConnection with the microphone, negotiated with the far end in the cross-origin iframe.
@@ -85,9 +85,21 @@
     await pc.setRemoteDescription({ type: 'answer', sdp: await answer });
   }
 
+  // `?pc=iframe`: peer connections come from a pristine about:blank frame, out of reach of a
+  // page-level hook (how a future web client could evade it; the extension's tab-capture fallback).
+  const isolatedPc = new URLSearchParams(location.search).get('pc') === 'iframe';
+  function peerConnectionClass() {
+    if (!isolatedPc) return RTCPeerConnection;
+    const frame = document.createElement('iframe');
+    frame.style.display = 'none';
+    document.body.appendChild(frame);
+    return frame.contentWindow.RTCPeerConnection;
+  }
+
   async function startMedia(call) {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-    const pc = new RTCPeerConnection({});
+    const PeerConnection = peerConnectionClass();
+    const pc = new PeerConnection({});
     call.pc = pc;
     call.stream = stream;
     for (const track of stream.getTracks()) pc.addTrack(track, stream);
