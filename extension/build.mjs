@@ -18,7 +18,13 @@ export async function buildExtension({ outDir = out, loopbackHosts = loopback } 
   mkdirSync(outDir, { recursive: true });
   const common = {
     alias: { '@cwn/protocol': join(here, '../protocol/src/index.ts') },
-    bundle: true, target: 'chrome116', logLevel: 'warning', legalComments: 'none', sourcemap: false };
+    bundle: true,
+    minify: true,
+    target: 'chrome116',
+    logLevel: 'warning',
+    legalComments: 'none',
+    sourcemap: false,
+  };
   await Promise.all([
     build({
       ...common,
