@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   }
 
   await scheduleRetention(instance.queues.maintenance, config.retention.hour);
+  const requeued = await instance.recordings.ingest.requeueStranded();
+  if (requeued) logger.info({ requeued }, 'queued recordings left unqueued by an earlier failure');
   const maintenance = startMaintenanceWorker({
     redis: instance.redis,
     prefix: config.redisPrefix,

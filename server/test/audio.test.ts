@@ -96,10 +96,19 @@ describe('stored audio', () => {
     const disk = readFileSync(path);
     disk[disk.length - 100]! ^= 0x01; // inside the final chunk, checked before any byte is sent
     writeFileSync(path, disk);
-    const res = await audio(`/api/recordings/${id}/audio`, agent.token);
-    expect(res.status).toBe(500);
-    expect(res.headers['content-type']).toMatch(/json/);
-    expect(res.body.toString()).toMatch(/could not be read back intact/);
+    const logged = jest.spyOn(t.logger, 'error');
+    try {
+      const res = await audio(`/api/recordings/${id}/audio`, agent.token);
+      expect(res.status).toBe(500);
+      expect(res.headers['content-type']).toMatch(/json/);
+      expect(res.body.toString()).toMatch(/could not be read back intact/);
+      expect(logged).toHaveBeenCalledWith(
+        expect.objectContaining({ recordingId: id, alert: 'recording-unreadable' }),
+        expect.stringMatching(/failed to decrypt: corruption, truncation or tampering/),
+      );
+    } finally {
+      logged.mockRestore();
+    }
   });
 
   it('aborts the response (no complete body) when a chunk in the middle is damaged', async () => {

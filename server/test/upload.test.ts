@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { TranscriptionJob, UploadRecordingResponse } from '@cwn/protocol';
 import { startTestApp, type TestApp } from './support/app';
 import { callMeta, idemKey, leftovers, makeWav, randomBody, sha256, spokenWav, upload } from './recordings/fixtures';
@@ -97,6 +98,35 @@ describe('POST /api/upload-recording: bad files', () => {
   });
 });
 
+describe('POST /api/upload-recording: a client that goes away', () => {
+  it('leaves nothing behind when the connection dies half-way, and the server keeps serving', async () => {
+    const wav = makeWav({ frames: 10 * 16000 });
+    const before = await leftovers(t, agent.id);
+    const query = new URLSearchParams({ ...callMeta(), sha256: sha256(wav) });
+    await new Promise<void>((resolve) => {
+      const req = request(`${t.url()}/api/upload-recording?${query}`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${agent.token}`,
+          'Content-Type': 'audio/wav',
+          'Idempotency-Key': idemKey(),
+          'Content-Length': String(wav.length),
+        },
+      });
+      req.on('error', () => resolve());
+      req.write(wav.subarray(0, 300_000), () =>
+        setTimeout(() => {
+          req.destroy();
+          setTimeout(resolve, 200);
+        }, 50),
+      );
+    });
+    expect(await leftovers(t, agent.id)).toEqual(before);
+    const ok = await upload(t, agent.token, wav, { ...callMeta(), sha256: sha256(wav) });
+    expect(ok.status).toBe(201);
+  });
+});
+
 describe('POST /api/upload-recording: stored, queued, idempotent', () => {
   it('stores real speech, creates the call from its metadata and queues one transcription job', async () => {
     const speech = spokenWav('Hello, my printer is on fire again.');
@@ -141,6 +171,20 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
     expect(jobs.filter((j) => j.data.recordingId === a.body.recording.id)).toHaveLength(1);
   });
 
+  it('queues again, once, a recording whose call was left `uploaded` (Redis away after the upload)', async () => {
+    const wav = makeWav({ frames: 1600 });
+    const res = await upload(t, agent.token, wav, { ...callMeta(), sha256: sha256(wav) });
+    const id = res.body.recording.id as string;
+    await (await t.queues.transcription.getJob(id))!.remove();
+    await t.models.Call.update({ status: 'uploaded' }, { where: { id: res.body.callId } });
+    expect(await t.recordings.ingest.requeueStranded()).toBeGreaterThanOrEqual(1);
+    expect((await t.queues.transcription.getJob(id))?.data.recordingId).toBe(id);
+    expect((await t.models.Call.findByPk(res.body.callId))!.status).toBe('queued');
+    await t.recordings.ingest.requeueStranded();
+    const jobs = await t.queues.transcription.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
+    expect(jobs.filter((j) => j.data.recordingId === id)).toHaveLength(1);
+  });
+
   it('refuses the same idempotency key for a different file (409)', async () => {
     const key = idemKey();
     const one = makeWav({ frames: 1600 });
@@ -169,5 +213,21 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
     const other = await t.userWithRole('agent');
     const theirs = await upload(t, other.accessToken, wav, { callId: created.body.id, sha256: sha256(wav) });
     expect(theirs.status).toBe(404);
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('documents the upload protocols: raw WAV body, query metadata, headers, resumable PATCH', async () => {
+    const res = await t.http.get('/api/openapi.json');
+    expect(res.status).toBe(200);
+    const paths = res.body.paths as Record<string, Record<string, { requestBody?: { content: Record<string, unknown> }; parameters?: Array<{ name: string; in: string }>; security?: unknown }>>;
+    const direct = paths['/api/upload-recording']!.post!;
+    expect(Object.keys(direct.requestBody!.content)).toEqual(['audio/wav']);
+    const names = direct.parameters!.map((p) => `${p.in}:${p.name}`);
+    expect(names).toEqual(expect.arrayContaining(['header:Idempotency-Key', 'query:sha256', 'query:callId', 'query:pbxCallId']));
+    expect(Object.keys(paths['/api/uploads/{id}']!.patch!.requestBody!.content)).toEqual(['application/offset+octet-stream']);
+    expect(paths['/api/uploads/{id}']!.patch!.parameters!.map((p) => p.name)).toContain('Upload-Offset');
+    expect(paths['/internal/recordings/{id}/audio']!.get!.security).toEqual([{ workerToken: [] }]);
+    expect(res.body.components.securitySchemes.workerToken).toBeDefined();
   });
 });

@@ -104,6 +104,7 @@ export class RecordingIngest {
                 keyId: this.deps.keyId,
                 idempotencyKey: ctx.idempotencyKey,
                 languageHint: ctx.meta.languageHint ?? null,
+                createdAt: this.deps.now(),
                 purgedAt: null,
               },
               { transaction: t },
@@ -139,6 +140,24 @@ export class RecordingIngest {
       throw err;
     }
     return this.afterCommit(ctx, call!, recording!, callCreated);
+  }
+
+  /**
+   * Queues the recordings whose call is still `uploaded` (Redis was unreachable right after the
+   * upload). Safe to repeat: the job id is the recording id. Returns how many were queued.
+   */
+  async requeueStranded(): Promise<number> {
+    const { models } = this.deps;
+    const calls = await models.Call.findAll({ where: { status: 'uploaded' }, attributes: ['id'] });
+    let queued = 0;
+    for (const c of calls) {
+      const recording = await models.Recording.findOne({ where: { callId: c.id, purgedAt: null } });
+      if (!recording) continue;
+      await this.deps.queue.enqueue(recording);
+      await models.Call.update({ status: 'queued' }, { where: { id: c.id, status: 'uploaded' } });
+      queued++;
+    }
+    return queued;
   }
 
   private async callFor(ctx: IngestContext, t: Transaction): Promise<{ call: CallModel; created: boolean }> {

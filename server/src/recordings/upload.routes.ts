@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
   ByteCountHeader,
@@ -15,7 +15,7 @@ import { HttpError } from '../http/errors';
 import { requestMeta } from '../http/request-context';
 import type { RouteTable } from '../http/routes';
 import type { RecordingIngest } from './ingest.service';
-import { detachedBody } from './request-body';
+import { ClientAbortedError, detachedBody } from './request-body';
 import type { UploadSessions } from './upload-sessions.service';
 
 const IdParams = z.object({ id: Id });
@@ -34,6 +34,17 @@ function requireContentType(req: Request, accepted: readonly string[]): void {
     throw HttpError.unsupportedMediaType(
       `Content-Type ${type ? `"${type}"` : 'missing'}: expected ${accepted.join(' or ')}`,
     );
+  }
+}
+
+/** A client that hung up mid-body is nobody to answer (and not a server error): close quietly. */
+async function quietAbort<T>(res: Response, run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof ClientAbortedError)) throw err;
+    res.destroy();
+    return undefined;
   }
 }
 
@@ -88,8 +99,8 @@ export function registerUploadRoutes(
         res.status(200).json(replayed);
         return;
       }
-      const result = await ingest.ingest(detachedBody(req), ctx);
-      res.status(result.created ? 201 : 200).json(result);
+      const result = await quietAbort(res, () => ingest.ingest(detachedBody(req), ctx));
+      if (result) res.status(result.created ? 201 : 200).json(result);
     },
   );
 
@@ -166,7 +177,10 @@ export function registerUploadRoutes(
     async ({ req, res, params, user }) => {
       requireContentType(req, [UPLOAD_CHUNK_CONTENT_TYPE]);
       const offset = header(req, 'Upload-Offset', ByteCountHeader);
-      const outcome = await sessions.patch(user!, params.id, offset, detachedBody(req), requestMeta(req));
+      const outcome = await quietAbort(res, () =>
+        sessions.patch(user!, params.id, offset, detachedBody(req), requestMeta(req)),
+      );
+      if (!outcome) return;
       if (outcome.kind === 'partial') {
         res.status(204).setHeader('Upload-Offset', String(outcome.session.offset)).end();
         return;

@@ -29,14 +29,17 @@ export function startMaintenanceWorker(o: {
   retention: RetentionService;
   logger: Logger;
 }): Worker {
+  const connection = o.redis.duplicate();
   const worker = new Worker(
     QUEUES.maintenance,
     async (job) => {
       if (job.name === RETENTION_JOB) return o.retention.run();
       throw new Error(`unknown maintenance job "${job.name}"`);
     },
-    { connection: o.redis.duplicate(), prefix: o.prefix, concurrency: 1 },
+    { connection, prefix: o.prefix, concurrency: 1 },
   );
+  // A connection we pass in is ours to close.
+  worker.on('closed', () => connection.disconnect());
   worker.on('failed', (job, err) => o.logger.error({ err, job: job?.name }, 'maintenance job failed'));
   worker.on('error', (err) => o.logger.warn({ err: err.message }, 'maintenance worker error'));
   return worker;
