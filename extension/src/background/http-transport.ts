@@ -11,6 +11,7 @@ import {
   UploadSession,
 } from '@cwn/protocol';
 import type { UploadItem } from '../shared/db';
+import { pbxCallIdOf } from './call-reporter';
 import { UploadError, type RecordingTransport, type UploadReceipt } from './upload-queue';
 
 const PHONE = /^[+\d][\d\s().-]*$/;
@@ -21,7 +22,7 @@ export function uploadQuery(item: UploadItem): URLSearchParams {
   const { call } = item;
   const q = new URLSearchParams();
   q.set('direction', call.direction);
-  q.set('pbxCallId', call.pbxCallId ?? `webrtc-${call.pcIds[0] ?? call.key}`);
+  q.set('pbxCallId', pbxCallIdOf(call));
   q.set('startedAt', new Date(call.startedAt).toISOString());
   if (call.endedAt !== null) q.set('endedAt', new Date(call.endedAt).toISOString());
   const number = call.remoteNumber?.trim();

@@ -9,6 +9,7 @@ import { ChunkStore, StateStore, openCwnDb, type Db, type UploadItem } from '../
 import { fromBase64 } from '../shared/base64';
 import { SETTINGS_KEY, loadSettings, matchPatternFor } from '../shared/settings';
 import { accessToken, currentUser, login, logout } from './auth';
+import { CallReporter, httpCallsApi } from './call-reporter';
 import { CallTracker, type TrackedCall } from './call-tracker';
 import { HttpRecordingTransport } from './http-transport';
 import { convertInOffscreen, startTabCaptureInOffscreen } from './offscreen-client';
@@ -29,6 +30,7 @@ interface Runtime {
   state: StateStore;
   tracker: CallTracker;
   uploads: UploadQueue;
+  reporter: CallReporter;
 }
 
 let runtimePromise: Promise<Runtime> | null = null;
@@ -37,12 +39,14 @@ function runtime(): Promise<Runtime> {
     const db = await openCwnDb();
     const state = new StateStore(db);
     const tracker = new CallTracker((await state.load()) ?? { calls: [] });
-    const transport = new HttpRecordingTransport(async () => {
+    const serverUrl = async () => {
       const { serverUrl } = await loadSettings();
       if (!serverUrl) throw new Error('no server URL');
       return serverUrl;
-    }, accessToken);
-    return { db, chunks: new ChunkStore(db), state, tracker, uploads: new UploadQueue(db, transport) };
+    };
+    const transport = new HttpRecordingTransport(serverUrl, accessToken);
+    const reporter = new CallReporter(httpCallsApi(serverUrl, accessToken));
+    return { db, chunks: new ChunkStore(db), state, tracker, uploads: new UploadQueue(db, transport), reporter };
   })();
   return runtimePromise;
 }
@@ -93,6 +97,7 @@ async function handlePageMessage(rt: Runtime, tabId: number, msg: PageMessage): 
       break;
   }
   driveTabCapture(rt, tabId);
+  rt.reporter.sync(tracker.all());
   await finishCalls(rt);
   await rt.state.save(tracker.snapshot());
   await updateBadge(tracker);
@@ -240,6 +245,7 @@ function listenToPage(port: chrome.runtime.Port, tabId: number): void {
 chrome.tabs.onRemoved.addListener((tabId) => {
   void exclusive(async (rt) => {
     rt.tracker.endTab(tabId, Date.now());
+    rt.reporter.sync(rt.tracker.all());
     await rt.state.save(rt.tracker.snapshot());
     await updateBadge(rt.tracker);
   });

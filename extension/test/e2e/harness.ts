@@ -9,7 +9,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
-import { startFake3cx, type Fake3cx } from '../../../scripts/src/fake-3cx/server';
+import { startFake3cx, type Fake3cx, type FakeCall } from '../../../scripts/src/fake-3cx/server';
 import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from '../../../server/test/support/app';
 
 export const CHROMIUM = process.env.CWN_CHROMIUM ?? '/usr/bin/chromium';
@@ -202,13 +202,13 @@ export async function stopServiceWorker(h: Harness, page: Page): Promise<void> {
 }
 
 /** Places an inbound call, answers it, waits, hangs up (with `during` run in the middle). */
-export async function talk(h: Harness, page: Page, number: string, name: string, seconds: number, during?: () => Promise<void>) {
+export async function talk(h: Harness, page: Page, number: string, name: string, seconds: number, during?: (call: FakeCall) => Promise<void>) {
   const call = h.fake.placeInboundCall(number, name);
   await page.click(`#call-${call.connectionId} .btn-answer`);
   await page.waitForSelector(`#call-${call.connectionId}[data-state=connected]`);
   const half = (seconds * 1000) / 2;
   await new Promise((r) => setTimeout(r, half));
-  await during?.();
+  await during?.(call);
   await new Promise((r) => setTimeout(r, half));
   await page.click(`#call-${call.connectionId} .btn-hang-up`);
   return call;

@@ -9,6 +9,7 @@ import {
   stopServiceWorker,
   talk,
   uploadItems,
+  waitFor,
   waitForUpload,
   type Harness,
 } from './harness';
@@ -51,10 +52,19 @@ function expectTwoSides(wav: Buffer, minSeconds: number, maxSeconds: number, win
 describe('a call in the 3CX web client', () => {
   it('reaches the server as one 16 kHz stereo WAV, agent left and caller right, with the call metadata', async () => {
     let badgeDuringCall = '';
-    const call = await talk(h, page, '+49 30 1234567', 'Ada Lovelace', 5, async () => {
+    let liveOnServer: unknown = null;
+    const call = await talk(h, page, '+49 30 1234567', 'Ada Lovelace', 5, async (placed) => {
       badgeDuringCall = await (await h.worker()).evaluate(() => chrome.action.getBadgeText({}));
+      // The call is on the server while it happens (reported live, before any upload).
+      const admin = await h.server.userWithRole('admin');
+      await waitFor(async () => {
+        const list = await h.server.http.get('/api/calls').set('Authorization', `Bearer ${admin.accessToken}`);
+        liveOnServer = (list.body.items as { pbxCallId: string }[]).find((c) => c.pbxCallId === String(placed.callId));
+        return !!liveOnServer;
+      }, 'the live call on the server', 2000);
     });
     expect(badgeDuringCall).toBe('REC');
+    expect(liveOnServer).toMatchObject({ status: 'connected', remoteName: 'Ada Lovelace', answeredAt: expect.any(String) });
     const item = await waitForUpload(h, call.callId, (i) => i.status === 'done' || i.status === 'failed', 'the upload');
     if (item.status !== 'done') throw new Error(`upload not done: ${JSON.stringify(item)}`);
     expect(item.hasWav).toBe(false); // the local copy is gone once the server confirmed it
@@ -62,6 +72,9 @@ describe('a call in the 3CX web client', () => {
 
     const { call: stored, wav } = await serverRecording(h, item.serverRecordingId!, item.serverCallId!);
     expect(stored).toMatchObject({
+      status: 'queued',
+      answeredAt: expect.any(String),
+      endedAt: expect.any(String),
       direction: 'inbound',
       remoteNumber: '+49 30 1234567',
       remoteName: 'Ada Lovelace',
