@@ -61,7 +61,7 @@ describe('a call in the 3CX web client', () => {
         const list = await h.server.http.get('/api/calls').set('Authorization', `Bearer ${admin.accessToken}`);
         liveOnServer = (list.body.items as { pbxCallId: string }[]).find((c) => c.pbxCallId === String(placed.callId));
         return !!liveOnServer;
-      }, 'the live call on the server', 2000);
+      }, 'the live call on the server', 5000);
     });
     expect(badgeDuringCall).toBe('REC');
     expect(liveOnServer).toMatchObject({ status: 'connected', remoteName: 'Ada Lovelace', answeredAt: expect.any(String) });
