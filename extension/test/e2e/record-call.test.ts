@@ -149,4 +149,46 @@ describe('a call in the 3CX web client', () => {
     );
     expect(chunks).toBe(0);
   });
+
+  it('keeps two simultaneous calls apart (the first on hold while the second is taken)', async () => {
+    const first = h.fake.placeInboundCall('+49 30 1111', 'First Caller');
+    await page.click(`#call-${first.connectionId} .btn-answer`);
+    await page.waitForSelector(`#call-${first.connectionId}[data-state=connected]`);
+    await new Promise((r) => setTimeout(r, 3000));
+    await page.click(`#call-${first.connectionId} .btn-hold`);
+    await page.waitForSelector(`#call-${first.connectionId}[data-state=held]`);
+    // Hold is seen in the SDP direction and reported live: the server shows the call held.
+    const admin = await h.server.userWithRole('admin');
+    let seen: { status?: string } | undefined;
+    await waitFor(async () => {
+      const list = await h.server.http.get('/api/calls').set('Authorization', `Bearer ${admin.accessToken}`);
+      seen = (list.body.items as { pbxCallId: string; status: string }[]).find((c) => c.pbxCallId === String(first.callId));
+      return seen?.status === 'held';
+    }, () => `the first call held on the server (seen: ${JSON.stringify(seen)})`, 5000);
+
+    const second = h.fake.placeInboundCall('+49 30 2222', 'Second Caller');
+    await page.click(`#call-${second.connectionId} .btn-answer`);
+    await page.waitForSelector(`#call-${second.connectionId}[data-state=connected]`);
+    await new Promise((r) => setTimeout(r, 3000));
+    await page.click(`#call-${second.connectionId} .btn-hang-up`);
+
+    await page.click(`#call-${first.connectionId} .btn-resume`);
+    await page.waitForSelector(`#call-${first.connectionId}[data-state=connected]`);
+    await new Promise((r) => setTimeout(r, 2000));
+    await page.click(`#call-${first.connectionId} .btn-hang-up`);
+
+    const one = await waitForUpload(h, first.callId, (i) => i.status === 'done', 'the first call');
+    const two = await waitForUpload(h, second.callId, (i) => i.status === 'done', 'the second call');
+    expect(one.call.pcIds).toHaveLength(1);
+    expect(two.call.pcIds).toHaveLength(1);
+    expect(one.call.pcIds[0]).not.toBe(two.call.pcIds[0]);
+    const a = await serverRecording(h, one.serverRecordingId!, one.serverCallId!);
+    const b = await serverRecording(h, two.serverRecordingId!, two.serverCallId!);
+    expect(a.call).toMatchObject({ remoteName: 'First Caller', remoteNumber: '+49 30 1111' });
+    expect(b.call).toMatchObject({ remoteName: 'Second Caller', remoteNumber: '+49 30 2222' });
+    expect(a.call.id).not.toBe(b.call.id);
+    // The first call spans the second (about 3 + 3 + 2 s); both sides carry signal before the hold.
+    expectTwoSides(a.wav, 7, 12, [[0.5, 2.5]]);
+    expectTwoSides(b.wav, 2, 5, [[0.5, 2.5]]);
+  });
 });

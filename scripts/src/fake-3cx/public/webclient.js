@@ -116,6 +116,8 @@
   async function setHold(call, held) {
     for (const t of call.pc.getTransceivers()) t.direction = held ? 'sendonly' : 'sendrecv';
     await negotiate(call);
+    // The push frames carry no hold flag (none is known): the page remembers its own hold.
+    call.held = held;
     await agentRequest(held ? 'hold' : 'resume', call.id);
   }
 
@@ -195,7 +197,7 @@
       };
       calls.set(id, call);
     }
-    const next = state === 1 ? 'ringing' : state === 2 ? 'dialing' : call.state === 'held' ? 'held' : 'connected';
+    const next = state === 1 ? 'ringing' : state === 2 ? 'dialing' : call.held ? 'held' : 'connected';
     call.state = next;
     render(call);
     if (next === 'dialing' && !call.mediaStarting) {
