@@ -152,4 +152,26 @@ describe('CallTracker', () => {
     restored.endAll(99);
     expect(restored.takeFinished(99 + FINISH_GRACE_MS)).toMatchObject([{ status: 'ended', endedAt: 99 }]);
   });
+
+  it('keeps a replaced microphone (new segment) with its call until both segments are done', () => {
+    const t = new CallTracker();
+    t.onPbx(TAB, [conn(1, A.Inserted, S.Ringing)], 0);
+    media(t, 'pc-11111111', 10, 2);
+    t.onRecorderStopped('pc-11111111', 'agent', 2, 3000);
+    t.onPcSegment('pc-11111111', 'pc-11111111-s1');
+    t.onPcSegment('pc-unknown00', 'pc-unknown00-s1'); // ignored
+    t.onRecorderStarted('pc-11111111-s1', 'agent', 3001);
+    t.onChunkStored('pc-11111111-s1', 'agent', 0);
+    expect(t.get(`${TAB}:1`)!.pcIds).toEqual(['pc-11111111', 'pc-11111111-s1']);
+    expect(t.get(`${TAB}:1`)!.recorders.map((r) => `${r.pcId}/${r.side}`)).toEqual([
+      'pc-11111111/agent',
+      'pc-11111111/caller',
+      'pc-11111111-s1/agent',
+    ]);
+    t.onPbx(TAB, [conn(1, A.Deleted, null)], 5000);
+    t.onRecorderStopped('pc-11111111', 'caller', 2, 5000);
+    expect(t.takeFinished(5001)).toEqual([]); // the new segment has not stopped yet
+    t.onRecorderStopped('pc-11111111-s1', 'agent', 1, 5000);
+    expect(t.takeFinished(5002)).toHaveLength(1);
+  });
 });

@@ -160,6 +160,12 @@ export class CallTracker {
     });
   }
 
+  /** A new recording segment (replaced microphone track) belongs to its peer connection's call. */
+  onPcSegment(parentPcId: string, pcId: string): void {
+    const call = this.callOfPc(parentPcId);
+    if (call && !call.pcIds.includes(pcId)) call.pcIds.push(pcId);
+  }
+
   /** The calls of a tab that are up but have no peer connection the hook saw (fallback capture). */
   callsWithoutMedia(tabId: number): TrackedCall[] {
     return this.calls.filter(

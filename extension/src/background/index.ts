@@ -83,6 +83,9 @@ async function handlePageMessage(rt: Runtime, tabId: number, msg: PageMessage): 
     case 'hold':
       tracker.onHold(msg.pcId, msg.held, msg.at);
       break;
+    case 'pc-segment':
+      tracker.onPcSegment(msg.parentPcId, msg.pcId);
+      break;
     case 'recorder-started':
       tracker.onRecorderStarted(msg.pcId, msg.side, msg.at);
       break;

@@ -24,6 +24,8 @@ const mediaEvents = [
     at: At,
   }),
   z.object({ type: z.literal('hold'), pcId: PcId, held: z.boolean(), at: At }),
+  /** The agent's track was replaced (device change): a new recording segment of the same call. */
+  z.object({ type: z.literal('pc-segment'), pcId: PcId, parentPcId: PcId, at: At }),
   z.object({
     type: z.literal('recorder-started'),
     pcId: PcId,

@@ -191,4 +191,19 @@ describe('a call in the 3CX web client', () => {
     expectTwoSides(a.wav, 7, 12, [[0.5, 2.5]]);
     expectTwoSides(b.wav, 2, 5, [[0.5, 2.5]]);
   });
+
+  it('keeps recording the agent after a microphone switch (replaceTrack) mid-call', async () => {
+    const call = await talk(h, page, '+49 30 3333', 'Device Switch', 6, async (placed) => {
+      await page.click(`#call-${placed.connectionId} .btn-switch-microphone`);
+    });
+    const item = await waitForUpload(h, call.callId, (i) => i.status === 'done' || i.status === 'failed', 'the upload');
+    if (item.status !== 'done') throw new Error(`upload not done: ${JSON.stringify(item)}`);
+    expect(item.call.pcIds).toHaveLength(2); // the peer connection and the new microphone's segment
+    const { wav } = await serverRecording(h, item.serverRecordingId!, item.serverCallId!);
+    // The switch happens at about 3 s: the agent's channel carries the tone before and after it.
+    expectTwoSides(wav, 5, 9, [
+      [0.5, 2.5],
+      [4, 5.5],
+    ]);
+  });
 });

@@ -121,6 +121,16 @@
     await agentRequest(held ? 'hold' : 'resume', call.id);
   }
 
+  // A device change: the new microphone replaces the old one on the same sender.
+  async function switchMicrophone(call) {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const sender = call.pc.getSenders().find((s) => s.track && s.track.kind === 'audio');
+    const old = sender.track;
+    await sender.replaceTrack(stream.getAudioTracks()[0]);
+    old.stop();
+    call.stream = stream;
+  }
+
   function stopMedia(call) {
     call.pc?.close();
     call.stream?.getTracks().forEach((t) => t.stop());
@@ -162,6 +172,7 @@
       );
     }
     if (call.state === 'connected') li.append(button('Hold', () => setHold(call, true)));
+    if (call.state === 'connected' && call.pc) li.append(button('Switch microphone', () => switchMicrophone(call)));
     if (call.state === 'held') li.append(button('Resume', () => setHold(call, false)));
     if (call.state !== 'ended') {
       li.append(
