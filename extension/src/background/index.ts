@@ -10,13 +10,14 @@ import { fromBase64 } from '../shared/base64';
 import { SETTINGS_KEY, loadSettings, matchPatternFor } from '../shared/settings';
 import { accessToken, currentUser, login, logout } from './auth';
 import { CallReporter, httpCallsApi } from './call-reporter';
-import { CallTracker, type TrackedCall } from './call-tracker';
+import { CallTracker, FINISH_GRACE_MS, type TrackedCall } from './call-tracker';
 import { HttpRecordingTransport } from './http-transport';
 import { convertInOffscreen, startTabCaptureInOffscreen } from './offscreen-client';
 import { pbxTabs, registerContentScripts, reloadPbxTabs } from './registration';
 import { UploadQueue } from './upload-queue';
 
 const TICK_ALARM = 'cwn-tick';
+const SESSION_MARKER = 'cwn-browser-session';
 
 /** Tab-capture fallback: the offscreen document's port per 3CX tab it records. */
 const capturePorts = new Map<number, chrome.runtime.Port>();
@@ -39,6 +40,15 @@ function runtime(): Promise<Runtime> {
     const db = await openCwnDb();
     const state = new StateStore(db);
     const tracker = new CallTracker((await state.load()) ?? { calls: [] });
+    // storage.session outlives worker restarts but not the browser: without the marker this is a
+    // new browser session, and every call still open was cut off by the restart.
+    if (!(await chrome.storage.session.get(SESSION_MARKER))[SESSION_MARKER]) {
+      tracker.endAll(Date.now());
+      await state.save(tracker.snapshot());
+      await chrome.storage.session.set({ [SESSION_MARKER]: true });
+      // Their recorders will never report again: finish them once the grace period is over.
+      setTimeout(() => void tick(), FINISH_GRACE_MS + 500);
+    }
     const serverUrl = async () => {
       const { serverUrl } = await loadSettings();
       if (!serverUrl) throw new Error('no server URL');
@@ -261,13 +271,7 @@ chrome.runtime.onInstalled.addListener(() => {
   })();
 });
 
-chrome.runtime.onStartup.addListener(() => {
-  // A browser restart ends every call that was open: convert what was recorded.
-  void exclusive(async (rt) => {
-    rt.tracker.endAll(Date.now());
-    await rt.state.save(rt.tracker.snapshot());
-  }).then(tick);
-});
+chrome.runtime.onStartup.addListener(() => void tick());
 
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && changes[SETTINGS_KEY]) void registerContentScripts();

@@ -66,6 +66,8 @@ export interface Harness {
   extensionId: string;
   agentEmail: string;
   worker(): Promise<Worker>;
+  /** Closes Chromium and starts it again on the same profile (a browser restart). */
+  restartBrowser(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -108,31 +110,36 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await server.services.users.create({ email: agentEmail, password: TEST_PASSWORD, role: 'agent', displayName: 'Agent' });
   const relay = await startRelay(Number(new URL(server.url()).port));
   const fake = await startFake3cx({ callerToneHz: CALLER_HZ, keepAliveMs: 2000 });
-  const ctx = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    ignoreDefaultArgs: ['--mute-audio'],
-    args: [
-      `--disable-extensions-except=${extDir}`,
-      `--load-extension=${extDir}`,
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${agentTone(work)}`,
-      '--autoplay-policy=no-user-gesture-required',
-      ...(options.allowTabCapture ? [`--allowlisted-extension-id=${unpackedExtensionId(extDir)}`] : []),
-    ],
-  });
-  await ctx.grantPermissions(['microphone'], { origin: fake.origin });
-  const worker = async () => {
-    const w = ctx.serviceWorkers().find((s) => s.url().startsWith('chrome-extension://'));
-    return w ?? ctx.waitForEvent('serviceworker', { timeout: 15_000 });
+  const mic = agentTone(work);
+  const launch = async () => {
+    const context = await chromium.launchPersistentContext(join(work, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      ignoreDefaultArgs: ['--mute-audio'],
+      args: [
+        `--disable-extensions-except=${extDir}`,
+        `--load-extension=${extDir}`,
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${mic}`,
+        '--autoplay-policy=no-user-gesture-required',
+        ...(options.allowTabCapture ? [`--allowlisted-extension-id=${unpackedExtensionId(extDir)}`] : []),
+      ],
+    });
+    await context.grantPermissions(['microphone'], { origin: fake.origin });
+    return context;
   };
-  const sw = await worker();
-  const extensionId = new URL(sw.url()).host;
+  const ctx = await launch();
+  const worker = async () => {
+    const w = h.ctx.serviceWorkers().find((s) => s.url().startsWith('chrome-extension://'));
+    return w ?? h.ctx.waitForEvent('serviceworker', { timeout: 15_000 });
+  };
+  const firstWorker = ctx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ?? (await ctx.waitForEvent('serviceworker', { timeout: 15_000 }));
+  const extensionId = new URL(firstWorker.url()).host;
   if (extensionId !== unpackedExtensionId(extDir)) throw new Error(`unexpected extension id ${extensionId}`);
-  return {
+  const h: Harness = {
     relay,
     server,
     fake,
@@ -140,14 +147,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     extensionId,
     agentEmail,
     worker,
+    async restartBrowser() {
+      await h.ctx.close();
+      h.ctx = await launch();
+    },
     async close() {
-      await ctx.close().catch(() => undefined);
+      await h.ctx.close().catch(() => undefined);
       await fake.close();
       await relay.close();
       await server.close();
       rmSync(work, { recursive: true, force: true });
     },
   };
+  return h;
 }
 
 /** Sets the URLs and logs in through the options page, as an agent would. */
