@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { Action, ConnectionState, myExtensionInfoFrame } from './myphone-frames';
 import { startFake3cx, type Fake3cx } from './server';
@@ -86,5 +90,23 @@ describe('fake 3CX web client', () => {
     });
     expect(unknown.status).toBe(404);
     expect((await fetch(`${fake.origin}/control/calls/1/remote-hangup`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('serves the caller’s speech file when one is configured, and says so to the far end', async () => {
+    expect(await (await fetch(`${fake.origin}/pbx-config.json`)).json()).toEqual({ toneHz: 440, audioUrl: null });
+    expect((await fetch(`${fake.origin}/caller.wav`)).status).toBe(404);
+    const dir = mkdtempSync(join(tmpdir(), 'fake-3cx-spec-'));
+    const file = join(dir, 'caller.wav');
+    execFileSync('espeak-ng', ['-w', file, 'my printer is broken']);
+    const talking = await startFake3cx({ callerAudioFile: file });
+    try {
+      expect(await (await fetch(`${talking.origin}/pbx-config.json`)).json()).toEqual({ toneHz: 440, audioUrl: '/caller.wav' });
+      const wav = Buffer.from(await (await fetch(`${talking.origin}/caller.wav`)).arrayBuffer());
+      expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
+      expect(wav.length).toBeGreaterThan(10_000);
+    } finally {
+      await talking.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -24,6 +24,8 @@ export interface Fake3cxOptions {
   keepAliveMs?: number;
   /** Frequency of the caller's tone in Hz. */
   callerToneHz?: number;
+  /** A WAV the caller plays in a loop instead of the tone (e.g. speech made with espeak-ng). */
+  callerAudioFile?: string;
 }
 
 export interface FakeCall {
@@ -121,7 +123,16 @@ export async function startFake3cx(options: Fake3cxOptions = {}): Promise<Fake3c
   app.get('/pbx.js', (req, res) => {
     res.type('text/javascript').sendFile(join(publicDir(), 'pbx.js'));
   });
-  app.get('/pbx-config.json', (_req, res) => res.json({ toneHz: options.callerToneHz ?? 440 }));
+  app.get('/pbx-config.json', (_req, res) =>
+    res.json({ toneHz: options.callerToneHz ?? 440, audioUrl: options.callerAudioFile ? '/caller.wav' : null }),
+  );
+  app.get('/caller.wav', (_req, res) => {
+    if (!options.callerAudioFile) {
+      res.status(404).json({ error: 'no caller audio file configured' });
+      return;
+    }
+    res.type('audio/wav').sendFile(options.callerAudioFile);
+  });
 
   app.post('/webclient/api/MyPhone/session', (_req, res) => {
     const sessionKey = randomBytes(12).toString('hex');
