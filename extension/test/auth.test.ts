@@ -4,7 +4,12 @@
  * clears them locally and revokes the refresh token on the server. chrome.storage.local is an
  * in-memory stand-in with the same promise API.
  */
-import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from '../../server/test/support/app';
+import {
+  startTestApp,
+  TEST_PASSWORD,
+  uniqueEmail,
+  type TestApp,
+} from '../../server/test/support/app';
 import { TokenPair } from '@cwn/protocol';
 
 const store = new Map<string, unknown>();
@@ -33,8 +38,16 @@ let email: string;
 beforeAll(async () => {
   t = await startTestApp();
   email = uniqueEmail('ext-agent');
-  await t.services.users.create({ email, password: TEST_PASSWORD, role: 'agent', displayName: 'Ext Agent' });
-  store.set(SETTINGS_KEY, { serverUrl: `${t.url()}/`, pbxUrl: 'https://pbx.example.com:5001/webclient/' });
+  await t.services.users.create({
+    email,
+    password: TEST_PASSWORD,
+    role: 'agent',
+    displayName: 'Ext Agent',
+  });
+  store.set(SETTINGS_KEY, {
+    serverUrl: `${t.url()}/`,
+    pbxUrl: 'https://pbx.example.com:5001/webclient/',
+  });
 });
 afterAll(async () => {
   await t.close();
@@ -64,14 +77,18 @@ describe('extension auth', () => {
     await logout();
     expect(store.has(TOKENS_KEY)).toBe(false);
     expect(await currentUser()).toBeNull();
-    const reuse = await t.http.post('/api/auth/refresh').send({ refreshToken: rotated.refreshToken });
+    const reuse = await t.http
+      .post('/api/auth/refresh')
+      .send({ refreshToken: rotated.refreshToken });
     expect(reuse.status).toBe(401);
   });
 
   it('forgets tokens the server no longer accepts', async () => {
     const pair = await login(email, TEST_PASSWORD);
     await t.http.post('/api/auth/logout').send({ refreshToken: pair.refreshToken });
-    await expect(accessToken(Date.parse(pair.accessTokenExpiresAt))).rejects.toBeInstanceOf(NotLoggedInError);
+    await expect(accessToken(Date.parse(pair.accessTokenExpiresAt))).rejects.toBeInstanceOf(
+      NotLoggedInError,
+    );
     expect(store.has(TOKENS_KEY)).toBe(false);
   });
 });

@@ -92,7 +92,11 @@ describe('HttpRecordingTransport (resumable upload to the real server)', () => {
     const progress = async (patch: Partial<UploadItem>) => {
       current = { ...current, ...patch };
     };
-    const transport = new HttpRecordingTransport(async () => t.url(), async () => token, 64 * 1024);
+    const transport = new HttpRecordingTransport(
+      async () => t.url(),
+      async () => token,
+      64 * 1024,
+    );
 
     const patches: string[] = [];
     global.fetch = async (input, init) => {
@@ -111,15 +115,24 @@ describe('HttpRecordingTransport (resumable upload to the real server)', () => {
     expect(patches.map(Number)).toEqual([0, 65536, 131072, 131072, 196608, 262144]);
     expect(receipt.sha256).toBe(current.sha256);
 
-    const detail = await t.http.get(`/api/calls/${receipt.callId}`).set('Authorization', `Bearer ${token}`);
+    const detail = await t.http
+      .get(`/api/calls/${receipt.callId}`)
+      .set('Authorization', `Bearer ${token}`);
     expect(detail.status).toBe(200);
-    expect(detail.body.call).toMatchObject({ pbxCallId: 'pbx-resume-1', direction: 'outbound', remoteName: 'Transport Test' });
+    expect(detail.body.call).toMatchObject({
+      pbxCallId: 'pbx-resume-1',
+      direction: 'outbound',
+      remoteName: 'Transport Test',
+    });
   });
 
   it('a retry after the answer was lost returns the stored recording, not a duplicate', async () => {
     const data = wav(1);
     const first = item(data, 'retry-1');
-    const transport = new HttpRecordingTransport(async () => t.url(), async () => token);
+    const transport = new HttpRecordingTransport(
+      async () => t.url(),
+      async () => token,
+    );
     const a = await transport.upload(first, async () => undefined);
     // The same call again from scratch (e.g. the worker died before it saved the receipt).
     const b = await transport.upload({ ...first, sessionUrl: null }, async () => undefined);
@@ -128,15 +141,26 @@ describe('HttpRecordingTransport (resumable upload to the real server)', () => {
   });
 
   it('reports a refused file as not retryable and an unreachable server as retryable', async () => {
-    const bad = item(new TextEncoder().encode('not a wav at all, sorry').buffer as ArrayBuffer, 'bad-1');
-    const transport = new HttpRecordingTransport(async () => t.url(), async () => token);
+    const bad = item(
+      new TextEncoder().encode('not a wav at all, sorry').buffer as ArrayBuffer,
+      'bad-1',
+    );
+    const transport = new HttpRecordingTransport(
+      async () => t.url(),
+      async () => token,
+    );
     const refused = await transport.upload(bad, async () => undefined).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(UploadError);
     expect((refused as UploadError).retryable).toBe(false);
     expect((refused as UploadError).message).toMatch(/^HTTP 4\d\d/);
 
-    const down = new HttpRecordingTransport(async () => 'http://127.0.0.1:9', async () => token);
-    const unreachable = await down.upload(item(wav(1), 'down-1'), async () => undefined).catch((e: unknown) => e);
+    const down = new HttpRecordingTransport(
+      async () => 'http://127.0.0.1:9',
+      async () => token,
+    );
+    const unreachable = await down
+      .upload(item(wav(1), 'down-1'), async () => undefined)
+      .catch((e: unknown) => e);
     expect(unreachable).toMatchObject({ retryable: true });
     expect((unreachable as Error).message).toMatch(/server unreachable/);
   });

@@ -8,7 +8,9 @@ class RecordingApi implements CallsApi {
   fail = false;
   async create(body: CreateCallRequest) {
     if (this.fail) throw new Error('HTTP 503');
-    this.log.push(`create ${body.pbxCallId} ${body.direction} ${body.remoteNumber} ${body.remoteName}`);
+    this.log.push(
+      `create ${body.pbxCallId} ${body.direction} ${body.remoteNumber} ${body.remoteName}`,
+    );
     return {
       id: `srv-${body.pbxCallId}`,
       agentId: '00000000-0000-4000-8000-000000000000',

@@ -56,7 +56,13 @@ export class CallReporter {
             return null;
           },
         );
-        r = { serverId, chain: serverId.then(() => undefined), answered: false, held: false, ended: false };
+        r = {
+          serverId,
+          chain: serverId.then(() => undefined),
+          answered: false,
+          held: false,
+          ended: false,
+        };
         this.reported.set(call.key, r);
       }
       if (call.answeredAt !== null && !r.answered) {
@@ -97,11 +103,17 @@ export class CallReporter {
 }
 
 /** The HTTP side, with the extension's tokens. */
-export function httpCallsApi(serverUrl: () => Promise<string>, accessToken: () => Promise<string>): CallsApi {
+export function httpCallsApi(
+  serverUrl: () => Promise<string>,
+  accessToken: () => Promise<string>,
+): CallsApi {
   const request = async (path: string, method: string, body: unknown): Promise<unknown> => {
     const res = await fetch(`${(await serverUrl()).replace(/\/+$/, '')}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${await accessToken()}`, 'Content-Type': 'application/json' },
+      headers: {
+        Authorization: `Bearer ${await accessToken()}`,
+        'Content-Type': 'application/json',
+      },
       body: JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}`);

@@ -56,7 +56,14 @@ function runtime(): Promise<Runtime> {
     };
     const transport = new HttpRecordingTransport(serverUrl, accessToken);
     const reporter = new CallReporter(httpCallsApi(serverUrl, accessToken));
-    return { db, chunks: new ChunkStore(db), state, tracker, uploads: new UploadQueue(db, transport), reporter };
+    return {
+      db,
+      chunks: new ChunkStore(db),
+      state,
+      tracker,
+      uploads: new UploadQueue(db, transport),
+      reporter,
+    };
   })();
   return runtimePromise;
 }
@@ -73,7 +80,9 @@ async function updateBadge(tracker: CallTracker): Promise<void> {
   const recording = tracker.isRecording();
   await chrome.action.setBadgeText({ text: recording ? 'REC' : '' });
   await chrome.action.setBadgeBackgroundColor({ color: '#c62828' });
-  await chrome.action.setTitle({ title: recording ? 'Recording the current call' : '3CX call recorder' });
+  await chrome.action.setTitle({
+    title: recording ? 'Recording the current call' : '3CX call recorder',
+  });
 }
 
 async function handlePageMessage(rt: Runtime, tabId: number, msg: PageMessage): Promise<void> {
@@ -104,7 +113,13 @@ async function handlePageMessage(rt: Runtime, tabId: number, msg: PageMessage): 
       break;
     case 'chunk':
       if (tracker.acceptsChunk(msg.pcId, msg.side)) {
-        await rt.chunks.put({ pcId: msg.pcId, side: msg.side, seq: msg.seq, at: msg.at, data: fromBase64(msg.base64) });
+        await rt.chunks.put({
+          pcId: msg.pcId,
+          side: msg.side,
+          seq: msg.seq,
+          at: msg.at,
+          data: fromBase64(msg.base64),
+        });
         tracker.onChunkStored(msg.pcId, msg.side, msg.seq);
       }
       break;
@@ -129,7 +144,8 @@ function driveTabCapture(rt: Runtime, tabId: number): void {
   for (const call of rt.tracker.all()) {
     if (call.tabId !== tabId || call.status !== 'ended') continue;
     for (const pcId of call.pcIds) {
-      if (!pcId.startsWith('tab-') || call.closedPcIds.includes(pcId) || captureStopSent.has(pcId)) continue;
+      if (!pcId.startsWith('tab-') || call.closedPcIds.includes(pcId) || captureStopSent.has(pcId))
+        continue;
       captureStopSent.add(pcId);
       port.postMessage({ type: 'capture-call', action: 'stop', pcId });
       pagePorts.get(tabId)?.postMessage({ type: 'capture-call', action: 'stop', pcId });
@@ -178,7 +194,11 @@ async function convertAndUpload(callKey: string): Promise<void> {
   const item = await rt.uploads.get(callKey);
   if (!item) return;
   if (!result.ok) {
-    await rt.uploads.put({ ...item, status: 'failed', lastError: `conversion failed: ${result.error}` });
+    await rt.uploads.put({
+      ...item,
+      status: 'failed',
+      lastError: `conversion failed: ${result.error}`,
+    });
     return;
   }
   // The WAV is stored: the chunks are no longer needed.
@@ -212,7 +232,9 @@ async function tick(): Promise<void> {
 
 chrome.runtime.onConnect.addListener((port) => {
   const capture = /^capture:(\d+)$/.exec(port.name);
-  const fromExtension = port.sender?.id === chrome.runtime.id && !!port.sender.url?.startsWith(chrome.runtime.getURL(''));
+  const fromExtension =
+    port.sender?.id === chrome.runtime.id &&
+    !!port.sender.url?.startsWith(chrome.runtime.getURL(''));
   if (capture && fromExtension) {
     const captureTab = Number(capture[1]);
     capturePorts.set(captureTab, port);
@@ -306,9 +328,15 @@ async function handleUi(req: UiRequest): Promise<unknown> {
       await logout();
       return { ok: true };
     case 'save-settings': {
-      await chrome.storage.local.set({ [SETTINGS_KEY]: { serverUrl: req.serverUrl, pbxUrl: req.pbxUrl } });
+      await chrome.storage.local.set({
+        [SETTINGS_KEY]: { serverUrl: req.serverUrl, pbxUrl: req.pbxUrl },
+      });
       const registered = await registerContentScripts();
-      return { registered, pattern: matchPatternFor(req.pbxUrl), reloadedTabs: registered ? await reloadPbxTabs() : 0 };
+      return {
+        registered,
+        pattern: matchPatternFor(req.pbxUrl),
+        reloadedTabs: registered ? await reloadPbxTabs() : 0,
+      };
     }
     case 'do-not-record':
       return exclusive(async (rt) => {
@@ -339,12 +367,15 @@ async function handleUi(req: UiRequest): Promise<unknown> {
 
 chrome.runtime.onMessage.addListener((raw: unknown, sender, sendResponse: (r: unknown) => void) => {
   // Only the extension's own pages (popup, options) may ask; content scripts use their port.
-  if (sender.id !== chrome.runtime.id || !sender.url?.startsWith(chrome.runtime.getURL(''))) return false;
+  if (sender.id !== chrome.runtime.id || !sender.url?.startsWith(chrome.runtime.getURL('')))
+    return false;
   const parsed = UiRequest.safeParse(raw);
   if (!parsed.success) return false;
   handleUi(parsed.data)
     .then((result) => sendResponse({ ok: true, result }))
-    .catch((err: unknown) => sendResponse({ ok: false, error: err instanceof Error ? err.message : String(err) }));
+    .catch((err: unknown) =>
+      sendResponse({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
   return true;
 });
 

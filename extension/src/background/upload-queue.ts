@@ -22,7 +22,10 @@ export interface UploadReceipt {
 
 /** Sends one WAV to the server; implementations throw UploadError. */
 export interface RecordingTransport {
-  upload(item: UploadItem, onProgress: (patch: Partial<UploadItem>) => Promise<void>): Promise<UploadReceipt>;
+  upload(
+    item: UploadItem,
+    onProgress: (patch: Partial<UploadItem>) => Promise<void>,
+  ): Promise<UploadReceipt>;
 }
 
 const BASE_DELAY_MS = 2_000;
@@ -53,7 +56,9 @@ export class UploadQueue {
 
   async list(): Promise<UploadSummary[]> {
     const all = await this.db.getAll('uploads');
-    return all.map(({ wav: _wav, ...rest }) => rest).sort((a, b) => b.call.startedAt - a.call.startedAt);
+    return all
+      .map(({ wav: _wav, ...rest }) => rest)
+      .sort((a, b) => b.call.startedAt - a.call.startedAt);
   }
 
   async retry(id: string): Promise<void> {
@@ -98,7 +103,10 @@ export class UploadQueue {
         await this.put(current);
       });
       if (receipt.sha256 !== current.sha256) {
-        throw new UploadError(`the server stored sha256 ${receipt.sha256}, expected ${current.sha256}`, true);
+        throw new UploadError(
+          `the server stored sha256 ${receipt.sha256}, expected ${current.sha256}`,
+          true,
+        );
       }
       await this.put({
         ...current,

@@ -34,10 +34,17 @@ function send(s: Session, msg: Unnumbered): void {
   }
 }
 
-function record(s: Session, pcId: string, side: 'agent' | 'caller', track: MediaStreamTrack): MediaRecorder {
+function record(
+  s: Session,
+  pcId: string,
+  side: 'agent' | 'caller',
+  track: MediaStreamTrack,
+): MediaRecorder {
   return recordTrack(track, {
-    started: (mimeType) => send(s, { type: 'recorder-started', pcId, side, mimeType, at: Date.now() }),
-    chunk: (seq, at, data) => send(s, { type: 'chunk', pcId, side, seq, at, base64: toBase64(data) }),
+    started: (mimeType) =>
+      send(s, { type: 'recorder-started', pcId, side, mimeType, at: Date.now() }),
+    chunk: (seq, at, data) =>
+      send(s, { type: 'chunk', pcId, side, seq, at, base64: toBase64(data) }),
     stopped: (chunks) => send(s, { type: 'recorder-stopped', pcId, side, chunks, at: Date.now() }),
   });
 }
@@ -93,7 +100,8 @@ export function stopTabCapture(): void {
   if (!session) return;
   const s = session;
   session = null;
-  for (const list of s.recorders.values()) for (const r of list) if (r.state !== 'inactive') r.stop();
+  for (const list of s.recorders.values())
+    for (const r of list) if (r.state !== 'inactive') r.stop();
   s.tab.getTracks().forEach((t) => t.stop());
   void s.audio.close();
   s.port?.disconnect();

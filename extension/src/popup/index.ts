@@ -18,11 +18,17 @@ function li(...children: (Node | string)[]): HTMLLIElement {
 }
 
 function render(status: StatusSnapshot): void {
-  $('login-state').textContent = status.user ? `Logged in as ${status.user.email}` : 'Not logged in: open Options.';
-  $('tab-state').textContent = status.pbxTabFound ? '3CX web client open.' : 'No 3CX web client tab found.';
+  $('login-state').textContent = status.user
+    ? `Logged in as ${status.user.email}`
+    : 'Not logged in: open Options.';
+  $('tab-state').textContent = status.pbxTabFound
+    ? '3CX web client open.'
+    : 'No 3CX web client tab found.';
   const capturing = status.tabCapture.length > 0;
   ($('tab-capture') as HTMLButtonElement).hidden = !status.pbxTabFound || capturing;
-  if (capturing) $('tab-capture-state').textContent = 'Tab capture on: calls are recorded from the tab and the microphone.';
+  if (capturing)
+    $('tab-capture-state').textContent =
+      'Tab capture on: calls are recorded from the tab and the microphone.';
   const calls = status.calls.map((call) => {
     const recording = !call.doNotRecord && call.recorders.some((r) => r.stoppedAt === null);
     const since = call.answeredAt ?? call.startedAt;
@@ -32,7 +38,10 @@ function render(status: StatusSnapshot): void {
     const box = document.createElement('input');
     box.type = 'checkbox';
     box.checked = call.doNotRecord;
-    box.addEventListener('change', () => void askBackground({ type: 'do-not-record', callKey: call.key, value: box.checked }));
+    box.addEventListener(
+      'change',
+      () => void askBackground({ type: 'do-not-record', callKey: call.key, value: box.checked }),
+    );
     const toggle = document.createElement('label');
     toggle.append(box, " Don't record this call");
     return li(label, document.createElement('br'), toggle);
@@ -46,7 +55,10 @@ function render(status: StatusSnapshot): void {
     const retry = document.createElement('button');
     retry.type = 'button';
     retry.textContent = 'Retry';
-    retry.addEventListener('click', () => void askBackground({ type: 'retry-upload', id: u.id }).then(update));
+    retry.addEventListener(
+      'click',
+      () => void askBackground({ type: 'retry-upload', id: u.id }).then(update),
+    );
     return li(text, ' ', retry);
   });
   $('uploads').replaceChildren(...(uploads.length ? uploads : [li('Nothing to upload.')]));
@@ -59,7 +71,9 @@ async function update(): Promise<void> {
 function renderRecent(calls: Call[], live: boolean): void {
   $('recent-state').textContent = live ? 'Live.' : 'Not live (reconnecting).';
   const items = calls.map((c) => {
-    const item = li(`${c.remoteName ?? ''} ${c.remoteNumber ?? 'unknown'} · ${new Date(c.startedAt).toLocaleTimeString()} · `);
+    const item = li(
+      `${c.remoteName ?? ''} ${c.remoteNumber ?? 'unknown'} · ${new Date(c.startedAt).toLocaleTimeString()} · `,
+    );
     const status = document.createElement('span');
     status.className = 'call-status';
     status.dataset.callId = c.id;
@@ -73,9 +87,14 @@ function renderRecent(calls: Call[], live: boolean): void {
 $('tab-capture').addEventListener('click', () => {
   askBackground({ type: 'tab-capture' })
     .then(update)
-    .catch((err: unknown) => ($('tab-capture-state').textContent = `Tab capture failed: ${(err as Error).message}`));
+    .catch(
+      (err: unknown) =>
+        ($('tab-capture-state').textContent = `Tab capture failed: ${(err as Error).message}`),
+    );
 });
 
 void update();
 setInterval(() => void update(), 1000);
-watchRecentCalls(renderRecent).catch((err: unknown) => ($('recent-state').textContent = (err as Error).message));
+watchRecentCalls(renderRecent).catch(
+  (err: unknown) => ($('recent-state').textContent = (err as Error).message),
+);

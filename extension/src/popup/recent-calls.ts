@@ -8,8 +8,12 @@ import { askBackground } from '../shared/ui-client';
 
 const RECENT = 5;
 
-export async function watchRecentCalls(render: (calls: Call[], live: boolean) => void): Promise<Socket | null> {
-  const session = await askBackground<{ serverUrl: string; accessToken: string } | null>({ type: 'server-session' });
+export async function watchRecentCalls(
+  render: (calls: Call[], live: boolean) => void,
+): Promise<Socket | null> {
+  const session = await askBackground<{ serverUrl: string; accessToken: string } | null>({
+    type: 'server-session',
+  });
   if (!session) return null;
   const res = await fetch(`${session.serverUrl}/api/calls?limit=${RECENT}`, {
     headers: { Authorization: `Bearer ${session.accessToken}` },
@@ -17,7 +21,10 @@ export async function watchRecentCalls(render: (calls: Call[], live: boolean) =>
   if (!res.ok) throw new Error(`recent calls: HTTP ${res.status}`);
   let calls = CallList.parse(await res.json()).items;
   render(calls, false);
-  const socket = io(session.serverUrl, { auth: { token: session.accessToken }, transports: ['websocket'] });
+  const socket = io(session.serverUrl, {
+    auth: { token: session.accessToken },
+    transports: ['websocket'],
+  });
   const upsert = (payload: unknown) => {
     const parsed = Call.safeParse(payload);
     if (!parsed.success) return;

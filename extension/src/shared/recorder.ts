@@ -6,7 +6,9 @@ export interface TrackRecorderEvents {
 }
 
 export function recordTrack(track: MediaStreamTrack, on: TrackRecorderEvents): MediaRecorder {
-  const mimeType = MediaRecorder.isTypeSupported('audio/webm;codecs=opus') ? 'audio/webm;codecs=opus' : '';
+  const mimeType = MediaRecorder.isTypeSupported('audio/webm;codecs=opus')
+    ? 'audio/webm;codecs=opus'
+    : '';
   const recorder = new MediaRecorder(new MediaStream([track]), mimeType ? { mimeType } : undefined);
   let seq = 0;
   let chain: Promise<void> = Promise.resolve();

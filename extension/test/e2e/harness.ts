@@ -10,7 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import { startFake3cx, type Fake3cx, type FakeCall } from '../../../scripts/src/fake-3cx/server';
-import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from '../../../server/test/support/app';
+import {
+  startTestApp,
+  TEST_PASSWORD,
+  uniqueEmail,
+  type TestApp,
+} from '../../../server/test/support/app';
 
 export const CHROMIUM = process.env.CWN_CHROMIUM ?? '/usr/bin/chromium';
 export const AGENT_HZ = 1000;
@@ -77,16 +82,38 @@ export async function buildExtensionOnce(): Promise<string> {
   if (built) return built;
   const outDir = mkdtempSync(join(tmpdir(), 'cwn-ext-build-'));
   // build.mjs is an ES module; jest's CommonJS runtime loads it through a child process.
-  execFileSync(process.execPath, ['-e', `import(${JSON.stringify(join(__dirname, '../../build.mjs'))}).then(m => m.buildExtension({ outDir: ${JSON.stringify(outDir)}, loopbackHosts: true }))`], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [
+      '-e',
+      `import(${JSON.stringify(join(__dirname, '../../build.mjs'))}).then(m => m.buildExtension({ outDir: ${JSON.stringify(outDir)}, loopbackHosts: true }))`,
+    ],
+    {
+      stdio: 'inherit',
+    },
+  );
   built = outDir;
   return outDir;
 }
 
 function agentTone(dir: string): string {
   const file = join(dir, 'agent-mic.wav');
-  execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', file, 'synth', '120', 'sine', String(AGENT_HZ), 'vol', '0.5']);
+  execFileSync('sox', [
+    '-n',
+    '-r',
+    '48000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    file,
+    'synth',
+    '120',
+    'sine',
+    String(AGENT_HZ),
+    'vol',
+    '0.5',
+  ]);
   return file;
 }
 
@@ -102,12 +129,20 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/ensure-deps.sh (apt-get install chromium)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: run scripts/ensure-deps.sh (apt-get install chromium)`,
+    );
   const extDir = await buildExtensionOnce();
   const work = mkdtempSync(join(tmpdir(), 'cwn-e2e-'));
   const server = await startTestApp();
   const agentEmail = uniqueEmail('agent');
-  await server.services.users.create({ email: agentEmail, password: TEST_PASSWORD, role: 'agent', displayName: 'Agent' });
+  await server.services.users.create({
+    email: agentEmail,
+    password: TEST_PASSWORD,
+    role: 'agent',
+    displayName: 'Agent',
+  });
   const relay = await startRelay(Number(new URL(server.url()).port));
   const fake = await startFake3cx({ callerToneHz: CALLER_HZ, keepAliveMs: 2000 });
   const mic = agentTone(work);
@@ -125,7 +160,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         '--use-fake-device-for-media-stream',
         `--use-file-for-fake-audio-capture=${mic}`,
         '--autoplay-policy=no-user-gesture-required',
-        ...(options.allowTabCapture ? [`--allowlisted-extension-id=${unpackedExtensionId(extDir)}`] : []),
+        ...(options.allowTabCapture
+          ? [`--allowlisted-extension-id=${unpackedExtensionId(extDir)}`]
+          : []),
       ],
     });
     await context.grantPermissions(['microphone'], { origin: fake.origin });
@@ -136,9 +173,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const w = h.ctx.serviceWorkers().find((s) => s.url().startsWith('chrome-extension://'));
     return w ?? h.ctx.waitForEvent('serviceworker', { timeout: 15_000 });
   };
-  const firstWorker = ctx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ?? (await ctx.waitForEvent('serviceworker', { timeout: 15_000 }));
+  const firstWorker =
+    ctx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ??
+    (await ctx.waitForEvent('serviceworker', { timeout: 15_000 }));
   const extensionId = new URL(firstWorker.url()).host;
-  if (extensionId !== unpackedExtensionId(extDir)) throw new Error(`unexpected extension id ${extensionId}`);
+  if (extensionId !== unpackedExtensionId(extDir))
+    throw new Error(`unexpected extension id ${extensionId}`);
   const h: Harness = {
     relay,
     server,
@@ -169,28 +209,38 @@ export async function configureThroughOptions(h: Harness): Promise<void> {
   await page.fill('#server-url', h.relay.url);
   await page.fill('#pbx-url', `${h.fake.origin}/webclient/`);
   await page.click('#settings button[type=submit]');
-  await page.waitForFunction(() => document.getElementById('settings-status')?.textContent, null, { timeout: 10_000 });
+  await page.waitForFunction(() => document.getElementById('settings-status')?.textContent, null, {
+    timeout: 10_000,
+  });
   const saved = await page.textContent('#settings-status');
   if (!saved?.startsWith('Saved.')) throw new Error(`options not saved: ${saved}`);
   await page.fill('#email', h.agentEmail);
   await page.fill('#password', TEST_PASSWORD);
   await page.click('#login button[type=submit]');
-  await page.waitForFunction(() => document.getElementById('login-status')?.textContent, null, { timeout: 10_000 });
+  await page.waitForFunction(() => document.getElementById('login-status')?.textContent, null, {
+    timeout: 10_000,
+  });
   const loggedIn = await page.textContent('#login-status');
   if (loggedIn !== 'Logged in.') throw new Error(`login failed: ${loggedIn}`);
   await page.close();
   const sw = await h.worker();
   await waitFor(
-    async () => (await sw.evaluate(() => chrome.scripting.getRegisteredContentScripts())).length === 2,
+    async () =>
+      (await sw.evaluate(() => chrome.scripting.getRegisteredContentScripts())).length === 2,
     'content scripts registered',
   );
 }
 
-export async function waitFor(check: () => Promise<boolean>, what: string | (() => string), timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean>,
+  what: string | (() => string),
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for: ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -214,7 +264,14 @@ export async function stopServiceWorker(h: Harness, page: Page): Promise<void> {
 }
 
 /** Places an inbound call, answers it, waits, hangs up (with `during` run in the middle). */
-export async function talk(h: Harness, page: Page, number: string, name: string, seconds: number, during?: (call: FakeCall) => Promise<void>) {
+export async function talk(
+  h: Harness,
+  page: Page,
+  number: string,
+  name: string,
+  seconds: number,
+  during?: (call: FakeCall) => Promise<void>,
+) {
   const call = h.fake.placeInboundCall(number, name);
   await page.click(`#call-${call.connectionId} .btn-answer`);
   await page.waitForSelector(`#call-${call.connectionId}[data-state=connected]`);
@@ -226,15 +283,34 @@ export async function talk(h: Harness, page: Page, number: string, name: string,
   return call;
 }
 
-export type UploadRow = { id: string; status: string; lastError: string | null; sha256: string | null; serverRecordingId: string | null; serverCallId: string | null; hasWav: boolean; call: { pbxCallId: string | null; pcIds: string[] } };
+export type UploadRow = {
+  id: string;
+  status: string;
+  lastError: string | null;
+  sha256: string | null;
+  serverRecordingId: string | null;
+  serverCallId: string | null;
+  hasWav: boolean;
+  call: { pbxCallId: string | null; pcIds: string[] };
+};
 
 /** Waits until the upload item of a call (by its 3CX call id) matches `done`. */
-export async function waitForUpload(h: Harness, pbxCallId: number, done: (row: UploadRow) => boolean, what: string, timeoutMs = 60_000): Promise<UploadRow> {
+export async function waitForUpload(
+  h: Harness,
+  pbxCallId: number,
+  done: (row: UploadRow) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<UploadRow> {
   let row: UploadRow | undefined;
-  await waitFor(async () => {
-    row = (await uploadItems(h)).find((i) => i.call.pbxCallId === String(pbxCallId));
-    return !!row && done(row);
-  }, () => `${what} (last seen: ${JSON.stringify(row ?? null)})`, timeoutMs);
+  await waitFor(
+    async () => {
+      row = (await uploadItems(h)).find((i) => i.call.pbxCallId === String(pbxCallId));
+      return !!row && done(row);
+    },
+    () => `${what} (last seen: ${JSON.stringify(row ?? null)})`,
+    timeoutMs,
+  );
   return row!;
 }
 
@@ -263,11 +339,16 @@ export async function uploadItems(h: Harness): Promise<UploadRow[]> {
 }
 
 /** What the server stored: the call (GET /api/calls/:id) and the decrypted audio, as an admin sees them. */
-export async function serverRecording(h: Harness, recordingId: string, callId: string): Promise<{ call: Record<string, unknown>; wav: Buffer }> {
+export async function serverRecording(
+  h: Harness,
+  recordingId: string,
+  callId: string,
+): Promise<{ call: Record<string, unknown>; wav: Buffer }> {
   const admin = await h.server.userWithRole('admin');
   const auth = `Bearer ${admin.accessToken}`;
   const call = await h.server.http.get(`/api/calls/${callId}`).set('Authorization', auth);
-  if (call.status !== 200) throw new Error(`GET /api/calls/${callId}: ${call.status} ${JSON.stringify(call.body)}`);
+  if (call.status !== 200)
+    throw new Error(`GET /api/calls/${callId}: ${call.status} ${JSON.stringify(call.body)}`);
   const audio = await h.server.http
     .get(`/api/recordings/${recordingId}/audio`)
     .set('Authorization', auth)
@@ -277,7 +358,8 @@ export async function serverRecording(h: Harness, recordingId: string, callId: s
       res.on('data', (d: Buffer) => parts.push(d));
       res.on('end', () => cb(null, Buffer.concat(parts)));
     });
-  if (audio.status !== 200) throw new Error(`GET /api/recordings/${recordingId}/audio: ${audio.status}`);
+  if (audio.status !== 200)
+    throw new Error(`GET /api/recordings/${recordingId}/audio: ${audio.status}`);
   return { call: (call.body as { call: Record<string, unknown> }).call, wav: audio.body as Buffer };
 }
 
@@ -296,7 +378,8 @@ export async function localWav(h: Harness, id: string): Promise<Buffer | null> {
             if (!wav) return resolve(null);
             const bytes = new Uint8Array(wav);
             let s = '';
-            for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+            for (let i = 0; i < bytes.length; i += 0x8000)
+              s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
             resolve(btoa(s));
           };
         };

@@ -34,7 +34,12 @@ afterAll(async () => {
 });
 
 /** Checks a stored WAV: 16 kHz stereo, the agent's tone left and the caller's right in every window. */
-function expectTwoSides(wav: Buffer, minSeconds: number, maxSeconds: number, windows: [number, number][]): void {
+function expectTwoSides(
+  wav: Buffer,
+  minSeconds: number,
+  maxSeconds: number,
+  windows: [number, number][],
+): void {
   const info = analyseWav(wav);
   expect(info.channels).toBe(2);
   expect(info.sampleRate).toBe(16000);
@@ -43,7 +48,11 @@ function expectTwoSides(wav: Buffer, minSeconds: number, maxSeconds: number, win
   expect(seconds).toBeLessThan(maxSeconds);
   for (const [from, to] of windows) {
     const [left, right] = analyseWindow(wav, from, Math.min(to, seconds - 0.3));
-    expect({ from, left: left!.rms > 0.02, right: right!.rms > 0.02 }).toEqual({ from, left: true, right: true });
+    expect({ from, left: left!.rms > 0.02, right: right!.rms > 0.02 }).toEqual({
+      from,
+      left: true,
+      right: true,
+    });
     expect(Math.abs(left!.hz - AGENT_HZ)).toBeLessThan(AGENT_HZ * 0.1);
     expect(Math.abs(right!.hz - CALLER_HZ)).toBeLessThan(CALLER_HZ * 0.1);
   }
@@ -57,20 +66,41 @@ describe('a call in the 3CX web client', () => {
       badgeDuringCall = await (await h.worker()).evaluate(() => chrome.action.getBadgeText({}));
       // The call is on the server while it happens (reported live, before any upload).
       const admin = await h.server.userWithRole('admin');
-      await waitFor(async () => {
-        const list = await h.server.http.get('/api/calls').set('Authorization', `Bearer ${admin.accessToken}`);
-        liveOnServer = (list.body.items as { pbxCallId: string }[]).find((c) => c.pbxCallId === String(placed.callId));
-        return !!liveOnServer;
-      }, 'the live call on the server', 5000);
+      await waitFor(
+        async () => {
+          const list = await h.server.http
+            .get('/api/calls')
+            .set('Authorization', `Bearer ${admin.accessToken}`);
+          liveOnServer = (list.body.items as { pbxCallId: string }[]).find(
+            (c) => c.pbxCallId === String(placed.callId),
+          );
+          return !!liveOnServer;
+        },
+        'the live call on the server',
+        5000,
+      );
     });
     expect(badgeDuringCall).toBe('REC');
-    expect(liveOnServer).toMatchObject({ status: 'connected', remoteName: 'Ada Lovelace', answeredAt: expect.any(String) });
-    const item = await waitForUpload(h, call.callId, (i) => i.status === 'done' || i.status === 'failed', 'the upload');
+    expect(liveOnServer).toMatchObject({
+      status: 'connected',
+      remoteName: 'Ada Lovelace',
+      answeredAt: expect.any(String),
+    });
+    const item = await waitForUpload(
+      h,
+      call.callId,
+      (i) => i.status === 'done' || i.status === 'failed',
+      'the upload',
+    );
     if (item.status !== 'done') throw new Error(`upload not done: ${JSON.stringify(item)}`);
     expect(item.hasWav).toBe(false); // the local copy is gone once the server confirmed it
     expect(await (await h.worker()).evaluate(() => chrome.action.getBadgeText({}))).toBe('');
 
-    const { call: stored, wav } = await serverRecording(h, item.serverRecordingId!, item.serverCallId!);
+    const { call: stored, wav } = await serverRecording(
+      h,
+      item.serverRecordingId!,
+      item.serverCallId!,
+    );
     expect(stored).toMatchObject({
       status: 'queued',
       answeredAt: expect.any(String),
@@ -93,27 +123,51 @@ describe('a call in the 3CX web client', () => {
     await popup.waitForSelector('#recent-state:has-text("Live.")');
     const transcribed = Call.parse({ ...stored, status: 'transcribed' });
     h.server.io.to(rooms.user(transcribed.agentId)).emit('call.updated', transcribed);
-    await popup.waitForSelector(`.call-status[data-call-id="${item.serverCallId}"]:has-text("transcribed")`);
+    await popup.waitForSelector(
+      `.call-status[data-call-id="${item.serverCallId}"]:has-text("transcribed")`,
+    );
     await popup.close();
   });
 
   it('keeps the recording while the server is down at hang-up and uploads it once it is back', async () => {
     await h.relay.down();
     const call = await talk(h, page, '+44 20 7946 0000', 'Grace Hopper', 4);
-    const waiting = await waitForUpload(h, call.callId, (i) => i.status === 'pending' && !!i.lastError, 'a failed attempt');
+    const waiting = await waitForUpload(
+      h,
+      call.callId,
+      (i) => i.status === 'pending' && !!i.lastError,
+      'a failed attempt',
+    );
     expect(waiting.lastError).toMatch(/server unreachable/);
     expect(waiting.hasWav).toBe(true);
     await new Promise((r) => setTimeout(r, 2000));
     await h.relay.up();
-    const item = await waitForUpload(h, call.callId, (i) => i.status === 'done', 'the upload after the outage', 60_000);
-    const { call: stored, wav } = await serverRecording(h, item.serverRecordingId!, item.serverCallId!);
+    const item = await waitForUpload(
+      h,
+      call.callId,
+      (i) => i.status === 'done',
+      'the upload after the outage',
+      60_000,
+    );
+    const { call: stored, wav } = await serverRecording(
+      h,
+      item.serverRecordingId!,
+      item.serverCallId!,
+    );
     expect(stored).toMatchObject({ remoteName: 'Grace Hopper' });
     expectTwoSides(wav, 3, 6, [[1, 3.5]]);
   });
 
   it('records the whole call when the service worker is restarted in the middle of it', async () => {
-    const call = await talk(h, page, '+1 212 555 0100', 'Alan Turing', 6, () => stopServiceWorker(h, page));
-    const item = await waitForUpload(h, call.callId, (i) => i.status === 'done' || i.status === 'failed', 'the upload');
+    const call = await talk(h, page, '+1 212 555 0100', 'Alan Turing', 6, () =>
+      stopServiceWorker(h, page),
+    );
+    const item = await waitForUpload(
+      h,
+      call.callId,
+      (i) => i.status === 'done' || i.status === 'failed',
+      'the upload',
+    );
     if (item.status !== 'done') throw new Error(`upload not done: ${JSON.stringify(item)}`);
     const { wav } = await serverRecording(h, item.serverRecordingId!, item.serverCallId!);
     // Both sides carry signal before, around and after the restart (at about 3 s).
@@ -137,7 +191,9 @@ describe('a call in the 3CX web client', () => {
     await new Promise((r) => setTimeout(r, 4000));
     const rows = await uploadItems(h);
     expect(rows.find((r) => r.call.pbxCallId === String(call.callId))).toBeUndefined();
-    const chunks = await (await h.worker()).evaluate(
+    const chunks = await (
+      await h.worker()
+    ).evaluate(
       () =>
         new Promise<number>((resolve) => {
           const open = indexedDB.open('cwn-extension');
@@ -160,11 +216,19 @@ describe('a call in the 3CX web client', () => {
     // Hold is seen in the SDP direction and reported live: the server shows the call held.
     const admin = await h.server.userWithRole('admin');
     let seen: { status?: string } | undefined;
-    await waitFor(async () => {
-      const list = await h.server.http.get('/api/calls').set('Authorization', `Bearer ${admin.accessToken}`);
-      seen = (list.body.items as { pbxCallId: string; status: string }[]).find((c) => c.pbxCallId === String(first.callId));
-      return seen?.status === 'held';
-    }, () => `the first call held on the server (seen: ${JSON.stringify(seen)})`, 5000);
+    await waitFor(
+      async () => {
+        const list = await h.server.http
+          .get('/api/calls')
+          .set('Authorization', `Bearer ${admin.accessToken}`);
+        seen = (list.body.items as { pbxCallId: string; status: string }[]).find(
+          (c) => c.pbxCallId === String(first.callId),
+        );
+        return seen?.status === 'held';
+      },
+      () => `the first call held on the server (seen: ${JSON.stringify(seen)})`,
+      5000,
+    );
 
     const second = h.fake.placeInboundCall('+49 30 2222', 'Second Caller');
     await page.click(`#call-${second.connectionId} .btn-answer`);
@@ -178,7 +242,12 @@ describe('a call in the 3CX web client', () => {
     await page.click(`#call-${first.connectionId} .btn-hang-up`);
 
     const one = await waitForUpload(h, first.callId, (i) => i.status === 'done', 'the first call');
-    const two = await waitForUpload(h, second.callId, (i) => i.status === 'done', 'the second call');
+    const two = await waitForUpload(
+      h,
+      second.callId,
+      (i) => i.status === 'done',
+      'the second call',
+    );
     expect(one.call.pcIds).toHaveLength(1);
     expect(two.call.pcIds).toHaveLength(1);
     expect(one.call.pcIds[0]).not.toBe(two.call.pcIds[0]);
@@ -196,7 +265,12 @@ describe('a call in the 3CX web client', () => {
     const call = await talk(h, page, '+49 30 3333', 'Device Switch', 6, async (placed) => {
       await page.click(`#call-${placed.connectionId} .btn-switch-microphone`);
     });
-    const item = await waitForUpload(h, call.callId, (i) => i.status === 'done' || i.status === 'failed', 'the upload');
+    const item = await waitForUpload(
+      h,
+      call.callId,
+      (i) => i.status === 'done' || i.status === 'failed',
+      'the upload',
+    );
     if (item.status !== 'done') throw new Error(`upload not done: ${JSON.stringify(item)}`);
     expect(item.call.pcIds).toHaveLength(2); // the peer connection and the new microphone's segment
     const { wav } = await serverRecording(h, item.serverRecordingId!, item.serverCallId!);

@@ -4,7 +4,17 @@
  * agent's one click in the popup.
  */
 import { analyseWav, analyseWindow } from '../wav';
-import { AGENT_HZ, CALLER_HZ, configureThroughOptions, openWebClient, serverRecording, startHarness, talk, waitForUpload, type Harness } from './harness';
+import {
+  AGENT_HZ,
+  CALLER_HZ,
+  configureThroughOptions,
+  openWebClient,
+  serverRecording,
+  startHarness,
+  talk,
+  waitForUpload,
+  type Harness,
+} from './harness';
 
 jest.setTimeout(120_000);
 
@@ -26,11 +36,20 @@ it('records a call the hook cannot see through tab capture + microphone', async 
   await popup.close();
 
   const call = await talk(h, page, '+49 40 555 0101', 'Emmy Noether', 5);
-  const item = await waitForUpload(h, call.callId, (i) => i.status === 'done' || i.status === 'failed', 'the upload');
+  const item = await waitForUpload(
+    h,
+    call.callId,
+    (i) => i.status === 'done' || i.status === 'failed',
+    'the upload',
+  );
   if (item.status !== 'done') throw new Error(`upload not done: ${JSON.stringify(item)}`);
   // Recorded by the fallback, not by the page hook (which saw no peer connection).
   expect(item.call.pcIds).toEqual([expect.stringMatching(/^tab-/)]);
-  const { call: stored, wav } = await serverRecording(h, item.serverRecordingId!, item.serverCallId!);
+  const { call: stored, wav } = await serverRecording(
+    h,
+    item.serverRecordingId!,
+    item.serverCallId!,
+  );
   expect(stored).toMatchObject({ remoteName: 'Emmy Noether', remoteNumber: '+49 40 555 0101' });
   const info = analyseWav(wav);
   expect(info.channels).toBe(2);

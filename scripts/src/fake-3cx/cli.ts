@@ -37,7 +37,9 @@ async function main(): Promise<void> {
     callerAudioFile,
   });
   console.log(`fake 3CX web client: ${fake.webClientUrl}`);
-  console.log(`place a call: curl -XPOST ${fake.origin}/control/calls -H 'content-type: application/json' -d '{"number":"+4930123456","name":"Ada Lovelace"}'`);
+  console.log(
+    `place a call: curl -XPOST ${fake.origin}/control/calls -H 'content-type: application/json' -d '{"number":"+4930123456","name":"Ada Lovelace"}'`,
+  );
   const stop = () => void fake.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -71,9 +71,12 @@ async function main(): Promise<void> {
       const track = stream.getAudioTracks()[0];
       if (!track) return;
       const recorder = recordTrack(track, {
-        started: (mimeType) => forward({ type: 'recorder-started', pcId, side: 'agent', mimeType, at: Date.now() }),
-        chunk: (seq, at, data) => forward({ type: 'chunk', pcId, side: 'agent', seq, at, base64: toBase64(data) }),
-        stopped: (chunks) => forward({ type: 'recorder-stopped', pcId, side: 'agent', chunks, at: Date.now() }),
+        started: (mimeType) =>
+          forward({ type: 'recorder-started', pcId, side: 'agent', mimeType, at: Date.now() }),
+        chunk: (seq, at, data) =>
+          forward({ type: 'chunk', pcId, side: 'agent', seq, at, base64: toBase64(data) }),
+        stopped: (chunks) =>
+          forward({ type: 'recorder-stopped', pcId, side: 'agent', chunks, at: Date.now() }),
       });
       micRecorders.set(pcId, { recorder, stream });
     } catch (err) {
@@ -84,9 +87,15 @@ async function main(): Promise<void> {
   connect();
   let provision: { username: string; domain: string } | null = null;
   try {
-    const raw = JSON.parse(window.localStorage.getItem('wc.provision') ?? 'null') as Record<string, unknown> | null;
+    const raw = JSON.parse(window.localStorage.getItem('wc.provision') ?? 'null') as Record<
+      string,
+      unknown
+    > | null;
     if (raw && typeof raw.username === 'string') {
-      provision = { username: raw.username, domain: typeof raw.domain === 'string' ? raw.domain : '' };
+      provision = {
+        username: raw.username,
+        domain: typeof raw.domain === 'string' ? raw.domain : '',
+      };
     }
   } catch {
     provision = null;
@@ -97,19 +106,35 @@ async function main(): Promise<void> {
   channel.port1.onmessage = (event: MessageEvent) => {
     const parsed = MainWorldEvent.safeParse(event.data);
     if (!parsed.success) {
-      console.warn('[cwn] dropped a malformed message from the page hook', parsed.error.issues[0]?.message);
+      console.warn(
+        '[cwn] dropped a malformed message from the page hook',
+        parsed.error.issues[0]?.message,
+      );
       return;
     }
     const msg = parsed.data;
     switch (msg.type) {
       case 'chunk':
-        forward({ type: 'chunk', pcId: msg.pcId, side: msg.side, seq: msg.seq, at: msg.at, base64: toBase64(msg.data) });
+        forward({
+          type: 'chunk',
+          pcId: msg.pcId,
+          side: msg.side,
+          seq: msg.seq,
+          at: msg.at,
+          base64: toBase64(msg.data),
+        });
         break;
       case 'push-frame': {
         const frame = decodePushFrame(new Uint8Array(msg.data));
         if (frame.kind === 'connections') {
           for (const problem of frame.problems) console.warn('[cwn] push frame:', problem);
-          if (frame.items.length) forward({ type: 'pbx', listAction: frame.listAction, items: frame.items, at: Date.now() });
+          if (frame.items.length)
+            forward({
+              type: 'pbx',
+              listAction: frame.listAction,
+              items: frame.items,
+              at: Date.now(),
+            });
         } else if (frame.kind === 'malformed') {
           console.warn('[cwn] unreadable push frame:', frame.reason);
         }

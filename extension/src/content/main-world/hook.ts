@@ -62,8 +62,13 @@ const MAX_BUFFERED = 2000;
 
     start(): void {
       if (this.recorder) return;
-      const mimeType = MediaRecorder.isTypeSupported('audio/webm;codecs=opus') ? 'audio/webm;codecs=opus' : '';
-      const recorder = new MediaRecorder(new MediaStream([this.track]), mimeType ? { mimeType } : undefined);
+      const mimeType = MediaRecorder.isTypeSupported('audio/webm;codecs=opus')
+        ? 'audio/webm;codecs=opus'
+        : '';
+      const recorder = new MediaRecorder(
+        new MediaStream([this.track]),
+        mimeType ? { mimeType } : undefined,
+      );
       this.recorder = recorder;
       recorder.addEventListener('dataavailable', (e: BlobEvent) => {
         if (e.data.size === 0) return;
@@ -76,11 +81,23 @@ const MAX_BUFFERED = 2000;
       });
       recorder.addEventListener('stop', () => {
         this.chain = this.chain.then(() => {
-          send({ type: 'recorder-stopped', pcId: this.pcId, side: this.side, chunks: this.seq, at: Date.now() });
+          send({
+            type: 'recorder-stopped',
+            pcId: this.pcId,
+            side: this.side,
+            chunks: this.seq,
+            at: Date.now(),
+          });
         });
       });
       recorder.start(SLICE_MS);
-      send({ type: 'recorder-started', pcId: this.pcId, side: this.side, mimeType: recorder.mimeType, at: Date.now() });
+      send({
+        type: 'recorder-started',
+        pcId: this.pcId,
+        side: this.side,
+        mimeType: recorder.mimeType,
+        at: Date.now(),
+      });
       this.track.addEventListener('ended', () => this.stop());
     }
 
@@ -128,7 +145,8 @@ const MAX_BUFFERED = 2000;
     if (info.ended) return;
     info.ended = true;
     for (const r of info.recorders) r.stop();
-    for (const id of [info.id, ...info.segments]) send({ type: 'pc-state', pcId: id, state, at: Date.now() });
+    for (const id of [info.id, ...info.segments])
+      send({ type: 'pc-state', pcId: id, state, at: Date.now() });
   }
 
   /** The agent's microphone was replaced: the old recorder ends, a new segment records the new track. */
@@ -189,7 +207,8 @@ const MAX_BUFFERED = 2000;
             info.connected = true;
             // Fallback for tracks attached in ways the wrappers did not see.
             info.local ??= this.getSenders().find((s) => s.track?.kind === 'audio')?.track ?? null;
-            info.remote ??= this.getReceivers().find((r) => r.track.kind === 'audio')?.track ?? null;
+            info.remote ??=
+              this.getReceivers().find((r) => r.track.kind === 'audio')?.track ?? null;
             startRecorders(info);
           }
         });
@@ -203,17 +222,27 @@ const MAX_BUFFERED = 2000;
         return sender;
       }
 
-      override addTransceiver(trackOrKind: MediaStreamTrack | string, init?: RTCRtpTransceiverInit): RTCRtpTransceiver {
+      override addTransceiver(
+        trackOrKind: MediaStreamTrack | string,
+        init?: RTCRtpTransceiverInit,
+      ): RTCRtpTransceiver {
         const transceiver = super.addTransceiver(trackOrKind, init);
         const info = infos.get(this);
         if (info) senderInfo.set(transceiver.sender, info);
-        if (info && typeof trackOrKind !== 'string' && trackOrKind.kind === 'audio' && !info.local) {
+        if (
+          info &&
+          typeof trackOrKind !== 'string' &&
+          trackOrKind.kind === 'audio' &&
+          !info.local
+        ) {
           info.local = trackOrKind;
         }
         return transceiver;
       }
 
-      override async setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void> {
+      override async setLocalDescription(
+        description?: RTCLocalSessionDescriptionInit,
+      ): Promise<void> {
         await super.setLocalDescription(description);
         const info = infos.get(this);
         if (info) checkHold(this, info);
@@ -234,7 +263,10 @@ const MAX_BUFFERED = 2000;
     window.RTCPeerConnection = HookedPeerConnection;
 
     const nativeReplaceTrack = RTCRtpSender.prototype.replaceTrack;
-    RTCRtpSender.prototype.replaceTrack = async function replaceTrack(this: RTCRtpSender, track: MediaStreamTrack | null) {
+    RTCRtpSender.prototype.replaceTrack = async function replaceTrack(
+      this: RTCRtpSender,
+      track: MediaStreamTrack | null,
+    ) {
       await nativeReplaceTrack.call(this, track);
       const info = senderInfo.get(this);
       if (info && track && track.kind === 'audio') {

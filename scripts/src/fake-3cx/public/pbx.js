@@ -51,7 +51,10 @@
         await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
         await pc.setLocalDescription(await pc.createAnswer());
         await iceComplete(pc);
-        event.source.postMessage({ type: 'answer', callId: msg.callId, sdp: pc.localDescription.sdp }, event.origin);
+        event.source.postMessage(
+          { type: 'answer', callId: msg.callId, sdp: pc.localDescription.sdp },
+          event.origin,
+        );
       } else if (msg.type === 'close') {
         peers.get(msg.callId)?.close();
         peers.delete(msg.callId);

@@ -15,7 +15,10 @@
   const pbxOrigin = `http://localhost:${location.port}`;
   const pbx = document.getElementById('pbx');
   const pbxReady = new Promise((resolve) => {
-    window.addEventListener('message', (e) => e.origin === pbxOrigin && e.data?.type === 'pbx-ready' && resolve());
+    window.addEventListener(
+      'message',
+      (e) => e.origin === pbxOrigin && e.data?.type === 'pbx-ready' && resolve(),
+    );
   });
   pbx.src = `${pbxOrigin}/pbx.html`;
   await pbxReady;
@@ -65,7 +68,10 @@
   function iceComplete(pc) {
     if (pc.iceGatheringState === 'complete') return Promise.resolve();
     return new Promise((resolve) => {
-      pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+      pc.addEventListener(
+        'icegatheringstatechange',
+        () => pc.iceGatheringState === 'complete' && resolve(),
+      );
     });
   }
 
@@ -81,7 +87,10 @@
     await pc.setLocalDescription(await pc.createOffer());
     await iceComplete(pc);
     const answer = new Promise((resolve) => pendingAnswers.set(call.id, resolve));
-    pbx.contentWindow.postMessage({ type: 'offer', callId: call.id, sdp: pc.localDescription.sdp }, pbxOrigin);
+    pbx.contentWindow.postMessage(
+      { type: 'offer', callId: call.id, sdp: pc.localDescription.sdp },
+      pbxOrigin,
+    );
     await pc.setRemoteDescription({ type: 'answer', sdp: await answer });
   }
 
@@ -172,7 +181,8 @@
       );
     }
     if (call.state === 'connected') li.append(button('Hold', () => setHold(call, true)));
-    if (call.state === 'connected' && call.pc) li.append(button('Switch microphone', () => switchMicrophone(call)));
+    if (call.state === 'connected' && call.pc)
+      li.append(button('Switch microphone', () => switchMicrophone(call)));
     if (call.state === 'held') li.append(button('Resume', () => setHold(call, false)));
     if (call.state !== 'ended') {
       li.append(
@@ -208,7 +218,8 @@
       };
       calls.set(id, call);
     }
-    const next = state === 1 ? 'ringing' : state === 2 ? 'dialing' : call.held ? 'held' : 'connected';
+    const next =
+      state === 1 ? 'ringing' : state === 2 ? 'dialing' : call.held ? 'held' : 'connected';
     call.state = next;
     render(call);
     if (next === 'dialing' && !call.mediaStarting) {
@@ -226,7 +237,8 @@
     const info = readFields(first(message, 201));
     const lists = info.filter((f) => f.field === 18 || f.field === 20);
     for (const l of lists) {
-      for (const item of readFields(l.value).filter((f) => f.field === 2)) onConnection(readFields(item.value));
+      for (const item of readFields(l.value).filter((f) => f.field === 2))
+        onConnection(readFields(item.value));
     }
   }
 
