@@ -237,10 +237,21 @@ export async function waitFor(
   timeoutMs = 20_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
   for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for: ${typeof what === 'string' ? what : what()}`);
+    try {
+      if (await check()) return;
+      lastError = null;
+    } catch (err) {
+      // e.g. the service worker was just stopped; it comes back on the next event.
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const label = typeof what === 'string' ? what : what();
+      throw new Error(
+        `timed out waiting for: ${label}${lastError ? ` (last error: ${String(lastError)})` : ''}`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -182,7 +182,7 @@ describe('a call in the 3CX web client', () => {
     const popup = await h.ctx.newPage();
     await popup.goto(`chrome-extension://${h.extensionId}/popup/popup.html`);
     const call = await talk(h, page, '+33 1 4000 0000', 'Marie Curie', 4, async () => {
-      await popup.getByLabel("Don't record this call").check();
+      await popup.getByLabel("Don't record this call").click();
       await popup.waitForSelector('#calls:has-text("not recorded")');
       expect(await (await h.worker()).evaluate(() => chrome.action.getBadgeText({}))).toBe('');
     });
