@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { openCwnDb, type UploadItem } from '../shared/db';
 import type { TrackedCall } from './call-tracker';
 import {
+  KEEP_DONE,
   UploadError,
   UploadQueue,
   backoffMs,
@@ -170,5 +171,19 @@ describe('UploadQueue', () => {
     const listed = await queue.list();
     expect(listed).toHaveLength(2);
     expect(listed[0]).not.toHaveProperty('wav');
+  });
+
+  it('keeps only the most recent uploaded items, and never one still waiting', async () => {
+    const { queue, db } = await setup([]);
+    for (let i = 0; i < KEEP_DONE + 5; i++) {
+      await db.put('uploads', item(`done-${i}`, { status: 'done', wav: null, updatedAt: i }));
+    }
+    await db.put('uploads', item('waiting', { status: 'failed', updatedAt: -1 }));
+    await queue.runDue();
+    const ids = (await queue.list()).map((i) => i.id);
+    expect(ids).toHaveLength(KEEP_DONE + 1);
+    expect(ids).toContain('waiting');
+    expect(ids).toContain(`done-${KEEP_DONE + 4}`);
+    expect(ids).not.toContain('done-4');
   });
 });

@@ -37,6 +37,9 @@ export function backoffMs(attempts: number): number {
 
 export type UploadSummary = Omit<UploadItem, 'wav'>;
 
+/** Uploaded items are kept (without audio) for the popup's list; older ones are dropped. */
+export const KEEP_DONE = 50;
+
 export class UploadQueue {
   private running: Promise<number | null> | null = null;
 
@@ -91,7 +94,14 @@ export class UploadQueue {
       const retryAt = await this.attempt(item);
       if (retryAt !== null) next = Math.min(next ?? Infinity, retryAt);
     }
+    await this.pruneDone();
     return next;
+  }
+
+  private async pruneDone(): Promise<void> {
+    const done = await this.db.getAllFromIndex('uploads', 'byStatus', 'done');
+    done.sort((a, b) => b.updatedAt - a.updatedAt);
+    for (const old of done.slice(KEEP_DONE)) await this.db.delete('uploads', old.id);
   }
 
   private async attempt(item: UploadItem): Promise<number | null> {
