@@ -14,16 +14,14 @@ import { CallTracker, FINISH_GRACE_MS, type TrackedCall } from './call-tracker';
 import { HttpRecordingTransport } from './http-transport';
 import { convertInOffscreen, startTabCaptureInOffscreen } from './offscreen-client';
 import { pbxTabs, registerContentScripts, reloadPbxTabs } from './registration';
+import { TabCaptureDriver } from './tab-capture-driver';
 import { UploadQueue } from './upload-queue';
 
 const TICK_ALARM = 'cwn-tick';
 const SESSION_MARKER = 'cwn-browser-session';
 
-/** Tab-capture fallback: the offscreen document's port per 3CX tab it records. */
-const capturePorts = new Map<number, chrome.runtime.Port>();
-/** The latest page port of each tab (the fallback's microphone recorder lives there). */
-const pagePorts = new Map<number, chrome.runtime.Port>();
-const captureStopSent = new Set<string>();
+/** Tab-capture fallback: ports per tab and the commands for calls the hook cannot see. */
+const tabCapture = new TabCaptureDriver();
 
 interface Runtime {
   db: Db;
@@ -124,33 +122,11 @@ async function handlePageMessage(rt: Runtime, tabId: number, msg: PageMessage): 
       }
       break;
   }
-  driveTabCapture(rt, tabId);
+  tabCapture.drive(tracker, tabId);
   rt.reporter.sync(tracker.all());
   await finishCalls(rt);
   await rt.state.save(tracker.snapshot());
   await updateBadge(tracker);
-}
-
-/** In a tab under tab capture, calls the hook cannot see are recorded by the offscreen document. */
-function driveTabCapture(rt: Runtime, tabId: number): void {
-  const port = capturePorts.get(tabId);
-  if (!port) return;
-  for (const call of rt.tracker.callsWithoutMedia(tabId)) {
-    const pcId = `tab-${crypto.randomUUID()}`;
-    rt.tracker.attachPc(call.key, pcId);
-    port.postMessage({ type: 'capture-call', action: 'start', pcId });
-    pagePorts.get(tabId)?.postMessage({ type: 'capture-call', action: 'start', pcId });
-  }
-  for (const call of rt.tracker.all()) {
-    if (call.tabId !== tabId || call.status !== 'ended') continue;
-    for (const pcId of call.pcIds) {
-      if (!pcId.startsWith('tab-') || call.closedPcIds.includes(pcId) || captureStopSent.has(pcId))
-        continue;
-      captureStopSent.add(pcId);
-      port.postMessage({ type: 'capture-call', action: 'stop', pcId });
-      pagePorts.get(tabId)?.postMessage({ type: 'capture-call', action: 'stop', pcId });
-    }
-  }
 }
 
 async function deleteChunks(rt: Runtime, call: TrackedCall): Promise<void> {
@@ -237,12 +213,9 @@ chrome.runtime.onConnect.addListener((port) => {
     !!port.sender.url?.startsWith(chrome.runtime.getURL(''));
   if (capture && fromExtension) {
     const captureTab = Number(capture[1]);
-    capturePorts.set(captureTab, port);
-    port.onDisconnect.addListener(() => {
-      if (capturePorts.get(captureTab) === port) capturePorts.delete(captureTab);
-    });
+    tabCapture.addCapture(captureTab, port);
     listenToPage(port, captureTab);
-    void exclusive(async (rt) => driveTabCapture(rt, captureTab));
+    void exclusive(async (rt) => tabCapture.drive(rt.tracker, captureTab));
     return;
   }
   if (port.name !== 'page') return;
@@ -251,10 +224,7 @@ chrome.runtime.onConnect.addListener((port) => {
     port.disconnect();
     return;
   }
-  pagePorts.set(tabId, port);
-  port.onDisconnect.addListener(() => {
-    if (pagePorts.get(tabId) === port) pagePorts.delete(tabId);
-  });
+  tabCapture.addPage(tabId, port);
   listenToPage(port, tabId);
 });
 
@@ -312,7 +282,7 @@ async function status() {
     user: await currentUser(),
     pbxTabFound: (await pbxTabs()).length > 0,
     calls: rt.tracker.active(),
-    tabCapture: [...capturePorts.keys()],
+    tabCapture: tabCapture.capturedTabs(),
     uploads: await rt.uploads.list(),
   };
 }
