@@ -197,6 +197,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await relay.close();
       await server.close();
       rmSync(work, { recursive: true, force: true });
+      if (built) rmSync(built, { recursive: true, force: true });
+      built = null;
     },
   };
   return h;
