@@ -18,7 +18,13 @@ export async function buildExtension({ outDir = out, loopbackHosts = loopback } 
   mkdirSync(outDir, { recursive: true });
   const common = {
     alias: { '@cwn/protocol': join(here, '../protocol/src/index.ts') },
-    bundle: true, target: 'chrome116', logLevel: 'warning', legalComments: 'none', sourcemap: false };
+    bundle: true,
+    minify: true,
+    target: 'chrome116',
+    logLevel: 'warning',
+    legalComments: 'none',
+    sourcemap: false,
+  };
   await Promise.all([
     build({
       ...common,
@@ -40,7 +46,12 @@ export async function buildExtension({ outDir = out, loopbackHosts = loopback } 
       outdir: outDir,
     }),
   ]);
-  for (const page of ['popup/popup.html', 'options/options.html', 'offscreen/offscreen.html', 'ui.css']) {
+  for (const page of [
+    'popup/popup.html',
+    'options/options.html',
+    'offscreen/offscreen.html',
+    'ui.css',
+  ]) {
     cpSync(join(here, 'src', page), join(outDir, page));
   }
   const packageDir = (name) => {
@@ -53,8 +64,10 @@ export async function buildExtension({ outDir = out, loopbackHosts = loopback } 
   const ffmpegEsm = join(packageDir('@ffmpeg/ffmpeg'), 'dist/esm');
   const coreEsm = join(packageDir('@ffmpeg/core'), 'dist/esm');
   mkdirSync(join(outDir, 'ffmpeg'), { recursive: true });
-  for (const f of ['worker.js', 'const.js', 'errors.js']) cpSync(join(ffmpegEsm, f), join(outDir, 'ffmpeg', f));
-  for (const f of ['ffmpeg-core.js', 'ffmpeg-core.wasm']) cpSync(join(coreEsm, f), join(outDir, 'ffmpeg', f));
+  for (const f of ['worker.js', 'const.js', 'errors.js'])
+    cpSync(join(ffmpegEsm, f), join(outDir, 'ffmpeg', f));
+  for (const f of ['ffmpeg-core.js', 'ffmpeg-core.wasm'])
+    cpSync(join(coreEsm, f), join(outDir, 'ffmpeg', f));
 
   const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
   const manifest = {
@@ -63,13 +76,15 @@ export async function buildExtension({ outDir = out, loopbackHosts = loopback } 
     version: pkg.version,
     description: pkg.description,
     minimum_chrome_version: '116',
-    permissions: ['storage', 'scripting', 'offscreen', 'alarms'],
+    permissions: ['storage', 'scripting', 'offscreen', 'alarms', 'tabCapture'],
     optional_host_permissions: ['https://*/*', 'http://*/*'],
     ...(loopbackHosts ? { host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'] } : {}),
     background: { service_worker: 'background.js' },
     action: { default_popup: 'popup/popup.html', default_title: '3CX call recorder' },
     options_ui: { page: 'options/options.html', open_in_tab: true },
-    content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'" },
+    content_security_policy: {
+      extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'",
+    },
   };
   writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return outDir;

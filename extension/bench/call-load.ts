@@ -63,7 +63,11 @@ function tree(profile: string): Proc[] {
   return all.filter((p) => ids.has(p.pid));
 }
 
-async function launch(profile: string, mic: string, extDir: string | null): Promise<BrowserContext> {
+async function launch(
+  profile: string,
+  mic: string,
+  extDir: string | null,
+): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profile, {
     executablePath: process.env.CWN_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -87,10 +91,16 @@ async function runCall(fake: Fake3cx, work: string, mic: string, extDir: string 
   if (extDir) {
     const sw = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent('serviceworker'));
     await sw.evaluate(
-      (pbxUrl) => chrome.storage.local.set({ settings: { serverUrl: 'http://127.0.0.1:9/', pbxUrl } }),
+      (pbxUrl) =>
+        chrome.storage.local.set({ settings: { serverUrl: 'http://127.0.0.1:9/', pbxUrl } }),
       `${fake.origin}/webclient/`,
     );
-    for (let i = 0; i < 100 && (await sw.evaluate(() => chrome.scripting.getRegisteredContentScripts())).length < 2; i++) {
+    for (
+      let i = 0;
+      i < 100 &&
+      (await sw.evaluate(() => chrome.scripting.getRegisteredContentScripts())).length < 2;
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -128,7 +138,8 @@ async function runCall(fake: Fake3cx, work: string, mic: string, extDir: string 
             const open = indexedDB.open('cwn-extension');
             open.onsuccess = () => {
               const req = open.result.transaction('uploads').objectStore('uploads').getAll();
-              req.onsuccess = () => resolve((req.result as { status: string }[])[0]?.status ?? null);
+              req.onsuccess = () =>
+                resolve((req.result as { status: string }[])[0]?.status ?? null);
               req.onerror = () => resolve(null);
             };
             open.onerror = () => resolve(null);
@@ -141,15 +152,39 @@ async function runCall(fake: Fake3cx, work: string, mic: string, extDir: string 
     conversionS = (Date.now() - t) / 1000;
   }
   await ctx.close();
-  return { cpuS, wallS, peakMb: peakRssKb / 1024, meanMb: sumRssKb / Math.max(1, samples) / 1024, conversionS };
+  return {
+    cpuS,
+    wallS,
+    peakMb: peakRssKb / 1024,
+    meanMb: sumRssKb / Math.max(1, samples) / 1024,
+    conversionS,
+  };
 }
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'cwn-call-bench-'));
   const mic = join(work, 'mic.wav');
-  execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', mic, 'synth', String(seconds + 30), 'sine', '1000', 'vol', '0.5']);
+  execFileSync('sox', [
+    '-n',
+    '-r',
+    '48000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    mic,
+    'synth',
+    String(seconds + 30),
+    'sine',
+    '1000',
+    'vol',
+    '0.5',
+  ]);
   const extDir = join(work, 'ext');
-  execFileSync(process.execPath, ['-e', `import(${JSON.stringify(join(__dirname, '../build.mjs'))}).then(m => m.buildExtension({ outDir: ${JSON.stringify(extDir)}, loopbackHosts: true }))`]);
+  execFileSync(process.execPath, [
+    '-e',
+    `import(${JSON.stringify(join(__dirname, '../build.mjs'))}).then(m => m.buildExtension({ outDir: ${JSON.stringify(extDir)}, loopbackHosts: true }))`,
+  ]);
   const fake = await startFake3cx({ callerToneHz: 440 });
   try {
     const without = await runCall(fake, work, mic, null);

@@ -27,7 +27,20 @@ const pkgDir = (name: string): string => {
 
 function opus(file: string, hz: number): void {
   // Opus in WebM at 32 kb/s, as Chromium's MediaRecorder writes it.
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=f=${hz}:d=${seconds}:r=48000`, '-c:a', 'libopus', '-b:a', '32k', file]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=f=${hz}:d=${seconds}:r=48000`,
+    '-c:a',
+    'libopus',
+    '-b:a',
+    '32k',
+    file,
+  ]);
 }
 
 async function main(): Promise<void> {
@@ -60,10 +73,16 @@ async function main(): Promise<void> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/bench.html') {
-      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><script type="module">import { FFmpeg } from "/ffmpeg/index.js"; window.FFmpeg = FFmpeg;</script>');
+      res
+        .writeHead(200, { 'Content-Type': 'text/html' })
+        .end(
+          '<!doctype html><script type="module">import { FFmpeg } from "/ffmpeg/index.js"; window.FFmpeg = FFmpeg;</script>',
+        );
       return;
     }
-    const file = path.startsWith('/ffmpeg/') ? [join(ffmpegEsm, path.slice('/ffmpeg/'.length)), 'text/javascript'] : files[path];
+    const file = path.startsWith('/ffmpeg/')
+      ? [join(ffmpegEsm, path.slice('/ffmpeg/'.length)), 'text/javascript']
+      : files[path];
     if (!file) {
       res.writeHead(404).end();
       return;
@@ -72,20 +91,39 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: process.env.CWN_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CWN_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox'],
+  });
   try {
     const page = await browser.newPage();
     await page.goto(`${origin}/bench.html`);
     await page.waitForFunction(() => 'FFmpeg' in window);
     const wasm = await page.evaluate(
       async ({ origin, args }) => {
-        const FF = (window as unknown as { FFmpeg: new () => { load(o: object): Promise<void>; writeFile(n: string, d: Uint8Array): Promise<void>; exec(a: string[]): Promise<number>; readFile(n: string): Promise<Uint8Array> } }).FFmpeg;
+        const FF = (
+          window as unknown as {
+            FFmpeg: new () => {
+              load(o: object): Promise<void>;
+              writeFile(n: string, d: Uint8Array): Promise<void>;
+              exec(a: string[]): Promise<number>;
+              readFile(n: string): Promise<Uint8Array>;
+            };
+          }
+        ).FFmpeg;
         const ff = new FF();
         const t0 = performance.now();
-        await ff.load({ coreURL: `${origin}/core/ffmpeg-core.js`, wasmURL: `${origin}/core/ffmpeg-core.wasm` });
+        await ff.load({
+          coreURL: `${origin}/core/ffmpeg-core.js`,
+          wasmURL: `${origin}/core/ffmpeg-core.wasm`,
+        });
         const load = performance.now() - t0;
         for (const name of ['in0.webm', 'in1.webm']) {
-          await ff.writeFile(name, new Uint8Array(await (await fetch(`${origin}/in/${name}`)).arrayBuffer()));
+          await ff.writeFile(
+            name,
+            new Uint8Array(await (await fetch(`${origin}/in/${name}`)).arrayBuffer()),
+          );
         }
         const runs: number[] = [];
         let bytes = 0;
@@ -100,8 +138,11 @@ async function main(): Promise<void> {
       },
       { origin, args },
     );
-    const row = (name: string, ms: number) => `| ${name.padEnd(34)} | ${(ms / 1000).toFixed(2).padStart(7)} s | ${(ms / nativeMs).toFixed(2).padStart(8)}× |`;
-    console.log(`\nResample + join of a ${values.minutes}-minute two-sided call (2 × opus 32 kb/s → 16 kHz stereo PCM WAV)\n`);
+    const row = (name: string, ms: number) =>
+      `| ${name.padEnd(34)} | ${(ms / 1000).toFixed(2).padStart(7)} s | ${(ms / nativeMs).toFixed(2).padStart(8)}× |`;
+    console.log(
+      `\nResample + join of a ${values.minutes}-minute two-sided call (2 × opus 32 kb/s → 16 kHz stereo PCM WAV)\n`,
+    );
     console.log('| run                                |      time | vs native |');
     console.log('|------------------------------------|-----------|-----------|');
     console.log(row('native ffmpeg, -threads 1', nativeMs));

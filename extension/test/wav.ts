@@ -8,7 +8,8 @@ export interface WavInfo {
 }
 
 export function analyseWav(buf: Buffer): WavInfo {
-  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') throw new Error('not a WAV');
+  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE')
+    throw new Error('not a WAV');
   let pos = 12;
   let channels = 0;
   let sampleRate = 0;
@@ -40,13 +41,20 @@ export function analyseWav(buf: Buffer): WavInfo {
       if ((prev < 0 && s >= 0) || (prev >= 0 && s < 0)) crossings++;
       prev = s;
     }
-    perChannel.push({ rms: Math.sqrt(sum / Math.max(1, frames)), hz: crossings / 2 / (frames / sampleRate) });
+    perChannel.push({
+      rms: Math.sqrt(sum / Math.max(1, frames)),
+      hz: crossings / 2 / (frames / sampleRate),
+    });
   }
   return { channels, sampleRate, frames, perChannel };
 }
 
 /** The same measures over a window [fromS, toS) of the file, for signals that are silent in parts. */
-export function analyseWindow(buf: Buffer, fromS: number, toS: number): { rms: number; hz: number }[] {
+export function analyseWindow(
+  buf: Buffer,
+  fromS: number,
+  toS: number,
+): { rms: number; hz: number }[] {
   const info = analyseWav(buf);
   const dataStart = buf.indexOf('data') + 8;
   const frameBytes = 2 * info.channels;
@@ -54,6 +62,9 @@ export function analyseWindow(buf: Buffer, fromS: number, toS: number): { rms: n
   const b = Math.min(info.frames, Math.floor(toS * info.sampleRate));
   const header = Buffer.from(buf.subarray(0, dataStart));
   header.writeUInt32LE((b - a) * frameBytes, dataStart - 4);
-  const slice = Buffer.concat([header, buf.subarray(dataStart + a * frameBytes, dataStart + b * frameBytes)]);
+  const slice = Buffer.concat([
+    header,
+    buf.subarray(dataStart + a * frameBytes, dataStart + b * frameBytes),
+  ]);
   return analyseWav(slice).perChannel;
 }

@@ -3,7 +3,12 @@ import { ConnectionAction as A, ConnectionState as S } from '../shared/myphone';
 import { CallTracker, FINISH_GRACE_MS } from './call-tracker';
 
 const TAB = 7;
-function conn(connectionId: number, action: number, state: number | null, extra: Partial<PbxConnection> = {}): PbxConnection {
+function conn(
+  connectionId: number,
+  action: number,
+  state: number | null,
+  extra: Partial<PbxConnection> = {},
+): PbxConnection {
   return {
     action,
     connectionId,
@@ -40,22 +45,36 @@ describe('CallTracker', () => {
   it('follows one inbound call: ringing → connected → held → connected → ended, with its metadata', () => {
     const t = new CallTracker();
     t.onPbx(TAB, [conn(1, A.Inserted, S.Ringing)], 1000);
-    expect(t.active()).toMatchObject([{ key: `${TAB}:1`, status: 'ringing', remoteNumber: '+49301', pbxCallId: '101' }]);
+    expect(t.active()).toMatchObject([
+      { key: `${TAB}:1`, status: 'ringing', remoteNumber: '+49301', pbxCallId: '101' },
+    ]);
     media(t, 'pc-aaaaaaaa', 2000);
     t.onPbx(TAB, [conn(1, A.Updated, S.Connected)], 2020);
-    expect(t.get(`${TAB}:1`)).toMatchObject({ status: 'connected', answeredAt: 2010, pcIds: ['pc-aaaaaaaa'] });
+    expect(t.get(`${TAB}:1`)).toMatchObject({
+      status: 'connected',
+      answeredAt: 2010,
+      pcIds: ['pc-aaaaaaaa'],
+    });
     expect(t.isRecording()).toBe(true);
     t.onHold('pc-aaaaaaaa', true, 3000);
     t.onPbx(TAB, [conn(1, A.Updated, S.Connected)], 3001);
     expect(t.get(`${TAB}:1`)!.status).toBe('held');
     t.onHold('pc-aaaaaaaa', false, 4000);
-    expect(t.get(`${TAB}:1`)).toMatchObject({ status: 'connected', holds: [{ from: 3000, to: 4000 }] });
+    expect(t.get(`${TAB}:1`)).toMatchObject({
+      status: 'connected',
+      holds: [{ from: 3000, to: 4000 }],
+    });
 
     stopMedia(t, 'pc-aaaaaaaa', 5000);
     expect(t.takeFinished(5000)).toEqual([]); // the PBX has not ended it yet
     t.onPbx(TAB, [conn(1, A.Deleted, null)], 5100);
     const [done] = t.takeFinished(5100);
-    expect(done).toMatchObject({ status: 'ended', endedAt: 5100, direction: 'inbound', remoteName: 'Name 1' });
+    expect(done).toMatchObject({
+      status: 'ended',
+      endedAt: 5100,
+      direction: 'inbound',
+      remoteName: 'Name 1',
+    });
     expect(t.all()).toHaveLength(0);
   });
 
@@ -88,7 +107,11 @@ describe('CallTracker', () => {
     media(t, 'pc-22222222', 50);
     t.onPbx(TAB, [conn(2, A.Updated, S.Connected, { otherPartyCallerId: '+33 1 23' })], 60);
     expect(t.get(`${TAB}:1`)!.pcIds).toEqual(['pc-11111111']);
-    expect(t.get(`${TAB}:2`)).toMatchObject({ pcIds: ['pc-22222222'], remoteNumber: '+33 1 23', status: 'connected' });
+    expect(t.get(`${TAB}:2`)).toMatchObject({
+      pcIds: ['pc-22222222'],
+      remoteNumber: '+33 1 23',
+      status: 'connected',
+    });
     expect(t.get(`${TAB}:1`)!.status).toBe('held');
   });
 
@@ -99,7 +122,11 @@ describe('CallTracker', () => {
     t.onPbx(TAB, [conn(1, A.Updated, S.Connected)], 20);
     t.onHold('pc-11111111', true, 100);
     // The agent dials the colleague: an outgoing connection with its own peer connection.
-    t.onPbx(TAB, [conn(2, A.Inserted, S.Dialing, { isIncoming: false, otherPartyCallerId: '102' })], 110);
+    t.onPbx(
+      TAB,
+      [conn(2, A.Inserted, S.Dialing, { isIncoming: false, otherPartyCallerId: '102' })],
+      110,
+    );
     media(t, 'pc-22222222', 120);
     t.onPbx(TAB, [conn(2, A.Updated, S.Connected, { isIncoming: false })], 130);
     // Transfer completes: the PBX removes both of the agent's connections.
@@ -150,6 +177,30 @@ describe('CallTracker', () => {
     restored.onChunkStored('pc-11111111', 'agent', 3);
     expect(restored.get(`${TAB}:1`)!.recorders[0]!.storedChunks).toBe(4);
     restored.endAll(99);
-    expect(restored.takeFinished(99 + FINISH_GRACE_MS)).toMatchObject([{ status: 'ended', endedAt: 99 }]);
+    expect(restored.takeFinished(99 + FINISH_GRACE_MS)).toMatchObject([
+      { status: 'ended', endedAt: 99 },
+    ]);
+  });
+
+  it('keeps a replaced microphone (new segment) with its call until both segments are done', () => {
+    const t = new CallTracker();
+    t.onPbx(TAB, [conn(1, A.Inserted, S.Ringing)], 0);
+    media(t, 'pc-11111111', 10, 2);
+    t.onRecorderStopped('pc-11111111', 'agent', 2, 3000);
+    t.onPcSegment('pc-11111111', 'pc-11111111-s1');
+    t.onPcSegment('pc-unknown00', 'pc-unknown00-s1'); // ignored
+    t.onRecorderStarted('pc-11111111-s1', 'agent', 3001);
+    t.onChunkStored('pc-11111111-s1', 'agent', 0);
+    expect(t.get(`${TAB}:1`)!.pcIds).toEqual(['pc-11111111', 'pc-11111111-s1']);
+    expect(t.get(`${TAB}:1`)!.recorders.map((r) => `${r.pcId}/${r.side}`)).toEqual([
+      'pc-11111111/agent',
+      'pc-11111111/caller',
+      'pc-11111111-s1/agent',
+    ]);
+    t.onPbx(TAB, [conn(1, A.Deleted, null)], 5000);
+    t.onRecorderStopped('pc-11111111', 'caller', 2, 5000);
+    expect(t.takeFinished(5001)).toEqual([]); // the new segment has not stopped yet
+    t.onRecorderStopped('pc-11111111-s1', 'agent', 1, 5000);
+    expect(t.takeFinished(5002)).toHaveLength(1);
   });
 });

@@ -87,7 +87,9 @@ export class CallTracker {
     }
     if (!call) {
       // A call first seen through WebRTC (hook before the push socket) gets its metadata now.
-      call = this.calls.find((c) => c.tabId === tabId && c.connectionId === null && c.status !== 'ended');
+      call = this.calls.find(
+        (c) => c.tabId === tabId && c.connectionId === null && c.status !== 'ended',
+      );
       if (call) {
         call.connectionId = item.connectionId;
         call.key = `${tabId}:${item.connectionId}`;
@@ -118,9 +120,17 @@ export class CallTracker {
     if (item.isIncoming !== null) call.direction = item.isIncoming ? 'inbound' : 'outbound';
     call.remoteNumber = item.otherPartyCallerId || item.otherPartyDn || call.remoteNumber;
     call.remoteName = item.otherPartyName || call.remoteName;
-    if (item.state === ConnectionState.Ringing && call.status !== 'connected' && call.status !== 'held') {
+    if (
+      item.state === ConnectionState.Ringing &&
+      call.status !== 'connected' &&
+      call.status !== 'held'
+    ) {
       call.status = 'ringing';
-    } else if (item.state === ConnectionState.Dialing && call.status !== 'connected' && call.status !== 'held') {
+    } else if (
+      item.state === ConnectionState.Dialing &&
+      call.status !== 'connected' &&
+      call.status !== 'held'
+    ) {
       call.status = 'dialing';
     } else if (item.state === ConnectionState.Connected) {
       if (call.status !== 'held') call.status = 'connected';
@@ -132,9 +142,13 @@ export class CallTracker {
     if (this.callOfPc(pcId)) return;
     // 3CX creates the peer connection when the agent answers or dials: give it to the newest call
     // of this tab that has none yet; otherwise track a call known only through WebRTC.
-    const candidates = this.calls.filter((c) => c.tabId === tabId && c.status !== 'ended' && c.pcIds.length === 0);
+    const candidates = this.calls.filter(
+      (c) => c.tabId === tabId && c.status !== 'ended' && c.pcIds.length === 0,
+    );
     const order: TrackedStatus[] = ['connected', 'dialing', 'ringing', 'held'];
-    candidates.sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status) || b.startedAt - a.startedAt);
+    candidates.sort(
+      (a, b) => order.indexOf(a.status) - order.indexOf(b.status) || b.startedAt - a.startedAt,
+    );
     const call = candidates[0];
     if (call) {
       call.pcIds.push(pcId);
@@ -160,6 +174,28 @@ export class CallTracker {
     });
   }
 
+  /** A new recording segment (replaced microphone track) belongs to its peer connection's call. */
+  onPcSegment(parentPcId: string, pcId: string): void {
+    const call = this.callOfPc(parentPcId);
+    if (call && !call.pcIds.includes(pcId)) call.pcIds.push(pcId);
+  }
+
+  /** The calls of a tab that are up but have no peer connection the hook saw (fallback capture). */
+  callsWithoutMedia(tabId: number): TrackedCall[] {
+    return this.calls.filter(
+      (c) =>
+        c.tabId === tabId &&
+        (c.status === 'connected' || c.status === 'held') &&
+        c.pcIds.length === 0,
+    );
+  }
+
+  /** Gives a call a capture that is not a peer connection (tab capture), by the call's key. */
+  attachPc(key: string, pcId: string): void {
+    const call = this.get(key);
+    if (call && !call.pcIds.includes(pcId)) call.pcIds.push(pcId);
+  }
+
   onPcState(pcId: string, state: string, at: number): void {
     const call = this.callOfPc(pcId);
     if (!call) return;
@@ -170,7 +206,8 @@ export class CallTracker {
     if (ENDED_PC_STATES.has(state) && !call.closedPcIds.includes(pcId)) {
       call.closedPcIds.push(pcId);
       // Without PBX metadata the peer connections are all we know: the call ends with them.
-      if (call.connectionId === null && call.closedPcIds.length === call.pcIds.length) this.end(call, at);
+      if (call.connectionId === null && call.closedPcIds.length === call.pcIds.length)
+        this.end(call, at);
     }
   }
 
@@ -190,7 +227,14 @@ export class CallTracker {
   onRecorderStarted(pcId: string, side: Side, at: number): void {
     const call = this.callOfPc(pcId);
     if (!call || this.recorder(call, pcId, side)) return;
-    call.recorders.push({ pcId, side, startedAt: at, stoppedAt: null, expectedChunks: null, storedChunks: 0 });
+    call.recorders.push({
+      pcId,
+      side,
+      startedAt: at,
+      stoppedAt: null,
+      expectedChunks: null,
+      storedChunks: 0,
+    });
   }
 
   /** Whether a chunk should be stored (false for unknown recorders and "don't record" calls). */
@@ -228,7 +272,8 @@ export class CallTracker {
     const done = this.calls.filter((c) => {
       if (c.status !== 'ended' || c.endedAt === null) return false;
       const complete = c.recorders.every(
-        (r) => r.stoppedAt !== null && r.expectedChunks !== null && r.storedChunks >= r.expectedChunks,
+        (r) =>
+          r.stoppedAt !== null && r.expectedChunks !== null && r.storedChunks >= r.expectedChunks,
       );
       return complete || now - c.endedAt >= FINISH_GRACE_MS;
     });
@@ -243,7 +288,8 @@ export class CallTracker {
 
   /** Ends the calls of a tab that was closed or navigated away. */
   endTab(tabId: number, at: number): void {
-    for (const call of this.calls) if (call.tabId === tabId && call.status !== 'ended') this.end(call, at);
+    for (const call of this.calls)
+      if (call.tabId === tabId && call.status !== 'ended') this.end(call, at);
   }
 
   private end(call: TrackedCall, at: number): void {

@@ -5,12 +5,9 @@
  * `GET` tells where a cut-off upload stands; the PATCH that completes the file answers with the
  * stored recording, whose sha256 the queue compares before it deletes the local copy.
  */
-import {
-  UPLOAD_CHUNK_CONTENT_TYPE,
-  UploadRecordingResponse,
-  UploadSession,
-} from '@cwn/protocol';
+import { UPLOAD_CHUNK_CONTENT_TYPE, UploadRecordingResponse, UploadSession } from '@cwn/protocol';
 import type { UploadItem } from '../shared/db';
+import { pbxCallIdOf } from './call-reporter';
 import { UploadError, type RecordingTransport, type UploadReceipt } from './upload-queue';
 
 const PHONE = /^[+\d][\d\s().-]*$/;
@@ -21,7 +18,7 @@ export function uploadQuery(item: UploadItem): URLSearchParams {
   const { call } = item;
   const q = new URLSearchParams();
   q.set('direction', call.direction);
-  q.set('pbxCallId', call.pbxCallId ?? `webrtc-${call.pcIds[0] ?? call.key}`);
+  q.set('pbxCallId', pbxCallIdOf(call));
   q.set('startedAt', new Date(call.startedAt).toISOString());
   if (call.endedAt !== null) q.set('endedAt', new Date(call.endedAt).toISOString());
   const number = call.remoteNumber?.trim();
@@ -59,7 +56,10 @@ export class HttpRecordingTransport implements RecordingTransport {
     private readonly patchBytes = PATCH_BYTES,
   ) {}
 
-  async upload(item: UploadItem, onProgress: (patch: Partial<UploadItem>) => Promise<void>): Promise<UploadReceipt> {
+  async upload(
+    item: UploadItem,
+    onProgress: (patch: Partial<UploadItem>) => Promise<void>,
+  ): Promise<UploadReceipt> {
     const wav = item.wav;
     const sha256 = item.sha256;
     if (!wav || !sha256) throw new UploadError('nothing to upload: the WAV is missing', false);
@@ -72,7 +72,10 @@ export class HttpRecordingTransport implements RecordingTransport {
     const base = (await this.serverUrl()).replace(/\/+$/, '');
     const send = async (url: string, init: RequestInit): Promise<Response> => {
       try {
-        return await fetch(url, { ...init, headers: { Authorization: `Bearer ${token}`, ...init.headers } });
+        return await fetch(url, {
+          ...init,
+          headers: { Authorization: `Bearer ${token}`, ...init.headers },
+        });
       } catch (err) {
         throw new UploadError(`server unreachable: ${(err as Error).message}`, true);
       }
@@ -80,7 +83,11 @@ export class HttpRecordingTransport implements RecordingTransport {
     const receipt = (answer: unknown): UploadReceipt => {
       const parsed = UploadRecordingResponse.safeParse(answer);
       if (!parsed.success) throw new UploadError('the server answered an unexpected body', true);
-      return { sha256: parsed.data.recording.sha256, recordingId: parsed.data.recording.id, callId: parsed.data.callId };
+      return {
+        sha256: parsed.data.recording.sha256,
+        recordingId: parsed.data.recording.id,
+        callId: parsed.data.callId,
+      };
     };
 
     // 1. Where the upload stands: a new session, or the one a cut-off attempt left.
@@ -97,7 +104,10 @@ export class HttpRecordingTransport implements RecordingTransport {
     } else {
       const res = await send(`${base}/api/uploads?${uploadQuery(item).toString()}`, {
         method: 'POST',
-        headers: { 'Upload-Length': String(wav.byteLength), 'Idempotency-Key': idempotencyKey(item) },
+        headers: {
+          'Upload-Length': String(wav.byteLength),
+          'Idempotency-Key': idempotencyKey(item),
+        },
       });
       if (!res.ok) throw await failure(res);
       const session = UploadSession.parse(await res.json());
@@ -123,7 +133,8 @@ export class HttpRecordingTransport implements RecordingTransport {
         offset = Number(res.headers.get('Upload-Offset') ?? end);
         continue;
       }
-      if (res.status === 409) throw new UploadError('the server holds a different offset; asking again', true);
+      if (res.status === 409)
+        throw new UploadError('the server holds a different offset; asking again', true);
       if (res.status === 404 || res.status === 410) {
         await onProgress({ sessionUrl: null });
         throw new UploadError('the upload session expired; starting over', true);

@@ -9,13 +9,19 @@ import { ChunkStore, StateStore, openCwnDb, type Db, type UploadItem } from '../
 import { fromBase64 } from '../shared/base64';
 import { SETTINGS_KEY, loadSettings, matchPatternFor } from '../shared/settings';
 import { accessToken, currentUser, login, logout } from './auth';
-import { CallTracker, type TrackedCall } from './call-tracker';
+import { CallReporter, httpCallsApi } from './call-reporter';
+import { CallTracker, FINISH_GRACE_MS, type TrackedCall } from './call-tracker';
 import { HttpRecordingTransport } from './http-transport';
-import { convertInOffscreen } from './offscreen-client';
+import { convertInOffscreen, startTabCaptureInOffscreen } from './offscreen-client';
 import { pbxTabs, registerContentScripts, reloadPbxTabs } from './registration';
+import { TabCaptureDriver } from './tab-capture-driver';
 import { UploadQueue } from './upload-queue';
 
 const TICK_ALARM = 'cwn-tick';
+const SESSION_MARKER = 'cwn-browser-session';
+
+/** Tab-capture fallback: ports per tab and the commands for calls the hook cannot see. */
+const tabCapture = new TabCaptureDriver();
 
 interface Runtime {
   db: Db;
@@ -23,6 +29,7 @@ interface Runtime {
   state: StateStore;
   tracker: CallTracker;
   uploads: UploadQueue;
+  reporter: CallReporter;
 }
 
 let runtimePromise: Promise<Runtime> | null = null;
@@ -31,12 +38,30 @@ function runtime(): Promise<Runtime> {
     const db = await openCwnDb();
     const state = new StateStore(db);
     const tracker = new CallTracker((await state.load()) ?? { calls: [] });
-    const transport = new HttpRecordingTransport(async () => {
+    // storage.session outlives worker restarts but not the browser: without the marker this is a
+    // new browser session, and every call still open was cut off by the restart.
+    if (!(await chrome.storage.session.get(SESSION_MARKER))[SESSION_MARKER]) {
+      tracker.endAll(Date.now());
+      await state.save(tracker.snapshot());
+      await chrome.storage.session.set({ [SESSION_MARKER]: true });
+      // Their recorders will never report again: finish them once the grace period is over.
+      setTimeout(() => void tick(), FINISH_GRACE_MS + 500);
+    }
+    const serverUrl = async () => {
       const { serverUrl } = await loadSettings();
       if (!serverUrl) throw new Error('no server URL');
       return serverUrl;
-    }, accessToken);
-    return { db, chunks: new ChunkStore(db), state, tracker, uploads: new UploadQueue(db, transport) };
+    };
+    const transport = new HttpRecordingTransport(serverUrl, accessToken);
+    const reporter = new CallReporter(httpCallsApi(serverUrl, accessToken));
+    return {
+      db,
+      chunks: new ChunkStore(db),
+      state,
+      tracker,
+      uploads: new UploadQueue(db, transport),
+      reporter,
+    };
   })();
   return runtimePromise;
 }
@@ -53,7 +78,9 @@ async function updateBadge(tracker: CallTracker): Promise<void> {
   const recording = tracker.isRecording();
   await chrome.action.setBadgeText({ text: recording ? 'REC' : '' });
   await chrome.action.setBadgeBackgroundColor({ color: '#c62828' });
-  await chrome.action.setTitle({ title: recording ? 'Recording the current call' : '3CX call recorder' });
+  await chrome.action.setTitle({
+    title: recording ? 'Recording the current call' : '3CX call recorder',
+  });
 }
 
 async function handlePageMessage(rt: Runtime, tabId: number, msg: PageMessage): Promise<void> {
@@ -73,6 +100,9 @@ async function handlePageMessage(rt: Runtime, tabId: number, msg: PageMessage): 
     case 'hold':
       tracker.onHold(msg.pcId, msg.held, msg.at);
       break;
+    case 'pc-segment':
+      tracker.onPcSegment(msg.parentPcId, msg.pcId);
+      break;
     case 'recorder-started':
       tracker.onRecorderStarted(msg.pcId, msg.side, msg.at);
       break;
@@ -81,11 +111,19 @@ async function handlePageMessage(rt: Runtime, tabId: number, msg: PageMessage): 
       break;
     case 'chunk':
       if (tracker.acceptsChunk(msg.pcId, msg.side)) {
-        await rt.chunks.put({ pcId: msg.pcId, side: msg.side, seq: msg.seq, at: msg.at, data: fromBase64(msg.base64) });
+        await rt.chunks.put({
+          pcId: msg.pcId,
+          side: msg.side,
+          seq: msg.seq,
+          at: msg.at,
+          data: fromBase64(msg.base64),
+        });
         tracker.onChunkStored(msg.pcId, msg.side, msg.seq);
       }
       break;
   }
+  tabCapture.drive(tracker, tabId);
+  rt.reporter.sync(tracker.all());
   await finishCalls(rt);
   await rt.state.save(tracker.snapshot());
   await updateBadge(tracker);
@@ -132,7 +170,11 @@ async function convertAndUpload(callKey: string): Promise<void> {
   const item = await rt.uploads.get(callKey);
   if (!item) return;
   if (!result.ok) {
-    await rt.uploads.put({ ...item, status: 'failed', lastError: `conversion failed: ${result.error}` });
+    await rt.uploads.put({
+      ...item,
+      status: 'failed',
+      lastError: `conversion failed: ${result.error}`,
+    });
     return;
   }
   // The WAV is stored: the chunks are no longer needed.
@@ -165,12 +207,28 @@ async function tick(): Promise<void> {
 }
 
 chrome.runtime.onConnect.addListener((port) => {
+  const capture = /^capture:(\d+)$/.exec(port.name);
+  const fromExtension =
+    port.sender?.id === chrome.runtime.id &&
+    !!port.sender.url?.startsWith(chrome.runtime.getURL(''));
+  if (capture && fromExtension) {
+    const captureTab = Number(capture[1]);
+    tabCapture.addCapture(captureTab, port);
+    listenToPage(port, captureTab);
+    void exclusive(async (rt) => tabCapture.drive(rt.tracker, captureTab));
+    return;
+  }
   if (port.name !== 'page') return;
   const tabId = port.sender?.tab?.id;
   if (tabId === undefined) {
     port.disconnect();
     return;
   }
+  tabCapture.addPage(tabId, port);
+  listenToPage(port, tabId);
+});
+
+function listenToPage(port: chrome.runtime.Port, tabId: number): void {
   port.onMessage.addListener((raw: unknown) => {
     const parsed = PageMessage.safeParse(raw);
     if (!parsed.success) {
@@ -187,11 +245,12 @@ chrome.runtime.onConnect.addListener((port) => {
       }
     });
   });
-});
+}
 
 chrome.tabs.onRemoved.addListener((tabId) => {
   void exclusive(async (rt) => {
     rt.tracker.endTab(tabId, Date.now());
+    rt.reporter.sync(rt.tracker.all());
     await rt.state.save(rt.tracker.snapshot());
     await updateBadge(rt.tracker);
   });
@@ -204,13 +263,7 @@ chrome.runtime.onInstalled.addListener(() => {
   })();
 });
 
-chrome.runtime.onStartup.addListener(() => {
-  // A browser restart ends every call that was open: convert what was recorded.
-  void exclusive(async (rt) => {
-    rt.tracker.endAll(Date.now());
-    await rt.state.save(rt.tracker.snapshot());
-  }).then(tick);
-});
+chrome.runtime.onStartup.addListener(() => void tick());
 
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && changes[SETTINGS_KEY]) void registerContentScripts();
@@ -229,6 +282,7 @@ async function status() {
     user: await currentUser(),
     pbxTabFound: (await pbxTabs()).length > 0,
     calls: rt.tracker.active(),
+    tabCapture: tabCapture.capturedTabs(),
     uploads: await rt.uploads.list(),
   };
 }
@@ -244,9 +298,15 @@ async function handleUi(req: UiRequest): Promise<unknown> {
       await logout();
       return { ok: true };
     case 'save-settings': {
-      await chrome.storage.local.set({ [SETTINGS_KEY]: { serverUrl: req.serverUrl, pbxUrl: req.pbxUrl } });
+      await chrome.storage.local.set({
+        [SETTINGS_KEY]: { serverUrl: req.serverUrl, pbxUrl: req.pbxUrl },
+      });
       const registered = await registerContentScripts();
-      return { registered, pattern: matchPatternFor(req.pbxUrl), reloadedTabs: registered ? await reloadPbxTabs() : 0 };
+      return {
+        registered,
+        pattern: matchPatternFor(req.pbxUrl),
+        reloadedTabs: registered ? await reloadPbxTabs() : 0,
+      };
     }
     case 'do-not-record':
       return exclusive(async (rt) => {
@@ -256,6 +316,18 @@ async function handleUi(req: UiRequest): Promise<unknown> {
         await updateBadge(rt.tracker);
         return { ok: !!call };
       });
+    case 'server-session': {
+      const { serverUrl } = await loadSettings();
+      if (!serverUrl || !(await currentUser())) return null;
+      return { serverUrl: serverUrl.replace(/\/+$/, ''), accessToken: await accessToken() };
+    }
+    case 'tab-capture': {
+      const [tab] = await pbxTabs();
+      if (tab?.id === undefined) throw new Error('no 3CX web client tab is open');
+      const streamId = await chrome.tabCapture.getMediaStreamId({ targetTabId: tab.id });
+      await startTabCaptureInOffscreen(tab.id, streamId);
+      return { tabId: tab.id };
+    }
     case 'retry-upload':
       await (await runtime()).uploads.retry(req.id);
       void runUploads();
@@ -265,12 +337,15 @@ async function handleUi(req: UiRequest): Promise<unknown> {
 
 chrome.runtime.onMessage.addListener((raw: unknown, sender, sendResponse: (r: unknown) => void) => {
   // Only the extension's own pages (popup, options) may ask; content scripts use their port.
-  if (sender.id !== chrome.runtime.id || !sender.url?.startsWith(chrome.runtime.getURL(''))) return false;
+  if (sender.id !== chrome.runtime.id || !sender.url?.startsWith(chrome.runtime.getURL('')))
+    return false;
   const parsed = UiRequest.safeParse(raw);
   if (!parsed.success) return false;
   handleUi(parsed.data)
     .then((result) => sendResponse({ ok: true, result }))
-    .catch((err: unknown) => sendResponse({ ok: false, error: err instanceof Error ? err.message : String(err) }));
+    .catch((err: unknown) =>
+      sendResponse({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
   return true;
 });
 

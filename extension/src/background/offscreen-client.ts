@@ -1,5 +1,5 @@
 /** Opens the one offscreen document on demand and asks it to convert a call. */
-import { ConvertResult, type ConvertRequest } from '../shared/messages';
+import { ConvertResult, type ConvertRequest, type TabCaptureStart } from '../shared/messages';
 
 const OFFSCREEN_PATH = 'offscreen/offscreen.html';
 let creating: Promise<void> | null = null;
@@ -14,8 +14,9 @@ async function ensureOffscreen(): Promise<void> {
   creating ??= chrome.offscreen
     .createDocument({
       url: OFFSCREEN_PATH,
-      reasons: [chrome.offscreen.Reason.WORKERS],
-      justification: 'ffmpeg.wasm resamples call recordings into one WAV',
+      reasons: [chrome.offscreen.Reason.WORKERS, chrome.offscreen.Reason.USER_MEDIA],
+      justification:
+        'ffmpeg.wasm resamples call recordings into one WAV; the tab-capture fallback records there',
     })
     .finally(() => (creating = null));
   await creating;
@@ -26,5 +27,20 @@ export async function convertInOffscreen(callKey: string): Promise<ConvertResult
   const request: ConvertRequest = { target: 'offscreen', type: 'convert', callKey };
   const answer: unknown = await chrome.runtime.sendMessage(request);
   const parsed = ConvertResult.safeParse(answer);
-  return parsed.success ? parsed.data : { ok: false, error: 'the offscreen document gave no answer' };
+  return parsed.success
+    ? parsed.data
+    : { ok: false, error: 'the offscreen document gave no answer' };
+}
+
+export async function startTabCaptureInOffscreen(tabId: number, streamId: string): Promise<void> {
+  await ensureOffscreen();
+  const request: TabCaptureStart = {
+    target: 'offscreen',
+    type: 'tab-capture-start',
+    tabId,
+    streamId,
+  };
+  const answer = (await chrome.runtime.sendMessage(request)) as
+    { ok: boolean; error?: string } | undefined;
+  if (!answer?.ok) throw new Error(answer?.error ?? 'the offscreen document gave no answer');
 }

@@ -19,8 +19,11 @@ export function registerContentScripts(): Promise<boolean> {
 
 async function register(): Promise<boolean> {
   const { pbxUrl } = await loadSettings();
-  const existing = await chrome.scripting.getRegisteredContentScripts({ ids: [HOOK_SCRIPT_ID, BRIDGE_SCRIPT_ID] });
-  if (existing.length) await chrome.scripting.unregisterContentScripts({ ids: existing.map((s) => s.id) });
+  const existing = await chrome.scripting.getRegisteredContentScripts({
+    ids: [HOOK_SCRIPT_ID, BRIDGE_SCRIPT_ID],
+  });
+  if (existing.length)
+    await chrome.scripting.unregisterContentScripts({ ids: existing.map((s) => s.id) });
   if (!pbxUrl) return false;
   const pattern = matchPatternFor(pbxUrl);
   if (!(await chrome.permissions.contains({ origins: [pattern] }))) return false;

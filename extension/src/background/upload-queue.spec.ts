@@ -1,7 +1,14 @@
 import 'fake-indexeddb/auto';
 import { openCwnDb, type UploadItem } from '../shared/db';
 import type { TrackedCall } from './call-tracker';
-import { UploadError, UploadQueue, backoffMs, type RecordingTransport, type UploadReceipt } from './upload-queue';
+import {
+  KEEP_DONE,
+  UploadError,
+  UploadQueue,
+  backoffMs,
+  type RecordingTransport,
+  type UploadReceipt,
+} from './upload-queue';
 
 let n = 0;
 const SHA = 'a'.repeat(64);
@@ -63,7 +70,13 @@ describe('UploadQueue', () => {
     await queue.put(item('c1'));
     expect(await queue.runDue()).toBeNull();
     const done = await queue.get('c1');
-    expect(done).toMatchObject({ status: 'done', wav: null, serverRecordingId: 'rec-1', serverCallId: 'call-1', attempts: 1 });
+    expect(done).toMatchObject({
+      status: 'done',
+      wav: null,
+      serverRecordingId: 'rec-1',
+      serverCallId: 'call-1',
+      attempts: 1,
+    });
   });
 
   it('retries with backoff while the server is down, keeping the WAV', async () => {
@@ -75,7 +88,11 @@ describe('UploadQueue', () => {
     await queue.put(item('c1'));
     const firstRetry = await queue.runDue();
     expect(firstRetry).toBe(now() + 2000);
-    expect(await queue.get('c1')).toMatchObject({ status: 'pending', attempts: 1, lastError: 'server unreachable' });
+    expect(await queue.get('c1')).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: 'server unreachable',
+    });
     expect((await queue.get('c1'))!.wav).not.toBeNull();
 
     advance(1000);
@@ -104,7 +121,10 @@ describe('UploadQueue', () => {
     const { queue } = await setup([new UploadError('HTTP 400: not a WAV', false), ok]);
     await queue.put(item('c1'));
     expect(await queue.runDue()).toBeNull();
-    expect(await queue.get('c1')).toMatchObject({ status: 'failed', lastError: 'HTTP 400: not a WAV' });
+    expect(await queue.get('c1')).toMatchObject({
+      status: 'failed',
+      lastError: 'HTTP 400: not a WAV',
+    });
     expect(await queue.runDue()).toBeNull(); // failed items are not retried by themselves
     await queue.retry('c1');
     await queue.runDue();
@@ -151,5 +171,19 @@ describe('UploadQueue', () => {
     const listed = await queue.list();
     expect(listed).toHaveLength(2);
     expect(listed[0]).not.toHaveProperty('wav');
+  });
+
+  it('keeps only the most recent uploaded items, and never one still waiting', async () => {
+    const { queue, db } = await setup([]);
+    for (let i = 0; i < KEEP_DONE + 5; i++) {
+      await db.put('uploads', item(`done-${i}`, { status: 'done', wav: null, updatedAt: i }));
+    }
+    await db.put('uploads', item('waiting', { status: 'failed', updatedAt: -1 }));
+    await queue.runDue();
+    const ids = (await queue.list()).map((i) => i.id);
+    expect(ids).toHaveLength(KEEP_DONE + 1);
+    expect(ids).toContain('waiting');
+    expect(ids).toContain(`done-${KEEP_DONE + 4}`);
+    expect(ids).not.toContain('done-4');
   });
 });

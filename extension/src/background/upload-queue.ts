@@ -22,7 +22,10 @@ export interface UploadReceipt {
 
 /** Sends one WAV to the server; implementations throw UploadError. */
 export interface RecordingTransport {
-  upload(item: UploadItem, onProgress: (patch: Partial<UploadItem>) => Promise<void>): Promise<UploadReceipt>;
+  upload(
+    item: UploadItem,
+    onProgress: (patch: Partial<UploadItem>) => Promise<void>,
+  ): Promise<UploadReceipt>;
 }
 
 const BASE_DELAY_MS = 2_000;
@@ -33,6 +36,9 @@ export function backoffMs(attempts: number): number {
 }
 
 export type UploadSummary = Omit<UploadItem, 'wav'>;
+
+/** Uploaded items are kept (without audio) for the popup's list; older ones are dropped. */
+export const KEEP_DONE = 50;
 
 export class UploadQueue {
   private running: Promise<number | null> | null = null;
@@ -53,7 +59,9 @@ export class UploadQueue {
 
   async list(): Promise<UploadSummary[]> {
     const all = await this.db.getAll('uploads');
-    return all.map(({ wav: _wav, ...rest }) => rest).sort((a, b) => b.call.startedAt - a.call.startedAt);
+    return all
+      .map(({ wav: _wav, ...rest }) => rest)
+      .sort((a, b) => b.call.startedAt - a.call.startedAt);
   }
 
   async retry(id: string): Promise<void> {
@@ -86,7 +94,14 @@ export class UploadQueue {
       const retryAt = await this.attempt(item);
       if (retryAt !== null) next = Math.min(next ?? Infinity, retryAt);
     }
+    await this.pruneDone();
     return next;
+  }
+
+  private async pruneDone(): Promise<void> {
+    const done = await this.db.getAllFromIndex('uploads', 'byStatus', 'done');
+    done.sort((a, b) => b.updatedAt - a.updatedAt);
+    for (const old of done.slice(KEEP_DONE)) await this.db.delete('uploads', old.id);
   }
 
   private async attempt(item: UploadItem): Promise<number | null> {
@@ -98,7 +113,10 @@ export class UploadQueue {
         await this.put(current);
       });
       if (receipt.sha256 !== current.sha256) {
-        throw new UploadError(`the server stored sha256 ${receipt.sha256}, expected ${current.sha256}`, true);
+        throw new UploadError(
+          `the server stored sha256 ${receipt.sha256}, expected ${current.sha256}`,
+          true,
+        );
       }
       await this.put({
         ...current,

@@ -12,11 +12,25 @@ describe('ffmpegArgs', () => {
     );
     expect(args.slice(0, 4)).toEqual(['-i', 'in0.webm', '-i', 'in1.webm']);
     const graph = args[args.indexOf('-filter_complex') + 1]!;
-    expect(graph).toContain('[1:a]aresample=16000,aformat=sample_fmts=s16:channel_layouts=mono,adelay=delays=0:all=1[agent1]');
-    expect(graph).toContain('[0:a]aresample=16000,aformat=sample_fmts=s16:channel_layouts=mono,adelay=delays=250:all=1[caller0]');
+    expect(graph).toContain(
+      '[1:a]aresample=16000,aformat=sample_fmts=s16:channel_layouts=mono,adelay=delays=0:all=1[agent1]',
+    );
+    expect(graph).toContain(
+      '[0:a]aresample=16000,aformat=sample_fmts=s16:channel_layouts=mono,adelay=delays=250:all=1[caller0]',
+    );
     expect(graph.endsWith('[agent][caller]amerge=inputs=2[out]')).toBe(true);
     expect(args.slice(args.indexOf('-t'), args.indexOf('-t') + 2)).toEqual(['-t', '5.000']);
-    expect(args.slice(-9)).toEqual(['-ar', '16000', '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav', 'out.wav']);
+    expect(args.slice(-9)).toEqual([
+      '-ar',
+      '16000',
+      '-ac',
+      '2',
+      '-c:a',
+      'pcm_s16le',
+      '-f',
+      'wav',
+      'out.wav',
+    ]);
   });
 
   it('fills a missing side with silence and mixes several segments of one side', () => {

@@ -17,7 +17,9 @@ export function ffmpegArgs(inputs: PlanInput[], durationMs: number, output: stri
   const args: string[] = [];
   const filters: string[] = [];
   const sideLabel = (side: Side): string => {
-    const mine = inputs.map((input, index) => ({ input, index })).filter(({ input }) => input.side === side);
+    const mine = inputs
+      .map((input, index) => ({ input, index }))
+      .filter(({ input }) => input.side === side);
     if (mine.length === 0) {
       filters.push(`anullsrc=r=16000:cl=mono[${side}]`);
       return side;

@@ -5,7 +5,8 @@
  */
 import { FFmpeg } from '@ffmpeg/ffmpeg';
 import { ChunkStore, openCwnDb, type Db } from '../shared/db';
-import { ConvertRequest, type ConvertResult } from '../shared/messages';
+import { ConvertRequest, TabCaptureStart, type ConvertResult } from '../shared/messages';
+import { startTabCapture } from './tab-capture';
 import { ffmpegArgs, type PlanInput } from './ffmpeg-plan';
 
 let ffmpeg: FFmpeg | null = null;
@@ -69,7 +70,8 @@ async function convert(callKey: string): Promise<ConvertResult> {
   lastLog.length = 0;
   const code = await ff.exec(ffmpegArgs(inputs, durationMs, 'out.wav'));
   for (const input of inputs) await ff.deleteFile(input.file);
-  if (code !== 0) return { ok: false, error: `ffmpeg exited with ${code}: ${lastLog.slice(-12).join(' | ')}` };
+  if (code !== 0)
+    return { ok: false, error: `ffmpeg exited with ${code}: ${lastLog.slice(-12).join(' | ')}` };
   const out = (await ff.readFile('out.wav')) as Uint8Array;
   await ff.deleteFile('out.wav');
   const wav = out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer;
@@ -91,13 +93,27 @@ async function convert(callKey: string): Promise<ConvertResult> {
 /** One conversion at a time: ffmpeg.wasm has one virtual file system and one worker. */
 let queue: Promise<unknown> = Promise.resolve();
 
-chrome.runtime.onMessage.addListener((raw: unknown, _sender, sendResponse: (r: ConvertResult) => void) => {
-  const parsed = ConvertRequest.safeParse(raw);
-  if (!parsed.success) return false;
-  const run = queue.then(() => convert(parsed.data.callKey));
-  queue = run.catch(() => undefined);
-  run
-    .catch((err: unknown): ConvertResult => ({ ok: false, error: err instanceof Error ? err.message : String(err) }))
-    .then(sendResponse);
-  return true;
-});
+chrome.runtime.onMessage.addListener(
+  (raw: unknown, _sender, sendResponse: (r: unknown) => void) => {
+    const capture = TabCaptureStart.safeParse(raw);
+    if (capture.success) {
+      startTabCapture(capture.data.tabId, capture.data.streamId)
+        .then(() => sendResponse({ ok: true }))
+        .catch((err: unknown) =>
+          sendResponse({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+        );
+      return true;
+    }
+    const parsed = ConvertRequest.safeParse(raw);
+    if (!parsed.success) return false;
+    const run = queue.then(() => convert(parsed.data.callKey));
+    queue = run.catch(() => undefined);
+    run
+      .catch((err: unknown): ConvertResult => ({
+        ok: false,
+        error: err instanceof Error ? err.message : String(err),
+      }))
+      .then(sendResponse);
+    return true;
+  },
+);

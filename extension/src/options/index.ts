@@ -26,7 +26,11 @@ $('settings').addEventListener('submit', (event) => {
         out.textContent = 'Access to those sites was refused: calls cannot be recorded.';
         return;
       }
-      const r = await askBackground<{ registered: boolean; reloadedTabs: number }>({ type: 'save-settings', serverUrl, pbxUrl });
+      const r = await askBackground<{ registered: boolean; reloadedTabs: number }>({
+        type: 'save-settings',
+        serverUrl,
+        pbxUrl,
+      });
       out.textContent = r.registered
         ? `Saved. ${r.reloadedTabs} open 3CX tab(s) reloaded.`
         : 'Saved, but the 3CX page cannot be watched yet.';
@@ -37,7 +41,11 @@ $('settings').addEventListener('submit', (event) => {
 $('login').addEventListener('submit', (event) => {
   event.preventDefault();
   const out = $('login-status');
-  askBackground({ type: 'login', email: $<HTMLInputElement>('email').value, password: $<HTMLInputElement>('password').value })
+  askBackground({
+    type: 'login',
+    email: $<HTMLInputElement>('email').value,
+    password: $<HTMLInputElement>('password').value,
+  })
     .then(() => {
       out.textContent = 'Logged in.';
       $<HTMLInputElement>('password').value = '';

@@ -1,5 +1,7 @@
 /** Popup: login and 3CX tab state, current calls (timer, recording, "don't record"), the upload queue. */
+import type { Call } from '@cwn/protocol';
 import { askBackground } from '../shared/ui-client';
+import { watchRecentCalls } from './recent-calls';
 import type { StatusSnapshot } from '../background/index';
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
@@ -16,8 +18,17 @@ function li(...children: (Node | string)[]): HTMLLIElement {
 }
 
 function render(status: StatusSnapshot): void {
-  $('login-state').textContent = status.user ? `Logged in as ${status.user.email}` : 'Not logged in: open Options.';
-  $('tab-state').textContent = status.pbxTabFound ? '3CX web client open.' : 'No 3CX web client tab found.';
+  $('login-state').textContent = status.user
+    ? `Logged in as ${status.user.email}`
+    : 'Not logged in: open Options.';
+  $('tab-state').textContent = status.pbxTabFound
+    ? '3CX web client open.'
+    : 'No 3CX web client tab found.';
+  const capturing = status.tabCapture.length > 0;
+  ($('tab-capture') as HTMLButtonElement).hidden = !status.pbxTabFound || capturing;
+  if (capturing)
+    $('tab-capture-state').textContent =
+      'Tab capture on: calls are recorded from the tab and the microphone.';
   const calls = status.calls.map((call) => {
     const recording = !call.doNotRecord && call.recorders.some((r) => r.stoppedAt === null);
     const since = call.answeredAt ?? call.startedAt;
@@ -27,7 +38,10 @@ function render(status: StatusSnapshot): void {
     const box = document.createElement('input');
     box.type = 'checkbox';
     box.checked = call.doNotRecord;
-    box.addEventListener('change', () => void askBackground({ type: 'do-not-record', callKey: call.key, value: box.checked }));
+    box.addEventListener(
+      'change',
+      () => void askBackground({ type: 'do-not-record', callKey: call.key, value: box.checked }),
+    );
     const toggle = document.createElement('label');
     toggle.append(box, " Don't record this call");
     return li(label, document.createElement('br'), toggle);
@@ -41,7 +55,10 @@ function render(status: StatusSnapshot): void {
     const retry = document.createElement('button');
     retry.type = 'button';
     retry.textContent = 'Retry';
-    retry.addEventListener('click', () => void askBackground({ type: 'retry-upload', id: u.id }).then(update));
+    retry.addEventListener(
+      'click',
+      () => void askBackground({ type: 'retry-upload', id: u.id }).then(update),
+    );
     return li(text, ' ', retry);
   });
   $('uploads').replaceChildren(...(uploads.length ? uploads : [li('Nothing to upload.')]));
@@ -51,5 +68,33 @@ async function update(): Promise<void> {
   render(await askBackground<StatusSnapshot>({ type: 'status' }));
 }
 
+function renderRecent(calls: Call[], live: boolean): void {
+  $('recent-state').textContent = live ? 'Live.' : 'Not live (reconnecting).';
+  const items = calls.map((c) => {
+    const item = li(
+      `${c.remoteName ?? ''} ${c.remoteNumber ?? 'unknown'} · ${new Date(c.startedAt).toLocaleTimeString()} · `,
+    );
+    const status = document.createElement('span');
+    status.className = 'call-status';
+    status.dataset.callId = c.id;
+    status.textContent = c.status;
+    item.append(status);
+    return item;
+  });
+  $('recent').replaceChildren(...(items.length ? items : [li('No calls yet.')]));
+}
+
+$('tab-capture').addEventListener('click', () => {
+  askBackground({ type: 'tab-capture' })
+    .then(update)
+    .catch(
+      (err: unknown) =>
+        ($('tab-capture-state').textContent = `Tab capture failed: ${(err as Error).message}`),
+    );
+});
+
 void update();
 setInterval(() => void update(), 1000);
+watchRecentCalls(renderRecent).catch(
+  (err: unknown) => ($('recent-state').textContent = (err as Error).message),
+);

@@ -38,7 +38,8 @@ describe('ChunkStore', () => {
     const db = await freshDb();
     const store = new ChunkStore(db);
     for (const side of ['agent', 'caller'] as const) {
-      for (let seq = 0; seq < 3; seq++) await store.put({ pcId: 'pc-a', side, seq, at: seq, data: bytes(seq) });
+      for (let seq = 0; seq < 3; seq++)
+        await store.put({ pcId: 'pc-a', side, seq, at: seq, data: bytes(seq) });
     }
     await store.put({ pcId: 'pc-b', side: 'agent', seq: 0, at: 0, data: bytes(0) });
     await store.deletePc('pc-a');

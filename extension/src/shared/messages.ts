@@ -24,6 +24,8 @@ const mediaEvents = [
     at: At,
   }),
   z.object({ type: z.literal('hold'), pcId: PcId, held: z.boolean(), at: At }),
+  /** The agent's track was replaced (device change): a new recording segment of the same call. */
+  z.object({ type: z.literal('pc-segment'), pcId: PcId, parentPcId: PcId, at: At }),
   z.object({
     type: z.literal('recorder-started'),
     pcId: PcId,
@@ -42,7 +44,9 @@ export const MainWorldEvent = z.discriminatedUnion('type', [
     side: Side,
     seq: Seq,
     at: At,
-    data: z.instanceof(ArrayBuffer).refine((b) => b.byteLength <= 4 * 1024 * 1024, 'chunk over 4 MiB'),
+    data: z
+      .instanceof(ArrayBuffer)
+      .refine((b) => b.byteLength <= 4 * 1024 * 1024, 'chunk over 4 MiB'),
   }),
   z.object({ type: z.literal('push-frame'), data: z.instanceof(ArrayBuffer) }),
   z.object({ type: z.literal('log'), message: z.string().max(2000) }),
@@ -74,7 +78,12 @@ export const PageMessage = z
       at: At,
       base64: z.string().max(6 * 1024 * 1024),
     }),
-    z.object({ type: z.literal('pbx'), listAction: z.number().int(), items: z.array(PbxConnection), at: At }),
+    z.object({
+      type: z.literal('pbx'),
+      listAction: z.number().int(),
+      items: z.array(PbxConnection),
+      at: At,
+    }),
     z.object({
       type: z.literal('hello'),
       provision: z.object({ username: z.string().max(50), domain: z.string().max(200) }).nullable(),
@@ -95,15 +104,42 @@ export const ConvertRequest = z.object({
 export type ConvertRequest = z.infer<typeof ConvertRequest>;
 
 export const ConvertResult = z.union([
-  z.object({ ok: z.literal(true), sizeBytes: z.number(), durationMs: z.number(), sha256: z.string() }),
+  z.object({
+    ok: z.literal(true),
+    sizeBytes: z.number(),
+    durationMs: z.number(),
+    sha256: z.string(),
+  }),
   z.object({ ok: z.literal(false), error: z.string() }),
 ]);
 export type ConvertResult = z.infer<typeof ConvertResult>;
 
+/** Service worker → offscreen document: start the tab-capture fallback for a 3CX tab. */
+export const TabCaptureStart = z.object({
+  target: z.literal('offscreen'),
+  type: z.literal('tab-capture-start'),
+  tabId: z.number().int(),
+  streamId: z.string().min(1),
+});
+export type TabCaptureStart = z.infer<typeof TabCaptureStart>;
+
+/** Service worker → offscreen capture port: record one call (a pseudo peer connection id) or stop. */
+export const CaptureCommand = z.object({
+  type: z.literal('capture-call'),
+  action: z.enum(['start', 'stop']),
+  pcId: z.string(),
+});
+export type CaptureCommand = z.infer<typeof CaptureCommand>;
+
 /** Popup and options → service worker. */
 export const UiRequest = z.discriminatedUnion('type', [
   z.object({ target: z.literal('background'), type: z.literal('status') }),
-  z.object({ target: z.literal('background'), type: z.literal('login'), email: z.string(), password: z.string() }),
+  z.object({
+    target: z.literal('background'),
+    type: z.literal('login'),
+    email: z.string(),
+    password: z.string(),
+  }),
   z.object({ target: z.literal('background'), type: z.literal('logout') }),
   z.object({
     target: z.literal('background'),
@@ -111,7 +147,16 @@ export const UiRequest = z.discriminatedUnion('type', [
     serverUrl: z.url(),
     pbxUrl: z.url(),
   }),
-  z.object({ target: z.literal('background'), type: z.literal('do-not-record'), callKey: z.string(), value: z.boolean() }),
+  z.object({
+    target: z.literal('background'),
+    type: z.literal('do-not-record'),
+    callKey: z.string(),
+    value: z.boolean(),
+  }),
   z.object({ target: z.literal('background'), type: z.literal('retry-upload'), id: z.string() }),
+  /** For the popup's own connection to the server (recent calls, live status). */
+  z.object({ target: z.literal('background'), type: z.literal('server-session') }),
+  /** The popup's click: record the 3CX tab's audio and the microphone (fallback, no hook). */
+  z.object({ target: z.literal('background'), type: z.literal('tab-capture') }),
 ]);
 export type UiRequest = z.infer<typeof UiRequest>;

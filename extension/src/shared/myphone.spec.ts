@@ -1,4 +1,7 @@
-import { encodeLocalConnection, myExtensionInfoFrame } from '../../../scripts/src/fake-3cx/myphone-frames';
+import {
+  encodeLocalConnection,
+  myExtensionInfoFrame,
+} from '../../../scripts/src/fake-3cx/myphone-frames';
 import { ConnectionAction, ConnectionState, decodePushFrame, readFields } from './myphone';
 
 /** Hand-built protobuf bytes, independent of the fake's encoder. */
@@ -17,7 +20,24 @@ const str = (field: number, s: string) => bytes(field, [...Buffer.from(s, 'utf8'
 
 describe('readFields', () => {
   it('reads varints (multi-byte too), length-delimited, fixed32 and fixed64 fields', () => {
-    const msg = new Uint8Array([...uint(1, 300), ...str(2, 'hi'), 0x1d, 1, 2, 3, 4, 0x21, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const msg = new Uint8Array([
+      ...uint(1, 300),
+      ...str(2, 'hi'),
+      0x1d,
+      1,
+      2,
+      3,
+      4,
+      0x21,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+    ]);
     const fields = readFields(msg);
     expect(fields.map((f) => [f.field, f.wireType])).toEqual([
       [1, 0],
@@ -49,7 +69,13 @@ describe('decodePushFrame', () => {
     ...uint(99, 5), // a field this version does not know
   ];
   const frame = (infoField: number) =>
-    new Uint8Array([...uint(1, 201), ...bytes(201, [...str(1, 'x'), ...bytes(infoField, [...uint(1, 3), ...bytes(2, connection)])])]);
+    new Uint8Array([
+      ...uint(1, 201),
+      ...bytes(201, [
+        ...str(1, 'x'),
+        ...bytes(infoField, [...uint(1, 3), ...bytes(2, connection)]),
+      ]),
+    ]);
 
   it('decodes MyExtensionInfo → LocalConnections (field 18) into call events, ignoring unknown fields', () => {
     const decoded = decodePushFrame(frame(18));
@@ -78,8 +104,14 @@ describe('decodePushFrame', () => {
   });
 
   it('reports other messages and malformed bytes instead of throwing', () => {
-    expect(decodePushFrame(new Uint8Array([...uint(1, 119)]))).toEqual({ kind: 'other', messageId: 119 });
-    expect(decodePushFrame(new Uint8Array([0xff]))).toEqual({ kind: 'malformed', reason: 'truncated varint' });
+    expect(decodePushFrame(new Uint8Array([...uint(1, 119)]))).toEqual({
+      kind: 'other',
+      messageId: 119,
+    });
+    expect(decodePushFrame(new Uint8Array([0xff]))).toEqual({
+      kind: 'malformed',
+      reason: 'truncated varint',
+    });
     expect(decodePushFrame(new Uint8Array([...uint(1, 201)]))).toMatchObject({ kind: 'malformed' });
   });
 
@@ -94,7 +126,10 @@ describe('decodePushFrame', () => {
     expect(decoded.kind).toBe('connections');
     if (decoded.kind !== 'connections') return;
     expect(decoded.items).toHaveLength(1);
-    expect(decoded.problems).toEqual(['LocalConnection without id (field 2)', 'LocalConnection: truncated field']);
+    expect(decoded.problems).toEqual([
+      'LocalConnection without id (field 2)',
+      'LocalConnection: truncated field',
+    ]);
   });
 
   it('agrees with the fake 3CX encoder (a deleted connection)', () => {
@@ -111,7 +146,10 @@ describe('decodePushFrame', () => {
       },
     ]);
     const decoded = decodePushFrame(new Uint8Array(frameBytes));
-    expect(decoded).toMatchObject({ kind: 'connections', items: [{ action: 4, connectionId: 5, isIncoming: false }] });
+    expect(decoded).toMatchObject({
+      kind: 'connections',
+      items: [{ action: 4, connectionId: 5, isIncoming: false }],
+    });
     expect(encodeLocalConnection).toBeDefined();
   });
 });

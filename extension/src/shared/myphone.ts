@@ -8,7 +8,13 @@ export const MESSAGE_ID_MY_EXTENSION_INFO = 201;
 /** `MyExtensionInfo` fields that carry `LocalConnections`. */
 const LOCAL_CONNECTIONS_FIELDS = new Set([18, 20]);
 
-export const ConnectionAction = { NoUpdates: 0, FullUpdate: 1, Inserted: 2, Updated: 3, Deleted: 4 } as const;
+export const ConnectionAction = {
+  NoUpdates: 0,
+  FullUpdate: 1,
+  Inserted: 2,
+  Updated: 3,
+  Deleted: 4,
+} as const;
 export const ConnectionState = { Ringing: 1, Dialing: 2, Connected: 3 } as const;
 
 export interface ProtoField {

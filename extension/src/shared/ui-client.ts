@@ -5,9 +5,7 @@ type Request = UiRequest extends infer R ? (R extends unknown ? Omit<R, 'target'
 
 export async function askBackground<T>(request: Request): Promise<T> {
   const answer = (await chrome.runtime.sendMessage({ ...request, target: 'background' })) as
-    | { ok: true; result: T }
-    | { ok: false; error: string }
-    | undefined;
+    { ok: true; result: T } | { ok: false; error: string } | undefined;
   if (!answer) throw new Error('the extension did not answer');
   if (!answer.ok) throw new Error(answer.error);
   return answer.result;

@@ -78,12 +78,18 @@ export function encodeLocalConnection(c: LocalConnectionFrame): Buffer {
 }
 
 /** A `GenericMessage` carrying `MyExtensionInfo` with one `LocalConnections` update. */
-export function myExtensionInfoFrame(items: LocalConnectionFrame[], listAction: number = Action.Updated): Buffer {
+export function myExtensionInfoFrame(
+  items: LocalConnectionFrame[],
+  listAction: number = Action.Updated,
+): Buffer {
   const connections = new Writer().uint(1, listAction);
   for (const item of items) connections.bytes(2, encodeLocalConnection(item));
   const info = new Writer()
     .string(1, 'fake-3cx')
     .bytes(LOCAL_CONNECTIONS_FIELD, connections.finish())
     .finish();
-  return new Writer().uint(1, MESSAGE_ID_MY_EXTENSION_INFO).bytes(MESSAGE_ID_MY_EXTENSION_INFO, info).finish();
+  return new Writer()
+    .uint(1, MESSAGE_ID_MY_EXTENSION_INFO)
+    .bytes(MESSAGE_ID_MY_EXTENSION_INFO, info)
+    .finish();
 }

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { Action, ConnectionState, myExtensionInfoFrame } from './myphone-frames';
 import { startFake3cx, type Fake3cx } from './server';
@@ -18,10 +22,14 @@ async function session(): Promise<{ sessionKey: string; pass: string }> {
 /** Opens the push socket and collects what it receives. */
 async function push(): Promise<{ ws: WebSocket; texts: string[]; frames: Buffer[] }> {
   const { sessionKey, pass } = await session();
-  const ws = new WebSocket(`ws://127.0.0.1:${new URL(fake.origin).port}/ws/webclient?sessionId=${sessionKey}&pass=${pass}`);
+  const ws = new WebSocket(
+    `ws://127.0.0.1:${new URL(fake.origin).port}/ws/webclient?sessionId=${sessionKey}&pass=${pass}`,
+  );
   const texts: string[] = [];
   const frames: Buffer[] = [];
-  ws.on('message', (data: Buffer, isBinary: boolean) => (isBinary ? frames.push(data) : texts.push(data.toString())));
+  ws.on('message', (data: Buffer, isBinary: boolean) =>
+    isBinary ? frames.push(data) : texts.push(data.toString()),
+  );
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   return { ws, texts, frames };
 }
@@ -36,11 +44,16 @@ describe('fake 3CX web client', () => {
     const page = await fetch(fake.webClientUrl);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('/webclient/app.js');
-    expect(await (await fetch(`${fake.origin}/webclient/provision.json`)).json()).toEqual({ username: '205', domain: 'fake3cx.local' });
+    expect(await (await fetch(`${fake.origin}/webclient/provision.json`)).json()).toEqual({
+      username: '205',
+      domain: 'fake3cx.local',
+    });
   });
 
   it('refuses a push socket without a valid session', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${new URL(fake.origin).port}/ws/webclient?sessionId=x&pass=y`);
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${new URL(fake.origin).port}/ws/webclient?sessionId=x&pass=y`,
+    );
     const error = await new Promise<Error>((resolve) => ws.once('error', resolve));
     expect(error.message).toMatch(/403/);
   });
@@ -51,8 +64,17 @@ describe('fake 3CX web client', () => {
 
     const call = fake.placeInboundCall('+49 89 1234', 'Lise Meitner');
     await until(() => frames.length === 1);
-    const base = { connectionId: call.connectionId, callId: call.callId, otherPartyName: 'Lise Meitner', otherPartyCallerId: '+49 89 1234', isIncoming: true, otherPartyDn: '+49 89 1234' };
-    expect(frames[0]).toEqual(myExtensionInfoFrame([{ ...base, action: Action.Inserted, state: ConnectionState.Ringing }]));
+    const base = {
+      connectionId: call.connectionId,
+      callId: call.callId,
+      otherPartyName: 'Lise Meitner',
+      otherPartyCallerId: '+49 89 1234',
+      isIncoming: true,
+      otherPartyDn: '+49 89 1234',
+    };
+    expect(frames[0]).toEqual(
+      myExtensionInfoFrame([{ ...base, action: Action.Inserted, state: ConnectionState.Ringing }]),
+    );
 
     const answer = await fetch(`${fake.origin}/MyPhone/MPWebService.asmx`, {
       method: 'POST',
@@ -61,13 +83,19 @@ describe('fake 3CX web client', () => {
     });
     expect(answer.status).toBe(200);
     await until(() => frames.length === 2);
-    expect(frames[1]).toEqual(myExtensionInfoFrame([{ ...base, action: Action.Updated, state: ConnectionState.Connected }]));
+    expect(frames[1]).toEqual(
+      myExtensionInfoFrame([{ ...base, action: Action.Updated, state: ConnectionState.Connected }]),
+    );
     expect(fake.calls()).toMatchObject([{ connectionId: call.connectionId, state: 'connected' }]);
 
-    const hangup = await fetch(`${fake.origin}/control/calls/${call.connectionId}/remote-hangup`, { method: 'POST' });
+    const hangup = await fetch(`${fake.origin}/control/calls/${call.connectionId}/remote-hangup`, {
+      method: 'POST',
+    });
     expect(hangup.status).toBe(204);
     await until(() => frames.length === 3);
-    expect(frames[2]).toEqual(myExtensionInfoFrame([{ ...base, action: Action.Deleted, state: ConnectionState.Connected }]));
+    expect(frames[2]).toEqual(
+      myExtensionInfoFrame([{ ...base, action: Action.Deleted, state: ConnectionState.Connected }]),
+    );
     expect(fake.calls()).toEqual([]);
     ws.close();
   });
@@ -85,6 +113,32 @@ describe('fake 3CX web client', () => {
       body: JSON.stringify({ action: 'hold', connectionId: 1 }),
     });
     expect(unknown.status).toBe(404);
-    expect((await fetch(`${fake.origin}/control/calls/1/remote-hangup`, { method: 'POST' })).status).toBe(404);
+    expect(
+      (await fetch(`${fake.origin}/control/calls/1/remote-hangup`, { method: 'POST' })).status,
+    ).toBe(404);
+  });
+
+  it('serves the caller’s speech file when one is configured, and says so to the far end', async () => {
+    expect(await (await fetch(`${fake.origin}/pbx-config.json`)).json()).toEqual({
+      toneHz: 440,
+      audioUrl: null,
+    });
+    expect((await fetch(`${fake.origin}/caller.wav`)).status).toBe(404);
+    const dir = mkdtempSync(join(tmpdir(), 'fake-3cx-spec-'));
+    const file = join(dir, 'caller.wav');
+    execFileSync('espeak-ng', ['-w', file, 'my printer is broken']);
+    const talking = await startFake3cx({ callerAudioFile: file });
+    try {
+      expect(await (await fetch(`${talking.origin}/pbx-config.json`)).json()).toEqual({
+        toneHz: 440,
+        audioUrl: '/caller.wav',
+      });
+      const wav = Buffer.from(await (await fetch(`${talking.origin}/caller.wav`)).arrayBuffer());
+      expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
+      expect(wav.length).toBeGreaterThan(10_000);
+    } finally {
+      await talking.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,7 +13,12 @@ import { join } from 'node:path';
 import express from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { Action, ConnectionState, myExtensionInfoFrame, type LocalConnectionFrame } from './myphone-frames';
+import {
+  Action,
+  ConnectionState,
+  myExtensionInfoFrame,
+  type LocalConnectionFrame,
+} from './myphone-frames';
 
 export interface Fake3cxOptions {
   host?: string;
@@ -24,6 +29,8 @@ export interface Fake3cxOptions {
   keepAliveMs?: number;
   /** Frequency of the caller's tone in Hz. */
   callerToneHz?: number;
+  /** A WAV the caller plays in a loop instead of the tone (e.g. speech made with espeak-ng). */
+  callerAudioFile?: string;
 }
 
 export interface FakeCall {
@@ -115,13 +122,29 @@ export async function startFake3cx(options: Fake3cxOptions = {}): Promise<Fake3c
   app.use(express.json());
   app.get('/', (_req, res) => res.redirect('/webclient/#/people'));
   app.get('/webclient/', (_req, res) => res.sendFile(join(publicDir(), 'webclient.html')));
-  app.get('/webclient/app.js', (_req, res) => res.type('text/javascript').sendFile(join(publicDir(), 'webclient.js')));
-  app.get('/webclient/provision.json', (_req, res) => res.json({ username: extension, domain: 'fake3cx.local' }));
+  app.get('/webclient/app.js', (_req, res) =>
+    res.type('text/javascript').sendFile(join(publicDir(), 'webclient.js')),
+  );
+  app.get('/webclient/provision.json', (_req, res) =>
+    res.json({ username: extension, domain: 'fake3cx.local' }),
+  );
   app.get('/pbx.html', (_req, res) => res.sendFile(join(publicDir(), 'pbx.html')));
   app.get('/pbx.js', (req, res) => {
     res.type('text/javascript').sendFile(join(publicDir(), 'pbx.js'));
   });
-  app.get('/pbx-config.json', (_req, res) => res.json({ toneHz: options.callerToneHz ?? 440 }));
+  app.get('/pbx-config.json', (_req, res) =>
+    res.json({
+      toneHz: options.callerToneHz ?? 440,
+      audioUrl: options.callerAudioFile ? '/caller.wav' : null,
+    }),
+  );
+  app.get('/caller.wav', (_req, res) => {
+    if (!options.callerAudioFile) {
+      res.status(404).json({ error: 'no caller audio file configured' });
+      return;
+    }
+    res.type('audio/wav').sendFile(options.callerAudioFile);
+  });
 
   app.post('/webclient/api/MyPhone/session', (_req, res) => {
     const sessionKey = randomBytes(12).toString('hex');
@@ -174,7 +197,10 @@ export async function startFake3cx(options: Fake3cxOptions = {}): Promise<Fake3c
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const sessionId = url.searchParams.get('sessionId') ?? '';
-    if (url.pathname !== '/ws/webclient' || sessions.get(sessionId) !== url.searchParams.get('pass')) {
+    if (
+      url.pathname !== '/ws/webclient' ||
+      sessions.get(sessionId) !== url.searchParams.get('pass')
+    ) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }

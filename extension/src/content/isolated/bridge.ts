@@ -7,7 +7,8 @@
  */
 import { HOOK_READY, PORT_OFFER } from '../main-world/wire';
 import { toBase64 } from '../../shared/base64';
-import { Ack, MainWorldEvent, type PageMessage } from '../../shared/messages';
+import { Ack, CaptureCommand, MainWorldEvent, type PageMessage } from '../../shared/messages';
+import { recordTrack } from '../../shared/recorder';
 import { decodePushFrame } from '../../shared/myphone';
 import { loadSettings, originOf } from '../../shared/settings';
 
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
       p.onMessage.addListener((raw: unknown) => {
         const ack = Ack.safeParse(raw);
         if (ack.success) unacked.delete(ack.data.n);
+        const command = CaptureCommand.safeParse(raw);
+        if (command.success) void onCaptureCommand(command.data);
       });
       p.onDisconnect.addListener(() => {
         runtimePort = null;
@@ -52,12 +55,47 @@ async function main(): Promise<void> {
     }
   };
 
+  // Tab-capture fallback: the agent's side is this page's microphone (the page's permission).
+  const micRecorders = new Map<string, { recorder: MediaRecorder; stream: MediaStream }>();
+  const onCaptureCommand = async ({ action, pcId }: CaptureCommand) => {
+    if (action === 'stop') {
+      const running = micRecorders.get(pcId);
+      micRecorders.delete(pcId);
+      if (running && running.recorder.state !== 'inactive') running.recorder.stop();
+      running?.stream.getTracks().forEach((t) => setTimeout(() => t.stop(), 500));
+      return;
+    }
+    if (micRecorders.has(pcId)) return;
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const track = stream.getAudioTracks()[0];
+      if (!track) return;
+      const recorder = recordTrack(track, {
+        started: (mimeType) =>
+          forward({ type: 'recorder-started', pcId, side: 'agent', mimeType, at: Date.now() }),
+        chunk: (seq, at, data) =>
+          forward({ type: 'chunk', pcId, side: 'agent', seq, at, base64: toBase64(data) }),
+        stopped: (chunks) =>
+          forward({ type: 'recorder-stopped', pcId, side: 'agent', chunks, at: Date.now() }),
+      });
+      micRecorders.set(pcId, { recorder, stream });
+    } catch (err) {
+      console.warn('[cwn] microphone for the tab-capture fallback:', (err as Error).message);
+    }
+  };
+
   connect();
   let provision: { username: string; domain: string } | null = null;
   try {
-    const raw = JSON.parse(window.localStorage.getItem('wc.provision') ?? 'null') as Record<string, unknown> | null;
+    const raw = JSON.parse(window.localStorage.getItem('wc.provision') ?? 'null') as Record<
+      string,
+      unknown
+    > | null;
     if (raw && typeof raw.username === 'string') {
-      provision = { username: raw.username, domain: typeof raw.domain === 'string' ? raw.domain : '' };
+      provision = {
+        username: raw.username,
+        domain: typeof raw.domain === 'string' ? raw.domain : '',
+      };
     }
   } catch {
     provision = null;
@@ -68,19 +106,35 @@ async function main(): Promise<void> {
   channel.port1.onmessage = (event: MessageEvent) => {
     const parsed = MainWorldEvent.safeParse(event.data);
     if (!parsed.success) {
-      console.warn('[cwn] dropped a malformed message from the page hook', parsed.error.issues[0]?.message);
+      console.warn(
+        '[cwn] dropped a malformed message from the page hook',
+        parsed.error.issues[0]?.message,
+      );
       return;
     }
     const msg = parsed.data;
     switch (msg.type) {
       case 'chunk':
-        forward({ type: 'chunk', pcId: msg.pcId, side: msg.side, seq: msg.seq, at: msg.at, base64: toBase64(msg.data) });
+        forward({
+          type: 'chunk',
+          pcId: msg.pcId,
+          side: msg.side,
+          seq: msg.seq,
+          at: msg.at,
+          base64: toBase64(msg.data),
+        });
         break;
       case 'push-frame': {
         const frame = decodePushFrame(new Uint8Array(msg.data));
         if (frame.kind === 'connections') {
           for (const problem of frame.problems) console.warn('[cwn] push frame:', problem);
-          if (frame.items.length) forward({ type: 'pbx', listAction: frame.listAction, items: frame.items, at: Date.now() });
+          if (frame.items.length)
+            forward({
+              type: 'pbx',
+              listAction: frame.listAction,
+              items: frame.items,
+              at: Date.now(),
+            });
         } else if (frame.kind === 'malformed') {
           console.warn('[cwn] unreadable push frame:', frame.reason);
         }

@@ -56,14 +56,19 @@ const MAX_BUFFERED = 2000;
 
     constructor(
       private readonly pcId: string,
-      private readonly side: Side,
+      readonly side: Side,
       readonly track: MediaStreamTrack,
     ) {}
 
     start(): void {
       if (this.recorder) return;
-      const mimeType = MediaRecorder.isTypeSupported('audio/webm;codecs=opus') ? 'audio/webm;codecs=opus' : '';
-      const recorder = new MediaRecorder(new MediaStream([this.track]), mimeType ? { mimeType } : undefined);
+      const mimeType = MediaRecorder.isTypeSupported('audio/webm;codecs=opus')
+        ? 'audio/webm;codecs=opus'
+        : '';
+      const recorder = new MediaRecorder(
+        new MediaStream([this.track]),
+        mimeType ? { mimeType } : undefined,
+      );
       this.recorder = recorder;
       recorder.addEventListener('dataavailable', (e: BlobEvent) => {
         if (e.data.size === 0) return;
@@ -76,11 +81,23 @@ const MAX_BUFFERED = 2000;
       });
       recorder.addEventListener('stop', () => {
         this.chain = this.chain.then(() => {
-          send({ type: 'recorder-stopped', pcId: this.pcId, side: this.side, chunks: this.seq, at: Date.now() });
+          send({
+            type: 'recorder-stopped',
+            pcId: this.pcId,
+            side: this.side,
+            chunks: this.seq,
+            at: Date.now(),
+          });
         });
       });
       recorder.start(SLICE_MS);
-      send({ type: 'recorder-started', pcId: this.pcId, side: this.side, mimeType: recorder.mimeType, at: Date.now() });
+      send({
+        type: 'recorder-started',
+        pcId: this.pcId,
+        side: this.side,
+        mimeType: recorder.mimeType,
+        at: Date.now(),
+      });
       this.track.addEventListener('ended', () => this.stop());
     }
 
@@ -94,6 +111,8 @@ const MAX_BUFFERED = 2000;
     local: MediaStreamTrack | null;
     remote: MediaStreamTrack | null;
     recorders: SideRecorder[];
+    /** Ids of the recording segments started by replaceTrack (one per new microphone track). */
+    segments: string[];
     connected: boolean;
     held: boolean;
     ended: boolean;
@@ -108,7 +127,7 @@ const MAX_BUFFERED = 2000;
       ['caller', info.remote],
     ] as const) {
       if (!track || info.recorders.some((r) => r.track === track)) continue;
-      if (info.recorders.some((r) => (r as unknown as { side: Side }).side === side)) {
+      if (info.recorders.some((r) => r.side === side)) {
         log(`second ${side} track on one peer connection is not recorded`);
         continue;
       }
@@ -126,8 +145,29 @@ const MAX_BUFFERED = 2000;
     if (info.ended) return;
     info.ended = true;
     for (const r of info.recorders) r.stop();
-    send({ type: 'pc-state', pcId: info.id, state, at: Date.now() });
+    for (const id of [info.id, ...info.segments])
+      send({ type: 'pc-state', pcId: id, state, at: Date.now() });
   }
+
+  /** The agent's microphone was replaced: the old recorder ends, a new segment records the new track. */
+  function onReplaceTrack(info: PcInfo, track: MediaStreamTrack): void {
+    if (info.ended || track === info.local) return;
+    info.local = track;
+    if (!info.connected) return;
+    for (const r of info.recorders) if (r.side === 'agent') r.stop();
+    const segmentId = `${info.id}-s${info.segments.length + 1}`;
+    info.segments.push(segmentId);
+    send({ type: 'pc-segment', pcId: segmentId, parentPcId: info.id, at: Date.now() });
+    const rec = new SideRecorder(segmentId, 'agent', track);
+    info.recorders.push(rec);
+    try {
+      rec.start();
+    } catch (err) {
+      log(`MediaRecorder failed: ${String(err)}`);
+    }
+  }
+
+  const senderInfo = new WeakMap<RTCRtpSender, PcInfo>();
 
   function checkHold(pc: RTCPeerConnection, info: PcInfo): void {
     const held = sdpHoldState(pc.localDescription?.sdp, pc.remoteDescription?.sdp);
@@ -147,6 +187,7 @@ const MAX_BUFFERED = 2000;
           local: null,
           remote: null,
           recorders: [],
+          segments: [],
           connected: false,
           held: false,
           ended: false,
@@ -166,7 +207,8 @@ const MAX_BUFFERED = 2000;
             info.connected = true;
             // Fallback for tracks attached in ways the wrappers did not see.
             info.local ??= this.getSenders().find((s) => s.track?.kind === 'audio')?.track ?? null;
-            info.remote ??= this.getReceivers().find((r) => r.track.kind === 'audio')?.track ?? null;
+            info.remote ??=
+              this.getReceivers().find((r) => r.track.kind === 'audio')?.track ?? null;
             startRecorders(info);
           }
         });
@@ -175,20 +217,32 @@ const MAX_BUFFERED = 2000;
       override addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): RTCRtpSender {
         const sender = super.addTrack(track, ...streams);
         const info = infos.get(this);
+        if (info) senderInfo.set(sender, info);
         if (info && track.kind === 'audio' && !info.local) info.local = track;
         return sender;
       }
 
-      override addTransceiver(trackOrKind: MediaStreamTrack | string, init?: RTCRtpTransceiverInit): RTCRtpTransceiver {
+      override addTransceiver(
+        trackOrKind: MediaStreamTrack | string,
+        init?: RTCRtpTransceiverInit,
+      ): RTCRtpTransceiver {
         const transceiver = super.addTransceiver(trackOrKind, init);
         const info = infos.get(this);
-        if (info && typeof trackOrKind !== 'string' && trackOrKind.kind === 'audio' && !info.local) {
+        if (info) senderInfo.set(transceiver.sender, info);
+        if (
+          info &&
+          typeof trackOrKind !== 'string' &&
+          trackOrKind.kind === 'audio' &&
+          !info.local
+        ) {
           info.local = trackOrKind;
         }
         return transceiver;
       }
 
-      override async setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void> {
+      override async setLocalDescription(
+        description?: RTCLocalSessionDescriptionInit,
+      ): Promise<void> {
         await super.setLocalDescription(description);
         const info = infos.get(this);
         if (info) checkHold(this, info);
@@ -209,9 +263,19 @@ const MAX_BUFFERED = 2000;
     window.RTCPeerConnection = HookedPeerConnection;
 
     const nativeReplaceTrack = RTCRtpSender.prototype.replaceTrack;
-    RTCRtpSender.prototype.replaceTrack = function replaceTrack(this: RTCRtpSender, track: MediaStreamTrack | null) {
-      if (track && track.kind === 'audio') log('replaceTrack: the agent side keeps recording the first track');
-      return nativeReplaceTrack.call(this, track);
+    RTCRtpSender.prototype.replaceTrack = async function replaceTrack(
+      this: RTCRtpSender,
+      track: MediaStreamTrack | null,
+    ) {
+      await nativeReplaceTrack.call(this, track);
+      const info = senderInfo.get(this);
+      if (info && track && track.kind === 'audio') {
+        try {
+          onReplaceTrack(info, track);
+        } catch (err) {
+          log(`replaceTrack: ${String(err)}`);
+        }
+      }
     };
   }
 

@@ -1,13 +1,22 @@
-/* global window, RTCPeerConnection, AudioContext */
+/* global window, RTCPeerConnection, AudioContext, Audio */
 // The far end of every call: a real RTCPeerConnection on another origin (localhost) that answers
 // the web client's offers (non-trickle SDP over postMessage) and sends a tone.
 'use strict';
 (async () => {
-  const { toneHz } = await (await fetch('/pbx-config.json')).json();
+  const { toneHz, audioUrl } = await (await fetch('/pbx-config.json')).json();
   const audio = new AudioContext();
   const peers = new Map();
 
   function toneTrack() {
+    if (audioUrl) {
+      // Speech (or any recording) in a loop, e.g. made with espeak-ng.
+      const el = new Audio(audioUrl);
+      el.loop = true;
+      const dest = audio.createMediaStreamDestination();
+      audio.createMediaElementSource(el).connect(dest);
+      void el.play();
+      return dest.stream.getAudioTracks()[0];
+    }
     const osc = audio.createOscillator();
     osc.frequency.value = toneHz;
     const gain = audio.createGain();
@@ -42,7 +51,10 @@
         await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
         await pc.setLocalDescription(await pc.createAnswer());
         await iceComplete(pc);
-        event.source.postMessage({ type: 'answer', callId: msg.callId, sdp: pc.localDescription.sdp }, event.origin);
+        event.source.postMessage(
+          { type: 'answer', callId: msg.callId, sdp: pc.localDescription.sdp },
+          event.origin,
+        );
       } else if (msg.type === 'close') {
         peers.get(msg.callId)?.close();
         peers.delete(msg.callId);

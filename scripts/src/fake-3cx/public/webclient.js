@@ -1,4 +1,4 @@
-/* global window, document, localStorage, navigator, WebSocket, RTCPeerConnection, TextDecoder, location */
+/* global window, document, localStorage, navigator, WebSocket, RTCPeerConnection, TextDecoder, URLSearchParams, location */
 // The agent's side of the fake 3CX web client: the MyPhone session, the push WebSocket (decoded
 // with a small protobuf reader, as the real client does with protobufjs), and per call a real
 // RTCPeerConnection with the microphone, negotiated with the far end in the cross-origin iframe.
@@ -15,7 +15,10 @@
   const pbxOrigin = `http://localhost:${location.port}`;
   const pbx = document.getElementById('pbx');
   const pbxReady = new Promise((resolve) => {
-    window.addEventListener('message', (e) => e.origin === pbxOrigin && e.data?.type === 'pbx-ready' && resolve());
+    window.addEventListener(
+      'message',
+      (e) => e.origin === pbxOrigin && e.data?.type === 'pbx-ready' && resolve(),
+    );
   });
   pbx.src = `${pbxOrigin}/pbx.html`;
   await pbxReady;
@@ -65,7 +68,10 @@
   function iceComplete(pc) {
     if (pc.iceGatheringState === 'complete') return Promise.resolve();
     return new Promise((resolve) => {
-      pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+      pc.addEventListener(
+        'icegatheringstatechange',
+        () => pc.iceGatheringState === 'complete' && resolve(),
+      );
     });
   }
 
@@ -81,13 +87,28 @@
     await pc.setLocalDescription(await pc.createOffer());
     await iceComplete(pc);
     const answer = new Promise((resolve) => pendingAnswers.set(call.id, resolve));
-    pbx.contentWindow.postMessage({ type: 'offer', callId: call.id, sdp: pc.localDescription.sdp }, pbxOrigin);
+    pbx.contentWindow.postMessage(
+      { type: 'offer', callId: call.id, sdp: pc.localDescription.sdp },
+      pbxOrigin,
+    );
     await pc.setRemoteDescription({ type: 'answer', sdp: await answer });
+  }
+
+  // `?pc=iframe`: peer connections come from a pristine about:blank frame, out of reach of a
+  // page-level hook (how a future web client could evade it; the extension's tab-capture fallback).
+  const isolatedPc = new URLSearchParams(location.search).get('pc') === 'iframe';
+  function peerConnectionClass() {
+    if (!isolatedPc) return RTCPeerConnection;
+    const frame = document.createElement('iframe');
+    frame.style.display = 'none';
+    document.body.appendChild(frame);
+    return frame.contentWindow.RTCPeerConnection;
   }
 
   async function startMedia(call) {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-    const pc = new RTCPeerConnection({});
+    const PeerConnection = peerConnectionClass();
+    const pc = new PeerConnection({});
     call.pc = pc;
     call.stream = stream;
     for (const track of stream.getTracks()) pc.addTrack(track, stream);
@@ -104,7 +125,19 @@
   async function setHold(call, held) {
     for (const t of call.pc.getTransceivers()) t.direction = held ? 'sendonly' : 'sendrecv';
     await negotiate(call);
+    // The push frames carry no hold flag (none is known): the page remembers its own hold.
+    call.held = held;
     await agentRequest(held ? 'hold' : 'resume', call.id);
+  }
+
+  // A device change: the new microphone replaces the old one on the same sender.
+  async function switchMicrophone(call) {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const sender = call.pc.getSenders().find((s) => s.track && s.track.kind === 'audio');
+    const old = sender.track;
+    await sender.replaceTrack(stream.getAudioTracks()[0]);
+    old.stop();
+    call.stream = stream;
   }
 
   function stopMedia(call) {
@@ -148,6 +181,8 @@
       );
     }
     if (call.state === 'connected') li.append(button('Hold', () => setHold(call, true)));
+    if (call.state === 'connected' && call.pc)
+      li.append(button('Switch microphone', () => switchMicrophone(call)));
     if (call.state === 'held') li.append(button('Resume', () => setHold(call, false)));
     if (call.state !== 'ended') {
       li.append(
@@ -183,7 +218,8 @@
       };
       calls.set(id, call);
     }
-    const next = state === 1 ? 'ringing' : state === 2 ? 'dialing' : call.state === 'held' ? 'held' : 'connected';
+    const next =
+      state === 1 ? 'ringing' : state === 2 ? 'dialing' : call.held ? 'held' : 'connected';
     call.state = next;
     render(call);
     if (next === 'dialing' && !call.mediaStarting) {
@@ -201,7 +237,8 @@
     const info = readFields(first(message, 201));
     const lists = info.filter((f) => f.field === 18 || f.field === 20);
     for (const l of lists) {
-      for (const item of readFields(l.value).filter((f) => f.field === 2)) onConnection(readFields(item.value));
+      for (const item of readFields(l.value).filter((f) => f.field === 2))
+        onConnection(readFields(item.value));
     }
   }
 

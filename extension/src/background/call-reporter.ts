@@ -1,0 +1,130 @@
+/**
+ * Tells the server about calls while they happen (`POST /api/calls` when one appears, `PATCH
+ * /api/calls/:id` answered / held / resumed / ended), so the dashboard and the popup see them
+ * live. Best effort: the upload carries the same metadata (same pbxCallId, so the same call) and
+ * is what counts; a report that fails is logged and not retried.
+ */
+import { Call, type CallEvent, type CreateCallRequest } from '@cwn/protocol';
+import type { TrackedCall } from './call-tracker';
+
+const PHONE = /^[+\d][\d\s().-]*$/;
+
+export interface CallsApi {
+  create(body: CreateCallRequest): Promise<Call>;
+  update(id: string, event: CallEvent, at: string): Promise<void>;
+}
+
+/** The id the server knows a call by: the 3CX call id, or one made from its first peer connection. */
+export function pbxCallIdOf(call: TrackedCall): string {
+  return call.pbxCallId ?? `webrtc-${call.pcIds[0] ?? call.key}`;
+}
+
+interface Reported {
+  serverId: Promise<string | null>;
+  chain: Promise<void>;
+  answered: boolean;
+  held: boolean;
+  ended: boolean;
+}
+
+export class CallReporter {
+  private readonly reported = new Map<string, Reported>();
+
+  constructor(
+    private readonly api: CallsApi,
+    private readonly log: (message: string) => void = (m) => console.warn('[cwn]', m),
+  ) {}
+
+  /** Sends whatever changed since the last sync; call it with every call, ended ones included. */
+  sync(calls: readonly TrackedCall[]): void {
+    for (const call of calls) {
+      if (call.doNotRecord && !this.reported.has(call.key)) continue;
+      let r = this.reported.get(call.key);
+      if (!r) {
+        const number = call.remoteNumber?.trim();
+        const body: CreateCallRequest = {
+          direction: call.direction,
+          pbxCallId: pbxCallIdOf(call),
+          startedAt: new Date(call.startedAt).toISOString(),
+          remoteNumber: number && number.length <= 40 && PHONE.test(number) ? number : null,
+          remoteName: call.remoteName?.trim().slice(0, 200) || null,
+        };
+        const serverId = this.api.create(body).then(
+          (created) => created.id,
+          (err: unknown) => {
+            this.log(`could not report call ${body.pbxCallId}: ${(err as Error).message}`);
+            return null;
+          },
+        );
+        r = {
+          serverId,
+          chain: serverId.then(() => undefined),
+          answered: false,
+          held: false,
+          ended: false,
+        };
+        this.reported.set(call.key, r);
+      }
+      if (call.answeredAt !== null && !r.answered) {
+        r.answered = true;
+        this.send(r, 'answered', call.answeredAt);
+      }
+      const held = call.status === 'held';
+      if (held !== r.held && call.status !== 'ended') {
+        r.held = held;
+        const hold = call.holds[call.holds.length - 1];
+        this.send(r, held ? 'held' : 'resumed', (held ? hold?.from : hold?.to) ?? Date.now());
+      }
+      if (call.status === 'ended' && !r.ended) {
+        r.ended = true;
+        this.send(r, 'ended', call.endedAt ?? Date.now());
+        // Nothing more will happen to it.
+        void r.chain.then(() => this.reported.delete(call.key));
+      }
+    }
+  }
+
+  private send(r: Reported, event: CallEvent, at: number): void {
+    r.chain = r.chain.then(async () => {
+      const id = await r.serverId;
+      if (!id) return;
+      try {
+        await this.api.update(id, event, new Date(at).toISOString());
+      } catch (err) {
+        this.log(`could not report "${event}": ${(err as Error).message}`);
+      }
+    });
+  }
+
+  /** Resolves when every report sent so far has been answered (for tests). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.reported.values()].map((r) => r.chain));
+  }
+}
+
+/** The HTTP side, with the extension's tokens. */
+export function httpCallsApi(
+  serverUrl: () => Promise<string>,
+  accessToken: () => Promise<string>,
+): CallsApi {
+  const request = async (path: string, method: string, body: unknown): Promise<unknown> => {
+    const res = await fetch(`${(await serverUrl()).replace(/\/+$/, '')}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${await accessToken()}`,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}`);
+    return res.json();
+  };
+  return {
+    async create(body) {
+      return Call.parse(await request('/api/calls', 'POST', body));
+    },
+    async update(id, event, at) {
+      await request(`/api/calls/${id}`, 'PATCH', { event, at });
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * The popup's recent calls: the agent's last calls from `GET /api/calls`, then kept current over
+ * Socket.IO (`call.*` events carry the whole call with its processing status).
+ */
+import { Call, CallList, serverEventSchemas } from '@cwn/protocol';
+import { io, type Socket } from 'socket.io-client';
+import { askBackground } from '../shared/ui-client';
+
+const RECENT = 5;
+
+export async function watchRecentCalls(
+  render: (calls: Call[], live: boolean) => void,
+): Promise<Socket | null> {
+  const session = await askBackground<{ serverUrl: string; accessToken: string } | null>({
+    type: 'server-session',
+  });
+  if (!session) return null;
+  const res = await fetch(`${session.serverUrl}/api/calls?limit=${RECENT}`, {
+    headers: { Authorization: `Bearer ${session.accessToken}` },
+  });
+  if (!res.ok) throw new Error(`recent calls: HTTP ${res.status}`);
+  let calls = CallList.parse(await res.json()).items;
+  render(calls, false);
+  const socket = io(session.serverUrl, {
+    auth: { token: session.accessToken },
+    transports: ['websocket'],
+  });
+  const upsert = (payload: unknown) => {
+    const parsed = Call.safeParse(payload);
+    if (!parsed.success) return;
+    calls = [parsed.data, ...calls.filter((c) => c.id !== parsed.data.id)]
+      .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt))
+      .slice(0, RECENT);
+    render(calls, socket.connected);
+  };
+  for (const event of ['call.started', 'call.updated', 'call.ended'] as const) {
+    socket.on(event, (payload: unknown) => upsert(serverEventSchemas[event].parse(payload)));
+  }
+  socket.on('connect', () => render(calls, true));
+  socket.on('disconnect', () => render(calls, false));
+  return socket;
+}
