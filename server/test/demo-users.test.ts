@@ -16,6 +16,8 @@ const env = {
   DEMO_MANAGER_EMAIL: `manager-${process.pid}@demo.test`,
   ADMIN_EMAIL: `admin-${process.pid}@demo.test`,
   DEMO_MANAGER_PASSWORD: 'manager-password-from-env',
+  // extensions are unique too: another test file may hold the default 101
+  DEMO_AGENT_EXTENSION: String(10_000 + (process.pid % 80_000)),
 };
 
 describe('demo users', () => {
@@ -28,7 +30,7 @@ describe('demo users', () => {
       ['manager', 'created'],
       ['admin', 'created'],
     ]);
-    expect(first[0]!.user.extension).toBe('101');
+    expect(first[0]!.user.extension).toBe(env.DEMO_AGENT_EXTENSION);
 
     const second = await seedDemoUsers(t.services.users, t.models, wanted);
     expect(second.map((r) => r.outcome)).toEqual([
@@ -62,7 +64,7 @@ describe('demo users', () => {
     expect(again[0]!.user).toMatchObject({
       id: agent.id,
       role: 'agent',
-      extension: '101',
+      extension: env.DEMO_AGENT_EXTENSION,
       active: true,
     });
     const login = await t.http

@@ -12,7 +12,8 @@ let workerRedis: Redis;
 let worker: Worker;
 
 beforeAll(async () => {
-  t = await startTestApp({ REDIS_PREFIX: PREFIX });
+  // the app's own tickets worker would take the jobs this test fails on purpose
+  t = await startTestApp({ REDIS_PREFIX: PREFIX }, { ninjaone: { ticketWorker: false } });
   token = (await t.userWithRole('admin')).accessToken;
   workerRedis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   // A tickets consumer that always fails, as when NinjaOne answers 500.
