@@ -12,4 +12,6 @@ npx tsc -p tsconfig.tests.json
 npm run typecheck --silent -w nuxt-dashboard
 echo "linting ..."
 npx eslint .
-npx jest --ci "$@"
+# --forceExit: a leaked handle (seen once: a Redis reconnect after the "Redis unreachable" health
+# test) must not hang CI after every test has reported; the leak itself is tracked in the notes.
+npx jest --ci --forceExit "$@"

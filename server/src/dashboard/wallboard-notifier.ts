@@ -53,9 +53,11 @@ export class WallboardNotifier {
     this.pending.clear();
     await Promise.all(
       this.listeners.map(async ({ events, connection }) => {
-        // Dropping the connection first: closing waits for Redis otherwise, forever when it is down.
-        connection.disconnect();
+        // Close the reader first (dropping its connection under a pending blocking read surfaces
+        // "Connection is closed" as an unhandled rejection), but never wait more than a second:
+        // closing waits for Redis, forever when it is down. Then drop the connection.
         await Promise.race([events.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
+        connection.disconnect();
       }),
     );
     this.listeners.length = 0;
