@@ -2,29 +2,20 @@
  * simulate-call against the real server (createApp, fresh database) and the REAL worker
  * (whisper.cpp on the CPU with the generated test model), as `npm run simulate-call` uses them.
  */
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig as loadWorkerConfig } from '../../worker-gpu/src/config';
-import { WhisperCppTranscriber } from '../../worker-gpu/src/engine/whisper-cpp';
-import { TEST_MODEL_PATH } from '../../worker-gpu/src/models/paths';
-import { ensureTestModel } from '../../worker-gpu/src/models/test-model';
-import { startWorker, type RunningWorker } from '../../worker-gpu/src/worker';
 import {
   startTestApp,
   TEST_PASSWORD,
-  TEST_WORKER_TOKEN,
   uniqueEmail,
   type TestApp,
 } from '../../server/test/support/app';
-import { TEST_REDIS_URL } from '../../server/test/support/services';
+import { startInProcessWorker, type InProcessWorker } from '../../server/test/support/worker';
 import { simulateCall, wavDurationMs, type SimulateOptions } from '../src/simulate-call/simulate';
 import { makeTwoVoiceWav } from '../src/simulate-call/two-voice-wav';
 
 jest.setTimeout(60_000);
 
 let t: TestApp;
-let engine: WhisperCppTranscriber | undefined;
-let worker: RunningWorker | undefined;
+let worker: InProcessWorker | undefined;
 let options: Omit<SimulateOptions, 'wav'>;
 
 beforeAll(async () => {
@@ -37,7 +28,6 @@ beforeAll(async () => {
     password: TEST_PASSWORD,
     role: 'agent',
     displayName: 'Sim Agent',
-    extension: '101',
   });
   options = {
     server: t.url(),
@@ -47,31 +37,11 @@ beforeAll(async () => {
     timeoutMs: 45_000,
   };
 
-  ensureTestModel(TEST_MODEL_PATH);
-  engine = await WhisperCppTranscriber.create({
-    modelPath: TEST_MODEL_PATH,
-    gpu: false,
-    contexts: 1,
-  });
-  const config = loadWorkerConfig({
-    PATH: process.env.PATH,
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: t.config.redisPrefix,
-    SERVER_INTERNAL_URL: t.url(),
-    WORKER_TOKEN: TEST_WORKER_TOKEN,
-    WHISPER_MODEL: 'test',
-    WHISPER_LANGUAGE: 'en',
-    WHISPER_THREADS: '2',
-    WHISPER_TEMPERATURE_INC: '0',
-    WORKER_ID: `scripts-test-${process.pid}`,
-    HEALTH_FILE: join(tmpdir(), `cwn-scripts-test-${process.pid}-alive`),
-  });
-  worker = await startWorker(config, engine, () => undefined);
+  worker = await startInProcessWorker(t, 'scripts-test');
 });
 
 afterAll(async () => {
-  await worker?.stop(0);
-  await engine?.close();
+  await worker?.stop();
   await t?.close();
 });
 

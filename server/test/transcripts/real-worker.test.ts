@@ -5,27 +5,19 @@
  * audio from the server's internal endpoint, and the server stores the transcript and relays the
  * progress over Socket.IO.
  */
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { UploadRecordingResponse, type Segment, type TokenPair, type Transcript } from '@cwn/protocol';
-import { loadConfig as loadWorkerConfig } from '../../../worker-gpu/src/config';
 import { encodeWav } from '../../../worker-gpu/src/audio/wav';
-import { WhisperCppTranscriber } from '../../../worker-gpu/src/engine/whisper-cpp';
-import { TEST_MODEL_PATH } from '../../../worker-gpu/src/models/paths';
-import { ensureTestModel } from '../../../worker-gpu/src/models/test-model';
-import { startWorker, type RunningWorker } from '../../../worker-gpu/src/worker';
 import { msOf, place, speak } from '../../../worker-gpu/test/helpers/speech';
 import { callMeta, sha256, upload } from '../recordings/fixtures';
-import { startTestApp, TEST_WORKER_TOKEN, type TestApp } from '../support/app';
-import { TEST_REDIS_URL } from '../support/services';
+import { startTestApp, type TestApp } from '../support/app';
+import { startInProcessWorker, type InProcessWorker } from '../support/worker';
 import { connected, dial, eventually, recordEvents, type ClientSocket } from './fixtures';
 
 jest.setTimeout(180_000);
 
 let t: TestApp;
 let agent: TokenPair;
-let engine: WhisperCppTranscriber | undefined;
-let worker: RunningWorker | undefined;
+let worker: InProcessWorker | undefined;
 let socket: ClientSocket | undefined;
 
 beforeAll(async () => {
@@ -37,8 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   socket?.disconnect();
-  await worker?.stop(0);
-  await engine?.close();
+  await worker?.stop();
   await t.close();
 });
 
@@ -58,22 +49,7 @@ describe('upload → queue → real worker → stored transcript', () => {
     const events = recordEvents(socket, ['transcript.progress', 'transcript.ready', 'transcript.failed']);
     await connected(socket);
 
-    ensureTestModel(TEST_MODEL_PATH);
-    engine = await WhisperCppTranscriber.create({ modelPath: TEST_MODEL_PATH, gpu: false, contexts: 1 });
-    const config = loadWorkerConfig({
-      PATH: process.env.PATH,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: t.config.redisPrefix,
-      SERVER_INTERNAL_URL: t.url(),
-      WORKER_TOKEN: TEST_WORKER_TOKEN,
-      WHISPER_MODEL: 'test',
-      WHISPER_LANGUAGE: 'en',
-      WHISPER_THREADS: '2',
-      WHISPER_TEMPERATURE_INC: '0',
-      WORKER_ID: `server-test-${process.pid}`,
-      HEALTH_FILE: join(tmpdir(), `cwn-server-test-${process.pid}-alive`),
-    });
-    worker = await startWorker(config, engine, () => undefined);
+    worker = await startInProcessWorker(t, 'server-test');
 
     const res = await upload(t, agent.accessToken, wav, { ...callMeta(), sha256: sha256(wav) });
     expect(res.status).toBe(201);
