@@ -2,6 +2,7 @@
 import type { Call } from '@cwn/protocol';
 import { askBackground } from '../shared/ui-client';
 import { watchRecentCalls } from './recent-calls';
+import { TranscriptPanel } from './transcript-panel';
 import type { StatusSnapshot } from '../background/index';
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
@@ -68,6 +69,11 @@ async function update(): Promise<void> {
   render(await askBackground<StatusSnapshot>({ type: 'status' }));
 }
 
+const HAS_TRANSCRIPT = new Set<Call['status']>(['transcribed', 'validated', 'ticketed']);
+const panel = new TranscriptPanel(() => {
+  $('main-view').hidden = false;
+});
+
 function renderRecent(calls: Call[], live: boolean): void {
   $('recent-state').textContent = live ? 'Live.' : 'Not live (reconnecting).';
   const items = calls.map((c) => {
@@ -79,6 +85,22 @@ function renderRecent(calls: Call[], live: boolean): void {
     status.dataset.callId = c.id;
     status.textContent = c.status;
     item.append(status);
+    if (HAS_TRANSCRIPT.has(c.status)) {
+      const open = document.createElement('button');
+      open.type = 'button';
+      open.className = 'open-transcript';
+      open.dataset.callId = c.id;
+      open.textContent = 'Transcript';
+      open.setAttribute(
+        'aria-label',
+        `Transcript of the call with ${c.remoteName ?? c.remoteNumber ?? 'unknown'}`,
+      );
+      open.addEventListener('click', () => {
+        $('main-view').hidden = true;
+        void panel.open(c.id);
+      });
+      item.append(' ', open);
+    }
     return item;
   });
   $('recent').replaceChildren(...(items.length ? items : [li('No calls yet.')]));
@@ -95,6 +117,6 @@ $('tab-capture').addEventListener('click', () => {
 
 void update();
 setInterval(() => void update(), 1000);
-watchRecentCalls(renderRecent).catch(
-  (err: unknown) => ($('recent-state').textContent = (err as Error).message),
-);
+watchRecentCalls(renderRecent)
+  .then((socket) => socket && panel.listen(socket))
+  .catch((err: unknown) => ($('recent-state').textContent = (err as Error).message));

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import { startFake3cx, type Fake3cx, type FakeCall } from '../../../scripts/src/fake-3cx/server';
 import {
@@ -16,6 +17,9 @@ import {
   uniqueEmail,
   type TestApp,
 } from '../../../server/test/support/app';
+import { deleteRedisPrefix, freshDatabase } from '../../../server/test/support/services';
+import { migrateUp } from '../../../server/src/db/migrator';
+import { createSequelize } from '../../../server/src/db/sequelize';
 
 export const CHROMIUM = process.env.CWN_CHROMIUM ?? '/usr/bin/chromium';
 export const AGENT_HZ = 1000;
@@ -126,6 +130,29 @@ export function unpackedExtensionId(dir: string): string {
 export interface HarnessOptions {
   /** Lets chrome.tabCapture work without a click on the action (`--allowlisted-extension-id`). */
   allowTabCapture?: boolean;
+  /**
+   * A database and Redis prefix of its own: NinjaOne settings are global and every server consumes
+   * the tickets queue, so a test that configures NinjaOne must not share them with other files.
+   */
+  ownDatabase?: boolean;
+}
+
+async function ownDatabase() {
+  const db = await freshDatabase('extension');
+  const migrator = createSequelize(db.url);
+  try {
+    await migrateUp(migrator);
+  } finally {
+    await migrator.close();
+  }
+  const prefix = `${process.env.CWN_TEST_REDIS_PREFIX}-ext-${randomBytes(4).toString('hex')}`;
+  return {
+    env: { DATABASE_URL: db.url, REDIS_PREFIX: prefix },
+    async drop() {
+      await db.drop();
+      await deleteRedisPrefix(prefix);
+    },
+  };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -135,7 +162,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     );
   const extDir = await buildExtensionOnce();
   const work = mkdtempSync(join(tmpdir(), 'cwn-e2e-'));
-  const server = await startTestApp();
+  const own = options.ownDatabase ? await ownDatabase() : null;
+  const server = await startTestApp(own?.env ?? {});
   const agentEmail = uniqueEmail('agent');
   await server.services.users.create({
     email: agentEmail,
@@ -196,6 +224,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await fake.close();
       await relay.close();
       await server.close();
+      await own?.drop();
       rmSync(work, { recursive: true, force: true });
       if (built) rmSync(built, { recursive: true, force: true });
       built = null;

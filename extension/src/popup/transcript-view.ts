@@ -1,0 +1,129 @@
+/**
+ * Pure view-model of the popup's transcript panel (no DOM, no fetch): timestamps, redaction
+ * highlighting, the organization picker's choice and what the ticket state reads as.
+ */
+import {
+  redact,
+  type CallerMatch,
+  type NinjaOneOrganization,
+  type RedactionKind,
+  type Segment,
+  type TicketEvent,
+  type TicketStatus,
+} from '@cwn/protocol';
+
+/** `mm:ss` from milliseconds into the call (minutes keep counting past 59). */
+export function timestamp(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export const SPEAKER_LABELS: Record<Segment['speaker'], string> = {
+  agent: 'Agent',
+  caller: 'Caller',
+  unknown: 'Speaker',
+};
+
+/** A stretch of a segment's text; `redacted` says what it will be replaced by in the ticket. */
+export interface TextPart {
+  text: string;
+  redacted: { kind: RedactionKind; replacement: string } | null;
+}
+
+/** The segment's text cut into plain and to-be-redacted parts (the same `redact` the server runs). */
+export function redactionParts(text: string): TextPart[] {
+  const parts: TextPart[] = [];
+  let cursor = 0;
+  for (const span of redact(text).spans) {
+    if (span.start > cursor) parts.push({ text: text.slice(cursor, span.start), redacted: null });
+    parts.push({
+      text: text.slice(span.start, span.end),
+      redacted: { kind: span.kind, replacement: span.replacement },
+    });
+    cursor = span.end;
+  }
+  if (cursor < text.length) parts.push({ text: text.slice(cursor), redacted: null });
+  return parts;
+}
+
+/** The segments with one segment's text replaced (trimmed); the others are kept as they are. */
+export function withSegmentText(segments: Segment[], index: number, text: string): Segment[] {
+  if (index < 0 || index >= segments.length) throw new RangeError(`no segment ${index}`);
+  return segments.map((s, i) => (i === index ? { ...s, text: text.trim() } : s));
+}
+
+export interface OrganizationChoice {
+  /** Pre-selected organization id, or null ("choose…"). */
+  selected: number | null;
+  /** What the picker offers: ambiguous candidates first, then every other organization by name. */
+  options: NinjaOneOrganization[];
+  /** One line telling the person where the pre-selection came from. */
+  note: string;
+}
+
+export function organizationChoice(
+  match: CallerMatch | null,
+  organizations: NinjaOneOrganization[],
+): OrganizationChoice {
+  const byName = [...organizations].sort((a, b) => a.name.localeCompare(b.name));
+  if (match?.kind === 'matched') {
+    const org = organizations.find((o) => o.id === match.organizationId);
+    return {
+      selected: match.organizationId,
+      options: org
+        ? byName
+        : [{ id: match.organizationId, name: `#${match.organizationId}` }, ...byName],
+      note: `Matched from the caller's number: ${match.contact.name}.`,
+    };
+  }
+  if (match?.kind === 'ambiguous') {
+    const ids = new Set(match.candidates.map((c) => c.organizationId));
+    const candidates = match.candidates
+      .filter((c, i, all) => all.findIndex((d) => d.organizationId === c.organizationId) === i)
+      .map((c) => ({ id: c.organizationId, name: c.organizationName }));
+    return {
+      selected: null,
+      options: [...candidates, ...byName.filter((o) => !ids.has(o.id))],
+      note: `The caller's number belongs to ${ids.size} organizations: choose one.`,
+    };
+  }
+  return {
+    selected: null,
+    options: byName,
+    note: match
+      ? "The caller's number matches no organization: choose one."
+      : 'Choose the organization.',
+  };
+}
+
+export type TicketView =
+  | { kind: 'waiting'; text: string }
+  | { kind: 'created'; text: string; ticketId: number | null; url: string | null }
+  | { kind: 'failed'; text: string };
+
+/** What the popup shows for a ticket, from the status route or a live `ticket.*` event. */
+export function ticketView(
+  source:
+    | { from: 'status'; status: TicketStatus }
+    | { from: 'event'; event: 'ticket.created' | 'ticket.failed'; payload: TicketEvent },
+): TicketView {
+  if (source.from === 'event') {
+    const p = source.payload;
+    if (source.event === 'ticket.created') return created(p.ticketId, p.ticketUrl ?? null);
+    return { kind: 'failed', text: `Ticket failed: ${p.message ?? 'no reason given'}` };
+  }
+  const s = source.status;
+  if (s.state === 'created') return created(s.ticketId, s.ticketUrl);
+  if (s.state === 'failed')
+    return { kind: 'failed', text: `Ticket failed: ${s.failureReason ?? 'no reason given'}` };
+  return { kind: 'waiting', text: 'Creating the NinjaOne ticket…' };
+}
+
+function created(ticketId: number | null, url: string | null): TicketView {
+  return {
+    kind: 'created',
+    text: ticketId === null ? 'Ticket created' : `Ticket #${ticketId}`,
+    ticketId,
+    url,
+  };
+}
