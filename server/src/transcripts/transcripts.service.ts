@@ -187,15 +187,19 @@ export class TranscriptsService {
 
   /** Adds the ticket job, or fails the request (503) when Redis does not take it in time. */
   private async queueTicket(job: TicketJob): Promise<void> {
+    const unreachable = () =>
+      new HttpError(503, 'service_unavailable', 'the ticket queue is unreachable; nothing was validated, try again');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new HttpError(503, 'service_unavailable', 'the ticket queue is unreachable; nothing was validated, try again')),
-        TICKET_QUEUE_TIMEOUT_MS,
-      );
+      timer = setTimeout(() => reject(unreachable()), TICKET_QUEUE_TIMEOUT_MS);
     });
     try {
       await Promise.race([this.tickets.add('create-ticket', job, { jobId: job.transcriptId }), timeout]);
+    } catch (err) {
+      // Slow or refused (e.g. ECONNREFUSED while Redis is down): the same 503 either way.
+      if (err instanceof HttpError) throw err;
+      this.logger.warn({ err }, 'ticket job not queued');
+      throw unreachable();
     } finally {
       clearTimeout(timer);
     }
