@@ -109,7 +109,7 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
     expect(await text(page, '[data-counter=answered] .tv-value')).toBe('2');
     expect(await text(page, '[data-counter=missed] .tv-value')).toBe('1');
     expect(await text(page, '[data-counter=aht] .tv-value')).toBe('3 min 00');
-    expect(await text(page, '[data-counter=tickets] .tv-value')).toBe('—');
+    expect(await text(page, '[data-counter=tickets] .tv-value')).toBe('0');
     expect(await text(page, '[data-counter=waiting] .tv-value')).toBe('0');
     expect(await page.locator('[data-alert=no_worker_online]').count()).toBe(1);
 
