@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { NinjaOneSettings, type TokenPair } from '@cwn/protocol';
 import {
@@ -25,6 +27,7 @@ const ENV = {
   RETENTION_HOUR: '4',
 };
 
+const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
 let t: TestApp;
 let sim: StartedSim;
 let front: FrontServer;
@@ -119,6 +122,8 @@ describe('NinjaOne, Whisper and retention admin pages', () => {
     expect(await result.getAttribute('data-ok')).toBe('true');
     expect(await result.getAttribute('data-write')).toBe('yes');
     expect(await result.locator('[data-test=test-write]').innerText()).toContain('This mode may create tickets');
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'admin-ninjaone.png'), fullPage: true });
 
     // Authorization-code mode: "Connect NinjaOne" goes through NinjaOne's sign-in and back.
     await form.locator('select[name=authMode]').selectOption('authorization_code');
@@ -167,6 +172,7 @@ describe('NinjaOne, Whisper and retention admin pages', () => {
     expect((await page.innerText('[data-test=next-run]')).trim()).not.toBe('');
     expect(await page.innerText('[data-test=last-run]')).toContain(`${report.audioPurged} recordings deleted`);
     expect(await page.innerText('[data-test=retention-howto]')).toContain('RETENTION_DAYS=45');
+    await page.screenshot({ path: join(SCREENSHOTS, 'admin-retention.png'), fullPage: true });
 
     await page.click('nav >> text=Whisper');
     const row = page.locator('tr[data-worker=gpu-a]');
@@ -175,6 +181,7 @@ describe('NinjaOne, Whisper and retention admin pages', () => {
     expect(await row.locator('[data-test=device]').innerText()).toBe('GPU');
     expect(await row.locator('[data-test=concurrency]').innerText()).toBe('2');
     expect(await page.innerText('[data-test=whisper-howto]')).toContain('WHISPER_MODEL');
+    await page.screenshot({ path: join(SCREENSHOTS, 'admin-whisper.png'), fullPage: true });
     await page.close();
   }, 30_000);
 });
