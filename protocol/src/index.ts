@@ -13,3 +13,4 @@ export * from './call-detail';
 export * from './dashboard';
 export * from './audit';
 export * from './admin-queues';
+export * from './retention';

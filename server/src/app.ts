@@ -45,6 +45,8 @@ import { AuditQueryService } from './audit/audit.query';
 import { registerAuditRoutes } from './audit/audit.routes';
 import { QueueAdminService } from './queue/queue-admin.service';
 import { registerQueueAdminRoutes } from './queue/queue-admin.routes';
+import { RetentionOverviewService } from './retention/retention-overview';
+import { registerRetentionRoutes } from './retention/retention.routes';
 
 export interface AppOptions {
   logger?: Logger;
@@ -192,6 +194,10 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   registerDashboardRoutes(routes, { dashboard, kioskTokens, audit, io: () => io });
   registerAuditRoutes(routes, new AuditQueryService(models));
   registerQueueAdminRoutes(routes, new QueueAdminService(queues), audit);
+  registerRetentionRoutes(
+    routes,
+    new RetentionOverviewService({ models, maintenance: queues.maintenance, policy: config.retention }),
+  );
 
   let openApiDoc: unknown;
   routes.add(

@@ -5,7 +5,7 @@ import { ApiError } from '~/utils/api-error';
 import { apiUrl } from '~/utils/api-url';
 
 export interface ApiOptions<S extends z.ZodType> {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   /** Validates the answer (every boundary is checked). */
   schema?: S;

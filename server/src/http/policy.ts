@@ -75,4 +75,6 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/admin/queues/:queue/failed': ADMIN,
   'POST /api/admin/queues/:queue/jobs/:jobId/retry': ADMIN,
   'DELETE /api/admin/queues/:queue/jobs/:jobId': ADMIN,
+  // Retention (configured by the environment): admins and supervisors read it.
+  'GET /api/admin/retention': ['admin', 'supervisor'],
 };
