@@ -126,6 +126,12 @@ export function unpackedExtensionId(dir: string): string {
 export interface HarnessOptions {
   /** Lets chrome.tabCapture work without a click on the action (`--allowlisted-extension-id`). */
   allowTabCapture?: boolean;
+  /** Server settings on top of the test defaults (e.g. its own DATABASE_URL, CORS_ORIGINS). */
+  serverEnv?: Record<string, string>;
+  /** A WAV the agent's microphone plays (in a loop) instead of the tone. */
+  agentMicFile?: string;
+  /** A WAV the caller plays (in a loop) instead of the tone. */
+  callerAudioFile?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -135,7 +141,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     );
   const extDir = await buildExtensionOnce();
   const work = mkdtempSync(join(tmpdir(), 'cwn-e2e-'));
-  const server = await startTestApp();
+  const server = await startTestApp(options.serverEnv);
   const agentEmail = uniqueEmail('agent');
   await server.services.users.create({
     email: agentEmail,
@@ -144,8 +150,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     displayName: 'Agent',
   });
   const relay = await startRelay(Number(new URL(server.url()).port));
-  const fake = await startFake3cx({ callerToneHz: CALLER_HZ, keepAliveMs: 2000 });
-  const mic = agentTone(work);
+  const fake = await startFake3cx({
+    callerToneHz: CALLER_HZ,
+    keepAliveMs: 2000,
+    ...(options.callerAudioFile ? { callerAudioFile: options.callerAudioFile } : {}),
+  });
+  const mic = options.agentMicFile ?? agentTone(work);
   const launch = async () => {
     const context = await chromium.launchPersistentContext(join(work, 'profile'), {
       executablePath: CHROMIUM,
