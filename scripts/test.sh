@@ -10,6 +10,7 @@ echo "type-checking ..."
 npx tsc -b
 npx tsc -p tsconfig.tests.json
 npm run typecheck --silent -w nuxt-dashboard
+npm run typecheck --silent -w e2e
 echo "linting ..."
 npx eslint .
 # --forceExit: a leaked handle (seen once: a Redis reconnect after the "Redis unreachable" health

@@ -38,6 +38,7 @@ import { registerTranscriptRoutes } from './transcripts/transcripts.routes';
 import { defineKioskTokenModel } from './dashboard/kiosk-token.model';
 import { KioskTokensService } from './dashboard/kiosk-tokens.service';
 import { PresenceStore } from './dashboard/presence-store';
+import { callPresencePublisher } from './dashboard/call-presence';
 import { DashboardService } from './dashboard/dashboard.service';
 import { registerDashboardRoutes } from './dashboard/dashboard.routes';
 import { WallboardNotifier } from './dashboard/wallboard-notifier';
@@ -225,6 +226,8 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   });
   ninjaone.attachRealtime(io);
   recordings.attach(io);
+  // The wallboard follows calls the extension reports (it has no socket to send presence itself).
+  recordings.events.onCall(callPresencePublisher(presence, () => io, logger, now));
 
   wallboard.watchQueues(redis, config.redisPrefix);
 

@@ -151,12 +151,15 @@ describe('socket events', () => {
     const own = await socketFor(agent.token);
     const foreign = await socketFor(other.token);
     const got = { sup: [] as string[], own: [] as string[], foreign: [] as string[] };
+    const presence: string[] = [];
     for (const [name, s] of [['sup', sup], ['own', own], ['foreign', foreign]] as const) {
       s.onAny((event: string, payload: unknown) => {
         if (event === 'dashboard.changed') return; // the wallboard's refresh hint, not a call event
         const schema = serverEventSchemas[event as keyof typeof serverEventSchemas];
         expect(schema.safeParse(payload).success).toBe(true);
-        got[name].push(event);
+        // Supervisors also watch the wallboard: its presence and figures are checked apart.
+        if (event === 'agent.presence') presence.push(`${name}:${(payload as { state: string }).state}`);
+        if (event.startsWith('call.') || event.startsWith('recording.')) got[name].push(event);
       });
     }
     const c = await createCall(agent.token);
@@ -169,5 +172,7 @@ describe('socket events', () => {
     expect(got.sup).toEqual(expected);
     expect(got.own).toEqual(expected);
     expect(got.foreign).toEqual([]);
+    // The wallboard follows the agent from the call reports alone (the extension sends no presence).
+    expect(presence).toEqual(['sup:ringing', 'sup:on_call', 'sup:idle']);
   });
 });

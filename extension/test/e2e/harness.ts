@@ -130,6 +130,12 @@ export function unpackedExtensionId(dir: string): string {
 export interface HarnessOptions {
   /** Lets chrome.tabCapture work without a click on the action (`--allowlisted-extension-id`). */
   allowTabCapture?: boolean;
+  /** Server settings on top of the test defaults (e.g. its own DATABASE_URL, CORS_ORIGINS). */
+  serverEnv?: Record<string, string>;
+  /** A WAV the agent's microphone plays (in a loop) instead of the tone. */
+  agentMicFile?: string;
+  /** A WAV the caller plays (in a loop) instead of the tone. */
+  callerAudioFile?: string;
   /**
    * A database and Redis prefix of its own: NinjaOne settings are global and every server consumes
    * the tickets queue, so a test that configures NinjaOne must not share them with other files.
@@ -163,7 +169,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const extDir = await buildExtensionOnce();
   const work = mkdtempSync(join(tmpdir(), 'cwn-e2e-'));
   const own = options.ownDatabase ? await ownDatabase() : null;
-  const server = await startTestApp(own?.env ?? {});
+  const server = await startTestApp({ ...(own?.env ?? {}), ...options.serverEnv });
   const agentEmail = uniqueEmail('agent');
   await server.services.users.create({
     email: agentEmail,
@@ -172,8 +178,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     displayName: 'Agent',
   });
   const relay = await startRelay(Number(new URL(server.url()).port));
-  const fake = await startFake3cx({ callerToneHz: CALLER_HZ, keepAliveMs: 2000 });
-  const mic = agentTone(work);
+  const fake = await startFake3cx({
+    callerToneHz: CALLER_HZ,
+    keepAliveMs: 2000,
+    ...(options.callerAudioFile ? { callerAudioFile: options.callerAudioFile } : {}),
+  });
+  const mic = options.agentMicFile ?? agentTone(work);
   const launch = async () => {
     const context = await chromium.launchPersistentContext(join(work, 'profile'), {
       executablePath: CHROMIUM,

@@ -11,6 +11,7 @@ const WATCHERS = ['supervisor', 'manager', 'admin'] as const;
  */
 export class CallEvents {
   private io: IoServer | undefined;
+  private readonly listeners: ((event: 'call.started' | 'call.updated' | 'call.ended', call: Call) => void)[] = [];
 
   attach(io: IoServer): void {
     this.io = io;
@@ -22,8 +23,14 @@ export class CallEvents {
     return to;
   }
 
+  /** Also tells `listener` of every call event (e.g. the wallboard's presence). */
+  onCall(listener: (event: 'call.started' | 'call.updated' | 'call.ended', call: Call) => void): void {
+    this.listeners.push(listener);
+  }
+
   call(event: 'call.started' | 'call.updated' | 'call.ended', call: Call): void {
     if (this.io) this.target(call.agentId).emit(event, call);
+    for (const listener of this.listeners) listener(event, call);
   }
 
   recordingUploaded(agentId: string, recording: Recording): void {
