@@ -190,10 +190,15 @@ it('a call in the 3CX web client becomes one redacted NinjaOne ticket, followed 
   if (item.status !== 'done') throw new Error(`upload not done: ${JSON.stringify(item)}`);
   const callId = item.serverCallId!;
   await popup.waitForSelector(`.call-status[data-call-id="${callId}"]:has-text("transcribed")`, { timeout: 90_000 });
+  // The agent opens it: the speaker-labelled transcript in the popup's transcript panel.
+  await popup.click(`.open-transcript[data-call-id="${callId}"]`);
+  await popup.locator('#segments > li').first().waitFor();
   const popupMs = Date.now() - hungUpAt;
+  expect(await popup.locator('#segments > li.speaker-agent').count()).toBeGreaterThan(0);
+  expect(await popup.locator('#segments > li.speaker-caller').count()).toBeGreaterThan(0);
   await popup.screenshot({ path: join(SCREENSHOTS, 'popup.png') });
 
-  // The popup shows statuses, not transcripts: the transcript as the agent's session reads it.
+  // The same transcript as the agent's session reads it from the API.
   const agentLogin = await server.http.post('/api/auth/login').send({ email: h.agentEmail, password: TEST_PASSWORD });
   const detail = CallDetail.parse(
     (await server.http.get(`/api/calls/${callId}`).set('Authorization', `Bearer ${agentLogin.body.accessToken}`)).body,
@@ -266,7 +271,7 @@ it('a call in the 3CX web client becomes one redacted NinjaOne ticket, followed 
     [
       'end-to-end timings:',
       `  answer → /tv on a call:            ${presenceMs} ms`,
-      `  hang-up → transcript in the popup: ${popupMs} ms (status "transcribed"; text via GET /api/calls/:id)`,
+      `  hang-up → transcript in the popup: ${popupMs} ms (opened in its transcript panel)`,
       `  hang-up → transcript in the PWA:   ${pwaMs} ms`,
     ].join('\n'),
   );

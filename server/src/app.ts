@@ -228,6 +228,8 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   recordings.attach(io);
   // The wallboard follows calls the extension reports (it has no socket to send presence itself).
   recordings.events.onCall(callPresencePublisher(presence, () => io, logger, now));
+  // …and refetches today's figures when a call starts, changes or ends.
+  recordings.events.onCall(() => wallboard.notify('calls'));
 
   wallboard.watchQueues(redis, config.redisPrefix);
 

@@ -239,9 +239,14 @@ describe('kiosk tokens', () => {
     expect(serverEventSchemas['dashboard.changed'].parse(await changed)).toEqual({ reason: 'queue' });
     expect(Date.now() - sent).toBeLessThan(1_000);
     await t.queues.transcription.obliterate({ force: true });
-    // Services announce their own changes.
+    // Services announce their own changes: a call the extension reports moves today's counters.
     const calls = new Promise((resolve) => kiosk.once('dashboard.changed', resolve));
-    t.services.wallboard.notify('calls');
+    const agentPair = await t.userWithRole('agent');
+    const reported = await t.http
+      .post('/api/calls')
+      .set('Authorization', `Bearer ${agentPair.accessToken}`)
+      .send({ direction: 'inbound', remoteNumber: '+33 1 23 45 67 89', pbxCallId: `kiosk-${Date.now()}`, startedAt: new Date().toISOString() });
+    expect(reported.status).toBe(201);
     expect(await calls).toEqual({ reason: 'calls' });
 
     // Revoking: the REST call is refused at once and the screen is disconnected.
