@@ -83,6 +83,11 @@ export const ListCallsQuery = z.object({
   to: Timestamp.optional(),
   /** Part of the remote number (digits compared, punctuation ignored). */
   number: z.string().trim().min(1).max(40).optional(),
+  /**
+   * Free text: matches the remote name, the remote number (digits compared, a leading national 0
+   * also matches the +33 form) or the words of the transcript (case-insensitive, every word).
+   */
+  q: z.string().trim().min(1).max(200).optional(),
 });
 export type ListCallsQuery = z.infer<typeof ListCallsQuery>;
 

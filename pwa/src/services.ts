@@ -2,6 +2,7 @@ import type { IDBPDatabase } from 'idb';
 import { authApi, type AuthApi } from './api/auth';
 import { callsApi, type CallsApi } from './api/calls';
 import { HttpClient, type TokenSource } from './api/http';
+import { ninjaOneApi, type NinjaOneApi } from './api/ninjaone';
 import { transcriptsApi, type TranscriptsApi } from './api/transcripts';
 import { openPwaDb, type PwaDb } from './offline/db';
 import { Outbox } from './offline/outbox';
@@ -12,6 +13,7 @@ export interface Services {
   auth: AuthApi;
   calls: CallsApi;
   transcripts: TranscriptsApi;
+  ninjaOne: NinjaOneApi;
   db: IDBPDatabase<PwaDb>;
   outbox: Outbox;
   transcriptCache: TranscriptCache;
@@ -49,6 +51,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     auth: authApi(http),
     calls: callsApi(http),
     transcripts,
+    ninjaOne: ninjaOneApi(http),
     db,
     outbox,
     transcriptCache: new TranscriptCache(db, options.transcriptCapacity),

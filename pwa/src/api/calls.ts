@@ -9,5 +9,6 @@ export const callsApi = (http: HttpClient) => ({
   get: (id: string) => http.json(CallDetail, `/api/calls/${encodeURIComponent(id)}`),
   transcript: (id: string) => http.json(CallTranscript, `/api/calls/${encodeURIComponent(id)}/transcript`),
   audioUrl: (recordingId: string) => http.url(`/api/recordings/${encodeURIComponent(recordingId)}/audio`),
+  waveformUrl: (recordingId: string) => http.url(`/api/recordings/${encodeURIComponent(recordingId)}/waveform.png`),
 });
 export type CallsApi = ReturnType<typeof callsApi>;

@@ -54,7 +54,9 @@ export const useCallView = defineStore('call', () => {
   }
 
   const saveSegments = (segments: Segment[]) => change((t) => ({ ...t, segments }), { kind: 'edit', segments });
-  const validate = () => change((t) => ({ ...t, status: 'validated' }), { kind: 'validate' });
+  /** `organizationId`: the NinjaOne organization chosen in the picker (null: the server decides). */
+  const validate = (organizationId: number | null = null) =>
+    change((t) => ({ ...t, status: 'validated' }), { kind: 'validate', organizationId });
 
   return { call, transcript, fromCache, error, queued, open, saveSegments, validate };
 });

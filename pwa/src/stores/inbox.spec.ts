@@ -28,18 +28,18 @@ describe('inbox ordering and query', () => {
   });
 
   it('turns the filters into the list query: whole UTC days, blanks left out', () => {
-    expect(toQuery({ number: ' 0612 ', status: 'transcribed', from: '2026-11-01', to: '2026-11-02' }, 'next')).toEqual({
+    expect(toQuery({ q: ' 0612 ', status: 'transcribed', from: '2026-11-01', to: '2026-11-02' }, 'next')).toEqual({
       limit: PAGE_SIZE,
       cursor: 'next',
-      number: '0612',
+      q: '0612',
       status: 'transcribed',
       from: '2026-11-01T00:00:00.000Z',
       to: '2026-11-02T23:59:59.999Z',
     });
-    expect(toQuery({ number: '  ', status: '', from: '', to: '' })).toEqual({
+    expect(toQuery({ q: '  ', status: '', from: '', to: '' })).toEqual({
       limit: PAGE_SIZE,
       cursor: undefined,
-      number: undefined,
+      q: undefined,
       status: undefined,
       from: undefined,
       to: undefined,

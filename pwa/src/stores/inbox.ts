@@ -6,7 +6,8 @@ import type { CallsQuery } from '../api/calls';
 import { services } from '../services';
 
 export interface InboxFilters {
-  number: string;
+  /** Free text: a number, a name or words of the transcript (`GET /api/calls?q=`). */
+  q: string;
   status: CallStatus | '';
   from: string;
   to: string;
@@ -27,14 +28,14 @@ export function toQuery(filters: InboxFilters, cursor?: string): CallsQuery {
   return {
     limit: PAGE_SIZE,
     cursor,
-    number: filters.number.trim() || undefined,
+    q: filters.q.trim() || undefined,
     status: filters.status || undefined,
     from: day(filters.from, false),
     to: day(filters.to, true),
   };
 }
 
-const noFilters = (f: InboxFilters) => !f.number.trim() && !f.status && !f.from && !f.to;
+const noFilters = (f: InboxFilters) => !f.q.trim() && !f.status && !f.from && !f.to;
 
 /**
  * The inbox: pages of calls with filters. The unfiltered first page is saved on the device and
@@ -43,7 +44,7 @@ const noFilters = (f: InboxFilters) => !f.number.trim() && !f.status && !f.from 
 export const useInbox = defineStore('inbox', () => {
   const calls = ref<Call[]>([]);
   const nextCursor = ref<string | null>(null);
-  const filters = ref<InboxFilters>({ number: '', status: '', from: '', to: '' });
+  const filters = ref<InboxFilters>({ q: '', status: '', from: '', to: '' });
   const loading = ref(false);
   const savedAt = ref<number | null>(null);
   const unavailable = ref(false);
@@ -91,5 +92,16 @@ export const useInbox = defineStore('inbox', () => {
     }
   }
 
-  return { calls, nextCursor, filters, loading, savedAt, unavailable, error, sections, load, loadMore, showSnapshot };
+  /**
+   * A call the server says changed (live events): replaced in place, or added on top when the
+   * inbox is unfiltered (a filtered list is refetched instead: only the server knows what matches).
+   */
+  async function upsert(call: Call): Promise<void> {
+    const at = calls.value.findIndex((c) => c.id === call.id);
+    if (at >= 0) calls.value = calls.value.map((c, i) => (i === at ? call : c));
+    else if (noFilters(filters.value)) calls.value = [call, ...calls.value];
+    else await load();
+  }
+
+  return { calls, nextCursor, filters, loading, savedAt, unavailable, error, sections, load, loadMore, showSnapshot, upsert };
 });

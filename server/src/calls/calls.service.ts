@@ -1,4 +1,4 @@
-import { Op, UniqueConstraintError, where, fn, col, type WhereOptions } from 'sequelize';
+import { Op, UniqueConstraintError, where, fn, col, literal, type WhereOptions } from 'sequelize';
 import type {
   Call,
   CallDetail,
@@ -57,6 +57,41 @@ function decodeCursor(raw: string): Cursor {
     // fall through
   }
   throw HttpError.badRequest('query.cursor: not a cursor returned by this endpoint');
+}
+
+/** `%`, `_` and `\\` are literal in a search term, not LIKE wildcards. */
+const likeLiteral = (term: string) => `%${term.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+
+/**
+ * `GET /api/calls?q=`: every word must match the remote name, the number (as digits; a national
+ * `0…` also matches `33…`, the French international form) or a transcript segment's text.
+ * Sequential scan with ILIKE: fine at helpdesk volumes; a trigram index is the next step if needed.
+ */
+function textSearch(raw: string, sqlLiteral: (value: string) => string): WhereOptions[] {
+  // A query that reads as a phone number ("06 12 34…") is one term, not one per group of digits.
+  const words = /^[+\d][\d\s().-]*$/.test(raw) ? [raw.replace(/\s+/g, '')] : raw.split(/\s+/);
+  return words
+    .filter(Boolean)
+    .slice(0, 10)
+    .map((word) => {
+      const text = sqlLiteral(likeLiteral(word));
+      const alternatives = [
+        `"Call"."remote_name" ILIKE ${text}`,
+        `EXISTS (SELECT 1 FROM transcripts t, jsonb_array_elements(t.segments) seg
+                 WHERE t.call_id = "Call"."id" AND seg->>'text' ILIKE ${text})`,
+      ];
+      const digits = word.replace(/\D/g, '');
+      if (digits.length >= 2 && /^[+\d][\d().-]*$/.test(word)) {
+        const forms = [digits];
+        if (digits.startsWith('0') && !digits.startsWith('00')) forms.push(`33${digits.slice(1)}`);
+        for (const form of forms) {
+          alternatives.push(
+            `regexp_replace(coalesce("Call"."remote_number", ''), '\\D', '', 'g') LIKE ${sqlLiteral(`%${form}%`)}`,
+          );
+        }
+      }
+      return literal(`(${alternatives.join(' OR ')})`) as unknown as WhereOptions;
+    });
 }
 
 export class CallsService {
@@ -158,6 +193,7 @@ export class CallsService {
         }),
       );
     }
+    if (q.q) and.push(...textSearch(q.q, (v) => this.models.Call.sequelize!.escape(v)));
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
       const s = new Date(c.s);

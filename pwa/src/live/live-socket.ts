@@ -1,0 +1,58 @@
+import { serverEventSchemas, type Call, type ServerEventName } from '@cwn/protocol';
+
+/** What the app does with the server's events. */
+export interface LiveHandlers {
+  /** A call's row changed (its new state is in the event). */
+  call(call: Call): void;
+  /** Something about this call changed (transcript ready or validated, ticket created or failed). */
+  callChanged(callId: string): void;
+  /** The connection came back after a drop: events may have been missed, refetch. */
+  reconnected(): void;
+  connected(up: boolean): void;
+}
+
+const CALL_EVENTS = ['call.started', 'call.updated', 'call.ended'] as const satisfies ServerEventName[];
+const CALL_CHANGED_EVENTS = ['transcript.ready', 'transcript.validated', 'ticket.created', 'ticket.failed'] as const satisfies ServerEventName[];
+const RETRY_AFTER_REFUSAL_MS = 5_000;
+
+/**
+ * Socket.IO to the server, loaded on demand (socket.io-client stays out of the first load). The
+ * token is read at every (re)connection; payloads are checked against the protocol's schemas.
+ * Returns the function that closes the connection.
+ */
+export async function connectLive(serverUrl: string, token: () => string | null, on: LiveHandlers): Promise<() => void> {
+  const { io } = await import('socket.io-client');
+  const socket = io(serverUrl, {
+    transports: ['websocket'],
+    auth: (cb) => cb({ token: token() ?? '' }),
+  });
+  let everConnected = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  socket.on('connect', () => {
+    on.connected(true);
+    if (everConnected) on.reconnected();
+    everConnected = true;
+  });
+  socket.on('disconnect', () => on.connected(false));
+  // A refused handshake (expired token) is not retried by Socket.IO itself.
+  socket.on('connect_error', () => {
+    on.connected(false);
+    if (!socket.active) retry = setTimeout(() => socket.connect(), RETRY_AFTER_REFUSAL_MS);
+  });
+  for (const name of CALL_EVENTS) {
+    socket.on(name, (payload: unknown) => {
+      const parsed = serverEventSchemas[name].safeParse(payload);
+      if (parsed.success) on.call(parsed.data);
+    });
+  }
+  for (const name of CALL_CHANGED_EVENTS) {
+    socket.on(name, (payload: unknown) => {
+      const parsed = serverEventSchemas[name].safeParse(payload);
+      if (parsed.success) on.callChanged(parsed.data.callId);
+    });
+  }
+  return () => {
+    clearTimeout(retry);
+    socket.disconnect();
+  };
+}
