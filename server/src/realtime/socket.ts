@@ -38,15 +38,32 @@ export interface RealtimeOptions {
  * `auth.token`; the socket then joins its user's room and its role's room. The Redis adapter
  * lets several server replicas emit to the same rooms.
  */
+/**
+ * The Redis adapter publishes without handling the promise: a publish still pending when the
+ * connection closes (shutdown, a Redis outage) would be an unhandled rejection, which stops Node.
+ * This makes a failed publish a logged warning instead (the broadcast to other replicas is lost).
+ */
+export function guardPublish(pub: Redis, logger: Pick<Logger, 'warn'>): void {
+  const publish = pub.publish.bind(pub) as (channel: string, message: string) => Promise<number>;
+  (pub as unknown as { publish: typeof publish }).publish = (channel, message) =>
+    publish(channel, message).catch((err: unknown) => {
+      logger.warn({ err }, 'socket.io: a broadcast to the other replicas was lost');
+      return 0;
+    });
+}
+
 export function createRealtime(o: RealtimeOptions): IoServer {
   const io: IoServer = new Server(o.httpServer, {
     path: '/socket.io',
     cors: { origin: o.corsOrigins, credentials: false },
     serveClient: false,
   });
+  const pub = o.redis.duplicate();
   const sub = o.redis.duplicate();
+  pub.on('error', () => undefined);
   sub.on('error', () => undefined);
-  io.adapter(createAdapter(o.redis, sub, { key: `${o.redisPrefix}:socket.io` }));
+  guardPublish(pub, o.logger);
+  io.adapter(createAdapter(pub, sub, { key: `${o.redisPrefix}:socket.io` }));
 
   io.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
@@ -132,6 +149,10 @@ export function createRealtime(o: RealtimeOptions): IoServer {
     closing = true;
     return close((err) => {
       sub.disconnect();
+      // quit lets broadcasts already sent finish; never wait more than a second for it
+      void Promise.race([pub.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]).finally(
+        () => pub.disconnect(),
+      );
       fn?.(err);
     });
   };
