@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { UploadRecordingResponse, type TokenPair } from '@cwn/protocol';
 import type { Page } from 'playwright-core';
 import { DEMO_M2M_CLIENT_ID, DEMO_M2M_CLIENT_SECRET, startNinjaOneSim, type StartedSim } from '../../scripts/src/index';
-import { migrateUp } from '../../server/src/db/migrator';
-import { createSequelize } from '../../server/src/db/sequelize';
 import { startTestApp, type TestApp } from '../../server/test/support/app';
-import { freshDatabase } from '../../server/test/support/services';
+import { migratedDatabase } from '../../server/test/support/services';
 import { callMeta, makeWav, sha256, upload } from '../../server/test/recordings/fixtures';
 import { sampleResult } from '../../server/test/transcripts/fixtures';
 import { launchPhone, type Phone } from './support/browser';
@@ -21,7 +19,7 @@ jest.setTimeout(120_000);
  * NinjaOne harness does).
  */
 let sim: StartedSim;
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
 let site: StaticSite;
 let server: TestApp;
 let phone: Phone;
@@ -35,13 +33,7 @@ const CARD = '4111 1111 1111 1111';
 
 beforeAll(async () => {
   sim = await startNinjaOneSim({});
-  db = await freshDatabase('pwa-live');
-  const migrator = createSequelize(db.url);
-  try {
-    await migrateUp(migrator);
-  } finally {
-    await migrator.close();
-  }
+  db = await migratedDatabase('pwa-live');
   site = await serveDist(DIST_DIR);
   server = await startTestApp({
     CORS_ORIGINS: site.url,

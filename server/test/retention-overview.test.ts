@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { RetentionOverview } from '@cwn/protocol';
-import { migrateUp } from '../src/db/migrator';
-import { createSequelize } from '../src/db/sequelize';
 import { RETENTION_SCHEDULER_ID, scheduleRetention } from '../src/retention/maintenance';
 import { callMeta, makeWav, sha256, upload } from './recordings/fixtures';
 import { startTestApp, type TestApp } from './support/app';
-import { freshDatabase } from './support/services';
+import { migratedDatabase } from './support/services';
 
 const DAY = 86_400_000;
 let t: TestApp;
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
 const tokens: Record<'admin' | 'supervisor' | 'manager' | 'agent', string> = { admin: '', supervisor: '', manager: '', agent: '' };
 const realStart = Date.now();
 let now = new Date(realStart);
@@ -17,13 +15,7 @@ let now = new Date(realStart);
 // The last run is read from the audit log and the next one from the queue's scheduler: a database
 // and Redis prefix of its own, so other test files' retention runs and schedules are not seen.
 beforeAll(async () => {
-  db = await freshDatabase('retention_overview');
-  const migrator = createSequelize(db.url);
-  try {
-    await migrateUp(migrator);
-  } finally {
-    await migrator.close();
-  }
+  db = await migratedDatabase('retention_overview');
   t = await startTestApp(
     {
       DATABASE_URL: db.url,

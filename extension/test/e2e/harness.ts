@@ -17,9 +17,7 @@ import {
   uniqueEmail,
   type TestApp,
 } from '../../../server/test/support/app';
-import { deleteRedisPrefix, freshDatabase } from '../../../server/test/support/services';
-import { migrateUp } from '../../../server/src/db/migrator';
-import { createSequelize } from '../../../server/src/db/sequelize';
+import { deleteRedisPrefix, migratedDatabase } from '../../../server/test/support/services';
 
 export const CHROMIUM = process.env.CWN_CHROMIUM ?? '/usr/bin/chromium';
 export const AGENT_HZ = 1000;
@@ -144,13 +142,7 @@ export interface HarnessOptions {
 }
 
 async function ownDatabase() {
-  const db = await freshDatabase('extension');
-  const migrator = createSequelize(db.url);
-  try {
-    await migrateUp(migrator);
-  } finally {
-    await migrator.close();
-  }
+  const db = await migratedDatabase('extension');
   const prefix = `${process.env.CWN_TEST_REDIS_PREFIX}-ext-${randomBytes(4).toString('hex')}`;
   return {
     env: { DATABASE_URL: db.url, REDIS_PREFIX: prefix },

@@ -18,12 +18,10 @@ import {
   type NinjaOneSimOptions,
   type StartedSim,
 } from '../../../scripts/src/index';
-import { migrateUp } from '../../src/db/migrator';
-import { createSequelize } from '../../src/db/sequelize';
 import { createLogger } from '../../src/logger';
 import type { TicketMaterial, TicketSource } from '../../src/tickets/ticket-source';
 import { startTestApp, type TestApp } from '../support/app';
-import { freshDatabase } from '../support/services';
+import { migratedDatabase } from '../support/services';
 
 /** Transcripts kept in memory: the transcripts table is another branch's (see TicketSource). */
 export class MemoryTicketSource implements TicketSource {
@@ -75,13 +73,7 @@ export async function startHarness(
   const source = new MemoryTicketSource();
   // Settings are global and every app consumes the tickets queue: each harness gets its own
   // database and Redis prefix, so test files running in parallel never see each other's.
-  const db = await freshDatabase('ninjaone');
-  const migrator = createSequelize(db.url);
-  try {
-    await migrateUp(migrator);
-  } finally {
-    await migrator.close();
-  }
+  const db = await migratedDatabase('ninjaone');
   const env = {
     LOG_LEVEL: 'debug',
     DATABASE_URL: db.url,

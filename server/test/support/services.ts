@@ -1,5 +1,7 @@
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
+import { migrateUp } from '../../src/db/migrator';
+import { createSequelize } from '../../src/db/sequelize';
 
 /** Where the test run finds its services; override with TEST_DATABASE_ADMIN_URL / TEST_REDIS_URL. */
 export const ADMIN_DB_URL =
@@ -76,4 +78,16 @@ export async function freshDatabase(tag: string): Promise<{ name: string; url: s
   const name = `cwn_test_${tag}_${Date.now().toString(36)}_${process.pid}`;
   const url = await createDatabase(name);
   return { name, url, drop: () => dropDatabase(name) };
+}
+
+/** A fresh database with every migration applied: a test run's, or a test file's own. */
+export async function migratedDatabase(tag: string): Promise<Awaited<ReturnType<typeof freshDatabase>>> {
+  const db = await freshDatabase(tag);
+  const sequelize = createSequelize(db.url);
+  try {
+    await migrateUp(sequelize);
+  } finally {
+    await sequelize.close();
+  }
+  return db;
 }
