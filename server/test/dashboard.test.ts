@@ -240,7 +240,10 @@ describe('kiosk tokens', () => {
     expect(Date.now() - sent).toBeLessThan(1_000);
     await t.queues.transcription.obliterate({ force: true });
     // Services announce their own changes: a call the extension reports moves today's counters.
-    const calls = new Promise((resolve) => kiosk.once('dashboard.changed', resolve));
+    // Filtered by reason: the obliterate above may still announce a late 'queue' change.
+    const calls = new Promise((resolve) =>
+      kiosk.on('dashboard.changed', (change: { reason: string }) => change.reason === 'calls' && resolve(change)),
+    );
     const agentPair = await t.userWithRole('agent');
     const reported = await t.http
       .post('/api/calls')
