@@ -85,11 +85,19 @@ export const ListCallsQuery = z.object({
   number: z.string().trim().min(1).max(40).optional(),
   /**
    * Free text: matches the remote name, the remote number (digits compared, a leading national 0
-   * also matches the +33 form) or the words of the transcript (case-insensitive, every word).
+   * also matches the default country's international form, +33 unless configured) or the
+   * words of the transcript (case-insensitive, every word).
    */
   q: z.string().trim().min(1).max(200).optional(),
+  /** `true`: the answer also carries `total`, the number of calls matching the filters (all pages). */
+  count: z.enum(['true', 'false']).optional(),
 });
 export type ListCallsQuery = z.infer<typeof ListCallsQuery>;
 
-export const CallList = z.object({ items: z.array(Call), nextCursor: z.string().nullable() });
+export const CallList = z.object({
+  items: z.array(Call),
+  nextCursor: z.string().nullable(),
+  /** Only when asked (`count=true`): how many calls match the filters, every page together. */
+  total: z.number().int().nonnegative().optional(),
+});
 export type CallList = z.infer<typeof CallList>;

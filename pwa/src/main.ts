@@ -6,6 +6,7 @@ import { createAppRouter } from './router';
 import { createServices, provideServices } from './services';
 import { useConnectivity } from './stores/connectivity';
 import { useSession } from './stores/session';
+import { watchForUpdates } from './update/updates';
 import './styles.css';
 
 async function start(): Promise<void> {
@@ -29,7 +30,7 @@ async function start(): Promise<void> {
   app.mount('#app');
 
   if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-    await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+    watchForUpdates(await navigator.serviceWorker.register('/sw.js', { scope: '/' }));
   }
 }
 

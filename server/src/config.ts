@@ -65,6 +65,11 @@ const EnvSchema = z.object({
   RETENTION_HOUR: z.coerce.number().int().min(0).max(23).default(3),
   /** A resumable upload not finished within this many hours is discarded. */
   UPLOAD_SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(168).default(24),
+  /** Country calling code of national numbers (0…) in call searches: 33 (France), 41, 1… */
+  DEFAULT_COUNTRY_CODE: z
+    .string()
+    .regex(/^[1-9]\d{0,2}$/, 'must be a country calling code without + (1 to 3 digits, e.g. 33)')
+    .default('33'),
 });
 
 export type Config = {
@@ -92,6 +97,8 @@ export type Config = {
   maxRecordingSeconds: number;
   retention: { audioDays: number; transcriptDays: number | null; hour: number };
   uploadSessionTtlHours: number;
+  /** Country calling code a national number (0…) stands for in call searches. */
+  defaultCountryCode: string;
 };
 
 /** Thrown when the environment is incomplete or wrong; its message names every bad variable. */
@@ -163,5 +170,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       hour: e.RETENTION_HOUR,
     },
     uploadSessionTtlHours: e.UPLOAD_SESSION_TTL_HOURS,
+    defaultCountryCode: e.DEFAULT_COUNTRY_CODE,
   };
 }

@@ -143,6 +143,24 @@ describe('GET /api/calls', () => {
 
     expect((await list(supervisor, { cursor: 'garbage' })).status).toBe(400);
   });
+
+  it('count=true adds the total of every page (the filters and the agent visibility apply, the cursor not)', async () => {
+    const counted = await t.userWithRole('agent');
+    for (let i = 0; i < 7; i++) await createCall(counted.accessToken);
+    const first = CallList.parse((await list(manager, { agentId: counted.user.id, limit: 3, count: 'true' })).body);
+    expect(first.items).toHaveLength(3);
+    expect(first.total).toBe(7);
+    const second = CallList.parse(
+      (await list(manager, { agentId: counted.user.id, limit: 3, count: 'true', cursor: first.nextCursor! })).body,
+    );
+    expect(second.total).toBe(7);
+    expect(CallList.parse((await list(manager, { agentId: counted.user.id, status: 'missed', count: 'true' })).body).total).toBe(0);
+    // Not asked, not counted.
+    expect((await list(manager, { agentId: counted.user.id, limit: 3 })).body).not.toHaveProperty('total');
+    // Another agent counts only their own calls.
+    expect(CallList.parse((await list(agent.token, { agentId: counted.user.id, count: 'true' })).body).total).toBe(0);
+    expect((await list(manager, { count: 'yes' })).status).toBe(400);
+  });
 });
 
 describe('socket events', () => {

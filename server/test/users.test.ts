@@ -1,4 +1,4 @@
-import { User, UserList } from '@cwn/protocol';
+import { AgentList, User, UserList } from '@cwn/protocol';
 import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from './support/app';
 import { freshDatabase } from './support/services';
 import { createSequelize } from '../src/db/sequelize';
@@ -101,6 +101,26 @@ describe('users API', () => {
     }
   });
 
+
+  it('GET /api/agents lists the active agents only (id, name, extension) and managers may read it', async () => {
+    const agent = await t.userWithRole('agent', { extension: '7' + String(Date.now()).slice(-5) });
+    const gone = await t.userWithRole('agent');
+    const supervisor = await t.userWithRole('supervisor');
+    expect((await t.http.patch(`/api/users/${gone.user.id}`).set(auth()).send({ active: false })).status).toBe(200);
+    const manager = await t.userWithRole('manager');
+    const res = await t.http.get('/api/agents').set('Authorization', `Bearer ${manager.accessToken}`);
+    expect(res.status).toBe(200);
+    const list = AgentList.parse(res.body);
+    expect(list.items).toContainEqual({ id: agent.user.id, displayName: agent.user.displayName, extension: agent.user.extension });
+    const ids = list.items.map((a) => a.id);
+    expect(ids).not.toContain(gone.user.id);
+    expect(ids).not.toContain(supervisor.user.id);
+    expect(ids).not.toContain(manager.user.id);
+    // Only what a filter needs: no e-mail, role or activity.
+    expect(Object.keys(res.body.items[0]).sort()).toEqual(['displayName', 'extension', 'id']);
+    // Agents may not read it (the policy test checks every role).
+    expect((await t.http.get('/api/agents').set('Authorization', `Bearer ${agent.accessToken}`)).status).toBe(403);
+  });
 });
 
 describe('unknown routes', () => {

@@ -72,6 +72,10 @@ export const en = {
   'status.validated': 'Validated',
   'status.ticketed': 'Ticket created',
   'status.failed': 'Failed',
+  'inbox.agent': 'Agent',
+  'inbox.agent.all': 'All agents',
+  'update.available': 'A new version is available.',
+  'update.reload': 'Reload',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -74,4 +74,8 @@ export const fr: Record<MessageKey, string> = {
   'status.validated': 'Validé',
   'status.ticketed': 'Ticket créé',
   'status.failed': 'Échec',
+  'inbox.agent': 'Agent',
+  'inbox.agent.all': 'Tous les agents',
+  'update.available': 'Une nouvelle version est disponible.',
+  'update.reload': 'Recharger',
 };

@@ -14,6 +14,8 @@ export interface LiveHandlers {
 const CALL_EVENTS = ['call.started', 'call.updated', 'call.ended'] as const satisfies ServerEventName[];
 const CALL_CHANGED_EVENTS = ['transcript.ready', 'transcript.validated', 'ticket.created', 'ticket.failed'] as const satisfies ServerEventName[];
 const RETRY_AFTER_REFUSAL_MS = 5_000;
+/** After the server itself closed the connection (which Socket.IO does not retry): reconnect soon. */
+const RECONNECT_AFTER_SERVER_CLOSE_MS = 1_000;
 
 /**
  * Socket.IO to the server, loaded on demand (socket.io-client stays out of the first load). The
@@ -33,7 +35,15 @@ export async function connectLive(serverUrl: string, token: () => string | null,
     if (everConnected) on.reconnected();
     everConnected = true;
   });
-  socket.on('disconnect', () => on.connected(false));
+  socket.on('disconnect', (reason) => {
+    on.connected(false);
+    // A server going away reads 'transport close' (Socket.IO retries); one that drops this client
+    // (a restart's disconnectSockets(), an operator) reads 'io server disconnect' and is not retried.
+    if (reason === 'io server disconnect') {
+      clearTimeout(retry);
+      retry = setTimeout(() => socket.connect(), RECONNECT_AFTER_SERVER_CLOSE_MS);
+    }
+  });
   // A refused handshake (expired token) is not retried by Socket.IO itself.
   socket.on('connect_error', () => {
     on.connected(false);

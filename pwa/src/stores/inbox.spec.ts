@@ -28,19 +28,22 @@ describe('inbox ordering and query', () => {
   });
 
   it('turns the filters into the list query: whole UTC days, blanks left out', () => {
-    expect(toQuery({ q: ' 0612 ', status: 'transcribed', from: '2026-11-01', to: '2026-11-02' }, 'next')).toEqual({
+    const agentId = '00000000-0000-4000-8000-0000000000a1';
+    expect(toQuery({ q: ' 0612 ', status: 'transcribed', agentId, from: '2026-11-01', to: '2026-11-02' }, 'next')).toEqual({
       limit: PAGE_SIZE,
       cursor: 'next',
       q: '0612',
       status: 'transcribed',
+      agentId,
       from: '2026-11-01T00:00:00.000Z',
       to: '2026-11-02T23:59:59.999Z',
     });
-    expect(toQuery({ q: '  ', status: '', from: '', to: '' })).toEqual({
+    expect(toQuery({ q: '  ', status: '', agentId: '', from: '', to: '' })).toEqual({
       limit: PAGE_SIZE,
       cursor: undefined,
       q: undefined,
       status: undefined,
+      agentId: undefined,
       from: undefined,
       to: undefined,
     });

@@ -1,4 +1,4 @@
-import type { Call, CallStatus } from '@cwn/protocol';
+import type { AgentSummary, Call, CallStatus } from '@cwn/protocol';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { ApiError, NetworkError } from '../api/errors';
@@ -9,6 +9,8 @@ export interface InboxFilters {
   /** Free text: a number, a name or words of the transcript (`GET /api/calls?q=`). */
   q: string;
   status: CallStatus | '';
+  /** One agent's calls (`GET /api/calls?agentId=`); '' for everyone's. */
+  agentId: string;
   from: string;
   to: string;
 }
@@ -30,12 +32,13 @@ export function toQuery(filters: InboxFilters, cursor?: string): CallsQuery {
     cursor,
     q: filters.q.trim() || undefined,
     status: filters.status || undefined,
+    agentId: filters.agentId || undefined,
     from: day(filters.from, false),
     to: day(filters.to, true),
   };
 }
 
-const noFilters = (f: InboxFilters) => !f.q.trim() && !f.status && !f.from && !f.to;
+const noFilters = (f: InboxFilters) => !f.q.trim() && !f.status && !f.agentId && !f.from && !f.to;
 
 /**
  * The inbox: pages of calls with filters. The unfiltered first page is saved on the device and
@@ -44,7 +47,9 @@ const noFilters = (f: InboxFilters) => !f.q.trim() && !f.status && !f.from && !f
 export const useInbox = defineStore('inbox', () => {
   const calls = ref<Call[]>([]);
   const nextCursor = ref<string | null>(null);
-  const filters = ref<InboxFilters>({ q: '', status: '', from: '', to: '' });
+  const filters = ref<InboxFilters>({ q: '', status: '', agentId: '', from: '', to: '' });
+  /** The agents the filter offers (empty until loaded, and for agents, who see only their own calls). */
+  const agents = ref<AgentSummary[]>([]);
   const loading = ref(false);
   const savedAt = ref<number | null>(null);
   const unavailable = ref(false);
@@ -92,6 +97,15 @@ export const useInbox = defineStore('inbox', () => {
     }
   }
 
+  /** The agent filter's choices; offline or refused, the filter offers what it had (or nothing). */
+  async function loadAgents(): Promise<void> {
+    try {
+      agents.value = (await services().calls.agents()).items;
+    } catch {
+      // The select keeps "All agents" only.
+    }
+  }
+
   /**
    * A call the server says changed (live events): replaced in place, or added on top when the
    * inbox is unfiltered (a filtered list is refetched instead: only the server knows what matches).
@@ -103,5 +117,5 @@ export const useInbox = defineStore('inbox', () => {
     else await load();
   }
 
-  return { calls, nextCursor, filters, loading, savedAt, unavailable, error, sections, load, loadMore, showSnapshot, upsert };
+  return { calls, nextCursor, filters, agents, loading, savedAt, unavailable, error, sections, load, loadMore, loadAgents, showSnapshot, upsert };
 });

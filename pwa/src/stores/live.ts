@@ -5,8 +5,6 @@ import { services } from '../services';
 import { useInbox } from './inbox';
 import { useSession } from './session';
 
-/** At most this many awaiting calls are counted; beyond it the badge says "200+". */
-export const AWAITING_COUNT_LIMIT = 200;
 const BADGE_DEBOUNCE_MS = 300;
 
 type BadgeNavigator = Navigator & { setAppBadge?: (n?: number) => Promise<void>; clearAppBadge?: () => Promise<void> };
@@ -25,9 +23,11 @@ export const useLive = defineStore('live', () => {
 
   async function refreshBadge(): Promise<void> {
     try {
-      const page = await services().calls.list({ status: 'transcribed', limit: AWAITING_COUNT_LIMIT });
-      awaiting.value = page.items.length;
-      awaitingMore.value = page.nextCursor !== null;
+      // The server counts them (every page, the agent's own calls for an agent): no row is sent.
+      const page = await services().calls.list({ status: 'transcribed', limit: 1, count: 'true' });
+      // A server without counts: at least what came back, marked "+" when there is more.
+      awaiting.value = page.total ?? page.items.length;
+      awaitingMore.value = page.total === undefined && page.nextCursor !== null;
       const nav = navigator as BadgeNavigator;
       if (awaiting.value > 0) await nav.setAppBadge?.(awaiting.value);
       else await nav.clearAppBadge?.();

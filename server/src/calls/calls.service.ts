@@ -64,10 +64,13 @@ const likeLiteral = (term: string) => `%${term.replace(/[\\%_]/g, (m) => `\\${m}
 
 /**
  * `GET /api/calls?q=`: every word must match the remote name, the number (as digits; a national
- * `0…` also matches `33…`, the French international form) or a transcript segment's text.
- * Sequential scan with ILIKE: fine at helpdesk volumes; a trigram index is the next step if needed.
+ * `0…` also matches the international form with the default country code, 33 unless configured)
+ * or a transcript segment's text. Each alternative is a query of its own that a trigram index
+ * answers (migration 0007): `calls.remote_name`, the number's digits, `transcripts.search_text`
+ * (the segments' texts, kept by PostgreSQL). A word never contains whitespace, so it matches the
+ * joined segments exactly when it matches one segment.
  */
-function textSearch(raw: string, sqlLiteral: (value: string) => string): WhereOptions[] {
+function textSearch(raw: string, sqlLiteral: (value: string) => string, countryCode: string): WhereOptions[] {
   // A query that reads as a phone number ("06 12 34…") is one term, not one per group of digits.
   const words = /^[+\d][\d\s().-]*$/.test(raw) ? [raw.replace(/\s+/g, '')] : raw.split(/\s+/);
   return words
@@ -75,23 +78,28 @@ function textSearch(raw: string, sqlLiteral: (value: string) => string): WhereOp
     .slice(0, 10)
     .map((word) => {
       const text = sqlLiteral(likeLiteral(word));
-      const alternatives = [
-        `"Call"."remote_name" ILIKE ${text}`,
-        `EXISTS (SELECT 1 FROM transcripts t, jsonb_array_elements(t.segments) seg
-                 WHERE t.call_id = "Call"."id" AND seg->>'text' ILIKE ${text})`,
+      const sources = [
+        `SELECT c.id FROM calls c WHERE c.remote_name ILIKE ${text}`,
+        `SELECT t.call_id FROM transcripts t WHERE t.search_text ILIKE ${text}`,
       ];
       const digits = word.replace(/\D/g, '');
       if (digits.length >= 2 && /^[+\d][\d().-]*$/.test(word)) {
         const forms = [digits];
-        if (digits.startsWith('0') && !digits.startsWith('00')) forms.push(`33${digits.slice(1)}`);
+        if (digits.startsWith('0') && !digits.startsWith('00')) forms.push(`${countryCode}${digits.slice(1)}`);
         for (const form of forms) {
-          alternatives.push(
-            `regexp_replace(coalesce("Call"."remote_number", ''), '\\D', '', 'g') LIKE ${sqlLiteral(`%${form}%`)}`,
+          // The very expression of the index calls_remote_digits_trgm (migration 0007).
+          sources.push(
+            `SELECT c.id FROM calls c WHERE regexp_replace(coalesce(c.remote_number, ''), '\\D', '', 'g') LIKE ${sqlLiteral(`%${form}%`)}`,
           );
         }
       }
-      return literal(`(${alternatives.join(' OR ')})`) as unknown as WhereOptions;
+      return literal(`"Call"."id" IN (${sources.join(' UNION ALL ')})`) as unknown as WhereOptions;
     });
+}
+
+export interface CallsOptions {
+  /** Country calling code a national number (0…) also matches in searches (`DEFAULT_COUNTRY_CODE`). */
+  defaultCountryCode: string;
 }
 
 export class CallsService {
@@ -101,6 +109,7 @@ export class CallsService {
     private readonly models: Models,
     private readonly events: CallEvents,
     private readonly now: () => Date,
+    private readonly options: CallsOptions = { defaultCountryCode: '33' },
   ) {}
 
   /** The transcripts module supplies the call's transcript for the detail view. */
@@ -193,7 +202,11 @@ export class CallsService {
         }),
       );
     }
-    if (q.q) and.push(...textSearch(q.q, (v) => this.models.Call.sequelize!.escape(v)));
+    if (q.q) {
+      and.push(...textSearch(q.q, (v) => this.models.Call.sequelize!.escape(v), this.options.defaultCountryCode));
+    }
+    // The total ignores the cursor: it counts every page (the PWA's badge of calls awaiting validation).
+    const total = q.count === 'true' ? await this.models.Call.count({ where: { [Op.and]: [...and] } }) : undefined;
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
       const s = new Date(c.s);
@@ -213,6 +226,7 @@ export class CallsService {
     return {
       items: page.map(toCallDto),
       nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null,
+      ...(total === undefined ? {} : { total }),
     };
   }
 

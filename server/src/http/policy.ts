@@ -30,6 +30,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/users/:id': ['admin', 'supervisor'],
   'PATCH /api/users/:id': ADMIN,
   'POST /api/users/:id/reset-password': ADMIN,
+  // Who the agents are, for filters (the PWA's inbox): not their e-mail, role or activity.
+  'GET /api/agents': ['supervisor', 'manager', 'admin'],
 
   // NinjaOne (issue 6): settings for admins (supervisors read them), the org picker for everyone.
   'GET /api/settings/ninjaone': ['admin', 'supervisor'],

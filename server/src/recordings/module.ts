@@ -52,7 +52,7 @@ export function createCallsAndRecordings(d: {
     ));
   const keyId = config.keyring.current.id;
   const events = new CallEvents();
-  const calls = new CallsService(d.models, events, d.now);
+  const calls = new CallsService(d.models, events, d.now, { defaultCountryCode: config.defaultCountryCode });
   const ingest = new RecordingIngest({
     sequelize: d.sequelize,
     models: d.models,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AgentList,
   CreateUserRequest,
   Id,
   ResetPasswordRequest,
@@ -18,6 +19,17 @@ export function registerUserRoutes(routes: RouteTable, users: UsersService, audi
   routes.add(
     { method: 'get', path: '/api/users', summary: 'List users', tags: ['users'], response: UserList },
     async () => ({ items: await users.list() }),
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/agents',
+      summary: 'The active agents (id, name, extension), for filters; managers may read it too',
+      tags: ['users'],
+      response: AgentList,
+    },
+    async () => ({ items: await users.agents() }),
   );
 
   routes.add(

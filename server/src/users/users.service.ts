@@ -1,5 +1,5 @@
 import { UniqueConstraintError } from 'sequelize';
-import type { CreateUserRequest, Role, UpdateUserRequest, User } from '@cwn/protocol';
+import type { AgentSummary, CreateUserRequest, Role, UpdateUserRequest, User } from '@cwn/protocol';
 import type { Models, UserModel } from '../db/models';
 import { HttpError } from '../http/errors';
 import { hashPassword } from '../auth/passwords';
@@ -31,6 +31,18 @@ export class UsersService {
   async list(): Promise<User[]> {
     const rows = await this.models.User.findAll({ order: [['createdAt', 'ASC']] });
     return rows.map(toUserDto);
+  }
+
+  /** The active agents (for filters), by name. */
+  async agents(): Promise<AgentSummary[]> {
+    const rows = await this.models.User.findAll({
+      where: { role: 'agent', active: true },
+      order: [
+        ['displayName', 'ASC'],
+        ['id', 'ASC'],
+      ],
+    });
+    return rows.map((u) => ({ id: u.id, displayName: u.displayName, extension: u.extension }));
   }
 
   async get(id: string): Promise<UserModel> {
