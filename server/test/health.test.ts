@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { startTestApp, type TestApp } from './support/app';
+import { leftBehind } from './support/handles';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -18,7 +19,8 @@ describe('health, metrics and the API document', () => {
     expect(ready.body.checks.redis.ok).toBe(true);
   });
 
-  it('/readyz answers 503 naming Redis when Redis is unreachable', async () => {
+  it('/readyz answers 503 naming Redis when Redis is unreachable, and close() leaves nothing running', async () => {
+    const before = process.getActiveResourcesInfo();
     const broken = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
     try {
       const res = await request(broken.url()).get('/readyz');
@@ -31,6 +33,8 @@ describe('health, metrics and the API document', () => {
     } finally {
       await broken.close();
     }
+    // Nothing keeps reconnecting to the unreachable Redis (it kept jest's worker alive before).
+    expect(await leftBehind(before)).toEqual([]);
   });
 
   it('/readyz answers 503 naming PostgreSQL when the database is unreachable', async () => {
