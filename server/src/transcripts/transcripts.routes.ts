@@ -20,7 +20,7 @@ export function registerTranscriptRoutes(routes: RouteTable, transcripts: Transc
     {
       method: 'get',
       path: '/api/transcripts/:id',
-      summary: "One transcript (agents: their own calls' only)",
+      summary: "One transcript (agents: their own calls' only; another agent's answers 404)",
       tags: TAGS,
       params: IdParams,
       response: Transcript,
@@ -32,7 +32,7 @@ export function registerTranscriptRoutes(routes: RouteTable, transcripts: Transc
     {
       method: 'get',
       path: '/api/calls/:id/transcript',
-      summary: "A call's processing status, failure reason and transcript once stored",
+      summary: "A call's processing status, failure reason and transcript once stored (agents: own calls, else 404)",
       tags: TAGS,
       params: IdParams,
       response: CallTranscript,
@@ -44,7 +44,7 @@ export function registerTranscriptRoutes(routes: RouteTable, transcripts: Transc
     {
       method: 'get',
       path: '/api/transcripts/:id/edits',
-      summary: 'Edit history, oldest first',
+      summary: "Edit history, oldest first (agents: own calls, else 404)",
       tags: TAGS,
       params: IdParams,
       response: TranscriptEditList,
