@@ -18,6 +18,10 @@ export const ErrorCode = z.enum([
   'internal',
   'service_unavailable',
   'range_not_satisfiable',
+  /** 422: this Idempotency-Key was already used for a different request (route, target or body). */
+  'idempotency_key_reused',
+  /** 409: a request with this Idempotency-Key is still being processed; retry shortly. */
+  'idempotency_in_progress',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

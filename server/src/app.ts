@@ -35,6 +35,7 @@ import { TranscriptsService } from './transcripts/transcripts.service';
 import { TranscriptNotifier } from './transcripts/transcript-notifier';
 import { TranscriptionEvents } from './transcripts/transcription-events';
 import { registerTranscriptRoutes } from './transcripts/transcripts.routes';
+import { IdempotencyStore } from './http/idempotency';
 import { defineKioskTokenModel } from './dashboard/kiosk-token.model';
 import { KioskTokensService } from './dashboard/kiosk-tokens.service';
 import { PresenceStore } from './dashboard/presence-store';
@@ -179,7 +180,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     logger,
     now,
   );
-  registerTranscriptRoutes(routes, transcripts, audit);
+  registerTranscriptRoutes(routes, transcripts, audit, new IdempotencyStore(redis, config.redisPrefix, logger));
   recordings.retention.setTranscriptPurger(transcripts);
   recordings.calls.setTranscriptSource((callId) => transcripts.findByCallId(callId));
   const transcriptionEvents = new TranscriptionEvents({

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { startTestApp, type TestApp } from './support/app';
+import { leftBehind } from './support/handles';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -18,7 +19,8 @@ describe('health, metrics and the API document', () => {
     expect(ready.body.checks.redis.ok).toBe(true);
   });
 
-  it('/readyz answers 503 naming Redis when Redis is unreachable', async () => {
+  it('/readyz answers 503 naming Redis when Redis is unreachable, and close() leaves nothing running', async () => {
+    const before = process.getActiveResourcesInfo();
     const broken = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
     try {
       const res = await request(broken.url()).get('/readyz');
@@ -31,6 +33,24 @@ describe('health, metrics and the API document', () => {
     } finally {
       await broken.close();
     }
+    // Nothing keeps reconnecting to the unreachable Redis (it kept jest's worker alive before).
+    expect(await leftBehind(before)).toEqual([]);
+  });
+
+  it('a server closed right after it started leaves no unhandled rejection behind', async () => {
+    // Closing while the Socket.IO adapter's subscriber still connects rejected its (un)subscribe
+    // calls with "Connection is closed", unhandled (jest fails the test on those).
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const quick = await startTestApp();
+      await quick.close();
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+    expect(rejections.map(String)).toEqual([]);
   });
 
   it('/readyz answers 503 naming PostgreSQL when the database is unreachable', async () => {

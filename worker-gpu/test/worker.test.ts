@@ -8,6 +8,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { loadConfig, type WorkerConfig } from '../src/config';
@@ -24,6 +25,8 @@ jest.setTimeout(90000);
 
 const TOKEN = 'test-worker-token-123';
 const PREFIX = `cwntest${process.pid}${Date.now().toString(36)}`;
+/** The workers' health file, removed after the tests. */
+const HEALTH_FILE = `/tmp/${PREFIX}-alive`;
 const ids = {
   stereo: '11111111-1111-4111-8111-111111111111',
   corrupt: '22222222-2222-4222-8222-222222222222',
@@ -60,7 +63,7 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     WORKER_LOCK_DURATION_MS: '2000',
     WORKER_STALLED_INTERVAL_MS: '1000',
     HEARTBEAT_TTL_S: '10',
-    HEALTH_FILE: `/tmp/${PREFIX}-alive`,
+    HEALTH_FILE,
     ...extra,
   };
 }
@@ -122,6 +125,7 @@ afterAll(async () => {
     await deleteKeys(redis, PREFIX);
     redis.disconnect();
   }
+  rmSync(HEALTH_FILE, { force: true });
 });
 
 function job(recordingId: string) {

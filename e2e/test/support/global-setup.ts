@@ -1,4 +1,4 @@
-import { assertRedis, migratedDatabase } from '../../../server/test/support/services';
+import { assertRedis, ensureTestTmpRoot, migratedDatabase } from '../../../server/test/support/services';
 import { buildIfStale } from '../../../nuxt-dashboard/test/support/build';
 import { buildPwaIfStale } from '../../../pwa/test/support/build';
 
@@ -14,5 +14,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.CWN_E2E_TEST_REDIS_PREFIX = `cwn-test-e2e-${runId}`;
   // server/test/support/app requires these; the test passes its own database and prefix over them.
   process.env.CWN_TEST_DATABASE_URL ??= url;
+  ensureTestTmpRoot();
   process.env.CWN_TEST_REDIS_PREFIX ??= `cwn-test-e2e-${runId}`;
 }

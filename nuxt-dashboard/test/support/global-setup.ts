@@ -1,4 +1,4 @@
-import { assertRedis, migratedDatabase } from '../../../server/test/support/services';
+import { assertRedis, ensureTestTmpRoot, migratedDatabase } from '../../../server/test/support/services';
 import { buildIfStale } from './build';
 
 export default async function globalSetup(): Promise<void> {
@@ -11,5 +11,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX = `cwn-test-dash-${runId}`;
   // server/test/support/app reads these; the server project's own setup may set them too.
   process.env.CWN_TEST_DATABASE_URL ??= url;
+  ensureTestTmpRoot();
   process.env.CWN_TEST_REDIS_PREFIX ??= `cwn-test-dash-${runId}`;
 }

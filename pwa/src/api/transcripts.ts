@@ -2,8 +2,10 @@ import { EditTranscriptRequest, Transcript, ValidateTranscriptRequest } from '@c
 import type { HttpClient } from './http';
 
 /**
- * Writes carry an Idempotency-Key for a server that honours it; the transcripts routes do not yet,
- * so the outbox also recognises a change the server already applied (see Outbox).
+ * Writes carry the outbox entry's Idempotency-Key: the server replays its first answer to a retry
+ * (kept 24 h) and answers 409 `idempotency_in_progress` while that first attempt still runs. The
+ * outbox still recognises a change the server already applied from a plain 409 (see Outbox), for
+ * servers before the header and entries older than the server's memory of their key.
  */
 export const transcriptsApi = (http: HttpClient) => ({
   get: (id: string) => http.json(Transcript, `/api/transcripts/${encodeURIComponent(id)}`),

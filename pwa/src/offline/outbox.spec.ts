@@ -36,8 +36,10 @@ class ServerSide implements OutboxTransport {
   applied: OutboxEntry[] = [];
   requests: OutboxEntry[] = [];
   offline = false;
-  /** The transcripts routes ignore Idempotency-Key today: a replay then meets a 409. */
+  /** A server before Idempotency-Key on transcripts: a replay then meets a 409. */
   honoursIdempotencyKeys = true;
+  /** The first attempt of this key is still running on the server: 409 idempotency_in_progress. */
+  inProgressKeys = new Set<string>();
   /** Apply the change but lose the answer (connection dropped after the server committed). */
   loseNextAnswer = false;
   private replies = new Map<string, Transcript>();
@@ -51,6 +53,9 @@ class ServerSide implements OutboxTransport {
       await new Promise((r) => setTimeout(r, 5));
       if (this.offline) throw new NetworkError(new TypeError('Failed to fetch'));
       this.requests.push(entry);
+      if (this.inProgressKeys.has(entry.idempotencyKey)) {
+        throw new ApiError(409, 'idempotency_in_progress', 'a request with this Idempotency-Key is still being processed');
+      }
       const replay = this.honoursIdempotencyKeys ? this.replies.get(entry.idempotencyKey) : undefined;
       if (replay) return replay;
       if (entry.baseVersion !== this.current_.version) throw new ApiError(409, 'conflict', 'stale version');
@@ -124,6 +129,24 @@ describe('Outbox', () => {
     expect(server.requests.map((e) => e.idempotencyKey)).toEqual(['key-1', 'key-1']);
     expect(server.applied).toHaveLength(1);
     expect(await outbox.pendingCount()).toBe(0);
+  });
+
+  it('a retry that meets its own first attempt still running (409 idempotency_in_progress) waits for the next flush', async () => {
+    const { server, outbox } = await setup();
+    await outbox.enqueue(ID, 1, { kind: 'edit', segments: [seg('fixed')] });
+    await outbox.enqueue(ID, 1, { kind: 'validate' });
+    server.inProgressKeys.add('key-1');
+
+    const busy = await outbox.flush();
+    expect(busy).toEqual({ sent: [], conflicts: [], interrupted: true });
+    expect((await outbox.entries()).map((e) => e.state)).toEqual(['pending', 'pending']);
+    expect(server.requests.map((e) => e.idempotencyKey)).toEqual(['key-1']);
+
+    server.inProgressKeys.clear();
+    const report = await outbox.flush();
+    expect(report.sent.map((t) => t.version)).toEqual([2, 2]);
+    expect(report.conflicts).toEqual([]);
+    expect(server.applied.map((e) => e.idempotencyKey)).toEqual(['key-1', 'key-2']);
   });
 
   it('a retry after a lost answer, on a server without idempotency keys, is recognised as already applied', async () => {

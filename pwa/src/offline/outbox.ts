@@ -98,10 +98,14 @@ export class Outbox {
         await this.rebaseFollowers(entry.transcriptId, transcript.version);
         report.sent.push(transcript);
       } catch (err) {
-        if (err instanceof NetworkError) {
+        // The server is still working on an earlier attempt of this very entry (same key): its
+        // answer comes with the next flush, like after a network failure.
+        if (err instanceof NetworkError || (err instanceof ApiError && err.code === 'idempotency_in_progress')) {
           report.interrupted = true;
           break;
         }
+        // A 409 without a replay: from a server that predates Idempotency-Key on transcripts (or for
+        // an entry whose key it no longer holds), our own earlier attempt may be what changed it.
         if (err instanceof ApiError && err.status === 409) {
           const current = await this.transport.current(entry.transcriptId);
           if (alreadyApplied(entry, current)) {

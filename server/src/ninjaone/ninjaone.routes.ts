@@ -222,7 +222,7 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
     {
       method: 'get',
       path: '/api/transcripts/:id/redaction-preview',
-      summary: 'What the NinjaOne ticket will contain, with the redacted stretches marked',
+      summary: 'What the NinjaOne ticket will contain, with the redacted stretches marked (agents: own calls, else 404)',
       tags: ['ninjaone'],
       params: z.object({ id: Id }),
       response: TicketPreview,
@@ -239,7 +239,7 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
     {
       method: 'get',
       path: '/api/transcripts/:id/ticket',
-      summary: 'Where the transcript’s NinjaOne ticket stands (state, id, link, failure reason)',
+      summary: 'Where the transcript’s NinjaOne ticket stands (state, id, link, failure reason; agents: own calls, else 404)',
       tags: ['ninjaone'],
       params: z.object({ id: Id }),
       response: TicketStatus,
@@ -251,7 +251,7 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
     {
       method: 'post',
       path: '/api/transcripts/:id/ticket',
-      summary: 'Try a failed ticket again, optionally for a chosen organization',
+      summary: 'Try a failed ticket again, optionally for a chosen organization (agents: own calls, else 404)',
       tags: ['ninjaone'],
       params: z.object({ id: Id }),
       body: TicketRetryRequest,

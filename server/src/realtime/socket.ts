@@ -52,6 +52,23 @@ export function guardPublish(pub: Redis, logger: Pick<Logger, 'warn'>): void {
     });
 }
 
+/**
+ * The adapter does not handle the promises of its (un)subscribe calls either: a server closed
+ * while its subscriber is still connecting (right after start, or during a Redis outage) had them
+ * rejected with "Connection is closed", unhandled. ioredis subscribes again by itself after a
+ * reconnect, so a failure here only needs a trace.
+ */
+export function guardSubscriptions(sub: Redis, logger: Pick<Logger, 'debug'>): void {
+  for (const name of ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'] as const) {
+    const original = (sub[name] as (...args: unknown[]) => Promise<unknown>).bind(sub);
+    (sub as unknown as Record<string, unknown>)[name] = (...args: unknown[]) =>
+      original(...args).catch((err: unknown) => {
+        logger.debug({ err: err instanceof Error ? err.message : String(err) }, `socket.io: redis ${name} failed`);
+        return 0;
+      });
+  }
+}
+
 export function createRealtime(o: RealtimeOptions): IoServer {
   const io: IoServer = new Server(o.httpServer, {
     path: '/socket.io',
@@ -63,6 +80,7 @@ export function createRealtime(o: RealtimeOptions): IoServer {
   pub.on('error', () => undefined);
   sub.on('error', () => undefined);
   guardPublish(pub, o.logger);
+  guardSubscriptions(sub, o.logger);
   io.adapter(createAdapter(pub, sub, { key: `${o.redisPrefix}:socket.io` }));
 
   io.use(async (socket, next) => {

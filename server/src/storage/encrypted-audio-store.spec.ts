@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,28 @@ async function* abortingSource(bytes: Buffer): AsyncGenerator<Buffer> {
   throw new Error('connection reset by peer');
 }
 
+/** Files under `dir` this process still has open (Linux: /proc/self/fd). */
+function openFilesUnder(dir: string): string[] {
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      return target.startsWith(dir) ? [target] : [];
+    } catch {
+      return []; // closed meanwhile (e.g. the descriptor readdir itself used)
+    }
+  });
+}
+
+/**
+ * Waits (up to 2 s) for streams that ended or were destroyed to close their files, then returns
+ * what is still open: a descriptor left to the garbage collector ("Closing file descriptor N on
+ * garbage collection", DEP0137) shows up here.
+ */
+async function filesLeftOpen(dir: string): Promise<string[]> {
+  for (let i = 0; i < 40 && openFilesUnder(dir).length; i++) await new Promise((r) => setTimeout(r, 50));
+  return openFilesUnder(dir);
+}
+
 describe('EncryptedAudioStore', () => {
   let dir: string;
   let blobs: LocalBlobStore;
@@ -81,7 +104,12 @@ describe('EncryptedAudioStore', () => {
     keyA = newKey();
     store = new EncryptedAudioStore(blobs, new Keyring(keyA));
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    // Every test reads or destroys what it opened; nothing is left to the garbage collector.
+    const open = await filesLeftOpen(dir);
+    await rm(dir, { recursive: true, force: true });
+    expect(open).toEqual([]);
+  });
 
   /** The read must reject (openRange or the stream); returns the error. */
   async function readFails(s: EncryptedAudioStore, id: string): Promise<Error> {
@@ -273,6 +301,8 @@ describe('EncryptedAudioStore', () => {
     }
     const whole = await store.openRange('rg');
     expect(whole).toMatchObject({ start: 0, end: size - 1, length: size, size });
+    // Not read: the caller owns the stream and must destroy it, which closes the file.
+    whole.stream.destroy();
     await expect(store.openRange('rg', size, size)).rejects.toBeInstanceOf(
       RangeNotSatisfiableError,
     );

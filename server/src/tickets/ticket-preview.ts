@@ -18,7 +18,8 @@ export async function previewTicket(
   const material = await deps.source.load(transcriptId);
   if (!material) throw HttpError.notFound('transcript not found');
   if (user.role === 'agent' && material.call.agent.id !== user.id) {
-    throw HttpError.forbidden('agents may only preview their own calls');
+    // Another agent's call is not revealed (404, as GET /api/calls/:id answers).
+    throw HttpError.notFound('transcript not found');
   }
   const segments = material.segments.map((s) => ({
     speaker: s.speaker,

@@ -21,8 +21,9 @@ export class TicketStatusService {
       throw HttpError.notFound('no ticket was requested for this transcript (validate it first)');
     if (user.role === 'agent') {
       const call = await this.models.Call.findByPk(row.callId);
+      // Another agent's call is not revealed (404, as GET /api/calls/:id answers).
       if (call?.agentId !== user.id)
-        throw HttpError.forbidden('agents may only see their own calls’ tickets');
+        throw HttpError.notFound('no ticket was requested for this transcript (validate it first)');
     }
     return row;
   }

@@ -97,7 +97,7 @@ export class TranscriptsService {
   async forCall(callId: string, user: AuthUser): Promise<CallTranscript> {
     const call = await this.repo.findCall(callId);
     if (!call) throw HttpError.notFound('call not found');
-    this.assertMayRead(call, user);
+    this.assertMayRead(call, user, 'call not found');
     const t = await this.repo.findByCallId(callId);
     return {
       callId,
@@ -299,17 +299,20 @@ export class TranscriptsService {
     return { transcript, call: call! };
   }
 
-  private assertMayRead(call: CallModel | null, user: AuthUser): void {
-    if (user.role === 'agent' && call?.agentId !== user.id) {
-      throw HttpError.forbidden("agents may only see their own calls' transcripts");
-    }
+  /**
+   * Agents see only their own calls' transcripts; another agent's answers 404, as
+   * `GET /api/calls/:id` does, so that an agent cannot tell which ids exist.
+   */
+  private assertMayRead(call: CallModel | null, user: AuthUser, notFound = 'transcript not found'): void {
+    if (user.role === 'agent' && call?.agentId !== user.id) throw HttpError.notFound(notFound);
   }
 
-  /** The call's agent, managers and admins (supervisors are kept out by the route policy). */
+  /**
+   * The call's agent, managers and admins (supervisors are kept out by the route policy). Another
+   * agent's transcript is 404 (not revealed); a supervisor, who may read it, gets 403.
+   */
   private assertMayChange(call: CallModel | null, user: AuthUser): void {
-    if (user.role === 'agent' && call?.agentId !== user.id) {
-      throw HttpError.forbidden("agents may only edit or validate their own calls' transcripts");
-    }
+    this.assertMayRead(call, user);
     if (user.role === 'supervisor') throw HttpError.forbidden('supervisors may not change transcripts');
   }
 }

@@ -340,7 +340,7 @@ describe('GET /api/transcripts/:id/redaction-preview', () => {
           other.accessToken,
         )
       ).status,
-    ).toBe(403);
+    ).toBe(404);
     const manager = await h.t.userWithRole('manager');
     expect(
       (

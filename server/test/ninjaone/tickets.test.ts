@@ -256,8 +256,9 @@ describe('ticket status and retry', () => {
     expect(failed).toMatchObject({ state: 'failed', ticketId: null, ticketUrl: null });
     expect(failed.failureReason).toMatch(/choose an organization and retry/);
     const other = await h.t.userWithRole('agent');
-    expect((await h.api('get', path, undefined, other.accessToken)).status).toBe(403);
-    expect((await h.api('post', path, { organizationId: 3 }, other.accessToken)).status).toBe(403);
+    // Another agent's call is not revealed: 404.
+    expect((await h.api('get', path, undefined, other.accessToken)).status).toBe(404);
+    expect((await h.api('post', path, { organizationId: 3 }, other.accessToken)).status).toBe(404);
 
     const retry = await h.api('post', path, { organizationId: 3 }, agentToken);
     expect(retry.status).toBe(202);

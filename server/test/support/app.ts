@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +6,7 @@ import type { Role, TokenPair } from '@cwn/protocol';
 import { createApp, type AppInstance, type AppOptions } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { TEST_REDIS_URL } from './services';
+import { TEST_REDIS_URL, testTmpRoot } from './services';
 
 export const TEST_PASSWORD = 'correct horse battery';
 
@@ -16,9 +15,12 @@ export const TEST_MASTER_KEY = Buffer.alloc(32, 0x5a).toString('base64');
 export const TEST_WORKER_TOKEN = 'test-worker-token-test-worker-token-0123';
 
 let storageDir: string | undefined;
-/** One temporary audio store per test file (jest worker module registry), under os.tmpdir(). */
+/**
+ * One temporary audio store per test file (jest worker module registry), inside the run's
+ * temporary directory, which the global teardown removes.
+ */
 export function testStorageDir(): string {
-  return (storageDir ??= mkdtempSync(join(tmpdir(), 'cwn-audio-')));
+  return (storageDir ??= mkdtempSync(join(testTmpRoot(), 'audio-')));
 }
 
 export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {

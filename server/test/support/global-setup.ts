@@ -1,4 +1,4 @@
-import { assertRedis, migratedDatabase } from './services';
+import { assertRedis, ensureTestTmpRoot, migratedDatabase } from './services';
 
 export default async function globalSetup(): Promise<void> {
   const runId = `${Date.now().toString(36)}_${process.pid}`;
@@ -8,4 +8,5 @@ export default async function globalSetup(): Promise<void> {
   process.env.CWN_TEST_DB_NAME = dbName;
   process.env.CWN_TEST_DATABASE_URL = url;
   process.env.CWN_TEST_REDIS_PREFIX = `cwn-test-${runId}`;
+  ensureTestTmpRoot();
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { migrateUp } from '../../src/db/migrator';
@@ -90,4 +93,26 @@ export async function migratedDatabase(tag: string): Promise<Awaited<ReturnType<
     await sequelize.close();
   }
   return db;
+}
+
+/**
+ * The test run's temporary directory: audio stores and worker health files go under it. A global
+ * setup creates it (once per run: the first setup of a whole-monorepo run sets it for the others)
+ * and the global teardowns remove it, so a run leaves nothing in /tmp.
+ */
+export function ensureTestTmpRoot(): string {
+  return (process.env.CWN_TEST_TMP_DIR ??= mkdtempSync(join(tmpdir(), 'cwn-test-run-')));
+}
+
+/** Removes the run's temporary directory (global teardowns; they run after every test file). */
+export function removeTestTmpRoot(): void {
+  const dir = process.env.CWN_TEST_TMP_DIR;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** The run's temporary directory, as the global setup made it (inside a test file). */
+export function testTmpRoot(): string {
+  const dir = process.env.CWN_TEST_TMP_DIR;
+  if (!dir) throw new Error('the test global setup did not run (CWN_TEST_TMP_DIR is not set)');
+  return dir;
 }

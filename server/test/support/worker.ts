@@ -1,6 +1,5 @@
 // The REAL transcription worker (worker-gpu's startWorker, whisper.cpp on the CPU with the generated
 // test model) running in the test process against a test app's queue and internal audio endpoint.
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig as loadWorkerConfig } from '../../../worker-gpu/src/config';
 import { WhisperCppTranscriber } from '../../../worker-gpu/src/engine/whisper-cpp';
@@ -8,7 +7,7 @@ import { TEST_MODEL_PATH } from '../../../worker-gpu/src/models/paths';
 import { ensureTestModel } from '../../../worker-gpu/src/models/test-model';
 import { startWorker, type RunningWorker } from '../../../worker-gpu/src/worker';
 import { TEST_WORKER_TOKEN, type TestApp } from './app';
-import { TEST_REDIS_URL } from './services';
+import { TEST_REDIS_URL, testTmpRoot } from './services';
 
 export interface InProcessWorker {
   worker: RunningWorker;
@@ -35,7 +34,7 @@ export async function startInProcessWorker(t: TestApp, id: string): Promise<InPr
     WHISPER_THREADS: '2',
     WHISPER_TEMPERATURE_INC: '0',
     WORKER_ID: `${id}-${process.pid}`,
-    HEALTH_FILE: join(tmpdir(), `cwn-${id}-${process.pid}-alive`),
+    HEALTH_FILE: join(testTmpRoot(), `worker-${id}-${process.pid}-alive`),
   });
   const worker = await startWorker(config, engine, () => undefined);
   return {

@@ -59,10 +59,11 @@ describe('reading transcripts', () => {
     for (const who of [supervisor, manager, admin]) {
       expect((await t.http.get(`/api/transcripts/${tr.id}`).set(auth(who))).status).toBe(200);
     }
-    const denied = await t.http.get(`/api/transcripts/${tr.id}`).set(auth(otherAgent));
-    expect(denied.status).toBe(403);
-    expect(denied.body.error.code).toBe('forbidden');
-    expect((await t.http.get(`/api/calls/${tr.callId}/transcript`).set(auth(otherAgent))).status).toBe(403);
+    // Another agent's transcript is not revealed: 404, as for GET /api/calls/:id.
+    for (const path of [`/api/transcripts/${tr.id}`, `/api/transcripts/${tr.id}/edits`, `/api/calls/${tr.callId}/transcript`]) {
+      const denied = await t.http.get(path).set(auth(otherAgent));
+      expect([path, denied.status, denied.body.error.code]).toEqual([path, 404, 'not_found']);
+    }
 
     const byCall = CallTranscript.parse((await t.http.get(`/api/calls/${tr.callId}/transcript`).set(auth(agent))).body);
     expect(byCall).toMatchObject({ callId: tr.callId, callStatus: 'transcribed', failureReason: null });
@@ -154,12 +155,13 @@ describe('editing with optimistic concurrency', () => {
     expect(now).toMatchObject({ version: 1, segments: tr.segments });
   });
 
-  it("keeps other agents and supervisors from editing", async () => {
+  it('keeps other agents (404: not revealed) and supervisors (403: they may read it) from editing', async () => {
     const tr = await draftTranscript();
-    for (const who of [otherAgent, supervisor]) {
-      const res = await t.http.patch(`/api/transcripts/${tr.id}`).set(auth(who)).send({ version: 1, segments: [] });
-      expect(res.status).toBe(403);
-    }
+    const byOther = await t.http.patch(`/api/transcripts/${tr.id}`).set(auth(otherAgent)).send({ version: 1, segments: [] });
+    expect([byOther.status, byOther.body.error.code]).toEqual([404, 'not_found']);
+    const bySupervisor = await t.http.patch(`/api/transcripts/${tr.id}`).set(auth(supervisor)).send({ version: 1, segments: [] });
+    expect([bySupervisor.status, bySupervisor.body.error.code]).toEqual([403, 'forbidden']);
+    expect(await t.models.TranscriptEdit.count({ where: { transcriptId: tr.id } })).toBe(0);
   });
 });
 
@@ -214,11 +216,11 @@ describe('validation', () => {
     expect(await t.models.AuditLog.count({ where: { action: 'transcript.validate', targetId: tr.id } })).toBe(2);
   });
 
-  it('is refused to another agent and to supervisors (403), allowed to managers and admins', async () => {
+  it('is refused to another agent (404) and to supervisors (403), allowed to managers and admins', async () => {
     const tr = await draftTranscript();
-    for (const who of [otherAgent, supervisor]) {
+    for (const [who, status] of [[otherAgent, 404], [supervisor, 403]] as const) {
       const res = await t.http.post(`/api/transcripts/${tr.id}/validate`).set(auth(who)).send({});
-      expect(res.status).toBe(403);
+      expect(res.status).toBe(status);
     }
     expect(await t.queues.tickets.getJob(tr.id)).toBeUndefined();
     expect((await t.http.post(`/api/transcripts/${tr.id}/validate`).set(auth(manager)).send({})).status).toBe(200);
