@@ -18,6 +18,8 @@ export const ErrorCode = z.enum([
   'internal',
   'service_unavailable',
   'range_not_satisfiable',
+  /** Web Push is not configured on this server (no VAPID keys). */
+  'push_disabled',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -14,3 +14,4 @@ export * from './dashboard';
 export * from './audit';
 export * from './admin-queues';
 export * from './retention';
+export * from './push';

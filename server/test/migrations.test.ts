@@ -17,9 +17,9 @@ describe('migrations', () => {
     try {
       expect(await tables()).toEqual([]);
       const applied = await migrateUp(sequelize);
-      expect(applied).toEqual(['0001-initial', '0002-calls-recordings', '0003-transcripts', '0004-ninjaone-tickets', '0005-kiosk-tokens']);
+      expect(applied).toEqual(['0001-initial', '0002-calls-recordings', '0003-transcripts', '0004-ninjaone-tickets', '0005-kiosk-tokens', '0006-push-subscriptions']);
       expect(await tables()).toEqual(
-        expect.arrayContaining(['audit_log', 'calls', 'kiosk_tokens', 'recordings', 'refresh_tokens', 'schema_migrations', 'settings', 'tickets', 'transcripts', 'users']),
+        expect.arrayContaining(['audit_log', 'calls', 'kiosk_tokens', 'push_subscriptions', 'recordings', 'refresh_tokens', 'schema_migrations', 'settings', 'tickets', 'transcripts', 'users']),
       );
       // Running again is a no-op, even from two callers at once (advisory lock).
       expect(await Promise.all([migrateUp(sequelize), migrateUp(sequelize)])).toEqual([[], []]);
