@@ -72,6 +72,10 @@ export const en = {
   'status.validated': 'Validated',
   'status.ticketed': 'Ticket created',
   'status.failed': 'Failed',
+  'push.label': 'Notify me when a transcript is ready',
+  'push.unavailable': 'Notifications are unavailable on this device.',
+  'push.denied': 'Notifications are blocked for this app in the browser settings.',
+  'push.failed': 'The notification setting could not be changed. Try again later.',
 } as const;
 
 export type MessageKey = keyof typeof en;

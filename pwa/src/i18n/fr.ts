@@ -74,4 +74,8 @@ export const fr: Record<MessageKey, string> = {
   'status.validated': 'Validé',
   'status.ticketed': 'Ticket créé',
   'status.failed': 'Échec',
+  'push.label': 'Me prévenir quand une transcription est prête',
+  'push.unavailable': 'Les notifications ne sont pas disponibles sur cet appareil.',
+  'push.denied': 'Les notifications sont bloquées pour cette application dans les réglages du navigateur.',
+  'push.failed': 'Le réglage des notifications n’a pas pu être modifié. Réessayez plus tard.',
 };
