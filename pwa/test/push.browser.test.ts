@@ -133,6 +133,36 @@ describe('Web Push in the PWA', () => {
     const both = await poll(notifications, (n) => n.length === 2);
     expect(both.find((n) => n.tag === `call-${other.callId}`)?.body).toBe('Call from unknown caller');
   });
+
+  it('a click on the notification brings the open app to that call', async () => {
+    const shown = await notifications();
+    const target = shown.find((n) => n.data.callId !== undefined)!;
+    expect(new URL(page.url()).pathname).toBe('/');
+    // DevTools cannot click a notification: the service worker's own handler gets a
+    // notificationclick event for the notification it showed (the event is synthetic, so the
+    // handler's waitUntil is refused; what it started still runs).
+    const [worker] = phone.context.serviceWorkers();
+    expect(worker).toBeDefined();
+    await worker!.evaluate(async (tag) => {
+      // (Service worker globals, typed by hand: this file is compiled with the DOM library.)
+      const sw = self as unknown as {
+        registration: { getNotifications(filter: { tag: string }): Promise<unknown[]> };
+        NotificationEvent: new (type: string, init: { notification: unknown }) => Event;
+        dispatchEvent(event: Event): boolean;
+      };
+      const [notification] = await sw.registration.getNotifications({ tag });
+      const click = new sw.NotificationEvent('notificationclick', { notification });
+      try {
+        sw.dispatchEvent(click);
+      } catch {
+        // waitUntil on an untrusted event
+      }
+    }, target.tag);
+    await page.waitForURL(`${site.url}${target.data.url}`);
+    await page.getByRole('link', { name: 'Back to the inbox' }).waitFor();
+    // The clicked notification is closed; the other one stays.
+    expect((await poll(notifications, (n) => n.length === 1)).map((n) => n.tag)).not.toContain(target.tag);
+  });
 });
 
 async function poll<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {

@@ -62,18 +62,18 @@ export function installPush(sw: ServiceWorkerGlobalScope): void {
     const data = event.notification.data as { url?: unknown } | null;
     const path = typeof data?.url === 'string' && data.url.startsWith('/calls/') ? data.url : '/';
     const url = new URL(path.replace(/^\//, ''), sw.registration.scope).href;
-    event.waitUntil(
-      (async () => {
-        const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
-        const open = windows.find((w) => new URL(w.url).origin === sw.location.origin);
-        if (open) {
-          await open.focus();
-          // The app routes itself (no reload, its state kept); see main.ts.
-          open.postMessage({ type: 'cwn.navigate', url: path });
-          return;
-        }
-        await sw.clients.openWindow(url);
-      })(),
-    );
+    const done = (async () => {
+      const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const open = windows.find((w) => new URL(w.url).origin === sw.location.origin);
+      if (open) {
+        // Focus can be refused (no user activation); the window is still told where to go.
+        await open.focus().catch(() => undefined);
+        // The app routes itself (no reload, its state kept); see main.ts.
+        open.postMessage({ type: 'cwn.navigate', url: path });
+        return;
+      }
+      await sw.clients.openWindow(url);
+    })();
+    event.waitUntil(done);
   });
 }
