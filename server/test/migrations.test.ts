@@ -47,6 +47,20 @@ describe('migrations', () => {
       await call('00000000-0000-4000-8000-0000000000c1');
       await expect(call('00000000-0000-4000-8000-0000000000c2')).rejects.toMatchObject({ name: 'SequelizeUniqueConstraintError' });
       await expect(call('00000000-0000-4000-8000-0000000000c3', 'bogus')).rejects.toThrow(/calls_status_check/);
+      // A user's push subscriptions go with the user; an endpoint is stored once.
+      await sequelize.query(
+        `INSERT INTO users (id, email, display_name, role, password_hash, active, created_at, updated_at)
+         VALUES ('00000000-0000-4000-8000-000000000002', 'm@y.z', 'M', 'manager', 'h', true, now(), now())`,
+      );
+      const subscription = () =>
+        sequelize.query(
+          `INSERT INTO push_subscriptions (id, user_id, endpoint, p256dh, auth, created_at, updated_at)
+           VALUES (gen_random_uuid(), '00000000-0000-4000-8000-000000000002', 'https://push.example/1', 'k', 'a', now(), now())`,
+        );
+      await subscription();
+      await expect(subscription()).rejects.toMatchObject({ name: 'SequelizeUniqueConstraintError' });
+      await sequelize.query(`DELETE FROM users WHERE id = '00000000-0000-4000-8000-000000000002'`);
+      expect(await sequelize.query('SELECT 1 FROM push_subscriptions', { type: QueryTypes.SELECT })).toEqual([]);
     } finally {
       await sequelize.close();
       await db.drop();

@@ -34,9 +34,12 @@ function selfSigned(): { key: Buffer; cert: Buffer } {
   }
 }
 
+/** Set as a path's status: the fake push service takes the request and never answers. */
+export const HANG = -1;
+
 /**
  * A push service as a real HTTPS server: it records every request and answers 201, or the status
- * set for a path (410 Gone, 500…). `agent` trusts its certificate, and only it (no global TLS change).
+ * set for a path (410 Gone, 500…, or HANG). `agent` trusts its certificate, and only it (no global TLS change).
  */
 export async function startFakePushService() {
   const tls = selfSigned();
@@ -48,7 +51,9 @@ export async function startFakePushService() {
     req.on('end', () => {
       const path = req.url ?? '';
       requests.push({ path, headers: req.headers, body: Buffer.concat(chunks) });
-      res.writeHead(statusFor.get(path) ?? 201).end();
+      const status = statusFor.get(path) ?? 201;
+      if (status === HANG) return; // never answers (a stuck push service)
+      res.writeHead(status).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -58,7 +63,11 @@ export async function startFakePushService() {
     requests,
     statusFor,
     agent: new Agent({ ca: tls.cert }),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

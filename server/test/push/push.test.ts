@@ -11,7 +11,7 @@ import {
   sampleResult,
   seedCallWithRecording,
 } from '../transcripts/fixtures';
-import { closedPort, fakeDevice, startFakePushService, vapidKeys, verifyVapid } from './fake-push-service';
+import { closedPort, fakeDevice, HANG, startFakePushService, vapidKeys, verifyVapid } from './fake-push-service';
 
 jest.setTimeout(30_000);
 
@@ -149,6 +149,24 @@ describe('Web Push: transcript ready', () => {
       return row && row.failureCount === 1 ? row : null;
     });
     expect(broken.lastSuccessAt).toBeNull();
+  });
+
+  it('gives up on a push service that does not answer (timeout), without holding anything up', async () => {
+    const stuck = `${push.origin}/push/stuck-${crypto.randomUUID()}`;
+    push.statusFor.set(new URL(stuck).pathname, HANG);
+    const fine = await subscribe(manager);
+    await subscribe(agent, stuck);
+    const { recordingId } = await transcribe(agent.user.id);
+    // The transcript and the other device do not wait for the stuck one.
+    await eventually('the other device served', () => requestsTo(fine.endpoint).length === 1);
+    expect(await t.models.Transcript.count({ where: { recordingId } })).toBe(1);
+    expect((await t.push.model.findOne({ where: { endpoint: stuck } }))!.failureCount).toBe(0);
+    // After the sender's timeout (3 s in this file) the stuck one counts as a failure.
+    await eventually(
+      'the timeout counted',
+      async () => (await t.push.model.findOne({ where: { endpoint: stuck } }))?.failureCount === 1,
+      8_000,
+    );
   });
 
   it('stores the transcript and emits transcript.ready when the push service cannot be reached', async () => {
