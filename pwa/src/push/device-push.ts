@@ -31,6 +31,10 @@ export function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 /** The registration when a service worker is installed; never waits for one that is not coming. */
 async function registration(): Promise<ServiceWorkerRegistration | null> {
   return (await navigator.serviceWorker.getRegistration()) ?? null;
@@ -66,7 +70,17 @@ export class DevicePush {
     }
     if (Notification.permission === 'denied') return 'denied';
     const sub = await (await registration())?.pushManager.getSubscription();
-    return sub && Notification.permission === 'granted' ? 'on' : 'off';
+    if (!sub || Notification.permission !== 'granted') return 'off';
+    // Made with another server key (the VAPID keys were rotated): it can never work again.
+    const key = sub.options.applicationServerKey;
+    if (key && !sameBytes(new Uint8Array(key), keyBytes(this.publicKey))) {
+      await sub.unsubscribe().catch(() => undefined);
+      return 'off';
+    }
+    // The server may have dropped it (its push service answered 410 once): tell it again (upsert).
+    const body = PushSubscriptionBody.safeParse(sub.toJSON());
+    if (body.success) await this.api.subscribe(body.data).catch(() => undefined);
+    return 'on';
   }
 
   async enable(): Promise<PushState> {
