@@ -6,7 +6,7 @@
 // demo users for each role, the fake 3CX web client, the NinjaOne simulator and the extension
 // built for loading unpacked.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -73,17 +73,49 @@ function child(name, cmd, args, env) {
   return p;
 }
 
-/** Secrets generated once per checkout and kept in .data (never in the repository). */
+/** A Web Push (VAPID) key pair: raw P-256, base64url, as scripts/install-server.sh writes it. */
+function vapidKeyPair() {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return {
+    VAPID_PUBLIC_KEY: ecdh.getPublicKey().toString('base64url'),
+    VAPID_PRIVATE_KEY: ecdh.getPrivateKey().toString('base64url'),
+  };
+}
+
+/**
+ * Secrets generated once per checkout and kept in .data (never in the repository). A file from
+ * before Web Push gets its VAPID key pair added once (the same pair after that: rotating it would
+ * silently end every device's subscription).
+ */
 function secrets() {
   const file = join(data, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const s = {
+  let s = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+  if (s && s.VAPID_PUBLIC_KEY && s.VAPID_PRIVATE_KEY) return s;
+  s = {
     JWT_SECRET: randomBytes(48).toString('base64url'),
     MASTER_KEY: randomBytes(32).toString('base64'),
     WORKER_TOKEN: randomBytes(32).toString('base64url'),
+    ...s,
+    ...vapidKeyPair(),
   };
   writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
   return s;
+}
+
+/**
+ * Web Push for this run: VAPID_* from the environment when set (all three, or the server refuses
+ * to start and says which is missing), otherwise the generated pair, so the demo has notifications.
+ */
+function vapidEnv(s, admin) {
+  const names = ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT'];
+  // The operator's own keys win over the generated ones (which `...secrets()` also passes).
+  if (names.some((n) => process.env[n])) return Object.fromEntries(names.map((n) => [n, process.env[n] ?? '']));
+  return {
+    VAPID_PUBLIC_KEY: s.VAPID_PUBLIC_KEY,
+    VAPID_PRIVATE_KEY: s.VAPID_PRIVATE_KEY,
+    VAPID_SUBJECT: `mailto:${admin.email}`,
+  };
 }
 
 async function startPostgres() {
@@ -272,6 +304,7 @@ async function main() {
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     ...s,
+    ...vapidEnv(s, admin),
   });
   await waitFor(async () => {
     try {

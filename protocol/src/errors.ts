@@ -22,6 +22,8 @@ export const ErrorCode = z.enum([
   'idempotency_key_reused',
   /** 409: a request with this Idempotency-Key is still being processed; retry shortly. */
   'idempotency_in_progress',
+  /** Web Push is not configured on this server (no VAPID keys). */
+  'push_disabled',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

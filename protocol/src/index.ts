@@ -15,3 +15,4 @@ export * from './audit';
 export * from './admin-queues';
 export * from './retention';
 export * from './idempotency';
+export * from './push';

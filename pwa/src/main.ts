@@ -23,12 +23,20 @@ async function start(): Promise<void> {
     }),
   );
   document.documentElement.lang = locale.value;
-  app.use(createAppRouter(session));
+  const router = createAppRouter(session);
+  app.use(router);
   const connectivity = useConnectivity(pinia);
   connectivity.watchNetwork();
   void connectivity.sync();
   app.mount('#app');
 
+  if ('serviceWorker' in navigator) {
+    // A click on a "transcript ready" notification, with the app already open: go to that call.
+    navigator.serviceWorker.addEventListener('message', (event: MessageEvent<unknown>) => {
+      const data = event.data as { type?: unknown; url?: unknown } | null;
+      if (data?.type === 'cwn.navigate' && typeof data.url === 'string' && data.url.startsWith('/calls/')) void router.push(data.url);
+    });
+  }
   if (import.meta.env.PROD && 'serviceWorker' in navigator) {
     watchForUpdates(await navigator.serviceWorker.register('/sw.js', { scope: '/' }));
   }

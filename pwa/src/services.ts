@@ -3,6 +3,7 @@ import { authApi, type AuthApi } from './api/auth';
 import { callsApi, type CallsApi } from './api/calls';
 import { HttpClient, type TokenSource } from './api/http';
 import { ninjaOneApi, type NinjaOneApi } from './api/ninjaone';
+import { pushApi, type PushApi } from './api/push';
 import { transcriptsApi, type TranscriptsApi } from './api/transcripts';
 import { openPwaDb, type PwaDb } from './offline/db';
 import { Outbox } from './offline/outbox';
@@ -14,6 +15,8 @@ export interface Services {
   calls: CallsApi;
   transcripts: TranscriptsApi;
   ninjaOne: NinjaOneApi;
+  /** Web Push subscriptions ("transcript ready" notifications). */
+  push: PushApi;
   db: IDBPDatabase<PwaDb>;
   outbox: Outbox;
   transcriptCache: TranscriptCache;
@@ -52,6 +55,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     calls: callsApi(http),
     transcripts,
     ninjaOne: ninjaOneApi(http),
+    push: pushApi(http),
     db,
     outbox,
     transcriptCache: new TranscriptCache(db, options.transcriptCapacity),

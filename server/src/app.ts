@@ -49,6 +49,7 @@ import { QueueAdminService } from './queue/queue-admin.service';
 import { registerQueueAdminRoutes } from './queue/queue-admin.routes';
 import { RetentionOverviewService } from './retention/retention-overview';
 import { registerRetentionRoutes } from './retention/retention.routes';
+import { createPushModule, type PushModule, type PushModuleOptions } from './push/module';
 
 export interface AppOptions {
   logger?: Logger;
@@ -56,6 +57,8 @@ export interface AppOptions {
   now?: () => Date;
   /** NinjaOne test hooks (fetch, ticket source, worker on/off). */
   ninjaone?: Pick<NinjaOneModuleOptions, 'fetch' | 'ticketSource' | 'ticketWorker'>;
+  /** Web Push test hooks (an HTTPS agent trusting a fake push service, a shorter timeout). */
+  push?: Pick<PushModuleOptions, 'agent' | 'timeoutMs'>;
 }
 
 export interface AppInstance {
@@ -85,6 +88,8 @@ export interface AppInstance {
   ninjaone: NinjaOneModule;
   /** Calls, recordings (upload, audio, queue) and retention (issue 3). */
   recordings: CallsAndRecordings;
+  /** Web Push "transcript ready" (issue 8); its sender is null without VAPID keys. */
+  push: PushModule;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -181,6 +186,12 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     now,
   );
   registerTranscriptRoutes(routes, transcripts, audit, new IdempotencyStore(redis, config.redisPrefix, logger));
+  const push = createPushModule({ config, sequelize, models, logger, now, ...options.push });
+  push.registerRoutes(routes);
+  if (push.sender) {
+    const sender = push.sender;
+    transcriptNotifier.onReady((agentId, event) => sender.transcriptReady(agentId, event.callId));
+  }
   recordings.retention.setTranscriptPurger(transcripts);
   recordings.calls.setTranscriptSource((callId) => transcripts.findByCallId(callId));
   const transcriptionEvents = new TranscriptionEvents({
@@ -249,6 +260,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     transcriptionEvents,
     ninjaone,
     recordings,
+    push,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -261,6 +273,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       }),
     close: async () => {
       await transcriptionEvents.close();
+      await push.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await ninjaone.close();

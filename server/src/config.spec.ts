@@ -1,3 +1,4 @@
+import { createECDH } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './config';
 
@@ -98,5 +99,51 @@ describe('loadConfig', () => {
   it('requires a long WORKER_TOKEN and a sane MAX_RECORDING_SECONDS', () => {
     expect(problems({ ...valid, WORKER_TOKEN: 'short' })[0]).toMatch(/^WORKER_TOKEN must be at least 32/);
     expect(problems({ ...valid, MAX_RECORDING_SECONDS: '0' })[0]).toMatch(/^MAX_RECORDING_SECONDS /);
+  });
+});
+
+describe('loadConfig: Web Push (VAPID)', () => {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  const vapid = {
+    VAPID_PUBLIC_KEY: ecdh.getPublicKey().toString('base64url'),
+    VAPID_PRIVATE_KEY: ecdh.getPrivateKey().toString('base64url'),
+    VAPID_SUBJECT: 'mailto:ops@example.org',
+  };
+
+  it('is off without any VAPID variable, on with all three', () => {
+    expect(loadConfig(valid).vapid).toBeNull();
+    expect(loadConfig({ ...valid, VAPID_PUBLIC_KEY: '', VAPID_PRIVATE_KEY: '', VAPID_SUBJECT: '' }).vapid).toBeNull();
+    expect(loadConfig({ ...valid, ...vapid }).vapid).toEqual({
+      publicKey: vapid.VAPID_PUBLIC_KEY,
+      privateKey: vapid.VAPID_PRIVATE_KEY,
+      subject: 'mailto:ops@example.org',
+    });
+  });
+
+  it('refuses a partial set, naming what is missing', () => {
+    const p = problems({ ...valid, VAPID_PUBLIC_KEY: vapid.VAPID_PUBLIC_KEY });
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^VAPID_PRIVATE_KEY, VAPID_SUBJECT must be set too/);
+    expect(problems({ ...valid, VAPID_PUBLIC_KEY: vapid.VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: vapid.VAPID_PRIVATE_KEY })[0]).toMatch(
+      /^VAPID_SUBJECT must be set too/,
+    );
+  });
+
+  it('refuses malformed keys and subjects without echoing key material', () => {
+    const p = problems({
+      ...valid,
+      VAPID_PUBLIC_KEY: vapid.VAPID_PUBLIC_KEY.slice(0, 40),
+      VAPID_PRIVATE_KEY: `${vapid.VAPID_PRIVATE_KEY}AAAA`,
+      VAPID_SUBJECT: 'ops@example.org',
+    });
+    expect(p).toEqual([
+      expect.stringMatching(/^VAPID_PUBLIC_KEY must be a raw uncompressed P-256 public key/),
+      expect.stringMatching(/^VAPID_PRIVATE_KEY must be a raw P-256 private key/),
+      expect.stringMatching(/^VAPID_SUBJECT must be a mailto: address or an https:\/\/ URL/),
+    ]);
+    expect(p.join('\n')).not.toContain(vapid.VAPID_PRIVATE_KEY.slice(0, 20));
+    // With the other variables broken too, every problem is reported at once.
+    expect(problems({ ...valid, JWT_SECRET: 'short', VAPID_SUBJECT: 'mailto:a@b.c' })).toHaveLength(2);
   });
 });

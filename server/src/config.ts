@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { keyringFromEnv, MasterKeyError, type Keyring } from './storage/keys';
+import { vapidFromEnv, VapidConfigError, type VapidConfig } from './push/vapid';
 
 /** Comma-separated list in one variable → trimmed, non-empty entries. */
 const list = z
@@ -99,6 +100,8 @@ export type Config = {
   uploadSessionTtlHours: number;
   /** Country calling code a national number (0…) stands for in call searches. */
   defaultCountryCode: string;
+  /** Web Push (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT); null: no push notifications. */
+  vapid: VapidConfig | null;
 };
 
 /** Thrown when the environment is incomplete or wrong; its message names every bad variable. */
@@ -123,7 +126,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!(err instanceof MasterKeyError)) throw err;
     keyProblems.push(err.message);
   }
-  if (!parsed.success || !keyring) {
+  // Web Push keys: all three or none, checked by the push module (messages never hold key material).
+  let vapid: VapidConfig | null = null;
+  try {
+    vapid = vapidFromEnv(cleaned);
+  } catch (err) {
+    if (!(err instanceof VapidConfigError)) throw err;
+    keyProblems.push(...err.problems);
+  }
+  if (!parsed.success || !keyring || keyProblems.length) {
     throw new ConfigError([
       ...(parsed.success
         ? []
@@ -171,5 +182,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     uploadSessionTtlHours: e.UPLOAD_SESSION_TTL_HOURS,
     defaultCountryCode: e.DEFAULT_COUNTRY_CODE,
+    vapid,
   };
 }

@@ -76,6 +76,10 @@ export const en = {
   'inbox.agent.all': 'All agents',
   'update.available': 'A new version is available.',
   'update.reload': 'Reload',
+  'push.label': 'Notify me when a transcript is ready',
+  'push.unavailable': 'Notifications are unavailable on this device.',
+  'push.denied': 'Notifications are blocked for this app in the browser settings.',
+  'push.failed': 'The notification setting could not be changed. Try again later.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -78,4 +78,8 @@ export const fr: Record<MessageKey, string> = {
   'inbox.agent.all': 'Tous les agents',
   'update.available': 'Une nouvelle version est disponible.',
   'update.reload': 'Recharger',
+  'push.label': 'Me prévenir quand une transcription est prête',
+  'push.unavailable': 'Les notifications ne sont pas disponibles sur cet appareil.',
+  'push.denied': 'Les notifications sont bloquées pour cette application dans les réglages du navigateur.',
+  'push.failed': 'Le réglage des notifications n’a pas pu être modifié. Réessayez plus tard.',
 };

@@ -3,9 +3,11 @@
 import { installLifecycle } from './lifecycle';
 import { precacheAppShell } from './precache';
 import { serveShellForNavigations } from './navigation';
+import { installPush } from './push';
 
 declare const self: ServiceWorkerGlobalScope;
 
 installLifecycle(self);
 precacheAppShell(self.__WB_MANIFEST);
 serveShellForNavigations();
+installPush(self);

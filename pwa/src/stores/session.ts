@@ -88,6 +88,13 @@ export const useSession = defineStore('session', () => {
   /** Ends the session on the server when reachable, and removes everything it left on the device. */
   async function logout(): Promise<void> {
     const current = tokens.value;
+    // While the token is still valid: this device stops getting the user's notifications (best
+    // effort, bounded; loaded on demand, as the notifications switch is).
+    if (current && globalThis.navigator && 'serviceWorker' in navigator) {
+      await import('../push/device-push')
+        .then((m) => m.forgetDevicePush(services().push))
+        .catch(() => undefined);
+    }
     store(null);
     await Promise.all([
       current ? services().auth.logout(current.refreshToken).catch(() => undefined) : undefined,

@@ -79,4 +79,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'DELETE /api/admin/queues/:queue/jobs/:jobId': ADMIN,
   // Retention (configured by the environment): admins and supervisors read it.
   'GET /api/admin/retention': ['admin', 'supervisor'],
+  // Web Push "transcript ready" (issue 8): each user manages their own devices' subscriptions.
+  'GET /api/push/vapid-public-key': 'authenticated',
+  'POST /api/push/subscriptions': 'authenticated',
+  'DELETE /api/push/subscriptions': 'authenticated',
 };

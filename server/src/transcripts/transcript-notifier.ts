@@ -20,7 +20,17 @@ const WATCHERS = ['supervisor', 'manager', 'admin'] as const;
  * conditional write succeeded.
  */
 export class TranscriptNotifier {
+  private readonly readyListeners: ((agentId: string, event: TranscriptReadyEvent) => void)[] = [];
+
   constructor(private readonly getIo: () => IoServer) {}
+
+  /**
+   * Also tells `listener` (Web Push) about each transcript stored, once cluster-wide. Listeners
+   * must not block: they are called synchronously, and what they throw is caught and ignored.
+   */
+  onReady(listener: (agentId: string, event: TranscriptReadyEvent) => void): void {
+    this.readyListeners.push(listener);
+  }
 
   private get io(): IoServer {
     return this.getIo();
@@ -36,6 +46,13 @@ export class TranscriptNotifier {
 
   ready(agentId: string, event: TranscriptReadyEvent): void {
     this.io.to(this.audience(agentId)).emit('transcript.ready', event);
+    for (const listener of this.readyListeners) {
+      try {
+        listener(agentId, event);
+      } catch {
+        // A listener's failure never reaches the transcript's storage (it is stored already).
+      }
+    }
   }
 
   failed(agentId: string, event: TranscriptFailedEvent): void {
