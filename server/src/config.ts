@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { keyringFromEnv, MasterKeyError, type Keyring } from './storage/keys';
+import { DEFAULT_PUSH_HOSTS } from './push/endpoint-hosts';
 import { vapidFromEnv, VapidConfigError, type VapidConfig } from './push/vapid';
 
 /** Comma-separated list in one variable → trimmed, non-empty entries. */
@@ -71,6 +72,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[1-9]\d{0,2}$/, 'must be a country calling code without + (1 to 3 digits, e.g. 33)')
     .default('33'),
+  /** Push services the server may send to (hosts, subdomains included; `*`: any). Default: the browsers' own. */
+  PUSH_ALLOWED_HOSTS: list,
 });
 
 export type Config = {
@@ -102,6 +105,8 @@ export type Config = {
   defaultCountryCode: string;
   /** Web Push (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT); null: no push notifications. */
   vapid: VapidConfig | null;
+  /** Hosts a push subscription's endpoint may be on (see src/push/endpoint-hosts.ts). */
+  pushAllowedHosts: string[];
 };
 
 /** Thrown when the environment is incomplete or wrong; its message names every bad variable. */
@@ -183,5 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadSessionTtlHours: e.UPLOAD_SESSION_TTL_HOURS,
     defaultCountryCode: e.DEFAULT_COUNTRY_CODE,
     vapid,
+    pushAllowedHosts: e.PUSH_ALLOWED_HOSTS.length
+      ? e.PUSH_ALLOWED_HOSTS.map((h) => h.toLowerCase())
+      : [...DEFAULT_PUSH_HOSTS],
   };
 }

@@ -49,7 +49,7 @@ export function createPushModule(o: PushModuleOptions): PushModule {
     model,
     subscriptions,
     sender,
-    registerRoutes: (routes) => registerPushRoutes(routes, { vapid: o.config.vapid, subscriptions }),
+    registerRoutes: (routes) => registerPushRoutes(routes, { vapid: o.config.vapid, subscriptions, allowedHosts: o.config.pushAllowedHosts }),
     close: async () => sender?.close(),
   };
 }

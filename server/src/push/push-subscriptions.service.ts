@@ -7,6 +7,9 @@ export interface SubscribeOutcome {
   subscription: PushSubscriptionInfo;
 }
 
+/** A user's devices beyond this many (least recently subscribed first) are dropped. */
+export const MAX_DEVICES_PER_USER = 20;
+
 /** Stores the browsers' push subscriptions: one row per endpoint, owned by whoever subscribed last. */
 export class PushSubscriptionsService {
   constructor(
@@ -41,6 +44,13 @@ export class PushSubscriptionsService {
       },
     );
     if (!row) throw new Error('push subscription upsert returned no row');
+    // Bounded per user: each subscription costs one push per ready transcript.
+    await this.sequelize.query(
+      `DELETE FROM push_subscriptions WHERE user_id = :userId AND id NOT IN (
+         SELECT id FROM push_subscriptions WHERE user_id = :userId
+          ORDER BY updated_at DESC, created_at DESC LIMIT :max)`,
+      { replacements: { userId, max: MAX_DEVICES_PER_USER } },
+    );
     return {
       created: row.inserted,
       subscription: { endpoint: body.endpoint, createdAt: new Date(row.created_at).toISOString() },

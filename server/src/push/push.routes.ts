@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PushSubscriptionBody, PushSubscriptionInfo, PushUnsubscribeRequest, VapidPublicKey } from '@cwn/protocol';
 import { HttpError } from '../http/errors';
 import type { RouteTable } from '../http/routes';
+import { pushEndpointAllowed } from './endpoint-hosts';
 import type { PushSubscriptionsService } from './push-subscriptions.service';
 import type { VapidConfig } from './vapid';
 
@@ -15,7 +16,7 @@ function validation(error: z.ZodError): HttpError {
 
 export function registerPushRoutes(
   routes: RouteTable,
-  deps: { vapid: VapidConfig | null; subscriptions: PushSubscriptionsService },
+  deps: { vapid: VapidConfig | null; subscriptions: PushSubscriptionsService; allowedHosts: readonly string[] },
 ): void {
   routes.add(
     {
@@ -43,6 +44,10 @@ export function registerPushRoutes(
     },
     async ({ req, res, body, user }) => {
       if (!deps.vapid) throw disabled();
+      if (!pushEndpointAllowed(body.endpoint, deps.allowedHosts)) {
+        const message = `body.endpoint: ${new URL(body.endpoint).hostname} is not a known push service (PUSH_ALLOWED_HOSTS)`;
+        throw new HttpError(400, 'validation_failed', message, [{ path: 'body.endpoint', message }]);
+      }
       const outcome = await deps.subscriptions.subscribe(user!.id, body, req.get('user-agent') ?? null);
       res.status(outcome.created ? 201 : 200).json(outcome.subscription);
     },

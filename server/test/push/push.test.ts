@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PushPayload, QUEUES, type TokenPair, type TranscriptionJob } from '@cwn/protocol';
+import { MAX_DEVICES_PER_USER } from '../../src/push/push-subscriptions.service';
 import { startTestApp, type TestApp } from '../support/app';
 import {
   bullConnection,
@@ -32,6 +33,7 @@ beforeAll(async () => {
       VAPID_PUBLIC_KEY: VAPID.publicKey,
       VAPID_PRIVATE_KEY: VAPID.privateKey,
       VAPID_SUBJECT: VAPID.subject,
+      PUSH_ALLOWED_HOSTS: new URL(push.origin).hostname,
     },
     { push: { agent: push.agent, timeoutMs: 3_000 } },
   );
@@ -220,6 +222,23 @@ describe('Web Push: subscriptions API', () => {
     expect(await t.push.model.count({ where: { endpoint: device.endpoint } })).toBe(0);
     const byBody = await subscribe(agent);
     expect((await t.http.delete('/api/push/subscriptions').set(auth(agent)).send({ endpoint: byBody.endpoint })).status).toBe(204);
+  });
+
+  it('refuses endpoints outside the allowed push services, and keeps a bounded number of devices per user', async () => {
+    const good = fakeDevice(`${push.origin}/push/${crypto.randomUUID()}`).body;
+    for (const endpoint of ['https://internal.example/admin', 'https://169.254.169.254/latest/meta-data']) {
+      const res = await t.http.post('/api/push/subscriptions').set(auth(agent)).send({ ...good, endpoint });
+      expect([res.status, res.body.error.code]).toEqual([400, 'validation_failed']);
+      expect(res.body.error.message).toContain('PUSH_ALLOWED_HOSTS');
+      expect(await t.push.model.count({ where: { endpoint } })).toBe(0);
+    }
+    const owner = await t.userWithRole('manager');
+    const devices = [];
+    for (let i = 0; i <= MAX_DEVICES_PER_USER; i += 1) devices.push(await subscribe(owner));
+    const kept = await t.push.model.findAll({ where: { userId: owner.user.id } });
+    expect(kept).toHaveLength(MAX_DEVICES_PER_USER);
+    expect(kept.map((r) => r.endpoint)).not.toContain(devices[0]!.endpoint);
+    expect(kept.map((r) => r.endpoint)).toContain(devices[MAX_DEVICES_PER_USER]!.endpoint);
   });
 
   it('refuses malformed subscriptions with 400', async () => {
