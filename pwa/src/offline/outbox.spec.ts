@@ -116,6 +116,22 @@ describe('Outbox', () => {
     expect(server.applied).toHaveLength(3);
   });
 
+  it('an entry queued while a flush is sending is sent by that same flush (a caller who joined it waits for it)', async () => {
+    const { server, outbox } = await setup();
+    await outbox.enqueue(ID, 1, { kind: 'edit', segments: [seg('fixed')] });
+    const first = outbox.flush(); // the edit is on its way (the server answers after a few ms)
+    await outbox.enqueue(ID, 1, { kind: 'validate' });
+    const joined = outbox.flush(); // the validation's own trigger joins the running flush
+    expect(joined).toBe(first);
+    const report = await joined;
+    expect(report.sent.map((t) => [t.version, t.status])).toEqual([
+      [2, 'draft'],
+      [2, 'validated'],
+    ]);
+    expect(server.applied.map((e) => e.operation.kind)).toEqual(['edit', 'validate']);
+    expect(await outbox.pendingCount()).toBe(0);
+  });
+
   it('a retry after a lost answer reuses the Idempotency-Key, so the server applies it once', async () => {
     const { server, outbox } = await setup();
     await outbox.enqueue(ID, 1, { kind: 'edit', segments: [seg('fixed')] });

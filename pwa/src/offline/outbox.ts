@@ -83,7 +83,19 @@ export class Outbox {
   private async flushOnce(): Promise<FlushReport> {
     const report: FlushReport = { sent: [], conflicts: [], interrupted: false };
     const blocked = new Set<string>();
-    for (const seq of await this.db.getAllKeys('outbox')) {
+    const seen = new Set<number>();
+    // Entries queued while this flush runs (a validation clicked while the edit before it is on
+    // its way) are sent by it too: callers who joined this flush expect their entry to be in it.
+    for (;;) {
+      const fresh = (await this.db.getAllKeys('outbox')).filter((seq) => !seen.has(seq));
+      if (fresh.length === 0 || report.interrupted) return report;
+      for (const seq of fresh) seen.add(seq);
+      await this.flushEntries(fresh, report, blocked);
+    }
+  }
+
+  private async flushEntries(seqs: number[], report: FlushReport, blocked: Set<string>): Promise<void> {
+    for (const seq of seqs) {
       // Read each entry just before sending it: an earlier send may have rebased it.
       const entry = await this.db.get('outbox', seq);
       if (!entry) continue;
@@ -126,7 +138,6 @@ export class Outbox {
         throw err;
       }
     }
-    return report;
   }
 
   /** Later changes to the same transcript now build on the version the server just produced. */
