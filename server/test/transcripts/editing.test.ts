@@ -1,4 +1,4 @@
-import { CallTranscript, Transcript, TranscriptEditList, TicketJob, type Segment, type TokenPair } from '@cwn/protocol';
+import { CallTranscript, Transcript, TranscriptEditList, TicketJob, type TokenPair } from '@cwn/protocol';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUES } from '@cwn/protocol';
@@ -13,6 +13,8 @@ import {
   recordEvents,
   sampleResult,
   seedCallWithRecording,
+  corrected,
+  draftTranscript as fixtureDraft,
   type ClientSocket,
 } from './fixtures';
 
@@ -39,17 +41,7 @@ afterAll(async () => {
 
 const auth = (p: TokenPair) => ({ Authorization: `Bearer ${p.accessToken}` });
 
-/** A stored draft transcript on a call of `owner`, as the transcription events leave it. */
-async function draftTranscript(owner: TokenPair = agent): Promise<Transcript> {
-  const { recordingId } = await seedCallWithRecording(t.models, owner.user.id, { status: 'transcribing' });
-  const state = (await t.services.transcripts.recordingStates([recordingId])).get(recordingId)!;
-  expect(await t.services.transcripts.persistResult(state, sampleResult())).toBe('stored');
-  const row = await t.models.Transcript.findOne({ where: { recordingId } });
-  return Transcript.parse((await t.http.get(`/api/transcripts/${row!.id}`).set(auth(owner))).body);
-}
-
-const corrected = (segments: Segment[], text: string): Segment[] =>
-  segments.map((s, i) => (i === 1 ? { ...s, text } : s));
+const draftTranscript = (owner: TokenPair = agent) => fixtureDraft(t, owner);
 
 describe('reading transcripts', () => {
   it("lets the call's agent and the watching roles read it, and keeps other agents out", async () => {

@@ -5,10 +5,12 @@ import type {
   ClientToServerEvents,
   ServerEventName,
   ServerToClientEvents,
+  TokenPair,
   TranscriptionResult,
 } from '@cwn/protocol';
-import { serverEventSchemas } from '@cwn/protocol';
+import { serverEventSchemas, Transcript, type Segment } from '@cwn/protocol';
 import type { Models } from '../../src/db/models';
+import type { TestApp } from '../support/app';
 import { TEST_REDIS_URL } from '../support/services';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -110,3 +112,17 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A stored draft transcript on a call of `owner`, as the transcription events leave it. */
+export async function draftTranscript(t: TestApp, owner: TokenPair): Promise<Transcript> {
+  const { recordingId } = await seedCallWithRecording(t.models, owner.user.id, { status: 'transcribing' });
+  const state = (await t.services.transcripts.recordingStates([recordingId])).get(recordingId)!;
+  expect(await t.services.transcripts.persistResult(state, sampleResult())).toBe('stored');
+  const row = await t.models.Transcript.findOne({ where: { recordingId } });
+  const res = await t.http.get(`/api/transcripts/${row!.id}`).set('Authorization', `Bearer ${owner.accessToken}`);
+  return Transcript.parse(res.body);
+}
+
+/** The segments with the second one's text replaced (a manager's correction). */
+export const corrected = (segments: Segment[], text: string): Segment[] =>
+  segments.map((s, i) => (i === 1 ? { ...s, text } : s));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Transcript, TranscriptEditList, type Segment, type TokenPair } from '@cwn/protocol';
+import { Transcript, TranscriptEditList, type TokenPair } from '@cwn/protocol';
 import { startTestApp, type TestApp } from '../support/app';
-import { sampleResult, seedCallWithRecording } from './fixtures';
+import { corrected, draftTranscript as fixtureDraft } from './fixtures';
 
 // Idempotency-Key on the transcript writes, against the real PostgreSQL and Redis.
 let t: TestApp;
@@ -21,16 +21,7 @@ const auth = (p: TokenPair) => ({ Authorization: `Bearer ${p.accessToken}` });
 let n = 0;
 const newKey = () => `outbox-entry-${process.pid}-${Date.now().toString(36)}-${++n}`;
 
-async function draftTranscript(owner: TokenPair = agent): Promise<Transcript> {
-  const { recordingId } = await seedCallWithRecording(t.models, owner.user.id, { status: 'transcribing' });
-  const state = (await t.services.transcripts.recordingStates([recordingId])).get(recordingId)!;
-  expect(await t.services.transcripts.persistResult(state, sampleResult())).toBe('stored');
-  const row = await t.models.Transcript.findOne({ where: { recordingId } });
-  return Transcript.parse((await t.http.get(`/api/transcripts/${row!.id}`).set(auth(owner))).body);
-}
-
-const corrected = (segments: Segment[], text: string): Segment[] =>
-  segments.map((s, i) => (i === 1 ? { ...s, text } : s));
+const draftTranscript = (owner: TokenPair = agent) => fixtureDraft(t, owner);
 
 const edit = (id: string, key: string | null, body: unknown, who: TokenPair = agent) => {
   const r = t.http.patch(`/api/transcripts/${id}`).set(auth(who));
