@@ -132,6 +132,20 @@ describe('Outbox', () => {
     expect(await outbox.pendingCount()).toBe(0);
   });
 
+  it("a change made while the screen still shows the version before our own last edit builds on that edit's version", async () => {
+    const { server, outbox } = await setup();
+    await outbox.enqueue(ID, 1, { kind: 'edit', segments: [seg('fixed')] });
+    await outbox.flush(); // version 2 on the server; the screen has not applied the answer yet
+    await outbox.enqueue(ID, 1, { kind: 'validate' });
+    const report = await outbox.flush();
+    expect(report.conflicts).toEqual([]);
+    expect(server.current_).toMatchObject({ version: 2, status: 'validated' });
+    // Someone else's change is still a conflict: only our own versions are built on.
+    server.current_ = { ...server.current_, version: 3, status: 'draft' };
+    await outbox.enqueue(ID, 2, { kind: 'edit', segments: [seg('late')] });
+    expect((await outbox.flush()).conflicts).toHaveLength(1);
+  });
+
   it('a retry after a lost answer reuses the Idempotency-Key, so the server applies it once', async () => {
     const { server, outbox } = await setup();
     await outbox.enqueue(ID, 1, { kind: 'edit', segments: [seg('fixed')] });

@@ -36,6 +36,8 @@ export interface FlushReport {
  */
 export class Outbox {
   private running: Promise<FlushReport> | null = null;
+  /** The version each transcript reached with this outbox's own last accepted change. */
+  private readonly ownVersions = new Map<string, number>();
 
   constructor(
     private readonly db: IDBPDatabase<PwaDb>,
@@ -48,7 +50,9 @@ export class Outbox {
   async enqueue(transcriptId: string, baseVersion: number, operation: OutboxOperation): Promise<OutboxEntry> {
     const entry: OutboxEntry = {
       transcriptId,
-      baseVersion,
+      // A change made before the screen learnt the version our own previous change produced (its
+      // answer was still on its way) builds on that version, as a queued follower would be rebased.
+      baseVersion: Math.max(baseVersion, this.ownVersions.get(transcriptId) ?? 0),
       // A plain copy: what the UI hands over may hold reactive proxies, which IndexedDB cannot clone.
       operation: plainCopy(operation),
       idempotencyKey: this.newKey(),
@@ -106,6 +110,7 @@ export class Outbox {
       }
       try {
         const transcript = await this.transport.send(entry);
+        this.ownVersions.set(entry.transcriptId, transcript.version);
         await this.db.delete('outbox', entry.seq!);
         await this.rebaseFollowers(entry.transcriptId, transcript.version);
         report.sent.push(transcript);
@@ -122,6 +127,7 @@ export class Outbox {
           const current = await this.transport.current(entry.transcriptId);
           if (alreadyApplied(entry, current)) {
             // Our own earlier attempt got through but its answer was lost: done, not a conflict.
+            this.ownVersions.set(entry.transcriptId, current.version);
             await this.db.delete('outbox', entry.seq!);
             await this.rebaseFollowers(entry.transcriptId, current.version);
             report.sent.push(current);
