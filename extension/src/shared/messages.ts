@@ -36,14 +36,13 @@ const mediaEvents = [
   z.object({ type: z.literal('recorder-stopped'), pcId: PcId, side: Side, chunks: Seq, at: At }),
 ] as const;
 
+/** Where a recorded chunk belongs; its bytes travel as an ArrayBuffer, then as base64. */
+const chunkOf = { type: z.literal('chunk'), pcId: PcId, side: Side, seq: Seq, at: At };
+
 export const MainWorldEvent = z.discriminatedUnion('type', [
   ...mediaEvents,
   z.object({
-    type: z.literal('chunk'),
-    pcId: PcId,
-    side: Side,
-    seq: Seq,
-    at: At,
+    ...chunkOf,
     data: z
       .instanceof(ArrayBuffer)
       .refine((b) => b.byteLength <= 4 * 1024 * 1024, 'chunk over 4 MiB'),
@@ -70,14 +69,7 @@ export type PbxConnection = z.infer<typeof PbxConnection>;
 export const PageMessage = z
   .discriminatedUnion('type', [
     ...mediaEvents,
-    z.object({
-      type: z.literal('chunk'),
-      pcId: PcId,
-      side: Side,
-      seq: Seq,
-      at: At,
-      base64: z.string().max(6 * 1024 * 1024),
-    }),
+    z.object({ ...chunkOf, base64: z.string().max(6 * 1024 * 1024) }),
     z.object({
       type: z.literal('pbx'),
       listAction: z.number().int(),

@@ -10,6 +10,7 @@ import type {
   Transcript,
   UpdateCallRequest,
 } from '@cwn/protocol';
+import { CALL_PROCESSING_STATUSES } from '@cwn/protocol';
 import type { CallModel, Models } from '../db/models';
 import { HttpError } from '../http/errors';
 import type { AuthUser } from '../http/request-context';
@@ -29,15 +30,7 @@ const TRANSITIONS: Record<CallEvent, Partial<Record<CallStatus, CallStatus>>> = 
   ended: { ringing: 'missed', connected: 'ended', held: 'ended', ended: 'ended', missed: 'missed' },
 };
 /** Statuses after the phone call itself: an `ended` event only records the time. */
-const PROCESSING: readonly CallStatus[] = [
-  'uploaded',
-  'queued',
-  'transcribing',
-  'transcribed',
-  'validated',
-  'ticketed',
-  'failed',
-];
+const PROCESSING: readonly CallStatus[] = CALL_PROCESSING_STATUSES;
 
 interface Cursor {
   s: string;
