@@ -154,7 +154,7 @@ describe('NinjaOne, Whisper and retention admin pages', () => {
 
   it('shows the retention policy with the next purge and the last run, and the workers online', async () => {
     await scheduleRetention(t.queues.maintenance, t.config.retention.hour);
-    const report = await t.recordings.retention.run();
+    const report = await t.retention.service.run();
     const beat = { id: 'gpu-a', host: 'gpu-box', pid: 9, engine: 'whisper.cpp', model: 'large-v3-turbo', gpu: true, concurrency: 2, active: 1 };
     const iso = new Date().toISOString();
     await t.redis.set(`${ENV.REDIS_PREFIX}:workers:gpu-a`, JSON.stringify({ ...beat, startedAt: iso, lastSeenAt: iso }), 'EX', 60);

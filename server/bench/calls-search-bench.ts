@@ -10,7 +10,8 @@
  */
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { CallsService } from '../src/calls/calls.service';
-import { CallEvents } from '../src/calls/call-events';
+import { CallLifecycle } from '../src/calls/lifecycle/call-lifecycle';
+import { createLogger } from '../src/logger';
 import { defineModels } from '../src/db/models';
 import { migrateUp } from '../src/db/migrator';
 import { createSequelize } from '../src/db/sequelize';
@@ -103,7 +104,8 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await seed(sequelize);
     console.log(`${CALLS} calls with 20-segment transcripts written in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-    const calls = new CallsService(defineModels(sequelize), new CallEvents(), () => new Date());
+    const models = defineModels(sequelize);
+    const calls = new CallsService(models, new CallLifecycle(models, createLogger('silent')), () => new Date());
     const manager = { id: crypto.randomUUID(), role: 'manager' as const, email: 'm@bench.local', displayName: 'M' };
     const searches: Array<[string, string]> = [
       ['rare transcript word', 'zerbinox'],

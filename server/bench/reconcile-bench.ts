@@ -17,6 +17,8 @@ import { createSequelize } from '../src/db/sequelize';
 import { createLogger } from '../src/logger';
 import type { IoServer } from '../src/realtime/socket';
 import { TranscriptNotifier } from '../src/transcripts/transcript-notifier';
+import { CallLifecycle } from '../src/calls/lifecycle/call-lifecycle';
+import { FanOut } from '../src/realtime/fan-out';
 import { TranscriptionEvents } from '../src/transcripts/transcription-events';
 import { TranscriptsRepository } from '../src/transcripts/transcripts.repository';
 import { TranscriptsService } from '../src/transcripts/transcripts.service';
@@ -117,9 +119,11 @@ async function main(): Promise<void> {
     workerRedis.disconnect();
 
     const logger = createLogger('silent');
-    const notifier = new TranscriptNotifier(() => io);
+    const fanOut = new FanOut(io, logger);
+    const notifier = new TranscriptNotifier(fanOut);
     const tickets = new Queue<TicketJob>(QUEUES.tickets, { connection: redis, prefix });
-    const service = new TranscriptsService(new TranscriptsRepository(sequelize, models), tickets, notifier, logger);
+    const lifecycle = new CallLifecycle(models, logger);
+    const service = new TranscriptsService(new TranscriptsRepository(sequelize, models), lifecycle, tickets, notifier, logger);
     const follower = () => new TranscriptionEvents({ queue, connection: redis, service, notifier, logger });
 
     const readAll = async () => {

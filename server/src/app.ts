@@ -11,44 +11,39 @@ import { createLogger, type Logger } from './logger';
 import { createSequelize } from './db/sequelize';
 import { defineModels, type Models } from './db/models';
 import { AuditLog } from './audit/audit';
-import { AuthService } from './auth/auth.service';
-import { registerAuthRoutes } from './auth/auth.routes';
-import { UsersService } from './users/users.service';
-import { registerUserRoutes } from './users/users.routes';
-import { createAuthenticator } from './http/authenticate';
+import type { AuthService } from './auth/auth.service';
+import type { UsersService } from './users/users.service';
+import { createUsersModule, type UsersModule } from './users/module';
+import { createAuthenticator, createWorkerAuthenticator } from './http/authenticate';
 import { errorHandler, notFoundHandler } from './http/error-handler';
-import { createLoginLimiter } from './http/login-limiter';
 import { RouteTable } from './http/routes';
 import { createQueues, type Queues } from './queue/queues';
 import { createProbeRedis, createRedis } from './queue/redis';
 import { createRealtime, type IoServer } from './realtime/socket';
+import { FanOut } from './realtime/fan-out';
 import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
 import { logSafeRequest } from './http/log-safe-url';
 import { createNinjaOneModule, type NinjaOneModule, type NinjaOneModuleOptions } from './ninjaone/module';
-import { createWorkerAuthenticator } from './http/authenticate';
 import { ROUTE_POLICY } from './http/policy';
-import { createCallsAndRecordings, type CallsAndRecordings } from './recordings/module';
-import { TranscriptsRepository } from './transcripts/transcripts.repository';
-import { TranscriptsService } from './transcripts/transcripts.service';
-import { TranscriptNotifier } from './transcripts/transcript-notifier';
-import { TranscriptionEvents } from './transcripts/transcription-events';
-import { registerTranscriptRoutes } from './transcripts/transcripts.routes';
-import { IdempotencyStore } from './http/idempotency';
+import { createCallsModule, type CallsModule } from './calls/module';
+import { createRecordingsModule, type RecordingsModule } from './recordings/module';
+import { createRetentionModule, type RetentionModule } from './retention/module';
+import { createTranscriptsModule, transcriptReader, type TranscriptsModule } from './transcripts/module';
+import type { TranscriptsService } from './transcripts/transcripts.service';
+import type { TranscriptionEvents } from './transcripts/transcription-events';
+import { createTicketsModule, type TicketsModule, type TicketsModuleOptions } from './tickets/module';
 import { defineKioskTokenModel } from './dashboard/kiosk-token.model';
 import { KioskTokensService } from './dashboard/kiosk-tokens.service';
 import { PresenceStore } from './dashboard/presence-store';
-import { callPresencePublisher } from './dashboard/call-presence';
-import { DashboardService } from './dashboard/dashboard.service';
-import { registerDashboardRoutes } from './dashboard/dashboard.routes';
-import { WallboardNotifier } from './dashboard/wallboard-notifier';
+import type { DashboardService } from './dashboard/dashboard.service';
+import type { WallboardNotifier } from './dashboard/wallboard-notifier';
+import { createDashboardModule, type DashboardModule } from './dashboard/module';
 import { AuditQueryService } from './audit/audit.query';
 import { registerAuditRoutes } from './audit/audit.routes';
 import { QueueAdminService } from './queue/queue-admin.service';
 import { registerQueueAdminRoutes } from './queue/queue-admin.routes';
-import { RetentionOverviewService } from './retention/retention-overview';
-import { registerRetentionRoutes } from './retention/retention.routes';
 import { createPushModule, type PushModule, type PushModuleOptions } from './push/module';
 
 export interface AppOptions {
@@ -56,7 +51,7 @@ export interface AppOptions {
   /** Clock for services (tests move it). */
   now?: () => Date;
   /** NinjaOne test hooks (fetch, ticket source, worker on/off). */
-  ninjaone?: Pick<NinjaOneModuleOptions, 'fetch' | 'ticketSource' | 'ticketWorker'>;
+  ninjaone?: Pick<NinjaOneModuleOptions, 'fetch'> & TicketsModuleOptions;
   /** Web Push test hooks (an HTTPS agent trusting a fake push service, a shorter timeout). */
   push?: Pick<PushModuleOptions, 'agent' | 'timeoutMs'>;
 }
@@ -72,6 +67,9 @@ export interface AppInstance {
   redis: Redis;
   queues: Queues;
   routes: RouteTable;
+  /** Every Socket.IO event the server sends goes out through it (its table: realtime/fan-out.ts). */
+  fanOut: FanOut;
+  /** The services tests and tools use most, from the modules below. */
   services: {
     auth: AuthService;
     users: UsersService;
@@ -80,16 +78,19 @@ export interface AppInstance {
     dashboard: DashboardService;
     kioskTokens: KioskTokensService;
     presence: PresenceStore;
-    /** Call `wallboard.notify('calls' | 'transcripts' | 'tickets')` after changing those tables. */
     wallboard: WallboardNotifier;
   };
-  /** Follows the transcription queue; started by `listen` (after migrations), stopped by `close`. */
+  /** The transcripts module's follower of the transcription queue (started by `listen`). */
   transcriptionEvents: TranscriptionEvents;
+  users: UsersModule;
+  calls: CallsModule;
+  recordings: RecordingsModule;
+  transcripts: TranscriptsModule;
   ninjaone: NinjaOneModule;
-  /** Calls, recordings (upload, audio, queue) and retention (issue 3). */
-  recordings: CallsAndRecordings;
-  /** Web Push "transcript ready" (issue 8); its sender is null without VAPID keys. */
+  tickets: TicketsModule;
+  dashboard: DashboardModule;
   push: PushModule;
+  retention: RetentionModule;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -111,13 +112,10 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   const redis = createRedis(config.redisUrl, logger, 'main');
   const probeRedis = createProbeRedis(config.redisUrl, logger);
   const queues = createQueues(redis, config.redisPrefix);
-
   const audit = new AuditLog(models, now);
-  const users = new UsersService(models);
-  const auth = new AuthService(models, audit, config, now);
+  // Both the REST routes and the socket handshake accept kiosk tokens.
   const kioskTokens = new KioskTokensService(defineKioskTokenModel(sequelize), now);
   const presence = new PresenceStore(redis, config.redisPrefix);
-  const dashboard = new DashboardService({ sequelize, models, redis, redisPrefix: config.redisPrefix, queues, presence, now });
 
   const app = express();
   app.disable('x-powered-by');
@@ -147,6 +145,23 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   );
   app.use(express.json({ limit: '1mb' }));
 
+  // The HTTP server and Socket.IO exist before the routes: modules get the fan-out when built.
+  const server = createServer(app);
+  const io = createRealtime({
+    httpServer: server,
+    models,
+    jwtSecret: config.jwtSecret,
+    corsOrigins: config.corsOrigins,
+    redis,
+    redisPrefix: config.redisPrefix,
+    logger,
+    verifyKioskToken: async (token) => {
+      const kiosk = await kioskTokens.verify(token);
+      return kiosk && { kioskId: kiosk.kioskId };
+    },
+  });
+  const fanOut = new FanOut(io, logger);
+
   const registry = createOpenApiRegistry();
   const routes = new RouteTable(
     app,
@@ -158,59 +173,33 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   );
   const metrics = createMetrics(queues);
   app.use(metrics.middleware);
-
   registerHealthRoutes(routes, { sequelize, probeRedis, metrics });
-  registerAuthRoutes(
-    routes,
-    auth,
-    users,
-    createLoginLimiter({
-      redis,
-      prefix: config.redisPrefix,
-      max: config.loginRateLimit.max,
-      windowSeconds: config.loginRateLimit.windowSeconds,
-    }),
-  );
-  registerUserRoutes(routes, users, audit);
-  const ninjaone = createNinjaOneModule({ config, models, sequelize, redis, ticketQueue: queues.tickets, routes, audit, logger, now, ...options.ninjaone });
-  const recordings = createCallsAndRecordings({ config, sequelize, models, redis, queues, audit, logger, now });
-  recordings.registerRoutes(routes);
 
-  // Socket.IO is created with the HTTP server below; the notifier reads it when it first emits.
-  const transcriptNotifier = new TranscriptNotifier(() => io);
-  const transcripts = new TranscriptsService(
-    new TranscriptsRepository(sequelize, models),
-    queues.tickets,
-    transcriptNotifier,
-    logger,
-    now,
-  );
-  registerTranscriptRoutes(routes, transcripts, audit, new IdempotencyStore(redis, config.redisPrefix, logger));
-  const push = createPushModule({ config, sequelize, models, logger, now, ...options.push });
-  push.registerRoutes(routes);
-  if (push.sender) {
-    const sender = push.sender;
-    transcriptNotifier.onReady((agentId, event) => sender.transcriptReady(agentId, event.callId));
-  }
-  recordings.retention.setTranscriptPurger(transcripts);
-  recordings.calls.setTranscriptSource((callId) => transcripts.findByCallId(callId));
-  const transcriptionEvents = new TranscriptionEvents({
-    queue: queues.transcription,
-    connection: redis,
-    service: transcripts,
-    notifier: transcriptNotifier,
-    logger,
+  // Feature modules, each building its services, routes and workers; dependencies flow downwards.
+  const shared = { config, sequelize, models, redis, queues, routes, fanOut, audit, logger, now };
+  const users = createUsersModule(shared);
+  const calls = createCallsModule({ ...shared, transcriptOf: transcriptReader(sequelize, models) });
+  const { lifecycle } = calls;
+  const recordings = createRecordingsModule({ ...shared, lifecycle });
+  const transcripts = createTranscriptsModule({ ...shared, lifecycle });
+  const retention = createRetentionModule({
+    ...shared,
+    store: recordings.store,
+    uploads: recordings.uploads,
+    transcripts: transcripts.service,
   });
-  // eslint-disable-next-line prefer-const -- io is created after the routes, with the HTTP server
-  let io: IoServer;
-  const wallboard = new WallboardNotifier(() => io, logger);
-  registerDashboardRoutes(routes, { dashboard, kioskTokens, audit, io: () => io });
+  const ninjaone = createNinjaOneModule({ ...shared, fetch: options.ninjaone?.fetch });
+  const tickets = createTicketsModule({
+    ...shared,
+    ninjaone,
+    lifecycle,
+    ticketSource: options.ninjaone?.ticketSource,
+    ticketWorker: options.ninjaone?.ticketWorker,
+  });
+  const push = createPushModule({ ...shared, ...options.push });
+  const dashboard = createDashboardModule({ ...shared, io, kioskTokens, presence });
   registerAuditRoutes(routes, new AuditQueryService(models));
   registerQueueAdminRoutes(routes, new QueueAdminService(queues), audit);
-  registerRetentionRoutes(
-    routes,
-    new RetentionOverviewService({ models, maintenance: queues.maintenance, policy: config.retention }),
-  );
 
   let openApiDoc: unknown;
   routes.add(
@@ -220,30 +209,6 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
-
-  const server = createServer(app);
-  io = createRealtime({
-    httpServer: server,
-    models,
-    jwtSecret: config.jwtSecret,
-    corsOrigins: config.corsOrigins,
-    redis,
-    redisPrefix: config.redisPrefix,
-    logger,
-    presence,
-    verifyKioskToken: async (token) => {
-      const kiosk = await kioskTokens.verify(token);
-      return kiosk && { kioskId: kiosk.kioskId };
-    },
-  });
-  ninjaone.attachRealtime(io);
-  recordings.attach(io);
-  // The wallboard follows calls the extension reports (it has no socket to send presence itself).
-  recordings.events.onCall(callPresencePublisher(presence, () => io, logger, now));
-  // …and refetches today's figures when a call starts, changes or ends.
-  recordings.events.onCall(() => wallboard.notify('calls'));
-
-  wallboard.watchQueues(redis, config.redisPrefix);
 
   return {
     app,
@@ -256,28 +221,45 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     redis,
     queues,
     routes,
-    services: { auth, users, audit, transcripts, dashboard, kioskTokens, presence, wallboard },
-    transcriptionEvents,
-    ninjaone,
+    fanOut,
+    services: {
+      auth: users.auth,
+      users: users.users,
+      audit,
+      transcripts: transcripts.service,
+      dashboard: dashboard.service,
+      kioskTokens,
+      presence,
+      wallboard: dashboard.wallboard,
+    },
+    transcriptionEvents: transcripts.events,
+    users,
+    calls,
     recordings,
+    transcripts,
+    ninjaone,
+    tickets,
+    dashboard,
     push,
+    retention,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
-          ninjaone.start();
-          transcriptionEvents.start().catch((err: unknown) => logger.error({ err }, 'transcription events failed to start'));
+          tickets.start();
+          transcripts.start();
           resolve(server.address() as AddressInfo);
         });
       }),
     close: async () => {
-      await transcriptionEvents.close();
+      await transcripts.close();
       await push.close();
+      dashboard.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
-      await ninjaone.close();
-      await wallboard.close();
+      await tickets.close();
+      await dashboard.close();
       await queues.close();
       redis.disconnect();
       probeRedis.disconnect();

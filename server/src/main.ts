@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const maintenance = startMaintenanceWorker({
     redis: instance.redis,
     prefix: config.redisPrefix,
-    retention: instance.recordings.retention,
+    retention: instance.retention.service,
     logger,
   });
 

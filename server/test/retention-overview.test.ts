@@ -86,17 +86,17 @@ describe('GET /api/admin/retention', () => {
     expect((await upload(t, tokens.agent, wav, { ...callMeta(), sha256: sha256(wav) })).status).toBe(201);
     now = new Date(realStart);
 
-    await t.recordings.retention.run({ dryRun: true });
+    await t.retention.service.run({ dryRun: true });
     expect(RetentionOverview.parse((await get(tokens.admin)).body).lastRun).toBeUndefined();
 
-    const report = await t.recordings.retention.run();
+    const report = await t.retention.service.run();
     expect(report.audioPurged).toBe(1);
     const body = RetentionOverview.parse((await get(tokens.admin)).body);
     expect(body.lastRun).toEqual({ at: new Date(realStart).toISOString(), audioPurged: 1, transcriptsPurged: 0 });
 
     // The next run counts nothing new, and the page shows that latest run.
     now = new Date(realStart + 60_000);
-    await t.recordings.retention.run();
+    await t.retention.service.run();
     expect(RetentionOverview.parse((await get(tokens.admin)).body).lastRun).toEqual({
       at: new Date(realStart + 60_000).toISOString(),
       audioPurged: 0,

@@ -47,19 +47,19 @@ describe('retention', () => {
     now = new Date(realStart);
 
     const purged: Date[] = [];
-    t.recordings.retention.setTranscriptPurger({
+    t.retention.service.setTranscriptPurger({
       purgeOlderThan: async (cutoff, dryRun) => {
         if (!dryRun) purged.push(cutoff);
         return 7;
       },
     });
 
-    const dry = await t.recordings.retention.run({ dryRun: true });
+    const dry = await t.retention.service.run({ dryRun: true });
     expect(dry.audioPurged).toBeGreaterThanOrEqual(1);
     expect(await fileExists(old)).toBe(true);
     expect((await t.models.Recording.findByPk(old))!.purgedAt).toBeNull();
 
-    const report: RetentionReport = await t.recordings.retention.run();
+    const report: RetentionReport = await t.retention.service.run();
     expect(report.dryRun).toBe(false);
     expect(report.audioCutoff).toBe(new Date(realStart - 30 * DAY).toISOString());
     expect(report.audioPurged).toBe(dry.audioPurged);
@@ -79,7 +79,7 @@ describe('retention', () => {
     const res = await t.http.get(`/api/recordings/${old}/audio`).set('Authorization', `Bearer ${supervisor}`);
     expect(res.status).toBe(404);
     expect(res.body.error.message).toMatch(/deleted by the retention policy/);
-    const again = await t.recordings.retention.run();
+    const again = await t.retention.service.run();
     expect(again.audioPurged).toBe(0);
   });
 
@@ -94,7 +94,7 @@ describe('retention', () => {
     const worker = startMaintenanceWorker({
       redis: t.redis,
       prefix: t.config.redisPrefix,
-      retention: t.recordings.retention,
+      retention: t.retention.service,
       logger: t.logger,
     });
     const eventsConnection = t.redis.duplicate();

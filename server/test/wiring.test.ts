@@ -44,11 +44,11 @@ it('retention purges transcripts older than TRANSCRIPT_RETENTION_DAYS through th
     { where: { id: old.transcriptId } },
   );
 
-  const dry = await t.recordings.retention.run({ dryRun: true });
+  const dry = await t.retention.service.run({ dryRun: true });
   expect(dry.transcriptsPurged).toBeGreaterThanOrEqual(1);
   expect(await t.models.Transcript.findByPk(old.transcriptId)).not.toBeNull();
 
-  await t.recordings.retention.run();
+  await t.retention.service.run();
   expect(await t.models.Transcript.findByPk(old.transcriptId)).toBeNull();
   expect(await t.models.Transcript.findByPk(recent.transcriptId)).not.toBeNull();
 });

@@ -14,19 +14,6 @@ import { apiUrl } from '~/utils/api-url';
 const POLL_MS = 10_000;
 /** Several events in a burst (a call ending, its upload, its queueing) make one refetch. */
 const REFETCH_DEBOUNCE_MS = 250;
-/** Events after which today's figures change: refetch the summary (kiosks get only the first). */
-const FIGURE_EVENTS = [
-  'dashboard.changed',
-  'call.started',
-  'call.updated',
-  'call.ended',
-  'recording.uploaded',
-  'transcript.ready',
-  'transcript.validated',
-  'ticket.created',
-  'ticket.failed',
-] as const;
-
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'unauthorized';
 
 export interface WallboardSource {
@@ -128,7 +115,9 @@ export const useWallboardStore = defineStore('wallboard', () => {
       const parsed = serverEventSchemas['agent.presence'].safeParse(payload);
       if (parsed.success) applyPresence(parsed.data);
     });
-    for (const name of FIGURE_EVENTS) socket.on(name, scheduleRefetch);
+    // The server sends one `dashboard.changed` for whatever changes the figures (calls, queue,
+    // transcripts, tickets), to supervisors, admins and kiosks alike.
+    socket.on('dashboard.changed', scheduleRefetch);
     pollTimer = setInterval(() => void fetchSummary(), POLL_MS);
   }
 

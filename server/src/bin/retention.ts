@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`unknown argument ${unknown[0]}: use --dry-run or nothing`);
   const instance = createApp(configOrExit());
   try {
-    const report = await instance.recordings.retention.run({ dryRun: args.includes('--dry-run') });
+    const report = await instance.retention.service.run({ dryRun: args.includes('--dry-run') });
     console.log(JSON.stringify(report, null, 2));
   } finally {
     await instance.close();

@@ -2,35 +2,22 @@ import { Op, UniqueConstraintError, where, fn, col, literal, type WhereOptions }
 import type {
   Call,
   CallDetail,
-  CallEvent,
   CallList,
-  CallStatus,
   CreateCallRequest,
   ListCallsQuery,
   Transcript,
   UpdateCallRequest,
 } from '@cwn/protocol';
-import { CALL_PROCESSING_STATUSES } from '@cwn/protocol';
 import type { CallModel, Models } from '../db/models';
 import { HttpError } from '../http/errors';
 import type { AuthUser } from '../http/request-context';
 import { toCallDto, toRecordingDto } from './call-dto';
-import type { CallEvents } from './call-events';
+import type { CallLifecycle } from './lifecycle/call-lifecycle';
 
 /** Agents see only their own calls; every other role sees all of them. */
 export function seesAllCalls(user: AuthUser): boolean {
   return user.role !== 'agent';
 }
-
-/** Status changes a call event makes; a missing entry is a conflict (409). */
-const TRANSITIONS: Record<CallEvent, Partial<Record<CallStatus, CallStatus>>> = {
-  answered: { ringing: 'connected', connected: 'connected' },
-  held: { connected: 'held', held: 'held' },
-  resumed: { held: 'connected', connected: 'connected' },
-  ended: { ringing: 'missed', connected: 'ended', held: 'ended', ended: 'ended', missed: 'missed' },
-};
-/** Statuses after the phone call itself: an `ended` event only records the time. */
-const PROCESSING: readonly CallStatus[] = CALL_PROCESSING_STATUSES;
 
 interface Cursor {
   s: string;
@@ -93,22 +80,17 @@ function textSearch(raw: string, sqlLiteral: (value: string) => string, countryC
 export interface CallsOptions {
   /** Country calling code a national number (0…) also matches in searches (`DEFAULT_COUNTRY_CODE`). */
   defaultCountryCode: string;
+  /** The call's transcript for the detail view (the transcripts module reads it). */
+  transcriptOf?: (callId: string) => Promise<Transcript | null>;
 }
 
 export class CallsService {
-  private transcriptOf: (callId: string) => Promise<Transcript | null> = async () => null;
-
   constructor(
     private readonly models: Models,
-    private readonly events: CallEvents,
+    private readonly lifecycle: CallLifecycle,
     private readonly now: () => Date,
     private readonly options: CallsOptions = { defaultCountryCode: '33' },
   ) {}
-
-  /** The transcripts module supplies the call's transcript for the detail view. */
-  setTranscriptSource(source: (callId: string) => Promise<Transcript | null>): void {
-    this.transcriptOf = source;
-  }
 
   /** Idempotent on (agent, pbxCallId): a repeat returns the existing call with `created: false`. */
   async create(user: AuthUser, body: CreateCallRequest): Promise<{ call: Call; created: boolean }> {
@@ -117,7 +99,7 @@ export class CallsService {
     });
     if (existing) return { call: toCallDto(existing), created: false };
     try {
-      const row = await this.models.Call.create({
+      const row = await this.lifecycle.create({
         id: crypto.randomUUID(),
         agentId: user.id,
         direction: body.direction,
@@ -129,9 +111,7 @@ export class CallsService {
         endedAt: null,
         status: 'ringing',
       });
-      const call = toCallDto(row);
-      this.events.call('call.started', call);
-      return { call, created: true };
+      return { call: toCallDto(row), created: true };
     } catch (err) {
       if (!(err instanceof UniqueConstraintError)) throw err;
       // Two reports of the same call raced: the other one created it.
@@ -150,23 +130,14 @@ export class CallsService {
       throw HttpError.forbidden("only the call's agent reports its events");
     }
     const at = body.at ? new Date(body.at) : this.now();
-    if (body.remoteName !== undefined) row.remoteName = body.remoteName;
-    if (PROCESSING.includes(row.status)) {
-      if (body.event !== 'ended') {
-        throw HttpError.conflict(`the call is already ${row.status}: it cannot be ${body.event}`);
-      }
-      row.endedAt ??= at;
-    } else {
-      const next = TRANSITIONS[body.event][row.status];
-      if (!next) throw HttpError.conflict(`a ${row.status} call cannot be ${body.event}`);
-      if (body.event === 'answered') row.answeredAt ??= at;
-      if (body.event === 'ended') row.endedAt ??= at;
-      row.status = next;
-    }
-    await row.save();
-    const call = toCallDto(row);
-    this.events.call(body.event === 'ended' ? 'call.ended' : 'call.updated', call);
-    return call;
+    const moved = await this.lifecycle.move(row, body.event, {
+      changes: (call) => {
+        if (body.remoteName !== undefined) call.remoteName = body.remoteName;
+        if (body.event === 'answered') call.answeredAt ??= at;
+        if (body.event === 'ended') call.endedAt ??= at;
+      },
+    });
+    return toCallDto(moved);
   }
 
   async get(user: AuthUser, id: string): Promise<CallDetail> {
@@ -175,7 +146,7 @@ export class CallsService {
     return {
       call: toCallDto(row),
       recording: recording ? toRecordingDto(recording) : null,
-      transcript: await this.transcriptOf(id),
+      transcript: (await this.options.transcriptOf?.(id)) ?? null,
     };
   }
 

@@ -1,6 +1,6 @@
-import { WALLBOARD_ROOMS, type AgentPresence, type AgentPresenceState, type Call } from '@cwn/protocol';
+import type { AgentPresence, AgentPresenceState, Call } from '@cwn/protocol';
 import type { Logger } from '../logger';
-import type { IoServer } from '../realtime/socket';
+import type { FanOut } from '../realtime/fan-out';
 import type { PresenceStore } from './presence-store';
 
 export type CallEventName = 'call.started' | 'call.updated' | 'call.ended';
@@ -27,7 +27,7 @@ export function presenceStateOf(event: CallEventName, call: Call): AgentPresence
 /** Stores the agent's presence derived from a call event and tells the wallboards. */
 export function callPresencePublisher(
   presence: PresenceStore,
-  io: () => IoServer | undefined,
+  fanOut: FanOut,
   logger: Logger,
   now: () => Date,
 ): (event: CallEventName, call: Call) => void {
@@ -45,7 +45,7 @@ export function callPresencePublisher(
     last = last
       .then(async () => {
         await presence.set(next);
-        io()?.to(WALLBOARD_ROOMS).emit('agent.presence', next);
+        fanOut.publish('agent.presence', next);
       })
       .catch((err: unknown) => logger.warn({ err }, 'presence from a call report failed'));
   };

@@ -1,20 +1,17 @@
 import { z } from 'zod';
-import { CreatedKioskToken, CreateKioskTokenRequest, DashboardSummary, Id, KioskToken, KioskTokenList, rooms } from '@cwn/protocol';
+import { CreatedKioskToken, CreateKioskTokenRequest, DashboardSummary, Id, KioskToken, KioskTokenList } from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
 import { requestMeta } from '../http/request-context';
 import type { RouteTable } from '../http/routes';
-import type { IoServer } from '../realtime/socket';
+import type { FanOut } from '../realtime/fan-out';
 import type { DashboardService } from './dashboard.service';
 import type { KioskTokensService } from './kiosk-tokens.service';
 
 const IdParams = z.object({ id: Id });
 
-/** The room of one kiosk's sockets, so that revoking its token disconnects the screen at once. */
-export const kioskRoom = (kioskId: string) => rooms.user(`kiosk:${kioskId}`);
-
 export function registerDashboardRoutes(
   routes: RouteTable,
-  deps: { dashboard: DashboardService; kioskTokens: KioskTokensService; audit: AuditLog; io: () => IoServer },
+  deps: { dashboard: DashboardService; kioskTokens: KioskTokensService; audit: AuditLog; fanOut: FanOut },
 ): void {
   routes.add(
     {
@@ -67,7 +64,7 @@ export function registerDashboardRoutes(
     },
     async ({ req, params, user }) => {
       const revoked = await deps.kioskTokens.revoke(params.id);
-      deps.io().in(kioskRoom(revoked.id)).disconnectSockets(true);
+      deps.fanOut.disconnectKiosk(revoked.id);
       await deps.audit.write({
         action: 'kiosk_token.revoke',
         actorId: user!.id,

@@ -1,8 +1,8 @@
 import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUES, WALLBOARD_ROOMS, type DashboardChangedEvent } from '@cwn/protocol';
+import { QUEUES, type DashboardChangedEvent } from '@cwn/protocol';
 import type { Logger } from '../logger';
-import type { IoServer } from '../realtime/socket';
+import type { FanOut } from '../realtime/fan-out';
 
 type Reason = DashboardChangedEvent['reason'];
 
@@ -12,14 +12,15 @@ const COALESCE_MS = 200;
 /**
  * Tells wallboards (supervisors, admins, kiosks) that figures changed, so they refetch the summary
  * within a second. Queue movements are picked up by itself (BullMQ queue events of every replica);
- * services call `notify('calls' | 'transcripts' | 'tickets')` when they change those tables.
+ * the events published through the fan-out that change figures (its table's `figures`) call
+ * `notify` (the dashboard module wires it).
  */
 export class WallboardNotifier {
   private readonly pending = new Map<Reason, ReturnType<typeof setTimeout>>();
   private readonly listeners: { events: QueueEvents; connections: () => Redis[] }[] = [];
 
   constructor(
-    private readonly io: () => IoServer,
+    private readonly fanOut: FanOut,
     private readonly logger: Logger,
   ) {}
 
@@ -29,7 +30,7 @@ export class WallboardNotifier {
       reason,
       setTimeout(() => {
         this.pending.delete(reason);
-        this.io().to(WALLBOARD_ROOMS).emit('dashboard.changed', { reason });
+        this.fanOut.publish('dashboard.changed', { reason });
       }, COALESCE_MS),
     );
   }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorBody } from '@cwn/protocol';
 import type { Logger } from '../logger';
+import { httpErrorOf } from './domain-errors';
 import { HttpError } from './errors';
 
 function send(res: Parameters<RequestHandler>[1], status: number, body: ErrorBody): void {
@@ -21,12 +22,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy(err instanceof Error ? err : undefined);
       return;
     }
-    if (err instanceof HttpError) {
-      send(res, err.status, {
+    const known = httpErrorOf(err);
+    if (known) {
+      send(res, known.status, {
         error: {
-          code: err.code,
-          message: err.message,
-          ...(err.details !== undefined ? { details: err.details } : {}),
+          code: known.code,
+          message: known.message,
+          ...(known.details !== undefined ? { details: known.details } : {}),
           ...(requestId ? { requestId } : {}),
         },
       });

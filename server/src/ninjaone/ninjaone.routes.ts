@@ -1,10 +1,5 @@
-import { z } from 'zod';
 import {
   CallerMatchQuery,
-  Id,
-  TicketPreview,
-  TicketRetryRequest,
-  TicketStatus,
   CallerMatchResponse,
   NinjaOneCallbackQuery,
   NinjaOneConnectResponse,
@@ -26,13 +21,8 @@ import type { NinjaOneDirectory } from './directory';
 import { NinjaOneError } from './errors';
 import type { NinjaOneConnectFlow } from './oauth-connect';
 import type { NinjaOneSettingsService } from './settings.service';
-import { previewTicket } from '../tickets/ticket-preview';
-import type { TicketSource } from '../tickets/ticket-source';
-import type { TicketStatusService } from '../tickets/ticket-status';
 
 export interface NinjaOneRouteDeps {
-  ticketStatus: TicketStatusService;
-  source: TicketSource;
   settings: NinjaOneSettingsService;
   client: NinjaOneClient;
   directory: NinjaOneDirectory;
@@ -216,60 +206,6 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
         const { phoneRegion } = await d.settings.resolve();
         return d.matcher.match(query.number, phoneRegion);
       }),
-  );
-
-  routes.add(
-    {
-      method: 'get',
-      path: '/api/transcripts/:id/redaction-preview',
-      summary: 'What the NinjaOne ticket will contain, with the redacted stretches marked (agents: own calls, else 404)',
-      tags: ['ninjaone'],
-      params: z.object({ id: Id }),
-      response: TicketPreview,
-    },
-    ({ params, user }) =>
-      previewTicket(
-        { source: d.source, settings: d.settings, publicUrl: d.publicUrl },
-        params.id,
-        user!,
-      ),
-  );
-
-  routes.add(
-    {
-      method: 'get',
-      path: '/api/transcripts/:id/ticket',
-      summary: 'Where the transcript’s NinjaOne ticket stands (state, id, link, failure reason; agents: own calls, else 404)',
-      tags: ['ninjaone'],
-      params: z.object({ id: Id }),
-      response: TicketStatus,
-    },
-    ({ params, user }) => d.ticketStatus.get(params.id, user!),
-  );
-
-  routes.add(
-    {
-      method: 'post',
-      path: '/api/transcripts/:id/ticket',
-      summary: 'Try a failed ticket again, optionally for a chosen organization (agents: own calls, else 404)',
-      tags: ['ninjaone'],
-      params: z.object({ id: Id }),
-      body: TicketRetryRequest,
-      response: TicketStatus,
-      status: 202,
-    },
-    async ({ req, params, body, user }) => {
-      const status = await d.ticketStatus.retry(params.id, body.organizationId, user!);
-      await d.audit.write({
-        action: 'ticket.retry',
-        actorId: user!.id,
-        targetType: 'transcript',
-        targetId: params.id,
-        details: { organizationId: body.organizationId },
-        ...requestMeta(req),
-      });
-      return status;
-    },
   );
 
   routes.add(

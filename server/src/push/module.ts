@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Models } from '../db/models';
 import type { RouteTable } from '../http/routes';
 import type { Logger } from '../logger';
+import type { FanOut } from '../realtime/fan-out';
 import { PushSender } from './push-sender';
 import { definePushSubscriptionModel, type PushSubscriptionModel } from './push-subscription.model';
 import { PushSubscriptionsService } from './push-subscriptions.service';
@@ -13,6 +14,8 @@ export interface PushModuleOptions {
   config: Config;
   sequelize: Sequelize;
   models: Models;
+  routes: RouteTable;
+  fanOut: FanOut;
   logger: Logger;
   now: () => Date;
   /** HTTPS agent for the push services (tests trust their fake service's certificate with it). */
@@ -26,11 +29,10 @@ export interface PushModule {
   subscriptions: PushSubscriptionsService;
   /** Null when Web Push is not configured (no VAPID keys). */
   sender: PushSender | null;
-  registerRoutes(routes: RouteTable): void;
   close(): Promise<void>;
 }
 
-/** Web Push "transcript ready" for the managers' app (issue 8): subscriptions, routes, sending. */
+/** Web Push "transcript ready" for the managers' app: subscriptions, routes, sending. */
 export function createPushModule(o: PushModuleOptions): PushModule {
   const model = definePushSubscriptionModel(o.sequelize);
   const subscriptions = new PushSubscriptionsService(o.sequelize, model, o.now);
@@ -45,11 +47,17 @@ export function createPushModule(o: PushModuleOptions): PushModule {
         ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       })
     : null;
+  registerPushRoutes(o.routes, { vapid: o.config.vapid, subscriptions, allowedHosts: o.config.pushAllowedHosts });
+  // Once cluster-wide: the replica that stored the transcript publishes it.
+  if (sender) {
+    o.fanOut.on('transcript.ready', (event, subject) => {
+      if (subject.agentId) sender.transcriptReady(subject.agentId, event.callId);
+    });
+  }
   return {
     model,
     subscriptions,
     sender,
-    registerRoutes: (routes) => registerPushRoutes(routes, { vapid: o.config.vapid, subscriptions, allowedHosts: o.config.pushAllowedHosts }),
     close: async () => sender?.close(),
   };
 }

@@ -3,11 +3,8 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import {
-  clientEventSchemas,
   KIOSK_TOKEN_PREFIX,
   rooms,
-  WALLBOARD_ROOMS,
-  type AgentPresence,
   type ClientToServerEvents,
   type ServerToClientEvents,
   type SocketData,
@@ -15,7 +12,6 @@ import {
 import type { Models } from '../db/models';
 import type { Logger } from '../logger';
 import { verifyAccessToken } from '../auth/tokens';
-import type { PresenceStore } from '../dashboard/presence-store';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -27,17 +23,10 @@ export interface RealtimeOptions {
   redis: Redis;
   redisPrefix: string;
   logger: Logger;
-  /** Keeps each agent's last presence for the wallboard (Redis, shared by replicas). */
-  presence?: PresenceStore;
   /** Kiosk tokens in `auth.token` (wall screens): the kiosk's id when valid, else null. */
   verifyKioskToken?: (token: string) => Promise<{ kioskId: string } | null>;
 }
 
-/**
- * Socket.IO on the API's HTTP server. The handshake must carry a valid access JWT in
- * `auth.token`; the socket then joins its user's room and its role's room. The Redis adapter
- * lets several server replicas emit to the same rooms.
- */
 /**
  * The Redis adapter publishes without handling the promise: a publish still pending when the
  * connection closes (shutdown, a Redis outage) would be an unhandled rejection, which stops Node.
@@ -69,6 +58,12 @@ export function guardSubscriptions(sub: Redis, logger: Pick<Logger, 'debug'>): v
   }
 }
 
+/**
+ * Socket.IO on the API's HTTP server. The handshake must carry a valid access JWT in
+ * `auth.token`; the socket then joins its user's room and its role's room. The Redis adapter
+ * lets several server replicas emit to the same rooms. What goes to which room is the fan-out's
+ * (./fan-out); what clients send is handled by the module it concerns (presence: the dashboard).
+ */
 export function createRealtime(o: RealtimeOptions): IoServer {
   const io: IoServer = new Server(o.httpServer, {
     path: '/socket.io',
@@ -117,54 +112,12 @@ export function createRealtime(o: RealtimeOptions): IoServer {
     }
   });
 
-  let closing = false;
-  const publishPresence = async (presence: AgentPresence) => {
-    await o.presence?.set(presence);
-    io.to(WALLBOARD_ROOMS).emit('agent.presence', presence);
-  };
-
   io.on('connection', (socket) => {
     void socket.join([rooms.user(socket.data.userId), rooms.role(socket.data.role)]);
-    const isKiosk = socket.data.role === 'kiosk';
-    socket.on('agent.presence', async (payload, ack) => {
-      if (isKiosk) {
-        ack?.({ ok: false, error: { code: 'forbidden', message: 'kiosk screens are read-only' } });
-        return;
-      }
-      const parsed = clientEventSchemas['agent.presence'].safeParse(payload);
-      if (!parsed.success) {
-        ack?.({ ok: false, error: { code: 'validation_failed', message: parsed.error.issues[0]?.message ?? 'invalid' } });
-        return;
-      }
-      try {
-        await publishPresence({
-          agentId: socket.data.userId,
-          state: parsed.data.state,
-          callId: parsed.data.callId,
-          since: new Date().toISOString(),
-        });
-        ack?.({ ok: true });
-      } catch (err) {
-        o.logger.error({ err }, 'presence update failed');
-        ack?.({ ok: false, error: { code: 'internal', message: 'presence could not be stored' } });
-      }
-    });
-    if (socket.data.role === 'agent' && o.presence) {
-      // An agent whose last socket goes away is offline (browser closed, extension stopped).
-      socket.on('disconnect', () => {
-        if (closing) return; // a server restart is not the agent leaving: keep their state
-        void (async () => {
-          const left = await io.in(rooms.user(socket.data.userId)).fetchSockets();
-          if (left.length > 0) return;
-          await publishPresence({ agentId: socket.data.userId, state: 'offline', callId: null, since: new Date().toISOString() });
-        })().catch((err: unknown) => o.logger.warn({ err }, 'offline presence update failed'));
-      });
-    }
   });
 
   const close = io.close.bind(io);
   io.close = (fn) => {
-    closing = true;
     return close((err) => {
       sub.disconnect();
       // quit lets broadcasts already sent finish; never wait more than a second for it

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import { UniqueConstraintError, type Sequelize, type Transaction } from 'sequelize';
-import type { UploadRecordingQuery, UploadRecordingResponse } from '@cwn/protocol';
+import type { Recording, UploadRecordingQuery, UploadRecordingResponse } from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
 import { WavValidatorStream } from '../audio/wav-validator';
-import { toCallDto, toRecordingDto } from '../calls/call-dto';
-import type { CallEvents } from '../calls/call-events';
+import { toRecordingDto } from '../calls/call-dto';
+import type { CallLifecycle } from '../calls/lifecycle/call-lifecycle';
 import type { CallModel, Models, RecordingModel } from '../db/models';
 import { HttpError } from '../http/errors';
 import type { AuthUser } from '../http/request-context';
@@ -36,7 +36,9 @@ export class RecordingIngest {
       models: Models;
       store: () => Promise<EncryptedAudioStore>;
       queue: TranscriptionQueue;
-      events: CallEvents;
+      lifecycle: CallLifecycle;
+      /** Tells the agent and the watchers that the recording is stored. */
+      recordingUploaded: (agentId: string, recording: Recording) => void;
       audit: AuditLog;
       logger: Logger;
       maxRecordingSeconds: number;
@@ -81,7 +83,6 @@ export class RecordingIngest {
     let t: Transaction | undefined;
     let call: CallModel | undefined;
     let recording: RecordingModel | undefined;
-    let callCreated = false;
     try {
       await store.put(id, source, {
         through: [validator],
@@ -89,7 +90,7 @@ export class RecordingIngest {
         beforeCommit: async ({ sizeBytes, sha256 }) => {
           const wav = validator.result!;
           t = await sequelize.transaction();
-          ({ call, created: callCreated } = await this.callFor(ctx, t));
+          ({ call } = await this.callFor(ctx, t));
           try {
             recording = await models.Recording.create(
               {
@@ -117,9 +118,14 @@ export class RecordingIngest {
             }
             throw err;
           }
-          call.status = 'uploaded';
-          call.endedAt ??= ctx.meta.endedAt ? new Date(ctx.meta.endedAt) : this.deps.now();
-          await call.save({ transaction: t });
+          // Announced once, after queueing (below).
+          call = await this.deps.lifecycle.move(call, 'uploaded', {
+            transaction: t,
+            announce: false,
+            changes: (c) => {
+              c.endedAt ??= ctx.meta.endedAt ? new Date(ctx.meta.endedAt) : this.deps.now();
+            },
+          });
         },
       });
     } catch (err) {
@@ -139,7 +145,7 @@ export class RecordingIngest {
       await store.delete(id).catch(() => undefined);
       throw err;
     }
-    return this.afterCommit(ctx, call!, recording!, callCreated);
+    return this.afterCommit(ctx, call!, recording!);
   }
 
   /**
@@ -154,7 +160,7 @@ export class RecordingIngest {
       const recording = await models.Recording.findOne({ where: { callId: c.id, purgedAt: null } });
       if (!recording) continue;
       await this.deps.queue.enqueue(recording);
-      await models.Call.update({ status: 'queued' }, { where: { id: c.id, status: 'uploaded' } });
+      await this.deps.lifecycle.tryMove(c.id, 'queued');
       queued++;
     }
     return queued;
@@ -174,7 +180,7 @@ export class RecordingIngest {
     const where = { agentId: ctx.user.id, pbxCallId };
     const existing = await models.Call.findOne({ where, transaction: t, lock: t.LOCK.UPDATE });
     if (existing) return { call: existing, created: false };
-    const call = await models.Call.create(
+    const call = await this.deps.lifecycle.create(
       {
         id: crypto.randomUUID(),
         agentId: ctx.user.id,
@@ -196,7 +202,6 @@ export class RecordingIngest {
     ctx: IngestContext,
     call: CallModel,
     recording: RecordingModel,
-    callCreated: boolean,
   ): Promise<UploadRecordingResponse> {
     const dto = toRecordingDto(recording);
     await this.deps.audit.write({
@@ -208,20 +213,17 @@ export class RecordingIngest {
       ip: ctx.ip,
       requestId: ctx.requestId,
     });
-    if (callCreated) this.deps.events.call('call.started', toCallDto(call));
-    this.deps.events.recordingUploaded(call.agentId, dto);
+    this.deps.recordingUploaded(call.agentId, dto);
+    let moved: { row: CallModel; event: 'uploaded' | 'queued' } = { row: call, event: 'uploaded' };
     try {
       await this.deps.queue.enqueue(recording);
-      await this.deps.models.Call.update(
-        { status: 'queued' },
-        { where: { id: call.id, status: 'uploaded' } },
-      );
-      call.status = 'queued';
+      const queued = await this.deps.lifecycle.tryMove(call.id, 'queued', { announce: false });
+      if (queued) moved = { row: queued, event: 'queued' };
     } catch (err) {
       // Stored safely; the call stays `uploaded` and can be queued again later.
       this.deps.logger.error({ err, recordingId: recording.id }, 'could not queue the transcription');
     }
-    this.deps.events.call('call.updated', toCallDto(call));
+    this.deps.lifecycle.announce(moved.row, moved.event);
     return { recording: dto, callId: call.id, created: true };
   }
 }

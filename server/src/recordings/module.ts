@@ -1,16 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { AuditLog } from '../audit/audit';
-import { CallEvents } from '../calls/call-events';
-import { registerCallRoutes } from '../calls/calls.routes';
-import { CallsService } from '../calls/calls.service';
+import type { CallLifecycle } from '../calls/lifecycle/call-lifecycle';
 import type { Config } from '../config';
 import type { Models } from '../db/models';
 import type { RouteTable } from '../http/routes';
 import type { Logger } from '../logger';
 import type { Queues } from '../queue/queues';
-import type { IoServer } from '../realtime/socket';
-import { RetentionService } from '../retention/retention.service';
+import type { FanOut } from '../realtime/fan-out';
 import { EncryptedAudioStore, LocalBlobStore } from '../storage';
 import { registerAudioRoutes } from './audio.routes';
 import { RecordingAudio } from './audio.service';
@@ -20,30 +17,28 @@ import { registerUploadRoutes } from './upload.routes';
 import { UploadSessions } from './upload-sessions.service';
 import { UploadStaging } from './upload-staging';
 
-export interface CallsAndRecordings {
-  calls: CallsService;
-  events: CallEvents;
+export interface RecordingsModule {
   ingest: RecordingIngest;
   uploads: UploadSessions;
   audio: RecordingAudio;
-  retention: RetentionService;
   /** The encrypted audio store (opened on first use: it creates STORAGE_DIR). */
   store: () => Promise<EncryptedAudioStore>;
-  registerRoutes(routes: RouteTable): void;
-  attach(io: IoServer): void;
 }
 
-/** Wires the calls, recordings and retention services (issue 3) onto the app's shared handles. */
-export function createCallsAndRecordings(d: {
+/** Recordings: upload (direct and resumable), the encrypted store, playback, queueing the transcription. */
+export function createRecordingsModule(d: {
   config: Config;
   sequelize: Sequelize;
   models: Models;
   redis: Redis;
   queues: Queues;
+  lifecycle: CallLifecycle;
+  fanOut: FanOut;
+  routes: RouteTable;
   audit: AuditLog;
   logger: Logger;
   now: () => Date;
-}): CallsAndRecordings {
+}): RecordingsModule {
   const { config } = d;
   let opening: Promise<EncryptedAudioStore> | undefined;
   const store = () =>
@@ -51,14 +46,13 @@ export function createCallsAndRecordings(d: {
       (blobs) => new EncryptedAudioStore(blobs, config.keyring),
     ));
   const keyId = config.keyring.current.id;
-  const events = new CallEvents();
-  const calls = new CallsService(d.models, events, d.now, { defaultCountryCode: config.defaultCountryCode });
   const ingest = new RecordingIngest({
     sequelize: d.sequelize,
     models: d.models,
     store,
     queue: new TranscriptionQueue(d.queues.transcription),
-    events,
+    lifecycle: d.lifecycle,
+    recordingUploaded: (agentId, recording) => d.fanOut.publish('recording.uploaded', recording, { agentId }),
     audit: d.audit,
     logger: d.logger,
     maxRecordingSeconds: config.maxRecordingSeconds,
@@ -78,29 +72,7 @@ export function createCallsAndRecordings(d: {
     now: d.now,
   });
   const audio = new RecordingAudio(d.models, store, d.logger);
-  const retention = new RetentionService({
-    models: d.models,
-    store,
-    audit: d.audit,
-    uploads,
-    logger: d.logger,
-    audioDays: config.retention.audioDays,
-    transcriptDays: config.retention.transcriptDays,
-    now: d.now,
-  });
-  return {
-    calls,
-    events,
-    ingest,
-    uploads,
-    audio,
-    retention,
-    store,
-    registerRoutes(routes) {
-      registerCallRoutes(routes, calls);
-      registerUploadRoutes(routes, ingest, uploads, config.maxRecordingSeconds);
-      registerAudioRoutes(routes, audio, d.audit, { redis: d.redis, prefix: config.redisPrefix });
-    },
-    attach: (io) => events.attach(io),
-  };
+  registerUploadRoutes(d.routes, ingest, uploads, config.maxRecordingSeconds);
+  registerAudioRoutes(d.routes, audio, d.audit, { redis: d.redis, prefix: config.redisPrefix });
+  return { ingest, uploads, audio, store };
 }

@@ -9,9 +9,9 @@ const DAY_MS = 86_400_000;
 const BATCH = 200;
 
 /**
- * Deletes transcripts older than a cutoff. The transcripts table belongs to another module: it
- * registers an implementation with `RetentionService.setTranscriptPurger`; until then
- * `TRANSCRIPT_RETENTION_DAYS` has no effect (and the report says so).
+ * Deletes transcripts older than a cutoff. The transcripts table belongs to another module, which
+ * is given at construction; without one `TRANSCRIPT_RETENTION_DAYS` has no effect (and the report
+ * says so).
  */
 export interface TranscriptPurger {
   /** Count (dryRun) or delete transcripts created before `cutoff`; returns how many. */
@@ -47,13 +47,17 @@ export class RetentionService {
       store: () => Promise<EncryptedAudioStore>;
       audit: AuditLog;
       uploads: UploadSessions;
+      transcripts?: TranscriptPurger;
       logger: Logger;
       audioDays: number;
       transcriptDays: number | null;
       now: () => Date;
     },
-  ) {}
+  ) {
+    this.transcripts = deps.transcripts;
+  }
 
+  /** Replaces the transcripts module's purger (tests count what a run asks for). */
   setTranscriptPurger(purger: TranscriptPurger): void {
     this.transcripts = purger;
   }

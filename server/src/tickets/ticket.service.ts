@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { CallerMatch, TicketEvent, TicketJob } from '@cwn/protocol';
-import type { CallModel, Models, TicketModel } from '../db/models';
+import type { CallLifecycle } from '../calls/lifecycle/call-lifecycle';
+import type { Models, TicketModel } from '../db/models';
 import type { Logger } from '../logger';
 import { ApiBoard, ApiBoardRun, ApiTicket, parseList } from '../ninjaone/api-types';
 import type { CallerMatcher } from '../ninjaone/caller-match';
@@ -32,8 +33,8 @@ export interface TicketServiceDeps {
   publicUrl: string;
   logger: Logger;
   notify: TicketNotifier;
-  /** The call moved to 'ticketed' (Socket.IO call.updated). */
-  callUpdated?: (call: CallModel) => void;
+  /** Moves the call to `ticketed` once its ticket exists. */
+  lifecycle: CallLifecycle;
   now?: () => Date;
 }
 
@@ -294,11 +295,10 @@ export class TicketService {
     job: TicketJob,
     config?: ResolvedNinjaOneConfig,
   ): Promise<void> {
-    const call = await this.d.models.Call.findByPk(job.callId);
-    if (call && call.status !== 'ticketed') {
-      await call.update({ status: 'ticketed' });
-      this.d.callUpdated?.(call);
-    }
+    // Null when it is ticketed already (this is a retry of the follow-up).
+    const call =
+      (await this.d.lifecycle.tryMove(job.callId, 'ticketed')) ??
+      (await this.d.models.Call.findByPk(job.callId));
     const baseUrl = config?.baseUrl ?? (await this.d.client.config().catch(() => null))?.baseUrl;
     const ticketId = row.ninjaoneTicketId!;
     this.d.notify(

@@ -1,6 +1,6 @@
 import { Op, QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { CallStatus, Segment, TranscriptionResult } from '@cwn/protocol';
-import type { CallModel, Models, TranscriptEditModel, TranscriptModel } from '../db/models';
+import type { Models, TranscriptEditModel, TranscriptModel } from '../db/models';
 
 /** What the transcription events need to know about a recording, fetched in bulk. */
 export interface RecordingState {
@@ -12,14 +12,9 @@ export interface RecordingState {
 }
 
 /**
- * Statuses a call can leave for each processing step (never backwards). `failed` is not left for
- * `transcribing`: another replica may handle a job's late `active` event after its final failure.
+ * The SQL behind transcripts: the only module that reads or writes the transcript tables (the
+ * call's status is moved by the call lifecycle).
  */
-const BEFORE_TRANSCRIBING: readonly CallStatus[] = ['ended', 'uploaded', 'queued'];
-export const BEFORE_TRANSCRIBED: readonly CallStatus[] = ['ended', 'uploaded', 'queued', 'transcribing', 'failed'];
-const BEFORE_FAILED: readonly CallStatus[] = ['ended', 'uploaded', 'queued', 'transcribing'];
-
-/** The SQL behind transcripts: the only module that reads or writes the transcript tables. */
 export class TranscriptsRepository {
   constructor(
     private readonly sequelize: Sequelize,
@@ -115,40 +110,6 @@ export class TranscriptsRepository {
     );
     const inserted = rows[0];
     return inserted ? this.findById(inserted.id, tx) : null;
-  }
-
-  /**
-   * Moves the call to `status` when it is in one of `from`; returns the updated call when this
-   * write changed it, null otherwise (another delivery or replica got there first).
-   */
-  private async moveCall(
-    callId: string,
-    status: CallStatus,
-    from: readonly CallStatus[],
-    failureReason: string | null,
-    tx?: Transaction,
-  ): Promise<CallModel | null> {
-    const [, rows] = await this.models.Call.update(
-      { status, failureReason },
-      { where: { id: callId, status: { [Op.in]: [...from] } }, transaction: tx, returning: true },
-    );
-    return rows[0] ?? null;
-  }
-
-  markCallTranscribing(callId: string): Promise<CallModel | null> {
-    return this.moveCall(callId, 'transcribing', BEFORE_TRANSCRIBING, null);
-  }
-
-  markCallTranscribed(callId: string, tx: Transaction): Promise<CallModel | null> {
-    return this.moveCall(callId, 'transcribed', BEFORE_TRANSCRIBED, null, tx);
-  }
-
-  markCallFailed(callId: string, reason: string): Promise<CallModel | null> {
-    return this.moveCall(callId, 'failed', BEFORE_FAILED, reason);
-  }
-
-  markCallValidated(callId: string, tx: Transaction): Promise<CallModel | null> {
-    return this.moveCall(callId, 'validated', ['transcribing', 'transcribed', 'failed'], null, tx);
   }
 
   addEdit(

@@ -15,7 +15,9 @@ import { HttpError } from '../http/errors';
 import type { AuthUser } from '../http/request-context';
 import type { Logger } from '../logger';
 import type { TranscriptNotifier } from './transcript-notifier';
-import { BEFORE_TRANSCRIBED, type RecordingState, type TranscriptsRepository } from './transcripts.repository';
+import type { CallLifecycle } from '../calls/lifecycle/call-lifecycle';
+import { nextStatus } from '../calls/lifecycle/transitions';
+import type { RecordingState, TranscriptsRepository } from './transcripts.repository';
 
 export function toTranscriptDto(t: TranscriptModel): Transcript {
   return {
@@ -75,6 +77,7 @@ export interface ValidateOutcome {
 export class TranscriptsService {
   constructor(
     private readonly repo: TranscriptsRepository,
+    private readonly lifecycle: CallLifecycle,
     private readonly tickets: Queue<TicketJob>,
     private readonly notifier: TranscriptNotifier,
     private readonly logger: Logger,
@@ -157,7 +160,7 @@ export class TranscriptsService {
       if (!t) throw HttpError.notFound('transcript not found');
       const call = await this.repo.findCall(t.callId, tx);
       this.assertMayChange(call, user);
-      if (t.status === 'validated') return { t, call: call!, changed: false, moved: null };
+      if (t.status === 'validated') return { t, call: call!, changed: false };
       if (input.version !== undefined && input.version !== t.version) {
         throw HttpError.conflict(
           `the transcript changed since you loaded it (you validated version ${input.version}, the current one is ${t.version})`,
@@ -169,7 +172,7 @@ export class TranscriptsService {
       t.validatedAt = at;
       t.validatedBy = user.id;
       await t.save({ transaction: tx });
-      const moved = await this.repo.markCallValidated(t.callId, tx);
+      await this.lifecycle.tryMove(t.callId, 'validated', { transaction: tx });
       const job: TicketJob = {
         transcriptId: t.id,
         callId: t.callId,
@@ -177,11 +180,10 @@ export class TranscriptsService {
         organizationId: input.organizationId ?? null,
       };
       await this.queueTicket(job);
-      return { t, call: call!, changed: true, moved };
+      return { t, call: call!, changed: true };
     });
     const transcript = toTranscriptDto(outcome.t);
     if (outcome.changed) this.notifier.validated(outcome.call.agentId, { callId: transcript.callId, transcript });
-    if (outcome.moved) this.notifier.callUpdated(outcome.moved);
     return { transcript, changed: outcome.changed };
   }
 
@@ -221,8 +223,7 @@ export class TranscriptsService {
 
   /** A worker picked the job up: the call is `transcribing`. */
   async markActive(state: RecordingState): Promise<void> {
-    const moved = await this.repo.markCallTranscribing(state.callId);
-    if (moved) this.notifier.callUpdated(moved);
+    await this.lifecycle.tryMove(state.callId, 'transcribing');
   }
 
   /**
@@ -231,7 +232,7 @@ export class TranscriptsService {
    */
   async persistResult(state: RecordingState, raw: unknown): Promise<PersistOutcome> {
     // A call past `transcribed` without a transcript had it purged by retention: never revive it.
-    if (state.hasTranscript || !BEFORE_TRANSCRIBED.includes(state.callStatus)) return 'duplicate';
+    if (state.hasTranscript || !nextStatus(state.callStatus, 'transcribed')) return 'duplicate';
     let value = raw;
     if (typeof value === 'string') {
       try {
@@ -251,12 +252,12 @@ export class TranscriptsService {
     }
     const stored = await this.repo.transaction(async (tx) => {
       const row = await this.repo.insertIfAbsent(state, parsed.data, this.now(), tx);
-      return row ? { row, moved: await this.repo.markCallTranscribed(state.callId, tx) } : null;
+      if (row) await this.lifecycle.tryMove(state.callId, 'transcribed', { transaction: tx });
+      return row;
     });
     if (!stored) return 'duplicate';
-    const transcript = toTranscriptDto(stored.row);
+    const transcript = toTranscriptDto(stored);
     this.notifier.ready(state.agentId, { callId: state.callId, transcript });
-    if (stored.moved) this.notifier.callUpdated(stored.moved);
     this.logger.info({ callId: state.callId, recordingId: state.recordingId }, 'transcript stored');
     return 'stored';
   }
@@ -265,9 +266,8 @@ export class TranscriptsService {
   async markFailed(state: RecordingState, reason: string): Promise<boolean> {
     if (state.hasTranscript) return false;
     const text = clip(reason.trim() || 'transcription failed without a reason');
-    const moved = await this.repo.markCallFailed(state.callId, text);
+    const moved = await this.lifecycle.tryMove(state.callId, 'failed', { failureReason: text });
     if (moved) {
-      this.notifier.callUpdated(moved);
       this.notifier.failed(state.agentId, { callId: state.callId, recordingId: state.recordingId, reason: text });
       this.logger.warn({ callId: state.callId, recordingId: state.recordingId, reason: text }, 'transcription failed');
     }

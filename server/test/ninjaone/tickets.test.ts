@@ -292,6 +292,7 @@ describe('after the ticket is recorded', () => {
       source: h.source,
       publicUrl: 'http://127.0.0.1:3000',
       logger: h.t.logger,
+      lifecycle: h.t.calls.lifecycle,
       notify: () => {
         if (failNotify) {
           failNotify = false;

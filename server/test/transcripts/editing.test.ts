@@ -243,8 +243,9 @@ describe('validation without Redis', () => {
     tickets.on('error', () => undefined);
     const service = new TranscriptsService(
       new TranscriptsRepository(t.sequelize, t.models),
+      t.calls.lifecycle,
       tickets,
-      new TranscriptNotifier(() => t.io),
+      new TranscriptNotifier(t.fanOut),
       t.logger,
     );
     const user = { id: agent.user.id, role: agent.user.role, email: agent.user.email, displayName: agent.user.displayName };
@@ -283,7 +284,7 @@ describe('retention', () => {
       await t.sequelize.query(`UPDATE transcripts SET created_at = now() - interval '40 days' WHERE id = :id`, {
         replacements: { id: other.id },
       });
-      const report = await withRetention.recordings.retention.run({ dryRun: true });
+      const report = await withRetention.retention.service.run({ dryRun: true });
       expect(report.transcriptsPurged).toBeGreaterThanOrEqual(1);
       expect(await t.models.Transcript.findByPk(other.id)).not.toBeNull();
     } finally {

@@ -1,0 +1,79 @@
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import type { AuditLog } from '../audit/audit';
+import type { Config } from '../config';
+import type { Models } from '../db/models';
+import type { RouteTable } from '../http/routes';
+import type { Logger } from '../logger';
+import type { Queues } from '../queue/queues';
+import type { FanOut } from '../realtime/fan-out';
+import type { IoServer } from '../realtime/socket';
+import { callPresencePublisher } from './call-presence';
+import { registerDashboardRoutes } from './dashboard.routes';
+import { DashboardService } from './dashboard.service';
+import type { KioskTokensService } from './kiosk-tokens.service';
+import { servePresence } from './presence-socket';
+import type { PresenceStore } from './presence-store';
+import { WallboardNotifier } from './wallboard-notifier';
+
+export interface DashboardModule {
+  service: DashboardService;
+  kioskTokens: KioskTokensService;
+  presence: PresenceStore;
+  wallboard: WallboardNotifier;
+  /** Called before the sockets close: a server restart is not the agents leaving. */
+  stop(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The wallboard: its summary, kiosk tokens, agents' presence (from their sockets and from the calls
+ * the extension reports) and one `dashboard.changed` stream for every change of its figures.
+ */
+export function createDashboardModule(d: {
+  config: Config;
+  sequelize: Sequelize;
+  models: Models;
+  redis: Redis;
+  queues: Queues;
+  io: IoServer;
+  fanOut: FanOut;
+  kioskTokens: KioskTokensService;
+  presence: PresenceStore;
+  routes: RouteTable;
+  audit: AuditLog;
+  logger: Logger;
+  now: () => Date;
+}): DashboardModule {
+  const service = new DashboardService({
+    sequelize: d.sequelize,
+    models: d.models,
+    redis: d.redis,
+    redisPrefix: d.config.redisPrefix,
+    queues: d.queues,
+    presence: d.presence,
+    now: d.now,
+  });
+  registerDashboardRoutes(d.routes, { dashboard: service, kioskTokens: d.kioskTokens, audit: d.audit, fanOut: d.fanOut });
+
+  const wallboard = new WallboardNotifier(d.fanOut, d.logger);
+  // Every published event that changes the figures (the fan-out table says which) and the queues.
+  d.fanOut.onFigures((reason) => wallboard.notify(reason));
+  wallboard.watchQueues(d.redis, d.config.redisPrefix);
+
+  // The extension keeps no socket: the wallboard follows agents from the calls they report.
+  const fromCalls = callPresencePublisher(d.presence, d.fanOut, d.logger, d.now);
+  for (const event of ['call.started', 'call.updated', 'call.ended'] as const) {
+    d.fanOut.on(event, (call) => fromCalls(event, call));
+  }
+  const sockets = servePresence({ io: d.io, presence: d.presence, fanOut: d.fanOut, logger: d.logger });
+
+  return {
+    service,
+    kioskTokens: d.kioskTokens,
+    presence: d.presence,
+    wallboard,
+    stop: () => sockets.stop(),
+    close: () => wallboard.close(),
+  };
+}

@@ -1,0 +1,77 @@
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import type { Transcript } from '@cwn/protocol';
+import type { AuditLog } from '../audit/audit';
+import type { CallLifecycle } from '../calls/lifecycle/call-lifecycle';
+import type { Config } from '../config';
+import type { Models } from '../db/models';
+import { IdempotencyStore } from '../http/idempotency';
+import type { RouteTable } from '../http/routes';
+import type { Logger } from '../logger';
+import type { Queues } from '../queue/queues';
+import type { FanOut } from '../realtime/fan-out';
+import { TranscriptNotifier } from './transcript-notifier';
+import { TranscriptionEvents } from './transcription-events';
+import { TranscriptsRepository } from './transcripts.repository';
+import { registerTranscriptRoutes } from './transcripts.routes';
+import { TranscriptsService, toTranscriptDto } from './transcripts.service';
+
+export interface TranscriptsModule {
+  service: TranscriptsService;
+  notifier: TranscriptNotifier;
+  /** Follows the transcription queue; started by `start` (after migrations), stopped by `close`. */
+  events: TranscriptionEvents;
+  start(): void;
+  close(): Promise<void>;
+}
+
+/** A call's transcript, read for other modules' answers (the call's detail), without access checks. */
+export function transcriptReader(sequelize: Sequelize, models: Models): (callId: string) => Promise<Transcript | null> {
+  const repo = new TranscriptsRepository(sequelize, models);
+  return async (callId) => {
+    const t = await repo.findByCallId(callId);
+    return t ? toTranscriptDto(t) : null;
+  };
+}
+
+/** Transcripts: workers' results stored once, reading, editing, validation (which queues the ticket). */
+export function createTranscriptsModule(d: {
+  config: Config;
+  sequelize: Sequelize;
+  models: Models;
+  redis: Redis;
+  queues: Queues;
+  lifecycle: CallLifecycle;
+  fanOut: FanOut;
+  routes: RouteTable;
+  audit: AuditLog;
+  logger: Logger;
+  now: () => Date;
+}): TranscriptsModule {
+  const notifier = new TranscriptNotifier(d.fanOut);
+  const service = new TranscriptsService(
+    new TranscriptsRepository(d.sequelize, d.models),
+    d.lifecycle,
+    d.queues.tickets,
+    notifier,
+    d.logger,
+    d.now,
+  );
+  registerTranscriptRoutes(d.routes, service, d.audit, new IdempotencyStore(d.redis, d.config.redisPrefix, d.logger));
+  const events = new TranscriptionEvents({
+    queue: d.queues.transcription,
+    connection: d.redis,
+    service,
+    notifier,
+    logger: d.logger,
+  });
+  return {
+    service,
+    notifier,
+    events,
+    start: () => {
+      events.start().catch((err: unknown) => d.logger.error({ err }, 'transcription events failed to start'));
+    },
+    close: () => events.close(),
+  };
+}

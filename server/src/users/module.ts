@@ -1,0 +1,41 @@
+import type { Redis } from 'ioredis';
+import type { AuditLog } from '../audit/audit';
+import { registerAuthRoutes } from '../auth/auth.routes';
+import { AuthService } from '../auth/auth.service';
+import type { Config } from '../config';
+import type { Models } from '../db/models';
+import { createLoginLimiter } from '../http/login-limiter';
+import type { RouteTable } from '../http/routes';
+import { registerUserRoutes } from './users.routes';
+import { UsersService } from './users.service';
+
+export interface UsersModule {
+  users: UsersService;
+  auth: AuthService;
+}
+
+/** People: accounts and roles, and signing in (tokens, refresh, the login rate limit). */
+export function createUsersModule(d: {
+  config: Config;
+  models: Models;
+  redis: Redis;
+  audit: AuditLog;
+  routes: RouteTable;
+  now: () => Date;
+}): UsersModule {
+  const users = new UsersService(d.models);
+  const auth = new AuthService(d.models, d.audit, d.config, d.now);
+  registerAuthRoutes(
+    d.routes,
+    auth,
+    users,
+    createLoginLimiter({
+      redis: d.redis,
+      prefix: d.config.redisPrefix,
+      max: d.config.loginRateLimit.max,
+      windowSeconds: d.config.loginRateLimit.windowSeconds,
+    }),
+  );
+  registerUserRoutes(d.routes, users, d.audit);
+  return { users, auth };
+}
