@@ -32,7 +32,9 @@ export function createCallsModule(d: {
   transcriptOf: (callId: string) => Promise<Transcript | null>;
 }): CallsModule {
   const lifecycle = new CallLifecycle(d.models, d.logger);
-  lifecycle.onMoved((moved) => d.fanOut.publish(callEventOf(moved), moved.call, { agentId: moved.call.agentId }));
+  lifecycle.onMoved((moved) =>
+    d.fanOut.publish(callEventOf(moved), moved.call, { agentId: moved.call.agentId }),
+  );
   const service = new CallsService(d.models, lifecycle, d.now, {
     defaultCountryCode: d.config.defaultCountryCode,
     transcriptOf: d.transcriptOf,

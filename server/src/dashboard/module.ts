@@ -54,7 +54,12 @@ export function createDashboardModule(d: {
     presence: d.presence,
     now: d.now,
   });
-  registerDashboardRoutes(d.routes, { dashboard: service, kioskTokens: d.kioskTokens, audit: d.audit, fanOut: d.fanOut });
+  registerDashboardRoutes(d.routes, {
+    dashboard: service,
+    kioskTokens: d.kioskTokens,
+    audit: d.audit,
+    fanOut: d.fanOut,
+  });
 
   const wallboard = new WallboardNotifier(d.fanOut, d.logger);
   // Every published event that changes the figures (the fan-out table says which) and the queues.
@@ -66,7 +71,12 @@ export function createDashboardModule(d: {
   for (const event of ['call.started', 'call.updated', 'call.ended'] as const) {
     d.fanOut.on(event, (call) => fromCalls(event, call));
   }
-  const sockets = servePresence({ io: d.io, presence: d.presence, fanOut: d.fanOut, logger: d.logger });
+  const sockets = servePresence({
+    io: d.io,
+    presence: d.presence,
+    fanOut: d.fanOut,
+    logger: d.logger,
+  });
 
   return {
     service,

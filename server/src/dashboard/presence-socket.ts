@@ -30,7 +30,13 @@ export function servePresence(o: {
       }
       const parsed = clientEventSchemas['agent.presence'].safeParse(payload);
       if (!parsed.success) {
-        ack?.({ ok: false, error: { code: 'validation_failed', message: parsed.error.issues[0]?.message ?? 'invalid' } });
+        ack?.({
+          ok: false,
+          error: {
+            code: 'validation_failed',
+            message: parsed.error.issues[0]?.message ?? 'invalid',
+          },
+        });
         return;
       }
       try {
@@ -53,7 +59,12 @@ export function servePresence(o: {
         void (async () => {
           const left = await o.io.in(rooms.user(socket.data.userId)).fetchSockets();
           if (left.length > 0) return;
-          await publish({ agentId: socket.data.userId, state: 'offline', callId: null, since: new Date().toISOString() });
+          await publish({
+            agentId: socket.data.userId,
+            state: 'offline',
+            callId: null,
+            since: new Date().toISOString(),
+          });
         })().catch((err: unknown) => o.logger.warn({ err }, 'offline presence update failed'));
       });
     }

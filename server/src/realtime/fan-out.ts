@@ -1,4 +1,10 @@
-import { rooms, WALLBOARD_ROOMS, type DashboardChangedEvent, type ServerEventName, type ServerToClientEvents } from '@cwn/protocol';
+import {
+  rooms,
+  WALLBOARD_ROOMS,
+  type DashboardChangedEvent,
+  type ServerEventName,
+  type ServerToClientEvents,
+} from '@cwn/protocol';
 import type { Logger } from '../logger';
 import type { IoServer } from './socket';
 
@@ -78,9 +84,11 @@ export class FanOut {
     const to = roomsFor(event, subject);
     const target = route.replica === 'local' ? this.io.local.to(to) : this.io.to(to);
     (target.emit as (e: E, p: Payload<E>) => boolean)(event, payload);
-    for (const listener of this.listeners.get(event) ?? []) this.tell(() => listener(payload, subject), event);
+    for (const listener of this.listeners.get(event) ?? [])
+      this.tell(() => listener(payload, subject), event);
     const reason = route.figures;
-    if (reason) for (const listener of this.figureListeners) this.tell(() => listener(reason), event);
+    if (reason)
+      for (const listener of this.figureListeners) this.tell(() => listener(reason), event);
   }
 
   /** Also tells `listener` of each `event` published by this replica. Listeners must not block. */

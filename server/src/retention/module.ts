@@ -39,7 +39,11 @@ export function createRetentionModule(d: {
     transcriptDays: d.config.retention.transcriptDays,
     now: d.now,
   });
-  const overview = new RetentionOverviewService({ models: d.models, maintenance: d.queues.maintenance, policy: d.config.retention });
+  const overview = new RetentionOverviewService({
+    models: d.models,
+    maintenance: d.queues.maintenance,
+    policy: d.config.retention,
+  });
   registerRetentionRoutes(d.routes, overview);
   return { service, overview };
 }

@@ -82,7 +82,12 @@ export function createTicketsModule(
   const worker =
     d.ticketWorker === false
       ? null
-      : createTicketWorker({ connection: d.redis, prefix: d.config.redisPrefix, service, logger: d.logger });
+      : createTicketWorker({
+          connection: d.redis,
+          prefix: d.config.redisPrefix,
+          service,
+          logger: d.logger,
+        });
   return {
     service,
     status,

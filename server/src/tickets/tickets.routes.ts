@@ -22,7 +22,8 @@ export function registerTicketRoutes(routes: RouteTable, d: TicketRouteDeps): vo
     {
       method: 'get',
       path: '/api/transcripts/:id/redaction-preview',
-      summary: 'What the NinjaOne ticket will contain, with the redacted stretches marked (agents: own calls, else 404)',
+      summary:
+        'What the NinjaOne ticket will contain, with the redacted stretches marked (agents: own calls, else 404)',
       tags: ['ninjaone'],
       params: z.object({ id: Id }),
       response: TicketPreview,
@@ -39,7 +40,8 @@ export function registerTicketRoutes(routes: RouteTable, d: TicketRouteDeps): vo
     {
       method: 'get',
       path: '/api/transcripts/:id/ticket',
-      summary: 'Where the transcript’s NinjaOne ticket stands (state, id, link, failure reason; agents: own calls, else 404)',
+      summary:
+        'Where the transcript’s NinjaOne ticket stands (state, id, link, failure reason; agents: own calls, else 404)',
       tags: ['ninjaone'],
       params: z.object({ id: Id }),
       response: TicketStatus,
@@ -51,7 +53,8 @@ export function registerTicketRoutes(routes: RouteTable, d: TicketRouteDeps): vo
     {
       method: 'post',
       path: '/api/transcripts/:id/ticket',
-      summary: 'Try a failed ticket again, optionally for a chosen organization (agents: own calls, else 404)',
+      summary:
+        'Try a failed ticket again, optionally for a chosen organization (agents: own calls, else 404)',
       tags: ['ninjaone'],
       params: z.object({ id: Id }),
       body: TicketRetryRequest,

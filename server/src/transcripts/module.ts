@@ -26,7 +26,10 @@ export interface TranscriptsModule {
 }
 
 /** A call's transcript, read for other modules' answers (the call's detail), without access checks. */
-export function transcriptReader(sequelize: Sequelize, models: Models): (callId: string) => Promise<Transcript | null> {
+export function transcriptReader(
+  sequelize: Sequelize,
+  models: Models,
+): (callId: string) => Promise<Transcript | null> {
   const repo = new TranscriptsRepository(sequelize, models);
   return async (callId) => {
     const t = await repo.findByCallId(callId);
@@ -57,7 +60,12 @@ export function createTranscriptsModule(d: {
     d.logger,
     d.now,
   );
-  registerTranscriptRoutes(d.routes, service, d.audit, new IdempotencyStore(d.redis, d.config.redisPrefix, d.logger));
+  registerTranscriptRoutes(
+    d.routes,
+    service,
+    d.audit,
+    new IdempotencyStore(d.redis, d.config.redisPrefix, d.logger),
+  );
   const events = new TranscriptionEvents({
     queue: d.queues.transcription,
     connection: d.redis,
@@ -70,7 +78,9 @@ export function createTranscriptsModule(d: {
     notifier,
     events,
     start: () => {
-      events.start().catch((err: unknown) => d.logger.error({ err }, 'transcription events failed to start'));
+      events
+        .start()
+        .catch((err: unknown) => d.logger.error({ err }, 'transcription events failed to start'));
     },
     close: () => events.close(),
   };

@@ -3,7 +3,12 @@ import type { Call } from '@cwn/protocol';
 import type { CallModel, Models } from '../../db/models';
 import type { Logger } from '../../logger';
 import { toCallDto } from '../call-dto';
-import { CallTransitionError, nextStatus, statusesLeftBy, type LifecycleEvent } from './transitions';
+import {
+  CallTransitionError,
+  nextStatus,
+  statusesLeftBy,
+  type LifecycleEvent,
+} from './transitions';
 
 /** The one event about a call's status: it was created, or an event moved it (or only its times). */
 export interface CallMoved {
@@ -97,7 +102,10 @@ export class CallLifecycle {
       throw new Error(`${event} leads to several statuses: use move()`);
     }
     const [, rows] = await this.models.Call.update(
-      { status: target, failureReason: target === 'failed' ? (options.failureReason ?? null) : null },
+      {
+        status: target,
+        failureReason: target === 'failed' ? (options.failureReason ?? null) : null,
+      },
       {
         where: { id: callId, status: { [Op.in]: from.filter((s) => s !== target) } },
         transaction: options.transaction,

@@ -65,12 +65,15 @@ describe('the call transition table', () => {
   });
 
   const refused = STATUSES.flatMap((from) =>
-    LIFECYCLE_EVENTS.filter((event) => !accepted.has(`${from} ${event}`)).map((event) => [from, event] as const),
+    LIFECYCLE_EVENTS.filter((event) => !accepted.has(`${from} ${event}`)).map(
+      (event) => [from, event] as const,
+    ),
   );
 
   it('refuses every other move', () => {
     expect(refused.length + ROWS.length).toBe(STATUSES.length * LIFECYCLE_EVENTS.length);
-    for (const [from, event] of refused) expect([from, event, nextStatus(from, event)]).toEqual([from, event, null]);
+    for (const [from, event] of refused)
+      expect([from, event, nextStatus(from, event)]).toEqual([from, event, null]);
   });
 
   it.each([
@@ -87,8 +90,13 @@ describe('the call transition table', () => {
 
   it('names each refused move for the person who asked for it (409 at the HTTP edge)', () => {
     expect(new CallTransitionError('ended', 'held').message).toBe('a ended call cannot be held');
-    expect(new CallTransitionError('queued', 'answered').message).toBe('the call is already queued: it cannot be answered');
-    expect(new CallTransitionError('queued', 'answered')).toMatchObject({ from: 'queued', event: 'answered' });
+    expect(new CallTransitionError('queued', 'answered').message).toBe(
+      'the call is already queued: it cannot be answered',
+    );
+    expect(new CallTransitionError('queued', 'answered')).toMatchObject({
+      from: 'queued',
+      event: 'answered',
+    });
   });
 
   it('lists what each processing step leaves, for conditional writes', () => {
@@ -97,7 +105,8 @@ describe('the call transition table', () => {
   });
 
   it('never lowers the rank of a call', () => {
-    for (const [from, , to] of ROWS) expect([from, to, RANK[to] >= RANK[from]]).toEqual([from, to, true]);
+    for (const [from, , to] of ROWS)
+      expect([from, to, RANK[to] >= RANK[from]]).toEqual([from, to, true]);
   });
 });
 
@@ -154,7 +163,8 @@ describe('a call under events in any order', () => {
         const by = cause[to] ?? [to as LifecycleEvent];
         expect([context, by.some((e) => seen.has(e))]).toEqual([context, true]);
         // A ticket only ever follows a validation.
-        if (to === 'ticketed') expect([context, trail.some((s) => s.endsWith('→validated'))]).toEqual([context, true]);
+        if (to === 'ticketed')
+          expect([context, trail.some((s) => s.endsWith('→validated'))]).toEqual([context, true]);
         status = to;
       }
     }

@@ -21,8 +21,10 @@ export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
 
 const PHONE: readonly CallStatus[] = CALL_PHONE_STATUSES;
 const PROCESSING: readonly CallStatus[] = CALL_PROCESSING_STATUSES;
-const to = (target: CallStatus, from: readonly CallStatus[]): Partial<Record<CallStatus, CallStatus>> =>
-  Object.fromEntries(from.map((s) => [s, target]));
+const to = (
+  target: CallStatus,
+  from: readonly CallStatus[],
+): Partial<Record<CallStatus, CallStatus>> => Object.fromEntries(from.map((s) => [s, target]));
 
 /**
  * The one transition table of a call, both phases: `TRANSITIONS[event][from]` is the status the
