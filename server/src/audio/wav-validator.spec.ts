@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { httpErrorOf } from '../http/domain-errors';
 import { HttpError } from '../http/errors';
 import {
   maxBytesFor,
@@ -87,12 +88,19 @@ function validate(buf: Buffer, options: WavValidatorOptions = {}, piece = 64 * 1
   return v.end();
 }
 
+/** A rejection as the HTTP edge answers it. */
+const asHttp = (p: Promise<unknown>) =>
+  p.catch((err: unknown) => {
+    throw httpErrorOf(err) ?? err;
+  });
+
 function expectHttpError(fn: () => unknown, status: number, message: string | RegExp): HttpError {
   let caught: unknown;
   try {
     fn();
   } catch (err) {
-    caught = err;
+    // As the HTTP edge answers it (the validator's own error, mapped in one place).
+    caught = httpErrorOf(err) ?? err;
   }
   expect(caught).toBeInstanceOf(HttpError);
   const e = caught as HttpError;
@@ -370,7 +378,7 @@ describe('WavValidator: the corpus of bad files', () => {
         },
       }),
     );
-    await expect(p).rejects.toMatchObject({
+    await expect(asHttp(p)).rejects.toMatchObject({
       status: 415,
       message: 'sample rate 8000 Hz, expected 16000',
     });
@@ -392,7 +400,7 @@ describe('WavValidator: the corpus of bad files', () => {
         },
       }),
     );
-    await expect(p).rejects.toMatchObject({ status: 400 });
+    await expect(asHttp(p)).rejects.toMatchObject({ status: 400 });
     expect(finished).toBe(false);
   });
 });

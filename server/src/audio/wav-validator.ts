@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { REQUIRED_SAMPLE_RATE } from '@cwn/protocol';
-import { HttpError } from '../http/errors';
+import { AudioValidationError } from './errors';
 
 /**
  * Streaming validator for the only audio the server accepts: RIFF/WAVE, PCM signed 16-bit
@@ -9,10 +9,11 @@ import { HttpError } from '../http/errors';
  *
  * It is a push parser: feed it the body chunk by chunk (`push`), then call `end()`. It keeps only
  * the header bytes it still needs (a few hundred bytes at most), never the audio, so memory is
- * constant whatever the upload size. Every failure is an `HttpError`:
- *  - 415 for audio of the wrong kind (not RIFF/WAVE, not PCM, wrong bit depth, rate or channels);
- *  - 400 for a malformed or truncated file (short header, sizes that disagree with the body, empty);
- *  - 413 as soon as the body, or a size declared in a header, exceeds the limits. A header that
+ * constant whatever the upload size. Every failure is an `AudioValidationError` (its HTTP status
+ * is chosen at the edge, http/domain-errors):
+ *  - `unsupported` (415) for audio of the wrong kind (not RIFF/WAVE, not PCM, wrong bit depth, rate or channels);
+ *  - `malformed` (400) for a malformed or truncated file (short header, sizes that disagree with the body, empty);
+ *  - `too_large` (413) as soon as the body, or a size declared in a header, exceeds the limits. A header that
  *    declares 4 GB fails at byte 8, not after 4 GB have been read.
  *
  * Size placeholders: a writer that streams a WAV without seeking back leaves the RIFF and `data`
@@ -133,7 +134,7 @@ export class WavValidator {
   /** Declared data size, or undefined when it runs to the end of the body. */
   private dataDeclared: number | undefined;
   private maxDataBytes = 0;
-  private error: HttpError | undefined;
+  private error: AudioValidationError | undefined;
   /** Absolute offset of the first byte of the chunk being consumed. */
   private feedBase = 0;
 
@@ -151,14 +152,14 @@ export class WavValidator {
     return this.total;
   }
 
-  /** Feed the next bytes of the body. Throws an `HttpError` as soon as the body is known bad. */
+  /** Feed the next bytes of the body. Throws an `AudioValidationError` as soon as the body is known bad. */
   push(chunk: Buffer): void {
     if (this.error) throw this.error;
     if (this.state === 'done') throw new Error('WavValidator: push after end');
     try {
       this.total += chunk.length;
       if (this.total > this.maxBytes) {
-        throw HttpError.payloadTooLarge(
+        throw AudioValidationError.tooLarge(
           `upload is larger than the ${this.maxBytes}-byte limit (${describeDuration(this.maxDurationMs)} of stereo audio)`,
         );
       }
@@ -182,7 +183,7 @@ export class WavValidator {
   private fail(err: unknown): never {
     this.state = 'failed';
     this.error =
-      err instanceof HttpError ? err : HttpError.badRequest(String((err as Error)?.message ?? err));
+      err instanceof AudioValidationError ? err : AudioValidationError.malformed(String((err as Error)?.message ?? err));
     throw this.error;
   }
 
@@ -199,11 +200,11 @@ export class WavValidator {
           ) {
             const magic = this.pending.subarray(0, 4);
             if (magic.toString('latin1') === 'RF64') {
-              throw HttpError.unsupportedMediaType(
+              throw AudioValidationError.unsupported(
                 'RF64 WAV is not supported, expected a RIFF/WAVE file',
               );
             }
-            throw HttpError.unsupportedMediaType(
+            throw AudioValidationError.unsupported(
               `not a RIFF/WAVE file (starts with ${printable(magic)})`,
             );
           }
@@ -211,7 +212,7 @@ export class WavValidator {
           if (this.pending.length < 12) return;
           const form = this.pending.subarray(8, 12);
           if (form.toString('latin1') !== 'WAVE') {
-            throw HttpError.unsupportedMediaType(
+            throw AudioValidationError.unsupported(
               `not a RIFF/WAVE file (RIFF form type ${printable(form)})`,
             );
           }
@@ -274,12 +275,12 @@ export class WavValidator {
     if (this.riffEnd !== undefined) return;
     if ((size === 0 || size === UNKNOWN_SIZE) && this.allowUnknownLength) return;
     if (size < 4)
-      throw HttpError.badRequest(
+      throw AudioValidationError.malformed(
         `RIFF header declares ${fmtSize(size)}, too small for a WAVE file`,
       );
     const end = size + 8;
     if (end > this.maxBytes) {
-      throw HttpError.payloadTooLarge(
+      throw AudioValidationError.tooLarge(
         `RIFF header declares ${end} bytes, larger than the ${this.maxBytes}-byte limit (${describeDuration(this.maxDurationMs)} of stereo audio)`,
       );
     }
@@ -297,11 +298,11 @@ export class WavValidator {
       return;
     }
     if (this.chunkId === 'fmt ') {
-      if (this.fmt) throw HttpError.badRequest('two fmt chunks in one WAV file');
+      if (this.fmt) throw AudioValidationError.malformed('two fmt chunks in one WAV file');
       if (this.chunkSize < 16)
-        throw HttpError.badRequest(`fmt chunk is ${fmtSize(this.chunkSize)}, expected at least 16`);
+        throw AudioValidationError.malformed(`fmt chunk is ${fmtSize(this.chunkSize)}, expected at least 16`);
       if (this.chunkSize > MAX_FMT_BYTES) {
-        throw HttpError.badRequest(
+        throw AudioValidationError.malformed(
           `fmt chunk is ${fmtSize(this.chunkSize)}, expected at most ${MAX_FMT_BYTES}`,
         );
       }
@@ -311,7 +312,7 @@ export class WavValidator {
     }
     if (this.chunkId === 'data') {
       if (!this.fmt)
-        throw HttpError.badRequest('data chunk before the fmt chunk: the WAV header is malformed');
+        throw AudioValidationError.malformed('data chunk before the fmt chunk: the WAV header is malformed');
       this.dataOffset = end;
       const frame = this.fmt.blockAlign;
       this.maxDataBytes = pcmBytesFor(this.maxDurationMs, this.fmt.channels);
@@ -322,18 +323,18 @@ export class WavValidator {
         return;
       }
       if (this.chunkSize === 0) {
-        throw HttpError.badRequest(
+        throw AudioValidationError.malformed(
           'data chunk size is 0: the recording is empty, or its writer never finalized the WAV header',
         );
       }
       if (this.chunkSize > this.maxDataBytes) this.tooLong(this.chunkSize);
       if (this.chunkSize % frame !== 0) {
-        throw HttpError.badRequest(
+        throw AudioValidationError.malformed(
           `data chunk size ${this.chunkSize} is not a whole number of ${frame}-byte frames`,
         );
       }
       if (this.riffEnd !== undefined && this.dataOffset + this.chunkSize > this.riffEnd) {
-        throw HttpError.badRequest(
+        throw AudioValidationError.malformed(
           `data chunk declares ${this.chunkSize} bytes, past the end of the RIFF chunk (${this.riffEnd} bytes)`,
         );
       }
@@ -348,7 +349,7 @@ export class WavValidator {
 
   private enterSkip(state: 'skip' | 'trailer'): void {
     if (this.chunkSize > this.maxMetadataChunkBytes) {
-      throw HttpError.payloadTooLarge(
+      throw AudioValidationError.tooLarge(
         `WAV chunk "${this.chunkId.replace(/[^\x20-\x7e]/g, '?')}" is ${this.chunkSize} bytes, larger than the ${this.maxMetadataChunkBytes}-byte limit for metadata`,
       );
     }
@@ -365,50 +366,50 @@ export class WavValidator {
     const bits = b.readUInt16LE(14);
     if (format === WAVE_FORMAT_EXTENSIBLE) {
       if (b.length < 40)
-        throw HttpError.badRequest(
+        throw AudioValidationError.malformed(
           `WAVE_FORMAT_EXTENSIBLE fmt chunk is ${b.length} bytes, expected 40`,
         );
       const validBits = b.readUInt16LE(18);
       const guid = b.subarray(24, 40);
       if (!guid.subarray(2).equals(SUBFORMAT_GUID_TAIL)) {
-        throw HttpError.unsupportedMediaType(
+        throw AudioValidationError.unsupported(
           'WAVE_FORMAT_EXTENSIBLE with an unknown sub-format, expected PCM s16le',
         );
       }
       format = guid.readUInt16LE(0);
       if (format === WAVE_FORMAT_PCM && validBits !== 0 && validBits !== bits) {
-        throw HttpError.unsupportedMediaType(
+        throw AudioValidationError.unsupported(
           `${validBits}-bit PCM in ${bits}-bit containers, expected 16-bit`,
         );
       }
     }
     if (format === WAVE_FORMAT_IEEE_FLOAT) {
-      throw HttpError.unsupportedMediaType('IEEE float audio, expected PCM s16le');
+      throw AudioValidationError.unsupported('IEEE float audio, expected PCM s16le');
     }
     if (format !== WAVE_FORMAT_PCM) {
       const name = FORMAT_NAMES[format];
       const hex = `0x${format.toString(16).padStart(4, '0')}`;
-      throw HttpError.unsupportedMediaType(
+      throw AudioValidationError.unsupported(
         `WAVE format ${hex}${name ? ` (${name})` : ''}, expected PCM s16le`,
       );
     }
-    if (bits !== 16) throw HttpError.unsupportedMediaType(`${bits}-bit PCM, expected 16-bit`);
+    if (bits !== 16) throw AudioValidationError.unsupported(`${bits}-bit PCM, expected 16-bit`);
     if (channels !== 1 && channels !== 2) {
-      throw HttpError.unsupportedMediaType(`${channels} channels, expected 1 or 2`);
+      throw AudioValidationError.unsupported(`${channels} channels, expected 1 or 2`);
     }
     if (sampleRate !== REQUIRED_SAMPLE_RATE) {
-      throw HttpError.unsupportedMediaType(
+      throw AudioValidationError.unsupported(
         `sample rate ${sampleRate} Hz, expected ${REQUIRED_SAMPLE_RATE}`,
       );
     }
     const frame = channels * BYTES_PER_SAMPLE;
     if (blockAlign !== frame) {
-      throw HttpError.badRequest(
+      throw AudioValidationError.malformed(
         `fmt chunk block align is ${blockAlign}, expected ${frame} for ${channels}-channel 16-bit PCM`,
       );
     }
     if (byteRate !== sampleRate * frame) {
-      throw HttpError.badRequest(
+      throw AudioValidationError.malformed(
         `fmt chunk byte rate is ${byteRate}, expected ${sampleRate * frame}`,
       );
     }
@@ -418,13 +419,13 @@ export class WavValidator {
   private tooLong(dataBytes: number): never {
     const frame = this.fmt!.blockAlign;
     const ms = Math.floor((dataBytes / frame / REQUIRED_SAMPLE_RATE) * 1000);
-    throw HttpError.payloadTooLarge(
+    throw AudioValidationError.tooLarge(
       `recording is ${describeDuration(ms)} long (${dataBytes} bytes of audio), longer than the ${describeDuration(this.maxDurationMs)} limit`,
     );
   }
 
   private finish(): WavInfo {
-    if (this.total === 0) throw HttpError.badRequest('empty body: expected a WAV file');
+    if (this.total === 0) throw AudioValidationError.malformed('empty body: expected a WAV file');
     if (this.dataOffset < 0) {
       if (
         this.riffEnd !== undefined &&
@@ -432,9 +433,9 @@ export class WavValidator {
         this.state === 'chunkHeader' &&
         this.pending.length === 0
       ) {
-        throw HttpError.badRequest('the WAV file has no data chunk');
+        throw AudioValidationError.malformed('the WAV file has no data chunk');
       }
-      throw HttpError.badRequest(
+      throw AudioValidationError.malformed(
         `truncated WAV header: the body ended after ${this.total} bytes, before the data chunk`,
       );
     }
@@ -442,29 +443,29 @@ export class WavValidator {
     if (this.dataDeclared === undefined) {
       // Unknown length: the data ran to the end of the body.
       if (this.dataBytes % fmt.blockAlign !== 0) {
-        throw HttpError.badRequest(
+        throw AudioValidationError.malformed(
           `data is ${this.dataBytes} bytes, not a whole number of ${fmt.blockAlign}-byte frames (truncated upload?)`,
         );
       }
     } else {
       if (this.dataBytes < this.dataDeclared) {
-        throw HttpError.badRequest(
+        throw AudioValidationError.malformed(
           `data chunk declares ${this.dataDeclared} bytes but the body ends after ${this.dataBytes} of them`,
         );
       }
       if (this.state !== 'chunkHeader' || this.pending.length > 0) {
-        throw HttpError.badRequest(
+        throw AudioValidationError.malformed(
           `the body ends inside a ${this.state === 'chunkHeader' ? 'chunk header' : `"${this.chunkId}" chunk`} after the audio`,
         );
       }
       if (this.riffEnd !== undefined && this.riffEnd !== this.total) {
-        throw HttpError.badRequest(
+        throw AudioValidationError.malformed(
           `RIFF header declares ${this.riffEnd} bytes but the body is ${this.total} bytes`,
         );
       }
     }
     if (this.dataBytes === 0)
-      throw HttpError.badRequest('the data chunk is empty: the recording has no audio');
+      throw AudioValidationError.malformed('the data chunk is empty: the recording has no audio');
     this.state = 'done';
     const info: WavInfo = {
       channels: fmt.channels,
@@ -485,7 +486,7 @@ export class WavValidator {
  * The validator as a pass-through Transform: bytes flow on unchanged once they have been checked,
  * so it sits between the request and the store (`pipeline(req, validator, sink)` or
  * `EncryptedAudioStore.put(id, req, { through: [validator] })`). A bad body errors the stream with
- * the `HttpError` before the offending bytes are passed on; the end-of-body checks run in `_flush`,
+ * the `AudioValidationError` before the offending bytes are passed on; the end-of-body checks run in `_flush`,
  * so a downstream store sees the end of its input only when the whole file was valid.
  * `result` is set (and `'wav'` emitted) once the body has ended and passed.
  */

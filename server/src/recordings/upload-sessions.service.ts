@@ -3,8 +3,10 @@ import { Op, UniqueConstraintError } from 'sequelize';
 import type { Redis } from 'ioredis';
 import type { UploadRecordingQuery, UploadRecordingResponse, UploadSession } from '@cwn/protocol';
 import { UploadRecordingQuery as UploadQuerySchema } from '@cwn/protocol';
+import { AudioValidationError } from '../audio/errors';
 import { maxBytesFor, WavValidator } from '../audio/wav-validator';
 import type { Models, UploadSessionModel } from '../db/models';
+import { httpErrorOf } from '../http/domain-errors';
 import { HttpError } from '../http/errors';
 import type { AuthUser } from '../http/request-context';
 import type { Logger } from '../logger';
@@ -18,8 +20,8 @@ const LOCK_MS = 10 * 60 * 1000;
 
 /** Raised by the header check of the first PATCH: the upload can never succeed. */
 class BadAudio extends Error {
-  constructor(readonly httpError: HttpError) {
-    super(httpError.message);
+  constructor(readonly audioError: AudioValidationError) {
+    super(audioError.message);
   }
 }
 
@@ -189,7 +191,7 @@ export class UploadSessions {
               try {
                 validator.push(piece);
               } catch (err) {
-                throw err instanceof HttpError ? new BadAudio(err) : err;
+                throw err instanceof AudioValidationError ? new BadAudio(err) : err;
               }
             }
           : undefined;
@@ -199,7 +201,7 @@ export class UploadSessions {
           if (err instanceof BadAudio) {
             // The header is wrong: no later PATCH can fix it, keep nothing.
             await this.discard(session);
-            throw err.httpError;
+            throw err.audioError;
           }
           throw err;
         }
@@ -233,7 +235,8 @@ export class UploadSessions {
     } catch (err) {
       // A file the validator or the sha256 check refused can never succeed: keep nothing. Other
       // failures (database, disk) keep the staged bytes: a PATCH with no body retries the finish.
-      if (err instanceof HttpError && err.status < 500) await this.discard(session);
+      const answer = httpErrorOf(err);
+      if (answer && answer.status < 500) await this.discard(session);
       throw err;
     }
   }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { WavValidatorStream } from '../audio/wav-validator';
+import { httpErrorOf } from '../http/domain-errors';
 import { HttpError } from '../http/errors';
 import {
   CHUNK_OVERHEAD,
@@ -92,6 +93,12 @@ async function filesLeftOpen(dir: string): Promise<string[]> {
   for (let i = 0; i < 40 && openFilesUnder(dir).length; i++) await new Promise((r) => setTimeout(r, 50));
   return openFilesUnder(dir);
 }
+
+/** A rejection as the HTTP edge answers it (the store's and the validator's own errors, mapped in one place). */
+const asHttp = (p: Promise<unknown>) =>
+  p.catch((err: unknown) => {
+    throw httpErrorOf(err) ?? err;
+  });
 
 describe('EncryptedAudioStore', () => {
   let dir: string;
@@ -473,7 +480,7 @@ describe('EncryptedAudioStore', () => {
       const bad = wav(32000);
       bad.writeUInt32LE(44100, 24);
       await expect(
-        store.put('v', Readable.from([bad]), { through: [new WavValidatorStream()] }),
+        asHttp(store.put('v', Readable.from([bad]), { through: [new WavValidatorStream()] })),
       ).rejects.toMatchObject({
         status: 415,
         message: 'sample rate 44100 Hz, expected 16000',
@@ -481,7 +488,7 @@ describe('EncryptedAudioStore', () => {
       const short = wav(32000).subarray(0, 20000);
       const err = await store
         .put('v', pieces(short), { through: [new WavValidatorStream()] })
-        .catch((e: unknown) => e);
+        .catch((e: unknown) => httpErrorOf(e) ?? e);
       expect(err).toBeInstanceOf(HttpError);
       expect(err).toMatchObject({
         status: 400,
@@ -492,7 +499,7 @@ describe('EncryptedAudioStore', () => {
 
     it('the sha256 does not match the client’s', async () => {
       await expect(
-        store.put('h', Readable.from([randomBytes(100)]), { expectedSha256: 'a'.repeat(64) }),
+        asHttp(store.put('h', Readable.from([randomBytes(100)]), { expectedSha256: 'a'.repeat(64) })),
       ).rejects.toMatchObject({
         status: 400,
         message: expect.stringMatching(

@@ -1,6 +1,5 @@
 import { pipeline as pipelineCb, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HttpError } from '../http/errors';
 import type { BlobStore } from './blob-store';
 import {
   chunkSpan,
@@ -17,7 +16,7 @@ import {
   type Layout,
   type RewrapPlan,
 } from './crypto';
-import { BlobNotFoundError, RangeNotSatisfiableError } from './errors';
+import { BlobNotFoundError, ChecksumMismatchError, RangeNotSatisfiableError } from './errors';
 import type { Keyring, MasterKey } from './keys';
 
 export interface StoredRecording {
@@ -112,7 +111,7 @@ export class EncryptedAudioStore {
       beforeCommit: async () => {
         const sha256 = enc.sha256!;
         if (expected !== undefined && expected !== sha256) {
-          throw HttpError.badRequest(
+          throw new ChecksumMismatchError(
             `sha256 mismatch: the body hashes to ${sha256}, the client sent ${expected}`,
           );
         }

@@ -62,3 +62,12 @@ export class RangeNotSatisfiableError extends Error {
     this.name = 'RangeNotSatisfiableError';
   }
 }
+
+/** The stored bytes hash to something else than the client said: its upload was damaged (HTTP 400). */
+export class ChecksumMismatchError extends Error {
+  readonly code = 'ERR_CHECKSUM_MISMATCH';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChecksumMismatchError';
+  }
+}
