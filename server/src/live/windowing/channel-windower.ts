@@ -16,13 +16,14 @@ export class ChannelWindower {
     options: Partial<Omit<WindowingOptions, 'frameSamples'>> = {},
   ) {
     this.cutter = new WindowCutter({ ...options, frameSamples: detector.frameSamples });
+    this.total = this.cutter.options.originSample;
   }
 
   get cutterOptions(): Readonly<WindowingOptions> {
     return this.cutter.options;
   }
 
-  /** Samples appended so far. */
+  /** Channel position after the samples appended so far (from `originSample`). */
   get samples(): number {
     return this.total;
   }

@@ -116,3 +116,16 @@ describe('WindowCutter', () => {
     }
   });
 });
+
+describe('WindowCutter resumed at an origin', () => {
+  it('gives windows in channel samples from the origin and never pads back before it', () => {
+    const origin = 160_000;
+    const cutter = new WindowCutter({ originSample: origin });
+    const windows: SpeechWindow[] = [];
+    for (const p of [...speech(1000), ...pause(1000)]) windows.push(...cutter.push(p));
+    expect(windows).toHaveLength(1);
+    expect(windows[0]!.startSample).toBe(origin);
+    expect(windows[0]!.endSample).toBe(origin + frames(1000) * FRAME + 200 * MS);
+    expect(cutter.position).toBe(origin + 2 * frames(1000) * FRAME);
+  });
+});

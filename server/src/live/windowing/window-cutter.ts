@@ -26,6 +26,16 @@ export interface WindowingOptions {
   minSpeechMs: number;
   /** A forced cut looks for the least speech-like frame in this last part of the window. */
   cutSearchMs: number;
+  /**
+   * Channel sample of the first frame: a cutter resumed after a restart starts where the last
+   * window it had queued ended, and never pads back before it.
+   */
+  originSample: number;
+  /**
+   * A resumed cutter opens no window before this sample (the end of the last window queued for
+   * this channel, when the other channel's ended earlier and set the origin). Default: the origin.
+   */
+  resumeAfterSample?: number;
 }
 
 export const DEFAULT_WINDOWING: WindowingOptions = {
@@ -38,6 +48,7 @@ export const DEFAULT_WINDOWING: WindowingOptions = {
   padMs: 200,
   minSpeechMs: 250,
   cutSearchMs: 4000,
+  originSample: 0,
 };
 
 export type WindowCloseReason = 'pause' | 'max-length' | 'end';
@@ -81,6 +92,7 @@ export class WindowCutter {
 
   constructor(options: Partial<WindowingOptions> = {}) {
     this.o = { ...DEFAULT_WINDOWING, ...options };
+    this.floor = Math.max(this.o.originSample, this.o.resumeAfterSample ?? 0);
     if (this.o.negativeThreshold > this.o.positiveThreshold) {
       throw new RangeError('negativeThreshold must not exceed positiveThreshold');
     }
@@ -95,7 +107,7 @@ export class WindowCutter {
 
   /** Samples seen so far (whole frames). */
   get position(): number {
-    return this.frame * this.o.frameSamples;
+    return this.o.originSample + this.frame * this.o.frameSamples;
   }
 
   /** Windows dropped for holding too little speech, for the coverage accounting. */
@@ -107,11 +119,11 @@ export class WindowCutter {
   push(probability: number): SpeechWindow[] {
     const out: SpeechWindow[] = [];
     const n = this.o.frameSamples;
-    const start = this.frame * n;
+    const start = this.o.originSample + this.frame * n;
     const end = start + n;
     const w = this.open;
     if (!w) {
-      if (probability >= this.o.positiveThreshold) {
+      if (probability >= this.o.positiveThreshold && end > this.floor) {
         const padStart = Math.max(this.floor, start - this.samples(this.o.padMs));
         this.open = {
           startSample: padStart,
@@ -163,7 +175,7 @@ export class WindowCutter {
     }
     // The window ends where its quietest frame starts; that frame opens the next window.
     const cutFrame = w.firstFrame + best;
-    const cutSample = cutFrame * n;
+    const cutSample = this.o.originSample + cutFrame * n;
     const kept = probs.slice(best);
     const speechBefore = probs.slice(0, best).filter((p) => p >= this.o.negativeThreshold).length;
     const speechAfter = kept.filter((p) => p >= this.o.negativeThreshold).length;
@@ -182,7 +194,7 @@ export class WindowCutter {
     for (let i = kept.length - 1; i >= 0 && kept[i]! < this.o.negativeThreshold; i--) pauseFrames += 1;
     this.open = {
       startSample: cutSample,
-      lastSpeechEnd: lastSpeech >= 0 ? (cutFrame + lastSpeech + 1) * n : cutSample,
+      lastSpeechEnd: lastSpeech >= 0 ? cutSample + (lastSpeech + 1) * n : cutSample,
       speechFrames: speechAfter,
       pauseFrames,
       probabilities: kept,
