@@ -1,23 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CallWindower, type ChannelWindow } from './call-windower';
+import { speak } from './speech.fixture';
 import { EnergyDetector } from './speech-detector';
 
 const RATE = 16000;
-
-function speak(text: string): Int16Array {
-  const dir = mkdtempSync(join(tmpdir(), 'cwn-callwin-'));
-  try {
-    execFileSync('espeak-ng', ['-w', join(dir, 'raw.wav'), text]);
-    execFileSync('sox', [join(dir, 'raw.wav'), '-r', '16000', '-b', '16', '-e', 'signed-integer', '-c', '1', '-t', 'raw', join(dir, 'out.raw')]);
-    const b = readFileSync(join(dir, 'out.raw'));
-    return new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Agent speaks, then the caller answers, then the agent again: interleaved s16le stereo. */
 function dialogue() {

@@ -1,28 +1,12 @@
 /**
  * @jest-environment ./src/live/windowing/native-realm.jest-environment.js
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ChannelWindower } from './channel-windower';
 import { createSpeechDetector, EnergyDetector, SileroDetector, type SpeechDetector } from './speech-detector';
+import { speak } from './speech.fixture';
 import type { SpeechWindow } from './window-cutter';
 
 const RATE = 16000;
-
-/** espeak-ng speech as 16 kHz mono s16 samples (sox resamples). */
-function speak(text: string): Int16Array {
-  const dir = mkdtempSync(join(tmpdir(), 'cwn-vad-'));
-  try {
-    execFileSync('espeak-ng', ['-w', join(dir, 'raw.wav'), text]);
-    execFileSync('sox', [join(dir, 'raw.wav'), '-r', '16000', '-b', '16', '-e', 'signed-integer', '-c', '1', '-t', 'raw', join(dir, 'out.raw')]);
-    const b = readFileSync(join(dir, 'out.raw'));
-    return new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Utterances separated by pauses, over faint noise (about -60 dBFS), like a quiet phone line. */
 function conversation(parts: Array<Int16Array | number>): { pcm: Int16Array; spans: Array<[number, number]> } {
