@@ -24,6 +24,12 @@ export const ErrorCode = z.enum([
   'idempotency_in_progress',
   /** Web Push is not configured on this server (no VAPID keys). */
   'push_disabled',
+  /** 409: a live append or close does not start where the held audio ends (`details.expectedOffset`). */
+  'live_offset_mismatch',
+  /** 409: the call already has a live recording (`details` names it and its offset). */
+  'live_recording_exists',
+  /** 409: the live recording is closed; nothing more is appended. */
+  'live_recording_closed',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
