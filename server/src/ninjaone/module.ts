@@ -71,7 +71,7 @@ export function createNinjaOneModule(o: NinjaOneModuleOptions): NinjaOneModule {
     renewalLock: redisRenewalLock(o.redis, `${o.config.redisPrefix}:ninjaone:token-renewal`),
     ...(o.fetch ? { fetch: o.fetch } : {}),
   });
-  const directory = new NinjaOneDirectory(client);
+  const directory = new NinjaOneDirectory(client, { logger: o.logger });
   settings.onChange(() => directory.clear());
   const matcher = new CallerMatcher(directory);
   const connect = new NinjaOneConnectFlow(settings, client, o.redis, o.config.redisPrefix);

@@ -182,14 +182,36 @@ export class TicketService {
     return row;
   }
 
+  /**
+   * Which organization (and requester) the ticket goes to. An organization chosen by a person is
+   * used as is: the caller lookup only adds the requester, and its failure never blocks the
+   * ticket. A failed lookup counts as "no match" (with its reason in the failure message).
+   */
   private async target(
     job: TicketJob,
     m: TicketMaterial,
     config: ResolvedNinjaOneConfig,
   ): Promise<Target> {
     let match: CallerMatch = { kind: 'none' };
-    if (m.call.remoteNumber)
-      match = (await this.d.matcher.match(m.call.remoteNumber, config.phoneRegion)).match;
+    let lookupError: string | null = null;
+    let lookupRetryable = false;
+    if (m.call.remoteNumber) {
+      try {
+        ({ match, lookupError, lookupRetryable } = await this.d.matcher.match(
+          m.call.remoteNumber,
+          config.phoneRegion,
+        ));
+      } catch (err) {
+        // Only the requester depends on the lookup once an organization was chosen.
+        if (job.organizationId === null) throw err;
+        lookupError = err instanceof Error ? err.message : String(err);
+      }
+      if (lookupError)
+        this.d.logger.warn(
+          { transcriptId: job.transcriptId, lookupError },
+          'ninjaone caller lookup degraded',
+        );
+    }
     if (job.organizationId !== null) {
       // A person chose the organization; keep the matched requester only if it belongs to it.
       const person =
@@ -225,9 +247,10 @@ export class TicketService {
         `the caller's number belongs to several NinjaOne organizations (${names}): choose an organization and retry`,
       );
     }
-    throw new PermanentTicketError(
-      `no NinjaOne organization matches the caller's number (${m.call.remoteNumber ?? 'none'}) and no fallback organization is set: choose an organization and retry`,
-    );
+    const message = `no NinjaOne organization matches the caller's number (${m.call.remoteNumber ?? 'none'})${lookupError ? ` (${lookupError})` : ''} and no fallback organization is set: choose an organization and retry`;
+    // NinjaOne down or throttling us: a later attempt may find the caller.
+    if (lookupRetryable) throw new NinjaOneError(message, { kind: 'retryable' });
+    throw new PermanentTicketError(message);
   }
 
   private async ticketFormId(config: ResolvedNinjaOneConfig): Promise<number> {
@@ -336,7 +359,13 @@ export class TicketService {
       },
       'ninjaone ticket attempt failed',
     );
-    if (!permanent && !attempt.last) return err instanceof Error ? err : new Error(message);
+    if (!permanent && !attempt.last) {
+      // Shown while the queue waits to try again (the state stays pending/creating).
+      await row.update({
+        failureReason: `attempt ${attempt.number} failed, trying again: ${message}`,
+      });
+      return err instanceof Error ? err : new Error(message);
+    }
     const reason = permanent ? message : `gave up after ${attempt.number} attempts: ${message}`;
     // A 'creating' row whose last answer was ambiguous stays 'creating' so a later run still checks first.
     const state =
