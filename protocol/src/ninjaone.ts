@@ -41,6 +41,9 @@ export const NinjaOneSettings = z.object({
   connected: z.boolean(),
   connectedAt: Timestamp.nullable(),
   connectedBy: Id.nullable(),
+  /** Not connected because NinjaOne refused the refresh token (revoked or expired): when and why. */
+  disconnectedAt: Timestamp.nullable(),
+  disconnectedReason: z.string().nullable(),
   /** The redirect URI to register on the NinjaOne client app (exact match). */
   redirectUri: z.string(),
   ticketFormId: positiveInt.nullable(),

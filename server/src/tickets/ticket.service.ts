@@ -19,6 +19,20 @@ export class PermanentTicketError extends Error {
   }
 }
 
+/**
+ * NinjaOne is not connected (never was, or its refresh token was refused): the ticket job is held
+ * (delayed, no attempt used) rather than failed, and released when an admin connects again.
+ */
+export class TicketHeldError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TicketHeldError';
+  }
+}
+
+const isDisconnected = (err: unknown) =>
+  err instanceof NinjaOneError && err.code === 'not_connected';
+
 export interface TicketNotifier {
   (event: 'ticket.created' | 'ticket.failed', payload: TicketEvent, userIds: string[]): void;
 }
@@ -359,6 +373,12 @@ export class TicketService {
       },
       'ninjaone ticket attempt failed',
     );
+    if (isDisconnected(err)) {
+      // Not the ticket's fault: it waits (the job is held) until an admin connects NinjaOne again.
+      const reason = `waiting for NinjaOne to be connected again: ${message}`;
+      await row.update({ failureReason: reason });
+      return new TicketHeldError(reason);
+    }
     if (!permanent && !attempt.last) {
       // Shown while the queue waits to try again (the state stays pending/creating).
       await row.update({

@@ -1,12 +1,11 @@
-import { CallerMatchResponse, NinjaOneOrganizationList, NinjaOneTestResult, TicketStatus } from '@cwn/protocol';
-import { DEFAULT_CONFIG } from '../../../scripts/src/index';
 import {
-  configure,
-  runTicketJob,
-  startHarness,
-  validatedCall,
-  type Harness,
-} from './harness';
+  CallerMatchResponse,
+  NinjaOneOrganizationList,
+  NinjaOneTestResult,
+  TicketStatus,
+} from '@cwn/protocol';
+import { DEFAULT_CONFIG } from '../../../scripts/src/index';
+import { configure, runTicketJob, startHarness, validatedCall, type Harness } from './harness';
 
 /**
  * Tenants that differ from the demo one, each played by a simulator switch: a page-size cap,
@@ -49,13 +48,20 @@ describe.each([404, 403] as const)('a tenant whose GET /v2/contacts answers %i',
     expect(contact.match).toEqual({ kind: 'none' });
     expect(contact.lookupError).toContain(`GET /contacts (${status})`);
     const endUser = await callerMatch(MARC);
-    expect(endUser.match).toMatchObject({ kind: 'matched', organizationId: 1, contact: { id: 201 } });
+    expect(endUser.match).toMatchObject({
+      kind: 'matched',
+      organizationId: 1,
+      contact: { id: 201 },
+    });
   });
 
   it('a ticket with an organization chosen by hand is created; without one it fails saying why', async () => {
     const chosen = await validatedCall(h, { remoteNumber: SOPHIE, organizationId: 3 });
     expect((await runTicketJob(h, chosen)).state).toBe('completed');
-    expect((await row(chosen.transcriptId))!).toMatchObject({ state: 'created', organizationId: 3 });
+    expect((await row(chosen.transcriptId))!).toMatchObject({
+      state: 'created',
+      organizationId: 3,
+    });
 
     const unchosen = await validatedCall(h, { remoteNumber: SOPHIE });
     const { state, job } = await runTicketJob(h, unchosen);
@@ -82,12 +88,16 @@ describe('a tenant that caps its page size at 3', () => {
     const added = [6, 7].map((id) => ({ ...data.organizations[0]!, id, name: `Extra ${id}` }));
     data.organizations.push(...added);
     try {
-      const list = NinjaOneOrganizationList.parse((await h.api('get', '/api/ninjaone/organizations')).body);
+      const list = NinjaOneOrganizationList.parse(
+        (await h.api('get', '/api/ninjaone/organizations')).body,
+      );
       expect(list.items.map((o) => o.id).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
       const pages = h.sim.sim.requests({ method: 'GET', path: '/v2/organizations' });
       expect(pages.map((p) => p.query.after ?? null)).toEqual([null, '3', '6', '7']);
 
-      const test = NinjaOneTestResult.parse((await h.api('post', '/api/settings/ninjaone/test')).body);
+      const test = NinjaOneTestResult.parse(
+        (await h.api('post', '/api/settings/ninjaone/test')).body,
+      );
       expect(test.organizations).toBe(7);
     } finally {
       data.organizations = data.organizations.filter((o) => !added.includes(o));
@@ -101,7 +111,10 @@ describe('a tenant with people that have no numeric id', () => {
     const before = h.logs.length;
     expect((await callerMatch(SOPHIE)).match).toMatchObject({ kind: 'matched', organizationId: 1 });
     h.t.ninjaone.directory.clear(); // a reload sees the same odd records: not logged again
-    expect((await callerMatch(MARC)).match).toMatchObject({ kind: 'matched', contact: { id: 201 } });
+    expect((await callerMatch(MARC)).match).toMatchObject({
+      kind: 'matched',
+      contact: { id: 201 },
+    });
     const skipped = h.logs
       .slice(before)
       .map((l) => JSON.parse(l) as { msg: string; list?: string; skipped?: number })
@@ -137,7 +150,9 @@ describe('a ticket retried by the queue', () => {
         (await h.api('get', `/api/transcripts/${job.transcriptId}/ticket`)).body,
       );
       expect(status.state).toBe('creating'); // a 503 on the create is ambiguous: the retry checks first
-      expect(status.failureReason).toMatch(/^attempt 1 failed, trying again: NinjaOne failed \(503/);
+      expect(status.failureReason).toMatch(
+        /^attempt 1 failed, trying again: NinjaOne failed \(503/,
+      );
     } finally {
       await queued.remove();
     }
