@@ -51,6 +51,7 @@ export type ApiBoard = z.infer<typeof ApiBoard>;
 
 export const ApiBoardRun = z.looseObject({
   data: z.array(z.record(z.string(), z.unknown())),
+  metadata: z.looseObject({ lastCursorId: int.nullable().optional() }).nullable().optional(),
 });
 
 export interface ParsedList<T> {

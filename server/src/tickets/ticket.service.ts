@@ -301,15 +301,23 @@ export class TicketService {
         boards.find((b) => /\ball\b/i.test(b.name));
       if (!board) throw new Error('no "All tickets" board');
       // The board's own columns (subject among them); naming columns is not verified live.
-      const run = ApiBoardRun.parse(
-        await this.d.client.request('POST', `/ticketing/trigger/board/${board.id}/run`, {
-          body: { searchCriteria: row.externalRef, pageSize: 20 },
-        }),
-      );
-      const hit = run.data.find(
-        (r) => typeof r.subject === 'string' && r.subject.includes(`[${row.externalRef}]`),
-      );
-      return hit && typeof hit.id === 'number' ? hit.id : null;
+      // Paged with the cursor until an empty page: a tenant may cap the page size.
+      let lastCursorId: number | undefined;
+      for (let page = 0; page < 50; page += 1) {
+        const run = ApiBoardRun.parse(
+          await this.d.client.request('POST', `/ticketing/trigger/board/${board.id}/run`, {
+            body: { searchCriteria: row.externalRef, pageSize: 20, lastCursorId },
+          }),
+        );
+        const hit = run.data.find(
+          (r) => typeof r.subject === 'string' && r.subject.includes(`[${row.externalRef}]`),
+        );
+        if (hit && typeof hit.id === 'number') return hit.id;
+        const next = run.metadata?.lastCursorId;
+        if (run.data.length === 0 || typeof next !== 'number' || next === lastCursorId) return null;
+        lastCursorId = next;
+      }
+      return null;
     } catch (err) {
       // Throttling or an outage: try again later rather than risk a duplicate.
       if (err instanceof NinjaOneError && err.kind === 'retryable') throw err;

@@ -1,10 +1,11 @@
+import { externalRefOf } from '../../src/tickets/ticket.service';
 import {
   CallerMatchResponse,
   NinjaOneOrganizationList,
   NinjaOneTestResult,
   TicketStatus,
 } from '@cwn/protocol';
-import { DEFAULT_CONFIG } from '../../../scripts/src/index';
+import { DEFAULT_CONFIG, type Ticket } from '../../../scripts/src/index';
 import { configure, runTicketJob, startHarness, validatedCall, type Harness } from './harness';
 
 /**
@@ -101,6 +102,56 @@ describe('a tenant that caps its page size at 3', () => {
       expect(test.organizations).toBe(7);
     } finally {
       data.organizations = data.organizations.filter((o) => !added.includes(o));
+    }
+  });
+});
+
+describe('a tenant that caps its page size at 1', () => {
+  it('an interrupted create is found on a later page of the board search, not created twice', async () => {
+    h.sim.sim.configure({ maxPageSize: 1 });
+    const job = await validatedCall(h, { remoteNumber: SOPHIE });
+    const ref = externalRefOf(job.transcriptId);
+    // Tickets the search also finds (the reference quoted elsewhere), listed before ours.
+    const data = h.sim.sim.state.data;
+    const decoys: Ticket[] = [1, 2].map((id) => ({
+      id,
+      version: 1,
+      nodeId: null,
+      clientId: 1,
+      locationId: null,
+      assignedAppUserId: null,
+      requesterUid: null,
+      subject: `About ${ref} (${id})`,
+      status: data.statuses[0]!,
+      type: null,
+      priority: 'NONE',
+      severity: 'NONE',
+      ticketFormId: 1,
+      source: 'TECHNICIAN',
+      tags: [],
+      ccList: { uids: [], emails: [] },
+      createTime: 1,
+      lastUpdated: 1,
+      deleted: false,
+      attributeValues: [],
+      additionalAssignedTechnicianIds: [],
+      parentTicketId: null,
+      followupTime: null,
+    }));
+    data.tickets.unshift(...decoys);
+    h.sim.sim.injectFault({
+      route: 'POST /v2/ticketing/ticket',
+      status: 500,
+      phase: 'after',
+      body: { resultCode: 'FAILURE' },
+    });
+    try {
+      expect((await runTicketJob(h, job)).state).toBe('completed');
+      const ours = h.sim.sim.tickets().filter((t) => t.subject.includes(`[${ref}]`));
+      expect(ours).toHaveLength(1);
+      expect((await row(job.transcriptId))!.ninjaoneTicketId).toBe(ours[0]!.id);
+    } finally {
+      data.tickets = data.tickets.filter((t) => !decoys.includes(t));
     }
   });
 });
