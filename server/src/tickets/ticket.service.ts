@@ -217,7 +217,7 @@ export class TicketService {
         ));
       } catch (err) {
         // Only the requester depends on the lookup once an organization was chosen.
-        if (job.organizationId === null) throw err;
+        if (job.organizationId === null || isDisconnected(err)) throw err;
         lookupError = err instanceof Error ? err.message : String(err);
       }
       if (lookupError)
@@ -319,8 +319,9 @@ export class TicketService {
       }
       return null;
     } catch (err) {
-      // Throttling or an outage: try again later rather than risk a duplicate.
-      if (err instanceof NinjaOneError && err.kind === 'retryable') throw err;
+      // Throttling, an outage or no connection: try again later rather than risk a duplicate.
+      if (err instanceof NinjaOneError && (err.kind === 'retryable' || isDisconnected(err)))
+        throw err;
       // A lookup this tenant refuses or answers oddly: best effort, create (and say so).
       this.d.logger.warn(
         { transcriptId: row.transcriptId, err: err instanceof Error ? err.message : String(err) },
