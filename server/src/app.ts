@@ -117,7 +117,17 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   const auth = new AuthService(models, audit, config, now);
   const kioskTokens = new KioskTokensService(defineKioskTokenModel(sequelize), now);
   const presence = new PresenceStore(redis, config.redisPrefix);
-  const dashboard = new DashboardService({ sequelize, models, redis, redisPrefix: config.redisPrefix, queues, presence, now });
+  const dashboard = new DashboardService({
+    sequelize,
+    models,
+    redis,
+    redisPrefix: config.redisPrefix,
+    queues,
+    presence,
+    now,
+    // The NinjaOne module owns the connection; it is built further down (read per request).
+    ninjaOneDisconnection: () => ninjaone.settings.disconnection(),
+  });
 
   const app = express();
   app.disable('x-powered-by');

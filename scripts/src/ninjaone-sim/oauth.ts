@@ -131,6 +131,10 @@ export function oauthRouter(state: SimState): express.Router {
     ) {
       return oauthError(res, 400, 'invalid_grant', 'Invalid refresh token');
     }
+    if (state.config.refreshTokensRevoked) {
+      rt.revoked = true;
+      return oauthError(res, 400, 'invalid_grant', 'Refresh token revoked');
+    }
     let scopes = rt.scopes;
     if (body.scope !== undefined && body.scope.trim() !== '') {
       const asked = parseScopes(body.scope);

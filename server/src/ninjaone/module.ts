@@ -14,7 +14,7 @@ import { SettingsRepository } from '../settings/settings.repository';
 import { SqlTicketSource, type TicketSource } from '../tickets/ticket-source';
 import { TicketStatusService } from '../tickets/ticket-status';
 import { TicketService } from '../tickets/ticket.service';
-import { createTicketWorker } from '../tickets/ticket.worker';
+import { createTicketWorker, releaseHeldTickets } from '../tickets/ticket.worker';
 import { CallerMatcher } from './caller-match';
 import { NinjaOneClient } from './client';
 import { NinjaOneDirectory } from './directory';
@@ -71,10 +71,12 @@ export function createNinjaOneModule(o: NinjaOneModuleOptions): NinjaOneModule {
     renewalLock: redisRenewalLock(o.redis, `${o.config.redisPrefix}:ninjaone:token-renewal`),
     ...(o.fetch ? { fetch: o.fetch } : {}),
   });
-  const directory = new NinjaOneDirectory(client);
+  const directory = new NinjaOneDirectory(client, { logger: o.logger });
   settings.onChange(() => directory.clear());
   const matcher = new CallerMatcher(directory);
-  const connect = new NinjaOneConnectFlow(settings, client, o.redis, o.config.redisPrefix);
+  const connect = new NinjaOneConnectFlow(settings, client, o.redis, o.config.redisPrefix, () =>
+    releaseHeldTickets(o.ticketQueue, o.logger),
+  );
 
   let io: IoServer | null = null;
   const notify = (
