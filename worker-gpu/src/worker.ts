@@ -83,6 +83,9 @@ export async function startWorker(
     prefix: config.prefix,
     concurrency: config.concurrency,
     lockDuration: config.lockDurationMs,
+    // BullMQ renews at half the duration; more often leaves room for a long synchronous step
+    // (decoding hours of audio) with the short lock that lets a killed worker's job resume soon
+    lockRenewTime: Math.round(config.lockDurationMs / 5),
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: config.maxStalledCount,
     autorun: false,
