@@ -11,9 +11,15 @@ import { NinjaOneError } from '../ninjaone/errors';
 import { buildTicketContent } from './ticket-builder';
 import type { TicketMaterial, TicketSource } from './ticket-source';
 
-/** A failure retrying cannot fix; its message is shown to the user (ticket.failed). */
+/**
+ * A failure retrying cannot fix; its message is shown to the user (ticket.failed). `logMessage`
+ * is what the log says instead when the message names the caller.
+ */
 export class PermanentTicketError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly logMessage = message,
+  ) {
     super(message);
     this.name = 'PermanentTicketError';
   }
@@ -227,6 +233,7 @@ export class TicketService {
     }
     throw new PermanentTicketError(
       `no NinjaOne organization matches the caller's number (${m.call.remoteNumber ?? 'none'}) and no fallback organization is set: choose an organization and retry`,
+      `no NinjaOne organization matches the caller's number (${m.call.remoteNumber ? 'not shown' : 'none'}) and no fallback organization is set`,
     );
   }
 
@@ -331,7 +338,7 @@ export class TicketService {
         transcriptId: job.transcriptId,
         attempt: attempt.number,
         permanent,
-        err: message,
+        err: err instanceof PermanentTicketError ? err.logMessage : message,
         status: err instanceof NinjaOneError ? err.status : undefined,
       },
       'ninjaone ticket attempt failed',
