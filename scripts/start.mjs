@@ -23,6 +23,8 @@ const DEMO = process.env.CWN_DEMO ? process.env.CWN_DEMO !== '0' : !process.env.
 const DEMO_MODEL = 'base-q5_1';
 const children = [];
 let pg;
+/** pino-pretty's formatter of one log line, loaded once the dependencies are installed. */
+let pretty;
 
 const say = (msg) => console.log(`\x1b[36m[start]\x1b[0m ${msg}`);
 const fail = (msg) => {
@@ -61,7 +63,10 @@ function child(name, cmd, args, env) {
       buf += d;
       const lines = buf.split('\n');
       buf = lines.pop();
-      for (const l of lines) out.write(prefix + l + '\n');
+      for (const l of lines) {
+        const text = out.isTTY && pretty ? pretty(l).trimEnd() : l;
+        out.write(text.split('\n').map((t) => prefix + t).join('\n') + '\n');
+      }
     });
   };
   pipe(p.stdout, process.stdout);
@@ -280,6 +285,15 @@ function pwaIsStale() {
 async function main() {
   mkdirSync(data, { recursive: true });
   run('bash', ['scripts/ensure-deps.sh']);
+  // The children's JSON log lines, readable on a terminal; piped elsewhere they stay JSON.
+  const { prettyFactory } = await import('pino-pretty');
+  pretty = prettyFactory({
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss',
+    // A request line's message already says method, path, status and time; its id follows it.
+    messageFormat: '{msg}{if req.id} [{req.id}]{end}',
+    ignore: 'pid,hostname,service,req,res,responseTime',
+  });
   say('building ...');
   run('npx', ['tsc', '-b']);
   run(process.execPath, ['nuxt-dashboard/bin/build-if-stale.mjs']);
