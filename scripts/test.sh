@@ -11,6 +11,8 @@ npx tsc -b
 npx tsc -p tsconfig.tests.json
 npm run typecheck --silent -w nuxt-dashboard
 npm run typecheck --silent -w e2e
+echo "checking formatting ..."
+npx prettier --check --log-level warn .
 echo "linting ..."
 npx eslint .
 # --forceExit: a leaked handle (seen once: a Redis reconnect after the "Redis unreachable" health
