@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: installs what is missing, makes sure PostgreSQL and Redis are reachable, type-checks,
-# checks formatting and Markdown links and lints every package, then runs every test of every package in one jest run.
+# checks formatting and Markdown links and lints every package, then runs every test of every
+# package in one jest run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
