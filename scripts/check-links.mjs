@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Fails when a Markdown file of the repository links to a file or folder that does not exist
-// (relative links only; web addresses are not fetched). Run by `npm test`.
+// (relative links only; web addresses are not fetched), or when a source file names a Markdown
+// file of the repository by its path (as docs/OPERATIONS.md) that does not exist. Run by `npm test`.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -43,7 +44,35 @@ for (const file of files) {
     }
   }
 }
+// Sources that cite a document by its path from the repository root.
+const PACKAGES = 'docs|protocol|server|worker-gpu|extension|pwa|nuxt-dashboard|scripts|e2e';
+const CITED = new RegExp(`(?<![\\w./-])((?:${PACKAGES})/[\\w./-]*\\.md)\\b`, 'g');
+const sources = execFileSync(
+  'git',
+  [
+    'ls-files',
+    '--cached',
+    '--others',
+    '--exclude-standard',
+    '*.ts',
+    '*.mjs',
+    '*.js',
+    '*.vue',
+    '*.sh',
+  ],
+  { cwd: root, encoding: 'utf8' },
+)
+  .split('\n')
+  .filter((f) => f && existsSync(join(root, f)));
+for (const file of sources) {
+  const text = readFileSync(join(root, file), 'utf8');
+  for (const m of text.matchAll(CITED)) {
+    if (!existsSync(join(root, m[1])))
+      broken.push(`${file}:${text.slice(0, m.index).split('\n').length}: ${m[1]}`);
+  }
+}
+
 if (broken.length) {
-  console.error(`broken links in Markdown files:\n  ${broken.join('\n  ')}`);
+  console.error(`links to files that do not exist:\n  ${broken.join('\n  ')}`);
   process.exit(1);
 }
