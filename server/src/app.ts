@@ -7,7 +7,7 @@ import { pinoHttp } from 'pino-http';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { Config } from './config';
-import { createLogger, type Logger } from './logger';
+import { createLogger, logSafeError, type Logger } from './logger';
 import { createSequelize } from './db/sequelize';
 import { defineModels, type Models } from './db/models';
 import { AuditLog } from './audit/audit';
@@ -135,7 +135,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
       // One line per request: method, path (no query string: it carries caller numbers and names),
       // status, response time and request id; no headers.
-      serializers: { req: requestLogFields, res: responseLogFields },
+      serializers: { req: requestLogFields, res: responseLogFields, err: logSafeError },
       customSuccessMessage: (req, res, responseTime) => requestLogMessage(req, res, responseTime),
       customErrorMessage: (req, res) => requestLogMessage(req, res),
     }),
