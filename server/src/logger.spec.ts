@@ -15,7 +15,6 @@ describe('logger', () => {
     );
     const err = new UniqueConstraintError({
       parent,
-      sql: parent.sql,
       fields: { remote_number: number },
       errors: [],
     });
