@@ -26,6 +26,8 @@ const DEMO_MODEL = 'base-q5_1';
 let pg;
 /** The children's supervisor, loaded once `tsc -b` has built it. */
 let supervisor;
+/** pino-pretty's formatter of one log line, loaded once the dependencies are installed. */
+let pretty;
 
 const say = (msg) => console.log(`\x1b[36m[start]\x1b[0m ${msg}`);
 const fail = (msg) => {
@@ -264,6 +266,15 @@ function pwaIsStale() {
 async function main() {
   mkdirSync(data, { recursive: true });
   run('bash', ['scripts/ensure-deps.sh']);
+  // The children's JSON log lines, readable on a terminal; piped elsewhere they stay JSON.
+  const { prettyFactory } = await import('pino-pretty');
+  pretty = prettyFactory({
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss',
+    // A request line's message already says method, path, status and time; its id follows it.
+    messageFormat: '{msg}{if req.id} [{req.id}]{end}',
+    ignore: 'pid,hostname,service,req,res,responseTime',
+  });
   say('building ...');
   run('npx', ['tsc', '-b']);
   run(process.execPath, ['nuxt-dashboard/bin/build-if-stale.mjs']);
@@ -274,6 +285,7 @@ async function main() {
     cwd: root,
     say,
     onGiveUp: () => fail('a child keeps crashing: stopping everything'),
+    formatLine: (line, out) => (out.isTTY && pretty ? pretty(line).trimEnd() : line),
   });
 
   const model = await workerModel();

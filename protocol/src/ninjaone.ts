@@ -3,7 +3,7 @@ import { Id, Timestamp } from './common';
 import { RedactionResult } from './redaction';
 import { Speaker } from './transcripts';
 
-/** NinjaOne hosts (ninjaone.md §1.1); `custom` uses `baseUrl`. */
+/** NinjaOne hosts, one per region; `custom` uses `baseUrl`. */
 export const NINJAONE_REGIONS = {
   us: 'https://app.ninjarmm.com',
   us2: 'https://us2.ninjarmm.com',
@@ -22,7 +22,7 @@ export type NinjaOneRegion = z.infer<typeof NinjaOneRegion>;
 export const NinjaOneAuthMode = z.enum(['client_credentials', 'authorization_code']);
 export type NinjaOneAuthMode = z.infer<typeof NinjaOneAuthMode>;
 
-/** NinjaOne ticket priorities (no CRITICAL: ninjaone.md §2.1). */
+/** NinjaOne ticket priorities (NinjaOne has no CRITICAL). */
 export const NinjaOnePriority = z.enum(['NONE', 'LOW', 'MEDIUM', 'HIGH']);
 export type NinjaOnePriority = z.infer<typeof NinjaOnePriority>;
 

@@ -7,7 +7,7 @@ import { pinoHttp } from 'pino-http';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { Config } from './config';
-import { createLogger, type Logger } from './logger';
+import { createLogger, logSafeError, type Logger } from './logger';
 import { createSequelize } from './db/sequelize';
 import { defineModels, type Models } from './db/models';
 import { AuditLog } from './audit/audit';
@@ -25,7 +25,7 @@ import { createRealtime, type IoServer } from './realtime/socket';
 import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
-import { logSafeRequest } from './http/log-safe-url';
+import { requestLogFields, requestLogMessage, responseLogFields } from './http/log-safe-url';
 import { createNinjaOneModule, type NinjaOneModule, type NinjaOneModuleOptions } from './ninjaone/module';
 import { createWorkerAuthenticator } from './http/authenticate';
 import { ROUTE_POLICY } from './http/policy';
@@ -143,7 +143,11 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-      serializers: { req: logSafeRequest },
+      // One line per request: method, path (no query string: it carries caller numbers and names),
+      // status, response time and request id; no headers.
+      serializers: { req: requestLogFields, res: responseLogFields, err: logSafeError },
+      customSuccessMessage: (req, res, responseTime) => requestLogMessage(req, res, responseTime),
+      customErrorMessage: (req, res) => requestLogMessage(req, res),
     }),
   );
   app.use(helmet());

@@ -31,6 +31,8 @@ export interface SupervisorOptions {
   onGiveUp: (name: string, reason: string) => void;
   stdout?: Writable;
   stderr?: Writable;
+  /** How a child's output line is shown (e.g. pino-pretty on a terminal); may return several lines. */
+  formatLine?: (line: string, out: Writable & { isTTY?: boolean }) => string;
 }
 
 interface Supervised {
@@ -138,16 +140,19 @@ export class Supervisor {
 
   private pipe(name: string, stream: NodeJS.ReadableStream, out: Writable): void {
     const prefix = `\x1b[2m[${name}]\x1b[0m `;
+    const format = this.o.formatLine ?? ((l: string) => l);
+    const write = (line: string) =>
+      out.write(format(line, out).split('\n').map((t) => prefix + t).join('\n') + '\n');
     let buf = '';
     stream.setEncoding('utf8');
     stream.on('data', (d: string) => {
       buf += d;
       const lines = buf.split('\n');
       buf = lines.pop()!;
-      for (const l of lines) out.write(prefix + l + '\n');
+      for (const l of lines) write(l);
     });
     stream.on('end', () => {
-      if (buf) out.write(prefix + buf + '\n');
+      if (buf) write(buf);
       buf = '';
     });
   }

@@ -1,6 +1,7 @@
 /**
- * The `/v2` resource API (also mounted at `/api/v2`): auth middleware (ninjaone.md §6.2), rate
- * limiting, instance variants, and the lookup endpoints of §6.3.
+ * The `/v2` resource API (also mounted at `/api/v2`): auth middleware, rate limiting, instance
+ * variants, and the lookup endpoints (organizations, locations, devices, contacts and users,
+ * ticket forms, statuses and boards).
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Request } from 'express';
@@ -109,7 +110,7 @@ export function apiRouter(state: SimState): express.Router {
     next();
   });
 
-  // Auth (§6.2), then the per-token rate limit.
+  // Auth, then the per-token rate limit.
   r.use((req, res, next) => {
     const h = req.headers.authorization;
     if (h === undefined || h === '') {

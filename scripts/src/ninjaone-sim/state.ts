@@ -11,7 +11,7 @@ export interface ErrorReply {
   body: unknown;
 }
 
-/** Behaviour switches. Every one is a guess about an unverified NinjaOne behaviour (ninjaone.md §7) or a test toggle. */
+/** Behaviour switches. Every one is a guess about a NinjaOne behaviour its documentation leaves open, or a test toggle. */
 export interface SimConfig {
   /** `expires_in` of access tokens, seconds. */
   accessTokenTtlSeconds: number;

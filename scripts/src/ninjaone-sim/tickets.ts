@@ -1,5 +1,5 @@
 /**
- * Ticket endpoints (ninjaone.md §2.1–§2.4, §6.3): create, read, full-replace update with version
+ * Ticket endpoints: create, read, full-replace update with version
  * check, multipart comment, log entries, board run.
  */
 import express, { type Request } from 'express';

@@ -11,9 +11,15 @@ import { NinjaOneError } from '../ninjaone/errors';
 import { buildTicketContent } from './ticket-builder';
 import type { TicketMaterial, TicketSource } from './ticket-source';
 
-/** A failure retrying cannot fix; its message is shown to the user (ticket.failed). */
+/**
+ * A failure retrying cannot fix; its message is shown to the user (ticket.failed). `logMessage`
+ * is what the log says instead when the message names the caller.
+ */
 export class PermanentTicketError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly logMessage = message,
+  ) {
     super(message);
     this.name = 'PermanentTicketError';
   }
@@ -261,10 +267,17 @@ export class TicketService {
         `the caller's number belongs to several NinjaOne organizations (${names}): choose an organization and retry`,
       );
     }
-    const message = `no NinjaOne organization matches the caller's number (${m.call.remoteNumber ?? 'none'})${lookupError ? ` (${lookupError})` : ''} and no fallback organization is set: choose an organization and retry`;
     // NinjaOne down or throttling us: a later attempt may find the caller.
-    if (lookupRetryable) throw new NinjaOneError(message, { kind: 'retryable' });
-    throw new PermanentTicketError(message);
+    if (lookupRetryable) {
+      throw new NinjaOneError(`the caller could not be looked up in NinjaOne (${lookupError}): trying again`, {
+        kind: 'retryable',
+      });
+    }
+    const why = lookupError ? ` (${lookupError})` : '';
+    throw new PermanentTicketError(
+      `no NinjaOne organization matches the caller's number (${m.call.remoteNumber ?? 'none'})${why} and no fallback organization is set: choose an organization and retry`,
+      `no NinjaOne organization matches the caller's number (${m.call.remoteNumber ? 'not shown' : 'none'})${why} and no fallback organization is set`,
+    );
   }
 
   private async ticketFormId(config: ResolvedNinjaOneConfig): Promise<number> {
@@ -377,7 +390,7 @@ export class TicketService {
         transcriptId: job.transcriptId,
         attempt: attempt.number,
         permanent,
-        err: message,
+        err: err instanceof PermanentTicketError ? err.logMessage : message,
         status: err instanceof NinjaOneError ? err.status : undefined,
       },
       'ninjaone ticket attempt failed',
