@@ -50,6 +50,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       });
       return;
     }
+    // The router could not percent-decode a path parameter (`/api/calls/%ZZ`); it marks that 400.
+    if (err instanceof URIError && bp.status === 400) {
+      send(res, 400, {
+        error: { code: 'bad_request', message: 'malformed percent-encoding in the URL path', requestId },
+      });
+      return;
+    }
     logger.error({ err, requestId }, 'unhandled error');
     send(res, 500, {
       error: { code: 'internal', message: 'internal error; the request id identifies it in the logs', requestId },
