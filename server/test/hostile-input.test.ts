@@ -1,4 +1,5 @@
 import { startTestApp, type TestApp } from './support/app';
+import { callMeta, idemKey, leftovers, makeWav, sha256, upload } from './recordings/fixtures';
 
 /** Input a client should never send, answered with a 4xx that says what is wrong (never a 500). */
 let t: TestApp;
@@ -35,5 +36,91 @@ describe('malformed percent-encoding in a path parameter', () => {
     const res = await t.http.get('/api/calls/%ZZ').set('Authorization', `Bearer ${agentToken}`);
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/percent-encoding/);
+  });
+});
+
+describe('dates outside a sane range', () => {
+  const YEAR_ZERO = '0000-01-01T00:00:00Z';
+  let adminToken: string;
+  beforeAll(async () => {
+    adminToken = (await t.userWithRole('admin')).accessToken;
+  });
+
+  it('GET /api/calls?from= and ?to= → 400 naming the field', async () => {
+    for (const field of ['from', 'to']) {
+      const res = await t.http
+        .get('/api/calls')
+        .query({ [field]: YEAR_ZERO })
+        .set('Authorization', `Bearer ${agentToken}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+      expect(res.body.error.message).toMatch(new RegExp(`^query\\.${field}: .*1970`));
+    }
+  });
+
+  it('POST /api/calls startedAt and PATCH /api/calls/:id at → 400 naming the field, nothing stored', async () => {
+    const pbxCallId = `pbx-year-zero-${Date.now()}`;
+    const res = await t.http
+      .post('/api/calls')
+      .set('Authorization', `Bearer ${agentToken}`)
+      .send({ direction: 'inbound', pbxCallId, startedAt: YEAR_ZERO });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^body\.startedAt: /);
+    expect(await t.models.Call.count({ where: { pbxCallId } })).toBe(0);
+
+    const created = await t.http
+      .post('/api/calls')
+      .set('Authorization', `Bearer ${agentToken}`)
+      .send({ direction: 'inbound', pbxCallId, startedAt: '2026-11-20T10:00:00Z' });
+    expect(created.status).toBe(201);
+    // An offset can carry a date in range past the last year an ISO timestamp can write.
+    const patched = await t.http
+      .patch(`/api/calls/${created.body.id}`)
+      .set('Authorization', `Bearer ${agentToken}`)
+      .send({ event: 'answered', at: '9999-12-31T23:30:00-05:00' });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.message).toMatch(/^body\.at: /);
+  });
+
+  it('the upload’s startedAt → 400 naming the field, nothing stored', async () => {
+    const wav = makeWav();
+    const pair = await t.userWithRole('agent');
+    const before = await leftovers(t, pair.user.id);
+    const res = await upload(t, pair.accessToken, wav, {
+      ...callMeta({ startedAt: YEAR_ZERO }),
+      sha256: sha256(wav),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^query\.startedAt: /);
+    const session = await t.http
+      .post('/api/uploads')
+      .query({ ...callMeta({ endedAt: '0001-01-01T00:00:00+01:00' }), sha256: sha256(wav) })
+      .set('Authorization', `Bearer ${pair.accessToken}`)
+      .set('Idempotency-Key', idemKey())
+      .set('Upload-Length', String(wav.length));
+    expect(session.status).toBe(400);
+    expect(session.body.error.message).toMatch(/^query\.endedAt: /);
+    expect(await leftovers(t, pair.user.id)).toEqual(before);
+  });
+
+  it('the audit filters → 400 naming the field', async () => {
+    for (const path of ['/api/audit', '/api/audit/export']) {
+      for (const field of ['from', 'to']) {
+        const res = await t.http
+          .get(path)
+          .query({ [field]: YEAR_ZERO })
+          .set('Authorization', `Bearer ${adminToken}`);
+        expect(res.status).toBe(400);
+        expect(res.body.error.message).toMatch(new RegExp(`^query\\.${field}: `));
+      }
+    }
+  });
+
+  it('accepts the bounds themselves', async () => {
+    const res = await t.http
+      .get('/api/calls')
+      .query({ from: '1970-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999Z' })
+      .set('Authorization', `Bearer ${agentToken}`);
+    expect(res.status).toBe(200);
   });
 });
