@@ -145,7 +145,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       maxAge: 600,
     }),
   );
-  app.use(express.json({ limit: '1mb' }));
+  // JSON bodies are parsed by the route table, per route (uploads read theirs raw).
 
   const registry = createOpenApiRegistry();
   const routes = new RouteTable(

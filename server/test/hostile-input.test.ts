@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { startTestApp, type TestApp } from './support/app';
 import { callMeta, idemKey, leftovers, makeWav, sha256, upload } from './recordings/fixtures';
 
@@ -122,5 +123,115 @@ describe('dates outside a sane range', () => {
       .query({ from: '1970-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999Z' })
       .set('Authorization', `Bearer ${agentToken}`);
     expect(res.status).toBe(200);
+  });
+});
+
+/** Sends `body` byte for byte (supertest would serialise a Buffer sent as JSON). */
+function raw(method: string, path: string, headers: Record<string, string>, body: Buffer) {
+  return new Promise<{ status: number; body: { error: { code: string; message: string } } }>(
+    (resolve, reject) => {
+      const req = httpRequest(
+        `${t.url()}${path}`,
+        { method, headers: { ...headers, 'Content-Length': String(body.length) } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    },
+  );
+}
+
+describe('a body of the wrong type', () => {
+  it('a WAV sent as application/json → 415 naming the WAV types, whatever its size', async () => {
+    for (const wav of [makeWav(), makeWav({ frames: 16000 * 40 })]) {
+      const query = new URLSearchParams({ ...callMeta(), sha256: sha256(wav) });
+      const res = await raw(
+        'POST',
+        `/api/upload-recording?${query}`,
+        {
+          Authorization: `Bearer ${agentToken}`,
+          'Content-Type': 'application/json',
+          'Idempotency-Key': idemKey(),
+        },
+        wav,
+      );
+      expect(res.status).toBe(415);
+      expect(res.body.error.code).toBe('unsupported_media_type');
+      expect(res.body.error.message).toMatch(/expected audio\/wav/);
+    }
+  });
+
+  it('a resumable upload’s chunk sent as application/json → 415', async () => {
+    const wav = makeWav();
+    const session = await t.http
+      .post('/api/uploads')
+      .query({ ...callMeta(), sha256: sha256(wav) })
+      .set('Authorization', `Bearer ${agentToken}`)
+      .set('Idempotency-Key', idemKey())
+      .set('Upload-Length', String(wav.length));
+    expect(session.status).toBe(201);
+    const res = await raw(
+      'PATCH',
+      `/api/uploads/${session.body.id}`,
+      {
+        Authorization: `Bearer ${agentToken}`,
+        'Content-Type': 'application/json',
+        'Upload-Offset': '0',
+      },
+      wav,
+    );
+    expect(res.status).toBe(415);
+    expect(res.body.error.message).toMatch(/expected application\/offset\+octet-stream/);
+  });
+
+  it('a JSON body over 1 MB → 413', async () => {
+    const res = await t.http
+      .post('/api/calls')
+      .set('Authorization', `Bearer ${agentToken}`)
+      .set('Content-Type', 'application/json')
+      .send(
+        JSON.stringify({
+          direction: 'inbound',
+          pbxCallId: 'x',
+          startedAt: '2026-11-20T10:00:00Z',
+          pad: 'x'.repeat(1_100_000),
+        }),
+      );
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+  });
+
+  it('malformed JSON → 400; a compression or charset the server does not read → 415', async () => {
+    const malformed = await t.http
+      .post('/api/calls')
+      .set('Authorization', `Bearer ${agentToken}`)
+      .set('Content-Type', 'application/json')
+      .send('{"direction":');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toBe('malformed JSON body');
+
+    const encoded = await t.http
+      .post('/api/calls')
+      .set('Authorization', `Bearer ${agentToken}`)
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'compress')
+      .send('{}');
+    expect(encoded.status).toBe(415);
+    expect(encoded.body.error).toMatchObject({
+      code: 'unsupported_media_type',
+      message: 'unsupported body encoding',
+    });
+
+    const charset = await t.http
+      .post('/api/calls')
+      .set('Authorization', `Bearer ${agentToken}`)
+      .set('Content-Type', 'application/json; charset=ebcdic-x')
+      .send('{}');
+    expect(charset.status).toBe(415);
+    expect(charset.body.error.code).toBe('unsupported_media_type');
   });
 });

@@ -1,5 +1,5 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { ErrorBody, KIOSK_TOKEN_PREFIX } from '@cwn/protocol';
 import { bearerToken, type Authenticator, type WorkerAuthenticator } from './authenticate';
@@ -27,6 +27,11 @@ export interface RouteSpec<
   status?: number;
   /** Extra OpenAPI fields (for streaming endpoints that describe their own bodies). */
   openapi?: Record<string, unknown>;
+  /**
+   * The handler reads the request body itself (raw audio) and checks its content type: no JSON
+   * parsing, so a mislabelled WAV gets the handler's 415 rather than the JSON parser's 400 or 413.
+   */
+  rawBody?: boolean;
 }
 
 export interface RouteContext<B, Q, P> {
@@ -68,6 +73,9 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z_]+)/g, '{$1}');
 
+/** JSON bodies of every route that does not read its body raw. */
+const jsonBody: RequestHandler = express.json({ limit: '1mb' });
+
 /**
  * Registers routes on a router after looking their access up in ROUTE_POLICY, validates
  * params/query/body with the route's zod schemas, and documents the route in the OpenAPI registry.
@@ -100,7 +108,7 @@ export class RouteTable {
     this.registered.push({ method: spec.method, path: spec.path, access });
     this.document(spec, access);
 
-    this.router[spec.method](spec.path, async (req: Request, res: Response) => {
+    this.router[spec.method](spec.path, ...(spec.rawBody ? [] : [jsonBody]), async (req: Request, res: Response) => {
       let user: AuthUser | null = null;
       if (access === 'worker') {
         this.authenticateWorker(req);
