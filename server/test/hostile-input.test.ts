@@ -235,3 +235,65 @@ describe('a body of the wrong type', () => {
     expect(charset.body.error.code).toBe('unsupported_media_type');
   });
 });
+
+describe('NUL characters in text', () => {
+  it('POST /api/calls with a NUL in remoteName or pbxCallId → 400 naming the field, nothing stored', async () => {
+    for (const field of ['remoteName', 'pbxCallId']) {
+      const pbxCallId = `pbx-nul-${idemKey()}`;
+      const res = await t.http
+        .post('/api/calls')
+        .set('Authorization', `Bearer ${agentToken}`)
+        .send({
+          direction: 'inbound',
+          pbxCallId,
+          startedAt: '2026-11-20T10:00:00Z',
+          [field]: 'Dupont\u0000 SA',
+        });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+      expect(res.body.error.message).toBe(`body.${field}: must not contain NUL characters`);
+      expect(await t.models.Call.count({ where: { pbxCallId } })).toBe(0);
+    }
+  });
+
+  it('an upload with a NUL in its metadata → 400 naming the query field, nothing stored', async () => {
+    const wav = makeWav();
+    const pair = await t.userWithRole('agent');
+    const before = await leftovers(t, pair.user.id);
+    const res = await upload(t, pair.accessToken, wav, {
+      ...callMeta({ remoteName: 'Dupont\u0000' }),
+      sha256: sha256(wav),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe('query.remoteName: must not contain NUL characters');
+    expect(await leftovers(t, pair.user.id)).toEqual(before);
+  });
+
+  it('nested text (a transcript segment) and a user’s name → 400 with the path of the field', async () => {
+    const res = await t.http
+      .patch(`/api/transcripts/${crypto.randomUUID()}`)
+      .set('Authorization', `Bearer ${agentToken}`)
+      .send({
+        version: 1,
+        segments: [
+          { speaker: 'agent', startMs: 0, endMs: 1000, text: 'ok' },
+          { speaker: 'caller', startMs: 1000, endMs: 2000, text: 'a\u0000b' },
+        ],
+      });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe('body.segments.1.text: must not contain NUL characters');
+
+    const admin = (await t.userWithRole('admin')).accessToken;
+    const user = await t.http
+      .post('/api/users')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({
+        email: `nul-${idemKey()}@test.local`,
+        password: 'long enough password',
+        role: 'agent',
+        displayName: 'Eve\u0000',
+      });
+    expect(user.status).toBe(400);
+    expect(user.body.error.message).toBe('body.displayName: must not contain NUL characters');
+  });
+});

@@ -64,7 +64,30 @@ function validationError(where: string, error: z.ZodError): HttpError {
   );
 }
 
+/** The path of the first string (value or key) holding U+0000, which PostgreSQL cannot store. */
+function nulAt(value: unknown, path: (string | number)[] = []): (string | number)[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nulAt(value[i], [...path, i]);
+      if (found) return found;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const found = k.includes('\u0000') ? [...path, k] : nulAt(v, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
 function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string) {
+  const nul = nulAt(value);
+  if (nul) {
+    const field = [where, ...nul].join('.');
+    const message = 'must not contain NUL characters';
+    throw new HttpError(400, 'validation_failed', `${field}: ${message}`, [{ path: field, message }]);
+  }
   if (!schema) return value as z.infer<T>;
   const r = schema.safeParse(value);
   if (!r.success) throw validationError(where, r.error);
