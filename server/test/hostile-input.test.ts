@@ -1,4 +1,6 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { startTestApp, type TestApp } from './support/app';
 import { callMeta, idemKey, leftovers, makeWav, sha256, upload } from './recordings/fixtures';
 
@@ -295,5 +297,39 @@ describe('NUL characters in text', () => {
       });
     expect(user.status).toBe(400);
     expect(user.body.error.message).toBe('body.displayName: must not contain NUL characters');
+  });
+});
+
+describe('refused uploads', () => {
+  it('leave no folder behind in the audio store', async () => {
+    const storageDir = mkdtempSync(join(t.config.storageDir, '..', 'refused-'));
+    const own = await startTestApp({ STORAGE_DIR: storageDir });
+    try {
+      const pair = await own.userWithRole('agent');
+      const good = makeWav();
+      const refused = [
+        { body: makeWav({ sampleRate: 44100 }), sha: undefined },
+        { body: good.subarray(0, 30), sha: undefined },
+        { body: good, sha: sha256(Buffer.from('another file')) },
+      ];
+      for (const { body, sha } of refused) {
+        const res = await upload(own, pair.accessToken, body, {
+          ...callMeta(),
+          sha256: sha ?? sha256(body),
+        });
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+      }
+      const objects = join(storageDir, 'objects');
+      expect(readdirSync(objects)).toEqual([]);
+      const stored = await upload(own, pair.accessToken, good, {
+        ...callMeta(),
+        sha256: sha256(good),
+      });
+      expect(stored.status).toBe(201);
+      expect(readdirSync(objects)).toEqual([stored.body.recording.id.slice(0, 2)]);
+    } finally {
+      await own.close();
+    }
   });
 });
