@@ -26,6 +26,7 @@ import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
 import { logSafeRequest } from './http/log-safe-url';
+import { httpServerOptions, requestTimeouts } from './http/timeouts';
 import { createNinjaOneModule, type NinjaOneModule, type NinjaOneModuleOptions } from './ninjaone/module';
 import { createWorkerAuthenticator } from './http/authenticate';
 import { ROUTE_POLICY } from './http/policy';
@@ -136,6 +137,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       serializers: { req: logSafeRequest },
     }),
   );
+  app.use(requestTimeouts(config.httpTimeouts));
   app.use(helmet());
   app.use(
     cors({
@@ -221,7 +223,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
-  const server = createServer(app);
+  const server = createServer(httpServerOptions(config.httpTimeouts), app);
   io = createRealtime({
     httpServer: server,
     models,
