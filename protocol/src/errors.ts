@@ -18,6 +18,8 @@ export const ErrorCode = z.enum([
   'internal',
   'service_unavailable',
   'range_not_satisfiable',
+  /** 408: the request's headers or body did not arrive in time (the connection is closed). */
+  'request_timeout',
   /** 422: this Idempotency-Key was already used for a different request (route, target or body). */
   'idempotency_key_reused',
   /** 409: a request with this Idempotency-Key is still being processed; retry shortly. */

@@ -26,6 +26,7 @@ import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
 import { requestLogFields, requestLogMessage, responseLogFields } from './http/log-safe-url';
+import { httpServerOptions, requestTimeouts } from './http/timeouts';
 import { createNinjaOneModule, type NinjaOneModule, type NinjaOneModuleOptions } from './ninjaone/module';
 import { createWorkerAuthenticator } from './http/authenticate';
 import { ROUTE_POLICY } from './http/policy';
@@ -150,6 +151,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       customErrorMessage: (req, res) => requestLogMessage(req, res),
     }),
   );
+  app.use(requestTimeouts(config.httpTimeouts));
   app.use(helmet());
   app.use(
     cors({
@@ -159,7 +161,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       maxAge: 600,
     }),
   );
-  app.use(express.json({ limit: '1mb' }));
+  // JSON bodies are parsed by the route table, per route (uploads read theirs raw).
 
   const registry = createOpenApiRegistry();
   const routes = new RouteTable(
@@ -235,7 +237,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
-  const server = createServer(app);
+  const server = createServer(httpServerOptions(config.httpTimeouts), app);
   io = createRealtime({
     httpServer: server,
     models,
