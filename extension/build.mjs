@@ -1,4 +1,4 @@
-// Builds the unpacked MV3 extension into build/ with esbuild (see docs/decisions/0500-extension-build.md):
+// Builds the unpacked MV3 extension into build/ with esbuild (see docs/decisions/0500-extension-build-and-capture.md):
 // one bundle per context, the HTML pages, ffmpeg.wasm's ESM build and single-thread core as static
 // files, and the manifest. CWN_EXTENSION_LOOPBACK=1 pre-grants http://127.0.0.1 and localhost for
 // the headless tests, which cannot click a permission prompt.

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm start`: installs what is missing, then starts the whole system on this machine and prints
 // where to open it. Uses DATABASE_URL / REDIS_URL when set; otherwise an embedded PostgreSQL (data
-// in .data/pg) and a local redis-server (data in .data/redis). Ctrl-C stops everything it started.
+// in .data/pg) and a local redis-server (data in .data/redis). A child that exits on its own is
+// restarted with backoff (scripts/src/launcher/supervisor.ts); Ctrl-C, or a child that keeps
+// crashing, stops everything it started.
 // Demo mode (the default when neither DATABASE_URL nor REDIS_URL is set; CWN_DEMO=1/0 forces it):
 // demo users for each role, the fake 3CX web client, the NinjaOne simulator and the extension
 // built for loading unpacked.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createECDH, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -21,8 +23,11 @@ const PWA_PORT = Number(process.env.PWA_PORT ?? 3002);
 const FAKE_3CX_PORT = Number(process.env.FAKE_3CX_PORT ?? 5001);
 const DEMO = process.env.CWN_DEMO ? process.env.CWN_DEMO !== '0' : !process.env.DATABASE_URL && !process.env.REDIS_URL;
 const DEMO_MODEL = 'base-q5_1';
-const children = [];
 let pg;
+/** The children's supervisor, loaded once `tsc -b` has built it. */
+let supervisor;
+/** pino-pretty's formatter of one log line, loaded once the dependencies are installed. */
+let pretty;
 
 const say = (msg) => console.log(`\x1b[36m[start]\x1b[0m ${msg}`);
 const fail = (msg) => {
@@ -53,24 +58,7 @@ async function waitFor(check, what, ms = 30_000) {
 }
 
 function child(name, cmd, args, env) {
-  const p = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = `\x1b[2m[${name}]\x1b[0m `;
-  const pipe = (stream, out) => {
-    let buf = '';
-    stream.on('data', (d) => {
-      buf += d;
-      const lines = buf.split('\n');
-      buf = lines.pop();
-      for (const l of lines) out.write(prefix + l + '\n');
-    });
-  };
-  pipe(p.stdout, process.stdout);
-  pipe(p.stderr, process.stderr);
-  p.on('exit', (code, signal) => {
-    if (!stopping) fail(`${name} exited (${signal ?? code}); stopping everything`);
-  });
-  children.push(p);
-  return p;
+  return supervisor.start({ name, cmd, args, env }).process;
 }
 
 /** A Web Push (VAPID) key pair: raw P-256, base64url, as scripts/install-server.sh writes it. */
@@ -255,9 +243,7 @@ async function shutdown(code = 0) {
   if (stopping) return;
   stopping = true;
   say('stopping ...');
-  for (const p of children.reverse()) p.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 1500));
-  for (const p of children) if (p.exitCode === null) p.kill('SIGKILL');
+  await supervisor?.stop();
   if (pg) await pg.stop().catch(() => undefined);
   process.exit(code);
 }
@@ -280,20 +266,37 @@ function pwaIsStale() {
 async function main() {
   mkdirSync(data, { recursive: true });
   run('bash', ['scripts/ensure-deps.sh']);
+  // The children's JSON log lines, readable on a terminal; piped elsewhere they stay JSON.
+  const { prettyFactory } = await import('pino-pretty');
+  pretty = prettyFactory({
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss',
+    // A request line's message already says method, path, status and time; its id follows it.
+    messageFormat: '{msg}{if req.id} [{req.id}]{end}',
+    ignore: 'pid,hostname,service,req,res,responseTime',
+  });
   say('building ...');
   run('npx', ['tsc', '-b']);
   run(process.execPath, ['nuxt-dashboard/bin/build-if-stale.mjs']);
   if (pwaIsStale()) run('npm', ['run', 'build', '--silent', '-w', 'pwa']);
+  const { Supervisor } = await import(join(root, 'scripts/dist/launcher/supervisor.js'));
+  const { launcherPublicUrl, ninjaOneSimArgs } = await import(join(root, 'scripts/dist/launcher/urls.js'));
+  supervisor = new Supervisor({
+    cwd: root,
+    say,
+    onGiveUp: () => fail('a child keeps crashing: stopping everything'),
+    formatLine: (line, out) => (out.isTTY && pretty ? pretty(line).trimEnd() : line),
+  });
 
   const model = await workerModel();
   const s = secrets();
   const databaseUrl = await startPostgres();
   const redisUrl = await startRedis();
-  const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${PORT}`;
+  const publicUrl = launcherPublicUrl(process.env, DASHBOARD_PORT);
   const admin = { email: process.env.ADMIN_EMAIL ?? 'admin@demo.local', password: process.env.ADMIN_PASSWORD ?? 'demo-admin-password' };
 
   if (DEMO && !(await portOpen(SIM_PORT))) {
-    child('ninjaone-sim', process.execPath, ['scripts/dist/ninjaone-sim/cli.js', '--port', String(SIM_PORT), '--seed', 'demo']);
+    child('ninjaone-sim', process.execPath, ['scripts/dist/ninjaone-sim/cli.js', ...ninjaOneSimArgs(SIM_PORT, publicUrl)]);
   }
   child('server', process.execPath, ['server/dist/main.js'], {
     DATABASE_URL: databaseUrl,

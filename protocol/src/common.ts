@@ -4,8 +4,22 @@ import { z } from 'zod';
 export const Id = z.uuid();
 export type Id = z.infer<typeof Id>;
 
+/**
+ * The instants a timestamp may name: what PostgreSQL and `Date#toISOString` both hold as a
+ * four-digit year (year 0000 parses in JavaScript, and PostgreSQL refuses it).
+ */
+export const TIMESTAMP_MIN = '1970-01-01T00:00:00.000Z';
+export const TIMESTAMP_MAX = '9999-12-31T23:59:59.999Z';
+const [minMs, maxMs] = [Date.parse(TIMESTAMP_MIN), Date.parse(TIMESTAMP_MAX)];
+
 /** Timestamps cross every boundary as ISO-8601 strings in UTC. */
-export const Timestamp = z.iso.datetime({ offset: true });
+export const Timestamp = z.iso.datetime({ offset: true }).refine(
+  (s) => {
+    const ms = Date.parse(s);
+    return ms >= minMs && ms <= maxMs;
+  },
+  { message: `must be between ${TIMESTAMP_MIN} and ${TIMESTAMP_MAX}` },
+);
 export type Timestamp = z.infer<typeof Timestamp>;
 
 /** Cursor paging: `nextCursor` is opaque and null on the last page. */

@@ -55,7 +55,7 @@ export const WorkerHeartbeat = z.object({
 });
 export type WorkerHeartbeat = z.infer<typeof WorkerHeartbeat>;
 
-export const DashboardAlertCode = z.enum(['no_worker_online', 'queue_backing_up', 'ninjaone_failing']);
+export const DashboardAlertCode = z.enum(['no_worker_online', 'queue_backing_up', 'ninjaone_disconnected', 'ninjaone_failing']);
 export type DashboardAlertCode = z.infer<typeof DashboardAlertCode>;
 
 export const DashboardAlert = z.object({

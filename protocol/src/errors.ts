@@ -18,12 +18,20 @@ export const ErrorCode = z.enum([
   'internal',
   'service_unavailable',
   'range_not_satisfiable',
+  /** 408: the request's headers or body did not arrive in time (the connection is closed). */
+  'request_timeout',
   /** 422: this Idempotency-Key was already used for a different request (route, target or body). */
   'idempotency_key_reused',
   /** 409: a request with this Idempotency-Key is still being processed; retry shortly. */
   'idempotency_in_progress',
   /** Web Push is not configured on this server (no VAPID keys). */
   'push_disabled',
+  /** 409: a live append or close does not start where the held audio ends (`details.expectedOffset`). */
+  'live_offset_mismatch',
+  /** 409: the call already has a live recording (`details` names it and its offset). */
+  'live_recording_exists',
+  /** 409: the live recording is closed; nothing more is appended. */
+  'live_recording_closed',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -16,3 +16,4 @@ export * from './admin-queues';
 export * from './retention';
 export * from './idempotency';
 export * from './push';
+export * from './live';

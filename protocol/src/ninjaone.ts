@@ -3,7 +3,7 @@ import { Id, Timestamp } from './common';
 import { RedactionResult } from './redaction';
 import { Speaker } from './transcripts';
 
-/** NinjaOne hosts (ninjaone.md §1.1); `custom` uses `baseUrl`. */
+/** NinjaOne hosts, one per region; `custom` uses `baseUrl`. */
 export const NINJAONE_REGIONS = {
   us: 'https://app.ninjarmm.com',
   us2: 'https://us2.ninjarmm.com',
@@ -22,7 +22,7 @@ export type NinjaOneRegion = z.infer<typeof NinjaOneRegion>;
 export const NinjaOneAuthMode = z.enum(['client_credentials', 'authorization_code']);
 export type NinjaOneAuthMode = z.infer<typeof NinjaOneAuthMode>;
 
-/** NinjaOne ticket priorities (no CRITICAL: ninjaone.md §2.1). */
+/** NinjaOne ticket priorities (NinjaOne has no CRITICAL). */
 export const NinjaOnePriority = z.enum(['NONE', 'LOW', 'MEDIUM', 'HIGH']);
 export type NinjaOnePriority = z.infer<typeof NinjaOnePriority>;
 
@@ -41,6 +41,9 @@ export const NinjaOneSettings = z.object({
   connected: z.boolean(),
   connectedAt: Timestamp.nullable(),
   connectedBy: Id.nullable(),
+  /** Not connected because NinjaOne refused the refresh token (revoked or expired): when and why. */
+  disconnectedAt: Timestamp.nullable(),
+  disconnectedReason: z.string().nullable(),
   /** The redirect URI to register on the NinjaOne client app (exact match). */
   redirectUri: z.string(),
   ticketFormId: positiveInt.nullable(),
@@ -162,6 +165,12 @@ export const CallerMatchResponse = z.object({
   /** The number in E.164, or null when it could not be read as a phone number. */
   e164: z.string().nullable(),
   match: CallerMatch,
+  /**
+   * Why NinjaOne's people could not all be read (a contacts endpoint this tenant lacks or refuses,
+   * NinjaOne down): the match is then "none" or based on what could be read. Absent or null: the
+   * lookup worked.
+   */
+  lookupError: z.string().nullable().optional(),
 });
 export type CallerMatchResponse = z.infer<typeof CallerMatchResponse>;
 

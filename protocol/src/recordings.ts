@@ -84,7 +84,7 @@ export const UploadRecordingResponse = z.object({
 export type UploadRecordingResponse = z.infer<typeof UploadRecordingResponse>;
 
 /**
- * Resumable uploads (see docs/decisions/0201-resumable-uploads.md):
+ * Resumable uploads (see docs/decisions/0201-upload-protocol.md):
  *  1. `POST /api/uploads?<UploadRecordingQuery>` with headers `Upload-Length` and `Idempotency-Key`
  *     → 201 `UploadSession`, `Location: /api/uploads/:id`;
  *  2. `PATCH /api/uploads/:id` with `Upload-Offset: <offset>`, `Content-Type:

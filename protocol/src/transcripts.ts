@@ -41,6 +41,11 @@ export const TranscriptionResult = z.object({
   model: z.string(),
   engine: z.string(),
   timings: TranscriptionTimings,
+  /**
+   * Byte sequences of the engine's output that never formed a UTF-8 character: dropped from the
+   * segments' text (which never holds U+FFFD), counted here. Absent in results of older workers.
+   */
+  invalidUtf8Dropped: z.number().int().nonnegative().optional(),
 });
 export type TranscriptionResult = z.infer<typeof TranscriptionResult>;
 

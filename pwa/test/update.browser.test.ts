@@ -13,10 +13,12 @@ jest.setTimeout(90_000);
 let site: StaticSite;
 let phone: Phone;
 let page: Page;
-/** What the host appends to sw.js: nothing at first, then a second version. */
-let swSuffix = '';
-/** The second version answers 'version?' with 'v2', so the test can tell which worker controls the page. */
-const V2 = `\n;self.addEventListener('message', (e) => { if (e.data === 'version?') e.source.postMessage('v2'); });\n`;
+/** Each version answers 'version?' with its name, so the test can tell which worker controls the page. */
+const answering = (version: string) =>
+  `\n;self.addEventListener('message', (e) => { if (e.data === 'version?') e.source.postMessage('${version}'); });\n`;
+/** What the host appends to sw.js: the first version, then a second one. */
+let swSuffix = answering('v1');
+const V2 = answering('v2');
 
 beforeAll(async () => {
   site = await serveDist(DIST_DIR, { swSuffix: () => swSuffix });
@@ -29,7 +31,7 @@ afterAll(async () => {
   await site?.close().catch(() => undefined);
 });
 
-/** Asks the controlling worker its version: 'v2' from the second one, nothing from the first. */
+/** Asks the controlling worker its version ('none' without one, 'no answer' after 2 s). */
 function controllerVersion(p: Page): Promise<string> {
   return p.evaluate(
     () =>
@@ -38,7 +40,7 @@ function controllerVersion(p: Page): Promise<string> {
         if (!controller) return resolve('none');
         navigator.serviceWorker.addEventListener('message', (e) => resolve(String(e.data)), { once: true });
         controller.postMessage('version?');
-        setTimeout(() => resolve('v1'), 2_000);
+        setTimeout(() => resolve('no answer'), 2_000);
       }),
   );
 }

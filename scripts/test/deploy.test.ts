@@ -21,12 +21,13 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { loadConfig } from '../../server/src/config';
 
@@ -918,6 +919,14 @@ describe('backup.sh → restore.sh round trip (local PostgreSQL and storage fold
   });
 
   test('a damaged archive is refused before anything is restored; --keep prunes old archives', () => {
+    // Two archives older than any this run made (the listing goes by modification time).
+    const backups = join(dir, 'backups');
+    mkdirSync(backups, { recursive: true });
+    const old = ['cwn-backup-20000101T000000Z.tar', 'cwn-backup-20010101T000000Z.tar'];
+    old.forEach((name, i) => {
+      writeFileSync(join(backups, name), 'old');
+      utimesSync(join(backups, name), new Date(Date.UTC(2000 + i, 0, 1)), new Date(Date.UTC(2000 + i, 0, 1)));
+    });
     const archive = backup('--keep', '2');
     const bytes = readFileSync(archive);
     // flip one byte inside the data of the audio.tar member (its tar header starts a 512-byte block)
@@ -945,6 +954,10 @@ describe('backup.sh → restore.sh round trip (local PostgreSQL and storage fold
     expect(sql(targetDb, "select count(*) from calls where caller = 'still here'").trim()).toBe(
       '1',
     );
-    expect(readdirSync(join(dir, 'backups')).length).toBeLessThanOrEqual(2);
+    // The new archive and the newest before it are left; the oldest is gone.
+    const left = readdirSync(backups);
+    expect(left).toHaveLength(2);
+    expect(left).toContain(basename(archive));
+    expect(left).not.toContain(old[0]);
   });
 });

@@ -7,7 +7,7 @@ import { pinoHttp } from 'pino-http';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { Config } from './config';
-import { createLogger, type Logger } from './logger';
+import { createLogger, logSafeError, type Logger } from './logger';
 import { createSequelize } from './db/sequelize';
 import { defineModels, type Models } from './db/models';
 import { AuditLog } from './audit/audit';
@@ -24,7 +24,8 @@ import { FanOut } from './realtime/fan-out';
 import { createMetrics } from './health/metrics';
 import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
-import { logSafeRequest } from './http/log-safe-url';
+import { requestLogFields, requestLogMessage, responseLogFields } from './http/log-safe-url';
+import { httpServerOptions, requestTimeouts } from './http/timeouts';
 import { createNinjaOneModule, type NinjaOneModule, type NinjaOneModuleOptions } from './ninjaone/module';
 import { ROUTE_POLICY } from './http/policy';
 import { createCallsModule, type CallsModule } from './calls/module';
@@ -131,9 +132,14 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-      serializers: { req: logSafeRequest },
+      // One line per request: method, path (no query string: it carries caller numbers and names),
+      // status, response time and request id; no headers.
+      serializers: { req: requestLogFields, res: responseLogFields, err: logSafeError },
+      customSuccessMessage: (req, res, responseTime) => requestLogMessage(req, res, responseTime),
+      customErrorMessage: (req, res) => requestLogMessage(req, res),
     }),
   );
+  app.use(requestTimeouts(config.httpTimeouts));
   app.use(helmet());
   app.use(
     cors({
@@ -143,10 +149,10 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       maxAge: 600,
     }),
   );
-  app.use(express.json({ limit: '1mb' }));
+  // JSON bodies are parsed by the route table, per route (uploads read theirs raw).
 
   // The HTTP server and Socket.IO exist before the routes: modules get the fan-out when built.
-  const server = createServer(app);
+  const server = createServer(httpServerOptions(config.httpTimeouts), app);
   const io = createRealtime({
     httpServer: server,
     models,
@@ -188,7 +194,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     uploads: recordings.uploads,
     transcripts: transcripts.service,
   });
-  const ninjaone = createNinjaOneModule({ ...shared, fetch: options.ninjaone?.fetch });
+  const ninjaone = createNinjaOneModule({ ...shared, ticketQueue: queues.tickets, fetch: options.ninjaone?.fetch });
   const tickets = createTicketsModule({
     ...shared,
     ninjaone,
@@ -197,7 +203,13 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     ticketWorker: options.ninjaone?.ticketWorker,
   });
   const push = createPushModule({ ...shared, ...options.push });
-  const dashboard = createDashboardModule({ ...shared, io, kioskTokens, presence });
+  const dashboard = createDashboardModule({
+    ...shared,
+    io,
+    kioskTokens,
+    presence,
+    ninjaOneDisconnection: () => ninjaone.settings.disconnection(),
+  });
   registerAuditRoutes(routes, new AuditQueryService(models));
   registerQueueAdminRoutes(routes, new QueueAdminService(queues), audit);
 

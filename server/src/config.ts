@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { keyringFromEnv, MasterKeyError, type Keyring } from './storage/keys';
 import { DEFAULT_PUSH_HOSTS } from './push/endpoint-hosts';
 import { vapidFromEnv, VapidConfigError, type VapidConfig } from './push/vapid';
+import type { HttpTimeouts } from './http/timeouts';
 
 /** Comma-separated list in one variable → trimmed, non-empty entries. */
 const list = z
@@ -74,6 +75,12 @@ const EnvSchema = z.object({
     .default('33'),
   /** Push services the server may send to (hosts, subdomains included; `*`: any). Default: the browsers' own. */
   PUSH_ALLOWED_HOSTS: list,
+  /** A client must send a request's headers within this time… */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+  /** …a body within this time (not uploaded audio, which may take as long as the link needs)… */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** …and never stay silent longer than this while sending a body, uploads included. */
+  HTTP_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
 });
 
 export type Config = {
@@ -107,6 +114,8 @@ export type Config = {
   vapid: VapidConfig | null;
   /** Hosts a push subscription's endpoint may be on (see src/push/endpoint-hosts.ts). */
   pushAllowedHosts: string[];
+  /** Slow or stalled clients (see src/http/timeouts.ts). */
+  httpTimeouts: HttpTimeouts;
 };
 
 /** Thrown when the environment is incomplete or wrong; its message names every bad variable. */
@@ -191,5 +200,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pushAllowedHosts: e.PUSH_ALLOWED_HOSTS.length
       ? e.PUSH_ALLOWED_HOSTS.map((h) => h.toLowerCase())
       : [...DEFAULT_PUSH_HOSTS],
+    httpTimeouts: {
+      headersMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      bodyIdleMs: e.HTTP_BODY_IDLE_TIMEOUT_MS,
+    },
   };
 }

@@ -17,10 +17,33 @@ export const REDACT_PATHS = [
   '*.clientSecret',
 ];
 
+type SerializedError = ReturnType<typeof pino.stdSerializers.err> & Record<string, unknown>;
+
+/**
+ * pino's error serializer without what database errors carry about the row: the statement and its
+ * bound values (`sql`, `parameters`), the key and values of a violated constraint (`fields`, the
+ * driver error's `detail`), which hold caller numbers and names. The driver's message and code stay.
+ */
+export function logSafeError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const out = pino.stdSerializers.err(err) as SerializedError;
+  delete out.sql;
+  delete out.parameters;
+  delete out.fields;
+  for (const key of ['parent', 'original'] as const) {
+    const inner = out[key] as { message?: unknown; code?: unknown } | undefined;
+    if (inner && typeof inner === 'object') out[key] = { message: inner.message, code: inner.code };
+  }
+  if (Array.isArray(out.errors))
+    out.errors = out.errors.map((e: { message?: unknown }) => ({ message: e?.message }));
+  return out;
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level,
+      serializers: { err: logSafeError },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: { service: 'server' },
       timestamp: pino.stdTimeFunctions.isoTime,

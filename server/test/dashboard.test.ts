@@ -235,9 +235,8 @@ describe('kiosk tokens', () => {
       durationMs: 1000,
       languageHint: null,
     });
-    const sent = Date.now();
+    // (How fast: server/bench/dashboard-latency-bench.ts.)
     expect(serverEventSchemas['dashboard.changed'].parse(await changed)).toEqual({ reason: 'queue' });
-    expect(Date.now() - sent).toBeLessThan(1_000);
     await t.queues.transcription.obliterate({ force: true });
     // Services announce their own changes: a call the extension reports moves today's counters.
     // Filtered by reason: the obliterate above may still announce a late 'queue' change.

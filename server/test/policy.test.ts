@@ -1,17 +1,109 @@
 import { ROLES, type Role } from '@cwn/protocol';
 import { ROUTE_POLICY } from '../src/http/policy';
-import { startTestApp, type TestApp } from './support/app';
+import { startTestApp, TEST_WORKER_TOKEN, type TestApp } from './support/app';
 
 /**
- * Every registered route × every role (and no credentials): allowed roles get past
- * authorization (any status but 401/403), others get 403, anonymous callers 401.
+ * Every registered route × every caller (no credentials, each role, a kiosk token, the workers'
+ * token) against the access the product means, written here independently of ROUTE_POLICY (the
+ * table the server enforces), so a wrong entry in that table fails: agents record calls and handle
+ * their own transcripts and tickets, supervisors watch (wallboard, read-only admin pages), managers
+ * read, correct, validate and ticket, admins administer; a wall screen's kiosk token reads only the
+ * wallboard summary; the workers' token reaches only /internal. An allowed caller gets neither
+ * 401/403 nor a 5xx; any other caller gets 403, or 401 without valid credentials.
  */
 let t: TestApp;
 const tokens = {} as Record<Role, string>;
+let kioskToken: string;
+
+type Caller = Role | 'kiosk' | 'worker' | null;
+const EVERYONE = ['agent', 'supervisor', 'manager', 'admin'] as const;
+const WATCHERS = ['supervisor', 'manager', 'admin'] as const;
+const ADMIN = ['admin'] as const;
+/** Who may call each route, by caller. 'public': anyone, credentials or not. */
+const EXPECTED: Record<string, 'public' | readonly Exclude<Caller, null>[]> = {
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+  'GET /metrics': 'public',
+  'GET /api/openapi.json': 'public',
+
+  'POST /api/auth/login': 'public',
+  'POST /api/auth/refresh': 'public',
+  'POST /api/auth/logout': 'public',
+  'GET /api/auth/me': EVERYONE,
+
+  // Users: admins manage them; supervisors see the list read-only (the admin users page).
+  'GET /api/users': ['admin', 'supervisor'],
+  'POST /api/users': ADMIN,
+  'GET /api/users/:id': ['admin', 'supervisor'],
+  'PATCH /api/users/:id': ADMIN,
+  'POST /api/users/:id/reset-password': ADMIN,
+  // The agents' names for filters: those who look at others' calls.
+  'GET /api/agents': WATCHERS,
+
+  // NinjaOne: admins configure it, supervisors read the settings page; anyone sending or
+  // retrying a ticket picks an organization and sees the caller match and the redacted preview.
+  'GET /api/settings/ninjaone': ['admin', 'supervisor'],
+  'PUT /api/settings/ninjaone': ADMIN,
+  'POST /api/settings/ninjaone/test': ADMIN,
+  'GET /api/ninjaone/connect': ADMIN,
+  'GET /api/ninjaone/callback': 'public',
+  'GET /api/ninjaone/organizations': EVERYONE,
+  'GET /api/ninjaone/caller-match': EVERYONE,
+  'GET /api/ninjaone/ticket-options': ['admin', 'supervisor'],
+  'GET /api/transcripts/:id/redaction-preview': EVERYONE,
+  'GET /api/transcripts/:id/ticket': EVERYONE,
+  'POST /api/transcripts/:id/ticket': ['agent', 'manager', 'admin'],
+
+  // Calls and recordings: those who take calls (agents, and supervisors at a phone) report and
+  // upload them; everyone reads (agents only their own, decided by the services).
+  'POST /api/calls': ['agent', 'supervisor'],
+  'GET /api/calls': EVERYONE,
+  'GET /api/calls/:id': EVERYONE,
+  'PATCH /api/calls/:id': ['agent', 'supervisor'],
+  'POST /api/upload-recording': ['agent', 'supervisor'],
+  'POST /api/uploads': ['agent', 'supervisor'],
+  'GET /api/uploads/:id': ['agent', 'supervisor'],
+  'PATCH /api/uploads/:id': ['agent', 'supervisor'],
+  'DELETE /api/uploads/:id': ['agent', 'supervisor'],
+  'GET /api/recordings/:id/audio': EVERYONE,
+  'GET /api/recordings/:id/waveform.png': EVERYONE,
+  'GET /internal/recordings/:id/audio': ['worker'],
+
+  // Transcripts: everyone reads; the call's agent, managers and admins correct and validate,
+  // supervisors only watch.
+  'GET /api/transcripts/:id': EVERYONE,
+  'GET /api/calls/:id/transcript': EVERYONE,
+  'GET /api/transcripts/:id/edits': EVERYONE,
+  'PATCH /api/transcripts/:id': ['agent', 'manager', 'admin'],
+  'POST /api/transcripts/:id/validate': ['agent', 'manager', 'admin'],
+
+  // The wallboard (and its kiosk screens); administration is the admins'.
+  'GET /api/dashboard/summary': [...WATCHERS, 'kiosk'],
+  'GET /api/kiosk-tokens': ADMIN,
+  'POST /api/kiosk-tokens': ADMIN,
+  'DELETE /api/kiosk-tokens/:id': ADMIN,
+  'GET /api/audit': ADMIN,
+  'GET /api/audit/export': ADMIN,
+  'GET /api/admin/queues': ADMIN,
+  'GET /api/admin/queues/:queue/failed': ADMIN,
+  'POST /api/admin/queues/:queue/jobs/:jobId/retry': ADMIN,
+  'DELETE /api/admin/queues/:queue/jobs/:jobId': ADMIN,
+  'GET /api/admin/retention': ['admin', 'supervisor'],
+  // Each signed-in user manages their own devices' push subscriptions.
+  'GET /api/push/vapid-public-key': EVERYONE,
+  'POST /api/push/subscriptions': EVERYONE,
+  'DELETE /api/push/subscriptions': EVERYONE,
+};
 
 beforeAll(async () => {
   t = await startTestApp();
   for (const role of ROLES) tokens[role] = (await t.userWithRole(role)).accessToken;
+  const kiosk = await t.http
+    .post('/api/kiosk-tokens')
+    .set('Authorization', `Bearer ${tokens.admin}`)
+    .send({ name: 'policy test screen' });
+  expect(kiosk.status).toBe(201);
+  kioskToken = kiosk.body.token;
 });
 afterAll(async () => {
   await t.close();
@@ -20,16 +112,21 @@ afterAll(async () => {
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000';
 const concrete = (path: string) => path.replace(/:[A-Za-z_]+/g, SAMPLE_ID);
 
-function allowed(access: (typeof ROUTE_POLICY)[string], role: Role | null): boolean {
-  if (access === 'public') return true;
-  if (role === null) return false;
-  return access === 'authenticated' || access.includes(role);
+function bearer(caller: Exclude<Caller, null>): string {
+  if (caller === 'kiosk') return kioskToken;
+  if (caller === 'worker') return TEST_WORKER_TOKEN;
+  return tokens[caller];
 }
 
 describe('route policy', () => {
   it('has a policy entry for every route the app registered, and a route for every entry', () => {
     const registered = t.routes.registered.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
     expect(registered).toEqual(Object.keys(ROUTE_POLICY).sort());
+  });
+
+  it('has an expected access for every registered route', () => {
+    const registered = t.routes.registered.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
+    expect(registered).toEqual(Object.keys(EXPECTED).sort());
   });
 
   it('registers no route behind the route table’s back', () => {
@@ -48,21 +145,26 @@ describe('route policy', () => {
     );
   });
 
-  const cases = Object.entries(ROUTE_POLICY).flatMap(([key, access]) =>
-    [null, ...ROLES].map((role) => ({ key, access, role })),
-  );
+  const callers: Caller[] = [null, ...ROLES, 'kiosk', 'worker'];
+  const cases = Object.entries(EXPECTED).flatMap(([key, access]) => callers.map((caller) => ({ key, access, caller })));
 
-  it.each(cases)('$key as $role', async ({ key, access, role }) => {
+  it.each(cases)('$key as $caller', async ({ key, access, caller }) => {
     const [method, path] = key.split(' ') as [string, string];
     let req = t.http[method.toLowerCase() as 'get'](concrete(path));
-    if (role) req = req.set('Authorization', `Bearer ${tokens[role]}`);
+    if (caller) req = req.set('Authorization', `Bearer ${bearer(caller)}`);
     if (method !== 'GET') req = req.send({});
     const res = await req;
-    if (allowed(access, role)) {
+    const summary = `${res.status} ${JSON.stringify(res.body?.error ?? '')}`;
+    if (access === 'public' || (caller !== null && access.includes(caller))) {
       expect([401, 403]).not.toContain(res.status);
+      expect(res.status < 500 ? 'not a server error' : summary).toBe('not a server error');
     } else {
-      expect(res.status).toBe(role === null ? 401 : 403);
-      expect(res.body.error.code).toBe(role === null ? 'unauthorized' : 'forbidden');
+      // A user token where it does not belong: 403; a kiosk token: 403, except on the workers'
+      // routes, which know no kiosk (401, like the workers' token on user routes and no token).
+      const internal = key.includes(' /internal/');
+      const status = caller === null || caller === 'worker' || (caller === 'kiosk' && internal) ? 401 : 403;
+      expect(summary).toMatch(new RegExp(`^${status} `));
+      expect(res.body.error.code).toBe(status === 401 ? 'unauthorized' : 'forbidden');
     }
   });
 });

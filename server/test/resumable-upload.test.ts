@@ -3,7 +3,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { UploadRecordingResponse, UploadSession } from '@cwn/protocol';
 import { startTestApp, type TestApp } from './support/app';
-import { callMeta, idemKey, leftovers, makeWav, sha256 } from './recordings/fixtures';
+import { callMeta, idemKey, leftovers, makeWav, nextCallSettled, sha256 } from './recordings/fixtures';
 
 let t: TestApp;
 let agent: { token: string; id: string };
@@ -40,7 +40,8 @@ function patch(id: string, offset: number, bytes: Buffer) {
 /** A PATCH announcing `declared` bytes whose connection dies after `sent` of them. */
 function cutPatch(id: string, offset: number, bytes: Buffer, sent: number): Promise<void> {
   const url = new URL(`${t.url()}/api/uploads/${id}`);
-  return new Promise((resolve) => {
+  const handled = nextCallSettled(t.recordings.uploads, 'patch');
+  const cut = new Promise<void>((resolve) => {
     const req = http.request({
       host: url.hostname,
       port: url.port,
@@ -57,11 +58,12 @@ function cutPatch(id: string, offset: number, bytes: Buffer, sent: number): Prom
     req.write(bytes.subarray(0, sent), () => {
       setTimeout(() => {
         req.destroy();
-        // Give the server a moment to notice and roll the PATCH back.
-        setTimeout(resolve, 150);
+        resolve();
       }, 50);
     });
   });
+  // Done when the server has rolled the PATCH back.
+  return cut.then(() => handled);
 }
 
 const offsetOf = async (id: string) => {

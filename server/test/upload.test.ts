@@ -1,7 +1,17 @@
 import { request } from 'node:http';
 import { TranscriptionJob, UploadRecordingResponse } from '@cwn/protocol';
 import { startTestApp, type TestApp } from './support/app';
-import { callMeta, idemKey, leftovers, makeWav, randomBody, sha256, spokenWav, upload } from './recordings/fixtures';
+import {
+  callMeta,
+  idemKey,
+  leftovers,
+  makeWav,
+  nextCallSettled,
+  randomBody,
+  sha256,
+  spokenWav,
+  upload,
+} from './recordings/fixtures';
 
 let t: TestApp;
 let agent: { token: string; id: string };
@@ -103,6 +113,7 @@ describe('POST /api/upload-recording: a client that goes away', () => {
     const wav = makeWav({ frames: 10 * 16000 });
     const before = await leftovers(t, agent.id);
     const query = new URLSearchParams({ ...callMeta(), sha256: sha256(wav) });
+    const handled = nextCallSettled(t.recordings.ingest, 'ingest');
     await new Promise<void>((resolve) => {
       const req = request(`${t.url()}/api/upload-recording?${query}`, {
         method: 'POST',
@@ -117,10 +128,11 @@ describe('POST /api/upload-recording: a client that goes away', () => {
       req.write(wav.subarray(0, 300_000), () =>
         setTimeout(() => {
           req.destroy();
-          setTimeout(resolve, 200);
+          resolve();
         }, 50),
       );
     });
+    await handled;
     expect(await leftovers(t, agent.id)).toEqual(before);
     const ok = await upload(t, agent.token, wav, { ...callMeta(), sha256: sha256(wav) });
     expect(ok.status).toBe(201);

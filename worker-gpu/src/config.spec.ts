@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, resolveModelPath } from './config';
+import { TEST_MODEL_PATH } from './models/paths';
 
 const base = {
   SERVER_INTERNAL_URL: 'http://server:3000',
@@ -56,6 +57,21 @@ describe('worker configuration', () => {
   ])('names the bad variable: %j', (bad, message) => {
     expect(() => load({ ...base, ...bad })).toThrow(ConfigError);
     expect(() => load({ ...base, ...bad })).toThrow(message);
+  });
+
+  it("retakes a killed worker's job within 15 s by default (lock expiry + one stalled check)", () => {
+    const c = load(base);
+    expect(c.lockDurationMs + c.stalledIntervalMs).toBeLessThan(15000);
+  });
+
+  it('turns the temperature fallback off for the generated model only, unless set', () => {
+    expect(load(base).temperatureInc).toBe(0.2);
+    expect(load({ ...base, WHISPER_MODEL: 'test' }).temperatureInc).toBe(0);
+    expect(load({ ...base, WHISPER_MODEL: TEST_MODEL_PATH }).temperatureInc).toBe(0);
+    expect(
+      load({ ...base, WHISPER_MODEL: 'test', WHISPER_TEMPERATURE_INC: '0.4' }).temperatureInc,
+    ).toBe(0.4);
+    expect(load({ ...base, WHISPER_TEMPERATURE_INC: '0' }).temperatureInc).toBe(0);
   });
 
   it('names missing required variables', () => {

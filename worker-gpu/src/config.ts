@@ -37,13 +37,14 @@ const int = (def: number, min: number, max: number) =>
       return n;
     });
 
-const num = (def: number, min: number, max: number) =>
+/** A number, or undefined when unset (the default then depends on other variables). */
+const optionalNum = (min: number, max: number) =>
   z
     .string()
     .trim()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined || v === '') return def;
+      if (v === undefined || v === '') return undefined;
       const n = Number(v);
       if (!Number.isFinite(n) || n < min || n > max) {
         ctx.addIssue({
@@ -54,6 +55,9 @@ const num = (def: number, min: number, max: number) =>
       }
       return n;
     });
+
+const num = (def: number, min: number, max: number) =>
+  optionalNum(min, max).transform((v) => v ?? def);
 
 const str = (def: string) =>
   z
@@ -88,13 +92,16 @@ export const EnvSchema = z.object({
   WHISPER_GPU: bool(false),
   WHISPER_VAD: bool(true),
   WHISPER_PROMPT: str(''),
-  WHISPER_TEMPERATURE_INC: num(0.2, 0, 1),
+  /** Unset: 0.2, but 0 for the generated test model (see TEST_MODEL_TEMPERATURE_INC). */
+  WHISPER_TEMPERATURE_INC: optionalNum(0, 1),
   WHISPER_MIN_SPEECH_MS: int(300, 0, 60000),
   WHISPER_MIN_SPEECH_RATIO: num(0.3, 0, 1),
   WORKER_ID: str(`${hostname()}-${process.pid}`),
   WORKER_CONCURRENCY: int(1, 1, 32),
-  WORKER_LOCK_DURATION_MS: int(60000, 1000, 3600000),
-  WORKER_STALLED_INTERVAL_MS: int(30000, 500, 3600000),
+  // A killed worker's job is retaken at most lock + interval after the kill (13 s by default). The
+  // worker renews its lock every fifth of the duration, so its event loop may stall ~8 s safely.
+  WORKER_LOCK_DURATION_MS: int(10000, 1000, 3600000),
+  WORKER_STALLED_INTERVAL_MS: int(3000, 500, 3600000),
   WORKER_MAX_STALLED_COUNT: int(2, 0, 100),
   WORKER_SHUTDOWN_GRACE_MS: int(120000, 0, 3600000),
   FETCH_TIMEOUT_MS: int(60000, 1000, 3600000),
@@ -128,6 +135,14 @@ export interface WorkerConfig {
   heartbeatTtlS: number;
   healthFile: string;
 }
+
+/** whisper.cpp's temperature fallback step for real models. */
+export const DEFAULT_TEMPERATURE_INC = 0.2;
+/**
+ * The generated model's average log-probability is always under whisper.cpp's threshold, so with
+ * the fallback on it retries every window at each temperature (several times slower, same text).
+ */
+export const TEST_MODEL_TEMPERATURE_INC = 0;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -177,7 +192,9 @@ export function loadConfig(
     gpu: e.WHISPER_GPU,
     vad: e.WHISPER_VAD,
     prompt: e.WHISPER_PROMPT,
-    temperatureInc: e.WHISPER_TEMPERATURE_INC,
+    temperatureInc:
+      e.WHISPER_TEMPERATURE_INC ??
+      (modelPath === TEST_MODEL_PATH ? TEST_MODEL_TEMPERATURE_INC : DEFAULT_TEMPERATURE_INC),
     minSpeechMs: e.WHISPER_MIN_SPEECH_MS,
     minSpeechRatio: e.WHISPER_MIN_SPEECH_RATIO,
     workerId: e.WORKER_ID,

@@ -71,9 +71,14 @@ export class Heartbeat {
     this.timer.unref();
   }
 
-  async stop(): Promise<void> {
+  /** No more beats (the key expires by itself). */
+  stopBeating(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  async stop(): Promise<void> {
+    this.stopBeating();
     await this.redis.del(heartbeatKey(this.prefix, this.info.id)).catch(() => undefined);
   }
 }

@@ -4,10 +4,10 @@
  */
 import { ConfigError, loadConfig } from './config';
 import { WhisperCppTranscriber } from './engine/whisper-cpp';
-import { startWorker, type Logger } from './worker';
+import { createLog } from './log';
+import { startWorker } from './worker';
 
-const log: Logger = (msg, extra) =>
-  console.log(JSON.stringify({ time: new Date().toISOString(), svc: 'worker-gpu', msg, ...extra }));
+const log = createLog(process.env.LOG_LEVEL || 'info');
 
 async function main(): Promise<void> {
   let config;

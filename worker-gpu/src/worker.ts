@@ -12,12 +12,26 @@ import { AbortedError, type Transcriber } from './engine/transcriber';
 import { Heartbeat } from './heartbeat';
 import { processTranscription } from './job/processor';
 
+/** After the grace: time for an aborted job to be handed back before the worker gives up on Redis. */
+export const HAND_BACK_MS = 5000;
+
+/** stop() could not reach Redis: nothing was handed back or closed cleanly. */
+export class RedisUnreachableError extends Error {
+  constructor() {
+    super('Redis unreachable: the worker stopped without handing its job back');
+    this.name = 'RedisUnreachableError';
+  }
+}
+
 export type Logger = (msg: string, extra?: Record<string, unknown>) => void;
 
 export interface RunningWorker {
   worker: Worker<unknown, TranscriptionResult>;
   heartbeat: Heartbeat;
-  /** Stop taking jobs, let the current ones finish (or hand them back after graceMs), disconnect. */
+  /**
+   * Stop taking jobs, let the current ones finish (or hand them back after graceMs), disconnect.
+   * Rejects with RedisUnreachableError when Redis did not answer by graceMs + HAND_BACK_MS.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -83,6 +97,9 @@ export async function startWorker(
     prefix: config.prefix,
     concurrency: config.concurrency,
     lockDuration: config.lockDurationMs,
+    // BullMQ renews at half the duration; more often leaves room for a long synchronous step
+    // (decoding hours of audio) with the short lock that lets a killed worker's job resume soon
+    lockRenewTime: Math.round(config.lockDurationMs / 5),
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: config.maxStalledCount,
     autorun: false,
@@ -106,12 +123,38 @@ export async function startWorker(
     stopping ??= (async () => {
       log('stopping: no new jobs', { active: heartbeat.active, graceMs });
       const timer = setTimeout(() => handBack.abort(), graceMs);
-      try {
+      // With Redis unreachable neither the close nor the hand-back ever finishes: past the grace
+      // and a moment to hand the job back, give up on them while Redis is not connected. The
+      // job's lock then expires and a stalled check elsewhere gives it to another worker.
+      let giveUp: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<'gave up'>((resolve) => {
+        const check = () => {
+          if (connection.status === 'ready') giveUp = setTimeout(check, 1000);
+          else resolve('gave up');
+        };
+        giveUp = setTimeout(check, graceMs + HAND_BACK_MS);
+      });
+      const graceful = (async () => {
         await worker.close();
-      } finally {
         clearTimeout(timer);
         await heartbeat.stop();
         await connection.quit().catch(() => connection.disconnect());
+      })();
+      try {
+        if ((await Promise.race([graceful, gaveUp])) === 'gave up') {
+          graceful.catch(() => undefined);
+          log('Redis unreachable: stopping without handing the job back', {
+            active: heartbeat.active,
+            status: connection.status,
+          });
+          heartbeat.stopBeating();
+          void worker.close(true).catch(() => undefined);
+          connection.disconnect();
+          throw new RedisUnreachableError();
+        }
+      } finally {
+        clearTimeout(timer);
+        clearTimeout(giveUp);
       }
       log('stopped');
     })();

@@ -18,6 +18,7 @@ import { heartbeatKey } from '../src/heartbeat';
 import { TEST_MODEL_PATH } from '../src/models/paths';
 import { ensureTestModel } from '../src/models/test-model';
 import { startWorker, type RunningWorker } from '../src/worker';
+import { eventually } from './helpers/eventually';
 import { connectRedis, deleteKeys, REDIS_URL } from './helpers/redis';
 import { msOf, place, speak } from './helpers/speech';
 
@@ -185,7 +186,8 @@ describe('transcription worker (Redis + HTTP)', () => {
     expect(Math.min(...caller.map((s) => s.startMs))).toBeGreaterThanOrEqual(agentEnd);
     expect(result.timings.totalMs).toBeGreaterThan(0);
     // progress events went through Redis: stages in order, ending at 100
-    await new Promise((r) => setTimeout(r, 300));
+    // (they may reach this QueueEvents after the completion does)
+    await eventually('the final progress event', () => progress.at(-1)?.stage === 'done');
     expect(progress.length).toBeGreaterThanOrEqual(3);
     expect(progress.map((p) => p.stage)).toContain('transcribing');
     expect(progress[progress.length - 1]).toEqual({ percent: 100, stage: 'done' });

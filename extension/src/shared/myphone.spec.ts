@@ -133,23 +133,32 @@ describe('decodePushFrame', () => {
   });
 
   it('agrees with the fake 3CX encoder (a deleted connection)', () => {
-    const frameBytes = myExtensionInfoFrame([
-      {
-        action: 4,
-        connectionId: 5,
-        callId: 6,
-        state: 3,
-        otherPartyName: '',
-        otherPartyCallerId: '100',
-        isIncoming: false,
-        otherPartyDn: '100',
-      },
-    ]);
+    const connection = {
+      action: 4,
+      connectionId: 5,
+      callId: 6,
+      state: 3,
+      otherPartyName: '',
+      otherPartyCallerId: '100',
+      isIncoming: false,
+      otherPartyDn: '100',
+    };
+    const frameBytes = myExtensionInfoFrame([connection]);
     const decoded = decodePushFrame(new Uint8Array(frameBytes));
     expect(decoded).toMatchObject({
       kind: 'connections',
       items: [{ action: 4, connectionId: 5, isIncoming: false }],
     });
-    expect(encodeLocalConnection).toBeDefined();
+    // The fake writes the LocalConnection fields the decoder reads, byte for byte.
+    expect([...encodeLocalConnection(connection)]).toEqual([
+      ...uint(1, 4),
+      ...uint(2, 5),
+      ...uint(3, 6),
+      ...uint(5, 3),
+      ...str(10, ''),
+      ...str(11, '100'),
+      ...uint(12, 0),
+      ...str(22, '100'),
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Tolerant reader for the 3CX web client's MyPhone push frames (protobuf `GenericMessage`). Field
- * numbers come from public reverse engineering (capture.md §1.3) and may move between PBX
+ * numbers come from public reverse engineering of the web client and may move between PBX
  * versions, so every read is defensive: unknown messages and fields are reported, never thrown.
  */
 

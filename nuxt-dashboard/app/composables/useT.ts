@@ -3,7 +3,7 @@ import { pickLocale, translate, type Locale, type MessageKey } from '~/locales';
 
 const STORAGE_KEY = 'cwn.locale';
 
-/** The tiny typed dictionary (see docs/decisions/0400-dashboard-nuxt-spa.md): t('key', { param }). */
+/** The tiny typed dictionary (see docs/decisions/0700-dashboard-spa-kiosk-i18n.md): t('key', { param }). */
 export function useT() {
   const locale = useState<Locale>('locale', () =>
     pickLocale([localStorage.getItem(STORAGE_KEY), ...(navigator.languages ?? [navigator.language])]),

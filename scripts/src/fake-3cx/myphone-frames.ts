@@ -2,7 +2,8 @@
  * Encodes the MyPhone push frames the 3CX web client receives on `/ws/webclient`: a protobuf
  * `GenericMessage` whose field 1 is the message id and whose payload sits in the field of the same
  * number. Only what the extension reads is produced: `MyExtensionInfo` (201) with its
- * `LocalConnections` (field 18) of `LocalConnection` items (field numbers from capture.md §1.3).
+ * `LocalConnections` (field 18) of `LocalConnection` items (the field numbers the extension's
+ * reader, extension/src/shared/myphone.ts, expects).
  */
 
 export const MESSAGE_ID_MY_EXTENSION_INFO = 201;

@@ -1,6 +1,7 @@
 /**
- * The `/v2` resource API (also mounted at `/api/v2`): auth middleware (ninjaone.md §6.2), rate
- * limiting, instance variants, and the lookup endpoints of §6.3.
+ * The `/v2` resource API (also mounted at `/api/v2`): auth middleware, rate limiting, instance
+ * variants, and the lookup endpoints (organizations, locations, devices, contacts and users,
+ * ticket forms, statuses and boards).
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Request } from 'express';
@@ -18,11 +19,11 @@ function intParam(v: unknown): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-/** `pageSize` + `after` (last id) paging over a list sorted by id. */
-function pageById<T extends { id: number }>(req: Request, list: T[]): T[] {
+/** `pageSize` + `after` (last id) paging over a list sorted by id (capped by `maxPageSize`). */
+function pageById<T extends { id: number }>(state: SimState, req: Request, list: T[]): T[] {
   const q = req.query as Record<string, string | undefined>;
   const after = intParam(q.after) ?? 0;
-  const size = intParam(q.pageSize);
+  const size = state.pageSize(intParam(q.pageSize), null);
   const sorted = [...list].sort((a, b) => a.id - b.id).filter((x) => x.id > after);
   return size && size > 0 ? sorted.slice(0, size) : sorted;
 }
@@ -109,7 +110,7 @@ export function apiRouter(state: SimState): express.Router {
     next();
   });
 
-  // Auth (§6.2), then the per-token rate limit.
+  // Auth, then the per-token rate limit.
   r.use((req, res, next) => {
     const h = req.headers.authorization;
     if (h === undefined || h === '') {
@@ -179,13 +180,13 @@ export function apiRouter(state: SimState): express.Router {
 
   // Organizations and locations.
   r.get('/organizations', (req, res) =>
-    reply(res, 200, pageById(req, d().organizations).map(orgOut)),
+    reply(res, 200, pageById(state, req, d().organizations).map(orgOut)),
   );
   r.get('/organizations-detailed', (req, res) =>
     reply(
       res,
       200,
-      pageById(req, d().organizations).map((o) => detailedOrg(state, o)),
+      pageById(state, req, d().organizations).map((o) => detailedOrg(state, o)),
     ),
   );
   r.get('/organization/:id', (req, res) => {
@@ -222,15 +223,22 @@ export function apiRouter(state: SimState): express.Router {
       res,
       200,
       pageById(
+        state,
         req,
         d().devices.filter((x) => x.organizationId === id),
       ).map(deviceOut),
     );
   });
-  r.get('/locations', (req, res) => reply(res, 200, pageById(req, d().locations).map(locOut)));
+  r.get('/locations', (req, res) => reply(res, 200, pageById(state, req, d().locations).map(locOut)));
 
   // Contacts.
-  r.get('/contacts', (_req, res) => reply(res, 200, d().contacts.map(contactOut)));
+  r.get('/contacts', (_req, res) => {
+    if (state.config.contactsStatus === 404) return notFound(res, 'Not found');
+    if (state.config.contactsStatus === 403) {
+      return reply(res, 403, { resultCode: 'insufficient_privileges', incidentId: incidentId() });
+    }
+    reply(res, 200, [...d().contacts.map(contactOut), ...oddPeople(state, 'contact')]);
+  });
   r.post('/contacts', requireWrite(state, 'other'), (req, res) => {
     const parsed = contactCreate.safeParse(req.body);
     if (!parsed.success) return validationFailed(res, state, zodMessages(parsed.error, req.body));
@@ -263,7 +271,9 @@ export function apiRouter(state: SimState): express.Router {
   });
 
   // Users.
-  r.get('/user/end-users', (_req, res) => reply(res, 200, d().endUsers.map(endUserOut)));
+  r.get('/user/end-users', (_req, res) =>
+    reply(res, 200, [...d().endUsers.map(endUserOut), ...oddPeople(state, 'end user')]),
+  );
   r.post('/user/end-users', requireWrite(state, 'other'), (req, res) => {
     const parsed = endUserCreate.safeParse(req.body);
     if (!parsed.success) return validationFailed(res, state, zodMessages(parsed.error, req.body));
@@ -320,13 +330,13 @@ export function apiRouter(state: SimState): express.Router {
         });
       list = list.filter(f);
     }
-    reply(res, 200, pageById(req, list).map(deviceOut));
+    reply(res, 200, pageById(state, req, list).map(deviceOut));
   });
   r.get('/devices-detailed', (req, res) =>
     reply(
       res,
       200,
-      pageById(req, d().devices).map((x) => ({ ...x })),
+      pageById(state, req, d().devices).map((x) => ({ ...x })),
     ),
   );
   r.get('/devices/search', (req, res) => {
@@ -418,7 +428,7 @@ export function apiRouter(state: SimState): express.Router {
   );
   r.get('/ticketing/app-user-contact', (req, res) => {
     const q = req.query as Record<string, string | undefined>;
-    const size = intParam(q.pageSize) ?? 50;
+    const size = state.pageSize(intParam(q.pageSize), 50)!;
     const anchor = intParam(q.anchorNaturalId) ?? 0;
     const clientId = intParam(q.clientId);
     const search = (q.searchCriteria ?? '').toLowerCase();
@@ -437,6 +447,32 @@ export function apiRouter(state: SimState): express.Router {
 
   r.use((_req, res) => notFound(res, 'Not found'));
   return r;
+}
+
+/** `peopleWithoutNumericIds`: records a tenant may hold that lack a numeric id (imports, sync tools). */
+function oddPeople(state: SimState, kind: 'contact' | 'end user'): Array<Record<string, unknown>> {
+  if (!state.config.peopleWithoutNumericIds) return [];
+  const orgId = state.data.organizations[0]?.id ?? 1;
+  const tag = kind === 'contact' ? 'c' : 'e';
+  return [
+    {
+      id: `${tag}-import-1`,
+      uid: `${tag}f000000-0000-4000-8000-000000000001`,
+      organizationId: orgId,
+      firstName: 'Imported',
+      lastName: `Odd ${kind}`,
+      email: null,
+      phone: '+33 9 99 99 99 01',
+    },
+    {
+      uid: `${tag}f000000-0000-4000-8000-000000000002`,
+      organizationId: orgId,
+      firstName: 'No',
+      lastName: `Id ${kind}`,
+      email: null,
+      phone: '+33 9 99 99 99 02',
+    },
+  ];
 }
 
 function detailedOrg(state: SimState, o: Organization) {

@@ -3,7 +3,8 @@
  * Run the NinjaOne simulator as a standalone server:
  *   node scripts/dist/ninjaone-sim/cli.js --port 8090 --seed demo [--host 127.0.0.1]
  *     [--redirect-uri http://localhost:3000/cb]... [--cc-cannot-write] [--fed-like]
- *     [--prefixes both|v2|api/v2] [--rate-limit 5] [--token-ttl 3600]
+ *     [--prefixes both|v2|api/v2] [--rate-limit 5] [--token-ttl 3600] [--max-page-size 3]
+ *     [--contacts-status 404|403] [--people-without-ids] [--refresh-revoked]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -29,12 +30,16 @@ async function main(): Promise<void> {
       prefixes: { type: 'string', default: 'both' },
       'rate-limit': { type: 'string' },
       'token-ttl': { type: 'string' },
+      'max-page-size': { type: 'string' },
+      'contacts-status': { type: 'string' },
+      'people-without-ids': { type: 'boolean', default: false },
+      'refresh-revoked': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     console.log(
-      'usage: ninjaone-sim [--port 8090] [--host 127.0.0.1] [--seed demo|empty|<fixture.json>] [--redirect-uri URI]... [--cc-cannot-write] [--fed-like] [--prefixes both|v2|api/v2] [--rate-limit <req/s>] [--token-ttl <s>]',
+      'usage: ninjaone-sim [--port 8090] [--host 127.0.0.1] [--seed demo|empty|<fixture.json>] [--redirect-uri URI]... [--cc-cannot-write] [--fed-like] [--prefixes both|v2|api/v2] [--rate-limit <req/s>] [--token-ttl <s>] [--max-page-size <n>] [--contacts-status 404|403] [--people-without-ids] [--refresh-revoked]',
     );
     return;
   }
@@ -47,7 +52,15 @@ async function main(): Promise<void> {
     clientCredentialsCannotWrite: values['cc-cannot-write'],
     fedLike: values['fed-like'],
     prefixes: values.prefixes as NinjaOneSimOptions['prefixes'],
+    peopleWithoutNumericIds: values['people-without-ids'],
+    refreshTokensRevoked: values['refresh-revoked'],
   };
+  if (values['max-page-size']) options.maxPageSize = Number(values['max-page-size']);
+  if (values['contacts-status']) {
+    const status = Number(values['contacts-status']);
+    if (status !== 404 && status !== 403) throw new Error('--contacts-status must be 404 or 403');
+    options.contactsStatus = status;
+  }
   if (values['token-ttl']) options.accessTokenTtlSeconds = Number(values['token-ttl']);
   if (values['rate-limit']) {
     const rps = Number(values['rate-limit']);

@@ -1,6 +1,5 @@
 /**
- * A faithful NinjaOne Public API v2 simulator (see README.md beside this file and
- * /work/shared/reference/ninjaone.md §6). `createNinjaOneSim()` gives an express app, a `listen()`
+ * A faithful NinjaOne Public API v2 simulator (see README.md beside this file). `createNinjaOneSim()` gives an express app, a `listen()`
  * that starts a real HTTP server, and control methods for tests.
  */
 import type { AddressInfo } from 'node:net';

@@ -1,6 +1,6 @@
 /**
- * OAuth2: `POST /ws/oauth/token` (alias `/oauth/token`) and `GET /ws/oauth/authorize` (auto-approve),
- * per ninjaone.md §1.2–§1.3 and §6.1.
+ * OAuth2 as NinjaOne documents it: `POST /ws/oauth/token` (alias `/oauth/token`) and
+ * `GET /ws/oauth/authorize` (auto-approve).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
@@ -130,6 +130,10 @@ export function oauthRouter(state: SimState): express.Router {
       rt.consentAt + state.config.refreshTokenMaxAgeSeconds <= state.now()
     ) {
       return oauthError(res, 400, 'invalid_grant', 'Invalid refresh token');
+    }
+    if (state.config.refreshTokensRevoked) {
+      rt.revoked = true;
+      return oauthError(res, 400, 'invalid_grant', 'Refresh token revoked');
     }
     let scopes = rt.scopes;
     if (body.scope !== undefined && body.scope.trim() !== '') {

@@ -11,7 +11,7 @@ export interface ErrorReply {
   body: unknown;
 }
 
-/** Behaviour switches. Every one is a guess about an unverified NinjaOne behaviour (ninjaone.md §7) or a test toggle. */
+/** Behaviour switches. Every one is a guess about a NinjaOne behaviour its documentation leaves open, or a test toggle. */
 export interface SimConfig {
   /** `expires_in` of access tokens, seconds. */
   accessTokenTtlSeconds: number;
@@ -49,6 +49,14 @@ export interface SimConfig {
   fedLike: boolean;
   /** Which resource prefixes answer. */
   prefixes: 'both' | 'v2' | 'api/v2';
+  /** Tenant page-size cap: every paged list answers at most this many items, whatever `pageSize` asked (null: no cap). */
+  maxPageSize: number | null;
+  /** `GET /v2/contacts` alone answers 404 (endpoint missing) or 403 (not allowed); null: it works. */
+  contactsStatus: 404 | 403 | null;
+  /** The contacts and end-user lists also hold people without a numeric `id` (one a string, one without). */
+  peopleWithoutNumericIds: boolean;
+  /** The consent behind refresh tokens is gone: every refresh-token grant answers 400 invalid_grant and the token stays dead; a new authorization-code consent works. */
+  refreshTokensRevoked: boolean;
 }
 
 export interface RateLimitConfig {
@@ -180,6 +188,10 @@ export const DEFAULT_CONFIG: SimConfig = {
   validationResultCode: 'VALIDATION_FAILED',
   fedLike: false,
   prefixes: 'both',
+  maxPageSize: null,
+  contactsStatus: null,
+  peopleWithoutNumericIds: false,
+  refreshTokensRevoked: false,
 };
 
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = {
@@ -384,6 +396,14 @@ export class SimState {
     f.remaining -= 1;
     if (f.remaining <= 0) this.faults = this.faults.filter((x) => x !== f);
     return f;
+  }
+
+  /** The page size a paged list uses: what was asked (or `fallback`), capped by `maxPageSize`. */
+  pageSize(asked: number | null, fallback: number | null): number | null {
+    const size = asked && asked > 0 ? asked : fallback;
+    const cap = this.config.maxPageSize;
+    if (cap === null || cap <= 0) return size;
+    return size === null ? cap : Math.min(size, cap);
   }
 
   /** Token bucket per access token. Returns seconds to wait, or 0 when the call may go through. */

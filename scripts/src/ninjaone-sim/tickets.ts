@@ -1,5 +1,5 @@
 /**
- * Ticket endpoints (ninjaone.md §2.1–§2.4, §6.3): create, read, full-replace update with version
+ * Ticket endpoints: create, read, full-replace update with version
  * check, multipart comment, log entries, board run.
  */
 import express, { type Request } from 'express';
@@ -611,7 +611,10 @@ export function registerTicketRoutes(r: express.Router, state: SimState): void {
     }
     const anchor = q.anchorId !== undefined ? Number(q.anchorId) : null;
     const since = q.createTime !== undefined && q.createTime !== '' ? Number(q.createTime) : null;
-    const size = q.pageSize !== undefined ? Math.max(1, Number(q.pageSize) || 500) : 500;
+    const size = state.pageSize(
+      q.pageSize !== undefined ? Math.max(1, Number(q.pageSize) || 500) : null,
+      500,
+    )!;
     const rows = d()
       .logEntries.filter((e) => e.ticketId === t.id)
       .filter((e) => !q.type || e.type === q.type)
@@ -671,7 +674,7 @@ export function registerTicketRoutes(r: express.Router, state: SimState): void {
       const idx = rows.findIndex((t) => t.id === b.lastCursorId);
       rows = idx >= 0 ? rows.slice(idx + 1) : [];
     }
-    const page = rows.slice(0, b.pageSize ?? 50);
+    const page = rows.slice(0, state.pageSize(b.pageSize ?? null, 50)!);
     const columns = b.includeColumns?.length
       ? ['id', ...b.includeColumns.filter((c) => c !== 'id')]
       : board.columns;

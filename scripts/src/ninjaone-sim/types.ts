@@ -1,6 +1,6 @@
 /**
- * Data shapes of the NinjaOne simulator. Field names follow NinjaOne Public API v2 (see
- * /work/shared/reference/ninjaone.md §2–§3); anything prefixed with `_` is simulator-internal and
+ * Data shapes of the NinjaOne simulator. Field names follow NinjaOne Public API v2 (its OpenAPI
+ * description); anything prefixed with `_` is simulator-internal and
  * never serialised.
  */
 

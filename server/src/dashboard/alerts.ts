@@ -13,7 +13,12 @@ export interface AlertInputs {
   workers: WorkerHeartbeat[];
   queue: DashboardQueue;
   /** Recent NinjaOne failures (null: unknown, no alert). */
-  ninjaOne: { failing: boolean | null; detail?: string };
+  ninjaOne: {
+    failing: boolean | null;
+    detail?: string;
+    /** Why NinjaOne is disconnected (its refresh token was refused); null/absent: not. */
+    disconnected?: string | null;
+  };
 }
 
 /** What deserves a red or amber banner on the wall, most severe first. */
@@ -32,6 +37,13 @@ export function computeAlerts(input: AlertInputs, t: AlertThresholds = DEFAULT_A
       code: 'queue_backing_up',
       severity: 'warning',
       message: `Transcription queue backing up: ${waiting} waiting, oldest ${Math.round((oldestWaitingSeconds ?? 0) / 60)} min.`,
+    });
+  }
+  if (input.ninjaOne.disconnected) {
+    alerts.push({
+      code: 'ninjaone_disconnected',
+      severity: 'critical',
+      message: `NinjaOne is disconnected (${input.ninjaOne.disconnected}): tickets wait until an admin clicks "Connect NinjaOne".`,
     });
   }
   if (input.ninjaOne.failing) {

@@ -3,7 +3,7 @@ import type { Sequelize } from 'sequelize';
 import type { AgentPresence, DashboardAgent, DashboardQueue, DashboardSummary } from '@cwn/protocol';
 import type { Models } from '../db/models';
 import type { Queues } from '../queue/queues';
-import { computeAlerts, DEFAULT_ALERT_THRESHOLDS, type AlertThresholds } from './alerts';
+import { computeAlerts, DEFAULT_ALERT_THRESHOLDS, type AlertInputs, type AlertThresholds } from './alerts';
 import { computeCounters, localDay } from './counters';
 import type { PresenceStore } from './presence-store';
 import { listOnlineWorkers } from './workers-registry';
@@ -20,6 +20,8 @@ export interface DashboardDeps {
   presence: PresenceStore;
   now: () => Date;
   thresholds?: AlertThresholds;
+  /** The NinjaOne connection NinjaOne dropped (refresh token refused), or null. */
+  ninjaOneDisconnection?: () => Promise<{ since: string; reason: string } | null>;
 }
 
 /** Builds the wallboard's summary from the database, Redis (presence, heartbeats) and BullMQ. */
@@ -82,10 +84,14 @@ export class DashboardService {
   }
 
   /** Failing when the last ticket job that gave up did so recently (the tickets queue exists already). */
-  private async ninjaOneHealth(now: Date): Promise<{ failing: boolean; detail?: string }> {
-    const [lastFailed] = await this.d.queues.tickets.getJobs(['failed'], 0, 0, false);
+  private async ninjaOneHealth(now: Date): Promise<AlertInputs['ninjaOne']> {
+    const [[lastFailed], lost] = await Promise.all([
+      this.d.queues.tickets.getJobs(['failed'], 0, 0, false),
+      this.d.ninjaOneDisconnection ? this.d.ninjaOneDisconnection().catch(() => null) : null,
+    ]);
+    const disconnected = lost?.reason ?? null;
     const at = lastFailed?.finishedOn;
-    if (!lastFailed || !at || now.getTime() - at > NINJAONE_FAILURE_WINDOW_MS) return { failing: false };
-    return { failing: true, detail: 'a ticket job failed in the last 15 minutes' };
+    if (!lastFailed || !at || now.getTime() - at > NINJAONE_FAILURE_WINDOW_MS) return { failing: false, disconnected };
+    return { failing: true, detail: 'a ticket job failed in the last 15 minutes', disconnected };
   }
 }

@@ -10,7 +10,7 @@ import type { FanOut } from '../realtime/fan-out';
 import type { IoServer } from '../realtime/socket';
 import { callPresencePublisher } from './call-presence';
 import { registerDashboardRoutes } from './dashboard.routes';
-import { DashboardService } from './dashboard.service';
+import { DashboardService, type DashboardDeps } from './dashboard.service';
 import type { KioskTokensService } from './kiosk-tokens.service';
 import { servePresence } from './presence-socket';
 import type { PresenceStore } from './presence-store';
@@ -44,6 +44,8 @@ export function createDashboardModule(d: {
   audit: AuditLog;
   logger: Logger;
   now: () => Date;
+  /** Since when and why NinjaOne is disconnected (null when connected), for the wallboard's alert. */
+  ninjaOneDisconnection: DashboardDeps['ninjaOneDisconnection'];
 }): DashboardModule {
   const service = new DashboardService({
     sequelize: d.sequelize,
@@ -53,6 +55,7 @@ export function createDashboardModule(d: {
     queues: d.queues,
     presence: d.presence,
     now: d.now,
+    ninjaOneDisconnection: d.ninjaOneDisconnection,
   });
   registerDashboardRoutes(d.routes, {
     dashboard: service,

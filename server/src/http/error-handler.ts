@@ -3,6 +3,7 @@ import type { ErrorBody } from '@cwn/protocol';
 import type { Logger } from '../logger';
 import { httpErrorOf } from './domain-errors';
 import { HttpError } from './errors';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable';
 
 function send(res: Parameters<RequestHandler>[1], status: number, body: ErrorBody): void {
   if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
@@ -49,6 +50,21 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (bp.type === 'encoding.unsupported' || bp.type === 'charset.unsupported') {
       send(res, 415, {
         error: { code: 'unsupported_media_type', message: 'unsupported body encoding', requestId },
+      });
+      return;
+    }
+    // The router could not percent-decode a path parameter (`/api/calls/%ZZ`); it marks that 400.
+    if (err instanceof URIError && bp.status === 400) {
+      send(res, 400, {
+        error: { code: 'bad_request', message: 'malformed percent-encoding in the URL path', requestId },
+      });
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      logger.error({ err: (err as Error).message, requestId }, 'database unavailable');
+      res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      send(res, 503, {
+        error: { code: 'service_unavailable', message: 'the database is unreachable; try again in a moment', requestId },
       });
       return;
     }

@@ -23,14 +23,36 @@ export function logSafeUrl(url: string): string {
   return changed ? `${url.slice(0, q)}?${params.toString()}` : url;
 }
 
-/** pino-http request serializer step: scrubs `url` and `query` of a serialized request. */
-export function logSafeRequest<T extends { url?: unknown; query?: unknown }>(req: T): T {
-  if (typeof req.url === 'string') req.url = logSafeUrl(req.url);
-  if (req.query && typeof req.query === 'object') {
-    const query = { ...(req.query as Record<string, unknown>) };
-    for (const key of Object.keys(query))
-      if (SECRET_PARAMS.has(key.toLowerCase())) query[key] = '[redacted]';
-    req.query = query;
-  }
-  return req;
+/**
+ * The path of a request URL, without its query string or fragment: queries carry caller numbers
+ * and names (uploads, call search) and OAuth codes, none of which may reach a log line.
+ */
+export function logPath(url: string | undefined): string {
+  if (!url) return '';
+  const end = url.search(/[?#]/);
+  return end < 0 ? url : url.slice(0, end);
+}
+
+/** What a request log line says about the request: its id, method and path. No headers, no query. */
+export function requestLogFields(req: { id?: unknown; method?: unknown; url?: unknown }) {
+  return {
+    id: req.id,
+    method: req.method,
+    path: logPath(typeof req.url === 'string' ? req.url : undefined),
+  };
+}
+
+/** What a request log line says about the response: its status. No headers. */
+export function responseLogFields(res: { statusCode?: unknown }) {
+  return { statusCode: res.statusCode };
+}
+
+/** The message of a request log line, readable on its own: "GET /api/calls 200 12 ms". */
+export function requestLogMessage(
+  req: { method?: string; url?: string; originalUrl?: string },
+  res: { statusCode: number },
+  responseTime?: number,
+): string {
+  const time = responseTime === undefined ? '' : ` ${Math.round(responseTime)} ms`;
+  return `${req.method ?? '?'} ${logPath(req.originalUrl ?? req.url)} ${res.statusCode}${time}`;
 }

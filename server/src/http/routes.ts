@@ -1,5 +1,5 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { ErrorBody, KIOSK_TOKEN_PREFIX } from '@cwn/protocol';
 import { bearerToken, type Authenticator, type WorkerAuthenticator } from './authenticate';
@@ -27,6 +27,11 @@ export interface RouteSpec<
   status?: number;
   /** Extra OpenAPI fields (for streaming endpoints that describe their own bodies). */
   openapi?: Record<string, unknown>;
+  /**
+   * The handler reads the request body itself (raw audio) and checks its content type: no JSON
+   * parsing, so a mislabelled WAV gets the handler's 415 rather than the JSON parser's 400 or 413.
+   */
+  rawBody?: boolean;
 }
 
 export interface RouteContext<B, Q, P> {
@@ -59,7 +64,30 @@ function validationError(where: string, error: z.ZodError): HttpError {
   );
 }
 
+/** The path of the first string (value or key) holding U+0000, which PostgreSQL cannot store. */
+function nulAt(value: unknown, path: (string | number)[] = []): (string | number)[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nulAt(value[i], [...path, i]);
+      if (found) return found;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const found = k.includes('\u0000') ? [...path, k] : nulAt(v, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
 function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string) {
+  const nul = nulAt(value);
+  if (nul) {
+    const field = [where, ...nul].join('.');
+    const message = 'must not contain NUL characters';
+    throw new HttpError(400, 'validation_failed', `${field}: ${message}`, [{ path: field, message }]);
+  }
   if (!schema) return value as z.infer<T>;
   const r = schema.safeParse(value);
   if (!r.success) throw validationError(where, r.error);
@@ -67,6 +95,9 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
 }
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z_]+)/g, '{$1}');
+
+/** JSON bodies of every route that does not read its body raw. */
+const jsonBody: RequestHandler = express.json({ limit: '1mb' });
 
 /**
  * Registers routes on a router after looking their access up in ROUTE_POLICY, validates
@@ -100,7 +131,7 @@ export class RouteTable {
     this.registered.push({ method: spec.method, path: spec.path, access });
     this.document(spec, access);
 
-    this.router[spec.method](spec.path, async (req: Request, res: Response) => {
+    this.router[spec.method](spec.path, ...(spec.rawBody ? [] : [jsonBody]), async (req: Request, res: Response) => {
       let user: AuthUser | null = null;
       if (access === 'worker') {
         this.authenticateWorker(req);

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Logger } from '../logger';
+import { NinjaOneError } from './errors';
 
 /**
  * The parts of NinjaOne's responses we read (ninjaone.md §2–§3), parsed leniently: unknown fields
@@ -49,15 +51,71 @@ export type ApiBoard = z.infer<typeof ApiBoard>;
 
 export const ApiBoardRun = z.looseObject({
   data: z.array(z.record(z.string(), z.unknown())),
+  metadata: z.looseObject({ lastCursorId: int.nullable().optional() }).nullable().optional(),
 });
 
+export interface ParsedList<T> {
+  items: T[];
+  /** Records that did not parse and were left out. */
+  skipped: number;
+  /** The first left-out record's problem, for the log. */
+  firstIssue: string | null;
+}
+
+/**
+ * A NinjaOne list, record by record: one odd record (a person without a numeric id, say) is
+ * skipped and counted instead of losing the whole list. A body that is not a list at all is a
+ * retryable NinjaOne error (a proxy page, a half-deployed instance).
+ */
+export function parseListLenient<T extends z.ZodType>(
+  schema: T,
+  body: unknown,
+  what: string,
+): ParsedList<z.infer<T>> {
+  if (!Array.isArray(body)) {
+    throw new NinjaOneError(`unexpected NinjaOne ${what} list: not a JSON array`, {
+      kind: 'retryable',
+      code: 'bad_response',
+    });
+  }
+  const items: z.infer<T>[] = [];
+  let skipped = 0;
+  let firstIssue: string | null = null;
+  for (const record of body) {
+    const r = schema.safeParse(record);
+    if (r.success) items.push(r.data);
+    else {
+      skipped += 1;
+      if (firstIssue === null) {
+        const issue = r.error.issues[0];
+        firstIssue = issue
+          ? `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`
+          : 'invalid';
+      }
+    }
+  }
+  return { items, skipped, firstIssue };
+}
+
+/** A NinjaOne list whose odd records are skipped and, when there were any, logged once. */
 export function parseList<T extends z.ZodType>(
   schema: T,
   body: unknown,
   what: string,
+  logger?: Pick<Logger, 'warn'>,
 ): z.infer<T>[] {
-  const r = z.array(schema).safeParse(body);
-  if (!r.success)
-    throw new Error(`unexpected NinjaOne ${what} list: ${r.error.issues[0]?.message ?? 'invalid'}`);
-  return r.data;
+  const r = parseListLenient(schema, body, what);
+  if (r.skipped > 0) logSkipped(logger, what, r);
+  return r.items;
+}
+
+export function logSkipped(
+  logger: Pick<Logger, 'warn'> | undefined,
+  what: string,
+  r: Pick<ParsedList<unknown>, 'skipped' | 'firstIssue' | 'items'>,
+): void {
+  logger?.warn(
+    { list: what, skipped: r.skipped, kept: r.items.length, firstIssue: r.firstIssue },
+    'ninjaone list records skipped: they do not parse',
+  );
 }

@@ -1,6 +1,19 @@
 import type { CallerMatch } from '@cwn/protocol';
-import type { DirectoryPerson, NinjaOneDirectory } from './directory';
+import type { DirectoryPeople, DirectoryPerson, NinjaOneDirectory } from './directory';
+import { NinjaOneError } from './errors';
 import { toE164 } from './phone';
+
+export interface CallerMatchResult {
+  e164: string | null;
+  match: CallerMatch;
+  /** Why the lookup was incomplete or failed (shown); null when it worked. */
+  lookupError: string | null;
+  /** The lookup failed outright and trying later may help (NinjaOne down, throttled). */
+  lookupRetryable: boolean;
+}
+
+/** Failures that are not about the lookup itself (no settings, no connection) are not degraded. */
+const NOT_A_LOOKUP_FAILURE = new Set(['not_configured', 'not_connected', 'wrong_mode']);
 
 type Index = Map<string, DirectoryPerson[]>;
 
@@ -33,24 +46,52 @@ export class CallerMatcher {
     return index;
   }
 
-  async match(
-    number: string | null,
-    region: string,
-  ): Promise<{ e164: string | null; match: CallerMatch }> {
+  /**
+   * A lookup NinjaOne refuses or fails degrades to "none" with the reason in `lookupError`
+   * (never an exception), except when NinjaOne is not configured or not connected.
+   */
+  async match(number: string | null, region: string): Promise<CallerMatchResult> {
     const e164 = toE164(number, region);
-    if (!e164) return { e164, match: { kind: 'none' } };
-    const people = this.index(await this.directory.people(), region).get(e164) ?? [];
+    const none = (lookupError: string | null = null, lookupRetryable = false): CallerMatchResult => ({
+      e164,
+      match: { kind: 'none' },
+      lookupError,
+      lookupRetryable,
+    });
+    if (!e164) return none();
+    let directory: DirectoryPeople;
+    try {
+      directory = await this.directory.people();
+    } catch (err) {
+      if (!(err instanceof NinjaOneError) || (err.code && NOT_A_LOOKUP_FAILURE.has(err.code)))
+        throw err;
+      return none(`the caller lookup failed: ${err.message}`, err.kind === 'retryable');
+    }
+    const gaps = directory.gaps.length
+      ? `the caller lookup is incomplete: ${directory.gaps.join('; ')}`
+      : null;
+    const people = this.index(directory.list, region).get(e164) ?? [];
     const byOrg = new Map<number, DirectoryPerson>();
     for (const p of people) if (!byOrg.has(p.organizationId)) byOrg.set(p.organizationId, p);
-    if (byOrg.size === 0) return { e164, match: { kind: 'none' } };
+    if (byOrg.size === 0) return none(gaps);
     const strip = ({ phone: _phone, ...person }: DirectoryPerson) => person;
     if (byOrg.size === 1) {
       const [organizationId, person] = [...byOrg.entries()][0]!;
-      return { e164, match: { kind: 'matched', organizationId, contact: strip(person) } };
+      return {
+        e164,
+        match: { kind: 'matched', organizationId, contact: strip(person) },
+        lookupError: gaps,
+        lookupRetryable: false,
+      };
     }
-    const orgs = new Map((await this.directory.organizations()).map((o) => [o.id, o.name]));
+    // Names are a nicety: without them the candidates still carry their ids.
+    const orgs = new Map(
+      (await this.directory.organizations().catch(() => [])).map((o) => [o.id, o.name]),
+    );
     return {
       e164,
+      lookupError: gaps,
+      lookupRetryable: false,
       match: {
         kind: 'ambiguous',
         candidates: [...byOrg.entries()].map(([organizationId, person]) => ({

@@ -12,6 +12,8 @@ export interface NinjaOneCredentials {
   resolve(): Promise<ResolvedNinjaOneConfig>;
   refreshToken(): Promise<string | null>;
   storeRefreshToken(token: string): Promise<void>;
+  /** NinjaOne refused this refresh token for good (invalid_grant). */
+  connectionLost?(presented: string, reason: string): Promise<void>;
   onChange(listener: () => void): void;
 }
 
@@ -145,12 +147,26 @@ export class NinjaOneClient {
         { kind: 'permanent', code: 'not_connected' },
       );
     }
-    const body = await this.tokenRequest(config, {
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-      client_id: config.clientId,
-      client_secret: config.clientSecret,
-    });
+    let body: TokenResponse;
+    try {
+      body = await this.tokenRequest(config, {
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: config.clientId,
+        client_secret: config.clientSecret,
+      });
+    } catch (err) {
+      if (!(err instanceof NinjaOneError && err.code === 'invalid_grant')) throw err;
+      // Revoked or expired consent: disconnected until an admin connects again.
+      this.o.logger.warn({ status: err.status }, 'ninjaone refresh token refused: disconnected');
+      await this.o.credentials.connectionLost?.(refreshToken, err.message);
+      throw new NinjaOneError(err.message, {
+        kind: 'permanent',
+        status: err.status,
+        code: 'not_connected',
+        requestId: err.requestId,
+      });
+    }
     if (body.refresh_token) await this.o.credentials.storeRefreshToken(body.refresh_token);
     this.o.logger.debug(
       { mode: config.authMode, expiresIn: body.expires_in },

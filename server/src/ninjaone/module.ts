@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/audit';
 import type { Config } from '../config';
@@ -6,6 +7,7 @@ import type { RouteTable } from '../http/routes';
 import type { Logger } from '../logger';
 import { SecretBox } from '../settings/secret-box';
 import { SettingsRepository } from '../settings/settings.repository';
+import { releaseHeldTickets } from '../tickets/ticket.worker';
 import { CallerMatcher } from './caller-match';
 import { NinjaOneClient } from './client';
 import { NinjaOneDirectory } from './directory';
@@ -22,6 +24,8 @@ export interface NinjaOneModuleOptions {
   audit: AuditLog;
   logger: Logger;
   now: () => Date;
+  /** Held ticket jobs are released from it when an admin connects NinjaOne again. */
+  ticketQueue: Queue;
   /** Tests: a fetch that misbehaves on purpose. */
   fetch?: typeof fetch;
 }
@@ -46,10 +50,12 @@ export function createNinjaOneModule(o: NinjaOneModuleOptions): NinjaOneModule {
     renewalLock: redisRenewalLock(o.redis, `${o.config.redisPrefix}:ninjaone:token-renewal`),
     ...(o.fetch ? { fetch: o.fetch } : {}),
   });
-  const directory = new NinjaOneDirectory(client);
+  const directory = new NinjaOneDirectory(client, { logger: o.logger });
   settings.onChange(() => directory.clear());
   const matcher = new CallerMatcher(directory);
-  const connect = new NinjaOneConnectFlow(settings, client, o.redis, o.config.redisPrefix);
+  const connect = new NinjaOneConnectFlow(settings, client, o.redis, o.config.redisPrefix, () =>
+    releaseHeldTickets(o.ticketQueue, o.logger),
+  );
 
   registerNinjaOneRoutes(o.routes, {
     settings,

@@ -204,7 +204,8 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
     async ({ query }) =>
       wrap(async () => {
         const { phoneRegion } = await d.settings.resolve();
-        return d.matcher.match(query.number, phoneRegion);
+        const { e164, match, lookupError } = await d.matcher.match(query.number, phoneRegion);
+        return { e164, match, lookupError };
       }),
   );
 

@@ -25,6 +25,8 @@ export class NinjaOneConnectFlow {
     private readonly client: NinjaOneClient,
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** After a successful connection (held ticket jobs are released). */
+    private readonly onConnected: () => Promise<unknown> = async () => undefined,
   ) {}
 
   private key(state: string): string {
@@ -94,5 +96,6 @@ export class NinjaOneConnectFlow {
     }
     await this.settings.storeRefreshToken(body.refresh_token, pending.userId);
     this.client.remember(config, body);
+    await this.onConnected();
   }
 }

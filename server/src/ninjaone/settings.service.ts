@@ -33,8 +33,11 @@ interface StoredConfig {
 }
 
 interface StoredConnection {
-  connectedAt: string;
+  connectedAt: string | null;
   connectedBy: string | null;
+  /** NinjaOne refused the refresh token (revoked or expired consent): when and why. */
+  lostAt?: string;
+  lostReason?: string;
 }
 
 const DEFAULTS: StoredConfig = {
@@ -106,6 +109,8 @@ export class NinjaOneSettingsService {
       connected,
       connectedAt: connected && connection ? connection.connectedAt : null,
       connectedBy: connected && connection ? connection.connectedBy : null,
+      disconnectedAt: !connected && connection?.lostAt ? connection.lostAt : null,
+      disconnectedReason: !connected && connection?.lostReason ? connection.lostReason : null,
       redirectUri: this.redirectUri,
       ticketFormId: c.ticketFormId,
       statusId: c.statusId,
@@ -187,6 +192,34 @@ export class NinjaOneSettingsService {
         connectedBy,
       );
     }
+  }
+
+  /**
+   * NinjaOne refused the refresh token we presented: forget it and keep why, so the admin page and
+   * the wallboard say "disconnected". A token stored meanwhile (a reconnection) is kept.
+   */
+  async connectionLost(presented: string, reason: string): Promise<void> {
+    if ((await this.refreshToken()) !== presented) return;
+    const before = await this.repo.get<StoredConnection>(SETTING_KEYS.connection);
+    await this.repo.delete(SETTING_KEYS.refreshToken);
+    await this.repo.set(
+      SETTING_KEYS.connection,
+      {
+        connectedAt: before?.connectedAt ?? null,
+        connectedBy: before?.connectedBy ?? null,
+        lostAt: this.now().toISOString(),
+        lostReason: reason,
+      } satisfies StoredConnection,
+      null,
+    );
+  }
+
+  /** The connection NinjaOne dropped (refresh token refused) and nobody restored yet, or null. */
+  async disconnection(): Promise<{ since: string; reason: string } | null> {
+    const v = await this.view();
+    if (v.authMode !== 'authorization_code' || !v.disconnectedAt || !v.disconnectedReason)
+      return null;
+    return { since: v.disconnectedAt, reason: v.disconnectedReason };
   }
 
   async forgetConnection(): Promise<void> {

@@ -105,10 +105,16 @@ export class RecordingAudio {
     }
     try {
       while (!next.done) {
-        if (!res.write(next.value)) {
+        if (!res.write(next.value) && !res.destroyed) {
+          // Both listeners go at either event: one pair per wait would pile up over a long file.
           await new Promise<void>((resolve) => {
-            res.once('drain', resolve);
-            res.once('close', resolve);
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
           });
         }
         if (res.destroyed) {

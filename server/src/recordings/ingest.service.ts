@@ -62,6 +62,13 @@ export class RecordingIngest {
     return { recording: toRecordingDto(row), callId: row.callId, created: false };
   }
 
+  /** The recording stored under this key (a retry's answer), else `conflict`. */
+  private async replayOr(ctx: IngestContext, conflict: HttpError): Promise<UploadRecordingResponse> {
+    const stored = await this.replay(ctx);
+    if (stored) return stored;
+    throw conflict;
+  }
+
   /** Checks that can be made before reading a byte of audio (existing call, ownership). */
   async precheck(ctx: IngestContext): Promise<void> {
     if (!ctx.meta.callId) return;
@@ -74,7 +81,13 @@ export class RecordingIngest {
   async ingest(source: Readable | AsyncIterable<Buffer>, ctx: IngestContext): Promise<UploadRecordingResponse> {
     const replayed = await this.replay(ctx);
     if (replayed) return replayed;
-    await this.precheck(ctx);
+    try {
+      await this.precheck(ctx);
+    } catch (err) {
+      // The call's recording may be this key's, stored by a concurrent retry since the replay above.
+      if (err instanceof HttpError && err.status === 409) return this.replayOr(ctx, err);
+      throw err;
+    }
 
     const { models, sequelize } = this.deps;
     const store = await this.deps.store();
@@ -111,11 +124,9 @@ export class RecordingIngest {
               { transaction: t },
             );
           } catch (err) {
-            if (err instanceof UniqueConstraintError) {
-              const fields = Object.keys(err.fields ?? {}).join(',');
-              if (fields.includes('idempotency_key')) throw new DuplicateUpload();
-              throw HttpError.conflict('this call already has a recording');
-            }
+            // PostgreSQL names only the first unique index violated (call_id before the key):
+            // whether this is a retry of the stored upload is decided after the rollback.
+            if (err instanceof UniqueConstraintError) throw new DuplicateUpload();
             throw err;
           }
           // Announced once, after queueing (below).
@@ -130,11 +141,12 @@ export class RecordingIngest {
       });
     } catch (err) {
       await (t as Transaction | undefined)?.rollback().catch(() => undefined);
-      if (err instanceof DuplicateUpload || err instanceof UniqueConstraintError) {
-        // A concurrent upload committed first (same key, or same call): answer as a replay.
-        const again = await this.replay(ctx);
-        if (again) return again;
-        throw HttpError.conflict('another upload for this call was stored at the same time');
+      if (err instanceof DuplicateUpload) {
+        // A concurrent upload committed first: a replay when it had this key, else a conflict.
+        return this.replayOr(ctx, HttpError.conflict('this call already has a recording'));
+      }
+      if (err instanceof UniqueConstraintError) {
+        return this.replayOr(ctx, HttpError.conflict('another upload for this call was stored at the same time'));
       }
       throw err;
     }

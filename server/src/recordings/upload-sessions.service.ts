@@ -30,7 +30,7 @@ export type PatchOutcome =
   | { kind: 'complete'; result: UploadRecordingResponse };
 
 /**
- * Resumable uploads (docs/decisions/0201-resumable-uploads.md): a session with the file's length,
+ * Resumable uploads (docs/decisions/0201-upload-protocol.md): a session with the file's length,
  * sha256 and call metadata; PATCHes append at the server's offset into an encrypted staging file;
  * the PATCH that completes the file hands the staged bytes to the same ingest as direct uploads.
  */

@@ -78,6 +78,7 @@ export function registerUploadRoutes(
       query: UploadRecordingQuery,
       response: UploadRecordingResponse,
       status: 201,
+      rawBody: true,
       openapi: {
         parameters: [IDEMPOTENCY_HEADER],
         requestBody: RAW_WAV_BODY,
@@ -164,6 +165,7 @@ export function registerUploadRoutes(
       params: IdParams,
       response: UploadRecordingResponse,
       status: 201,
+      rawBody: true,
       openapi: {
         parameters: [
           { name: 'Upload-Offset', in: 'header', required: true, schema: { type: 'integer' } },

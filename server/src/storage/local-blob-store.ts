@@ -70,7 +70,6 @@ export class LocalBlobStore implements BlobStore {
       throw new BlobExistsError(id);
     }
     const dir = join(this.objects, id.slice(0, 2));
-    await mkdir(dir, { recursive: true, mode: 0o700 });
     const tmp = join(this.tmp, `${id}.${randomBytes(8).toString('hex')}.part`);
     let fh: FileHandle | undefined = await open(
       tmp,
@@ -95,6 +94,8 @@ export class LocalBlobStore implements BlobStore {
       await fh.close();
       fh = undefined;
       await options.beforeCommit?.(size);
+      // Only now: a refused upload leaves no empty shard folder behind.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       await commit(tmp, final, id);
       await syncDir(dir);
       const st = await stat(final);

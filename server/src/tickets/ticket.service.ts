@@ -12,13 +12,33 @@ import { NinjaOneError } from '../ninjaone/errors';
 import { buildTicketContent } from './ticket-builder';
 import type { TicketMaterial, TicketSource } from './ticket-source';
 
-/** A failure retrying cannot fix; its message is shown to the user (ticket.failed). */
+/**
+ * A failure retrying cannot fix; its message is shown to the user (ticket.failed). `logMessage`
+ * is what the log says instead when the message names the caller.
+ */
 export class PermanentTicketError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly logMessage = message,
+  ) {
     super(message);
     this.name = 'PermanentTicketError';
   }
 }
+
+/**
+ * NinjaOne is not connected (never was, or its refresh token was refused): the ticket job is held
+ * (delayed, no attempt used) rather than failed, and released when an admin connects again.
+ */
+export class TicketHeldError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TicketHeldError';
+  }
+}
+
+const isDisconnected = (err: unknown) =>
+  err instanceof NinjaOneError && err.code === 'not_connected';
 
 export interface TicketNotifier {
   (event: 'ticket.created' | 'ticket.failed', payload: TicketEvent, userIds: string[]): void;
@@ -183,14 +203,36 @@ export class TicketService {
     return row;
   }
 
+  /**
+   * Which organization (and requester) the ticket goes to. An organization chosen by a person is
+   * used as is: the caller lookup only adds the requester, and its failure never blocks the
+   * ticket. A failed lookup counts as "no match" (with its reason in the failure message).
+   */
   private async target(
     job: TicketJob,
     m: TicketMaterial,
     config: ResolvedNinjaOneConfig,
   ): Promise<Target> {
     let match: CallerMatch = { kind: 'none' };
-    if (m.call.remoteNumber)
-      match = (await this.d.matcher.match(m.call.remoteNumber, config.phoneRegion)).match;
+    let lookupError: string | null = null;
+    let lookupRetryable = false;
+    if (m.call.remoteNumber) {
+      try {
+        ({ match, lookupError, lookupRetryable } = await this.d.matcher.match(
+          m.call.remoteNumber,
+          config.phoneRegion,
+        ));
+      } catch (err) {
+        // Only the requester depends on the lookup once an organization was chosen.
+        if (job.organizationId === null || isDisconnected(err)) throw err;
+        lookupError = err instanceof Error ? err.message : String(err);
+      }
+      if (lookupError)
+        this.d.logger.warn(
+          { transcriptId: job.transcriptId, lookupError },
+          'ninjaone caller lookup degraded',
+        );
+    }
     if (job.organizationId !== null) {
       // A person chose the organization; keep the matched requester only if it belongs to it.
       const person =
@@ -226,8 +268,16 @@ export class TicketService {
         `the caller's number belongs to several NinjaOne organizations (${names}): choose an organization and retry`,
       );
     }
+    // NinjaOne down or throttling us: a later attempt may find the caller.
+    if (lookupRetryable) {
+      throw new NinjaOneError(`the caller could not be looked up in NinjaOne (${lookupError}): trying again`, {
+        kind: 'retryable',
+      });
+    }
+    const why = lookupError ? ` (${lookupError})` : '';
     throw new PermanentTicketError(
-      `no NinjaOne organization matches the caller's number (${m.call.remoteNumber ?? 'none'}) and no fallback organization is set: choose an organization and retry`,
+      `no NinjaOne organization matches the caller's number (${m.call.remoteNumber ?? 'none'})${why} and no fallback organization is set: choose an organization and retry`,
+      `no NinjaOne organization matches the caller's number (${m.call.remoteNumber ? 'not shown' : 'none'})${why} and no fallback organization is set`,
     );
   }
 
@@ -265,18 +315,27 @@ export class TicketService {
         boards.find((b) => /\ball\b/i.test(b.name));
       if (!board) throw new Error('no "All tickets" board');
       // The board's own columns (subject among them); naming columns is not verified live.
-      const run = ApiBoardRun.parse(
-        await this.d.client.request('POST', `/ticketing/trigger/board/${board.id}/run`, {
-          body: { searchCriteria: row.externalRef, pageSize: 20 },
-        }),
-      );
-      const hit = run.data.find(
-        (r) => typeof r.subject === 'string' && r.subject.includes(`[${row.externalRef}]`),
-      );
-      return hit && typeof hit.id === 'number' ? hit.id : null;
+      // Paged with the cursor until an empty page: a tenant may cap the page size.
+      let lastCursorId: number | undefined;
+      for (let page = 0; page < 50; page += 1) {
+        const run = ApiBoardRun.parse(
+          await this.d.client.request('POST', `/ticketing/trigger/board/${board.id}/run`, {
+            body: { searchCriteria: row.externalRef, pageSize: 20, lastCursorId },
+          }),
+        );
+        const hit = run.data.find(
+          (r) => typeof r.subject === 'string' && r.subject.includes(`[${row.externalRef}]`),
+        );
+        if (hit && typeof hit.id === 'number') return hit.id;
+        const next = run.metadata?.lastCursorId;
+        if (run.data.length === 0 || typeof next !== 'number' || next === lastCursorId) return null;
+        lastCursorId = next;
+      }
+      return null;
     } catch (err) {
-      // Throttling or an outage: try again later rather than risk a duplicate.
-      if (err instanceof NinjaOneError && err.kind === 'retryable') throw err;
+      // Throttling, an outage or no connection: try again later rather than risk a duplicate.
+      if (err instanceof NinjaOneError && (err.kind === 'retryable' || isDisconnected(err)))
+        throw err;
       // A lookup this tenant refuses or answers oddly: best effort, create (and say so).
       this.d.logger.warn(
         { transcriptId: row.transcriptId, err: err instanceof Error ? err.message : String(err) },
@@ -331,12 +390,24 @@ export class TicketService {
         transcriptId: job.transcriptId,
         attempt: attempt.number,
         permanent,
-        err: message,
+        err: err instanceof PermanentTicketError ? err.logMessage : message,
         status: err instanceof NinjaOneError ? err.status : undefined,
       },
       'ninjaone ticket attempt failed',
     );
-    if (!permanent && !attempt.last) return err instanceof Error ? err : new Error(message);
+    if (isDisconnected(err)) {
+      // Not the ticket's fault: it waits (the job is held) until an admin connects NinjaOne again.
+      const reason = `waiting for NinjaOne to be connected again: ${message}`;
+      await row.update({ failureReason: reason });
+      return new TicketHeldError(reason);
+    }
+    if (!permanent && !attempt.last) {
+      // Shown while the queue waits to try again (the state stays pending/creating).
+      await row.update({
+        failureReason: `attempt ${attempt.number} failed, trying again: ${message}`,
+      });
+      return err instanceof Error ? err : new Error(message);
+    }
     const reason = permanent ? message : `gave up after ${attempt.number} attempts: ${message}`;
     // A 'creating' row whose last answer was ambiguous stays 'creating' so a later run still checks first.
     const state =

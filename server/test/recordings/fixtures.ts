@@ -126,3 +126,21 @@ export async function leftovers(
     staged,
   };
 }
+
+/**
+ * Resolves once the next call of `target[method]` has settled (resolved or thrown): for a request
+ * the test cut off, the moment the server is done with it. The method is restored then.
+ */
+export function nextCallSettled<T extends object>(target: T, method: keyof T & string): Promise<void> {
+  const original = target[method] as (...args: unknown[]) => Promise<unknown>;
+  return new Promise((resolve) => {
+    (target as Record<string, unknown>)[method] = async function (this: unknown, ...args: unknown[]) {
+      (target as Record<string, unknown>)[method] = original;
+      try {
+        return await original.apply(this, args);
+      } finally {
+        resolve();
+      }
+    };
+  });
+}

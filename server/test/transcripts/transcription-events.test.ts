@@ -4,6 +4,7 @@ import {
   CallDetail,
   CallTranscript,
   QUEUES,
+  rooms,
   type TokenPair,
   type Transcript,
   type TranscriptionJob,
@@ -81,6 +82,18 @@ async function reportProgress(job: Job<TranscriptionJob>, steps: TranscriptionPr
   }
 }
 
+/** Counts the completions of `recordingId` that `app`'s queue follower has finished handling. */
+function handledCompletions(app: TestApp, recordingId: string): { count: number } {
+  const events = app.transcriptionEvents as unknown as { onCompleted(jobId: string, value: unknown): Promise<void> };
+  const original = events.onCompleted.bind(events);
+  const handled = { count: 0 };
+  events.onCompleted = async (jobId, value) => {
+    await original(jobId, value);
+    if (jobId === recordingId) handled.count += 1;
+  };
+  return handled;
+}
+
 describe('transcription results reach the database and the sockets', () => {
   it('active → transcribing, progress relayed, completed → one transcript, call transcribed, transcript.ready', async () => {
     const a = listen(agent);
@@ -142,6 +155,7 @@ describe('transcription results reach the database and the sockets', () => {
     await connected(a.socket);
     const { callId, recordingId } = await seedCallWithRecording(t.models, agent.user.id);
 
+    const handled = [handledCompletions(t, recordingId), handledCompletions(replica, recordingId)];
     startWorker(t.config.redisPrefix, async () => sampleResult());
     await enqueue(t.queues.transcription, callId, recordingId);
     await eventually('the transcript', async () => (await rowsFor(recordingId)) === 1);
@@ -153,9 +167,14 @@ describe('transcription results reach the database and the sockets', () => {
     expect(await t.services.transcripts.persistResult(stale, sampleResult())).toBe('duplicate');
     await t.transcriptionEvents.reconcile();
     await replica.transcriptionEvents.reconcile();
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually('both replicas handling the completion', () => handled.every((h) => h.count >= 1));
     expect(await rowsFor(recordingId)).toBe(1);
-    // Two replicas heard the completion; the one whose insert won announced it, once.
+    // Two replicas heard the completion; the one whose insert won announced it, once. A marker
+    // sent through each replica after that arrives after any announcement it made.
+    const marker = { callId: recordingId, recordingId: callId, percent: 0 };
+    for (const app of [t, replica]) app.io.to(rooms.user(agent.user.id)).emit('transcript.progress', marker);
+    const markers = () => a.events.of<typeof marker>('transcript.progress').filter((e) => e.callId === recordingId);
+    await eventually('the markers', () => markers().length === 2);
     expect(a.events.of('transcript.ready').filter((e) => e.callId === callId)).toHaveLength(1);
   });
 

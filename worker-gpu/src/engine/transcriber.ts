@@ -30,7 +30,10 @@ export interface TranscribeOptions {
 
 export interface TranscribeOutput {
   language: string;
+  /** Text without U+FFFD: see invalidUtf8Dropped. */
   segments: EngineSegment[];
+  /** Byte sequences of the engine's output that never formed a UTF-8 character, dropped. */
+  invalidUtf8Dropped: number;
 }
 
 export interface Transcriber {

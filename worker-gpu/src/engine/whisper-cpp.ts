@@ -14,6 +14,7 @@ import {
   type TranscribeOutput,
   type Transcriber,
 } from './transcriber';
+import { repairSegmentTexts } from './utf8';
 
 interface NativeSegment {
   text: string;
@@ -22,6 +23,8 @@ interface NativeSegment {
 }
 interface NativeResult {
   language?: string;
+  /** All segments' bytes decoded at once (a segment's text is decoded on its own). */
+  result?: string;
   segments: NativeSegment[];
   isAborted: boolean;
 }
@@ -149,13 +152,18 @@ export class WhisperCppTranscriber implements Transcriber {
         opts.signal?.removeEventListener('abort', onAbort);
       }
       if (result.isAborted || opts.signal?.aborted) throw new AbortedError();
+      const text = repairSegmentTexts(
+        result.result ?? result.segments.map((s) => s.text).join(''),
+        result.segments.map((s) => s.text),
+      );
       return {
         language: result.language || (opts.language !== 'auto' ? opts.language : 'und'),
-        segments: result.segments.map((s) => ({
+        segments: result.segments.map((s, i) => ({
           startMs: Math.round(s.t0),
           endMs: Math.round(s.t1),
-          text: s.text,
+          text: text.texts[i]!,
         })),
+        invalidUtf8Dropped: text.invalidDropped,
       };
     } finally {
       this.release(ctx);

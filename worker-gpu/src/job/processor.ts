@@ -108,6 +108,7 @@ export async function processTranscription(
       segments: out.segments,
       model: engine.model,
       engine: engine.engine,
+      invalidUtf8Dropped: out.invalidUtf8Dropped,
       timings: {
         fetchMs: Math.round(t1 - t0),
         decodeMs: Math.round(t2 - t1),

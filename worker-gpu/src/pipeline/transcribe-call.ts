@@ -34,6 +34,8 @@ export interface CallTranscription {
   segments: Segment[];
   /** Milliseconds of audio actually sent to the engine, all channels. */
   speechMs: number;
+  /** Byte sequences the engine wrote that never formed a character, dropped from the text. */
+  invalidUtf8Dropped: number;
 }
 
 function gate(pcm: Float32Array, speech: Region[], offsetMs: number, rate: number): Float32Array {
@@ -66,6 +68,7 @@ export async function transcribeCall(
     0,
   );
   let doneMs = 0;
+  let invalidUtf8Dropped = 0;
   const languages = new Map<string, number>();
   const perChannel: Segment[][] = [];
 
@@ -92,6 +95,7 @@ export async function transcribeCall(
           opts.onProgress?.(totalMs ? ((doneMs + (len * p) / 100) * 100) / totalMs : 100),
       });
       doneMs += len;
+      invalidUtf8Dropped += out.invalidUtf8Dropped;
       opts.onProgress?.(totalMs ? (doneMs * 100) / totalMs : 100);
       languages.set(out.language, (languages.get(out.language) ?? 0) + len);
       for (const s of out.segments) {
@@ -123,5 +127,10 @@ export async function transcribeCall(
       language = lang;
     }
   }
-  return { language, segments: mergeSegments(perChannel), speechMs: totalMs };
+  return {
+    language,
+    segments: mergeSegments(perChannel),
+    speechMs: totalMs,
+    invalidUtf8Dropped,
+  };
 }

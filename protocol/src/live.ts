@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common';
+import { REQUIRED_SAMPLE_RATE } from './recordings';
+import { Segment } from './transcripts';
+
+/**
+ * Live recording: the client streams the call's audio while it lasts (design: decision 1400).
+ * Audio is the PCM of the batch upload's WAV: 16 kHz s16le stereo, interleaved, left = agent,
+ * right = caller. Offsets are bytes of that PCM and always whole stereo frames.
+ */
+export const LIVE_FRAME_BYTES = 4;
+/** The largest append the server takes (about 32 s of audio). */
+export const LIVE_MAX_APPEND_BYTES = 1024 * 1024;
+
+export const LiveAudioFormat = z.object({
+  sampleRate: z.literal(REQUIRED_SAMPLE_RATE, { error: `only ${REQUIRED_SAMPLE_RATE} Hz audio is taken` }),
+  channels: z.literal(2, { error: 'live audio is stereo: left the agent, right the caller' }),
+  encoding: z.literal('s16le', { error: 'live audio is signed 16-bit little-endian PCM (s16le)' }),
+});
+export type LiveAudioFormat = z.infer<typeof LiveAudioFormat>;
+
+/** `POST /api/calls/:id/live`. */
+export const OpenLiveRecordingBody = z.object({ format: LiveAudioFormat });
+export type OpenLiveRecordingBody = z.infer<typeof OpenLiveRecordingBody>;
+
+export const LiveRecordingState = z.enum(['open', 'closing', 'closed']);
+export type LiveRecordingState = z.infer<typeof LiveRecordingState>;
+
+export const LiveRecording = z.object({
+  id: Id,
+  callId: Id,
+  state: LiveRecordingState,
+  /** PCM bytes held: the offset the next append must start at. */
+  offset: z.number().int().nonnegative(),
+  windows: z.object({
+    queued: z.number().int().nonnegative(),
+    done: z.number().int().nonnegative(),
+  }),
+  /** Closed by the server's idle timeout rather than by the client. */
+  cutOff: z.boolean(),
+  /** The recording made from it once closed. */
+  recordingId: Id.nullable(),
+  openedAt: Timestamp,
+  closedAt: Timestamp.nullable(),
+});
+export type LiveRecording = z.infer<typeof LiveRecording>;
+
+/** `Upload-Offset` of `PUT /api/live-recordings/:id/audio`. */
+export const LiveAppendOffset = z.coerce
+  .number({ error: 'Upload-Offset must be a number of bytes' })
+  .int()
+  .nonnegative()
+  .refine((n) => n % LIVE_FRAME_BYTES === 0, { message: `Upload-Offset must be a multiple of ${LIVE_FRAME_BYTES} (whole stereo frames)` });
+
+export const LiveAppendResult = z.object({
+  offset: z.number().int().nonnegative(),
+  /** The bytes were already held (a resend): nothing changed. */
+  duplicate: z.boolean(),
+});
+export type LiveAppendResult = z.infer<typeof LiveAppendResult>;
+
+/** `POST /api/live-recordings/:id/close`. */
+export const CloseLiveRecordingBody = z.object({
+  totalBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .refine((n) => n % LIVE_FRAME_BYTES === 0, { message: `totalBytes must be a multiple of ${LIVE_FRAME_BYTES}` }),
+});
+export type CloseLiveRecordingBody = z.infer<typeof CloseLiveRecordingBody>;
+
+/** `details` of a 409 `live_offset_mismatch`: where the client must resume. */
+export const LiveOffsetMismatch = z.object({ expectedOffset: z.number().int().nonnegative() });
+export type LiveOffsetMismatch = z.infer<typeof LiveOffsetMismatch>;
+
+export const LiveChannel = z.enum(['agent', 'caller']);
+export type LiveChannel = z.infer<typeof LiveChannel>;
+
+/** One window of one channel to transcribe (a job payload), in samples of that channel. */
+export const TranscribeWindowJob = z
+  .object({
+    callId: Id,
+    /** The live recording the audio comes from, or the uploaded recording for a batch call. */
+    source: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('live'), liveRecordingId: Id }),
+      z.object({ kind: z.literal('recording'), recordingId: Id }),
+    ]),
+    channel: LiveChannel,
+    startSample: z.number().int().nonnegative(),
+    endSample: z.number().int().positive(),
+    /** The channel's text so far, as Whisper's prompt (trimmed to what its prompt holds). */
+    prompt: z.string().max(2000),
+    languageHint: z.string().regex(/^[a-z]{2,3}$/).optional(),
+  })
+  .refine((j) => j.endSample > j.startSample, { message: 'endSample must be after startSample' })
+  .refine((j) => j.endSample - j.startSample <= 30 * REQUIRED_SAMPLE_RATE, { message: 'a window is 30 s at most' });
+export type TranscribeWindowJob = z.infer<typeof TranscribeWindowJob>;
+
+/** A window's transcription: segments in call time (milliseconds from the start of the call). */
+export const TranscribeWindowResult = z.object({
+  segments: z.array(Segment),
+  language: z.string(),
+  model: z.string(),
+  engine: z.string(),
+});
+export type TranscribeWindowResult = z.infer<typeof TranscribeWindowResult>;
