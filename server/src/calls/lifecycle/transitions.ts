@@ -86,6 +86,9 @@ export function statusesLeftBy(event: LifecycleEvent): CallStatus[] {
 
 /** A move the table refuses (an HTTP request that asks for one gets 409). */
 export class CallTransitionError extends Error {
+  /** Answered as 409 at the HTTP edge (http/domain-errors). */
+  readonly conflict = true as const;
+
   constructor(
     readonly from: CallStatus,
     readonly event: LifecycleEvent,
