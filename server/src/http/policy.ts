@@ -33,7 +33,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   // Who the agents are, for filters (the PWA's inbox): not their e-mail, role or activity.
   'GET /api/agents': ['supervisor', 'manager', 'admin'],
 
-  // NinjaOne (issue 6): settings for admins (supervisors read them), the org picker for everyone.
+  // NinjaOne: settings for admins (supervisors read them), the org picker for everyone.
   'GET /api/settings/ninjaone': ['admin', 'supervisor'],
   'PUT /api/settings/ninjaone': ADMIN,
   'POST /api/settings/ninjaone/test': ADMIN,
@@ -45,7 +45,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/transcripts/:id/redaction-preview': 'authenticated',
   'GET /api/transcripts/:id/ticket': 'authenticated',
   'POST /api/transcripts/:id/ticket': ['agent', 'manager', 'admin'],
-  // Calls and recordings (issue 3). Agents see only their own; the services enforce that (404).
+  // Calls and recordings. Agents see only their own; the services enforce that (404).
   'POST /api/calls': ['agent', 'supervisor'],
   'GET /api/calls': 'authenticated',
   'GET /api/calls/:id': 'authenticated',
@@ -66,7 +66,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'PATCH /api/transcripts/:id': ['agent', 'manager', 'admin'],
   'POST /api/transcripts/:id/validate': ['agent', 'manager', 'admin'],
 
-  // Dashboard, kiosk tokens, audit log and queue administration (issue 7).
+  // Dashboard, kiosk tokens, audit log and queue administration.
   'GET /api/dashboard/summary': ['supervisor', 'manager', 'admin', 'kiosk'],
   'GET /api/kiosk-tokens': ADMIN,
   'POST /api/kiosk-tokens': ADMIN,
@@ -79,7 +79,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'DELETE /api/admin/queues/:queue/jobs/:jobId': ADMIN,
   // Retention (configured by the environment): admins and supervisors read it.
   'GET /api/admin/retention': ['admin', 'supervisor'],
-  // Web Push "transcript ready" (issue 8): each user manages their own devices' subscriptions.
+  // Web Push "transcript ready": each user manages their own devices' subscriptions.
   'GET /api/push/vapid-public-key': 'authenticated',
   'POST /api/push/subscriptions': 'authenticated',
   'DELETE /api/push/subscriptions': 'authenticated',

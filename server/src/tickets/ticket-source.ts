@@ -21,7 +21,7 @@ export interface TicketMaterial {
 
 /**
  * Where the ticket job reads transcripts from. The transcripts table belongs to another part of
- * the server (issue 6 §1), so the job depends only on this.
+ * the server, so the job depends only on this.
  */
 export interface TicketSource {
   /** Null when the transcript does not exist. */

@@ -1,5 +1,5 @@
 /**
- * Issue 4's end-to-end path with the real engine: a spoken stereo call is uploaded through the
+ * The worker's end-to-end path with the real engine: a spoken stereo call is uploaded through the
  * API (`POST /api/upload-recording`), queued by the ingest, transcribed by the REAL worker
  * (worker-gpu's startWorker, whisper.cpp on the CPU with the generated test model) fetching the
  * audio from the server's internal endpoint, and the server stores the transcript and relays the
