@@ -21,8 +21,14 @@ const TEMPORARY_EXCEPTIONS = Object.entries({
     'nuxt-dashboard/test/support/front',
     'server/test/support/services',
   ],
-  'nuxt-dashboard/bench/socket-to-dom-bench': ['server/test/support/app', 'server/test/support/services'],
-  'nuxt-dashboard/test/admin-audit-health.test': ['server/test/support/app', 'server/test/support/services'],
+  'nuxt-dashboard/bench/socket-to-dom-bench': [
+    'server/test/support/app',
+    'server/test/support/services',
+  ],
+  'nuxt-dashboard/test/admin-audit-health.test': [
+    'server/test/support/app',
+    'server/test/support/services',
+  ],
   'scripts/test/launcher-demo-connect.test': ['server/test/support/app'],
   'server/test/ninjaone/disconnect.test': ['scripts/src'],
   'server/test/ninjaone/tenants.test': ['scripts/src'],

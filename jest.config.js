@@ -1,6 +1,15 @@
 // One jest run for the whole monorepo: each package is a project, so `npm test` prints one summary.
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: ['<rootDir>/protocol', '<rootDir>/server', '<rootDir>/worker-gpu', '<rootDir>/scripts', '<rootDir>/extension', '<rootDir>/pwa', '<rootDir>/nuxt-dashboard', '<rootDir>/e2e'],
+  projects: [
+    '<rootDir>/protocol',
+    '<rootDir>/server',
+    '<rootDir>/worker-gpu',
+    '<rootDir>/scripts',
+    '<rootDir>/extension',
+    '<rootDir>/pwa',
+    '<rootDir>/nuxt-dashboard',
+    '<rootDir>/e2e',
+  ],
   testTimeout: 30000,
 };

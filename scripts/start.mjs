@@ -21,7 +21,9 @@ const SIM_PORT = Number(process.env.NINJAONE_SIM_PORT ?? 8090);
 const DASHBOARD_PORT = Number(process.env.DASHBOARD_PORT ?? 3001);
 const PWA_PORT = Number(process.env.PWA_PORT ?? 3002);
 const FAKE_3CX_PORT = Number(process.env.FAKE_3CX_PORT ?? 5001);
-const DEMO = process.env.CWN_DEMO ? process.env.CWN_DEMO !== '0' : !process.env.DATABASE_URL && !process.env.REDIS_URL;
+const DEMO = process.env.CWN_DEMO
+  ? process.env.CWN_DEMO !== '0'
+  : !process.env.DATABASE_URL && !process.env.REDIS_URL;
 const DEMO_MODEL = 'base-q5_1';
 let pg;
 /** The children's supervisor, loaded once `tsc -b` has built it. */
@@ -98,7 +100,8 @@ function secrets() {
 function vapidEnv(s, admin) {
   const names = ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT'];
   // The operator's own keys win over the generated ones (which `...secrets()` also passes).
-  if (names.some((n) => process.env[n])) return Object.fromEntries(names.map((n) => [n, process.env[n] ?? '']));
+  if (names.some((n) => process.env[n]))
+    return Object.fromEntries(names.map((n) => [n, process.env[n] ?? '']));
   return {
     VAPID_PUBLIC_KEY: s.VAPID_PUBLIC_KEY,
     VAPID_PRIVATE_KEY: s.VAPID_PRIVATE_KEY,
@@ -125,7 +128,10 @@ async function startPostgres() {
     say(`initialising the embedded PostgreSQL in ${dir} ...`);
     if (process.getuid?.() === 0) {
       // initdb runs as `postgres`, so the (empty) data folder must belong to that user.
-      spawnSync('sh', ['-c', 'id -u postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres']);
+      spawnSync('sh', [
+        '-c',
+        'id -u postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres',
+      ]);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       run('chown', ['postgres:', dir]);
     }
@@ -143,13 +149,29 @@ async function startRedis() {
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
     if (process.getuid?.() === 0) {
       say('installing redis-server with apt ...');
-      run('sh', ['-c', 'apt-get install -y -q redis-server || (apt-get update -q && apt-get install -y -q redis-server)']);
+      run('sh', [
+        '-c',
+        'apt-get install -y -q redis-server || (apt-get update -q && apt-get install -y -q redis-server)',
+      ]);
     } else {
-      throw new Error('redis-server is not installed: run `sudo apt-get install -y redis-server` (or set REDIS_URL)');
+      throw new Error(
+        'redis-server is not installed: run `sudo apt-get install -y redis-server` (or set REDIS_URL)',
+      );
     }
   }
   mkdirSync(join(data, 'redis'), { recursive: true });
-  child('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', join(data, 'redis'), '--appendonly', 'yes', '--save', '']);
+  child('redis', 'redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    join(data, 'redis'),
+    '--appendonly',
+    'yes',
+    '--save',
+    '',
+  ]);
   await waitFor(() => portOpen(port), 'redis-server');
   say(`local Redis on 127.0.0.1:${port}`);
   return `redis://127.0.0.1:${port}`;
@@ -157,7 +179,10 @@ async function startRedis() {
 
 async function internetReachable() {
   try {
-    await fetch('https://huggingface.co/', { method: 'HEAD', signal: globalThis.AbortSignal.timeout(4000) });
+    await fetch('https://huggingface.co/', {
+      method: 'HEAD',
+      signal: globalThis.AbortSignal.timeout(4000),
+    });
     return true;
   } catch {
     return false;
@@ -172,11 +197,17 @@ async function workerModel() {
     if (existsSync(join(modelsDir, `ggml-${name}.bin`))) return name;
   }
   if (await internetReachable()) {
-    say(`no Whisper model installed: downloading ${DEMO_MODEL} (about 60 MB) into ${modelsDir} ...`);
-    const dl = spawnSync(process.execPath, ['worker-gpu/dist/models/download-cli.js', DEMO_MODEL, '--dir', modelsDir], {
-      cwd: root,
-      stdio: 'inherit',
-    });
+    say(
+      `no Whisper model installed: downloading ${DEMO_MODEL} (about 60 MB) into ${modelsDir} ...`,
+    );
+    const dl = spawnSync(
+      process.execPath,
+      ['worker-gpu/dist/models/download-cli.js', DEMO_MODEL, '--dir', modelsDir],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
     if (dl.status === 0) return DEMO_MODEL;
     say(`the download of ${DEMO_MODEL} failed (exit ${dl.status})`);
   }
@@ -194,8 +225,17 @@ async function workerModel() {
 
 /** Demo users through the server's own code (server/src/bin/seed-demo.ts), idempotent. */
 async function seedDemoUsers(databaseUrl, admin) {
-  const env = { ...process.env, DATABASE_URL: databaseUrl, ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password };
-  const r = spawnSync(process.execPath, ['server/dist/bin/seed-demo.js'], { cwd: root, env, encoding: 'utf8' });
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+  };
+  const r = spawnSync(process.execPath, ['server/dist/bin/seed-demo.js'], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`seeding the demo users failed: ${r.stderr.trim()}`);
   say(`demo users ready:\n${r.stdout.trimEnd()}`);
   const { demoUsers } = await import(join(root, 'server/dist/demo/demo-users.js'));
@@ -210,14 +250,23 @@ async function startFake3cx(agent) {
     say(`port ${FAKE_3CX_PORT} is taken: assuming the fake 3CX web client already runs there`);
     return url;
   }
-  child('fake-3cx', process.execPath, ['scripts/dist/fake-3cx/cli.js', '--port', String(FAKE_3CX_PORT), '--extension', extension]);
+  child('fake-3cx', process.execPath, [
+    'scripts/dist/fake-3cx/cli.js',
+    '--port',
+    String(FAKE_3CX_PORT),
+    '--extension',
+    extension,
+  ]);
   await waitFor(() => portOpen(FAKE_3CX_PORT), 'the fake 3CX web client');
   return url;
 }
 
 /** The unpacked extension, with http://127.0.0.1 and localhost granted up front for the demo. */
 function buildDemoExtension() {
-  run(process.execPath, ['extension/build.mjs'], { env: { ...process.env, CWN_EXTENSION_LOOPBACK: '1' }, stdio: 'ignore' });
+  run(process.execPath, ['extension/build.mjs'], {
+    env: { ...process.env, CWN_EXTENSION_LOOPBACK: '1' },
+    stdio: 'ignore',
+  });
   return join(root, 'extension', 'build');
 }
 
@@ -260,7 +309,9 @@ function pwaIsStale() {
     if (st.isDirectory()) return readdirSync(p).some((e) => newer(join(p, e)));
     return st.mtimeMs > builtAt;
   };
-  return ['src', 'index.html', 'vite.config.ts', 'vite-plugins'].some((p) => newer(join(root, 'pwa', p)));
+  return ['src', 'index.html', 'vite.config.ts', 'vite-plugins'].some((p) =>
+    newer(join(root, 'pwa', p)),
+  );
 }
 
 async function main() {
@@ -280,7 +331,9 @@ async function main() {
   run(process.execPath, ['nuxt-dashboard/bin/build-if-stale.mjs']);
   if (pwaIsStale()) run('npm', ['run', 'build', '--silent', '-w', 'pwa']);
   const { Supervisor } = await import(join(root, 'scripts/dist/launcher/supervisor.js'));
-  const { launcherPublicUrl, ninjaOneSimArgs } = await import(join(root, 'scripts/dist/launcher/urls.js'));
+  const { launcherPublicUrl, ninjaOneSimArgs } = await import(
+    join(root, 'scripts/dist/launcher/urls.js')
+  );
   supervisor = new Supervisor({
     cwd: root,
     say,
@@ -293,10 +346,16 @@ async function main() {
   const databaseUrl = await startPostgres();
   const redisUrl = await startRedis();
   const publicUrl = launcherPublicUrl(process.env, DASHBOARD_PORT);
-  const admin = { email: process.env.ADMIN_EMAIL ?? 'admin@demo.local', password: process.env.ADMIN_PASSWORD ?? 'demo-admin-password' };
+  const admin = {
+    email: process.env.ADMIN_EMAIL ?? 'admin@demo.local',
+    password: process.env.ADMIN_PASSWORD ?? 'demo-admin-password',
+  };
 
   if (DEMO && !(await portOpen(SIM_PORT))) {
-    child('ninjaone-sim', process.execPath, ['scripts/dist/ninjaone-sim/cli.js', ...ninjaOneSimArgs(SIM_PORT, publicUrl)]);
+    child('ninjaone-sim', process.execPath, [
+      'scripts/dist/ninjaone-sim/cli.js',
+      ...ninjaOneSimArgs(SIM_PORT, publicUrl),
+    ]);
   }
   child('server', process.execPath, ['server/dist/main.js'], {
     DATABASE_URL: databaseUrl,
@@ -309,27 +368,36 @@ async function main() {
     ...s,
     ...vapidEnv(s, admin),
   });
-  await waitFor(async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${PORT}/readyz`)).ok;
-    } catch {
-      return false;
-    }
-  }, 'the server', 60_000);
+  await waitFor(
+    async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${PORT}/readyz`)).ok;
+      } catch {
+        return false;
+      }
+    },
+    'the server',
+    60_000,
+  );
   const demoUsers = DEMO ? await seedDemoUsers(databaseUrl, admin) : [];
   if (DEMO) {
     try {
       // The demo's NinjaOne is the simulator; an admin's own settings are kept.
-      const { configureNinjaOneDemo } = await import(join(root, 'scripts/dist/demo/ninjaone-demo.js'));
+      const { configureNinjaOneDemo } = await import(
+        join(root, 'scripts/dist/demo/ninjaone-demo.js')
+      );
       const done = await configureNinjaOneDemo({
         apiUrl: `http://127.0.0.1:${PORT}`,
         email: admin.email,
         password: admin.password,
         simUrl: `http://127.0.0.1:${SIM_PORT}`,
       });
-      if (done === 'configured') say(`NinjaOne settings point at the simulator (http://127.0.0.1:${SIM_PORT})`);
+      if (done === 'configured')
+        say(`NinjaOne settings point at the simulator (http://127.0.0.1:${SIM_PORT})`);
     } catch (err) {
-      say(`NinjaOne demo settings not applied: ${err instanceof Error ? err.message : String(err)}`);
+      say(
+        `NinjaOne demo settings not applied: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
@@ -344,10 +412,28 @@ async function main() {
 
   // The dashboard (TV wallboard, admin pages), on its own port with the API forwarded behind it
   // (one origin, as behind nginx).
-  child('dashboard', process.execPath, ['nuxt-dashboard/bin/serve.mjs', '--port', String(DASHBOARD_PORT), '--api', `http://127.0.0.1:${PORT}`]);
+  child('dashboard', process.execPath, [
+    'nuxt-dashboard/bin/serve.mjs',
+    '--port',
+    String(DASHBOARD_PORT),
+    '--api',
+    `http://127.0.0.1:${PORT}`,
+  ]);
 
   // The managers' PWA, served the same way (its login asks for the server: this same origin).
-  child('pwa', process.execPath, ['nuxt-dashboard/bin/serve.mjs', '--port', String(PWA_PORT), '--api', `http://127.0.0.1:${PORT}`, '--dir', 'pwa/dist', '--fallback', 'index.html', '--name', 'pwa']);
+  child('pwa', process.execPath, [
+    'nuxt-dashboard/bin/serve.mjs',
+    '--port',
+    String(PWA_PORT),
+    '--api',
+    `http://127.0.0.1:${PORT}`,
+    '--dir',
+    'pwa/dist',
+    '--fallback',
+    'index.html',
+    '--name',
+    'pwa',
+  ]);
 
   const fake3cxUrl = DEMO ? await startFake3cx(demoUsers.find((u) => u.role === 'agent')) : null;
   const extensionDir = DEMO ? buildDemoExtension() : null;

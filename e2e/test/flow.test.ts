@@ -25,7 +25,12 @@ import { launchPhone, type Phone } from '../../pwa/test/support/browser';
 import { DIST_DIR } from '../../pwa/test/support/build';
 import { speechWav } from '../../pwa/test/support/speech';
 import { serveDist, type StaticSite } from '../../pwa/test/support/static-server';
-import { DEMO_M2M_CLIENT_ID, DEMO_M2M_CLIENT_SECRET, startNinjaOneSim, type StartedSim } from '../../scripts/src/index';
+import {
+  DEMO_M2M_CLIENT_ID,
+  DEMO_M2M_CLIENT_SECRET,
+  startNinjaOneSim,
+  type StartedSim,
+} from '../../scripts/src/index';
 import { TEST_PASSWORD, TEST_WORKER_TOKEN } from '../../server/test/support/app';
 import { TEST_REDIS_URL } from '../../server/test/support/services';
 import { loadConfig as loadWorkerConfig } from '../../worker-gpu/src/config';
@@ -70,7 +75,10 @@ beforeAll(async () => {
   const agentMic = join(work, 'agent.wav');
   const callerVoice = join(work, 'caller.wav');
   writeFileSync(agentMic, speechWav('Help desk, good morning, how can I help you?', 'en'));
-  writeFileSync(callerVoice, speechWav('Hello, my printer shows a paper jam since this morning.', 'en'));
+  writeFileSync(
+    callerVoice,
+    speechWav('Hello, my printer shows a paper jam since this morning.', 'en'),
+  );
 
   sim = await startNinjaOneSim();
   pwa = await serveDist(DIST_DIR);
@@ -92,10 +100,15 @@ beforeAll(async () => {
       clientSecret: DEMO_M2M_CLIENT_SECRET,
       phoneRegion: 'FR',
     });
-  if (settings.status !== 200) throw new Error(`NinjaOne settings: ${settings.status} ${JSON.stringify(settings.body)}`);
+  if (settings.status !== 200)
+    throw new Error(`NinjaOne settings: ${settings.status} ${JSON.stringify(settings.body)}`);
 
   ensureTestModel(TEST_MODEL_PATH);
-  engine = await WhisperCppTranscriber.create({ modelPath: TEST_MODEL_PATH, gpu: false, contexts: 1 });
+  engine = await WhisperCppTranscriber.create({
+    modelPath: TEST_MODEL_PATH,
+    gpu: false,
+    contexts: 1,
+  });
   worker = await startWorker(
     loadWorkerConfig({
       PATH: process.env.PATH,
@@ -133,9 +146,15 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const counter = (page: Page, key: string) => page.locator(`[data-counter=${key}] .tv-value`).first().innerText();
+const counter = (page: Page, key: string) =>
+  page.locator(`[data-counter=${key}] .tv-value`).first().innerText();
 
-async function waitForCounter(page: Page, key: string, value: string, timeoutMs = 20_000): Promise<void> {
+async function waitForCounter(
+  page: Page,
+  key: string,
+  value: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   await page.waitForFunction(
     ([k, v]) => document.querySelector(`[data-counter=${k}] .tv-value`)?.textContent?.trim() === v,
     [key, value] as const,
@@ -149,7 +168,10 @@ it('a call in the 3CX web client becomes one redacted NinjaOne ticket, followed 
   await agent.update({ displayName: 'Alice Martin', extension: '201' });
 
   // The wallboard, with a kiosk token as on the floor's TV.
-  const kiosk = await server.http.post('/api/kiosk-tokens').set('Authorization', `Bearer ${admin.accessToken}`).send({ name: 'Floor' });
+  const kiosk = await server.http
+    .post('/api/kiosk-tokens')
+    .set('Authorization', `Bearer ${admin.accessToken}`)
+    .send({ name: 'Floor' });
   expect(kiosk.status).toBe(201);
   const tv = await dashboard.newPage({ viewport: { width: 1920, height: 1080 } });
   await tv.goto(`${dashboardUrl}/tv?token=${kiosk.body.token}`);
@@ -187,10 +209,18 @@ it('a call in the 3CX web client becomes one redacted NinjaOne ticket, followed 
   await tv.waitForSelector(`${tile}[data-state=idle]`, { timeout: 5_000 });
 
   // Upload, queue, the real worker: the popup follows the call to "transcribed".
-  const item = await waitForUpload(h, call.callId, (i) => i.status === 'done' || i.status === 'failed', 'the upload', 60_000);
+  const item = await waitForUpload(
+    h,
+    call.callId,
+    (i) => i.status === 'done' || i.status === 'failed',
+    'the upload',
+    60_000,
+  );
   if (item.status !== 'done') throw new Error(`upload not done: ${JSON.stringify(item)}`);
   const callId = item.serverCallId!;
-  await popup.waitForSelector(`.call-status[data-call-id="${callId}"]:has-text("transcribed")`, { timeout: 90_000 });
+  await popup.waitForSelector(`.call-status[data-call-id="${callId}"]:has-text("transcribed")`, {
+    timeout: 90_000,
+  });
   // The agent opens it: the speaker-labelled transcript in the popup's transcript panel.
   await popup.click(`.open-transcript[data-call-id="${callId}"]`);
   await popup.locator('#segments > li').first().waitFor();
@@ -200,25 +230,42 @@ it('a call in the 3CX web client becomes one redacted NinjaOne ticket, followed 
   await popup.screenshot({ path: join(SCREENSHOTS, 'popup.png') });
 
   // The same transcript as the agent's session reads it from the API.
-  const agentLogin = await server.http.post('/api/auth/login').send({ email: h.agentEmail, password: TEST_PASSWORD });
+  const agentLogin = await server.http
+    .post('/api/auth/login')
+    .send({ email: h.agentEmail, password: TEST_PASSWORD });
   const detail = CallDetail.parse(
-    (await server.http.get(`/api/calls/${callId}`).set('Authorization', `Bearer ${agentLogin.body.accessToken}`)).body,
+    (
+      await server.http
+        .get(`/api/calls/${callId}`)
+        .set('Authorization', `Bearer ${agentLogin.body.accessToken}`)
+    ).body,
   );
   const transcript = detail.transcript!;
   expect(transcript).not.toBeNull();
-  expect(detail.call).toMatchObject({ status: 'transcribed', remoteNumber: CALLER_NUMBER, remoteName: 'Julien Martin' });
+  expect(detail.call).toMatchObject({
+    status: 'transcribed',
+    remoteNumber: CALLER_NUMBER,
+    remoteName: 'Julien Martin',
+  });
   expect(new Set(transcript.segments.map((s) => s.speaker))).toEqual(new Set(['agent', 'caller']));
 
   // A manager signs in on the PWA: the call waits for validation, with its speaker-labelled segments.
   const managerEmail = `manager-e2e-${process.pid}@test.local`;
-  await server.services.users.create({ email: managerEmail, password: TEST_PASSWORD, role: 'manager', displayName: 'Manon Manager' });
+  await server.services.users.create({
+    email: managerEmail,
+    password: TEST_PASSWORD,
+    role: 'manager',
+    displayName: 'Manon Manager',
+  });
   const app = phone.context.pages()[0] ?? (await phone.context.newPage());
   await app.goto(pwa.url);
   await app.getByLabel('Server address').fill(server.url());
   await app.getByLabel('Email').fill(managerEmail);
   await app.getByLabel('Password').fill(TEST_PASSWORD);
   await app.getByRole('button', { name: 'Sign in' }).click();
-  const inboxLink = app.getByRole('region', { name: 'Awaiting validation' }).locator(`a[href="/calls/${callId}"]`);
+  const inboxLink = app
+    .getByRole('region', { name: 'Awaiting validation' })
+    .locator(`a[href="/calls/${callId}"]`);
   await inboxLink.waitFor();
   const pwaMs = Date.now() - hungUpAt;
   await app.screenshot({ path: join(SCREENSHOTS, 'pwa-inbox.png') });
@@ -241,7 +288,11 @@ it('a call in the 3CX web client becomes one redacted NinjaOne ticket, followed 
 
   // Exactly one ticket, for the caller's organization, with the card number redacted.
   await waitFor(async () => sim.sim.tickets().length > 0, 'the NinjaOne ticket', 30_000);
-  await waitFor(async () => (await server.models.Call.findByPk(callId))!.status === 'ticketed', 'the call ticketed', 10_000);
+  await waitFor(
+    async () => (await server.models.Call.findByPk(callId))!.status === 'ticketed',
+    'the call ticketed',
+    10_000,
+  );
   const tickets = sim.sim.tickets();
   expect(tickets).toHaveLength(1);
   expect(tickets[0]!.clientId).toBe(CALLER_ORGANIZATION_ID);
@@ -249,7 +300,9 @@ it('a call in the 3CX web client becomes one redacted NinjaOne ticket, followed 
   expect(description).toContain('My printer shows a paper jam. My card is');
   expect(description).not.toContain(CARD);
   expect(description).not.toContain(CARD.replace(/ /g, ''));
-  expect(JSON.stringify(sim.sim.requests({ method: 'POST', path: '/v2/ticketing/ticket' }))).not.toContain(CARD);
+  expect(
+    JSON.stringify(sim.sim.requests({ method: 'POST', path: '/v2/ticketing/ticket' })),
+  ).not.toContain(CARD);
 
   // The wallboard's counters moved with the call.
   await waitForCounter(tv, 'tickets', '1');

@@ -8,12 +8,19 @@ import { fileURLToPath } from 'node:url';
 
 const dashboard = join(dirname(fileURLToPath(import.meta.url)), '..');
 const marker = join(dashboard, '.output', 'public', '200.html');
-const sources = [join(dashboard, 'app'), join(dashboard, 'nuxt.config.ts'), join(dashboard, '..', 'protocol', 'src')];
+const sources = [
+  join(dashboard, 'app'),
+  join(dashboard, 'nuxt.config.ts'),
+  join(dashboard, '..', 'protocol', 'src'),
+];
 
 const newest = (path) => {
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
-  return readdirSync(path).reduce((max, name) => Math.max(max, newest(join(path, name))), st.mtimeMs);
+  return readdirSync(path).reduce(
+    (max, name) => Math.max(max, newest(join(path, name))),
+    st.mtimeMs,
+  );
 };
 
 const built = existsSync(marker) ? statSync(marker).mtimeMs : 0;
@@ -30,7 +37,9 @@ const r = spawnSync('npx', ['nuxt', 'generate'], {
   encoding: 'utf8',
 });
 if (r.status !== 0) {
-  console.error(`nuxt generate failed (exit ${r.status}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+  console.error(
+    `nuxt generate failed (exit ${r.status}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`,
+  );
   process.exit(1);
 }
 console.log(`nuxt-dashboard: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -27,7 +27,9 @@ const publicDir = values.dir
   ? resolve(values.dir)
   : join(dirname(fileURLToPath(import.meta.url)), '..', '.output', 'public');
 if (!existsSync(join(publicDir, values.fallback))) {
-  console.error(`no built ${values.name} in ${publicDir} (${values.fallback} is missing): build it first`);
+  console.error(
+    `no built ${values.name} in ${publicDir} (${values.fallback} is missing): build it first`,
+  );
   process.exit(1);
 }
 

@@ -44,7 +44,9 @@ beforeAll(async () => {
   // behind nginx: that address is the public URL and a redirect URI of the simulated client app.
   const callback = `${base}/api/ninjaone/callback`;
   sim = await startNinjaOneSim({
-    clients: demoClients().map((c) => (c.clientId === DEMO_CLIENT_ID ? { ...c, redirectUris: [callback] } : c)),
+    clients: demoClients().map((c) =>
+      c.clientId === DEMO_CLIENT_ID ? { ...c, redirectUris: [callback] } : c,
+    ),
   });
   t = await startTestApp({ ...ENV, PUBLIC_URL: base });
   front.setBackend(t.server);
@@ -72,7 +74,10 @@ async function signedIn(pair: TokenPair): Promise<Page> {
 }
 
 const storedSettings = async () =>
-  NinjaOneSettings.parse((await t.http.get('/api/settings/ninjaone').set('Authorization', `Bearer ${admin.accessToken}`)).body);
+  NinjaOneSettings.parse(
+    (await t.http.get('/api/settings/ninjaone').set('Authorization', `Bearer ${admin.accessToken}`))
+      .body,
+  );
 
 describe('NinjaOne, Whisper and retention admin pages', () => {
   it('lets an admin set NinjaOne up against the simulator, test it and connect it; supervisors read it only', async () => {
@@ -100,7 +105,10 @@ describe('NinjaOne, Whisper and retention admin pages', () => {
     await org.waitFor({ state: 'attached' });
     const orgId = await org.getAttribute('value');
     await form.locator('select[name=fallbackOrganizationId]').selectOption(orgId!);
-    const status = await form.locator('select[name=statusId] option:not([value=""])').first().getAttribute('value');
+    const status = await form
+      .locator('select[name=statusId] option:not([value=""])')
+      .first()
+      .getAttribute('value');
     await form.locator('select[name=statusId]').selectOption(status!);
     await form.locator('select[name=priority]').selectOption('HIGH');
     await page.click('[data-test=save]');
@@ -121,7 +129,9 @@ describe('NinjaOne, Whisper and retention admin pages', () => {
     await result.waitFor();
     expect(await result.getAttribute('data-ok')).toBe('true');
     expect(await result.getAttribute('data-write')).toBe('yes');
-    expect(await result.locator('[data-test=test-write]').innerText()).toContain('This mode may create tickets');
+    expect(await result.locator('[data-test=test-write]').innerText()).toContain(
+      'This mode may create tickets',
+    );
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, 'admin-ninjaone.png'), fullPage: true });
 
@@ -139,17 +149,23 @@ describe('NinjaOne, Whisper and retention admin pages', () => {
     // NinjaOne revokes the consent: the next renewal gets invalid_grant and the page says why.
     sim.sim.configure({ refreshTokensRevoked: true });
     sim.sim.revokeAllTokens('access');
-    await expect(t.ninjaone.client.request('GET', '/organizations')).rejects.toThrow(/expired or was revoked/);
+    await expect(t.ninjaone.client.request('GET', '/organizations')).rejects.toThrow(
+      /expired or was revoked/,
+    );
     await page.reload();
     const lost = page.locator('[data-test=disconnected]');
     await lost.waitFor();
-    expect(await lost.innerText()).toMatch(/^Disconnected since .*expired or was revoked.*Refresh token revoked/);
+    expect(await lost.innerText()).toMatch(
+      /^Disconnected since .*expired or was revoked.*Refresh token revoked/,
+    );
     sim.sim.configure({ refreshTokensRevoked: false });
     await page.click('[data-test=connect]');
     await page.waitForSelector('[data-test=connected-state] >> text=Connected since');
     // A refused sign-in comes back with the reason.
     await page.goto(`${base}/admin/ninjaone?error=access_denied`);
-    await page.waitForSelector('[data-test=error] >> text=NinjaOne connection failed: access_denied');
+    await page.waitForSelector(
+      '[data-test=error] >> text=NinjaOne connection failed: access_denied',
+    );
     await page.close();
 
     const sup = await signedIn(supervisor);
@@ -159,16 +175,32 @@ describe('NinjaOne, Whisper and retention admin pages', () => {
     expect(await supForm.locator('input[name=clientId]').inputValue()).toBe(DEMO_CLIENT_ID);
     expect(await supForm.locator('input[name=clientId]').isDisabled()).toBe(true);
     expect(await supForm.locator('select[name=region]').isDisabled()).toBe(true);
-    expect(await sup.locator('[data-test=save], [data-test=test], [data-test=connect]').count()).toBe(0);
+    expect(
+      await sup.locator('[data-test=save], [data-test=test], [data-test=connect]').count(),
+    ).toBe(0);
     await sup.close();
   }, 40_000);
 
   it('shows the retention policy with the next purge and the last run, and the workers online', async () => {
     await scheduleRetention(t.queues.maintenance, t.config.retention.hour);
     const report = await t.retention.service.run();
-    const beat = { id: 'gpu-a', host: 'gpu-box', pid: 9, engine: 'whisper.cpp', model: 'large-v3-turbo', gpu: true, concurrency: 2, active: 1 };
+    const beat = {
+      id: 'gpu-a',
+      host: 'gpu-box',
+      pid: 9,
+      engine: 'whisper.cpp',
+      model: 'large-v3-turbo',
+      gpu: true,
+      concurrency: 2,
+      active: 1,
+    };
     const iso = new Date().toISOString();
-    await t.redis.set(`${ENV.REDIS_PREFIX}:workers:gpu-a`, JSON.stringify({ ...beat, startedAt: iso, lastSeenAt: iso }), 'EX', 60);
+    await t.redis.set(
+      `${ENV.REDIS_PREFIX}:workers:gpu-a`,
+      JSON.stringify({ ...beat, startedAt: iso, lastSeenAt: iso }),
+      'EX',
+      60,
+    );
 
     // A supervisor lands on the wallboard: the admin pages are one address away.
     const page = await signedIn(supervisor);
@@ -181,7 +213,9 @@ describe('NinjaOne, Whisper and retention admin pages', () => {
     if (next.getTime() <= Date.now()) next.setDate(next.getDate() + 1);
     expect(await page.getAttribute('[data-test=next-run]', 'data-at')).toBe(next.toISOString());
     expect((await page.innerText('[data-test=next-run]')).trim()).not.toBe('');
-    expect(await page.innerText('[data-test=last-run]')).toContain(`${report.audioPurged} recordings deleted`);
+    expect(await page.innerText('[data-test=last-run]')).toContain(
+      `${report.audioPurged} recordings deleted`,
+    );
     expect(await page.innerText('[data-test=retention-howto]')).toContain('RETENTION_DAYS=45');
     await page.screenshot({ path: join(SCREENSHOTS, 'admin-retention.png'), fullPage: true });
 

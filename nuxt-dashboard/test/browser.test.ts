@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents, TokenPair } from '@cwn/protocol';
-import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from '../../server/test/support/app';
+import {
+  startTestApp,
+  TEST_PASSWORD,
+  uniqueEmail,
+  type TestApp,
+} from '../../server/test/support/app';
 import { launchChromium } from './support/browser';
 import { FrontServer } from './support/front';
 
@@ -42,7 +47,11 @@ afterAll(async () => {
 const text = (page: Page, selector: string) => page.locator(selector).first().innerText();
 
 async function agentOnline(pair: TokenPair): Promise<AgentSocket> {
-  const s: AgentSocket = connect(t.url(), { auth: { token: pair.accessToken }, transports: ['websocket'], reconnection: false });
+  const s: AgentSocket = connect(t.url(), {
+    auth: { token: pair.accessToken },
+    transports: ['websocket'],
+    reconnection: false,
+  });
   sockets.push(s);
   await new Promise<void>((resolve, reject) => {
     s.once('connect', () => resolve());
@@ -57,16 +66,49 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
     const bob = await t.userWithRole('agent', { extension: '202' });
     await t.userWithRole('agent', { extension: '203' });
     // A realistic floor for the screenshots: nine more agents, some busy.
-    const names = ['Camille Lefèvre', 'David Nguyen', 'Emma Rossi', 'Farid Haddad', 'Gaëlle Moreau', 'Hugo Bernard', 'Inès Caron', 'Julien Petit', 'Karima Benali'];
+    const names = [
+      'Camille Lefèvre',
+      'David Nguyen',
+      'Emma Rossi',
+      'Farid Haddad',
+      'Gaëlle Moreau',
+      'Hugo Bernard',
+      'Inès Caron',
+      'Julien Petit',
+      'Karima Benali',
+    ];
     const floor = await Promise.all(
       names.map((displayName, i) =>
-        t.services.users.create({ email: uniqueEmail('floor'), password: TEST_PASSWORD, role: 'agent', displayName, extension: String(210 + i) }),
+        t.services.users.create({
+          email: uniqueEmail('floor'),
+          password: TEST_PASSWORD,
+          role: 'agent',
+          displayName,
+          extension: String(210 + i),
+        }),
       ),
     );
-    const states = ['on_call', 'idle', 'on_hold', 'idle', 'on_call', 'offline', 'idle', 'ringing', 'offline'] as const;
+    const states = [
+      'on_call',
+      'idle',
+      'on_hold',
+      'idle',
+      'on_call',
+      'offline',
+      'idle',
+      'ringing',
+      'offline',
+    ] as const;
     const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString();
     await Promise.all(
-      floor.map((u, i) => t.services.presence.set({ agentId: u.id, state: states[i]!, callId: null, since: ago(37 + i * 95) })),
+      floor.map((u, i) =>
+        t.services.presence.set({
+          agentId: u.id,
+          state: states[i]!,
+          callId: null,
+          since: ago(37 + i * 95),
+        }),
+      ),
     );
     await t.models.User.update({ displayName: 'Alice Martin' }, { where: { id: alice.user.id } });
     await t.models.User.update({ displayName: 'Bob Durand' }, { where: { id: bob.user.id } });
@@ -93,7 +135,10 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
     await call({ direction: 'inbound', answered: false, handle: 0 });
     await call({ direction: 'outbound', answered: true, handle: 240 });
 
-    const kiosk = await t.http.post('/api/kiosk-tokens').set('Authorization', `Bearer ${admin.accessToken}`).send({ name: 'Floor' });
+    const kiosk = await t.http
+      .post('/api/kiosk-tokens')
+      .set('Authorization', `Bearer ${admin.accessToken}`)
+      .send({ name: 'Floor' });
     expect(kiosk.status).toBe(201);
 
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
@@ -116,9 +161,14 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
     // Alice takes a call: her tile turns on the event (how fast: bench/socket-to-dom-bench.ts).
     const aliceSocket = await agentOnline(alice);
     const tile = `[data-agent-id="${alice.user.id}"]`;
-    await aliceSocket.emitWithAck('agent.presence', { state: 'on_call', callId: crypto.randomUUID() });
+    await aliceSocket.emitWithAck('agent.presence', {
+      state: 'on_call',
+      callId: crypto.randomUUID(),
+    });
     await page.waitForSelector(`${tile}[data-state=on_call]`);
-    await (await agentOnline(bob)).emitWithAck('agent.presence', { state: 'ringing', callId: null });
+    await (
+      await agentOnline(bob)
+    ).emitWithAck('agent.presence', { state: 'ringing', callId: null });
     await page.waitForSelector(`[data-agent-id="${bob.user.id}"][data-state=ringing]`);
 
     // The call timer ticks.
@@ -154,13 +204,34 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
     await t.close();
     await page.waitForSelector('[data-test=tv]:not([data-connection=live])', { timeout: 5_000 });
     t = await startTestApp(ENV);
-    await t.services.presence.set({ agentId: bob.user.id, state: 'on_hold', callId: null, since: new Date().toISOString() });
-    const beat = { id: 'gpu-1', host: 'gpu-box', pid: 7, engine: 'whisper.cpp', model: 'large-v3-turbo', gpu: true, concurrency: 1, active: 0 };
+    await t.services.presence.set({
+      agentId: bob.user.id,
+      state: 'on_hold',
+      callId: null,
+      since: new Date().toISOString(),
+    });
+    const beat = {
+      id: 'gpu-1',
+      host: 'gpu-box',
+      pid: 7,
+      engine: 'whisper.cpp',
+      model: 'large-v3-turbo',
+      gpu: true,
+      concurrency: 1,
+      active: 0,
+    };
     const iso = new Date().toISOString();
-    await t.redis.set(`${ENV.REDIS_PREFIX}:workers:gpu-1`, JSON.stringify({ ...beat, startedAt: iso, lastSeenAt: iso }), 'EX', 60);
+    await t.redis.set(
+      `${ENV.REDIS_PREFIX}:workers:gpu-1`,
+      JSON.stringify({ ...beat, startedAt: iso, lastSeenAt: iso }),
+      'EX',
+      60,
+    );
     front.setBackend(t.server);
     await page.waitForSelector('[data-test=tv][data-connection=live]', { timeout: 10_000 });
-    await page.waitForSelector(`[data-agent-id="${bob.user.id}"][data-state=on_hold]`, { timeout: 2_000 });
+    await page.waitForSelector(`[data-agent-id="${bob.user.id}"][data-state=on_hold]`, {
+      timeout: 2_000,
+    });
     await page.waitForSelector('[data-test=worker]', { timeout: 2_000 });
     expect(await text(page, '[data-test=worker]')).toContain('large-v3-turbo');
     expect(await page.locator('[data-alert=no_worker_online]').count()).toBe(0);
@@ -175,10 +246,14 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
       durationMs: 60_000,
       languageHint: null,
     });
-    await page.waitForFunction(() => document.querySelector('[data-counter=waiting] .tv-value')?.textContent?.trim() === '1');
+    await page.waitForFunction(
+      () => document.querySelector('[data-counter=waiting] .tv-value')?.textContent?.trim() === '1',
+    );
 
     // Revoking the token blanks the screen.
-    await t.http.delete(`/api/kiosk-tokens/${kiosk.body.id}`).set('Authorization', `Bearer ${admin.accessToken}`);
+    await t.http
+      .delete(`/api/kiosk-tokens/${kiosk.body.id}`)
+      .set('Authorization', `Bearer ${admin.accessToken}`);
     await page.waitForSelector('[data-test=tv-unauthorized]', { timeout: 5_000 });
     await page.close();
   }, 90_000);
@@ -217,7 +292,9 @@ describe('sign-in, admin pages and roles', () => {
     await row.locator('text=Deactivate').click();
     await page.waitForSelector(`tr[data-email="${leaver.user.email}"].inactive`);
     expect((await t.models.User.findByPk(leaver.user.id))!.extension).toBe('302');
-    const refused = await t.http.post('/api/auth/login').send({ email: leaver.user.email, password: TEST_PASSWORD });
+    const refused = await t.http
+      .post('/api/auth/login')
+      .send({ email: leaver.user.email, password: TEST_PASSWORD });
     expect(refused.status).toBe(403); // the server says the account is deactivated
 
     // The audit page shows the creation; the health page the queues.

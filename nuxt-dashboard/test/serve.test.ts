@@ -13,7 +13,15 @@ let base: string;
 
 beforeAll(async () => {
   t = await startTestApp(ENV);
-  serve = spawn(process.execPath, [join(__dirname, '..', 'bin', 'serve.mjs'), '--port', '0', '--host', '127.0.0.1', '--api', t.url()]);
+  serve = spawn(process.execPath, [
+    join(__dirname, '..', 'bin', 'serve.mjs'),
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--api',
+    t.url(),
+  ]);
   base = await new Promise<string>((resolve, reject) => {
     let out = '';
     serve.stdout!.on('data', (d: Buffer) => {
@@ -41,7 +49,11 @@ describe('bin/serve.mjs (npm start serves the dashboard with it)', () => {
     expect((await openapi.json()).openapi).toMatch(/^3\.1/);
 
     const { accessToken } = await t.userWithRole('supervisor');
-    const s = connect(base, { auth: { token: accessToken }, transports: ['websocket'], reconnection: false });
+    const s = connect(base, {
+      auth: { token: accessToken },
+      transports: ['websocket'],
+      reconnection: false,
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         s.once('connect', resolve);

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { Timestamp } from './common';
 import { QUEUES } from './jobs';
 
-export const QueueKey = z.enum(Object.keys(QUEUES) as [keyof typeof QUEUES, ...(keyof typeof QUEUES)[]]);
+export const QueueKey = z.enum(
+  Object.keys(QUEUES) as [keyof typeof QUEUES, ...(keyof typeof QUEUES)[]],
+);
 export type QueueKey = z.infer<typeof QueueKey>;
 
 export const QueueCounts = z.object({

@@ -31,11 +31,17 @@ export const AuditQuery = z
     from: Timestamp.optional(),
     to: Timestamp.optional(),
     /** Opaque: the `nextCursor` of the previous page. */
-    cursor: z.string().regex(/^\d{1,19}$/, 'invalid cursor').optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,19}$/, 'invalid cursor')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();
 export type AuditQuery = z.infer<typeof AuditQuery>;
 
-export const AuditPage = z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() });
+export const AuditPage = z.object({
+  items: z.array(AuditEntry),
+  nextCursor: z.string().nullable(),
+});
 export type AuditPage = z.infer<typeof AuditPage>;

@@ -12,7 +12,15 @@ export type CallDirection = z.infer<typeof CallDirection>;
 /** The phone call itself, as the extension reports it. */
 export const CALL_PHONE_STATUSES = ['ringing', 'connected', 'held', 'ended', 'missed'] as const;
 /** After the phone call: upload, transcription, validation, ticket (an `ended` event only records its time). */
-export const CALL_PROCESSING_STATUSES = ['uploaded', 'queued', 'transcribing', 'transcribed', 'validated', 'ticketed', 'failed'] as const;
+export const CALL_PROCESSING_STATUSES = [
+  'uploaded',
+  'queued',
+  'transcribing',
+  'transcribed',
+  'validated',
+  'ticketed',
+  'failed',
+] as const;
 export const CallStatus = z.enum([...CALL_PHONE_STATUSES, ...CALL_PROCESSING_STATUSES]);
 export type CallStatus = z.infer<typeof CallStatus>;
 

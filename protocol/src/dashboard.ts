@@ -55,7 +55,12 @@ export const WorkerHeartbeat = z.object({
 });
 export type WorkerHeartbeat = z.infer<typeof WorkerHeartbeat>;
 
-export const DashboardAlertCode = z.enum(['no_worker_online', 'queue_backing_up', 'ninjaone_disconnected', 'ninjaone_failing']);
+export const DashboardAlertCode = z.enum([
+  'no_worker_online',
+  'queue_backing_up',
+  'ninjaone_disconnected',
+  'ninjaone_failing',
+]);
 export type DashboardAlertCode = z.infer<typeof DashboardAlertCode>;
 
 export const DashboardAlert = z.object({
@@ -90,7 +95,9 @@ export const KioskToken = z.object({
 });
 export type KioskToken = z.infer<typeof KioskToken>;
 
-export const CreateKioskTokenRequest = z.object({ name: z.string().trim().min(1).max(120) }).strict();
+export const CreateKioskTokenRequest = z
+  .object({ name: z.string().trim().min(1).max(120) })
+  .strict();
 export type CreateKioskTokenRequest = z.infer<typeof CreateKioskTokenRequest>;
 
 export const CreatedKioskToken = KioskToken.extend({ token: z.string() });

@@ -1,11 +1,22 @@
-import { CloseLiveRecordingBody, LiveAppendOffset, OpenLiveRecordingBody, TranscribeWindowJob } from './live';
+import {
+  CloseLiveRecordingBody,
+  LiveAppendOffset,
+  OpenLiveRecordingBody,
+  TranscribeWindowJob,
+} from './live';
 
 const id = '00000000-0000-4000-8000-000000000001';
 
 describe('live recording contracts', () => {
   it('takes only 16 kHz s16le stereo, saying what is expected', () => {
-    expect(OpenLiveRecordingBody.safeParse({ format: { sampleRate: 16000, channels: 2, encoding: 's16le' } }).success).toBe(true);
-    const wrong = OpenLiveRecordingBody.safeParse({ format: { sampleRate: 48000, channels: 1, encoding: 'f32le' } });
+    expect(
+      OpenLiveRecordingBody.safeParse({
+        format: { sampleRate: 16000, channels: 2, encoding: 's16le' },
+      }).success,
+    ).toBe(true);
+    const wrong = OpenLiveRecordingBody.safeParse({
+      format: { sampleRate: 48000, channels: 1, encoding: 'f32le' },
+    });
     expect(wrong.success).toBe(false);
     const messages = wrong.error!.issues.map((i) => i.message).join(' | ');
     expect(messages).toContain('16000 Hz');
@@ -22,10 +33,28 @@ describe('live recording contracts', () => {
   });
 
   it('refuses windows that are empty, reversed or longer than Whisper sees', () => {
-    const base = { callId: id, source: { kind: 'live', liveRecordingId: id }, channel: 'agent', prompt: '' } as const;
-    expect(TranscribeWindowJob.safeParse({ ...base, startSample: 0, endSample: 16000 }).success).toBe(true);
-    expect(TranscribeWindowJob.safeParse({ ...base, startSample: 16000, endSample: 16000 }).success).toBe(false);
-    expect(TranscribeWindowJob.safeParse({ ...base, startSample: 0, endSample: 31 * 16000 }).success).toBe(false);
-    expect(TranscribeWindowJob.safeParse({ ...base, source: { kind: 'other' }, startSample: 0, endSample: 10 }).success).toBe(false);
+    const base = {
+      callId: id,
+      source: { kind: 'live', liveRecordingId: id },
+      channel: 'agent',
+      prompt: '',
+    } as const;
+    expect(
+      TranscribeWindowJob.safeParse({ ...base, startSample: 0, endSample: 16000 }).success,
+    ).toBe(true);
+    expect(
+      TranscribeWindowJob.safeParse({ ...base, startSample: 16000, endSample: 16000 }).success,
+    ).toBe(false);
+    expect(
+      TranscribeWindowJob.safeParse({ ...base, startSample: 0, endSample: 31 * 16000 }).success,
+    ).toBe(false);
+    expect(
+      TranscribeWindowJob.safeParse({
+        ...base,
+        source: { kind: 'other' },
+        startSample: 0,
+        endSample: 10,
+      }).success,
+    ).toBe(false);
   });
 });

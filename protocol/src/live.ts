@@ -13,7 +13,9 @@ export const LIVE_FRAME_BYTES = 4;
 export const LIVE_MAX_APPEND_BYTES = 1024 * 1024;
 
 export const LiveAudioFormat = z.object({
-  sampleRate: z.literal(REQUIRED_SAMPLE_RATE, { error: `only ${REQUIRED_SAMPLE_RATE} Hz audio is taken` }),
+  sampleRate: z.literal(REQUIRED_SAMPLE_RATE, {
+    error: `only ${REQUIRED_SAMPLE_RATE} Hz audio is taken`,
+  }),
   channels: z.literal(2, { error: 'live audio is stereo: left the agent, right the caller' }),
   encoding: z.literal('s16le', { error: 'live audio is signed 16-bit little-endian PCM (s16le)' }),
 });
@@ -50,7 +52,9 @@ export const LiveAppendOffset = z.coerce
   .number({ error: 'Upload-Offset must be a number of bytes' })
   .int()
   .nonnegative()
-  .refine((n) => n % LIVE_FRAME_BYTES === 0, { message: `Upload-Offset must be a multiple of ${LIVE_FRAME_BYTES} (whole stereo frames)` });
+  .refine((n) => n % LIVE_FRAME_BYTES === 0, {
+    message: `Upload-Offset must be a multiple of ${LIVE_FRAME_BYTES} (whole stereo frames)`,
+  });
 
 export const LiveAppendResult = z.object({
   offset: z.number().int().nonnegative(),
@@ -65,7 +69,9 @@ export const CloseLiveRecordingBody = z.object({
     .number()
     .int()
     .nonnegative()
-    .refine((n) => n % LIVE_FRAME_BYTES === 0, { message: `totalBytes must be a multiple of ${LIVE_FRAME_BYTES}` }),
+    .refine((n) => n % LIVE_FRAME_BYTES === 0, {
+      message: `totalBytes must be a multiple of ${LIVE_FRAME_BYTES}`,
+    }),
 });
 export type CloseLiveRecordingBody = z.infer<typeof CloseLiveRecordingBody>;
 
@@ -90,10 +96,15 @@ export const TranscribeWindowJob = z
     endSample: z.number().int().positive(),
     /** The channel's text so far, as Whisper's prompt (trimmed to what its prompt holds). */
     prompt: z.string().max(2000),
-    languageHint: z.string().regex(/^[a-z]{2,3}$/).optional(),
+    languageHint: z
+      .string()
+      .regex(/^[a-z]{2,3}$/)
+      .optional(),
   })
   .refine((j) => j.endSample > j.startSample, { message: 'endSample must be after startSample' })
-  .refine((j) => j.endSample - j.startSample <= 30 * REQUIRED_SAMPLE_RATE, { message: 'a window is 30 s at most' });
+  .refine((j) => j.endSample - j.startSample <= 30 * REQUIRED_SAMPLE_RATE, {
+    message: 'a window is 30 s at most',
+  });
 export type TranscribeWindowJob = z.infer<typeof TranscribeWindowJob>;
 
 /** A window's transcription: segments in call time (milliseconds from the start of the call). */

@@ -22,14 +22,16 @@ describe('protocol schemas', () => {
     const base = { email: 'a@b.co', displayName: 'A', role: 'agent' as const };
     expect(CreateUserRequest.safeParse({ ...base, password: 'short' }).success).toBe(false);
     expect(
-      CreateUserRequest.safeParse({ ...base, password: 'long enough pw', extension: '12a' }).success,
+      CreateUserRequest.safeParse({ ...base, password: 'long enough pw', extension: '12a' })
+        .success,
     ).toBe(false);
     expect(
-      CreateUserRequest.safeParse({ ...base, password: 'long enough pw', extension: '201' }).success,
+      CreateUserRequest.safeParse({ ...base, password: 'long enough pw', extension: '201' })
+        .success,
     ).toBe(true);
-    expect(CreateUserRequest.safeParse({ ...base, role: 'root', password: 'long enough pw' }).success).toBe(
-      false,
-    );
+    expect(
+      CreateUserRequest.safeParse({ ...base, role: 'root', password: 'long enough pw' }).success,
+    ).toBe(false);
   });
 
   it('rejects a segment that ends before it starts', () => {

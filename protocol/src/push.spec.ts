@@ -4,20 +4,42 @@ import { PushPayload, PushSubscriptionBody, VapidPublicKey } from './index';
 describe('Web Push contracts', () => {
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
-  const keys = { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+  const keys = {
+    p256dh: ecdh.getPublicKey().toString('base64url'),
+    auth: randomBytes(16).toString('base64url'),
+  };
   const endpoint = 'https://push.example.net/send/abc';
 
   it('accepts what PushSubscription.toJSON() gives, padded or not', () => {
-    expect(PushSubscriptionBody.safeParse({ endpoint, expirationTime: null, keys }).success).toBe(true);
-    expect(PushSubscriptionBody.safeParse({ endpoint, keys: { ...keys, auth: `${keys.auth}==` } }).success).toBe(true);
+    expect(PushSubscriptionBody.safeParse({ endpoint, expirationTime: null, keys }).success).toBe(
+      true,
+    );
+    expect(
+      PushSubscriptionBody.safeParse({ endpoint, keys: { ...keys, auth: `${keys.auth}==` } })
+        .success,
+    ).toBe(true);
   });
 
   it('refuses http endpoints and keys of the wrong size or shape', () => {
-    expect(PushSubscriptionBody.safeParse({ endpoint: 'http://push.example.net/x', keys }).success).toBe(false);
-    expect(PushSubscriptionBody.safeParse({ endpoint, keys: { ...keys, auth: randomBytes(15).toString('base64url') } }).success).toBe(false);
+    expect(
+      PushSubscriptionBody.safeParse({ endpoint: 'http://push.example.net/x', keys }).success,
+    ).toBe(false);
+    expect(
+      PushSubscriptionBody.safeParse({
+        endpoint,
+        keys: { ...keys, auth: randomBytes(15).toString('base64url') },
+      }).success,
+    ).toBe(false);
     const compressed = ecdh.getPublicKey(null, 'compressed').toString('base64url');
-    expect(PushSubscriptionBody.safeParse({ endpoint, keys: { ...keys, p256dh: compressed } }).success).toBe(false);
-    expect(PushSubscriptionBody.safeParse({ endpoint, keys: { ...keys, p256dh: keys.p256dh.replace(/^B/, 'C') } }).success).toBe(false);
+    expect(
+      PushSubscriptionBody.safeParse({ endpoint, keys: { ...keys, p256dh: compressed } }).success,
+    ).toBe(false);
+    expect(
+      PushSubscriptionBody.safeParse({
+        endpoint,
+        keys: { ...keys, p256dh: keys.p256dh.replace(/^B/, 'C') },
+      }).success,
+    ).toBe(false);
     expect(VapidPublicKey.safeParse({ publicKey: keys.p256dh }).success).toBe(true);
   });
 

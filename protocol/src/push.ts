@@ -7,7 +7,10 @@ const base64url = (bytes: number, what: string) =>
   z
     .string()
     .regex(/^[A-Za-z0-9_-]+={0,2}$/, `${what} must be base64url`)
-    .refine((s) => Math.floor((s.replace(/=+$/, '').length * 6) / 8) === bytes, `${what} must encode ${bytes} bytes`);
+    .refine(
+      (s) => Math.floor((s.replace(/=+$/, '').length * 6) / 8) === bytes,
+      `${what} must encode ${bytes} bytes`,
+    );
 
 /**
  * `POST /api/push/subscriptions` (and what `PushSubscription.toJSON()` gives in the browser): where
@@ -23,7 +26,10 @@ export const PushSubscriptionBody = z.object({
   expirationTime: z.number().nullable().optional(),
   keys: z.object({
     /** The device's P-256 public key, uncompressed (65 bytes, first byte 0x04). */
-    p256dh: base64url(65, 'keys.p256dh').refine((s) => s.startsWith('B'), 'keys.p256dh must be an uncompressed P-256 point'),
+    p256dh: base64url(65, 'keys.p256dh').refine(
+      (s) => s.startsWith('B'),
+      'keys.p256dh must be an uncompressed P-256 point',
+    ),
     /** The 16-byte authentication secret. */
     auth: base64url(16, 'keys.auth'),
   }),

@@ -111,6 +111,11 @@ export const ByteCountHeader = z
   .transform(Number);
 
 /** Content types `POST /api/upload-recording` accepts for its raw WAV body. */
-export const WAV_CONTENT_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'] as const;
+export const WAV_CONTENT_TYPES = [
+  'audio/wav',
+  'audio/x-wav',
+  'audio/wave',
+  'audio/vnd.wave',
+] as const;
 /** Content type of a resumable upload's PATCH body (as in tus). */
 export const UPLOAD_CHUNK_CONTENT_TYPE = 'application/offset+octet-stream';

@@ -55,7 +55,9 @@ export type TicketEvent = z.infer<typeof TicketEvent>;
  * "The wallboard's figures changed, refetch the summary": all a kiosk screen needs, without the
  * calls' or transcripts' contents.
  */
-export const DashboardChangedEvent = z.object({ reason: z.enum(['calls', 'queue', 'transcripts', 'tickets']) });
+export const DashboardChangedEvent = z.object({
+  reason: z.enum(['calls', 'queue', 'transcripts', 'tickets']),
+});
 export type DashboardChangedEvent = z.infer<typeof DashboardChangedEvent>;
 
 /** Every event the server sends, with its payload schema (validated in tests and by clients). */

@@ -56,7 +56,11 @@ export type UserList = z.infer<typeof UserList>;
  * `GET /api/agents`: the active agents, for filters (the inbox's "Agent" select). Only what a
  * filter needs, so that managers, who may not list users, can read it.
  */
-export const AgentSummary = z.object({ id: Id, displayName: z.string(), extension: z.string().nullable() });
+export const AgentSummary = z.object({
+  id: Id,
+  displayName: z.string(),
+  extension: z.string().nullable(),
+});
 export type AgentSummary = z.infer<typeof AgentSummary>;
 
 export const AgentList = z.object({ items: z.array(AgentSummary) });

@@ -15,7 +15,9 @@ export interface AssetSize {
 /** The assets index.html pulls in before anything renders (entry script, preloads, styles). */
 function firstLoadFiles(dist: string): Set<string> {
   const html = readFileSync(join(dist, 'index.html'), 'utf8');
-  const refs = [...html.matchAll(/<(?:script|link)\b[^>]*?(?:src|href)="\/?([^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
+  const refs = [
+    ...html.matchAll(/<(?:script|link)\b[^>]*?(?:src|href)="\/?([^"]+\.(?:js|css))"/g),
+  ].map((m) => m[1]!);
   return new Set(refs);
 }
 

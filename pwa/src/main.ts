@@ -34,7 +34,12 @@ async function start(): Promise<void> {
     // A click on a "transcript ready" notification, with the app already open: go to that call.
     navigator.serviceWorker.addEventListener('message', (event: MessageEvent<unknown>) => {
       const data = event.data as { type?: unknown; url?: unknown } | null;
-      if (data?.type === 'cwn.navigate' && typeof data.url === 'string' && data.url.startsWith('/calls/')) void router.push(data.url);
+      if (
+        data?.type === 'cwn.navigate' &&
+        typeof data.url === 'string' &&
+        data.url.startsWith('/calls/')
+      )
+        void router.push(data.url);
     });
   }
   if (import.meta.env.PROD && 'serviceWorker' in navigator) {

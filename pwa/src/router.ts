@@ -10,11 +10,17 @@ export function createAppRouter(session: () => ReturnType<typeof useSession>): R
       { path: '/', name: 'inbox', component: InboxView },
       { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
       // The call view (audio, editing) is a separate chunk: the inbox opens with less JavaScript.
-      { path: '/calls/:id', name: 'call', component: () => import('./views/CallView.vue'), props: true },
+      {
+        path: '/calls/:id',
+        name: 'call',
+        component: () => import('./views/CallView.vue'),
+        props: true,
+      },
     ],
   });
   router.beforeEach((to) => {
-    if (!to.meta.public && !session().loggedIn) return { name: 'login', query: { next: to.fullPath } };
+    if (!to.meta.public && !session().loggedIn)
+      return { name: 'login', query: { next: to.fullPath } };
     return true;
   });
   return router;

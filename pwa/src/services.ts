@@ -36,13 +36,22 @@ export interface ServiceOptions {
 }
 
 export async function createServices(options: ServiceOptions): Promise<Services> {
-  const http = new HttpClient(options.baseUrl, options.tokens, options.fetchImpl, options.onReachability);
+  const http = new HttpClient(
+    options.baseUrl,
+    options.tokens,
+    options.fetchImpl,
+    options.onReachability,
+  );
   const db = await openPwaDb(options.dbName);
   const transcripts = transcriptsApi(http);
   const outbox = new Outbox(db, {
     send: (entry) =>
       entry.operation.kind === 'edit'
-        ? transcripts.edit(entry.transcriptId, { version: entry.baseVersion, segments: entry.operation.segments }, entry.idempotencyKey)
+        ? transcripts.edit(
+            entry.transcriptId,
+            { version: entry.baseVersion, segments: entry.operation.segments },
+            entry.idempotencyKey,
+          )
         : transcripts.validate(
             entry.transcriptId,
             { version: entry.baseVersion, organizationId: entry.operation.organizationId },

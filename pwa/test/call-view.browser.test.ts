@@ -66,7 +66,12 @@ async function seedDevice(p: Page, apiUrl: string, tokens: unknown, wav: Buffer)
       await new Promise((resolve) => (tx.oncomplete = resolve));
       db.close();
       const audio = new Uint8Array(wav);
-      await (await caches.open('cwn-audio')).put(`${apiUrl}/api/recordings/${recordingId}/audio`, new Response(audio, { headers: { 'Content-Type': 'audio/wav' } }));
+      await (
+        await caches.open('cwn-audio')
+      ).put(
+        `${apiUrl}/api/recordings/${recordingId}/audio`,
+        new Response(audio, { headers: { 'Content-Type': 'audio/wav' } }),
+      );
     },
     { apiUrl, tokens, wav: [...wav], callId: CALL_ID, recordingId: RECORDING_ID },
   );
@@ -77,7 +82,12 @@ describe('the call view on a phone (French)', () => {
     const tokens = await server.userWithRole('manager');
     await page.goto(site.url);
     await page.getByRole('heading', { name: 'Connexion' }).waitFor();
-    await seedDevice(page, server.url(), tokens, speechWav('Bonjour, support informatique. Mon imprimante ne répond plus depuis ce matin.'));
+    await seedDevice(
+      page,
+      server.url(),
+      tokens,
+      speechWav('Bonjour, support informatique. Mon imprimante ne répond plus depuis ce matin.'),
+    );
 
     await page.goto(`${site.url}/calls/${CALL_ID}`);
     await page.getByTestId('offline-copy').waitFor();
@@ -94,8 +104,12 @@ describe('the call view on a phone (French)', () => {
     expect(time).toBeGreaterThanOrEqual(1.5);
     expect(time).toBeLessThan(4);
     // The segment playing is the one highlighted, for sighted users and screen readers alike.
-    await page.locator('[data-testid="segment"][aria-current="true"]', { hasText: 'Mon imprimante' }).waitFor();
-    expect(await page.getByRole('button', { name: 'Audio gardé sur cet appareil' }).isDisabled()).toBe(true);
+    await page
+      .locator('[data-testid="segment"][aria-current="true"]', { hasText: 'Mon imprimante' })
+      .waitFor();
+    expect(
+      await page.getByRole('button', { name: 'Audio gardé sur cet appareil' }).isDisabled(),
+    ).toBe(true);
   });
 
   it('keeps an edit made offline in the outbox, across an offline reload', async () => {
@@ -105,7 +119,9 @@ describe('the call view on a phone (French)', () => {
     await phone.context.setOffline(true);
 
     await page.getByRole('button', { name: 'Modifier' }).click();
-    await page.getByRole('textbox', { name: 'Appelant 0:01' }).fill('Mon imprimante HP ne répond plus.');
+    await page
+      .getByRole('textbox', { name: 'Appelant 0:01' })
+      .fill('Mon imprimante HP ne répond plus.');
     await page.getByRole('button', { name: 'Enregistrer' }).click();
 
     await page.getByTestId('outbox-pending').waitFor();
@@ -122,7 +138,14 @@ describe('the call view on a phone (French)', () => {
         req.onsuccess = () => resolve(req.result);
         req.onerror = () => reject(req.error);
       });
-      const all = await new Promise<Array<{ state: string; baseVersion: number; idempotencyKey: string; operation: { kind: string } }>>((resolve) => {
+      const all = await new Promise<
+        Array<{
+          state: string;
+          baseVersion: number;
+          idempotencyKey: string;
+          operation: { kind: string };
+        }>
+      >((resolve) => {
         const req = db.transaction('outbox').objectStore('outbox').getAll();
         req.onsuccess = () => resolve(req.result);
       });
@@ -130,7 +153,11 @@ describe('the call view on a phone (French)', () => {
       return all;
     });
     expect(queued).toHaveLength(1);
-    expect(queued[0]).toMatchObject({ state: 'pending', baseVersion: 1, operation: { kind: 'edit' } });
+    expect(queued[0]).toMatchObject({
+      state: 'pending',
+      baseVersion: 1,
+      operation: { kind: 'edit' },
+    });
     expect(queued[0]!.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -26,7 +26,12 @@ let bruno: TokenPair;
 const AWAITING = 205; // more than the 200 the badge used to count
 
 let seq = 0;
-function call(agentId: string, status: 'transcribed' | 'missed', minutesAgo: number, remoteName: string) {
+function call(
+  agentId: string,
+  status: 'transcribed' | 'missed',
+  minutesAgo: number,
+  remoteName: string,
+) {
   return {
     id: crypto.randomUUID(),
     agentId,
@@ -54,11 +59,16 @@ beforeAll(async () => {
   manager = await server.userWithRole('manager');
   alice = await server.userWithRole('agent', { extension: '201' });
   bruno = await server.userWithRole('agent', { extension: '202' });
-  await server.models.User.update({ displayName: 'Alice Martin' }, { where: { id: alice.user.id } });
+  await server.models.User.update(
+    { displayName: 'Alice Martin' },
+    { where: { id: alice.user.id } },
+  );
   await server.models.User.update({ displayName: 'Bruno Petit' }, { where: { id: bruno.user.id } });
   // Written to the database in one go: 205 awaiting (203 Alice's, 2 Bruno's), and a missed call of Bruno's.
   const rows = [
-    ...Array.from({ length: AWAITING - 2 }, (_, i) => call(alice.user.id, 'transcribed', 600 + i, `Client A${i}`)),
+    ...Array.from({ length: AWAITING - 2 }, (_, i) =>
+      call(alice.user.id, 'transcribed', 600 + i, `Client A${i}`),
+    ),
     call(bruno.user.id, 'transcribed', 120, 'Client B1'),
     call(bruno.user.id, 'transcribed', 121, 'Client B2'),
     call(bruno.user.id, 'missed', 30, 'Client B3'),
@@ -98,7 +108,8 @@ async function openAs(tokens: TokenPair): Promise<void> {
   await page.getByTestId('call').first().waitFor();
 }
 
-const shownIds = () => page.getByTestId('call').evaluateAll((els) => els.map((e) => e.getAttribute('data-call-id')));
+const shownIds = () =>
+  page.getByTestId('call').evaluateAll((els) => els.map((e) => e.getAttribute('data-call-id')));
 
 describe('the inbox (English, phone)', () => {
   it('the badges show the exact number of calls awaiting validation, past 200', async () => {
@@ -107,8 +118,12 @@ describe('the inbox (English, phone)', () => {
     await badge.filter({ hasText: String(AWAITING) }).waitFor();
     expect((await badge.textContent())?.trim()).toBe('205');
     expect(await badge.getAttribute('aria-label')).toBe('205 call(s) awaiting validation');
-    await page.waitForFunction(() => (window as unknown as { appBadges: unknown[] }).appBadges.length > 0);
-    expect(await page.evaluate(() => (window as unknown as { appBadges: unknown[] }).appBadges.at(-1))).toBe(AWAITING);
+    await page.waitForFunction(
+      () => (window as unknown as { appBadges: unknown[] }).appBadges.length > 0,
+    );
+    expect(
+      await page.evaluate(() => (window as unknown as { appBadges: unknown[] }).appBadges.at(-1)),
+    ).toBe(AWAITING);
   });
 
   it('filters by agent: the choices are the active agents, and one agent shows only their calls', async () => {
@@ -118,12 +133,17 @@ describe('the inbox (English, phone)', () => {
     expect(options).toEqual(['All agents', 'Alice Martin (201)', 'Bruno Petit (202)']);
     await select.selectOption({ label: 'Bruno Petit (202)' });
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="call"]').length === n, brunoCalls.length);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="call"]').length === n,
+      brunoCalls.length,
+    );
     expect((await shownIds()).sort()).toEqual([...brunoCalls].sort());
     // With the status filter too: Bruno's awaiting calls only.
     await page.getByLabel('Status').selectOption({ label: 'To validate' });
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="call"]').length === 2);
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="call"]').length === 2,
+    );
     expect((await shownIds()).sort()).toEqual(brunoCalls.slice(0, 2).sort());
     // Back to everyone's calls.
     await page.getByLabel('Status').selectOption('');
@@ -137,7 +157,12 @@ describe('the inbox (English, phone)', () => {
     const created = await server.http
       .post('/api/calls')
       .set('Authorization', `Bearer ${alice.accessToken}`)
-      .send({ direction: 'inbound', pbxCallId: `pbx-live-${Date.now()}`, startedAt: new Date().toISOString(), remoteName: 'Avant coupure' });
+      .send({
+        direction: 'inbound',
+        pbxCallId: `pbx-live-${Date.now()}`,
+        startedAt: new Date().toISOString(),
+        remoteName: 'Avant coupure',
+      });
     expect(created.status).toBe(201);
     const callId = (created.body as { id: string }).id;
     const row = page.locator(`[data-call-id="${callId}"]`);
@@ -163,7 +188,9 @@ describe('the inbox (English, phone)', () => {
     open();
     await row.filter({ hasText: 'Après coupure' }).waitFor();
     expect(await row.textContent()).toContain('In progress');
-    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(
+      await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded),
+    ).toBe(true);
     expect(await server.io.fetchSockets()).toHaveLength(1);
   });
 
@@ -181,7 +208,8 @@ describe('the inbox (English, phone)', () => {
 async function waitForSockets(n: number): Promise<void> {
   const deadline = Date.now() + 15_000;
   while ((await server.io.fetchSockets()).length !== n) {
-    if (Date.now() > deadline) throw new Error(`the server never held ${n} Socket.IO connection(s)`);
+    if (Date.now() > deadline)
+      throw new Error(`the server never held ${n} Socket.IO connection(s)`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { UploadRecordingResponse, type TokenPair } from '@cwn/protocol';
 import type { Page } from 'playwright-core';
-import { DEMO_M2M_CLIENT_ID, DEMO_M2M_CLIENT_SECRET, startNinjaOneSim, type StartedSim } from '../../scripts/src/index';
+import {
+  DEMO_M2M_CLIENT_ID,
+  DEMO_M2M_CLIENT_SECRET,
+  startNinjaOneSim,
+  type StartedSim,
+} from '../../scripts/src/index';
 import { startTestApp, type TestApp } from '../../server/test/support/app';
 import { migratedDatabase } from '../../server/test/support/services';
 import { callMeta, makeWav, sha256, upload } from '../../server/test/recordings/fixtures';
@@ -44,8 +49,15 @@ beforeAll(async () => {
   const configured = await server.http
     .put('/api/settings/ninjaone')
     .set('Authorization', `Bearer ${admin.accessToken}`)
-    .send({ region: 'custom', baseUrl: sim.url, authMode: 'client_credentials', clientId: DEMO_M2M_CLIENT_ID, clientSecret: DEMO_M2M_CLIENT_SECRET });
-  if (configured.status !== 200) throw new Error(`NinjaOne settings refused: ${configured.status} ${configured.text}`);
+    .send({
+      region: 'custom',
+      baseUrl: sim.url,
+      authMode: 'client_credentials',
+      clientId: DEMO_M2M_CLIENT_ID,
+      clientSecret: DEMO_M2M_CLIENT_SECRET,
+    });
+  if (configured.status !== 200)
+    throw new Error(`NinjaOne settings refused: ${configured.status} ${configured.text}`);
   manager = await server.userWithRole('manager');
   agent = await server.userWithRole('agent');
   phone = await launchPhone();
@@ -63,7 +75,10 @@ afterAll(async () => {
 /** A call whose recording was really uploaded (encrypted, waveform drawable), not yet transcribed. */
 async function uploadedCall(remoteNumber: string): Promise<string> {
   const wav = makeWav({ frames: 3 * 16_000 });
-  const res = await upload(server, agent.accessToken, wav, { ...callMeta({ remoteNumber }), sha256: sha256(wav) });
+  const res = await upload(server, agent.accessToken, wav, {
+    ...callMeta({ remoteNumber }),
+    sha256: sha256(wav),
+  });
   if (res.status !== 201) throw new Error(`upload refused: ${res.status} ${res.text}`);
   return UploadRecordingResponse.parse(res.body).callId;
 }
@@ -71,12 +86,24 @@ async function uploadedCall(remoteNumber: string): Promise<string> {
 /** What the transcription worker would deliver for the call (stored and announced by the server). */
 async function transcriptArrives(callId: string): Promise<string> {
   const recording = await server.models.Recording.findOne({ where: { callId } });
-  const state = (await server.services.transcripts.recordingStates([recording!.id])).get(recording!.id)!;
+  const state = (await server.services.transcripts.recordingStates([recording!.id])).get(
+    recording!.id,
+  )!;
   const result = sampleResult({
     segments: [
       { speaker: 'agent', startMs: 0, endMs: 1_000, text: 'Support informatique, bonjour.' },
-      { speaker: 'caller', startMs: 1_000, endMs: 2_000, text: 'La photocopieuse du magasin refuse de démarrer.' },
-      { speaker: 'caller', startMs: 2_000, endMs: 3_000, text: `Ma carte bancaire est la ${CARD}.` },
+      {
+        speaker: 'caller',
+        startMs: 1_000,
+        endMs: 2_000,
+        text: 'La photocopieuse du magasin refuse de démarrer.',
+      },
+      {
+        speaker: 'caller',
+        startMs: 2_000,
+        endMs: 3_000,
+        text: `Ma carte bancaire est la ${CARD}.`,
+      },
     ],
   });
   expect(await server.services.transcripts.persistResult(state, result)).toBe('stored');
@@ -115,30 +142,43 @@ describe('the live inbox and the call view (English, phone)', () => {
     expect(await awaiting.count()).toBe(1);
     expect(await awaiting.first().getAttribute('data-call-id')).toBe(printerCall);
     await page.getByTestId('awaiting-badge').filter({ hasText: '1' }).waitFor();
-    expect(await page.getByTestId('awaiting-badge').getAttribute('aria-label')).toBe('1 call(s) awaiting validation');
-    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(await page.getByTestId('awaiting-badge').getAttribute('aria-label')).toBe(
+      '1 call(s) awaiting validation',
+    );
+    expect(
+      await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded),
+    ).toBe(true);
   });
 
   it('finds the call by a word of its transcript', async () => {
     await page.getByLabel('Search: number, name or words said').fill('photocopieuse');
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="call"]').length === 1);
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="call"]').length === 1,
+    );
     expect(await page.getByTestId('call').first().getAttribute('data-call-id')).toBe(printerCall);
     // The number as a French caller would type it finds the same call.
     await page.getByLabel('Search: number, name or words said').fill('06 12 34');
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="call"]').length === 1);
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="call"]').length === 1,
+    );
     expect(await page.getByTestId('call').first().getAttribute('data-call-id')).toBe(printerCall);
     await page.getByLabel('Search: number, name or words said').fill('+41 22 555');
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.waitForFunction((id) => document.querySelector('[data-testid="call"]')?.getAttribute('data-call-id') === id, otherCall);
+    await page.waitForFunction(
+      (id) => document.querySelector('[data-testid="call"]')?.getAttribute('data-call-id') === id,
+      otherCall,
+    );
     expect(await page.getByTestId('call').count()).toBe(1);
   });
 
   it('pull to refresh reloads the inbox (a change the server did not announce)', async () => {
     await page.getByLabel('Search: number, name or words said').fill('');
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="call"]').length === 2);
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="call"]').length === 2,
+    );
     // Written straight to the database: no Socket.IO event tells the page about it.
     const quiet = await server.models.Call.create({
       id: crypto.randomUUID(),
@@ -158,7 +198,14 @@ describe('the live inbox and the call view (English, phone)', () => {
       const target = document.querySelector('[data-testid="inbox-title"]')!;
       const touch = (y: number) => new Touch({ identifier: 1, target, clientX: 150, clientY: y });
       const fire = (type: string, y: number) =>
-        target.dispatchEvent(new TouchEvent(type, { bubbles: true, cancelable: true, touches: type === 'touchend' ? [] : [touch(y)], changedTouches: [touch(y)] }));
+        target.dispatchEvent(
+          new TouchEvent(type, {
+            bubbles: true,
+            cancelable: true,
+            touches: type === 'touchend' ? [] : [touch(y)],
+            changedTouches: [touch(y)],
+          }),
+        );
       fire('touchstart', 100);
       for (let y = 120; y <= 220; y += 20) {
         fire('touchmove', y);
@@ -167,14 +214,20 @@ describe('the live inbox and the call view (English, phone)', () => {
       fire('touchend', 220);
     });
     await page.locator(`[data-call-id="${quiet.id}"]`).waitFor();
-    expect(await page.locator(`[data-call-id="${quiet.id}"]`).textContent()).toContain('Pharmacie du Rocher');
+    expect(await page.locator(`[data-call-id="${quiet.id}"]`).textContent()).toContain(
+      'Pharmacie du Rocher',
+    );
   });
 
   it('the call view shows the waveform and highlights the card number in the redaction preview', async () => {
     await page.goto(`${site.url}/calls/${printerCall}`);
     const waveform = page.getByTestId('waveform');
     await waveform.waitFor();
-    await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('[data-testid="waveform"]')?.naturalWidth ?? 0) > 0);
+    await page.waitForFunction(
+      () =>
+        (document.querySelector<HTMLImageElement>('[data-testid="waveform"]')?.naturalWidth ?? 0) >
+        0,
+    );
     expect(await waveform.getAttribute('alt')).toContain('Waveform');
     expect(await waveform.getAttribute('src')).toMatch(/^blob:/);
 
@@ -184,14 +237,18 @@ describe('the live inbox and the call view (English, phone)', () => {
     expect(await redacted.first().getAttribute('data-kind')).toBe('card');
     expect(await redacted.first().locator('s').textContent()).toBe(CARD);
     expect(await redacted.first().textContent()).toContain('[card number redacted]');
-    expect(await page.getByTestId('redaction-preview').locator('summary').textContent()).toContain('1 passage(s) hidden');
+    expect(await page.getByTestId('redaction-preview').locator('summary').textContent()).toContain(
+      '1 passage(s) hidden',
+    );
   });
 
   it('validating with an organization chosen in the picker creates the ticket for that organization', async () => {
     const picker = page.getByLabel('NinjaOne organization');
     // Pre-selected from the caller's number (Sophie Dupont → Boulangerie Dupont SARL, id 1).
     await page.getByTestId('organization-matched').waitFor();
-    expect(await picker.inputValue()).toBe(await picker.locator('option', { hasText: 'Boulangerie Dupont SARL' }).getAttribute('value'));
+    expect(await picker.inputValue()).toBe(
+      await picker.locator('option', { hasText: 'Boulangerie Dupont SARL' }).getAttribute('value'),
+    );
     await picker.selectOption({ label: 'Acme Logistics Ltd' });
     await page.getByRole('button', { name: 'Validate' }).click();
     await page.getByText('Validated', { exact: true }).waitFor();

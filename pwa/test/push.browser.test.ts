@@ -1,7 +1,12 @@
 import { createECDH } from 'node:crypto';
 import { PushPayload, type TokenPair } from '@cwn/protocol';
 import type { CDPSession, Page } from 'playwright-core';
-import { TEST_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../../server/test/support/app';
+import {
+  TEST_PASSWORD,
+  startTestApp,
+  uniqueEmail,
+  type TestApp,
+} from '../../server/test/support/app';
 import { seedCallWithRecording } from '../../server/test/transcripts/fixtures';
 import { launchPhone, type Phone } from './support/browser';
 import { DIST_DIR } from './support/build';
@@ -48,7 +53,12 @@ afterAll(async () => {
 /** Signs a new manager in on the phone; returns the manager's user id. */
 async function signIn(): Promise<string> {
   const email = uniqueEmail('pwa-push-manager');
-  const manager = await server.services.users.create({ email, password: TEST_PASSWORD, role: 'manager', displayName: 'Manon Manager' });
+  const manager = await server.services.users.create({
+    email,
+    password: TEST_PASSWORD,
+    role: 'manager',
+    displayName: 'Manon Manager',
+  });
   await page.goto(site.url);
   await page.getByLabel('Server address').fill(server.url());
   await page.getByLabel('Email').fill(email);
@@ -61,10 +71,17 @@ async function signIn(): Promise<string> {
 /** The service worker's registration id, as DevTools knows it (needed to deliver a push). */
 async function registrationId(): Promise<string> {
   const found = new Promise<string>((resolve) => {
-    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }: { registrations: Array<{ registrationId: string; scopeURL: string; isDeleted: boolean }> }) => {
-      const reg = registrations.find((r) => r.scopeURL === `${site.url}/` && !r.isDeleted);
-      if (reg) resolve(reg.registrationId);
-    });
+    cdp.on(
+      'ServiceWorker.workerRegistrationUpdated',
+      ({
+        registrations,
+      }: {
+        registrations: Array<{ registrationId: string; scopeURL: string; isDeleted: boolean }>;
+      }) => {
+        const reg = registrations.find((r) => r.scopeURL === `${site.url}/` && !r.isDeleted);
+        if (reg) resolve(reg.registrationId);
+      },
+    );
   });
   await cdp.send('ServiceWorker.enable');
   return found;
@@ -73,7 +90,12 @@ async function registrationId(): Promise<string> {
 type Shown = { title: string; body: string; tag: string; data: { url: string; callId: string } };
 const notifications = () =>
   page.evaluate(async () =>
-    (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as unknown })),
+    (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({
+      title: n.title,
+      body: n.body,
+      tag: n.tag,
+      data: n.data as unknown,
+    })),
   ) as Promise<Shown[]>;
 
 describe('Web Push in the PWA', () => {
@@ -88,13 +110,17 @@ describe('Web Push in the PWA', () => {
 
     await toggle.click();
     await page.getByTestId('push-unavailable').waitFor({ timeout: 30_000 });
-    expect(await page.getByTestId('push-unavailable').textContent()).toBe('Notifications are unavailable on this device.');
+    expect(await page.getByTestId('push-unavailable').textContent()).toBe(
+      'Notifications are unavailable on this device.',
+    );
     expect(await toggle.isChecked()).toBe(false);
     expect(await page.getByRole('alert').count()).toBe(0);
 
     // Nothing else broke: a new call shows up on refresh, and the server holds no subscription of
     // this manager (in a whole run the database is shared with the server's push tests).
-    const call = await seedCallWithRecording(server.models, agent.user.id, { status: 'transcribed' });
+    const call = await seedCallWithRecording(server.models, agent.user.id, {
+      status: 'transcribed',
+    });
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.locator(`a[href="/calls/${call.callId}"]`).waitFor();
     expect(await server.push.model.count({ where: { userId: managerId } })).toBe(0);
@@ -102,7 +128,9 @@ describe('Web Push in the PWA', () => {
 
   it("shows a pushed 'transcript ready' as a notification, one per call (a repeat replaces it)", async () => {
     const id = await registrationId();
-    const call = await seedCallWithRecording(server.models, agent.user.id, { status: 'transcribed' });
+    const call = await seedCallWithRecording(server.models, agent.user.id, {
+      status: 'transcribed',
+    });
     await server.models.Call.update({ remoteName: 'Ada Lovelace' }, { where: { id: call.callId } });
     const payload = PushPayload.parse({
       type: 'transcript.ready',
@@ -111,7 +139,8 @@ describe('Web Push in the PWA', () => {
       caller: { name: 'Ada Lovelace', number: '+33612345678' },
       url: `/calls/${call.callId}`,
     });
-    const deliver = (data: string) => cdp.send('ServiceWorker.deliverPushMessage', { origin: site.url, registrationId: id, data });
+    const deliver = (data: string) =>
+      cdp.send('ServiceWorker.deliverPushMessage', { origin: site.url, registrationId: id, data });
 
     await deliver(JSON.stringify(payload));
     await expect(poll(notifications, (n) => n.length === 1)).resolves.toEqual([
@@ -129,11 +158,24 @@ describe('Web Push in the PWA', () => {
     await deliver(JSON.stringify(payload));
     await deliver(JSON.stringify({ type: 'something.else', text: 'hello' }));
     await deliver('not json');
-    const other = await seedCallWithRecording(server.models, agent.user.id, { status: 'transcribed' });
-    await deliver(JSON.stringify({ ...payload, callId: other.callId, url: `/calls/${other.callId}`, caller: { name: null, number: null } }));
+    const other = await seedCallWithRecording(server.models, agent.user.id, {
+      status: 'transcribed',
+    });
+    await deliver(
+      JSON.stringify({
+        ...payload,
+        callId: other.callId,
+        url: `/calls/${other.callId}`,
+        caller: { name: null, number: null },
+      }),
+    );
     const both = await poll(notifications, (n) => n.some((x) => x.tag === `call-${other.callId}`));
-    expect(both.map((n) => n.tag).sort()).toEqual([`call-${call.callId}`, `call-${other.callId}`].sort());
-    expect(both.find((n) => n.tag === `call-${other.callId}`)?.body).toBe('Call from unknown caller');
+    expect(both.map((n) => n.tag).sort()).toEqual(
+      [`call-${call.callId}`, `call-${other.callId}`].sort(),
+    );
+    expect(both.find((n) => n.tag === `call-${other.callId}`)?.body).toBe(
+      'Call from unknown caller',
+    );
   });
 
   it('a click on the notification brings the open app to that call', async () => {
@@ -163,16 +205,23 @@ describe('Web Push in the PWA', () => {
     await page.waitForURL(`${site.url}${target.data.url}`);
     await page.getByRole('link', { name: 'Back to the inbox' }).waitFor();
     // The clicked notification is closed; the other one stays.
-    expect((await poll(notifications, (n) => n.length === 1)).map((n) => n.tag)).not.toContain(target.tag);
+    expect((await poll(notifications, (n) => n.length === 1)).map((n) => n.tag)).not.toContain(
+      target.tag,
+    );
   });
 });
 
-async function poll<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+async function poll<T>(
+  read: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await read();
     if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met after ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met after ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

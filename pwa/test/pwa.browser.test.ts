@@ -1,6 +1,11 @@
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
-import { TEST_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../../server/test/support/app';
+import {
+  TEST_PASSWORD,
+  startTestApp,
+  uniqueEmail,
+  type TestApp,
+} from '../../server/test/support/app';
 import { seedCallWithRecording } from '../../server/test/transcripts/fixtures';
 import { launchPhone, type Phone } from './support/browser';
 import { DIST_DIR } from './support/build';
@@ -32,8 +37,14 @@ afterAll(async () => {
 let seeded: { waiting: string; done: string };
 
 async function inboxShows(awaitingId: string, recentId: string): Promise<void> {
-  await page.getByRole('region', { name: 'Awaiting validation' }).locator(`a[href="/calls/${awaitingId}"]`).waitFor();
-  await page.getByRole('region', { name: 'Recent calls' }).locator(`a[href="/calls/${recentId}"]`).waitFor();
+  await page
+    .getByRole('region', { name: 'Awaiting validation' })
+    .locator(`a[href="/calls/${awaitingId}"]`)
+    .waitFor();
+  await page
+    .getByRole('region', { name: 'Recent calls' })
+    .locator(`a[href="/calls/${recentId}"]`)
+    .waitFor();
 }
 
 /** Waits until a service worker controls the page (clientsClaim: no reload needed). */
@@ -41,7 +52,9 @@ async function waitForController(p: Page): Promise<string> {
   return p.evaluate(async () => {
     await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) {
-      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+      await new Promise((resolve) =>
+        navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }),
+      );
     }
     return navigator.serviceWorker.controller!.scriptURL;
   });
@@ -60,7 +73,10 @@ describe('the PWA in Chromium at a phone viewport', () => {
       icons: Array<{ src: string; sizes: string; purpose: string }>;
     };
     expect(manifest).toMatchObject({ display: 'standalone', theme_color: '#0b5cad' });
-    expect(manifest.icons.filter((i) => i.purpose === 'maskable').map((i) => i.sizes)).toEqual(['192x192', '512x512']);
+    expect(manifest.icons.filter((i) => i.purpose === 'maskable').map((i) => i.sizes)).toEqual([
+      '192x192',
+      '512x512',
+    ]);
     for (const icon of manifest.icons) {
       const png = Buffer.from(await (await fetch(new URL(icon.src, site.url))).arrayBuffer());
       const { width, height, format } = await sharp(png).metadata();
@@ -68,7 +84,9 @@ describe('the PWA in Chromium at a phone viewport', () => {
       expect(format).toBe('png');
     }
     expect(await page.locator('link[rel="apple-touch-icon"]').count()).toBe(1);
-    expect(await page.locator('meta[name="apple-mobile-web-app-capable"]').getAttribute('content')).toBe('yes');
+    expect(
+      await page.locator('meta[name="apple-mobile-web-app-capable"]').getAttribute('content'),
+    ).toBe('yes');
 
     expect(await waitForController(page)).toBe(`${site.url}/sw.js`);
 
@@ -82,7 +100,12 @@ describe('the PWA in Chromium at a phone viewport', () => {
 
   it('refuses a wrong password with the server’s message, then signs in against the real server', async () => {
     const email = uniqueEmail('pwa-manager');
-    await server.services.users.create({ email, password: TEST_PASSWORD, role: 'manager', displayName: 'Manon Manager' });
+    await server.services.users.create({
+      email,
+      password: TEST_PASSWORD,
+      role: 'manager',
+      displayName: 'Manon Manager',
+    });
 
     await page.getByLabel('Server address').fill(server.url());
     await page.getByLabel('Email').fill(email);
@@ -97,15 +120,25 @@ describe('the PWA in Chromium at a phone viewport', () => {
     // A call finishes transcription: a refresh shows it under "awaiting validation", a ticketed one
     // under "recent". (Other test files share this database: only our calls are looked at.)
     const agent = await server.userWithRole('agent');
-    const waiting = await seedCallWithRecording(server.models, agent.user.id, { status: 'transcribed' });
+    const waiting = await seedCallWithRecording(server.models, agent.user.id, {
+      status: 'transcribed',
+    });
     const done = await seedCallWithRecording(server.models, agent.user.id, { status: 'ticketed' });
     seeded = { waiting: waiting.callId, done: done.callId };
     await page.getByRole('button', { name: 'Refresh' }).click();
     await inboxShows(waiting.callId, done.callId);
 
-    const session = await page.evaluate(() => JSON.parse(localStorage.getItem('cwn.session') ?? 'null') as { user: { email: string } });
+    const session = await page.evaluate(
+      () =>
+        JSON.parse(localStorage.getItem('cwn.session') ?? 'null') as { user: { email: string } },
+    );
     expect(session.user.email).toBe(email);
-    const me = await server.http.get('/api/auth/me').set('Authorization', `Bearer ${(session as unknown as { accessToken: string }).accessToken}`);
+    const me = await server.http
+      .get('/api/auth/me')
+      .set(
+        'Authorization',
+        `Bearer ${(session as unknown as { accessToken: string }).accessToken}`,
+      );
     expect(me.status).toBe(200);
   });
 

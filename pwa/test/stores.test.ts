@@ -2,7 +2,12 @@ import 'fake-indexeddb/auto';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createPinia, setActivePinia } from 'pinia';
-import { TEST_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../../server/test/support/app';
+import {
+  TEST_PASSWORD,
+  startTestApp,
+  uniqueEmail,
+  type TestApp,
+} from '../../server/test/support/app';
 import { seedCallWithRecording } from '../../server/test/transcripts/fixtures';
 import { createServices, provideServices, services } from '../src/services';
 import { useConnectivity } from '../src/stores/connectivity';
@@ -34,7 +39,10 @@ async function app(baseUrl?: string) {
   provideServices(
     await createServices({
       baseUrl: () => baseUrl ?? useSession(pinia).serverUrl,
-      tokens: { accessToken: () => useSession(pinia).accessToken(), refresh: () => useSession(pinia).refresh() },
+      tokens: {
+        accessToken: () => useSession(pinia).accessToken(),
+        refresh: () => useSession(pinia).refresh(),
+      },
       storage,
       dbName: `stores-test-${++dbCounter}`,
       onReachability: (r) => useConnectivity(pinia).setServerReachable(r),
@@ -45,7 +53,12 @@ async function app(baseUrl?: string) {
 
 async function manager(): Promise<string> {
   const email = uniqueEmail('pwa-store');
-  await server.services.users.create({ email, password: TEST_PASSWORD, role: 'manager', displayName: 'Store Manager' });
+  await server.services.users.create({
+    email,
+    password: TEST_PASSWORD,
+    role: 'manager',
+    displayName: 'Store Manager',
+  });
   return email;
 }
 
@@ -64,7 +77,9 @@ describe('session store against the real server', () => {
     const [a, b] = await Promise.all([services().auth.me(), services().auth.me()]);
     expect([a.email, b.email]).toEqual([email, email]);
     expect(session.tokens!.refreshToken).not.toBe(firstRefresh);
-    expect(JSON.parse(storage.getItem('cwn.session')!).refreshToken).toBe(session.tokens!.refreshToken);
+    expect(JSON.parse(storage.getItem('cwn.session')!).refreshToken).toBe(
+      session.tokens!.refreshToken,
+    );
   });
 
   it('ends the session when the server refuses the refresh token', async () => {
@@ -81,7 +96,9 @@ describe('session store against the real server', () => {
     const { session, storage } = await app();
     await session.login(server.url(), await manager(), TEST_PASSWORD);
     const { refreshToken } = session.tokens!;
-    await services().outbox.enqueue('11111111-1111-4111-8111-111111111111', 1, { kind: 'validate' });
+    await services().outbox.enqueue('11111111-1111-4111-8111-111111111111', 1, {
+      kind: 'validate',
+    });
     await services().db.put('inbox', { key: 'inbox', calls: [], savedAt: 1 });
 
     await session.logout();
@@ -98,7 +115,9 @@ describe('inbox store', () => {
     const { session } = await app();
     await session.login(server.url(), await manager(), TEST_PASSWORD);
     const agent = await server.userWithRole('agent');
-    const waiting = await seedCallWithRecording(server.models, agent.user.id, { status: 'transcribed' });
+    const waiting = await seedCallWithRecording(server.models, agent.user.id, {
+      status: 'transcribed',
+    });
     const inbox = useInbox();
     inbox.filters.status = 'transcribed';
     await inbox.load();
@@ -109,7 +128,9 @@ describe('inbox store', () => {
     expect(await services().db.get('inbox', 'inbox')).toBeUndefined();
     inbox.filters.status = '';
     await inbox.load();
-    expect((await services().db.get('inbox', 'inbox'))!.calls.map((c) => c.id)).toContain(waiting.callId);
+    expect((await services().db.get('inbox', 'inbox'))!.calls.map((c) => c.id)).toContain(
+      waiting.callId,
+    );
     expect(useConnectivity().online).toBe(true);
   });
 

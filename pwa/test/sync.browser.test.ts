@@ -35,8 +35,12 @@ const auth = (p: TokenPair) => ({ Authorization: `Bearer ${p.accessToken}` });
 /** A draft transcript stored the way the transcription pipeline stores it. */
 async function draftTranscript(): Promise<{ callId: string; transcript: Transcript }> {
   const agent = await server.userWithRole('agent');
-  const { callId, recordingId } = await seedCallWithRecording(server.models, agent.user.id, { status: 'transcribing' });
-  const state = (await server.services.transcripts.recordingStates([recordingId])).get(recordingId)!;
+  const { callId, recordingId } = await seedCallWithRecording(server.models, agent.user.id, {
+    status: 'transcribing',
+  });
+  const state = (await server.services.transcripts.recordingStates([recordingId])).get(
+    recordingId,
+  )!;
   expect(await server.services.transcripts.persistResult(state, sampleResult())).toBe('stored');
   const row = await server.models.Transcript.findOne({ where: { recordingId } });
   const res = await server.http.get(`/api/transcripts/${row!.id}`).set(auth(manager));
@@ -44,7 +48,9 @@ async function draftTranscript(): Promise<{ callId: string; transcript: Transcri
 }
 
 async function editsOf(id: string) {
-  return TranscriptEditList.parse((await server.http.get(`/api/transcripts/${id}/edits`).set(auth(manager))).body).items;
+  return TranscriptEditList.parse(
+    (await server.http.get(`/api/transcripts/${id}/edits`).set(auth(manager))).body,
+  ).items;
 }
 
 async function editOffline(text: string): Promise<void> {
@@ -80,7 +86,9 @@ describe('offline edits against the real transcripts API', () => {
     const edits = await editsOf(transcript.id);
     expect(edits).toHaveLength(1);
     expect(edits[0]!.segmentsAfter[1]!.text).toBe('Mon imprimante HP ne marche plus.');
-    const now = Transcript.parse((await server.http.get(`/api/transcripts/${transcript.id}`).set(auth(manager))).body);
+    const now = Transcript.parse(
+      (await server.http.get(`/api/transcripts/${transcript.id}`).set(auth(manager))).body,
+    );
     expect(now.version).toBe(2);
   });
 
@@ -90,8 +98,13 @@ describe('offline edits against the real transcripts API', () => {
     await page.getByText('Mon imprimante ne marche plus.').waitFor();
 
     await editOffline('Version du manager.');
-    const theirs = transcript.segments.map((s, i) => (i === 2 ? { ...s, text: 'Version du collègue.' } : s));
-    const res = await server.http.patch(`/api/transcripts/${transcript.id}`).set(auth(colleague)).send({ version: 1, segments: theirs });
+    const theirs = transcript.segments.map((s, i) =>
+      i === 2 ? { ...s, text: 'Version du collègue.' } : s,
+    );
+    const res = await server.http
+      .patch(`/api/transcripts/${transcript.id}`)
+      .set(auth(colleague))
+      .send({ version: 1, segments: theirs });
     expect(res.status).toBe(200);
 
     await phone.context.setOffline(false);
@@ -121,7 +134,9 @@ describe('offline edits against the real transcripts API', () => {
 
     await phone.context.setOffline(false);
     await page.getByTestId('outbox-pending').waitFor({ state: 'detached' });
-    const now = Transcript.parse((await server.http.get(`/api/transcripts/${transcript.id}`).set(auth(manager))).body);
+    const now = Transcript.parse(
+      (await server.http.get(`/api/transcripts/${transcript.id}`).set(auth(manager))).body,
+    );
     expect(now).toMatchObject({ status: 'validated', version: 1, validatedBy: manager.user.id });
   });
 });

@@ -38,7 +38,9 @@ function controllerVersion(p: Page): Promise<string> {
       new Promise<string>((resolve) => {
         const controller = navigator.serviceWorker.controller;
         if (!controller) return resolve('none');
-        navigator.serviceWorker.addEventListener('message', (e) => resolve(String(e.data)), { once: true });
+        navigator.serviceWorker.addEventListener('message', (e) => resolve(String(e.data)), {
+          once: true,
+        });
         controller.postMessage('version?');
         setTimeout(() => resolve('no answer'), 2_000);
       }),
@@ -54,7 +56,9 @@ describe('a new version of the app', () => {
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
       if (!navigator.serviceWorker.controller) {
-        await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+        await new Promise((resolve) =>
+          navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }),
+        );
       }
     });
     expect(await controllerVersion(page)).toBe('v1');
@@ -73,9 +77,15 @@ describe('a new version of the app', () => {
     expect(await banner.getAttribute('role')).toBe('status');
     expect(await banner.textContent()).toContain('A new version is available.');
     // The new worker waits: the old one still controls the page, which was not reloaded.
-    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.waiting !== null)).toBe(true);
+    expect(
+      await page.evaluate(
+        async () => (await navigator.serviceWorker.getRegistration())!.waiting !== null,
+      ),
+    ).toBe(true);
     expect(await controllerVersion(page)).toBe('v1');
-    expect(await page.evaluate(() => (window as unknown as { oldPage?: boolean }).oldPage)).toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { oldPage?: boolean }).oldPage)).toBe(
+      true,
+    );
 
     // In French too.
     await page.getByRole('combobox', { name: 'Language' }).selectOption('fr');
@@ -86,10 +96,17 @@ describe('a new version of the app', () => {
     const reloaded = page.waitForEvent('load');
     await page.getByRole('button', { name: 'Recharger' }).click();
     await reloaded;
-    await page.getByRole('heading', { name: 'Connexion' }).or(page.getByRole('heading', { name: 'Sign in' })).waitFor();
-    expect(await page.evaluate(() => (window as unknown as { oldPage?: boolean }).oldPage)).toBeUndefined();
+    await page
+      .getByRole('heading', { name: 'Connexion' })
+      .or(page.getByRole('heading', { name: 'Sign in' }))
+      .waitFor();
+    expect(
+      await page.evaluate(() => (window as unknown as { oldPage?: boolean }).oldPage),
+    ).toBeUndefined();
     expect(await controllerVersion(page)).toBe('v2');
-    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.waiting)).toBeNull();
+    expect(
+      await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.waiting),
+    ).toBeNull();
     // The reloaded page is current: no banner, and it did not reload again.
     expect(await page.getByTestId('update-banner').count()).toBe(0);
     expect(loads).toBe(1);

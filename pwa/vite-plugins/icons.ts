@@ -15,8 +15,18 @@ export const appleTouchPath = 'icons/apple-touch-icon.png';
 
 export function manifestIcons() {
   return [
-    ...ICON_SIZES.map((s) => ({ src: iconPath(s), sizes: `${s}x${s}`, type: 'image/png', purpose: 'any' })),
-    ...MASKABLE_SIZES.map((s) => ({ src: maskablePath(s), sizes: `${s}x${s}`, type: 'image/png', purpose: 'maskable' })),
+    ...ICON_SIZES.map((s) => ({
+      src: iconPath(s),
+      sizes: `${s}x${s}`,
+      type: 'image/png',
+      purpose: 'any',
+    })),
+    ...MASKABLE_SIZES.map((s) => ({
+      src: maskablePath(s),
+      sizes: `${s}x${s}`,
+      type: 'image/png',
+      purpose: 'maskable',
+    })),
   ];
 }
 
@@ -30,11 +40,14 @@ export function iconsPlugin(svgPath: string): Plugin {
     apply: 'build',
     async generateBundle() {
       const svg = await readFile(svgPath);
-      const png = (size: number) => sharp(svg, { density: 384 }).resize(size, size).png().toBuffer();
+      const png = (size: number) =>
+        sharp(svg, { density: 384 }).resize(size, size).png().toBuffer();
       const maskable = async (size: number) => {
         const inner = Math.round(size * 0.8);
         const drawing = await sharp(svg, { density: 384 }).resize(inner, inner).png().toBuffer();
-        return sharp({ create: { width: size, height: size, channels: 4, background: THEME_COLOR } })
+        return sharp({
+          create: { width: size, height: size, channels: 4, background: THEME_COLOR },
+        })
           .composite([{ input: drawing, gravity: 'centre' }])
           .png()
           .toBuffer();
@@ -45,7 +58,8 @@ export function iconsPlugin(svgPath: string): Plugin {
         [appleTouchPath, png(APPLE_TOUCH_SIZE)],
         ['favicon.svg', Promise.resolve(svg)],
       ];
-      for (const [fileName, source] of files) this.emitFile({ type: 'asset', fileName, source: await source });
+      for (const [fileName, source] of files)
+        this.emitFile({ type: 'asset', fileName, source: await source });
     },
   };
 }

@@ -925,7 +925,11 @@ describe('backup.sh → restore.sh round trip (local PostgreSQL and storage fold
     const old = ['cwn-backup-20000101T000000Z.tar', 'cwn-backup-20010101T000000Z.tar'];
     old.forEach((name, i) => {
       writeFileSync(join(backups, name), 'old');
-      utimesSync(join(backups, name), new Date(Date.UTC(2000 + i, 0, 1)), new Date(Date.UTC(2000 + i, 0, 1)));
+      utimesSync(
+        join(backups, name),
+        new Date(Date.UTC(2000 + i, 0, 1)),
+        new Date(Date.UTC(2000 + i, 0, 1)),
+      );
     });
     const archive = backup('--keep', '2');
     const bytes = readFileSync(archive);

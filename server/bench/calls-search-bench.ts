@@ -23,7 +23,7 @@ const RUNS = 7;
 
 const PHRASES = [
   'Bonjour, support informatique, je vous écoute.',
-  "Mon imprimante affiche une erreur de bourrage papier depuis ce matin.",
+  'Mon imprimante affiche une erreur de bourrage papier depuis ce matin.',
   "Je n'arrive plus à me connecter à la messagerie.",
   'Pouvez-vous me donner le numéro de série inscrit sous la machine ?',
   "Le poste redémarre tout seul quand j'ouvre le logiciel de caisse.",
@@ -33,8 +33,10 @@ const PHRASES = [
 ];
 
 const INDEXES = {
-  transcripts_search_text_trgm: 'CREATE INDEX transcripts_search_text_trgm ON transcripts USING gin (search_text gin_trgm_ops)',
-  calls_remote_name_trgm: 'CREATE INDEX calls_remote_name_trgm ON calls USING gin (remote_name gin_trgm_ops)',
+  transcripts_search_text_trgm:
+    'CREATE INDEX transcripts_search_text_trgm ON transcripts USING gin (search_text gin_trgm_ops)',
+  calls_remote_name_trgm:
+    'CREATE INDEX calls_remote_name_trgm ON calls USING gin (remote_name gin_trgm_ops)',
   calls_remote_digits_trgm: `CREATE INDEX calls_remote_digits_trgm ON calls USING gin ((regexp_replace(coalesce(remote_number, ''), '\\D', '', 'g')) gin_trgm_ops)`,
 };
 
@@ -79,7 +81,13 @@ async function seed(sequelize: Sequelize): Promise<void> {
                FROM generate_series(0, 19) AS s),
             'bench', 'bench', '{}'::jsonb, now(), now()
        FROM generate_series(1, :n) AS i`,
-    { replacements: { n: CALLS, phrases: `{${PHRASES.map((p) => `"${p.replace(/"/g, '\\"')}"`).join(',')}}`, k: PHRASES.length } },
+    {
+      replacements: {
+        n: CALLS,
+        phrases: `{${PHRASES.map((p) => `"${p.replace(/"/g, '\\"')}"`).join(',')}}`,
+        k: PHRASES.length,
+      },
+    },
   );
   await sequelize.query('ANALYZE');
 }
@@ -103,10 +111,21 @@ async function main(): Promise<void> {
     await migrateUp(sequelize);
     const t0 = performance.now();
     await seed(sequelize);
-    console.log(`${CALLS} calls with 20-segment transcripts written in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    console.log(
+      `${CALLS} calls with 20-segment transcripts written in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
     const models = defineModels(sequelize);
-    const calls = new CallsService(models, new CallLifecycle(models, createLogger('silent')), () => new Date());
-    const manager = { id: crypto.randomUUID(), role: 'manager' as const, email: 'm@bench.local', displayName: 'M' };
+    const calls = new CallsService(
+      models,
+      new CallLifecycle(models, createLogger('silent')),
+      () => new Date(),
+    );
+    const manager = {
+      id: crypto.randomUUID(),
+      role: 'manager' as const,
+      email: 'm@bench.local',
+      displayName: 'M',
+    };
     const searches: Array<[string, string]> = [
       ['rare transcript word', 'zerbinox'],
       ['common transcript word', 'imprimante'],
@@ -119,15 +138,29 @@ async function main(): Promise<void> {
       const row = new Map<string, number>();
       for (const [label, q] of searches) {
         const query = ListCallsQuery.parse({ q });
-        row.set(label, await median(async () => hits.set(label, (await calls.list(manager, query)).items.length)));
+        row.set(
+          label,
+          await median(async () =>
+            hits.set(label, (await calls.list(manager, query)).items.length),
+          ),
+        );
       }
       return row;
     };
     const before = new Map<string, number>();
     for (const [label, q] of searches) {
       const digits = q.replace(/\D/g, '');
-      const replacements = { like: `%${q}%`, digits: digits.length >= 2 && /^[+\d][\d\s().-]*$/.test(q) ? `%${digits.replace(/^0/, '33')}%` : 'no digits' };
-      before.set(label, await median(() => sequelize.query(BEFORE_SQL, { type: QueryTypes.SELECT, replacements })));
+      const replacements = {
+        like: `%${q}%`,
+        digits:
+          digits.length >= 2 && /^[+\d][\d\s().-]*$/.test(q)
+            ? `%${digits.replace(/^0/, '33')}%`
+            : 'no digits',
+      };
+      before.set(
+        label,
+        await median(() => sequelize.query(BEFORE_SQL, { type: QueryTypes.SELECT, replacements })),
+      );
     }
     for (const name of Object.keys(INDEXES)) await sequelize.query(`DROP INDEX ${name}`);
     const withoutIndexes = await timed();
@@ -135,7 +168,9 @@ async function main(): Promise<void> {
     await sequelize.query('ANALYZE');
     const withIndexes = await timed();
 
-    console.log('| search (q) | hits (page of 50) | before 0007 (jsonb ILIKE) ms | search_text, no index ms | trigram indexes ms | speed-up vs before |');
+    console.log(
+      '| search (q) | hits (page of 50) | before 0007 (jsonb ILIKE) ms | search_text, no index ms | trigram indexes ms | speed-up vs before |',
+    );
     console.log('|---|---:|---:|---:|---:|---:|');
     for (const [label, q] of searches) {
       const b = before.get(label)!;
@@ -144,7 +179,9 @@ async function main(): Promise<void> {
         `| ${label}: \`${q}\` | ${hits.get(label)} | ${b.toFixed(1)} | ${withoutIndexes.get(label)!.toFixed(1)} | ${w.toFixed(1)} | ${(b / w).toFixed(1)}× |`,
       );
     }
-    console.log(`\nmedian of ${RUNS} runs after one warm-up; PostgreSQL ${(await sequelize.query<{ v: string }>('SELECT current_setting(\'server_version\') AS v', { type: QueryTypes.SELECT }))[0]?.v ?? '?'}`);
+    console.log(
+      `\nmedian of ${RUNS} runs after one warm-up; PostgreSQL ${(await sequelize.query<{ v: string }>("SELECT current_setting('server_version') AS v", { type: QueryTypes.SELECT }))[0]?.v ?? '?'}`,
+    );
   } finally {
     await sequelize.close();
     await dropDatabase(dbName);

@@ -10,7 +10,12 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import { QUEUES, type TicketJob, type TranscriptionJob, type TranscriptionResult } from '@cwn/protocol';
+import {
+  QUEUES,
+  type TicketJob,
+  type TranscriptionJob,
+  type TranscriptionResult,
+} from '@cwn/protocol';
 import { defineModels } from '../src/db/models';
 import { migrateUp } from '../src/db/migrator';
 import { createSequelize } from '../src/db/sequelize';
@@ -22,7 +27,12 @@ import { FanOut } from '../src/realtime/fan-out';
 import { TranscriptionEvents } from '../src/transcripts/transcription-events';
 import { TranscriptsRepository } from '../src/transcripts/transcripts.repository';
 import { TranscriptsService } from '../src/transcripts/transcripts.service';
-import { createDatabase, deleteRedisPrefix, dropDatabase, TEST_REDIS_URL } from '../test/support/services';
+import {
+  createDatabase,
+  deleteRedisPrefix,
+  dropDatabase,
+  TEST_REDIS_URL,
+} from '../test/support/services';
 
 const JOBS = Number(process.argv[2] ?? 1000);
 
@@ -70,7 +80,10 @@ async function main(): Promise<void> {
       passwordHash: 'x',
       lastLoginAt: null,
     });
-    const ids = Array.from({ length: JOBS }, () => ({ callId: crypto.randomUUID(), recordingId: crypto.randomUUID() }));
+    const ids = Array.from({ length: JOBS }, () => ({
+      callId: crypto.randomUUID(),
+      recordingId: crypto.randomUUID(),
+    }));
     const now = new Date();
     await models.Call.bulkCreate(
       ids.map((x) => ({
@@ -104,7 +117,13 @@ async function main(): Promise<void> {
     await queue.addBulk(
       ids.map((x) => ({
         name: 'transcribe',
-        data: { recordingId: x.recordingId, callId: x.callId, channels: 2, durationMs: 120_000, languageHint: null },
+        data: {
+          recordingId: x.recordingId,
+          callId: x.callId,
+          channels: 2,
+          durationMs: 120_000,
+          languageHint: null,
+        },
         opts: { jobId: x.recordingId },
       })),
     );
@@ -114,7 +133,8 @@ async function main(): Promise<void> {
       prefix,
       concurrency: 50,
     });
-    while (((await queue.getJobCounts('completed')).completed ?? 0) < JOBS) await new Promise((r) => setTimeout(r, 100));
+    while (((await queue.getJobCounts('completed')).completed ?? 0) < JOBS)
+      await new Promise((r) => setTimeout(r, 100));
     await worker.close();
     workerRedis.disconnect();
 
@@ -123,8 +143,15 @@ async function main(): Promise<void> {
     const notifier = new TranscriptNotifier(fanOut);
     const tickets = new Queue<TicketJob>(QUEUES.tickets, { connection: redis, prefix });
     const lifecycle = new CallLifecycle(models, logger);
-    const service = new TranscriptsService(new TranscriptsRepository(sequelize, models), lifecycle, tickets, notifier, logger);
-    const follower = () => new TranscriptionEvents({ queue, connection: redis, service, notifier, logger });
+    const service = new TranscriptsService(
+      new TranscriptsRepository(sequelize, models),
+      lifecycle,
+      tickets,
+      notifier,
+      logger,
+    );
+    const follower = () =>
+      new TranscriptionEvents({ queue, connection: redis, service, notifier, logger });
 
     const readAll = async () => {
       for (let start = 0; ; start += 200) {
@@ -140,7 +167,8 @@ async function main(): Promise<void> {
     });
     if (persisted !== JOBS) throw new Error(`recovery pass stored ${persisted} of ${JOBS}`);
     const steady = await time(() => follower().reconcile());
-    if ((await models.Transcript.count()) !== JOBS) throw new Error('a pass stored a second transcript');
+    if ((await models.Transcript.count()) !== JOBS)
+      throw new Error('a pass stored a second transcript');
     await tickets.close();
 
     const rows = [
@@ -148,11 +176,15 @@ async function main(): Promise<void> {
       ['recovery pass: every result missing, all stored', recovery],
       ['pass with everything already stored (steady state)', steady],
     ] as const;
-    console.log(`\nreconciliation over ${JOBS} completed jobs (${result.segments.length} segments each)\n`);
+    console.log(
+      `\nreconciliation over ${JOBS} completed jobs (${result.segments.length} segments each)\n`,
+    );
     console.log('| pass | total ms | µs per job | × floor |');
     console.log('| --- | ---: | ---: | ---: |');
     for (const [name, ms] of rows) {
-      console.log(`| ${name} | ${ms.toFixed(0)} | ${((ms * 1000) / JOBS).toFixed(0)} | ${(ms / floor).toFixed(1)} |`);
+      console.log(
+        `| ${name} | ${ms.toFixed(0)} | ${((ms * 1000) / JOBS).toFixed(0)} | ${(ms / floor).toFixed(1)} |`,
+      );
     }
   } finally {
     await queue.close();

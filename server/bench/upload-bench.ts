@@ -33,7 +33,8 @@ const { values } = parseArgs({
 const N = Number(values.n);
 const SIZE = Math.round(Number(values['size-mb']) * 1e6);
 const CONCURRENCY = Number(values.concurrency);
-const ADMIN_DB = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_DB =
+  process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A stereo 16 kHz s16 WAV of about `size` bytes (noise, so nothing compresses or repeats). */
@@ -185,7 +186,10 @@ async function main(): Promise<void> {
     const mbs = (N * wav.length) / 1e6 / seconds;
     latencies.sort((a, b) => a - b);
     const rows: Array<[string, string]> = [
-      ['recordings × size', `${N} × ${(wav.length / 1e6).toFixed(1)} MB (concurrency ${CONCURRENCY})`],
+      [
+        'recordings × size',
+        `${N} × ${(wav.length / 1e6).toFixed(1)} MB (concurrency ${CONCURRENCY})`,
+      ],
       ['upload throughput', `${mbs.toFixed(1)} MB/s`],
       ['latency p50', `${percentile(latencies, 50).toFixed(1)} ms`],
       ['latency p95', `${percentile(latencies, 95).toFixed(1)} ms`],

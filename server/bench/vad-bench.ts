@@ -5,7 +5,11 @@
  *   npx tsx server/bench/vad-bench.ts [minutes=5]
  */
 import { ChannelWindower } from '../src/live/windowing/channel-windower';
-import { EnergyDetector, SileroDetector, type SpeechDetector } from '../src/live/windowing/speech-detector';
+import {
+  EnergyDetector,
+  SileroDetector,
+  type SpeechDetector,
+} from '../src/live/windowing/speech-detector';
 import { speak } from '../src/live/windowing/speech.fixture';
 
 const MINUTES = Number(process.argv[2] ?? 5);
@@ -32,7 +36,8 @@ async function measure(name: string, detector: SpeechDetector, pcm: Int16Array) 
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let windows = 0;
-  for (let off = 0; off < pcm.length; off += RATE) windows += (await windower.append(pcm.subarray(off, off + RATE))).length;
+  for (let off = 0; off < pcm.length; off += RATE)
+    windows += (await windower.append(pcm.subarray(off, off + RATE))).length;
   windows += (await windower.finish()).length;
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
@@ -52,7 +57,9 @@ async function main() {
   console.log('| detector | windows | wall ms | CPU s per audio minute | × energy |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.windows} | ${r.wallMs.toFixed(0)} | ${r.cpuPerMinute.toFixed(3)} | ${(r.cpuPerMinute / base).toFixed(1)} |`);
+    console.log(
+      `| ${r.name} | ${r.windows} | ${r.wallMs.toFixed(0)} | ${r.cpuPerMinute.toFixed(3)} | ${(r.cpuPerMinute / base).toFixed(1)} |`,
+    );
   }
 }
 

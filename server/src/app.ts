@@ -26,15 +26,27 @@ import { registerHealthRoutes } from './health/health.routes';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi/document';
 import { requestLogFields, requestLogMessage, responseLogFields } from './http/log-safe-url';
 import { httpServerOptions, requestTimeouts } from './http/timeouts';
-import { createNinjaOneModule, type NinjaOneModule, type NinjaOneModuleOptions } from './ninjaone/module';
+import {
+  createNinjaOneModule,
+  type NinjaOneModule,
+  type NinjaOneModuleOptions,
+} from './ninjaone/module';
 import { ROUTE_POLICY } from './http/policy';
 import { createCallsModule, type CallsModule } from './calls/module';
 import { createRecordingsModule, type RecordingsModule } from './recordings/module';
 import { createRetentionModule, type RetentionModule } from './retention/module';
-import { createTranscriptsModule, transcriptReader, type TranscriptsModule } from './transcripts/module';
+import {
+  createTranscriptsModule,
+  transcriptReader,
+  type TranscriptsModule,
+} from './transcripts/module';
 import type { TranscriptsService } from './transcripts/transcripts.service';
 import type { TranscriptionEvents } from './transcripts/transcription-events';
-import { createTicketsModule, type TicketsModule, type TicketsModuleOptions } from './tickets/module';
+import {
+  createTicketsModule,
+  type TicketsModule,
+  type TicketsModuleOptions,
+} from './tickets/module';
 import { defineKioskTokenModel } from './dashboard/kiosk-token.model';
 import { KioskTokensService } from './dashboard/kiosk-tokens.service';
 import { PresenceStore } from './dashboard/presence-store';
@@ -126,11 +138,15 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       logger,
       genReqId: (req, res) => {
         const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+        const id =
+          typeof incoming === 'string' && REQUEST_ID.test(incoming)
+            ? incoming
+            : crypto.randomUUID();
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
       // One line per request: method, path (no query string: it carries caller numbers and names),
       // status, response time and request id; no headers.
@@ -144,7 +160,14 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   app.use(
     cors({
       origin: (origin, cb) => cb(null, !origin || config.corsOrigins.includes(origin)),
-      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'Idempotency-Key', 'Upload-Offset', 'Upload-Length'],
+      allowedHeaders: [
+        'Authorization',
+        'Content-Type',
+        'X-Request-Id',
+        'Idempotency-Key',
+        'Upload-Offset',
+        'Upload-Length',
+      ],
       exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location', 'Upload-Offset'],
       maxAge: 600,
     }),
@@ -194,7 +217,11 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     uploads: recordings.uploads,
     transcripts: transcripts.service,
   });
-  const ninjaone = createNinjaOneModule({ ...shared, ticketQueue: queues.tickets, fetch: options.ninjaone?.fetch });
+  const ninjaone = createNinjaOneModule({
+    ...shared,
+    ticketQueue: queues.tickets,
+    fetch: options.ninjaone?.fetch,
+  });
   const tickets = createTicketsModule({
     ...shared,
     ninjaone,
@@ -215,7 +242,12 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
 
   let openApiDoc: unknown;
   routes.add(
-    { method: 'get', path: '/api/openapi.json', summary: 'This API, as OpenAPI 3.1', tags: ['meta'] },
+    {
+      method: 'get',
+      path: '/api/openapi.json',
+      summary: 'This API, as OpenAPI 3.1',
+      tags: ['meta'],
+    },
     () => (openApiDoc ??= generateOpenApiDocument(registry, config.publicUrl)),
   );
 

@@ -7,7 +7,9 @@ describe('configOrExit', () => {
     }) as never);
     const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      expect(() => configOrExit({ REDIS_URL: 'redis://x', JWT_SECRET: 'y'.repeat(40) })).toThrow('exit 1');
+      expect(() => configOrExit({ REDIS_URL: 'redis://x', JWT_SECRET: 'y'.repeat(40) })).toThrow(
+        'exit 1',
+      );
       expect(error.mock.calls[0]?.[0]).toContain('DATABASE_URL is required');
     } finally {
       exit.mockRestore();

@@ -48,7 +48,9 @@ describe('loadConfig', () => {
   });
 
   it('names an invalid value and says why', () => {
-    expect(problems({ ...valid, JWT_SECRET: 'short' })[0]).toMatch(/^JWT_SECRET must be at least 32/);
+    expect(problems({ ...valid, JWT_SECRET: 'short' })[0]).toMatch(
+      /^JWT_SECRET must be at least 32/,
+    );
     expect(problems({ ...valid, PORT: 'eighty' })[0]).toMatch(/^PORT /);
     expect(problems({ ...valid, DATABASE_URL: 'mysql://x' })[0]).toBe(
       'DATABASE_URL must be a postgres:// URL',
@@ -60,7 +62,9 @@ describe('loadConfig', () => {
     expect(problems({ ...valid, ADMIN_EMAIL: 'a@b.co' })).toEqual([
       'ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
     ]);
-    expect(loadConfig({ ...valid, ADMIN_EMAIL: 'A@B.co', ADMIN_PASSWORD: 'long enough 1' }).firstAdmin).toEqual({
+    expect(
+      loadConfig({ ...valid, ADMIN_EMAIL: 'A@B.co', ADMIN_PASSWORD: 'long enough 1' }).firstAdmin,
+    ).toEqual({
       email: 'a@b.co',
       password: 'long enough 1',
     });
@@ -68,8 +72,16 @@ describe('loadConfig', () => {
 
   it('turns extension ids into chrome-extension origins next to CORS_ORIGINS', () => {
     const id = 'abcdefghijklmnopabcdefghijklmnop';
-    const c = loadConfig({ ...valid, CORS_ORIGINS: 'https://tv.example, https://pwa.example', EXTENSION_IDS: id });
-    expect(c.corsOrigins).toEqual(['https://tv.example', 'https://pwa.example', `chrome-extension://${id}`]);
+    const c = loadConfig({
+      ...valid,
+      CORS_ORIGINS: 'https://tv.example, https://pwa.example',
+      EXTENSION_IDS: id,
+    });
+    expect(c.corsOrigins).toEqual([
+      'https://tv.example',
+      'https://pwa.example',
+      `chrome-extension://${id}`,
+    ]);
   });
 
   it('reads the storage settings with their defaults', () => {
@@ -79,7 +91,12 @@ describe('loadConfig', () => {
     expect(c.workerToken).toBe('w'.repeat(32));
     expect(c.keyring.ids).toHaveLength(1);
     const other = Buffer.alloc(32, 9).toString('base64');
-    const c2 = loadConfig({ ...valid, STORAGE_DIR: '/srv/audio', MAX_RECORDING_SECONDS: '60', MASTER_KEYS_PREVIOUS: other });
+    const c2 = loadConfig({
+      ...valid,
+      STORAGE_DIR: '/srv/audio',
+      MAX_RECORDING_SECONDS: '60',
+      MASTER_KEYS_PREVIOUS: other,
+    });
     expect(c2.storageDir).toBe('/srv/audio');
     expect(c2.maxRecordingSeconds).toBe(60);
     expect(c2.keyring.ids).toHaveLength(2);
@@ -90,15 +107,25 @@ describe('loadConfig', () => {
     expect(problems(noKey)).toEqual([expect.stringMatching(/^MASTER_KEY is not set/)]);
     const short = Buffer.alloc(16, 3).toString('base64');
     const p = problems({ ...valid, MASTER_KEY: short });
-    expect(p).toEqual([expect.stringMatching(/^MASTER_KEY decodes to 16 bytes, expected exactly 32/)]);
+    expect(p).toEqual([
+      expect.stringMatching(/^MASTER_KEY decodes to 16 bytes, expected exactly 32/),
+    ]);
     expect(p.join()).not.toContain(short);
-    expect(problems({ ...valid, MASTER_KEY: 'not base64 !' })[0]).toMatch(/^MASTER_KEY is not valid base64/);
-    expect(problems({ ...valid, MASTER_KEYS_PREVIOUS: 'abc' })[0]).toMatch(/^MASTER_KEYS_PREVIOUS\[0\]/);
+    expect(problems({ ...valid, MASTER_KEY: 'not base64 !' })[0]).toMatch(
+      /^MASTER_KEY is not valid base64/,
+    );
+    expect(problems({ ...valid, MASTER_KEYS_PREVIOUS: 'abc' })[0]).toMatch(
+      /^MASTER_KEYS_PREVIOUS\[0\]/,
+    );
   });
 
   it('requires a long WORKER_TOKEN and a sane MAX_RECORDING_SECONDS', () => {
-    expect(problems({ ...valid, WORKER_TOKEN: 'short' })[0]).toMatch(/^WORKER_TOKEN must be at least 32/);
-    expect(problems({ ...valid, MAX_RECORDING_SECONDS: '0' })[0]).toMatch(/^MAX_RECORDING_SECONDS /);
+    expect(problems({ ...valid, WORKER_TOKEN: 'short' })[0]).toMatch(
+      /^WORKER_TOKEN must be at least 32/,
+    );
+    expect(problems({ ...valid, MAX_RECORDING_SECONDS: '0' })[0]).toMatch(
+      /^MAX_RECORDING_SECONDS /,
+    );
   });
 });
 
@@ -113,7 +140,10 @@ describe('loadConfig: Web Push (VAPID)', () => {
 
   it('is off without any VAPID variable, on with all three', () => {
     expect(loadConfig(valid).vapid).toBeNull();
-    expect(loadConfig({ ...valid, VAPID_PUBLIC_KEY: '', VAPID_PRIVATE_KEY: '', VAPID_SUBJECT: '' }).vapid).toBeNull();
+    expect(
+      loadConfig({ ...valid, VAPID_PUBLIC_KEY: '', VAPID_PRIVATE_KEY: '', VAPID_SUBJECT: '' })
+        .vapid,
+    ).toBeNull();
     expect(loadConfig({ ...valid, ...vapid }).vapid).toEqual({
       publicKey: vapid.VAPID_PUBLIC_KEY,
       privateKey: vapid.VAPID_PRIVATE_KEY,
@@ -125,9 +155,13 @@ describe('loadConfig: Web Push (VAPID)', () => {
     const p = problems({ ...valid, VAPID_PUBLIC_KEY: vapid.VAPID_PUBLIC_KEY });
     expect(p).toHaveLength(1);
     expect(p[0]).toMatch(/^VAPID_PRIVATE_KEY, VAPID_SUBJECT must be set too/);
-    expect(problems({ ...valid, VAPID_PUBLIC_KEY: vapid.VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: vapid.VAPID_PRIVATE_KEY })[0]).toMatch(
-      /^VAPID_SUBJECT must be set too/,
-    );
+    expect(
+      problems({
+        ...valid,
+        VAPID_PUBLIC_KEY: vapid.VAPID_PUBLIC_KEY,
+        VAPID_PRIVATE_KEY: vapid.VAPID_PRIVATE_KEY,
+      })[0],
+    ).toMatch(/^VAPID_SUBJECT must be set too/);
   });
 
   it('refuses malformed keys and subjects without echoing key material', () => {
@@ -144,6 +178,8 @@ describe('loadConfig: Web Push (VAPID)', () => {
     ]);
     expect(p.join('\n')).not.toContain(vapid.VAPID_PRIVATE_KEY.slice(0, 20));
     // With the other variables broken too, every problem is reported at once.
-    expect(problems({ ...valid, JWT_SECRET: 'short', VAPID_SUBJECT: 'mailto:a@b.c' })).toHaveLength(2);
+    expect(problems({ ...valid, JWT_SECRET: 'short', VAPID_SUBJECT: 'mailto:a@b.c' })).toHaveLength(
+      2,
+    );
   });
 });

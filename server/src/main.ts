@@ -34,7 +34,10 @@ async function main(): Promise<void> {
   });
 
   const address = await instance.listen();
-  logger.info({ address: `${address.address}:${address.port}`, publicUrl: config.publicUrl }, 'server listening');
+  logger.info(
+    { address: `${address.address}:${address.port}`, publicUrl: config.publicUrl },
+    'server listening',
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

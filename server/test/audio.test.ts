@@ -85,7 +85,11 @@ describe('stored audio', () => {
   });
 
   it('answers 416 for a range past the end', async () => {
-    const res = await audio(`/api/recordings/${recordingId}/audio`, agent.token, `bytes=${wav.length}-`);
+    const res = await audio(
+      `/api/recordings/${recordingId}/audio`,
+      agent.token,
+      `bytes=${wav.length}-`,
+    );
     expect(res.status).toBe(416);
     expect(res.headers['content-range']).toBe(`bytes */${wav.length}`);
   });
@@ -134,7 +138,9 @@ describe('stored audio', () => {
 describe('who may read a recording', () => {
   it('hides an agent’s recording from another agent (404), shows it to a supervisor', async () => {
     expect((await audio(`/api/recordings/${recordingId}/audio`, otherAgent)).status).toBe(404);
-    expect((await audio(`/api/recordings/${recordingId}/waveform.png`, otherAgent)).status).toBe(404);
+    expect((await audio(`/api/recordings/${recordingId}/waveform.png`, otherAgent)).status).toBe(
+      404,
+    );
     expect((await audio(`/api/recordings/${recordingId}/audio`, supervisor)).status).toBe(200);
   });
 
@@ -150,9 +156,14 @@ describe('who may read a recording', () => {
     const asUser = await t.http.get(path).set('Authorization', `Bearer ${supervisor}`);
     expect(asUser.status).toBe(403);
     expect(asUser.body.error.message).toMatch(/user tokens may not call internal routes/);
-    expect((await t.http.get(path).set('Authorization', 'Bearer not-the-token-at-all')).status).toBe(401);
+    expect(
+      (await t.http.get(path).set('Authorization', 'Bearer not-the-token-at-all')).status,
+    ).toBe(401);
     expect((await t.http.get(path)).status).toBe(401);
-    const missing = await audio('/internal/recordings/00000000-0000-4000-8000-000000000000/audio', TEST_WORKER_TOKEN);
+    const missing = await audio(
+      '/internal/recordings/00000000-0000-4000-8000-000000000000/audio',
+      TEST_WORKER_TOKEN,
+    );
     expect(missing.status).toBe(404);
   });
 
@@ -172,10 +183,17 @@ describe('waveform', () => {
     const meta = await sharp(res.body as Buffer).metadata();
     expect(meta).toMatchObject({ format: 'png', width: 1000, height: 160 });
     // A loud signal in both rows: the pixel rows near each row's middle are not all background.
-    const { data, info } = await sharp(res.body as Buffer).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(res.body as Buffer)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const coloured = (y: number) => {
       let n = 0;
-      for (let x = 0; x < info.width; x++) if (data[(y * info.width + x) * info.channels]! > 100 || data[(y * info.width + x) * info.channels + 2]! > 100) n++;
+      for (let x = 0; x < info.width; x++)
+        if (
+          data[(y * info.width + x) * info.channels]! > 100 ||
+          data[(y * info.width + x) * info.channels + 2]! > 100
+        )
+          n++;
       return n;
     };
     expect(coloured(25)).toBeGreaterThan(900);

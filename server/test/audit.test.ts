@@ -33,23 +33,36 @@ describe('GET /api/audit', () => {
     const first = AuditPage.parse((await get(`/api/audit?actorId=${adminId}&limit=2`)).body);
     expect(first.items.map((e) => e.targetId)).toEqual([`${tag}-4`, `${tag}-3`]);
     expect(first.items[0]!.actorEmail).toMatch(/@test\.local$/);
-    const second = AuditPage.parse((await get(`/api/audit?actorId=${adminId}&limit=2&cursor=${first.nextCursor}`)).body);
+    const second = AuditPage.parse(
+      (await get(`/api/audit?actorId=${adminId}&limit=2&cursor=${first.nextCursor}`)).body,
+    );
     expect(second.items.map((e) => e.targetId)).toEqual([`${tag}-2`, `${tag}-1`]);
 
-    const kiosk = AuditPage.parse((await get(`/api/audit?actorId=${adminId}&action=kiosk_token.create`)).body);
+    const kiosk = AuditPage.parse(
+      (await get(`/api/audit?actorId=${adminId}&action=kiosk_token.create`)).body,
+    );
     expect(kiosk.items.map((e) => e.targetId)).toEqual([`${tag}-3`, `${tag}-1`]);
     const prefix = AuditPage.parse((await get(`/api/audit?actorId=${adminId}&action=auth.`)).body);
     expect(prefix.items.map((e) => e.action)).toEqual(['auth.login']);
-    const future = AuditPage.parse((await get(`/api/audit?actorId=${adminId}&from=2999-01-01T00:00:00Z`)).body);
+    const future = AuditPage.parse(
+      (await get(`/api/audit?actorId=${adminId}&from=2999-01-01T00:00:00Z`)).body,
+    );
     expect(future).toEqual({ items: [], nextCursor: null });
   });
 
   it('exports CSV with the same filters, defusing spreadsheet formulas', async () => {
-    await t.services.audit.write({ action: 'user.create', actorId: adminId, targetType: 'test', targetId: '=SUM(A1)' });
+    await t.services.audit.write({
+      action: 'user.create',
+      actorId: adminId,
+      targetType: 'test',
+      targetId: '=SUM(A1)',
+    });
     const res = await get(`/api/audit/export?actorId=${adminId}&action=user.`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
-    expect(res.headers['content-disposition']).toMatch(/attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"/);
+    expect(res.headers['content-disposition']).toMatch(
+      /attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"/,
+    );
     const lines = res.text.trim().split('\n');
     expect(lines[0]).toBe('at,actor,action,target_type,target_id,details,ip,request_id');
     expect(lines.slice(1).every((l) => l.includes(',user.create,'))).toBe(true);

@@ -13,14 +13,21 @@ afterAll(async () => {
 
 async function newUser(role: 'agent' | 'admin' = 'agent') {
   const email = uniqueEmail('auth');
-  const user = await t.services.users.create({ email, password: TEST_PASSWORD, role, displayName: 'A' });
+  const user = await t.services.users.create({
+    email,
+    password: TEST_PASSWORD,
+    role,
+    displayName: 'A',
+  });
   return { email, user };
 }
 
 describe('POST /api/auth/login', () => {
   it('returns a token pair for the right password', async () => {
     const { email, user } = await newUser();
-    const res = await t.http.post('/api/auth/login').send({ email: email.toUpperCase(), password: TEST_PASSWORD });
+    const res = await t.http
+      .post('/api/auth/login')
+      .send({ email: email.toUpperCase(), password: TEST_PASSWORD });
     expect(res.status).toBe(200);
     const pair = TokenPair.parse(res.body);
     expect(pair.user.id).toBe(user.id);
@@ -36,7 +43,9 @@ describe('POST /api/auth/login', () => {
   it('refuses a wrong password and an unknown email with the same message', async () => {
     const { email } = await newUser();
     const bad = await t.http.post('/api/auth/login').send({ email, password: 'wrong password!' });
-    const unknown = await t.http.post('/api/auth/login').send({ email: uniqueEmail('nobody'), password: TEST_PASSWORD });
+    const unknown = await t.http
+      .post('/api/auth/login')
+      .send({ email: uniqueEmail('nobody'), password: TEST_PASSWORD });
     expect(bad.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(bad.body.error.message).toBe(unknown.body.error.message);
@@ -53,14 +62,23 @@ describe('POST /api/auth/login', () => {
   });
 
   it('answers malformed JSON and missing fields with 400', async () => {
-    const malformed = await t.http.post('/api/auth/login').set('Content-Type', 'application/json').send('{"email":');
+    const malformed = await t.http
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"email":');
     expect(malformed.status).toBe(400);
-    expect(malformed.body.error).toMatchObject({ code: 'bad_request', message: 'malformed JSON body' });
+    expect(malformed.body.error).toMatchObject({
+      code: 'bad_request',
+      message: 'malformed JSON body',
+    });
     const missing = await t.http.post('/api/auth/login').send({ email: 'a@b.co' });
     expect(missing.status).toBe(400);
     expect(missing.body.error.code).toBe('validation_failed');
     expect(missing.body.error.message).toMatch(/^body\.password/);
-    const text = await t.http.post('/api/auth/login').set('Content-Type', 'text/plain').send('hello');
+    const text = await t.http
+      .post('/api/auth/login')
+      .set('Content-Type', 'text/plain')
+      .send('hello');
     expect(text.status).toBe(415);
   });
 
@@ -68,7 +86,13 @@ describe('POST /api/auth/login', () => {
     const lines: string[] = [];
 
     const logger = createLogger('info', { write: (s: string) => void lines.push(s) });
-    logger.info({ body: { password: 'hunter2hunter2', refreshToken: 'abc' }, req: { headers: { authorization: 'Bearer x' } } }, 'x');
+    logger.info(
+      {
+        body: { password: 'hunter2hunter2', refreshToken: 'abc' },
+        req: { headers: { authorization: 'Bearer x' } },
+      },
+      'x',
+    );
     expect(lines.join('')).not.toMatch(/hunter2|"abc"|Bearer x/);
   });
 });
@@ -92,13 +116,21 @@ describe('POST /api/auth/refresh', () => {
 
   it('revokes the whole family when a used token is presented again', async () => {
     const first = await login();
-    const second = TokenPair.parse((await t.http.post('/api/auth/refresh').send({ refreshToken: first.refreshToken })).body);
+    const second = TokenPair.parse(
+      (await t.http.post('/api/auth/refresh').send({ refreshToken: first.refreshToken })).body,
+    );
     // An attacker replays the first token: refused, and the legitimate successor dies with it.
-    const replay = await t.http.post('/api/auth/refresh').send({ refreshToken: first.refreshToken });
+    const replay = await t.http
+      .post('/api/auth/refresh')
+      .send({ refreshToken: first.refreshToken });
     expect(replay.status).toBe(401);
-    const successor = await t.http.post('/api/auth/refresh').send({ refreshToken: second.refreshToken });
+    const successor = await t.http
+      .post('/api/auth/refresh')
+      .send({ refreshToken: second.refreshToken });
     expect(successor.status).toBe(401);
-    const audit = await t.models.AuditLog.findOne({ where: { action: 'auth.refresh_reuse', actorId: second.user.id } });
+    const audit = await t.models.AuditLog.findOne({
+      where: { action: 'auth.refresh_reuse', actorId: second.user.id },
+    });
     expect(audit).not.toBeNull();
   });
 
@@ -122,9 +154,15 @@ describe('POST /api/auth/refresh', () => {
 
   it('logout revokes the session; logging out twice is harmless', async () => {
     const pair = await login();
-    expect((await t.http.post('/api/auth/logout').send({ refreshToken: pair.refreshToken })).status).toBe(204);
-    expect((await t.http.post('/api/auth/logout').send({ refreshToken: pair.refreshToken })).status).toBe(204);
-    expect((await t.http.post('/api/auth/refresh').send({ refreshToken: pair.refreshToken })).status).toBe(401);
+    expect(
+      (await t.http.post('/api/auth/logout').send({ refreshToken: pair.refreshToken })).status,
+    ).toBe(204);
+    expect(
+      (await t.http.post('/api/auth/logout').send({ refreshToken: pair.refreshToken })).status,
+    ).toBe(204);
+    expect(
+      (await t.http.post('/api/auth/refresh').send({ refreshToken: pair.refreshToken })).status,
+    ).toBe(401);
   });
 });
 
@@ -151,21 +189,35 @@ describe('access tokens on requests', () => {
 
 describe('login rate limit', () => {
   it('answers 429 with Retry-After once the attempts for one email are used up', async () => {
-    const limited = await startTestApp({ LOGIN_RATE_LIMIT: '3', REDIS_PREFIX: `${process.env.CWN_TEST_REDIS_PREFIX}-rl` });
+    const limited = await startTestApp({
+      LOGIN_RATE_LIMIT: '3',
+      REDIS_PREFIX: `${process.env.CWN_TEST_REDIS_PREFIX}-rl`,
+    });
     try {
       const { email } = await newUser();
       const codes: number[] = [];
       for (let i = 0; i < 4; i++) {
-        codes.push((await limited.http.post('/api/auth/login').send({ email, password: 'wrong password!' })).status);
+        codes.push(
+          (await limited.http.post('/api/auth/login').send({ email, password: 'wrong password!' }))
+            .status,
+        );
       }
       expect(codes).toEqual([401, 401, 401, 429]);
-      const res = await limited.http.post('/api/auth/login').send({ email, password: TEST_PASSWORD });
+      const res = await limited.http
+        .post('/api/auth/login')
+        .send({ email, password: TEST_PASSWORD });
       expect(res.status).toBe(429);
       expect(res.body.error.code).toBe('rate_limited');
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       // Another account from the same address is not locked out by it.
       const other = await newUser();
-      expect((await limited.http.post('/api/auth/login').send({ email: other.email, password: TEST_PASSWORD })).status).toBe(200);
+      expect(
+        (
+          await limited.http
+            .post('/api/auth/login')
+            .send({ email: other.email, password: TEST_PASSWORD })
+        ).status,
+      ).toBe(200);
     } finally {
       await limited.close();
     }

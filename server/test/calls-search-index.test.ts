@@ -30,8 +30,13 @@ async function search(q: string): Promise<string[]> {
   return CallList.parse(res.body).items.map((c) => c.id);
 }
 
-async function transcribedCall(remoteNumber: string, text: string): Promise<{ callId: string; transcriptId: string }> {
-  const { callId, recordingId } = await seedCallWithRecording(t.models, agent.id, { status: 'transcribed' });
+async function transcribedCall(
+  remoteNumber: string,
+  text: string,
+): Promise<{ callId: string; transcriptId: string }> {
+  const { callId, recordingId } = await seedCallWithRecording(t.models, agent.id, {
+    status: 'transcribed',
+  });
   await t.models.Call.update({ remoteNumber, remoteName: null }, { where: { id: callId } });
   const result = sampleResult();
   const transcriptId = crypto.randomUUID();
@@ -53,15 +58,21 @@ async function transcribedCall(remoteNumber: string, text: string): Promise<{ ca
 
 const searchText = async (transcriptId: string) =>
   (
-    await t.sequelize.query<{ search_text: string }>(`SELECT search_text FROM transcripts WHERE id = :id`, {
-      type: QueryTypes.SELECT,
-      replacements: { id: transcriptId },
-    })
+    await t.sequelize.query<{ search_text: string }>(
+      `SELECT search_text FROM transcripts WHERE id = :id`,
+      {
+        type: QueryTypes.SELECT,
+        replacements: { id: transcriptId },
+      },
+    )
   )[0]?.search_text;
 
 it('keeps the transcript words in search_text when a transcript is stored and when it is edited', async () => {
   const tag = `ix${Date.now().toString(36)}`;
-  const { callId, transcriptId } = await transcribedCall('+33 1 23 45 67 89', `Le ${tag}scanner est bloqué.`);
+  const { callId, transcriptId } = await transcribedCall(
+    '+33 1 23 45 67 89',
+    `Le ${tag}scanner est bloqué.`,
+  );
   expect(await searchText(transcriptId)).toBe(`Support, bonjour.\nLe ${tag}scanner est bloqué.`);
   expect(await search(`${tag}scanner`)).toEqual([callId]);
   // A word that would only exist across two segments ("bonjour.Le") matches nothing, as before.
@@ -70,7 +81,12 @@ it('keeps the transcript words in search_text when a transcript is stored and wh
   const edited = await t.http
     .patch(`/api/transcripts/${transcriptId}`)
     .set(auth(manager))
-    .send({ version: 1, segments: [{ speaker: 'caller', startMs: 0, endMs: 2_000, text: `La ${tag}plastifieuse chauffe.` }] });
+    .send({
+      version: 1,
+      segments: [
+        { speaker: 'caller', startMs: 0, endMs: 2_000, text: `La ${tag}plastifieuse chauffe.` },
+      ],
+    });
   expect(edited.status).toBe(200);
   expect(await searchText(transcriptId)).toBe(`La ${tag}plastifieuse chauffe.`);
   expect(await search(`${tag}plastifieuse`)).toEqual([callId]);
@@ -91,10 +107,11 @@ it("the service's search query is answered by the trigram indexes", async () => 
   // The SQL the service really runs for a word and a number, captured from its findAll.
   const statements: string[] = [];
   const findAll = t.models.Call.findAll.bind(t.models.Call);
-  const spy = jest
-    .spyOn(t.models.Call, 'findAll')
-    .mockImplementation(((options?: FindOptions) =>
-      findAll({ ...options, logging: (sql: string) => statements.push(sql) })) as typeof t.models.Call.findAll);
+  const spy = jest.spyOn(t.models.Call, 'findAll').mockImplementation(((options?: FindOptions) =>
+    findAll({
+      ...options,
+      logging: (sql: string) => statements.push(sql),
+    })) as typeof t.models.Call.findAll);
   try {
     await search('imprimante');
     await search('06 12 34');
@@ -108,7 +125,10 @@ it("the service's search query is answered by the trigram indexes", async () => 
     // A handful of test rows would be read sequentially anyway: forbid that to see which indexes apply.
     const plan = await t.sequelize.transaction(async (transaction) => {
       await t.sequelize.query('SET LOCAL enable_seqscan = off', { transaction });
-      const rows = await t.sequelize.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, { type: QueryTypes.SELECT, transaction });
+      const rows = await t.sequelize.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, {
+        type: QueryTypes.SELECT,
+        transaction,
+      });
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     });
     plans.push(plan);

@@ -20,8 +20,15 @@ afterAll(async () => {
   await t.close();
 });
 
-async function seed(agentId: string, remoteName: string | null, remoteNumber: string, text?: string) {
-  const { callId, recordingId } = await seedCallWithRecording(t.models, agentId, { status: 'transcribed' });
+async function seed(
+  agentId: string,
+  remoteName: string | null,
+  remoteNumber: string,
+  text?: string,
+) {
+  const { callId, recordingId } = await seedCallWithRecording(t.models, agentId, {
+    status: 'transcribed',
+  });
   await t.models.Call.update({ remoteName, remoteNumber }, { where: { id: callId } });
   if (text !== undefined) {
     const result = sampleResult();
@@ -43,16 +50,34 @@ async function seed(agentId: string, remoteName: string | null, remoteNumber: st
 }
 
 async function search(token: string, q: string): Promise<string[]> {
-  const res = await t.http.get('/api/calls').query({ q, limit: 200 }).set('Authorization', `Bearer ${token}`);
+  const res = await t.http
+    .get('/api/calls')
+    .query({ q, limit: 200 })
+    .set('Authorization', `Bearer ${token}`);
   expect(res.status).toBe(200);
   return CallList.parse(res.body).items.map((c) => c.id);
 }
 
 it('finds calls by a word of the transcript, the name or the number, and agents only their own', async () => {
   const tag = `zq${Date.now().toString(36)}`;
-  const printer = await seed(agent.id, 'Boulangerie Martin', '+33 6 12 34 56 78', `L'imprimante ${tag}Xerox est en panne.`);
-  const mail = await seed(agent.id, `Cabinet ${tag}Durand`, '+41 22 555 01 02', 'Ma messagerie ne marche plus.');
-  const others = await seed(other.id, 'Garage Dupont', '+33 6 98 76 54 32', `Mon ${tag}Xerox aussi.`);
+  const printer = await seed(
+    agent.id,
+    'Boulangerie Martin',
+    '+33 6 12 34 56 78',
+    `L'imprimante ${tag}Xerox est en panne.`,
+  );
+  const mail = await seed(
+    agent.id,
+    `Cabinet ${tag}Durand`,
+    '+41 22 555 01 02',
+    'Ma messagerie ne marche plus.',
+  );
+  const others = await seed(
+    other.id,
+    'Garage Dupont',
+    '+33 6 98 76 54 32',
+    `Mon ${tag}Xerox aussi.`,
+  );
   const untranscribed = await seed(agent.id, null, '+33 1 40 00 00 01');
 
   // A transcript word, case-insensitive and in the middle of a segment.
@@ -76,6 +101,9 @@ it('finds calls by a word of the transcript, the name or the number, and agents 
 });
 
 it('rejects a search longer than 200 characters with 400', async () => {
-  const res = await t.http.get('/api/calls').query({ q: 'x'.repeat(201) }).set('Authorization', `Bearer ${supervisor}`);
+  const res = await t.http
+    .get('/api/calls')
+    .query({ q: 'x'.repeat(201) })
+    .set('Authorization', `Bearer ${supervisor}`);
   expect(res.status).toBe(400);
 });

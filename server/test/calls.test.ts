@@ -32,7 +32,13 @@ function createCall(token: string, body: Record<string, unknown> = {}) {
   return t.http
     .post('/api/calls')
     .set('Authorization', `Bearer ${token}`)
-    .send({ direction: 'inbound', pbxCallId: pbx(), startedAt: new Date().toISOString(), remoteNumber: '+41 22 555 01 02', ...body });
+    .send({
+      direction: 'inbound',
+      pbxCallId: pbx(),
+      startedAt: new Date().toISOString(),
+      remoteNumber: '+41 22 555 01 02',
+      ...body,
+    });
 }
 const patchCall = (token: string, id: string, body: Record<string, unknown>) =>
   t.http.patch(`/api/calls/${id}`).set('Authorization', `Bearer ${token}`).send(body);
@@ -64,11 +70,22 @@ describe('call lifecycle', () => {
     expect(theirs.status).toBe(201);
     expect(theirs.body.id).not.toBe(call.id);
 
-    const answered = await patchCall(agent.token, call.id, { event: 'answered', at: '2026-11-24T08:00:05.000Z' });
-    expect(answered.body).toMatchObject({ status: 'connected', answeredAt: '2026-11-24T08:00:05.000Z' });
+    const answered = await patchCall(agent.token, call.id, {
+      event: 'answered',
+      at: '2026-11-24T08:00:05.000Z',
+    });
+    expect(answered.body).toMatchObject({
+      status: 'connected',
+      answeredAt: '2026-11-24T08:00:05.000Z',
+    });
     expect((await patchCall(agent.token, call.id, { event: 'held' })).body.status).toBe('held');
-    expect((await patchCall(agent.token, call.id, { event: 'resumed' })).body.status).toBe('connected');
-    const ended = await patchCall(agent.token, call.id, { event: 'ended', at: '2026-11-24T08:04:00.000Z' });
+    expect((await patchCall(agent.token, call.id, { event: 'resumed' })).body.status).toBe(
+      'connected',
+    );
+    const ended = await patchCall(agent.token, call.id, {
+      event: 'ended',
+      at: '2026-11-24T08:04:00.000Z',
+    });
     expect(ended.body).toMatchObject({ status: 'ended', endedAt: '2026-11-24T08:04:00.000Z' });
     const late = await patchCall(agent.token, call.id, { event: 'held' });
     expect(late.status).toBe(409);
@@ -77,7 +94,9 @@ describe('call lifecycle', () => {
 
   it('marks a call that ends while ringing as missed', async () => {
     const c = await createCall(agent.token);
-    expect((await patchCall(agent.token, c.body.id, { event: 'ended' })).body.status).toBe('missed');
+    expect((await patchCall(agent.token, c.body.id, { event: 'ended' })).body.status).toBe(
+      'missed',
+    );
   });
 
   it('lets only the call’s agent report its events', async () => {
@@ -90,14 +109,25 @@ describe('call lifecycle', () => {
   it('shows a call with its recording; agents only their own (404)', async () => {
     const wav = makeWav({ frames: 1600 });
     const up = await upload(t, agent.token, wav, { ...callMeta(), sha256: sha256(wav) });
-    const mine = await t.http.get(`/api/calls/${up.body.callId}`).set('Authorization', `Bearer ${agent.token}`);
+    const mine = await t.http
+      .get(`/api/calls/${up.body.callId}`)
+      .set('Authorization', `Bearer ${agent.token}`);
     expect(mine.status).toBe(200);
     const detail = CallDetail.parse(mine.body);
     expect(detail.recording?.id).toBe(up.body.recording.id);
     expect(detail.transcript).toBeNull();
     expect(detail.call.status).toBe('queued');
-    expect((await t.http.get(`/api/calls/${up.body.callId}`).set('Authorization', `Bearer ${other.token}`)).status).toBe(404);
-    expect((await t.http.get(`/api/calls/${up.body.callId}`).set('Authorization', `Bearer ${manager}`)).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .get(`/api/calls/${up.body.callId}`)
+          .set('Authorization', `Bearer ${other.token}`)
+      ).status,
+    ).toBe(404);
+    expect(
+      (await t.http.get(`/api/calls/${up.body.callId}`).set('Authorization', `Bearer ${manager}`))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -118,7 +148,11 @@ describe('GET /api/calls', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await list(supervisor, { agentId: lister.user.id, limit: 2, ...(cursor ? { cursor } : {}) });
+      const res = await list(supervisor, {
+        agentId: lister.user.id,
+        limit: 2,
+        ...(cursor ? { cursor } : {}),
+      });
       expect(res.status).toBe(200);
       const page = CallList.parse(res.body);
       seen.push(...page.items.map((c) => c.id));
@@ -126,12 +160,22 @@ describe('GET /api/calls', () => {
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
 
-    const byNumber = CallList.parse((await list(supervisor, { agentId: lister.user.id, number: '11 22 33 44' })).body);
+    const byNumber = CallList.parse(
+      (await list(supervisor, { agentId: lister.user.id, number: '11 22 33 44' })).body,
+    );
     expect(byNumber.items.map((c) => c.id).sort()).toEqual([ids[1], ids[3]].sort());
-    const missed = CallList.parse((await list(supervisor, { agentId: lister.user.id, status: 'missed' })).body);
+    const missed = CallList.parse(
+      (await list(supervisor, { agentId: lister.user.id, status: 'missed' })).body,
+    );
     expect(missed.items.map((c) => c.id)).toEqual([ids[4]]);
     const window = CallList.parse(
-      (await list(supervisor, { agentId: lister.user.id, from: '2026-10-01T09:01:00.000Z', to: '2026-10-01T09:03:00.000Z' })).body,
+      (
+        await list(supervisor, {
+          agentId: lister.user.id,
+          from: '2026-10-01T09:01:00.000Z',
+          to: '2026-10-01T09:03:00.000Z',
+        })
+      ).body,
     );
     expect(window.items.map((c) => c.id)).toEqual([ids[2], ids[1]]);
 
@@ -148,18 +192,36 @@ describe('GET /api/calls', () => {
   it('count=true adds the total of every page (the filters and the agent visibility apply, the cursor not)', async () => {
     const counted = await t.userWithRole('agent');
     for (let i = 0; i < 7; i++) await createCall(counted.accessToken);
-    const first = CallList.parse((await list(manager, { agentId: counted.user.id, limit: 3, count: 'true' })).body);
+    const first = CallList.parse(
+      (await list(manager, { agentId: counted.user.id, limit: 3, count: 'true' })).body,
+    );
     expect(first.items).toHaveLength(3);
     expect(first.total).toBe(7);
     const second = CallList.parse(
-      (await list(manager, { agentId: counted.user.id, limit: 3, count: 'true', cursor: first.nextCursor! })).body,
+      (
+        await list(manager, {
+          agentId: counted.user.id,
+          limit: 3,
+          count: 'true',
+          cursor: first.nextCursor!,
+        })
+      ).body,
     );
     expect(second.total).toBe(7);
-    expect(CallList.parse((await list(manager, { agentId: counted.user.id, status: 'missed', count: 'true' })).body).total).toBe(0);
+    expect(
+      CallList.parse(
+        (await list(manager, { agentId: counted.user.id, status: 'missed', count: 'true' })).body,
+      ).total,
+    ).toBe(0);
     // Not asked, not counted.
-    expect((await list(manager, { agentId: counted.user.id, limit: 3 })).body).not.toHaveProperty('total');
+    expect((await list(manager, { agentId: counted.user.id, limit: 3 })).body).not.toHaveProperty(
+      'total',
+    );
     // Another agent counts only their own calls.
-    expect(CallList.parse((await list(agent.token, { agentId: counted.user.id, count: 'true' })).body).total).toBe(0);
+    expect(
+      CallList.parse((await list(agent.token, { agentId: counted.user.id, count: 'true' })).body)
+        .total,
+    ).toBe(0);
     expect((await list(manager, { count: 'yes' })).status).toBe(400);
   });
 });
@@ -171,13 +233,18 @@ describe('socket events', () => {
     const foreign = await socketFor(other.token);
     const got = { sup: [] as string[], own: [] as string[], foreign: [] as string[] };
     const presence: string[] = [];
-    for (const [name, s] of [['sup', sup], ['own', own], ['foreign', foreign]] as const) {
+    for (const [name, s] of [
+      ['sup', sup],
+      ['own', own],
+      ['foreign', foreign],
+    ] as const) {
       s.onAny((event: string, payload: unknown) => {
         if (event === 'dashboard.changed') return; // the wallboard's refresh hint, not a call event
         const schema = serverEventSchemas[event as keyof typeof serverEventSchemas];
         expect(schema.safeParse(payload).success).toBe(true);
         // Supervisors also watch the wallboard: its presence and figures are checked apart.
-        if (event === 'agent.presence') presence.push(`${name}:${(payload as { state: string }).state}`);
+        if (event === 'agent.presence')
+          presence.push(`${name}:${(payload as { state: string }).state}`);
         if (event.startsWith('call.') || event.startsWith('recording.')) got[name].push(event);
       });
     }
@@ -186,11 +253,20 @@ describe('socket events', () => {
     await patchCall(agent.token, c.body.id, { event: 'ended' });
     const wav = makeWav({ frames: 1600 });
     await upload(t, agent.token, wav, { callId: c.body.id, sha256: sha256(wav) });
-    const expected = ['call.started', 'call.updated', 'call.ended', 'recording.uploaded', 'call.updated'];
+    const expected = [
+      'call.started',
+      'call.updated',
+      'call.ended',
+      'recording.uploaded',
+      'call.updated',
+    ];
     // The foreign agent's events, were there any, would have gone out with these.
     await eventually(
       'the call and recording events',
-      () => got.sup.length >= expected.length && got.own.length >= expected.length && presence.length >= 3,
+      () =>
+        got.sup.length >= expected.length &&
+        got.own.length >= expected.length &&
+        presence.length >= 3,
     );
     expect(got.sup).toEqual(expected);
     expect(got.own).toEqual(expected);

@@ -33,7 +33,11 @@ afterAll(async () => {
 });
 
 function dial(token: string): ClientSocket {
-  const s: ClientSocket = connect(t.url(), { auth: { token }, transports: ['websocket'], reconnection: false });
+  const s: ClientSocket = connect(t.url(), {
+    auth: { token },
+    transports: ['websocket'],
+    reconnection: false,
+  });
   open.push(s);
   return s;
 }
@@ -70,7 +74,9 @@ describe('GET /api/dashboard/summary', () => {
 
     const a = dial(agent.accessToken);
     expect(await connected(a)).toBe('connected');
-    expect(await a.emitWithAck('agent.presence', { state: 'on_call', callId: null })).toEqual({ ok: true });
+    expect(await a.emitWithAck('agent.presence', { state: 'on_call', callId: null })).toEqual({
+      ok: true,
+    });
     summary = await summaryAs(supervisor.accessToken);
     const mine = summary.agents.find((x) => x.id === agent.user.id)!;
     expect(mine.state).toBe('on_call');
@@ -79,8 +85,12 @@ describe('GET /api/dashboard/summary', () => {
     // A second server on the same Redis (a replica, or this one restarted) agrees.
     const replica = await startTestApp({ REDIS_PREFIX: PREFIX });
     try {
-      const res = await replica.http.get('/api/dashboard/summary').set('Authorization', `Bearer ${supervisor.accessToken}`);
-      expect(res.body.agents.find((x: { id: string }) => x.id === agent.user.id).state).toBe('on_call');
+      const res = await replica.http
+        .get('/api/dashboard/summary')
+        .set('Authorization', `Bearer ${supervisor.accessToken}`);
+      expect(res.body.agents.find((x: { id: string }) => x.id === agent.user.id).state).toBe(
+        'on_call',
+      );
     } finally {
       await replica.close();
     }
@@ -88,9 +98,13 @@ describe('GET /api/dashboard/summary', () => {
     // The agent's last socket closing makes them offline.
     const sup = dial(supervisor.accessToken);
     expect(await connected(sup)).toBe('connected');
-    const offline = new Promise((resolve) => sup.on('agent.presence', (p) => p.agentId === agent.user.id && resolve(p)));
+    const offline = new Promise((resolve) =>
+      sup.on('agent.presence', (p) => p.agentId === agent.user.id && resolve(p)),
+    );
     a.disconnect();
-    expect(serverEventSchemas['agent.presence'].parse(await offline)).toMatchObject({ state: 'offline' });
+    expect(serverEventSchemas['agent.presence'].parse(await offline)).toMatchObject({
+      state: 'offline',
+    });
   });
 
   it('reports queue depth, the oldest waiting job, workers online and the alerts they raise', async () => {
@@ -154,10 +168,19 @@ describe('GET /api/dashboard/summary', () => {
         ...over,
       });
     await call({ startedAt: at(9), answeredAt: at(9, 0, 10), endedAt: at(9, 5, 10) }); // 300 s
-    await call({ startedAt: at(10), answeredAt: at(10, 0, 5), endedAt: at(10, 1, 45), direction: 'outbound' }); // 100 s
+    await call({
+      startedAt: at(10),
+      answeredAt: at(10, 0, 5),
+      endedAt: at(10, 1, 45),
+      direction: 'outbound',
+    }); // 100 s
     await call({ startedAt: at(11), status: 'missed', endedAt: at(11, 0, 30) });
     await call({ startedAt: at(11, 30), answeredAt: at(11, 30, 2), status: 'connected' }); // ongoing
-    await call({ startedAt: new Date(2001, 1, 2, 23, 59), answeredAt: new Date(2001, 1, 3, 0, 1), endedAt: at(0, 5) }); // yesterday
+    await call({
+      startedAt: new Date(2001, 1, 2, 23, 59),
+      answeredAt: new Date(2001, 1, 3, 0, 1),
+      endedAt: at(0, 5),
+    }); // yesterday
     const dashboard = new DashboardService({
       sequelize: t.sequelize,
       models: t.models,
@@ -184,7 +207,13 @@ describe('GET /api/dashboard/summary', () => {
 
   it('is refused to agents and to anonymous callers', async () => {
     const agent = await t.userWithRole('agent');
-    expect((await t.http.get('/api/dashboard/summary').set('Authorization', `Bearer ${agent.accessToken}`)).status).toBe(403);
+    expect(
+      (
+        await t.http
+          .get('/api/dashboard/summary')
+          .set('Authorization', `Bearer ${agent.accessToken}`)
+      ).status,
+    ).toBe(403);
     expect((await t.http.get('/api/dashboard/summary')).status).toBe(401);
   });
 });
@@ -195,12 +224,15 @@ describe('kiosk tokens', () => {
     expect(created.token).toMatch(/^cwnk_[A-Za-z0-9_-]{43}$/);
 
     const list = KioskTokenList.parse(
-      (await t.http.get('/api/kiosk-tokens').set('Authorization', `Bearer ${admin.accessToken}`)).body,
+      (await t.http.get('/api/kiosk-tokens').set('Authorization', `Bearer ${admin.accessToken}`))
+        .body,
     );
     const listed = list.items.find((k) => k.id === created.id)!;
     expect(listed).toMatchObject({ name: 'Floor TV', revokedAt: null, createdBy: admin.user.id });
     expect(JSON.stringify(list)).not.toContain(created.token);
-    const stored = await t.sequelize.query(`SELECT token_hash FROM kiosk_tokens WHERE id = '${created.id}'`);
+    const stored = await t.sequelize.query(
+      `SELECT token_hash FROM kiosk_tokens WHERE id = '${created.id}'`,
+    );
     expect(JSON.stringify(stored)).not.toContain(created.token);
 
     const summary = await summaryAs(created.token);
@@ -209,7 +241,10 @@ describe('kiosk tokens', () => {
     const users = await t.http.get('/api/users').set('Authorization', `Bearer ${created.token}`);
     expect(users.status).toBe(403);
     expect(users.body.error.code).toBe('forbidden');
-    const mint = await t.http.post('/api/kiosk-tokens').set('Authorization', `Bearer ${created.token}`).send({ name: 'x' });
+    const mint = await t.http
+      .post('/api/kiosk-tokens')
+      .set('Authorization', `Bearer ${created.token}`)
+      .send({ name: 'x' });
     expect(mint.status).toBe(403);
 
     // The kiosk socket gets what supervisors get, and cannot speak.
@@ -218,10 +253,14 @@ describe('kiosk tokens', () => {
     const agent = await t.userWithRole('agent');
     const a = dial(agent.accessToken);
     expect(await connected(a)).toBe('connected');
-    const seen = new Promise((resolve) => kiosk.on('agent.presence', (p) => p.agentId === agent.user.id && resolve(p)));
+    const seen = new Promise((resolve) =>
+      kiosk.on('agent.presence', (p) => p.agentId === agent.user.id && resolve(p)),
+    );
     await a.emitWithAck('agent.presence', { state: 'ringing', callId: null });
     expect(await seen).toMatchObject({ state: 'ringing' });
-    expect(await kiosk.emitWithAck('agent.presence', { state: 'idle', callId: null })).toMatchObject({
+    expect(
+      await kiosk.emitWithAck('agent.presence', { state: 'idle', callId: null }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'forbidden' },
     });
@@ -236,28 +275,42 @@ describe('kiosk tokens', () => {
       languageHint: null,
     });
     // (How fast: server/bench/dashboard-latency-bench.ts.)
-    expect(serverEventSchemas['dashboard.changed'].parse(await changed)).toEqual({ reason: 'queue' });
+    expect(serverEventSchemas['dashboard.changed'].parse(await changed)).toEqual({
+      reason: 'queue',
+    });
     await t.queues.transcription.obliterate({ force: true });
     // Services announce their own changes: a call the extension reports moves today's counters.
     // Filtered by reason: the obliterate above may still announce a late 'queue' change.
     const calls = new Promise((resolve) =>
-      kiosk.on('dashboard.changed', (change: { reason: string }) => change.reason === 'calls' && resolve(change)),
+      kiosk.on(
+        'dashboard.changed',
+        (change: { reason: string }) => change.reason === 'calls' && resolve(change),
+      ),
     );
     const agentPair = await t.userWithRole('agent');
     const reported = await t.http
       .post('/api/calls')
       .set('Authorization', `Bearer ${agentPair.accessToken}`)
-      .send({ direction: 'inbound', remoteNumber: '+33 1 23 45 67 89', pbxCallId: `kiosk-${Date.now()}`, startedAt: new Date().toISOString() });
+      .send({
+        direction: 'inbound',
+        remoteNumber: '+33 1 23 45 67 89',
+        pbxCallId: `kiosk-${Date.now()}`,
+        startedAt: new Date().toISOString(),
+      });
     expect(reported.status).toBe(201);
     expect(await calls).toEqual({ reason: 'calls' });
 
     // Revoking: the REST call is refused at once and the screen is disconnected.
     const dropped = new Promise((resolve) => kiosk.once('disconnect', resolve));
-    const del = await t.http.delete(`/api/kiosk-tokens/${created.id}`).set('Authorization', `Bearer ${admin.accessToken}`);
+    const del = await t.http
+      .delete(`/api/kiosk-tokens/${created.id}`)
+      .set('Authorization', `Bearer ${admin.accessToken}`);
     expect(del.status).toBe(200);
     expect(del.body.revokedAt).not.toBeNull();
     await dropped;
-    const after = await t.http.get('/api/dashboard/summary').set('Authorization', `Bearer ${created.token}`);
+    const after = await t.http
+      .get('/api/dashboard/summary')
+      .set('Authorization', `Bearer ${created.token}`);
     expect(after.status).toBe(401);
     expect(await connected(dial(created.token))).toBe('unauthorized');
     const audit = await t.models.AuditLog.findAll({ where: { targetId: created.id } });
@@ -266,9 +319,14 @@ describe('kiosk tokens', () => {
 
   it('refuses unknown tokens, bad bodies, and unknown ids', async () => {
     const fake = 'cwnk_' + 'A'.repeat(43);
-    expect((await t.http.get('/api/dashboard/summary').set('Authorization', `Bearer ${fake}`)).status).toBe(401);
+    expect(
+      (await t.http.get('/api/dashboard/summary').set('Authorization', `Bearer ${fake}`)).status,
+    ).toBe(401);
     expect(await connected(dial(fake))).toBe('unauthorized');
-    const bad = await t.http.post('/api/kiosk-tokens').set('Authorization', `Bearer ${admin.accessToken}`).send({ name: '' });
+    const bad = await t.http
+      .post('/api/kiosk-tokens')
+      .set('Authorization', `Bearer ${admin.accessToken}`)
+      .send({ name: '' });
     expect(bad.status).toBe(400);
     const missing = await t.http
       .delete('/api/kiosk-tokens/00000000-0000-4000-8000-000000000000')

@@ -144,9 +144,7 @@ it('sends each event of a call only to the rooms the fan-out table lists, and to
   // …and nothing reached a room the table does not list for it.
   const strays = listeners.flatMap((l) =>
     l.got
-      .filter(
-        (g) => !l.rooms.some((r) => roomsFor(g.event, subjectOf(g.event)).includes(r)),
-      )
+      .filter((g) => !l.rooms.some((r) => roomsFor(g.event, subjectOf(g.event)).includes(r)))
       .map((g) => `${g.event} → ${l.name}`),
   );
   expect(strays).toEqual([]);

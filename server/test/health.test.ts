@@ -66,13 +66,17 @@ describe('health, metrics and the API document', () => {
 
   it('/metrics exposes request latency and queue depths', async () => {
     await t.http.get('/healthz');
-    const probe = await t.queues.transcription.add('probe', {
-      recordingId: '00000000-0000-4000-8000-000000000001',
-      callId: '00000000-0000-4000-8000-000000000002',
-      channels: 1,
-      durationMs: 1000,
-      languageHint: null,
-    }, { delay: 60_000 });
+    const probe = await t.queues.transcription.add(
+      'probe',
+      {
+        recordingId: '00000000-0000-4000-8000-000000000001',
+        callId: '00000000-0000-4000-8000-000000000002',
+        channels: 1,
+        durationMs: 1000,
+        languageHint: null,
+      },
+      { delay: 60_000 },
+    );
     const res = await t.http.get('/metrics');
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/healthz"/);
@@ -89,16 +93,23 @@ describe('health, metrics and the API document', () => {
       expect.arrayContaining(['/api/auth/login', '/api/users/{id}', '/readyz']),
     );
     const login = res.body.paths['/api/auth/login'].post;
-    expect(login.requestBody.content['application/json'].schema.properties).toHaveProperty('password');
+    expect(login.requestBody.content['application/json'].schema.properties).toHaveProperty(
+      'password',
+    );
   });
 
   it('sets security headers and honours the CORS allow-list', async () => {
     const origin = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop';
     const withCors = await startTestApp({ EXTENSION_IDS: 'abcdefghijklmnopabcdefghijklmnop' });
     try {
-      const ok = await request(withCors.url()).options('/api/auth/login').set('Origin', origin).set('Access-Control-Request-Method', 'POST');
+      const ok = await request(withCors.url())
+        .options('/api/auth/login')
+        .set('Origin', origin)
+        .set('Access-Control-Request-Method', 'POST');
       expect(ok.headers['access-control-allow-origin']).toBe(origin);
-      const denied = await request(withCors.url()).get('/healthz').set('Origin', 'https://evil.example');
+      const denied = await request(withCors.url())
+        .get('/healthz')
+        .set('Origin', 'https://evil.example');
       expect(denied.headers['access-control-allow-origin']).toBeUndefined();
       expect(ok.headers['x-content-type-options']).toBe('nosniff');
     } finally {

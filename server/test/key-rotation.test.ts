@@ -39,7 +39,10 @@ describe('master key rotation', () => {
     expect((await before.models.Recording.findByPk(id))!.keyId).toBe(oldId);
 
     const newKey = randomBytes(32);
-    const during = await app({ MASTER_KEY: newKey.toString('base64'), MASTER_KEYS_PREVIOUS: TEST_MASTER_KEY });
+    const during = await app({
+      MASTER_KEY: newKey.toString('base64'),
+      MASTER_KEYS_PREVIOUS: TEST_MASTER_KEY,
+    });
     const deps = {
       models: during.models,
       store: await during.recordings.store(),

@@ -17,9 +17,29 @@ describe('migrations', () => {
     try {
       expect(await tables()).toEqual([]);
       const applied = await migrateUp(sequelize);
-      expect(applied).toEqual(['0001-initial', '0002-calls-recordings', '0003-transcripts', '0004-ninjaone-tickets', '0005-kiosk-tokens', '0006-push-subscriptions', '0007-calls-search-index']);
+      expect(applied).toEqual([
+        '0001-initial',
+        '0002-calls-recordings',
+        '0003-transcripts',
+        '0004-ninjaone-tickets',
+        '0005-kiosk-tokens',
+        '0006-push-subscriptions',
+        '0007-calls-search-index',
+      ]);
       expect(await tables()).toEqual(
-        expect.arrayContaining(['audit_log', 'calls', 'kiosk_tokens', 'push_subscriptions', 'recordings', 'refresh_tokens', 'schema_migrations', 'settings', 'tickets', 'transcripts', 'users']),
+        expect.arrayContaining([
+          'audit_log',
+          'calls',
+          'kiosk_tokens',
+          'push_subscriptions',
+          'recordings',
+          'refresh_tokens',
+          'schema_migrations',
+          'settings',
+          'tickets',
+          'transcripts',
+          'users',
+        ]),
       );
       // Running again is a no-op, even from two callers at once (advisory lock).
       expect(await Promise.all([migrateUp(sequelize), migrateUp(sequelize)])).toEqual([[], []]);
@@ -45,8 +65,12 @@ describe('migrations', () => {
            VALUES ('${id}', '00000000-0000-4000-8000-000000000001', 'inbound', 'pbx-1', now(), '${status}', now(), now())`,
         );
       await call('00000000-0000-4000-8000-0000000000c1');
-      await expect(call('00000000-0000-4000-8000-0000000000c2')).rejects.toMatchObject({ name: 'SequelizeUniqueConstraintError' });
-      await expect(call('00000000-0000-4000-8000-0000000000c3', 'bogus')).rejects.toThrow(/calls_status_check/);
+      await expect(call('00000000-0000-4000-8000-0000000000c2')).rejects.toMatchObject({
+        name: 'SequelizeUniqueConstraintError',
+      });
+      await expect(call('00000000-0000-4000-8000-0000000000c3', 'bogus')).rejects.toThrow(
+        /calls_status_check/,
+      );
       // A user's push subscriptions go with the user; an endpoint is stored once.
       await sequelize.query(
         `INSERT INTO users (id, email, display_name, role, password_hash, active, created_at, updated_at)
@@ -58,9 +82,13 @@ describe('migrations', () => {
            VALUES (gen_random_uuid(), '00000000-0000-4000-8000-000000000002', 'https://push.example/1', 'k', 'a', now(), now())`,
         );
       await subscription();
-      await expect(subscription()).rejects.toMatchObject({ name: 'SequelizeUniqueConstraintError' });
+      await expect(subscription()).rejects.toMatchObject({
+        name: 'SequelizeUniqueConstraintError',
+      });
       await sequelize.query(`DELETE FROM users WHERE id = '00000000-0000-4000-8000-000000000002'`);
-      expect(await sequelize.query('SELECT 1 FROM push_subscriptions', { type: QueryTypes.SELECT })).toEqual([]);
+      expect(
+        await sequelize.query('SELECT 1 FROM push_subscriptions', { type: QueryTypes.SELECT }),
+      ).toEqual([]);
     } finally {
       await sequelize.close();
       await db.drop();

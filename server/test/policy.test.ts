@@ -134,19 +134,23 @@ describe('route policy', () => {
     const stack = (t.app as unknown as { router: { stack: Layer[] } }).router.stack;
     const onApp = stack
       .filter((l) => l.route)
-      .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`))
+      .flatMap((l) =>
+        Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`),
+      )
       .sort();
     expect(onApp).toEqual(Object.keys(ROUTE_POLICY).sort());
   });
 
   it('refuses to register a route without a policy entry', () => {
-    expect(() => t.routes.add({ method: 'get', path: '/api/unlisted', summary: 'x' }, () => ({}))).toThrow(
-      /GET \/api\/unlisted has no entry in ROUTE_POLICY/,
-    );
+    expect(() =>
+      t.routes.add({ method: 'get', path: '/api/unlisted', summary: 'x' }, () => ({})),
+    ).toThrow(/GET \/api\/unlisted has no entry in ROUTE_POLICY/);
   });
 
   const callers: Caller[] = [null, ...ROLES, 'kiosk', 'worker'];
-  const cases = Object.entries(EXPECTED).flatMap(([key, access]) => callers.map((caller) => ({ key, access, caller })));
+  const cases = Object.entries(EXPECTED).flatMap(([key, access]) =>
+    callers.map((caller) => ({ key, access, caller })),
+  );
 
   it.each(cases)('$key as $caller', async ({ key, access, caller }) => {
     const [method, path] = key.split(' ') as [string, string];
@@ -162,7 +166,8 @@ describe('route policy', () => {
       // A user token where it does not belong: 403; a kiosk token: 403, except on the workers'
       // routes, which know no kiosk (401, like the workers' token on user routes and no token).
       const internal = key.includes(' /internal/');
-      const status = caller === null || caller === 'worker' || (caller === 'kiosk' && internal) ? 401 : 403;
+      const status =
+        caller === null || caller === 'worker' || (caller === 'kiosk' && internal) ? 401 : 403;
       expect(summary).toMatch(new RegExp(`^${status} `));
       expect(res.body.error.code).toBe(status === 401 ? 'unauthorized' : 'forbidden');
     }

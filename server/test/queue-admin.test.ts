@@ -31,7 +31,8 @@ afterAll(async () => {
   await t.close();
 });
 
-const as = <T extends { set: (k: string, v: string) => T }>(r: T) => r.set('Authorization', `Bearer ${token}`);
+const as = <T extends { set: (k: string, v: string) => T }>(r: T) =>
+  r.set('Authorization', `Bearer ${token}`);
 const ticketJob = {
   transcriptId: '00000000-0000-4000-8000-00000000000a',
   callId: '00000000-0000-4000-8000-00000000000b',
@@ -40,7 +41,9 @@ const ticketJob = {
 };
 
 async function failOne(): Promise<string> {
-  const failed = new Promise<string>((resolve) => worker.once('failed', (job) => resolve(job!.id!)));
+  const failed = new Promise<string>((resolve) =>
+    worker.once('failed', (job) => resolve(job!.id!)),
+  );
   await t.queues.tickets.add('ticket', ticketJob, { attempts: 1 });
   return failed;
 }
@@ -53,16 +56,26 @@ describe('admin queues', () => {
     const overview = QueueOverview.parse((await as(t.http.get('/api/admin/queues'))).body);
     expect(overview.queues.find((q) => q.queue === 'tickets')).toMatchObject({ failed: 2 });
 
-    const list = FailedJobList.parse((await as(t.http.get('/api/admin/queues/tickets/failed'))).body);
+    const list = FailedJobList.parse(
+      (await as(t.http.get('/api/admin/queues/tickets/failed'))).body,
+    );
     expect(list.items.map((j) => j.id).sort()).toEqual([first, second].sort());
-    expect(list.items[0]).toMatchObject({ failedReason: 'NinjaOne answered 500', attemptsMade: 1, data: ticketJob });
+    expect(list.items[0]).toMatchObject({
+      failedReason: 'NinjaOne answered 500',
+      attemptsMade: 1,
+      data: ticketJob,
+    });
 
     const summary = DashboardSummary.parse((await as(t.http.get('/api/dashboard/summary'))).body);
     expect(summary.alerts.map((a) => a.code)).toContain('ninjaone_failing');
 
     // Retry: the job runs again (and fails again here); delete: it is gone.
-    const again = new Promise<string>((resolve) => worker.once('failed', (job) => resolve(job!.id!)));
-    expect((await as(t.http.post(`/api/admin/queues/tickets/jobs/${first}/retry`))).status).toBe(204);
+    const again = new Promise<string>((resolve) =>
+      worker.once('failed', (job) => resolve(job!.id!)),
+    );
+    expect((await as(t.http.post(`/api/admin/queues/tickets/jobs/${first}/retry`))).status).toBe(
+      204,
+    );
     expect(await again).toBe(first);
     expect((await as(t.http.delete(`/api/admin/queues/tickets/jobs/${second}`))).status).toBe(204);
     expect(await t.queues.tickets.getJob(second)).toBeUndefined();

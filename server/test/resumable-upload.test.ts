@@ -3,7 +3,14 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { UploadRecordingResponse, UploadSession } from '@cwn/protocol';
 import { startTestApp, type TestApp } from './support/app';
-import { callMeta, idemKey, leftovers, makeWav, nextCallSettled, sha256 } from './recordings/fixtures';
+import {
+  callMeta,
+  idemKey,
+  leftovers,
+  makeWav,
+  nextCallSettled,
+  sha256,
+} from './recordings/fixtures';
 
 let t: TestApp;
 let agent: { token: string; id: string };
@@ -109,7 +116,11 @@ describe('resumable uploads', () => {
     const last = await patch(session.id, 250_000, wav.subarray(250_000));
     expect(last.status).toBe(201);
     const result = UploadRecordingResponse.parse(last.body);
-    expect(result.recording).toMatchObject({ sizeBytes: wav.length, sha256: sha256(wav), durationMs: 5000 });
+    expect(result.recording).toMatchObject({
+      sizeBytes: wav.length,
+      sha256: sha256(wav),
+      durationMs: 5000,
+    });
 
     const audio = await t.http
       .get(`/api/recordings/${result.recording.id}/audio`)
@@ -125,7 +136,12 @@ describe('resumable uploads', () => {
 
     // Session and staging file are gone; exactly one recording, call and file were added.
     const after = await leftovers(t, agent.id);
-    expect(after).toEqual({ ...before, recordings: before.recordings + 1, calls: before.calls + 1, files: before.files + 1 });
+    expect(after).toEqual({
+      ...before,
+      recordings: before.recordings + 1,
+      calls: before.calls + 1,
+      files: before.files + 1,
+    });
     expect(readdirSync(stagingDir)).not.toContain(session.id);
   });
 
@@ -183,7 +199,9 @@ describe('resumable uploads', () => {
     const wav = makeWav({ frames: 1600 });
     const s = await createSession(wav);
     const other = await t.userWithRole('agent');
-    const theirs = await t.http.get(`/api/uploads/${s.body.id}`).set('Authorization', `Bearer ${other.accessToken}`);
+    const theirs = await t.http
+      .get(`/api/uploads/${s.body.id}`)
+      .set('Authorization', `Bearer ${other.accessToken}`);
     expect(theirs.status).toBe(404);
 
     now = new Date(now.getTime() + 25 * 3_600_000);

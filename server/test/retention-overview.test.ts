@@ -8,7 +8,12 @@ import { migratedDatabase } from './support/services';
 const DAY = 86_400_000;
 let t: TestApp;
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
-const tokens: Record<'admin' | 'supervisor' | 'manager' | 'agent', string> = { admin: '', supervisor: '', manager: '', agent: '' };
+const tokens: Record<'admin' | 'supervisor' | 'manager' | 'agent', string> = {
+  admin: '',
+  supervisor: '',
+  manager: '',
+  agent: '',
+};
 const realStart = Date.now();
 let now = new Date(realStart);
 
@@ -26,7 +31,8 @@ beforeAll(async () => {
     },
     { now: () => now },
   );
-  for (const role of ['admin', 'supervisor', 'manager', 'agent'] as const) tokens[role] = (await t.userWithRole(role)).accessToken;
+  for (const role of ['admin', 'supervisor', 'manager', 'agent'] as const)
+    tokens[role] = (await t.userWithRole(role)).accessToken;
 }, 30_000);
 
 afterAll(async () => {
@@ -83,7 +89,9 @@ describe('GET /api/admin/retention', () => {
   it('reports the last real run with its counts from the audit log; dry runs do not count', async () => {
     now = new Date(realStart - 50 * DAY);
     const wav = makeWav({ frames: 1600 });
-    expect((await upload(t, tokens.agent, wav, { ...callMeta(), sha256: sha256(wav) })).status).toBe(201);
+    expect(
+      (await upload(t, tokens.agent, wav, { ...callMeta(), sha256: sha256(wav) })).status,
+    ).toBe(201);
     now = new Date(realStart);
 
     await t.retention.service.run({ dryRun: true });
@@ -92,7 +100,11 @@ describe('GET /api/admin/retention', () => {
     const report = await t.retention.service.run();
     expect(report.audioPurged).toBe(1);
     const body = RetentionOverview.parse((await get(tokens.admin)).body);
-    expect(body.lastRun).toEqual({ at: new Date(realStart).toISOString(), audioPurged: 1, transcriptsPurged: 0 });
+    expect(body.lastRun).toEqual({
+      at: new Date(realStart).toISOString(),
+      audioPurged: 1,
+      transcriptsPurged: 0,
+    });
 
     // The next run counts nothing new, and the page shows that latest run.
     now = new Date(realStart + 60_000);

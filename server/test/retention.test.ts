@@ -21,7 +21,10 @@ const realStart = Date.now();
 let now = new Date(realStart);
 
 beforeAll(async () => {
-  t = await startTestApp({ RETENTION_DAYS: '30', TRANSCRIPT_RETENTION_DAYS: '90' }, { now: () => now });
+  t = await startTestApp(
+    { RETENTION_DAYS: '30', TRANSCRIPT_RETENTION_DAYS: '90' },
+    { now: () => now },
+  );
   const pair = await t.userWithRole('agent');
   agent = { token: pair.accessToken, id: pair.user.id };
   supervisor = (await t.userWithRole('supervisor')).accessToken;
@@ -71,12 +74,23 @@ describe('retention', () => {
     expect(await fileExists(recent)).toBe(true);
     expect((await t.models.Recording.findByPk(recent))!.purgedAt).toBeNull();
 
-    const entry = await t.models.AuditLog.findOne({ where: { action: 'retention.run' }, order: [['id', 'DESC']] });
-    expect(entry!.details).toMatchObject({ audioPurged: report.audioPurged, transcriptsPurged: 7, dryRun: false });
-    expect(await t.models.AuditLog.count({ where: { action: 'retention.dry_run' } })).toBeGreaterThanOrEqual(1);
+    const entry = await t.models.AuditLog.findOne({
+      where: { action: 'retention.run' },
+      order: [['id', 'DESC']],
+    });
+    expect(entry!.details).toMatchObject({
+      audioPurged: report.audioPurged,
+      transcriptsPurged: 7,
+      dryRun: false,
+    });
+    expect(
+      await t.models.AuditLog.count({ where: { action: 'retention.dry_run' } }),
+    ).toBeGreaterThanOrEqual(1);
 
     // The purged recording's audio is gone for good; the call and its row stay.
-    const res = await t.http.get(`/api/recordings/${old}/audio`).set('Authorization', `Bearer ${supervisor}`);
+    const res = await t.http
+      .get(`/api/recordings/${old}/audio`)
+      .set('Authorization', `Bearer ${supervisor}`);
     expect(res.status).toBe(404);
     expect(res.body.error.message).toMatch(/deleted by the retention policy/);
     const again = await t.retention.service.run();
@@ -98,7 +112,10 @@ describe('retention', () => {
       logger: t.logger,
     });
     const eventsConnection = t.redis.duplicate();
-    const events = new QueueEvents(t.queues.maintenance.name, { connection: eventsConnection, prefix: t.config.redisPrefix });
+    const events = new QueueEvents(t.queues.maintenance.name, {
+      connection: eventsConnection,
+      prefix: t.config.redisPrefix,
+    });
     try {
       await events.waitUntilReady();
       const old = await uploadAt(new Date(realStart - 31 * DAY));

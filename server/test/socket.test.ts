@@ -1,5 +1,9 @@
 import { io as connect, type Socket } from 'socket.io-client';
-import { serverEventSchemas, type ClientToServerEvents, type ServerToClientEvents } from '@cwn/protocol';
+import {
+  serverEventSchemas,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@cwn/protocol';
 import { signAccessToken } from '../src/auth/tokens';
 import { startTestApp, type TestApp } from './support/app';
 
@@ -41,7 +45,12 @@ describe('Socket.IO handshake', () => {
 
   it('refuses an expired token and a forged one', async () => {
     const pair = await t.userWithRole('agent');
-    const expired = signAccessToken(t.config.jwtSecret, pair.user, 60, new Date(Date.now() - 3_600_000));
+    const expired = signAccessToken(
+      t.config.jwtSecret,
+      pair.user,
+      60,
+      new Date(Date.now() - 3_600_000),
+    );
     expect(await outcome(dial(expired.token))).toBe('token_expired');
     const forged = signAccessToken('z'.repeat(40), pair.user, 60);
     expect(await outcome(dial(forged.token))).toBe('unauthorized');

@@ -33,31 +33,82 @@ function corpus(): Array<{ name: string; body: Buffer; status: number; message: 
   const declaredLonger = makeWav({ dataSize: 64_000 + 1_000, riffSize: 36 + 64_000 + 1_000 });
   const fourGb = makeWav({ riffSize: 0xfffffff0 });
   return [
-    { name: 'truncated header', body: oneSecond.subarray(0, 30), status: 400, message: /truncated WAV header/ },
-    { name: '44100 Hz', body: makeWav({ sampleRate: 44100 }), status: 415, message: /sample rate 44100 Hz, expected 16000/ },
-    { name: '8-bit', body: makeWav({ bits: 8 }), status: 415, message: /8-bit PCM, expected 16-bit/ },
-    { name: 'float PCM', body: makeWav({ bits: 32, format: 3 }), status: 415, message: /IEEE float audio/ },
-    { name: '6 channels', body: makeWav({ channels: 6, frames: 1600 }), status: 415, message: /6 channels, expected 1 or 2/ },
-    { name: 'data chunk longer than the body', body: declaredLonger, status: 400, message: /data chunk declares 65000 bytes but the body ends after 64000/ },
+    {
+      name: 'truncated header',
+      body: oneSecond.subarray(0, 30),
+      status: 400,
+      message: /truncated WAV header/,
+    },
+    {
+      name: '44100 Hz',
+      body: makeWav({ sampleRate: 44100 }),
+      status: 415,
+      message: /sample rate 44100 Hz, expected 16000/,
+    },
+    {
+      name: '8-bit',
+      body: makeWav({ bits: 8 }),
+      status: 415,
+      message: /8-bit PCM, expected 16-bit/,
+    },
+    {
+      name: 'float PCM',
+      body: makeWav({ bits: 32, format: 3 }),
+      status: 415,
+      message: /IEEE float audio/,
+    },
+    {
+      name: '6 channels',
+      body: makeWav({ channels: 6, frames: 1600 }),
+      status: 415,
+      message: /6 channels, expected 1 or 2/,
+    },
+    {
+      name: 'data chunk longer than the body',
+      body: declaredLonger,
+      status: 400,
+      message: /data chunk declares 65000 bytes but the body ends after 64000/,
+    },
     { name: 'empty body', body: Buffer.alloc(0), status: 400, message: /empty body/ },
-    { name: 'not RIFF', body: Buffer.from('OggS\0\0\0\0not a wav file at all, just text'), status: 415, message: /not a RIFF\/WAVE file \(starts with "OggS"\)/ },
-    { name: '10 MB of random bytes', body: Buffer.concat([Buffer.from('JUNK'), randomBody(10 * 1024 * 1024)]), status: 415, message: /not a RIFF\/WAVE file/ },
-    { name: 'a header declaring 4 GB', body: fourGb, status: 413, message: /RIFF header declares 4294967288 bytes, larger than/ },
+    {
+      name: 'not RIFF',
+      body: Buffer.from('OggS\0\0\0\0not a wav file at all, just text'),
+      status: 415,
+      message: /not a RIFF\/WAVE file \(starts with "OggS"\)/,
+    },
+    {
+      name: '10 MB of random bytes',
+      body: Buffer.concat([Buffer.from('JUNK'), randomBody(10 * 1024 * 1024)]),
+      status: 415,
+      message: /not a RIFF\/WAVE file/,
+    },
+    {
+      name: 'a header declaring 4 GB',
+      body: fourGb,
+      status: 413,
+      message: /RIFF header declares 4294967288 bytes, larger than/,
+    },
   ];
 }
 
 describe('POST /api/upload-recording: bad files', () => {
-  it.each(corpus())('$name → $status with its own message, nothing left behind', async ({ body, status, message }) => {
-    const before = await leftovers(t, agent.id);
-    const res = await upload(t, agent.token, body, { ...callMeta(), sha256: sha256(body) });
-    expect(res.status).toBe(status);
-    expect(res.body.error.message).toMatch(message);
-    expect(await leftovers(t, agent.id)).toEqual(before);
-  });
+  it.each(corpus())(
+    '$name → $status with its own message, nothing left behind',
+    async ({ body, status, message }) => {
+      const before = await leftovers(t, agent.id);
+      const res = await upload(t, agent.token, body, { ...callMeta(), sha256: sha256(body) });
+      expect(res.status).toBe(status);
+      expect(res.body.error.message).toMatch(message);
+      expect(await leftovers(t, agent.id)).toEqual(before);
+    },
+  );
 
   it('refuses a body whose sha256 is not the one the client sent (400), leaving nothing', async () => {
     const before = await leftovers(t, agent.id);
-    const res = await upload(t, agent.token, valid, { ...callMeta(), sha256: sha256(Buffer.from('other')) });
+    const res = await upload(t, agent.token, valid, {
+      ...callMeta(),
+      sha256: sha256(Buffer.from('other')),
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/sha256 mismatch/);
     expect(await leftovers(t, agent.id)).toEqual(before);
@@ -69,14 +120,24 @@ describe('POST /api/upload-recording: bad files', () => {
       const pair = await small.userWithRole('agent');
       const before = await leftovers(small, pair.user.id);
       const long = makeWav({ frames: 5 * 16000 });
-      const res = await upload(small, pair.accessToken, long, { ...callMeta(), sha256: sha256(long) });
+      const res = await upload(small, pair.accessToken, long, {
+        ...callMeta(),
+        sha256: sha256(long),
+      });
       expect(res.status).toBe(413);
-      expect(res.body.error.message).toMatch(/recording is 5\.0 s long .* longer than the 2\.0 s limit/);
+      expect(res.body.error.message).toMatch(
+        /recording is 5\.0 s long .* longer than the 2\.0 s limit/,
+      );
 
       const huge = makeWav({ frames: 40 * 16000 }); // 2.56 MB, over the 2 s + 1 MiB byte limit
-      const res2 = await upload(small, pair.accessToken, huge, { ...callMeta(), sha256: sha256(huge) });
+      const res2 = await upload(small, pair.accessToken, huge, {
+        ...callMeta(),
+        sha256: sha256(huge),
+      });
       expect(res2.status).toBe(413);
-      expect(res2.body.error.message).toMatch(/Content-Length \d+ is larger than the 1176576-byte limit/);
+      expect(res2.body.error.message).toMatch(
+        /Content-Length \d+ is larger than the 1176576-byte limit/,
+      );
       expect(await leftovers(small, pair.user.id)).toEqual(before);
     } finally {
       await small.close();
@@ -147,11 +208,21 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
     expect(res.status).toBe(201);
     const body = UploadRecordingResponse.parse(res.body);
     expect(body.created).toBe(true);
-    expect(body.recording).toMatchObject({ channels: 2, sampleRate: 16000, sizeBytes: speech.length, sha256: sha256(speech) });
+    expect(body.recording).toMatchObject({
+      channels: 2,
+      sampleRate: 16000,
+      sizeBytes: speech.length,
+      sha256: sha256(speech),
+    });
     expect(body.recording.durationMs).toBeGreaterThan(500);
 
     const call = await t.models.Call.findByPk(body.callId);
-    expect(call).toMatchObject({ agentId: agent.id, pbxCallId: meta.pbxCallId, status: 'queued', direction: 'inbound' });
+    expect(call).toMatchObject({
+      agentId: agent.id,
+      pbxCallId: meta.pbxCallId,
+      status: 'queued',
+      direction: 'inbound',
+    });
     expect(call!.endedAt!.toISOString()).toBe('2026-11-20T10:05:00.000Z');
 
     const job = await t.queues.transcription.getJob(body.recording.id);
@@ -163,7 +234,9 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
       durationMs: body.recording.durationMs,
       languageHint: 'en',
     });
-    const audit = await t.models.AuditLog.findOne({ where: { action: 'recording.upload', targetId: body.recording.id } });
+    const audit = await t.models.AuditLog.findOne({
+      where: { action: 'recording.upload', targetId: body.recording.id },
+    });
     expect(audit?.actorId).toBe(agent.id);
   });
 
@@ -171,15 +244,26 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
     const wav = makeWav({ frames: 8000 });
     const key = idemKey();
     const query = { ...callMeta(), sha256: sha256(wav) };
-    const [a, b] = await Promise.all([upload(t, agent.token, wav, query, key), upload(t, agent.token, wav, query, key)]);
+    const [a, b] = await Promise.all([
+      upload(t, agent.token, wav, query, key),
+      upload(t, agent.token, wav, query, key),
+    ]);
     expect([a.status, b.status].sort()).toEqual([200, 201]);
     expect(a.body.recording.id).toBe(b.body.recording.id);
     const again = await upload(t, agent.token, wav, query, key);
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ created: false, recording: { id: a.body.recording.id } });
 
-    expect(await t.models.Recording.count({ where: { agentId: agent.id, idempotencyKey: key } })).toBe(1);
-    const jobs = await t.queues.transcription.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
+    expect(
+      await t.models.Recording.count({ where: { agentId: agent.id, idempotencyKey: key } }),
+    ).toBe(1);
+    const jobs = await t.queues.transcription.getJobs([
+      'waiting',
+      'active',
+      'delayed',
+      'completed',
+      'failed',
+    ]);
     expect(jobs.filter((j) => j.data.recordingId === a.body.recording.id)).toHaveLength(1);
   });
 
@@ -193,7 +277,13 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
     expect((await t.queues.transcription.getJob(id))?.data.recordingId).toBe(id);
     expect((await t.models.Call.findByPk(res.body.callId))!.status).toBe('queued');
     await t.recordings.ingest.requeueStranded();
-    const jobs = await t.queues.transcription.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
+    const jobs = await t.queues.transcription.getJobs([
+      'waiting',
+      'active',
+      'delayed',
+      'completed',
+      'failed',
+    ]);
     expect(jobs.filter((j) => j.data.recordingId === id)).toHaveLength(1);
   });
 
@@ -201,7 +291,9 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
     const key = idemKey();
     const one = makeWav({ frames: 1600 });
     const two = makeWav({ frames: 3200 });
-    expect((await upload(t, agent.token, one, { ...callMeta(), sha256: sha256(one) }, key)).status).toBe(201);
+    expect(
+      (await upload(t, agent.token, one, { ...callMeta(), sha256: sha256(one) }, key)).status,
+    ).toBe(201);
     const res = await upload(t, agent.token, two, { ...callMeta(), sha256: sha256(two) }, key);
     expect(res.status).toBe(409);
     expect(res.body.error.message).toMatch(/already used for a different file/);
@@ -211,7 +303,11 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
     const created = await t.http
       .post('/api/calls')
       .set('Authorization', `Bearer ${agent.token}`)
-      .send({ direction: 'outbound', pbxCallId: `pbx-${idemKey()}`, startedAt: '2026-11-21T09:00:00.000Z' });
+      .send({
+        direction: 'outbound',
+        pbxCallId: `pbx-${idemKey()}`,
+        startedAt: '2026-11-21T09:00:00.000Z',
+      });
     expect(created.status).toBe(201);
     const wav = makeWav({ channels: 1, frames: 4000 });
     const res = await upload(t, agent.token, wav, { callId: created.body.id, sha256: sha256(wav) });
@@ -219,11 +315,17 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
     expect(res.body.callId).toBe(created.body.id);
     expect(res.body.recording.channels).toBe(1);
 
-    const second = await upload(t, agent.token, wav, { callId: created.body.id, sha256: sha256(wav) });
+    const second = await upload(t, agent.token, wav, {
+      callId: created.body.id,
+      sha256: sha256(wav),
+    });
     expect(second.status).toBe(409);
 
     const other = await t.userWithRole('agent');
-    const theirs = await upload(t, other.accessToken, wav, { callId: created.body.id, sha256: sha256(wav) });
+    const theirs = await upload(t, other.accessToken, wav, {
+      callId: created.body.id,
+      sha256: sha256(wav),
+    });
     expect(theirs.status).toBe(404);
   });
 });
@@ -232,13 +334,34 @@ describe('OpenAPI document', () => {
   it('documents the upload protocols: raw WAV body, query metadata, headers, resumable PATCH', async () => {
     const res = await t.http.get('/api/openapi.json');
     expect(res.status).toBe(200);
-    const paths = res.body.paths as Record<string, Record<string, { requestBody?: { content: Record<string, unknown> }; parameters?: Array<{ name: string; in: string }>; security?: unknown }>>;
+    const paths = res.body.paths as Record<
+      string,
+      Record<
+        string,
+        {
+          requestBody?: { content: Record<string, unknown> };
+          parameters?: Array<{ name: string; in: string }>;
+          security?: unknown;
+        }
+      >
+    >;
     const direct = paths['/api/upload-recording']!.post!;
     expect(Object.keys(direct.requestBody!.content)).toEqual(['audio/wav']);
     const names = direct.parameters!.map((p) => `${p.in}:${p.name}`);
-    expect(names).toEqual(expect.arrayContaining(['header:Idempotency-Key', 'query:sha256', 'query:callId', 'query:pbxCallId']));
-    expect(Object.keys(paths['/api/uploads/{id}']!.patch!.requestBody!.content)).toEqual(['application/offset+octet-stream']);
-    expect(paths['/api/uploads/{id}']!.patch!.parameters!.map((p) => p.name)).toContain('Upload-Offset');
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'header:Idempotency-Key',
+        'query:sha256',
+        'query:callId',
+        'query:pbxCallId',
+      ]),
+    );
+    expect(Object.keys(paths['/api/uploads/{id}']!.patch!.requestBody!.content)).toEqual([
+      'application/offset+octet-stream',
+    ]);
+    expect(paths['/api/uploads/{id}']!.patch!.parameters!.map((p) => p.name)).toContain(
+      'Upload-Offset',
+    );
     expect(paths['/internal/recordings/{id}/audio']!.get!.security).toEqual([{ workerToken: [] }]);
     expect(res.body.components.securitySchemes.workerToken).toBeDefined();
   });

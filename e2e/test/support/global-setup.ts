@@ -1,4 +1,8 @@
-import { assertRedis, ensureTestTmpRoot, migratedDatabase } from '../../../server/test/support/services';
+import {
+  assertRedis,
+  ensureTestTmpRoot,
+  migratedDatabase,
+} from '../../../server/test/support/services';
 import { buildIfStale } from '../../../nuxt-dashboard/test/support/build';
 import { buildPwaIfStale } from '../../../pwa/test/support/build';
 

@@ -22,7 +22,10 @@ export function useApi() {
   // Taken now: composables cannot be called after an await.
   const route = useRoute();
   const router = useRouter();
-  return async function api<S extends z.ZodType>(path: string, o: ApiOptions<S> = {}): Promise<z.infer<S>> {
+  return async function api<S extends z.ZodType>(
+    path: string,
+    o: ApiOptions<S> = {},
+  ): Promise<z.infer<S>> {
     const send = (bearer: string | null) =>
       fetch(apiUrl(path), {
         method: o.method ?? 'GET',
@@ -35,7 +38,8 @@ export function useApi() {
     let res = await send(o.token ?? session.accessToken);
     if (res.status === 401 && !o.token) {
       const err = await ApiError.from(res.clone());
-      if (err.code === 'token_expired' && (await session.refresh())) res = await send(session.accessToken);
+      if (err.code === 'token_expired' && (await session.refresh()))
+        res = await send(session.accessToken);
       else if (err.code !== 'token_expired' || !session.accessToken) {
         await session.logout();
         await router.push({ path: '/login', query: { next: route.fullPath } });

@@ -6,9 +6,13 @@ const STORAGE_KEY = 'cwn.locale';
 /** The tiny typed dictionary (see docs/decisions/0700-dashboard-spa-kiosk-i18n.md): t('key', { param }). */
 export function useT() {
   const locale = useState<Locale>('locale', () =>
-    pickLocale([localStorage.getItem(STORAGE_KEY), ...(navigator.languages ?? [navigator.language])]),
+    pickLocale([
+      localStorage.getItem(STORAGE_KEY),
+      ...(navigator.languages ?? [navigator.language]),
+    ]),
   );
-  const t = (key: MessageKey, params?: Record<string, string | number>) => translate(locale.value, key, params);
+  const t = (key: MessageKey, params?: Record<string, string | number>) =>
+    translate(locale.value, key, params);
   const setLocale = (next: Locale) => {
     locale.value = next;
     localStorage.setItem(STORAGE_KEY, next);

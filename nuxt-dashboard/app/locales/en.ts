@@ -43,7 +43,8 @@ export const en = {
   'tv.cpu': 'CPU',
   'tv.connected': 'Live',
   'tv.reconnecting': 'Reconnecting…',
-  'tv.needsToken': 'This screen needs a kiosk token: open /tv?token=… (an admin creates one under Kiosk screens).',
+  'tv.needsToken':
+    'This screen needs a kiosk token: open /tv?token=… (an admin creates one under Kiosk screens).',
   'tv.tokenRevoked': 'This kiosk token was revoked or is unknown. Ask an admin for a new one.',
   'alert.no_worker_online': 'No transcription worker online',
   'alert.queue_backing_up': 'Transcription queue backing up',
@@ -72,7 +73,8 @@ export const en = {
   'role.manager': 'Manager',
   'role.admin': 'Admin',
   'kiosk.title': 'Kiosk screens',
-  'kiosk.intro': 'A kiosk token lets a wall screen show the wallboard without a password. It can only read the wallboard and can be revoked at any time.',
+  'kiosk.intro':
+    'A kiosk token lets a wall screen show the wallboard without a password. It can only read the wallboard and can be revoked at any time.',
   'kiosk.name': 'Screen name',
   'kiosk.create': 'Create a token',
   'kiosk.once': 'Open this address on the screen (shown only once):',
@@ -80,10 +82,14 @@ export const en = {
   'kiosk.revoke': 'Revoke',
   'kiosk.revoked': 'Revoked',
   'enrol.title': 'Enrolling an agent',
-  'enrol.step1': 'Create the agent here under Users, with role Agent and their 3CX extension number.',
-  'enrol.step2': 'Install the extension in Chrome or Edge on the agent’s computer (packed .crx or the store listing your admin published).',
-  'enrol.step3': 'In the extension’s popup, enter this server’s address ({origin}), then the agent’s email and password.',
-  'enrol.step4': 'Open the 3CX web client in the same browser: calls are recorded from then on; the popup shows each transcript.',
+  'enrol.step1':
+    'Create the agent here under Users, with role Agent and their 3CX extension number.',
+  'enrol.step2':
+    'Install the extension in Chrome or Edge on the agent’s computer (packed .crx or the store listing your admin published).',
+  'enrol.step3':
+    'In the extension’s popup, enter this server’s address ({origin}), then the agent’s email and password.',
+  'enrol.step4':
+    'Open the 3CX web client in the same browser: calls are recorded from then on; the popup shows each transcript.',
   'health.title': 'System health',
   'health.ready': 'Ready',
   'health.notReady': 'Not ready',
@@ -133,10 +139,12 @@ export const en = {
   'ninjaone.secretNotSet': 'Not set',
   'ninjaone.redirectUri': 'Redirect URI to register on the NinjaOne client app:',
   'ninjaone.connectedSince': 'Connected since {at}',
-  'ninjaone.disconnected': 'Disconnected since {at}: {reason} Tickets wait until you click “Connect NinjaOne”.',
+  'ninjaone.disconnected':
+    'Disconnected since {at}: {reason} Tickets wait until you click “Connect NinjaOne”.',
   'ninjaone.notConnected': 'Not connected: save, then “Connect NinjaOne”.',
   'ninjaone.tickets': 'Tickets',
-  'ninjaone.listsAfterSave': 'Forms, statuses and organizations are listed once the connection settings are saved.',
+  'ninjaone.listsAfterSave':
+    'Forms, statuses and organizations are listed once the connection settings are saved.',
   'ninjaone.listsFailed': 'Could not read the lists from NinjaOne: {message}',
   'ninjaone.ticketForm': 'Ticket form',
   'ninjaone.status': 'Status',
@@ -145,7 +153,8 @@ export const en = {
   'ninjaone.tenantDefault': 'NinjaOne’s default',
   'ninjaone.noFallback': 'None (ask the agent)',
   'ninjaone.subjectTemplate': 'Subject template',
-  'ninjaone.subjectHelp': 'The subject may use {caller}, {number}, {agent}, {date} and {firstWords}; empty: the first words of the call.',
+  'ninjaone.subjectHelp':
+    'The subject may use {caller}, {number}, {agent}, {date} and {firstWords}; empty: the first words of the call.',
   'ninjaone.phoneRegion': 'Phone region',
   'ninjaone.saved': 'NinjaOne settings saved.',
   'ninjaone.test': 'Test connection',
@@ -167,14 +176,18 @@ export const en = {
   'retention.daily': 'Daily purge',
   'retention.at': 'at {hour}:00 ({zone})',
   'retention.next': 'Next purge',
-  'retention.notScheduled': 'Not scheduled: no server has registered the daily job yet (it does at start).',
+  'retention.notScheduled':
+    'Not scheduled: no server has registered the daily job yet (it does at start).',
   'retention.last': 'Last purge',
   'retention.lastCounts': '{audio} recordings deleted, {transcripts} transcripts deleted',
   'retention.never': 'None yet',
-  'retention.explain': 'Audio older than this is deleted from storage (the call and its transcript stay); transcripts are deleted with their history only when a transcript limit is set.',
+  'retention.explain':
+    'Audio older than this is deleted from storage (the call and its transcript stay); transcripts are deleted with their history only when a transcript limit is set.',
   'retention.howto': 'Changing it',
-  'retention.howtoBody': 'Retention is set in the server’s environment (with Docker Compose: the server service’s environment in docker-compose.yml):',
-  'retention.howtoRestart': 'then restart the server; it moves the daily job to the new hour at start:',
+  'retention.howtoBody':
+    'Retention is set in the server’s environment (with Docker Compose: the server service’s environment in docker-compose.yml):',
+  'retention.howtoRestart':
+    'then restart the server; it moves the daily job to the new hour at start:',
   'retention.dryRun': 'To see what a purge would delete now, without deleting:',
   'whisper.title': 'Whisper transcription',
   'whisper.online': 'Workers online',
@@ -186,8 +199,10 @@ export const en = {
   'whisper.since': 'Started',
   'whisper.refresh': 'Refresh',
   'whisper.howto': 'Changing the settings',
-  'whisper.howtoBody': 'Each worker takes its settings from its own environment when it starts; there is nothing to change here. The settings:',
-  'whisper.env.model': 'model name (large-v3-turbo on a GPU, base-q5_1 on a small CPU), from the models folder',
+  'whisper.howtoBody':
+    'Each worker takes its settings from its own environment when it starts; there is nothing to change here. The settings:',
+  'whisper.env.model':
+    'model name (large-v3-turbo on a GPU, base-q5_1 on a small CPU), from the models folder',
   'whisper.env.language': 'default language when a call has no hint (auto, fr, en…)',
   'whisper.env.beam': 'beam size (the current whisper binding decodes greedily and ignores it)',
   'whisper.env.vad': 'voice activity detection: skip silence (true/false)',
@@ -195,9 +210,11 @@ export const en = {
   'whisper.env.gpu': 'use the CUDA build (set by the worker-gpu service)',
   'whisper.env.threads': 'CPU threads per transcription',
   'whisper.env.concurrency': 'transcriptions at once (one model in memory each)',
-  'whisper.howtoCompose': 'With Docker Compose, set WHISPER_MODEL, WHISPER_LANGUAGE, WHISPER_PROMPT and WORKER_CONCURRENCY in .env (the others in the worker service’s environment), then recreate the workers:',
+  'whisper.howtoCompose':
+    'With Docker Compose, set WHISPER_MODEL, WHISPER_LANGUAGE, WHISPER_PROMPT and WORKER_CONCURRENCY in .env (the others in the worker service’s environment), then recreate the workers:',
   'whisper.orCpu': 'or worker-cpu',
-  'whisper.jobsSafe': 'A worker that stops finishes its current call or hands it back to the queue: no call is lost.',
+  'whisper.jobsSafe':
+    'A worker that stops finishes its current call or hands it back to the queue: no call is lost.',
 } as const;
 
 export type MessageKey = keyof typeof en;

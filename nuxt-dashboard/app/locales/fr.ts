@@ -16,7 +16,8 @@ export const fr: Messages = {
   'login.failed': 'Connexion refusée : {message}',
   'forbidden.title': 'Accès refusé',
   'forbidden.body': 'Votre rôle ({role}) ne permet pas d’ouvrir cette page.',
-  'forbidden.agent': 'Les agents travaillent depuis l’extension du navigateur, à côté du client web 3CX.',
+  'forbidden.agent':
+    'Les agents travaillent depuis l’extension du navigateur, à côté du client web 3CX.',
   'forbidden.home': 'Retour à l’accueil',
   'tv.agents': 'Agents',
   'tv.noAgents': 'Aucun agent',
@@ -44,8 +45,10 @@ export const fr: Messages = {
   'tv.cpu': 'CPU',
   'tv.connected': 'En direct',
   'tv.reconnecting': 'Reconnexion…',
-  'tv.needsToken': 'Cet écran a besoin d’un jeton kiosque : ouvrez /tv?token=… (un admin en crée un sous Écrans kiosque).',
-  'tv.tokenRevoked': 'Ce jeton kiosque a été révoqué ou est inconnu. Demandez-en un nouveau à un admin.',
+  'tv.needsToken':
+    'Cet écran a besoin d’un jeton kiosque : ouvrez /tv?token=… (un admin en crée un sous Écrans kiosque).',
+  'tv.tokenRevoked':
+    'Ce jeton kiosque a été révoqué ou est inconnu. Demandez-en un nouveau à un admin.',
   'alert.no_worker_online': 'Aucun worker de transcription en ligne',
   'alert.queue_backing_up': 'La file de transcription s’allonge',
   'alert.ninjaone_disconnected': 'NinjaOne déconnecté : les tickets attendent',
@@ -73,7 +76,8 @@ export const fr: Messages = {
   'role.manager': 'Manager',
   'role.admin': 'Admin',
   'kiosk.title': 'Écrans kiosque',
-  'kiosk.intro': 'Un jeton kiosque permet à un écran mural d’afficher le tableau sans mot de passe. Il ne peut que lire le tableau et se révoque à tout moment.',
+  'kiosk.intro':
+    'Un jeton kiosque permet à un écran mural d’afficher le tableau sans mot de passe. Il ne peut que lire le tableau et se révoque à tout moment.',
   'kiosk.name': 'Nom de l’écran',
   'kiosk.create': 'Créer un jeton',
   'kiosk.once': 'Ouvrez cette adresse sur l’écran (affichée une seule fois) :',
@@ -81,10 +85,14 @@ export const fr: Messages = {
   'kiosk.revoke': 'Révoquer',
   'kiosk.revoked': 'Révoqué',
   'enrol.title': 'Enrôler un agent',
-  'enrol.step1': 'Créez l’agent ici sous Utilisateurs, avec le rôle Agent et son numéro de poste 3CX.',
-  'enrol.step2': 'Installez l’extension dans Chrome ou Edge sur le poste de l’agent (.crx fourni ou fiche publiée par votre admin).',
-  'enrol.step3': 'Dans la fenêtre de l’extension, saisissez l’adresse de ce serveur ({origin}), puis l’e-mail et le mot de passe de l’agent.',
-  'enrol.step4': 'Ouvrez le client web 3CX dans le même navigateur : les appels sont enregistrés dès lors ; la fenêtre affiche chaque transcription.',
+  'enrol.step1':
+    'Créez l’agent ici sous Utilisateurs, avec le rôle Agent et son numéro de poste 3CX.',
+  'enrol.step2':
+    'Installez l’extension dans Chrome ou Edge sur le poste de l’agent (.crx fourni ou fiche publiée par votre admin).',
+  'enrol.step3':
+    'Dans la fenêtre de l’extension, saisissez l’adresse de ce serveur ({origin}), puis l’e-mail et le mot de passe de l’agent.',
+  'enrol.step4':
+    'Ouvrez le client web 3CX dans le même navigateur : les appels sont enregistrés dès lors ; la fenêtre affiche chaque transcription.',
   'health.title': 'État du système',
   'health.ready': 'Prêt',
   'health.notReady': 'Pas prêt',
@@ -120,24 +128,28 @@ export const fr: Messages = {
   'nav.whisper': 'Whisper',
   'nav.retention': 'Conservation',
   'ninjaone.title': 'Paramètres NinjaOne',
-  'ninjaone.readOnly': 'Lecture seule : seuls les administrateurs modifient les paramètres NinjaOne.',
+  'ninjaone.readOnly':
+    'Lecture seule : seuls les administrateurs modifient les paramètres NinjaOne.',
   'ninjaone.connection': 'Connexion',
   'ninjaone.region': 'Région',
   'ninjaone.customHost': 'hôte personnalisé',
   'ninjaone.baseUrl': 'URL de base',
   'ninjaone.authMode': 'Authentification',
   'ninjaone.mode.client_credentials': 'Identifiants client (machine à machine)',
-  'ninjaone.mode.authorization_code': 'Code d’autorisation (un administrateur se connecte une fois)',
+  'ninjaone.mode.authorization_code':
+    'Code d’autorisation (un administrateur se connecte une fois)',
   'ninjaone.clientId': 'Identifiant client',
   'ninjaone.clientSecret': 'Secret client',
   'ninjaone.secretSet': 'Défini — laisser vide pour le conserver',
   'ninjaone.secretNotSet': 'Non défini',
   'ninjaone.redirectUri': 'URI de redirection à déclarer dans l’application client NinjaOne :',
   'ninjaone.connectedSince': 'Connecté depuis le {at}',
-  'ninjaone.disconnected': 'Déconnecté depuis le {at} : {reason} Les tickets attendent que vous cliquiez sur « Connecter NinjaOne ».',
+  'ninjaone.disconnected':
+    'Déconnecté depuis le {at} : {reason} Les tickets attendent que vous cliquiez sur « Connecter NinjaOne ».',
   'ninjaone.notConnected': 'Non connecté : enregistrez, puis « Connecter NinjaOne ».',
   'ninjaone.tickets': 'Tickets',
-  'ninjaone.listsAfterSave': 'Les formulaires, statuts et organisations s’affichent une fois la connexion enregistrée.',
+  'ninjaone.listsAfterSave':
+    'Les formulaires, statuts et organisations s’affichent une fois la connexion enregistrée.',
   'ninjaone.listsFailed': 'Impossible de lire les listes NinjaOne : {message}',
   'ninjaone.ticketForm': 'Formulaire de ticket',
   'ninjaone.status': 'Statut',
@@ -146,7 +158,8 @@ export const fr: Messages = {
   'ninjaone.tenantDefault': 'Par défaut de NinjaOne',
   'ninjaone.noFallback': 'Aucune (demander à l’agent)',
   'ninjaone.subjectTemplate': 'Modèle d’objet',
-  'ninjaone.subjectHelp': 'L’objet peut utiliser {caller}, {number}, {agent}, {date} et {firstWords} ; vide : les premiers mots de l’appel.',
+  'ninjaone.subjectHelp':
+    'L’objet peut utiliser {caller}, {number}, {agent}, {date} et {firstWords} ; vide : les premiers mots de l’appel.',
   'ninjaone.phoneRegion': 'Région téléphonique',
   'ninjaone.saved': 'Paramètres NinjaOne enregistrés.',
   'ninjaone.test': 'Tester la connexion',
@@ -168,14 +181,19 @@ export const fr: Messages = {
   'retention.daily': 'Purge quotidienne',
   'retention.at': 'à {hour} h 00 ({zone})',
   'retention.next': 'Prochaine purge',
-  'retention.notScheduled': 'Non planifiée : aucun serveur n’a encore enregistré la tâche quotidienne (il le fait au démarrage).',
+  'retention.notScheduled':
+    'Non planifiée : aucun serveur n’a encore enregistré la tâche quotidienne (il le fait au démarrage).',
   'retention.last': 'Dernière purge',
-  'retention.lastCounts': '{audio} enregistrements supprimés, {transcripts} transcriptions supprimées',
+  'retention.lastCounts':
+    '{audio} enregistrements supprimés, {transcripts} transcriptions supprimées',
   'retention.never': 'Aucune pour l’instant',
-  'retention.explain': 'L’audio plus ancien est supprimé du stockage (l’appel et sa transcription restent) ; les transcriptions ne sont supprimées, avec leur historique, que si une limite est définie.',
+  'retention.explain':
+    'L’audio plus ancien est supprimé du stockage (l’appel et sa transcription restent) ; les transcriptions ne sont supprimées, avec leur historique, que si une limite est définie.',
   'retention.howto': 'Pour modifier',
-  'retention.howtoBody': 'La conservation se règle dans l’environnement du serveur (avec Docker Compose : l’environnement du service server dans docker-compose.yml) :',
-  'retention.howtoRestart': 'puis redémarrez le serveur ; il déplace la tâche quotidienne à la nouvelle heure au démarrage :',
+  'retention.howtoBody':
+    'La conservation se règle dans l’environnement du serveur (avec Docker Compose : l’environnement du service server dans docker-compose.yml) :',
+  'retention.howtoRestart':
+    'puis redémarrez le serveur ; il déplace la tâche quotidienne à la nouvelle heure au démarrage :',
   'retention.dryRun': 'Pour voir ce qu’une purge supprimerait maintenant, sans rien supprimer :',
   'whisper.title': 'Transcription Whisper',
   'whisper.online': 'Workers en ligne',
@@ -187,16 +205,22 @@ export const fr: Messages = {
   'whisper.since': 'Démarré',
   'whisper.refresh': 'Actualiser',
   'whisper.howto': 'Modifier les réglages',
-  'whisper.howtoBody': 'Chaque worker lit ses réglages dans son propre environnement au démarrage ; rien ne se modifie ici. Les réglages :',
-  'whisper.env.model': 'nom du modèle (large-v3-turbo sur GPU, base-q5_1 sur un petit CPU), dans le dossier des modèles',
+  'whisper.howtoBody':
+    'Chaque worker lit ses réglages dans son propre environnement au démarrage ; rien ne se modifie ici. Les réglages :',
+  'whisper.env.model':
+    'nom du modèle (large-v3-turbo sur GPU, base-q5_1 sur un petit CPU), dans le dossier des modèles',
   'whisper.env.language': 'langue par défaut quand l’appel n’en indique pas (auto, fr, en…)',
-  'whisper.env.beam': 'taille du faisceau (la liaison whisper actuelle décode en glouton et l’ignore)',
+  'whisper.env.beam':
+    'taille du faisceau (la liaison whisper actuelle décode en glouton et l’ignore)',
   'whisper.env.vad': 'détection d’activité vocale : ignorer les silences (true/false)',
-  'whisper.env.prompt': 'invite de vocabulaire : noms de l’entreprise, des produits et des personnes',
+  'whisper.env.prompt':
+    'invite de vocabulaire : noms de l’entreprise, des produits et des personnes',
   'whisper.env.gpu': 'utiliser la version CUDA (réglé par le service worker-gpu)',
   'whisper.env.threads': 'threads CPU par transcription',
   'whisper.env.concurrency': 'transcriptions simultanées (un modèle en mémoire chacune)',
-  'whisper.howtoCompose': 'Avec Docker Compose, réglez WHISPER_MODEL, WHISPER_LANGUAGE, WHISPER_PROMPT et WORKER_CONCURRENCY dans .env (les autres dans l’environnement du service worker), puis recréez les workers :',
+  'whisper.howtoCompose':
+    'Avec Docker Compose, réglez WHISPER_MODEL, WHISPER_LANGUAGE, WHISPER_PROMPT et WORKER_CONCURRENCY dans .env (les autres dans l’environnement du service worker), puis recréez les workers :',
   'whisper.orCpu': 'ou worker-cpu',
-  'whisper.jobsSafe': 'Un worker qui s’arrête termine l’appel en cours ou le rend à la file : aucun appel n’est perdu.',
+  'whisper.jobsSafe':
+    'Un worker qui s’arrête termine l’appel en cours ou le rend à la file : aucun appel n’est perdu.',
 };

@@ -6,7 +6,11 @@ export type Locale = keyof typeof LOCALES;
 export type { MessageKey };
 
 /** Looks a key up and fills `{name}` placeholders; a missing parameter stays visible as `{name}`. */
-export function translate(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
+export function translate(
+  locale: Locale,
+  key: MessageKey,
+  params: Record<string, string | number> = {},
+): string {
   return LOCALES[locale][key].replace(/\{(\w+)\}/g, (m, name: string) =>
     params[name] === undefined ? m : String(params[name]),
   );

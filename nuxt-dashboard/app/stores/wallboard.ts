@@ -45,7 +45,8 @@ export const useWallboardStore = defineStore('wallboard', () => {
       headers: token ? { Authorization: `Bearer ${token}` } : {},
     }).catch(() => null);
     if (!res) return; // server away: the socket's reconnection will resync
-    if (res.status === 401 && !retried && (await source.onUnauthorized())) return fetchSummary(true);
+    if (res.status === 401 && !retried && (await source.onUnauthorized()))
+      return fetchSummary(true);
     if (res.status === 401 || res.status === 403) {
       connection.value = 'unauthorized';
       return;
@@ -99,7 +100,10 @@ export const useWallboardStore = defineStore('wallboard', () => {
       // A refused handshake is not retried by socket.io itself: refresh if we can, then retry.
       if (!socket?.active) {
         void (async () => {
-          const renewed = err.message === 'token_expired' || err.message === 'unauthorized' ? await source?.onUnauthorized() : true;
+          const renewed =
+            err.message === 'token_expired' || err.message === 'unauthorized'
+              ? await source?.onUnauthorized()
+              : true;
           if (renewed === false && err.message === 'unauthorized') {
             connection.value = 'unauthorized';
             return;

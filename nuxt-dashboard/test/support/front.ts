@@ -35,7 +35,10 @@ export class FrontServer {
         this.backend.emit('request', req, res);
         return;
       }
-      const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!)).replace(/^(\.\.[/\\])+/, '');
+      const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!)).replace(
+        /^(\.\.[/\\])+/,
+        '',
+      );
       let file = join(PUBLIC_DIR, path);
       if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
       if (!existsSync(file)) file = join(PUBLIC_DIR, '200.html');

@@ -1,4 +1,8 @@
-import { assertRedis, ensureTestTmpRoot, migratedDatabase } from '../../../server/test/support/services';
+import {
+  assertRedis,
+  ensureTestTmpRoot,
+  migratedDatabase,
+} from '../../../server/test/support/services';
 import { buildIfStale } from './build';
 
 export default async function globalSetup(): Promise<void> {

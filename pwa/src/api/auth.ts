@@ -3,9 +3,17 @@ import type { HttpClient } from './http';
 
 export const authApi = (http: HttpClient) => ({
   login: (email: string, password: string) =>
-    http.json(TokenPair, '/api/auth/login', { method: 'POST', body: { email, password }, anonymous: true }),
+    http.json(TokenPair, '/api/auth/login', {
+      method: 'POST',
+      body: { email, password },
+      anonymous: true,
+    }),
   refresh: (refreshToken: string) =>
-    http.json(TokenPair, '/api/auth/refresh', { method: 'POST', body: { refreshToken }, anonymous: true }),
+    http.json(TokenPair, '/api/auth/refresh', {
+      method: 'POST',
+      body: { refreshToken },
+      anonymous: true,
+    }),
   logout: (refreshToken: string) =>
     http.raw('/api/auth/logout', { method: 'POST', body: { refreshToken }, anonymous: true }),
   me: () => http.json(User, '/api/auth/me'),

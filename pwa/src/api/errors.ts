@@ -18,14 +18,20 @@ export class ApiError extends Error {
       const { code, message, details } = parsed.data.error;
       return new ApiError(res.status, code, message, details);
     }
-    return new ApiError(res.status, 'unknown', `the server answered ${res.status} ${res.statusText}`);
+    return new ApiError(
+      res.status,
+      'unknown',
+      `the server answered ${res.status} ${res.statusText}`,
+    );
   }
 }
 
 /** The server could not be reached at all (offline, DNS, refused, CORS): worth retrying later. */
 export class NetworkError extends Error {
   constructor(cause: unknown) {
-    super(`the server could not be reached (${cause instanceof Error ? cause.message : String(cause)})`);
+    super(
+      `the server could not be reached (${cause instanceof Error ? cause.message : String(cause)})`,
+    );
     this.name = 'NetworkError';
   }
 }

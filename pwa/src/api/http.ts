@@ -32,7 +32,8 @@ export class HttpClient {
 
   url(path: string, query?: RequestOptions['query']): string {
     const url = new URL(path, this.baseUrl());
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(query ?? {}))
+      if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     return url.toString();
   }
 
@@ -58,15 +59,25 @@ export class HttpClient {
       );
     };
     let res = await send();
-    if (res.status === 401 && !options.anonymous && (await this.tokens.refresh())) res = await send();
+    if (res.status === 401 && !options.anonymous && (await this.tokens.refresh()))
+      res = await send();
     if (!res.ok) throw await ApiError.from(res);
     return res;
   }
 
-  async json<T extends z.ZodType>(schema: T, path: string, options: RequestOptions = {}): Promise<z.infer<T>> {
+  async json<T extends z.ZodType>(
+    schema: T,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<z.infer<T>> {
     const res = await this.raw(path, options);
     const parsed = schema.safeParse(await res.json());
-    if (!parsed.success) throw new ApiError(res.status, 'unknown', `unexpected answer from ${path}: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new ApiError(
+        res.status,
+        'unknown',
+        `unexpected answer from ${path}: ${parsed.error.message}`,
+      );
     return parsed.data;
   }
 }

@@ -6,6 +6,7 @@ export const pushApi = (http: HttpClient) => ({
   vapidPublicKey: () => http.json(VapidPublicKey, '/api/push/vapid-public-key'),
   subscribe: (body: PushSubscriptionBody) =>
     http.json(PushSubscriptionInfo, '/api/push/subscriptions', { method: 'POST', body }),
-  unsubscribe: (endpoint: string) => http.raw('/api/push/subscriptions', { method: 'DELETE', body: { endpoint } }),
+  unsubscribe: (endpoint: string) =>
+    http.raw('/api/push/subscriptions', { method: 'DELETE', body: { endpoint } }),
 });
 export type PushApi = ReturnType<typeof pushApi>;

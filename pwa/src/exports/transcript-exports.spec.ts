@@ -3,7 +3,12 @@ import { exportTranscript, toSrt, toTxt, toVtt } from './transcript-exports';
 
 const segments: Segment[] = [
   { speaker: 'agent', startMs: 0, endMs: 2500, text: ' Bonjour, support informatique. ' },
-  { speaker: 'caller', startMs: 2600, endMs: 3_723_004, text: 'My printer <HP> says A --> B\n\nthen stops' },
+  {
+    speaker: 'caller',
+    startMs: 2600,
+    endMs: 3_723_004,
+    text: 'My printer <HP> says A --> B\n\nthen stops',
+  },
   { speaker: 'unknown', startMs: 3_723_100, endMs: 3_723_200, text: '   ' },
 ];
 

@@ -10,7 +10,11 @@ export const EXPORT_MIME: Record<ExportFormat, string> = {
 };
 
 export type SpeakerNames = Record<Speaker, string>;
-export const DEFAULT_SPEAKER_NAMES: SpeakerNames = { agent: 'Agent', caller: 'Caller', unknown: 'Speaker' };
+export const DEFAULT_SPEAKER_NAMES: SpeakerNames = {
+  agent: 'Agent',
+  caller: 'Caller',
+  unknown: 'Speaker',
+};
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -44,16 +48,21 @@ export function toTxt(segments: Segment[], names: SpeakerNames = DEFAULT_SPEAKER
 
 export function toSrt(segments: Segment[], names: SpeakerNames = DEFAULT_SPEAKER_NAMES): string {
   return spoken(segments)
-    .map((s, i) => `${i + 1}\n${clock(s.startMs, ',')} --> ${clock(s.endMs, ',')}\n${names[s.speaker]}: ${cueText(s.text)}\n`)
+    .map(
+      (s, i) =>
+        `${i + 1}\n${clock(s.startMs, ',')} --> ${clock(s.endMs, ',')}\n${names[s.speaker]}: ${cueText(s.text)}\n`,
+    )
     .join('\n');
 }
 
 const vttVoice = (name: string) => name.replace(/[<>&]/g, '');
-const vttEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const vttEscape = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function toVtt(segments: Segment[], names: SpeakerNames = DEFAULT_SPEAKER_NAMES): string {
   const cues = spoken(segments).map(
-    (s) => `${clock(s.startMs, '.')} --> ${clock(s.endMs, '.')}\n<v ${vttVoice(names[s.speaker])}>${vttEscape(cueText(s.text))}\n`,
+    (s) =>
+      `${clock(s.startMs, '.')} --> ${clock(s.endMs, '.')}\n<v ${vttVoice(names[s.speaker])}>${vttEscape(cueText(s.text))}\n`,
   );
   return ['WEBVTT\n', ...cues].join('\n');
 }
@@ -63,7 +72,11 @@ export function toJson(transcript: Transcript): string {
   return `${JSON.stringify({ id, callId, language, version, status, validatedAt, segments }, null, 2)}\n`;
 }
 
-export function exportTranscript(format: ExportFormat, transcript: Transcript, names?: SpeakerNames): string {
+export function exportTranscript(
+  format: ExportFormat,
+  transcript: Transcript,
+  names?: SpeakerNames,
+): string {
   switch (format) {
     case 'txt':
       return toTxt(transcript.segments, names);

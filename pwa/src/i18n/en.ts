@@ -3,7 +3,8 @@ export const en = {
   'app.skip': 'Skip to content',
   'app.language': 'Language',
   'app.logout': 'Log out',
-  'offline.banner': 'You are offline. Changes are kept on this device and sent when the connection returns.',
+  'offline.banner':
+    'You are offline. Changes are kept on this device and sent when the connection returns.',
   'offline.pending': '{n} change(s) waiting to be sent',
   'login.title': 'Sign in',
   'login.server': 'Server address',

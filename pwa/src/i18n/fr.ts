@@ -5,7 +5,8 @@ export const fr: Record<MessageKey, string> = {
   'app.skip': 'Aller au contenu',
   'app.language': 'Langue',
   'app.logout': 'Se déconnecter',
-  'offline.banner': 'Vous êtes hors ligne. Les modifications restent sur cet appareil et partiront au retour de la connexion.',
+  'offline.banner':
+    'Vous êtes hors ligne. Les modifications restent sur cet appareil et partiront au retour de la connexion.',
   'offline.pending': '{n} modification(s) en attente d’envoi',
   'login.title': 'Connexion',
   'login.server': 'Adresse du serveur',
@@ -80,6 +81,7 @@ export const fr: Record<MessageKey, string> = {
   'update.reload': 'Recharger',
   'push.label': 'Me prévenir quand une transcription est prête',
   'push.unavailable': 'Les notifications ne sont pas disponibles sur cet appareil.',
-  'push.denied': 'Les notifications sont bloquées pour cette application dans les réglages du navigateur.',
+  'push.denied':
+    'Les notifications sont bloquées pour cette application dans les réglages du navigateur.',
   'push.failed': 'Le réglage des notifications n’a pas pu être modifié. Réessayez plus tard.',
 };

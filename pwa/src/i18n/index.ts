@@ -13,7 +13,9 @@ export function initialLocale(stored: string | null, languages: readonly string[
 }
 
 export const locale = ref<Locale>(
-  typeof navigator === 'undefined' ? 'en' : initialLocale(localStorage.getItem(STORAGE_KEY), navigator.languages),
+  typeof navigator === 'undefined'
+    ? 'en'
+    : initialLocale(localStorage.getItem(STORAGE_KEY), navigator.languages),
 );
 
 export function setLocale(next: Locale): void {
@@ -24,5 +26,7 @@ export function setLocale(next: Locale): void {
 
 /** The message in the current language, with {name} placeholders filled in. */
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
-  return catalogs[locale.value][key].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+  return catalogs[locale.value][key].replace(/\{(\w+)\}/g, (_, name: string) =>
+    String(params[name] ?? `{${name}}`),
+  );
 }

@@ -11,8 +11,17 @@ export interface LiveHandlers {
   connected(up: boolean): void;
 }
 
-const CALL_EVENTS = ['call.started', 'call.updated', 'call.ended'] as const satisfies ServerEventName[];
-const CALL_CHANGED_EVENTS = ['transcript.ready', 'transcript.validated', 'ticket.created', 'ticket.failed'] as const satisfies ServerEventName[];
+const CALL_EVENTS = [
+  'call.started',
+  'call.updated',
+  'call.ended',
+] as const satisfies ServerEventName[];
+const CALL_CHANGED_EVENTS = [
+  'transcript.ready',
+  'transcript.validated',
+  'ticket.created',
+  'ticket.failed',
+] as const satisfies ServerEventName[];
 const RETRY_AFTER_REFUSAL_MS = 5_000;
 /** After the server itself closed the connection (which Socket.IO does not retry): reconnect soon. */
 const RECONNECT_AFTER_SERVER_CLOSE_MS = 1_000;
@@ -22,7 +31,11 @@ const RECONNECT_AFTER_SERVER_CLOSE_MS = 1_000;
  * token is read at every (re)connection; payloads are checked against the protocol's schemas.
  * Returns the function that closes the connection.
  */
-export async function connectLive(serverUrl: string, token: () => string | null, on: LiveHandlers): Promise<() => void> {
+export async function connectLive(
+  serverUrl: string,
+  token: () => string | null,
+  on: LiveHandlers,
+): Promise<() => void> {
   const { io } = await import('socket.io-client');
   const socket = io(serverUrl, {
     transports: ['websocket'],

@@ -11,7 +11,9 @@ export async function cachedAudio(url: string): Promise<Blob | undefined> {
 }
 
 export async function keepAudio(url: string, audio: Blob): Promise<void> {
-  await (await caches.open(AUDIO_CACHE)).put(url, new Response(audio, { headers: { 'Content-Type': audio.type || 'audio/wav' } }));
+  await (
+    await caches.open(AUDIO_CACHE)
+  ).put(url, new Response(audio, { headers: { 'Content-Type': audio.type || 'audio/wav' } }));
 }
 
 export async function clearAudio(): Promise<void> {

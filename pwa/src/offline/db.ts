@@ -19,8 +19,14 @@ export const DB_NAME = 'cwn-pwa';
 export function openPwaDb(name: string = DB_NAME): Promise<IDBPDatabase<PwaDb>> {
   return openDB<PwaDb>(name, 1, {
     upgrade(db) {
-      db.createObjectStore('transcripts', { keyPath: 'transcript.id' }).createIndex('cachedAt', 'cachedAt');
-      db.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true }).createIndex('transcriptId', 'transcriptId');
+      db.createObjectStore('transcripts', { keyPath: 'transcript.id' }).createIndex(
+        'cachedAt',
+        'cachedAt',
+      );
+      db.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true }).createIndex(
+        'transcriptId',
+        'transcriptId',
+      );
       db.createObjectStore('inbox', { keyPath: 'key' });
     },
   });
@@ -29,5 +35,10 @@ export function openPwaDb(name: string = DB_NAME): Promise<IDBPDatabase<PwaDb>> 
 /** Everything this user left on the device, removed at logout. */
 export async function clearPwaDb(db: IDBPDatabase<PwaDb>): Promise<void> {
   const tx = db.transaction(['transcripts', 'outbox', 'inbox'], 'readwrite');
-  await Promise.all([tx.objectStore('transcripts').clear(), tx.objectStore('outbox').clear(), tx.objectStore('inbox').clear(), tx.done]);
+  await Promise.all([
+    tx.objectStore('transcripts').clear(),
+    tx.objectStore('outbox').clear(),
+    tx.objectStore('inbox').clear(),
+    tx.done,
+  ]);
 }

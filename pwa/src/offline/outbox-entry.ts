@@ -1,8 +1,7 @@
 import type { Segment, Transcript } from '@cwn/protocol';
 
 export type OutboxOperation =
-  | { kind: 'edit'; segments: Segment[] }
-  | { kind: 'validate'; organizationId?: number | null };
+  { kind: 'edit'; segments: Segment[] } | { kind: 'validate'; organizationId?: number | null };
 
 export interface OutboxEntry {
   /** Queue order (IndexedDB auto-increment). */

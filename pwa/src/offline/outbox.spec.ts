@@ -8,7 +8,11 @@ import type { OutboxEntry } from './outbox-entry';
 const ID = '11111111-1111-4111-8111-111111111111';
 const seg = (text: string): Segment => ({ speaker: 'agent', startMs: 0, endMs: 1000, text });
 
-function transcript(version: number, text: string, status: Transcript['status'] = 'draft'): Transcript {
+function transcript(
+  version: number,
+  text: string,
+  status: Transcript['status'] = 'draft',
+): Transcript {
   return {
     id: ID,
     callId: '22222222-2222-4222-8222-222222222222',
@@ -54,11 +58,18 @@ class ServerSide implements OutboxTransport {
       if (this.offline) throw new NetworkError(new TypeError('Failed to fetch'));
       this.requests.push(entry);
       if (this.inProgressKeys.has(entry.idempotencyKey)) {
-        throw new ApiError(409, 'idempotency_in_progress', 'a request with this Idempotency-Key is still being processed');
+        throw new ApiError(
+          409,
+          'idempotency_in_progress',
+          'a request with this Idempotency-Key is still being processed',
+        );
       }
-      const replay = this.honoursIdempotencyKeys ? this.replies.get(entry.idempotencyKey) : undefined;
+      const replay = this.honoursIdempotencyKeys
+        ? this.replies.get(entry.idempotencyKey)
+        : undefined;
       if (replay) return replay;
-      if (entry.baseVersion !== this.current_.version) throw new ApiError(409, 'conflict', 'stale version');
+      if (entry.baseVersion !== this.current_.version)
+        throw new ApiError(409, 'conflict', 'stale version');
       this.applied.push(entry);
       const op = entry.operation;
       this.current_ =
@@ -108,7 +119,11 @@ describe('Outbox', () => {
     expect(a).toBe(b);
     expect(a.sent.map((t) => t.version)).toEqual([2, 3, 3]);
     expect(server.applied.map((e) => e.operation.kind)).toEqual(['edit', 'edit', 'validate']);
-    expect(server.current_).toMatchObject({ version: 3, status: 'validated', segments: [seg('second fix')] });
+    expect(server.current_).toMatchObject({
+      version: 3,
+      status: 'validated',
+      segments: [seg('second fix')],
+    });
     expect(server.maxInFlight).toBe(1);
     expect(await outbox.pendingCount()).toBe(0);
 
@@ -206,7 +221,11 @@ describe('Outbox', () => {
     const report = await outbox.flush();
     expect(report.sent).toEqual([]);
     expect(report.conflicts).toHaveLength(1);
-    expect(report.conflicts[0]).toMatchObject({ seq: edit.seq, state: 'conflict', conflict: { version: 5 } });
+    expect(report.conflicts[0]).toMatchObject({
+      seq: edit.seq,
+      state: 'conflict',
+      conflict: { version: 5 },
+    });
     expect(server.applied).toEqual([]);
     // The validation behind the conflicting edit waits: validating an unknown text would be wrong.
     expect(server.requests).toHaveLength(1);
@@ -214,7 +233,11 @@ describe('Outbox', () => {
     await outbox.resolve(edit.seq!, 'mine');
     const after = await outbox.flush();
     expect(after.conflicts).toEqual([]);
-    expect(server.current_).toMatchObject({ version: 6, status: 'validated', segments: [seg('my fix')] });
+    expect(server.current_).toMatchObject({
+      version: 6,
+      status: 'validated',
+      segments: [seg('my fix')],
+    });
     expect(server.applied.map((e) => e.idempotencyKey)).toEqual(['key-3', 'key-2']);
   });
 
@@ -231,10 +254,11 @@ describe('Outbox', () => {
 
   it('a refusal other than 409 drops the change and reports it', async () => {
     const { outbox } = await setup();
-    const failing = new Outbox(
-      await openPwaDb(`outbox-test-${++dbCounter}`),
-      { send: () => Promise.reject(new ApiError(422, 'validation_failed', 'segments[0].endMs before startMs')), current: () => Promise.reject(new Error('unused')) },
-    );
+    const failing = new Outbox(await openPwaDb(`outbox-test-${++dbCounter}`), {
+      send: () =>
+        Promise.reject(new ApiError(422, 'validation_failed', 'segments[0].endMs before startMs')),
+      current: () => Promise.reject(new Error('unused')),
+    });
     await failing.enqueue(ID, 1, { kind: 'edit', segments: [seg('x')] });
     await expect(failing.flush()).rejects.toThrow('segments[0].endMs before startMs');
     expect(await failing.pendingCount()).toBe(0);

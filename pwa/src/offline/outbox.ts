@@ -47,7 +47,11 @@ export class Outbox {
   ) {}
 
   /** Queues a change; each one is sent on its own, in the order made. */
-  async enqueue(transcriptId: string, baseVersion: number, operation: OutboxOperation): Promise<OutboxEntry> {
+  async enqueue(
+    transcriptId: string,
+    baseVersion: number,
+    operation: OutboxOperation,
+  ): Promise<OutboxEntry> {
     const entry: OutboxEntry = {
       transcriptId,
       // A change made before the screen learnt the version our own previous change produced (its
@@ -98,7 +102,11 @@ export class Outbox {
     }
   }
 
-  private async flushEntries(seqs: number[], report: FlushReport, blocked: Set<string>): Promise<void> {
+  private async flushEntries(
+    seqs: number[],
+    report: FlushReport,
+    blocked: Set<string>,
+  ): Promise<void> {
     for (const seq of seqs) {
       // Read each entry just before sending it: an earlier send may have rebased it.
       const entry = await this.db.get('outbox', seq);
@@ -117,7 +125,10 @@ export class Outbox {
       } catch (err) {
         // The server is still working on an earlier attempt of this very entry (same key): its
         // answer comes with the next flush, like after a network failure.
-        if (err instanceof NetworkError || (err instanceof ApiError && err.code === 'idempotency_in_progress')) {
+        if (
+          err instanceof NetworkError ||
+          (err instanceof ApiError && err.code === 'idempotency_in_progress')
+        ) {
           report.interrupted = true;
           break;
         }

@@ -29,7 +29,8 @@ export class TranscriptCache {
   }
 
   async byCall(callId: string): Promise<Transcript | undefined> {
-    return (await this.db.getAll('transcripts')).find((c) => c.transcript.callId === callId)?.transcript;
+    return (await this.db.getAll('transcripts')).find((c) => c.transcript.callId === callId)
+      ?.transcript;
   }
 
   async ids(): Promise<string[]> {

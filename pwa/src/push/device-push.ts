@@ -19,7 +19,12 @@ export type PushState =
   | 'unavailable';
 
 export function browserHasPush(): boolean {
-  return typeof navigator !== 'undefined' && 'serviceWorker' in navigator && typeof PushManager !== 'undefined' && typeof Notification !== 'undefined';
+  return (
+    typeof navigator !== 'undefined' &&
+    'serviceWorker' in navigator &&
+    typeof PushManager !== 'undefined' &&
+    typeof Notification !== 'undefined'
+  );
 }
 
 /** base64url → the bytes `applicationServerKey` wants. */
@@ -95,7 +100,10 @@ export class DevicePush {
       sub =
         existing ??
         (await withTimeout(
-          reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(this.publicKey) }),
+          reg.pushManager.subscribe({
+            userVisibleOnly: true,
+            applicationServerKey: keyBytes(this.publicKey),
+          }),
           SUBSCRIBE_TIMEOUT_MS,
         ));
     } catch (err) {

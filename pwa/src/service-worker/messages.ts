@@ -6,5 +6,9 @@ export const SKIP_WAITING = { type: 'SKIP_WAITING' } as const;
 export type SkipWaiting = typeof SKIP_WAITING;
 
 export function isSkipWaiting(data: unknown): data is SkipWaiting {
-  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === SKIP_WAITING.type;
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    (data as { type?: unknown }).type === SKIP_WAITING.type
+  );
 }

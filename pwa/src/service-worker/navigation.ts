@@ -7,5 +7,7 @@ import { NavigationRoute, registerRoute } from 'workbox-routing';
  * so a reload works offline. API calls are never navigations and are left to the network.
  */
 export function serveShellForNavigations(): void {
-  registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//] }));
+  registerRoute(
+    new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//] }),
+  );
 }

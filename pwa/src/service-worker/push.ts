@@ -3,8 +3,18 @@ import { PushPayload } from '@cwn/protocol';
 
 /** The notification's words; the service worker has no access to the app's language choice. */
 const TEXT = {
-  en: { title: 'Transcript ready', from: 'Call from {who}', to: 'Call to {who}', unknown: 'unknown caller' },
-  fr: { title: 'Transcription prête', from: 'Appel de {who}', to: 'Appel vers {who}', unknown: 'correspondant inconnu' },
+  en: {
+    title: 'Transcript ready',
+    from: 'Call from {who}',
+    to: 'Call to {who}',
+    unknown: 'unknown caller',
+  },
+  fr: {
+    title: 'Transcription prête',
+    from: 'Appel de {who}',
+    to: 'Appel vers {who}',
+    unknown: 'correspondant inconnu',
+  },
 };
 
 export interface NotificationSpec {
@@ -24,7 +34,11 @@ export function parsePushData(text: string | null): PushPayload | null {
 }
 
 /** What to show for a payload: one notification per call (`tag`), a repeat replaces it. */
-export function notificationFor(payload: PushPayload, languages: readonly string[], iconUrl: string): NotificationSpec {
+export function notificationFor(
+  payload: PushPayload,
+  languages: readonly string[],
+  iconUrl: string,
+): NotificationSpec {
   const text = languages.some((l) => l.toLowerCase().startsWith('fr')) ? TEXT.fr : TEXT.en;
   const name = payload.caller.name?.trim();
   const number = payload.caller.number?.trim();
@@ -53,7 +67,11 @@ export function installPush(sw: ServiceWorkerGlobalScope): void {
       return;
     }
     const icon = new URL('icons/icon-192.png', sw.registration.scope).href;
-    const { title, options } = notificationFor(payload, sw.navigator.languages ?? [sw.navigator.language], icon);
+    const { title, options } = notificationFor(
+      payload,
+      sw.navigator.languages ?? [sw.navigator.language],
+      icon,
+    );
     event.waitUntil(sw.registration.showNotification(title, options));
   });
 

@@ -29,12 +29,16 @@ export const useCallView = defineStore('call', () => {
         transcript.value = cached;
         fromCache.value = true;
       } else {
-        error.value = err instanceof NetworkError ? null : err instanceof Error ? err.message : String(err);
+        error.value =
+          err instanceof NetworkError ? null : err instanceof Error ? err.message : String(err);
       }
     }
   }
 
-  async function change(apply: (t: Transcript) => Transcript, operation: OutboxOperation): Promise<void> {
+  async function change(
+    apply: (t: Transcript) => Transcript,
+    operation: OutboxOperation,
+  ): Promise<void> {
     const t = transcript.value;
     if (!t) return;
     error.value = null;
@@ -53,7 +57,8 @@ export const useCallView = defineStore('call', () => {
     }
   }
 
-  const saveSegments = (segments: Segment[]) => change((t) => ({ ...t, segments }), { kind: 'edit', segments });
+  const saveSegments = (segments: Segment[]) =>
+    change((t) => ({ ...t, segments }), { kind: 'edit', segments });
   /** `organizationId`: the NinjaOne organization chosen in the picker (null: the server decides). */
   const validate = (organizationId: number | null = null) =>
     change((t) => ({ ...t, status: 'validated' }), { kind: 'validate', organizationId });

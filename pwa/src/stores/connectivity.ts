@@ -34,7 +34,8 @@ export const useConnectivity = defineStore('connectivity', () => {
 
   async function resolve(seq: number, choice: 'mine' | 'theirs'): Promise<void> {
     const entry = conflicts.value.find((c) => c.seq === seq);
-    if (choice === 'theirs' && entry?.conflict) await services().transcriptCache.put(entry.conflict);
+    if (choice === 'theirs' && entry?.conflict)
+      await services().transcriptCache.put(entry.conflict);
     await services().outbox.resolve(seq, choice);
     await sync();
   }
@@ -60,5 +61,17 @@ export const useConnectivity = defineStore('connectivity', () => {
     if (cameBack) void sync();
   }
 
-  return { online, deviceOnline, serverReachable, setServerReachable, pending, conflicts, lastError, refreshCounts, sync, resolve, watchNetwork };
+  return {
+    online,
+    deviceOnline,
+    serverReachable,
+    setServerReachable,
+    pending,
+    conflicts,
+    lastError,
+    refreshCounts,
+    sync,
+    resolve,
+    watchNetwork,
+  };
 });

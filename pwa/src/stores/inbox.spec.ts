@@ -29,7 +29,12 @@ describe('inbox ordering and query', () => {
 
   it('turns the filters into the list query: whole UTC days, blanks left out', () => {
     const agentId = '00000000-0000-4000-8000-0000000000a1';
-    expect(toQuery({ q: ' 0612 ', status: 'transcribed', agentId, from: '2026-11-01', to: '2026-11-02' }, 'next')).toEqual({
+    expect(
+      toQuery(
+        { q: ' 0612 ', status: 'transcribed', agentId, from: '2026-11-01', to: '2026-11-02' },
+        'next',
+      ),
+    ).toEqual({
       limit: PAGE_SIZE,
       cursor: 'next',
       q: '0612',

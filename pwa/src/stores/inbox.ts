@@ -20,13 +20,18 @@ export const PAGE_SIZE = 30;
 
 /** Calls awaiting validation first (oldest waiting first), then the rest, newest first. */
 export function orderInbox(calls: Call[]): { awaiting: Call[]; recent: Call[] } {
-  const awaiting = calls.filter((c) => c.status === 'transcribed').sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  const recent = calls.filter((c) => c.status !== 'transcribed').sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  const awaiting = calls
+    .filter((c) => c.status === 'transcribed')
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const recent = calls
+    .filter((c) => c.status !== 'transcribed')
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   return { awaiting, recent };
 }
 
 export function toQuery(filters: InboxFilters, cursor?: string): CallsQuery {
-  const day = (d: string, end: boolean) => (d ? new Date(`${d}T${end ? '23:59:59.999' : '00:00:00.000'}Z`).toISOString() : undefined);
+  const day = (d: string, end: boolean) =>
+    d ? new Date(`${d}T${end ? '23:59:59.999' : '00:00:00.000'}Z`).toISOString() : undefined;
   return {
     limit: PAGE_SIZE,
     cursor,
@@ -65,10 +70,16 @@ export const useInbox = defineStore('inbox', () => {
       nextCursor.value = page.nextCursor;
       savedAt.value = null;
       unavailable.value = false;
-      if (noFilters(filters.value)) await services().db.put('inbox', { key: SNAPSHOT_KEY, calls: page.items, savedAt: Date.now() });
+      if (noFilters(filters.value))
+        await services().db.put('inbox', {
+          key: SNAPSHOT_KEY,
+          calls: page.items,
+          savedAt: Date.now(),
+        });
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) unavailable.value = true;
-      else if (!(err instanceof NetworkError)) error.value = err instanceof Error ? err.message : String(err);
+      else if (!(err instanceof NetworkError))
+        error.value = err instanceof Error ? err.message : String(err);
       await showSnapshot();
     } finally {
       loading.value = false;
@@ -117,5 +128,20 @@ export const useInbox = defineStore('inbox', () => {
     else await load();
   }
 
-  return { calls, nextCursor, filters, agents, loading, savedAt, unavailable, error, sections, load, loadMore, loadAgents, showSnapshot, upsert };
+  return {
+    calls,
+    nextCursor,
+    filters,
+    agents,
+    loading,
+    savedAt,
+    unavailable,
+    error,
+    sections,
+    load,
+    loadMore,
+    loadAgents,
+    showSnapshot,
+    upsert,
+  };
 });

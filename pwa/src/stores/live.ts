@@ -7,7 +7,10 @@ import { useSession } from './session';
 
 const BADGE_DEBOUNCE_MS = 300;
 
-type BadgeNavigator = Navigator & { setAppBadge?: (n?: number) => Promise<void>; clearAppBadge?: () => Promise<void> };
+type BadgeNavigator = Navigator & {
+  setAppBadge?: (n?: number) => Promise<void>;
+  clearAppBadge?: () => Promise<void>;
+};
 
 /**
  * The live side of the app while logged in: Socket.IO keeps the inbox current, and the count of

@@ -15,7 +15,8 @@ const OFFLINE_RETRY_MS = 30_000;
 /** The server the app talks to: chosen at login, by default the origin that served the app. */
 export function normaliseServerUrl(input: string): string {
   const url = new URL(input.trim());
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('the server address must start with https://');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error('the server address must start with https://');
   return url.origin;
 }
 
@@ -25,7 +26,9 @@ export function normaliseServerUrl(input: string): string {
  */
 export const useSession = defineStore('session', () => {
   const storage = () => services().storage;
-  const serverUrl = ref<string>(services().storage.getItem(SERVER_KEY) ?? globalThis.location?.origin ?? '');
+  const serverUrl = ref<string>(
+    services().storage.getItem(SERVER_KEY) ?? globalThis.location?.origin ?? '',
+  );
   const tokens = ref<TokenPair | null>(readTokens());
   const user = computed<User | null>(() => tokens.value?.user ?? null);
   const loggedIn = computed(() => tokens.value !== null);
@@ -97,12 +100,25 @@ export const useSession = defineStore('session', () => {
     }
     store(null);
     await Promise.all([
-      current ? services().auth.logout(current.refreshToken).catch(() => undefined) : undefined,
+      current
+        ? services()
+            .auth.logout(current.refreshToken)
+            .catch(() => undefined)
+        : undefined,
       clearPwaDb(services().db),
       clearAudio(),
     ]);
   }
 
   scheduleRefresh();
-  return { serverUrl, tokens, user, loggedIn, login, refresh, logout, accessToken: () => tokens.value?.accessToken ?? null };
+  return {
+    serverUrl,
+    tokens,
+    user,
+    loggedIn,
+    login,
+    refresh,
+    logout,
+    accessToken: () => tokens.value?.accessToken ?? null,
+  };
 });

@@ -17,7 +17,9 @@ export interface Phone {
  */
 export async function launchPhone(locale = 'en-US'): Promise<Phone> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/ensure-deps.sh (installs Debian's chromium) or set CHROMIUM_PATH`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: run scripts/ensure-deps.sh (installs Debian's chromium) or set CHROMIUM_PATH`,
+    );
   }
   const profile = mkdtempSync(join(tmpdir(), 'cwn-pwa-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {

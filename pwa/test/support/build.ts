@@ -5,20 +5,39 @@ import { join, resolve } from 'node:path';
 export const PWA_DIR = resolve(__dirname, '../..');
 export const DIST_DIR = join(PWA_DIR, 'dist');
 const STAMP = join(DIST_DIR, '.built-from');
-const INPUTS = ['test', 'src', 'vite-plugins', 'index.html', 'vite.config.ts', 'tsconfig.json', 'tsconfig.node.json', '../protocol/src', '../package-lock.json'];
+const INPUTS = [
+  'test',
+  'src',
+  'vite-plugins',
+  'index.html',
+  'vite.config.ts',
+  'tsconfig.json',
+  'tsconfig.node.json',
+  '../protocol/src',
+  '../package-lock.json',
+];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
-  return readdirSync(path).reduce((max, name) => Math.max(max, newestMtime(join(path, name))), st.mtimeMs);
+  return readdirSync(path).reduce(
+    (max, name) => Math.max(max, newestMtime(join(path, name))),
+    st.mtimeMs,
+  );
 }
 
 function run(args: string[]): void {
   // jest sets NODE_ENV=test, which would make Vite build a development bundle.
-  const res = spawnSync('npx', args, { cwd: PWA_DIR, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });
+  const res = spawnSync('npx', args, {
+    cwd: PWA_DIR,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   if (res.status !== 0) {
-    throw new Error(`pwa: \`npx ${args.join(' ')}\` failed (exit ${res.status}):\n${res.stdout}\n${res.stderr}`);
+    throw new Error(
+      `pwa: \`npx ${args.join(' ')}\` failed (exit ${res.status}):\n${res.stdout}\n${res.stderr}`,
+    );
   }
 }
 

@@ -9,13 +9,32 @@ export function speechWav(text: string, voice = 'fr'): Buffer {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'pipe' });
     } catch {
-      throw new Error(`${tool} is not installed: run scripts/ensure-deps.sh (apt-get install -y ${tool})`);
+      throw new Error(
+        `${tool} is not installed: run scripts/ensure-deps.sh (apt-get install -y ${tool})`,
+      );
     }
   }
   const dir = mkdtempSync(join(tmpdir(), 'cwn-pwa-speech-'));
   try {
-    execFileSync('espeak-ng', ['-v', voice, '-s', '150', '-w', join(dir, 'raw.wav'), text], { stdio: 'pipe' });
-    execFileSync('sox', [join(dir, 'raw.wav'), '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', join(dir, 'out.wav')], { stdio: 'pipe' });
+    execFileSync('espeak-ng', ['-v', voice, '-s', '150', '-w', join(dir, 'raw.wav'), text], {
+      stdio: 'pipe',
+    });
+    execFileSync(
+      'sox',
+      [
+        join(dir, 'raw.wav'),
+        '-r',
+        '16000',
+        '-c',
+        '1',
+        '-b',
+        '16',
+        '-e',
+        'signed-integer',
+        join(dir, 'out.wav'),
+      ],
+      { stdio: 'pipe' },
+    );
     return readFileSync(join(dir, 'out.wav'));
   } finally {
     rmSync(dir, { recursive: true, force: true });

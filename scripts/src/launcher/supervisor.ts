@@ -142,7 +142,12 @@ export class Supervisor {
     const prefix = `\x1b[2m[${name}]\x1b[0m `;
     const format = this.o.formatLine ?? ((l: string) => l);
     const write = (line: string) =>
-      out.write(format(line, out).split('\n').map((t) => prefix + t).join('\n') + '\n');
+      out.write(
+        format(line, out)
+          .split('\n')
+          .map((t) => prefix + t)
+          .join('\n') + '\n',
+      );
     let buf = '';
     stream.setEncoding('utf8');
     stream.on('data', (d: string) => {

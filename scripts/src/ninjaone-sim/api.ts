@@ -229,7 +229,9 @@ export function apiRouter(state: SimState): express.Router {
       ).map(deviceOut),
     );
   });
-  r.get('/locations', (req, res) => reply(res, 200, pageById(state, req, d().locations).map(locOut)));
+  r.get('/locations', (req, res) =>
+    reply(res, 200, pageById(state, req, d().locations).map(locOut)),
+  );
 
   // Contacts.
   r.get('/contacts', (_req, res) => {

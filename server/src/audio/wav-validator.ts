@@ -183,7 +183,9 @@ export class WavValidator {
   private fail(err: unknown): never {
     this.state = 'failed';
     this.error =
-      err instanceof AudioValidationError ? err : AudioValidationError.malformed(String((err as Error)?.message ?? err));
+      err instanceof AudioValidationError
+        ? err
+        : AudioValidationError.malformed(String((err as Error)?.message ?? err));
     throw this.error;
   }
 
@@ -300,7 +302,9 @@ export class WavValidator {
     if (this.chunkId === 'fmt ') {
       if (this.fmt) throw AudioValidationError.malformed('two fmt chunks in one WAV file');
       if (this.chunkSize < 16)
-        throw AudioValidationError.malformed(`fmt chunk is ${fmtSize(this.chunkSize)}, expected at least 16`);
+        throw AudioValidationError.malformed(
+          `fmt chunk is ${fmtSize(this.chunkSize)}, expected at least 16`,
+        );
       if (this.chunkSize > MAX_FMT_BYTES) {
         throw AudioValidationError.malformed(
           `fmt chunk is ${fmtSize(this.chunkSize)}, expected at most ${MAX_FMT_BYTES}`,
@@ -312,7 +316,9 @@ export class WavValidator {
     }
     if (this.chunkId === 'data') {
       if (!this.fmt)
-        throw AudioValidationError.malformed('data chunk before the fmt chunk: the WAV header is malformed');
+        throw AudioValidationError.malformed(
+          'data chunk before the fmt chunk: the WAV header is malformed',
+        );
       this.dataOffset = end;
       const frame = this.fmt.blockAlign;
       this.maxDataBytes = pcmBytesFor(this.maxDurationMs, this.fmt.channels);

@@ -20,16 +20,24 @@ export class AuditQueryService {
     });
     const more = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
-    return { items: await this.withEmails(page), nextCursor: more ? String(page[page.length - 1]!.id) : null };
+    return {
+      items: await this.withEmails(page),
+      nextCursor: more ? String(page[page.length - 1]!.id) : null,
+    };
   }
 
   /** Every matching row (up to EXPORT_MAX_ROWS), for the CSV export. */
   async all(q: Filters): Promise<AuditEntry[]> {
     const count = await this.models.AuditLog.count({ where: this.where(q) });
     if (count > EXPORT_MAX_ROWS) {
-      throw HttpError.badRequest(`${count} entries match: narrow the dates to export at most ${EXPORT_MAX_ROWS}`);
+      throw HttpError.badRequest(
+        `${count} entries match: narrow the dates to export at most ${EXPORT_MAX_ROWS}`,
+      );
     }
-    const rows = await this.models.AuditLog.findAll({ where: this.where(q), order: [['id', 'DESC']] });
+    const rows = await this.models.AuditLog.findAll({
+      where: this.where(q),
+      order: [['id', 'DESC']],
+    });
     return this.withEmails(rows);
   }
 
@@ -37,10 +45,15 @@ export class AuditQueryService {
     if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) {
       throw HttpError.badRequest('from must not be after to');
     }
-    const at = { ...(q.from ? { [Op.gte]: new Date(q.from) } : {}), ...(q.to ? { [Op.lte]: new Date(q.to) } : {}) };
+    const at = {
+      ...(q.from ? { [Op.gte]: new Date(q.from) } : {}),
+      ...(q.to ? { [Op.lte]: new Date(q.to) } : {}),
+    };
     return {
       ...(q.actorId ? { actorId: q.actorId } : {}),
-      ...(q.action ? { action: q.action.endsWith('.') ? { [Op.startsWith]: q.action } : q.action } : {}),
+      ...(q.action
+        ? { action: q.action.endsWith('.') ? { [Op.startsWith]: q.action } : q.action }
+        : {}),
       ...(q.from || q.to ? { at } : {}),
       ...(before ? { id: { [Op.lt]: before } } : {}),
     };
@@ -48,7 +61,9 @@ export class AuditQueryService {
 
   private async withEmails(rows: AuditLogModel[]): Promise<AuditEntry[]> {
     const ids = [...new Set(rows.map((r) => r.actorId).filter((x): x is string => x !== null))];
-    const users = ids.length ? await this.models.User.findAll({ where: { id: ids }, attributes: ['id', 'email'] }) : [];
+    const users = ids.length
+      ? await this.models.User.findAll({ where: { id: ids }, attributes: ['id', 'email'] })
+      : [];
     const email = new Map(users.map((u) => [u.id, u.email]));
     return rows.map((r) => ({
       id: String(r.id),

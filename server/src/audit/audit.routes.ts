@@ -28,16 +28,46 @@ export function registerAuditRoutes(routes: RouteTable, audit: AuditQueryService
       summary: 'The audit log as CSV (same filters, no paging)',
       tags: ['audit'],
       query: ExportQuery,
-      openapi: { responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } } } },
+      openapi: {
+        responses: {
+          200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } },
+        },
+      },
     },
     async ({ query, res }) => {
       const rows = await audit.all(query);
       const csv = stringify(
-        rows.map((r) => [r.at, r.actorEmail ?? r.actorId ?? '', r.action, r.targetType ?? '', r.targetId ?? '', r.details ? JSON.stringify(r.details) : '', r.ip ?? '', r.requestId ?? ''].map(safeCell)),
-        { header: true, columns: ['at', 'actor', 'action', 'target_type', 'target_id', 'details', 'ip', 'request_id'] },
+        rows.map((r) =>
+          [
+            r.at,
+            r.actorEmail ?? r.actorId ?? '',
+            r.action,
+            r.targetType ?? '',
+            r.targetId ?? '',
+            r.details ? JSON.stringify(r.details) : '',
+            r.ip ?? '',
+            r.requestId ?? '',
+          ].map(safeCell),
+        ),
+        {
+          header: true,
+          columns: [
+            'at',
+            'actor',
+            'action',
+            'target_type',
+            'target_id',
+            'details',
+            'ip',
+            'request_id',
+          ],
+        },
       );
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-      res.setHeader('Content-Disposition', `attachment; filename="audit-${new Date().toISOString().slice(0, 10)}.csv"`);
+      res.setHeader(
+        'Content-Disposition',
+        `attachment; filename="audit-${new Date().toISOString().slice(0, 10)}.csv"`,
+      );
       res.end(csv);
     },
   );

@@ -38,7 +38,11 @@ export class AuthService {
     const user = await this.models.User.findOne({ where: { email } });
     if (!user) {
       await verifyPassword(await decoyHash(), password);
-      await this.audit.write({ action: 'auth.login_failed', details: { reason: 'unknown_email' }, ...meta });
+      await this.audit.write({
+        action: 'auth.login_failed',
+        details: { reason: 'unknown_email' },
+        ...meta,
+      });
       throw HttpError.unauthorized(INVALID_LOGIN);
     }
     const ok = await verifyPassword(user.passwordHash, password);
@@ -81,7 +85,8 @@ export class AuthService {
       });
       throw HttpError.unauthorized(INVALID_REFRESH);
     }
-    if (row.expiresAt.getTime() <= this.now().getTime()) throw HttpError.unauthorized(INVALID_REFRESH);
+    if (row.expiresAt.getTime() <= this.now().getTime())
+      throw HttpError.unauthorized(INVALID_REFRESH);
 
     // Conditional update: of two concurrent refreshes with the same token, exactly one wins.
     const [claimed] = await this.models.RefreshToken.update(

@@ -8,8 +8,7 @@ export interface AccessToken {
 }
 
 export type VerifyResult =
-  | { ok: true; claims: AccessClaims }
-  | { ok: false; reason: 'expired' | 'invalid' };
+  { ok: true; claims: AccessClaims } | { ok: false; reason: 'expired' | 'invalid' };
 
 const ISSUER = 'cwn-server';
 const AUDIENCE = 'cwn';

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
     displayName: name.join(' ') || 'Administrator',
   });
   if (!input.success) {
-    throw new Error(`usage: create-admin <email> <password> [name]: ${input.error.issues[0]?.message}`);
+    throw new Error(
+      `usage: create-admin <email> <password> [name]: ${input.error.issues[0]?.message}`,
+    );
   }
   const sequelize = createSequelize(url);
   try {

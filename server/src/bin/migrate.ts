@@ -13,12 +13,18 @@ async function main(): Promise<void> {
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     } else if (command === 'down') {
       const reverted = await createMigrator(sequelize).down();
-      console.log(reverted.length ? `reverted: ${reverted.map((m) => m.name).join(', ')}` : 'nothing to revert');
+      console.log(
+        reverted.length
+          ? `reverted: ${reverted.map((m) => m.name).join(', ')}`
+          : 'nothing to revert',
+      );
     } else if (command === 'status') {
       const m = createMigrator(sequelize);
       const executed = (await m.executed()).map((x) => x.name);
       const pending = (await m.pending()).map((x) => x.name);
-      console.log(`executed: ${executed.join(', ') || '(none)'}\npending: ${pending.join(', ') || '(none)'}`);
+      console.log(
+        `executed: ${executed.join(', ') || '(none)'}\npending: ${pending.join(', ') || '(none)'}`,
+      );
     } else {
       throw new Error(`unknown command "${command}": use up, down or status`);
     }

@@ -50,7 +50,11 @@ const likeLiteral = (term: string) => `%${term.replace(/[\\%_]/g, (m) => `\\${m}
  * (the segments' texts, kept by PostgreSQL). A word never contains whitespace, so it matches the
  * joined segments exactly when it matches one segment.
  */
-function textSearch(raw: string, sqlLiteral: (value: string) => string, countryCode: string): WhereOptions[] {
+function textSearch(
+  raw: string,
+  sqlLiteral: (value: string) => string,
+  countryCode: string,
+): WhereOptions[] {
   // A query that reads as a phone number ("06 12 34…") is one term, not one per group of digits.
   const words = /^[+\d][\d\s().-]*$/.test(raw) ? [raw.replace(/\s+/g, '')] : raw.split(/\s+/);
   return words
@@ -65,7 +69,8 @@ function textSearch(raw: string, sqlLiteral: (value: string) => string, countryC
       const digits = word.replace(/\D/g, '');
       if (digits.length >= 2 && /^[+\d][\d().-]*$/.test(word)) {
         const forms = [digits];
-        if (digits.startsWith('0') && !digits.startsWith('00')) forms.push(`${countryCode}${digits.slice(1)}`);
+        if (digits.startsWith('0') && !digits.startsWith('00'))
+          forms.push(`${countryCode}${digits.slice(1)}`);
         for (const form of forms) {
           // The very expression of the index calls_remote_digits_trgm (migration 0007).
           sources.push(
@@ -167,10 +172,19 @@ export class CallsService {
       );
     }
     if (q.q) {
-      and.push(...textSearch(q.q, (v) => this.models.Call.sequelize!.escape(v), this.options.defaultCountryCode));
+      and.push(
+        ...textSearch(
+          q.q,
+          (v) => this.models.Call.sequelize!.escape(v),
+          this.options.defaultCountryCode,
+        ),
+      );
     }
     // The total ignores the cursor: it counts every page (the PWA's badge of calls awaiting validation).
-    const total = q.count === 'true' ? await this.models.Call.count({ where: { [Op.and]: [...and] } }) : undefined;
+    const total =
+      q.count === 'true'
+        ? await this.models.Call.count({ where: { [Op.and]: [...and] } })
+        : undefined;
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
       const s = new Date(c.s);

@@ -13,23 +13,54 @@ const worker: WorkerHeartbeat = {
   startedAt: '2026-01-01T00:00:00.000Z',
   lastSeenAt: '2026-01-01T00:00:00.000Z',
 };
-const idleQueue: DashboardQueue = { waiting: 0, active: 0, delayed: 0, failed: 0, oldestWaitingSeconds: null };
+const idleQueue: DashboardQueue = {
+  waiting: 0,
+  active: 0,
+  delayed: 0,
+  failed: 0,
+  oldestWaitingSeconds: null,
+};
 const t = { queueDepth: 20, oldestWaitingSeconds: 600 };
 
 describe('computeAlerts', () => {
   it('is quiet when a worker is online, the queue is short and NinjaOne works', () => {
-    expect(computeAlerts({ workers: [worker], queue: idleQueue, ninjaOne: { failing: false } }, t)).toEqual([]);
-    expect(computeAlerts({ workers: [worker], queue: { ...idleQueue, waiting: 20, oldestWaitingSeconds: 600 }, ninjaOne: { failing: null } }, t)).toEqual([]);
+    expect(
+      computeAlerts({ workers: [worker], queue: idleQueue, ninjaOne: { failing: false } }, t),
+    ).toEqual([]);
+    expect(
+      computeAlerts(
+        {
+          workers: [worker],
+          queue: { ...idleQueue, waiting: 20, oldestWaitingSeconds: 600 },
+          ninjaOne: { failing: null },
+        },
+        t,
+      ),
+    ).toEqual([]);
   });
 
   it('raises each alert at its threshold, critical ones first', () => {
-    const codes = (waiting: number, oldest: number | null, failing: boolean, workers: WorkerHeartbeat[] = []) =>
-      computeAlerts({ workers, queue: { ...idleQueue, waiting, oldestWaitingSeconds: oldest }, ninjaOne: { failing } }, t).map(
-        (a) => a.code,
-      );
+    const codes = (
+      waiting: number,
+      oldest: number | null,
+      failing: boolean,
+      workers: WorkerHeartbeat[] = [],
+    ) =>
+      computeAlerts(
+        {
+          workers,
+          queue: { ...idleQueue, waiting, oldestWaitingSeconds: oldest },
+          ninjaOne: { failing },
+        },
+        t,
+      ).map((a) => a.code);
     expect(codes(21, 5, false, [worker])).toEqual(['queue_backing_up']);
     expect(codes(1, 601, false, [worker])).toEqual(['queue_backing_up']);
     expect(codes(0, null, false)).toEqual(['no_worker_online']);
-    expect(codes(50, 900, true)).toEqual(['no_worker_online', 'ninjaone_failing', 'queue_backing_up']);
+    expect(codes(50, 900, true)).toEqual([
+      'no_worker_online',
+      'ninjaone_failing',
+      'queue_backing_up',
+    ]);
   });
 });

@@ -7,7 +7,10 @@ export interface AlertThresholds {
   oldestWaitingSeconds: number;
 }
 
-export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = { queueDepth: 20, oldestWaitingSeconds: 600 };
+export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
+  queueDepth: 20,
+  oldestWaitingSeconds: 600,
+};
 
 export interface AlertInputs {
   workers: WorkerHeartbeat[];
@@ -22,7 +25,10 @@ export interface AlertInputs {
 }
 
 /** What deserves a red or amber banner on the wall, most severe first. */
-export function computeAlerts(input: AlertInputs, t: AlertThresholds = DEFAULT_ALERT_THRESHOLDS): DashboardAlert[] {
+export function computeAlerts(
+  input: AlertInputs,
+  t: AlertThresholds = DEFAULT_ALERT_THRESHOLDS,
+): DashboardAlert[] {
   const alerts: DashboardAlert[] = [];
   if (input.workers.length === 0) {
     alerts.push({
@@ -53,5 +59,7 @@ export function computeAlerts(input: AlertInputs, t: AlertThresholds = DEFAULT_A
       message: `NinjaOne ticket creation is failing${input.ninjaOne.detail ? `: ${input.ninjaOne.detail}` : '.'}`,
     });
   }
-  return alerts.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1));
+  return alerts.sort((a, b) =>
+    a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1,
+  );
 }

@@ -59,7 +59,9 @@ async function scalar({ sequelize, day }: CounterSource, sql: string): Promise<s
 
 /** The validation backlog: transcripts stored and not validated yet, whatever their day. */
 export async function transcriptsAwaitingValidation(src: CounterSource): Promise<number | null> {
-  return Number(await scalar(src, `SELECT count(*) AS value FROM transcripts WHERE status = 'draft'`));
+  return Number(
+    await scalar(src, `SELECT count(*) AS value FROM transcripts WHERE status = 'draft'`),
+  );
 }
 
 /** NinjaOne tickets created today. */

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CreatedKioskToken, CreateKioskTokenRequest, DashboardSummary, Id, KioskToken, KioskTokenList } from '@cwn/protocol';
+import {
+  CreatedKioskToken,
+  CreateKioskTokenRequest,
+  DashboardSummary,
+  Id,
+  KioskToken,
+  KioskTokenList,
+} from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
 import { requestMeta } from '../http/request-context';
 import type { RouteTable } from '../http/routes';
@@ -11,7 +18,12 @@ const IdParams = z.object({ id: Id });
 
 export function registerDashboardRoutes(
   routes: RouteTable,
-  deps: { dashboard: DashboardService; kioskTokens: KioskTokensService; audit: AuditLog; fanOut: FanOut },
+  deps: {
+    dashboard: DashboardService;
+    kioskTokens: KioskTokensService;
+    audit: AuditLog;
+    fanOut: FanOut;
+  },
 ): void {
   routes.add(
     {
@@ -25,7 +37,13 @@ export function registerDashboardRoutes(
   );
 
   routes.add(
-    { method: 'get', path: '/api/kiosk-tokens', summary: 'List kiosk tokens', tags: ['dashboard'], response: KioskTokenList },
+    {
+      method: 'get',
+      path: '/api/kiosk-tokens',
+      summary: 'List kiosk tokens',
+      tags: ['dashboard'],
+      response: KioskTokenList,
+    },
     async () => ({ items: await deps.kioskTokens.list() }),
   );
 

@@ -1,9 +1,19 @@
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
-import type { AgentPresence, DashboardAgent, DashboardQueue, DashboardSummary } from '@cwn/protocol';
+import type {
+  AgentPresence,
+  DashboardAgent,
+  DashboardQueue,
+  DashboardSummary,
+} from '@cwn/protocol';
 import type { Models } from '../db/models';
 import type { Queues } from '../queue/queues';
-import { computeAlerts, DEFAULT_ALERT_THRESHOLDS, type AlertInputs, type AlertThresholds } from './alerts';
+import {
+  computeAlerts,
+  DEFAULT_ALERT_THRESHOLDS,
+  type AlertInputs,
+  type AlertThresholds,
+} from './alerts';
 import { computeCounters, localDay } from './counters';
 import type { PresenceStore } from './presence-store';
 import { listOnlineWorkers } from './workers-registry';
@@ -43,7 +53,10 @@ export class DashboardService {
       counters,
       queue,
       workers,
-      alerts: computeAlerts({ workers, queue, ninjaOne }, this.d.thresholds ?? DEFAULT_ALERT_THRESHOLDS),
+      alerts: computeAlerts(
+        { workers, queue, ninjaOne },
+        this.d.thresholds ?? DEFAULT_ALERT_THRESHOLDS,
+      ),
     };
   }
 
@@ -91,7 +104,8 @@ export class DashboardService {
     ]);
     const disconnected = lost?.reason ?? null;
     const at = lastFailed?.finishedOn;
-    if (!lastFailed || !at || now.getTime() - at > NINJAONE_FAILURE_WINDOW_MS) return { failing: false, disconnected };
+    if (!lastFailed || !at || now.getTime() - at > NINJAONE_FAILURE_WINDOW_MS)
+      return { failing: false, disconnected };
     return { failing: true, detail: 'a ticket job failed in the last 15 minutes', disconnected };
   }
 }

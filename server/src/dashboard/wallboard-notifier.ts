@@ -45,7 +45,11 @@ export class WallboardNotifier {
       const readers: Redis[] = [];
       const factory = redis.duplicate({ lazyConnect: true });
       factory.duplicate = (override) => {
-        const reader = redis.duplicate({ ...override, maxRetriesPerRequest: null, lazyConnect: false });
+        const reader = redis.duplicate({
+          ...override,
+          maxRetriesPerRequest: null,
+          lazyConnect: false,
+        });
         reader.on('error', () => undefined); // the main connection logs Redis outages
         readers.push(reader);
         return reader;
@@ -53,7 +57,9 @@ export class WallboardNotifier {
       const events = new QueueEvents(name, { connection: factory, prefix });
       events.on('error', (err) => this.logger.debug({ err, queue: name }, 'queue events error'));
       for (const e of ['waiting', 'active', 'completed', 'failed', 'removed'] as const) {
-        events.on(e, () => this.notify(name === QUEUES.tickets && e === 'completed' ? 'tickets' : 'queue'));
+        events.on(e, () =>
+          this.notify(name === QUEUES.tickets && e === 'completed' ? 'tickets' : 'queue'),
+        );
       }
       this.listeners.push({ events, connections: () => [factory, ...readers] });
     }
@@ -67,7 +73,10 @@ export class WallboardNotifier {
         // Close the reader first (dropping its connection under a pending blocking read surfaces
         // "Connection is closed" as an unhandled rejection), but never wait more than a second:
         // closing waits for Redis, forever when it is down. Then drop the connections for good.
-        await Promise.race([events.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
+        await Promise.race([
+          events.close().catch(() => undefined),
+          new Promise((r) => setTimeout(r, 1_000).unref()),
+        ]);
         for (const c of connections()) c.disconnect();
       }),
     );

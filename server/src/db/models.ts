@@ -16,7 +16,10 @@ import type {
   TranscriptStatus,
 } from '@cwn/protocol';
 
-export class UserModel extends Model<InferAttributes<UserModel>, InferCreationAttributes<UserModel>> {
+export class UserModel extends Model<
+  InferAttributes<UserModel>,
+  InferCreationAttributes<UserModel>
+> {
   declare id: string;
   declare email: string;
   declare displayName: string;
@@ -71,7 +74,10 @@ export class AuditLogModel extends Model<
   declare requestId: string | null;
 }
 
-export class CallModel extends Model<InferAttributes<CallModel>, InferCreationAttributes<CallModel>> {
+export class CallModel extends Model<
+  InferAttributes<CallModel>,
+  InferCreationAttributes<CallModel>
+> {
   declare id: string;
   declare agentId: string;
   declare direction: CallDirection;
@@ -108,7 +114,10 @@ export class RecordingModel extends Model<
   declare purgedAt: Date | null;
 }
 
-export class TicketModel extends Model<InferAttributes<TicketModel>, InferCreationAttributes<TicketModel>> {
+export class TicketModel extends Model<
+  InferAttributes<TicketModel>,
+  InferCreationAttributes<TicketModel>
+> {
   declare id: CreationOptional<string>;
   declare transcriptId: string;
   declare callId: string;

@@ -10,7 +10,10 @@ const Readiness = z.object({
   checks: z.object({ postgres: Check, redis: Check }),
 });
 
-async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<z.infer<typeof Check>> {
+async function timed(
+  fn: () => Promise<unknown>,
+  timeoutMs: number,
+): Promise<z.infer<typeof Check>> {
   const start = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -76,7 +79,11 @@ export function registerHealthRoutes(
       const body = { status: down.length ? 'not_ready' : 'ready', checks: { postgres, redis } };
       if (down.length) {
         res.status(503).json({
-          error: { code: 'service_unavailable', message: `not ready: ${down.join(' and ')} unreachable`, details: body },
+          error: {
+            code: 'service_unavailable',
+            message: `not ready: ${down.join(' and ')} unreachable`,
+            details: body,
+          },
         });
         return;
       }

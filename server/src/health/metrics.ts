@@ -35,7 +35,14 @@ export function createMetrics(queues: Queues): Metrics {
       await Promise.all(
         queues.all().map(async (q) => {
           try {
-            const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'paused');
+            const counts = await q.getJobCounts(
+              'waiting',
+              'active',
+              'delayed',
+              'failed',
+              'completed',
+              'paused',
+            );
             for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
           } catch {
             // Redis away: the readiness endpoint reports it; metrics keep serving the rest.

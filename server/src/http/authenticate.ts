@@ -38,11 +38,15 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * Internal routes: `Authorization: Bearer <WORKER_TOKEN>`, compared in constant time. A valid
  * user access token gets 403 (a user may never act as a worker), anything else 401.
  */
-export function createWorkerAuthenticator(workerToken: string, jwtSecret: string): WorkerAuthenticator {
+export function createWorkerAuthenticator(
+  workerToken: string,
+  jwtSecret: string,
+): WorkerAuthenticator {
   const expected = digest(workerToken);
   return (req) => {
     const token = bearerToken(req.headers.authorization);
-    if (!token) throw HttpError.unauthorized('missing bearer token: internal routes need the worker token');
+    if (!token)
+      throw HttpError.unauthorized('missing bearer token: internal routes need the worker token');
     if (timingSafeEqual(digest(token), expected)) return;
     if (verifyAccessToken(jwtSecret, token).ok) {
       throw HttpError.forbidden('user tokens may not call internal routes');

@@ -56,7 +56,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // The router could not percent-decode a path parameter (`/api/calls/%ZZ`); it marks that 400.
     if (err instanceof URIError && bp.status === 400) {
       send(res, 400, {
-        error: { code: 'bad_request', message: 'malformed percent-encoding in the URL path', requestId },
+        error: {
+          code: 'bad_request',
+          message: 'malformed percent-encoding in the URL path',
+          requestId,
+        },
       });
       return;
     }
@@ -64,13 +68,21 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err: (err as Error).message, requestId }, 'database unavailable');
       res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
       send(res, 503, {
-        error: { code: 'service_unavailable', message: 'the database is unreachable; try again in a moment', requestId },
+        error: {
+          code: 'service_unavailable',
+          message: 'the database is unreachable; try again in a moment',
+          requestId,
+        },
       });
       return;
     }
     logger.error({ err, requestId }, 'unhandled error');
     send(res, 500, {
-      error: { code: 'internal', message: 'internal error; the request id identifies it in the logs', requestId },
+      error: {
+        code: 'internal',
+        message: 'internal error; the request id identifies it in the logs',
+        requestId,
+      },
     });
   };
 }

@@ -82,7 +82,9 @@ export class IdempotencyStore {
     if (raw === undefined) return handler();
     const parsed = RequestIdempotencyKey.safeParse(raw);
     if (!parsed.success) {
-      throw HttpError.badRequest(`Idempotency-Key header: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      throw HttpError.badRequest(
+        `Idempotency-Key header: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
     }
     const key = `${this.prefix}:idempotency:${ctx.user.id}:${sha256(parsed.data)}`;
     const fingerprint = sha256(JSON.stringify(ctx.request));
@@ -101,7 +103,11 @@ export class IdempotencyStore {
         await this.settle(key, claim, {
           fingerprint,
           status: err.status,
-          error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) },
+          error: {
+            code: err.code,
+            message: err.message,
+            ...(err.details !== undefined ? { details: err.details } : {}),
+          },
         });
       } else {
         // Nothing (or nothing certain) was done: let a retry run again.
@@ -123,7 +129,11 @@ export class IdempotencyStore {
     if (stored === null) {
       // The first request's claim went away between our SET NX and GET (it failed with a 5xx).
       res.setHeader('Retry-After', '1');
-      throw new HttpError(409, 'idempotency_in_progress', 'a request with this Idempotency-Key was being processed; send it again');
+      throw new HttpError(
+        409,
+        'idempotency_in_progress',
+        'a request with this Idempotency-Key was being processed; send it again',
+      );
     }
     const entry = JSON.parse(stored) as Entry;
     if (entry.fingerprint !== fingerprint) {
@@ -142,7 +152,8 @@ export class IdempotencyStore {
       );
     }
     res.setHeader('Idempotent-Replayed', 'true');
-    if (entry.error) throw new HttpError(entry.status, entry.error.code, entry.error.message, entry.error.details);
+    if (entry.error)
+      throw new HttpError(entry.status, entry.error.code, entry.error.message, entry.error.details);
     res.status(entry.status).json(entry.body);
   }
 
@@ -150,12 +161,22 @@ export class IdempotencyStore {
   private async settle(key: string, claim: string, entry: Entry | null): Promise<void> {
     try {
       await this.bounded(
-        this.redis.eval(SWAP_IF_OURS, 1, key, claim, entry ? JSON.stringify(entry) : '', String(this.ttlMs)),
+        this.redis.eval(
+          SWAP_IF_OURS,
+          1,
+          key,
+          claim,
+          entry ? JSON.stringify(entry) : '',
+          String(this.ttlMs),
+        ),
       );
     } catch (err) {
       // The change itself stands. A retry meets the claim until it expires (409), then runs again
       // and finds the change made (the transcript's version tells).
-      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'idempotency answer not stored');
+      this.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'idempotency answer not stored',
+      );
     }
   }
 
@@ -164,7 +185,14 @@ export class IdempotencyStore {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new HttpError(503, 'service_unavailable', 'the idempotency store (Redis) is unreachable; nothing was changed, try again')),
+        () =>
+          reject(
+            new HttpError(
+              503,
+              'service_unavailable',
+              'the idempotency store (Redis) is unreachable; nothing was changed, try again',
+            ),
+          ),
         this.redisTimeoutMs,
       );
     });
@@ -172,8 +200,15 @@ export class IdempotencyStore {
       return await Promise.race([command, timeout]);
     } catch (err) {
       if (err instanceof HttpError) throw err;
-      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'idempotency store error');
-      throw new HttpError(503, 'service_unavailable', 'the idempotency store (Redis) is unreachable; nothing was changed, try again');
+      this.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'idempotency store error',
+      );
+      throw new HttpError(
+        503,
+        'service_unavailable',
+        'the idempotency store (Redis) is unreachable; nothing was changed, try again',
+      );
     } finally {
       clearTimeout(timer);
     }

@@ -1,5 +1,11 @@
 import type { RequestHandler } from 'express';
-import { rateLimit, ipKeyGenerator, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
+import {
+  rateLimit,
+  ipKeyGenerator,
+  type IncrementResponse,
+  type Options,
+  type Store,
+} from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import type { ErrorBody } from '@cwn/protocol';
 
@@ -25,7 +31,11 @@ export class RedisWindowStore implements Store {
     const k = this.prefix + key;
     const res = await this.redis.multi().incr(k).pexpire(k, this.windowMs, 'NX').pttl(k).exec();
     if (!res) throw new Error('rate limit transaction aborted');
-    const [[e1, hits], , [e3, ttl]] = res as [[Error | null, number], unknown, [Error | null, number]];
+    const [[e1, hits], , [e3, ttl]] = res as [
+      [Error | null, number],
+      unknown,
+      [Error | null, number],
+    ];
     if (e1 || e3) throw e1 ?? e3;
     return { totalHits: hits, resetTime: new Date(Date.now() + Math.max(0, ttl)) };
   }

@@ -16,5 +16,8 @@ declare module 'express-serve-static-core' {
 }
 
 export function requestMeta(req: Request): { ip: string | null; requestId: string | null } {
-  return { ip: req.ip ?? null, requestId: typeof req.id === 'string' ? req.id : String(req.id ?? '') || null };
+  return {
+    ip: req.ip ?? null,
+    requestId: typeof req.id === 'string' ? req.id : String(req.id ?? '') || null,
+  };
 }

@@ -86,7 +86,9 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
   if (nul) {
     const field = [where, ...nul].join('.');
     const message = 'must not contain NUL characters';
-    throw new HttpError(400, 'validation_failed', `${field}: ${message}`, [{ path: field, message }]);
+    throw new HttpError(400, 'validation_failed', `${field}: ${message}`, [
+      { path: field, message },
+    ]);
   }
   if (!schema) return value as z.infer<T>;
   const r = schema.safeParse(value);
@@ -131,48 +133,61 @@ export class RouteTable {
     this.registered.push({ method: spec.method, path: spec.path, access });
     this.document(spec, access);
 
-    this.router[spec.method](spec.path, ...(spec.rawBody ? [] : [jsonBody]), async (req: Request, res: Response) => {
-      let user: AuthUser | null = null;
-      if (access === 'worker') {
-        this.authenticateWorker(req);
-      } else if (access !== 'public' && bearerToken(req.headers.authorization)?.startsWith(KIOSK_TOKEN_PREFIX)) {
-        const bearer = bearerToken(req.headers.authorization)!;
-        // Kiosk screens: read-only, only where the policy lists 'kiosk'; `user` stays null.
-        if (access === 'authenticated' || !access.includes('kiosk') || !this.verifyKioskToken) {
-          throw HttpError.forbidden(`kiosk tokens may not ${spec.method.toUpperCase()} ${spec.path}`);
-        }
-        if (!(await this.verifyKioskToken(bearer))) {
-          throw HttpError.unauthorized('this kiosk token is unknown or was revoked');
-        }
-      } else if (access !== 'public') {
-        user = await this.authenticate(req);
-        if (access !== 'authenticated' && !access.includes(user.role)) {
-          throw HttpError.forbidden(`${user.role}s may not ${spec.method.toUpperCase()} ${spec.path}`);
-        }
-        req.user = user;
-      }
-      const params = parse(spec.params, req.params, 'params');
-      const query = parse(spec.query, req.query, 'query');
-      let body: unknown = undefined;
-      if (spec.body) {
-        if (req.body === undefined) {
-          if (req.headers['content-type'] && !req.is('application/json')) {
-            throw HttpError.unsupportedMediaType('expected a JSON body (Content-Type: application/json)');
+    this.router[spec.method](
+      spec.path,
+      ...(spec.rawBody ? [] : [jsonBody]),
+      async (req: Request, res: Response) => {
+        let user: AuthUser | null = null;
+        if (access === 'worker') {
+          this.authenticateWorker(req);
+        } else if (
+          access !== 'public' &&
+          bearerToken(req.headers.authorization)?.startsWith(KIOSK_TOKEN_PREFIX)
+        ) {
+          const bearer = bearerToken(req.headers.authorization)!;
+          // Kiosk screens: read-only, only where the policy lists 'kiosk'; `user` stays null.
+          if (access === 'authenticated' || !access.includes('kiosk') || !this.verifyKioskToken) {
+            throw HttpError.forbidden(
+              `kiosk tokens may not ${spec.method.toUpperCase()} ${spec.path}`,
+            );
           }
-          throw HttpError.badRequest('request body must be a JSON object');
+          if (!(await this.verifyKioskToken(bearer))) {
+            throw HttpError.unauthorized('this kiosk token is unknown or was revoked');
+          }
+        } else if (access !== 'public') {
+          user = await this.authenticate(req);
+          if (access !== 'authenticated' && !access.includes(user.role)) {
+            throw HttpError.forbidden(
+              `${user.role}s may not ${spec.method.toUpperCase()} ${spec.path}`,
+            );
+          }
+          req.user = user;
         }
-        body = parse(spec.body, req.body, 'body');
-      }
-      const result = await handler({ req, res, body, query, params, user } as RouteContext<
-        z.infer<B>,
-        z.infer<Q>,
-        z.infer<P>
-      >);
-      if (res.headersSent || res.writableEnded) return;
-      const status = spec.status ?? 200;
-      if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
-      else res.status(status).json(result);
-    });
+        const params = parse(spec.params, req.params, 'params');
+        const query = parse(spec.query, req.query, 'query');
+        let body: unknown = undefined;
+        if (spec.body) {
+          if (req.body === undefined) {
+            if (req.headers['content-type'] && !req.is('application/json')) {
+              throw HttpError.unsupportedMediaType(
+                'expected a JSON body (Content-Type: application/json)',
+              );
+            }
+            throw HttpError.badRequest('request body must be a JSON object');
+          }
+          body = parse(spec.body, req.body, 'body');
+        }
+        const result = await handler({ req, res, body, query, params, user } as RouteContext<
+          z.infer<B>,
+          z.infer<Q>,
+          z.infer<P>
+        >);
+        if (res.headersSent || res.writableEnded) return;
+        const status = spec.status ?? 200;
+        if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
+        else res.status(status).json(result);
+      },
+    );
   }
 
   private document(spec: RouteSpec, access: Access): void {
@@ -196,7 +211,11 @@ export class RouteTable {
               ? 'Transcription workers only: `Authorization: Bearer <WORKER_TOKEN>`; user tokens get 403.'
               : `Roles: ${access.join(', ')}${access.includes('kiosk') ? ' (kiosk: a kiosk token as bearer)' : ''}.`,
       security:
-        access === 'public' ? [] : access === 'worker' ? [{ workerToken: [] }] : [{ bearerAuth: [] }],
+        access === 'public'
+          ? []
+          : access === 'worker'
+            ? [{ workerToken: [] }]
+            : [{ bearerAuth: [] }],
       request: {
         ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
         ...(spec.query ? { query: spec.query as z.ZodObject } : {}),

@@ -38,7 +38,11 @@ describe('LiveAudioLog', () => {
     expect(await log.append(id, key.id, 0, a)).toEqual({ kind: 'appended', end: 100_000 });
     expect(await log.append(id, key.id, 100_000, b)).toEqual({ kind: 'appended', end: 103_000 });
     expect((await all()).equals(Buffer.concat([a, b]))).toBe(true);
-    expect((await log.read(id, key.id, 65_000, 101_000)).equals(Buffer.concat([a, b]).subarray(65_000, 101_000))).toBe(true);
+    expect(
+      (await log.read(id, key.id, 65_000, 101_000)).equals(
+        Buffer.concat([a, b]).subarray(65_000, 101_000),
+      ),
+    ).toBe(true);
     const disk = await readFile(join(dir, 'live', id));
     expect(disk.includes(a.subarray(0, 64))).toBe(false);
   });
@@ -48,7 +52,10 @@ describe('LiveAudioLog', () => {
     await log.append(id, key.id, 0, a);
     const size = (await stat(join(dir, 'live', id))).size;
     expect(await log.append(id, key.id, 0, a)).toEqual({ kind: 'duplicate', end: 10_000 });
-    expect(await log.append(id, key.id, 4_000, a.subarray(4_000, 6_000))).toEqual({ kind: 'duplicate', end: 10_000 });
+    expect(await log.append(id, key.id, 4_000, a.subarray(4_000, 6_000))).toEqual({
+      kind: 'duplicate',
+      end: 10_000,
+    });
     expect((await stat(join(dir, 'live', id))).size).toBe(size);
     const more = randomBytes(5_000);
     expect(await log.append(id, key.id, 8_000, Buffer.concat([a.subarray(8_000), more]))).toEqual({
@@ -61,10 +68,16 @@ describe('LiveAudioLog', () => {
   it('refuses a gap and an overlap with other bytes, naming the expected offset, and keeps what it had', async () => {
     const a = randomBytes(10_000);
     await log.append(id, key.id, 0, a);
-    expect(await log.append(id, key.id, 10_004, randomBytes(10))).toEqual({ kind: 'gap', expected: 10_000 });
+    expect(await log.append(id, key.id, 10_004, randomBytes(10))).toEqual({
+      kind: 'gap',
+      expected: 10_000,
+    });
     const changed = Buffer.from(a.subarray(9_000));
     changed[5] = changed[5]! ^ 1;
-    expect(await log.append(id, key.id, 9_000, changed)).toEqual({ kind: 'conflict', expected: 10_000 });
+    expect(await log.append(id, key.id, 9_000, changed)).toEqual({
+      kind: 'conflict',
+      expected: 10_000,
+    });
     expect((await all()).equals(a)).toBe(true);
   });
 
@@ -85,7 +98,10 @@ describe('LiveAudioLog', () => {
     expect(await restarted.length(id, key.id)).toBe(70_000);
     expect((await stat(join(dir, 'live', id))).size).toBe(goodSize);
     expect((await all(restarted)).equals(a)).toBe(true);
-    expect(await restarted.append(id, key.id, 70_000, Buffer.from('tail'))).toEqual({ kind: 'appended', end: 70_004 });
+    expect(await restarted.append(id, key.id, 70_000, Buffer.from('tail'))).toEqual({
+      kind: 'appended',
+      end: 70_004,
+    });
   });
 
   it('drops a last record whose bytes are all there but do not authenticate (written out of order)', async () => {
@@ -101,7 +117,10 @@ describe('LiveAudioLog', () => {
     const restarted = new LiveAudioLog(dir, new Keyring(key));
     expect(await restarted.length(id, key.id)).toBe(1_000);
     const resent = randomBytes(1_000);
-    expect(await restarted.append(id, key.id, 1_000, resent)).toEqual({ kind: 'appended', end: 2_000 });
+    expect(await restarted.append(id, key.id, 1_000, resent)).toEqual({
+      kind: 'appended',
+      end: 2_000,
+    });
     expect((await all(restarted)).equals(Buffer.concat([first, resent]))).toBe(true);
   });
 
@@ -114,7 +133,9 @@ describe('LiveAudioLog', () => {
     await writeFile(file, bytes);
     const restarted = new LiveAudioLog(dir, new Keyring(key));
     await expect(restarted.read(id, key.id, 0, 10)).rejects.toThrow(StorageIntegrityError);
-    await expect(new LiveAudioLog(dir, new Keyring(newKey())).length(id, key.id)).rejects.toThrow(MasterKeyUnavailableError);
+    await expect(new LiveAudioLog(dir, new Keyring(newKey())).length(id, key.id)).rejects.toThrow(
+      MasterKeyUnavailableError,
+    );
   });
 
   it('refuses ranges outside what it holds, and removes its file', async () => {

@@ -73,7 +73,8 @@ export class LiveAudioLog {
   }
 
   async append(id: string, keyId: string, offset: number, data: Buffer): Promise<AppendOutcome> {
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`invalid offset ${offset}`);
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new RangeError(`invalid offset ${offset}`);
     return this.serial(id, async () => {
       const log = await this.load(id, keyId);
       if (offset > log.end) return { kind: 'gap', expected: log.end };
@@ -191,10 +192,16 @@ export class LiveAudioLog {
     return lo;
   }
 
-  private async openRecord(fh: FileHandle, key: Buffer, prefix: Buffer, r: Record_): Promise<Buffer> {
+  private async openRecord(
+    fh: FileHandle,
+    key: Buffer,
+    prefix: Buffer,
+    r: Record_,
+  ): Promise<Buffer> {
     const sealed = Buffer.alloc(r.length + CHUNK_OVERHEAD);
     const got = await fh.read(sealed, 0, sealed.length, r.position + LENGTH_BYTES);
-    if (got.bytesRead !== sealed.length) throw new StorageIntegrityError('live audio log is truncated');
+    if (got.bytesRead !== sealed.length)
+      throw new StorageIntegrityError('live audio log is truncated');
     return openChunk(key, prefix, r.offset, false, sealed);
   }
 
@@ -213,7 +220,8 @@ export class LiveAudioLog {
       while (position + LENGTH_BYTES <= size) {
         await fh.read(lenBuf, 0, LENGTH_BYTES, position);
         const n = lenBuf.readUInt32BE(0);
-        if (n === 0 || n > RECORD_BYTES || position + LENGTH_BYTES + n + CHUNK_OVERHEAD > size) break;
+        if (n === 0 || n > RECORD_BYTES || position + LENGTH_BYTES + n + CHUNK_OVERHEAD > size)
+          break;
         records.push({ offset, length: n, position });
         position += LENGTH_BYTES + n + CHUNK_OVERHEAD;
         offset += n;

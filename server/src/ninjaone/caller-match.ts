@@ -52,7 +52,10 @@ export class CallerMatcher {
    */
   async match(number: string | null, region: string): Promise<CallerMatchResult> {
     const e164 = toE164(number, region);
-    const none = (lookupError: string | null = null, lookupRetryable = false): CallerMatchResult => ({
+    const none = (
+      lookupError: string | null = null,
+      lookupRetryable = false,
+    ): CallerMatchResult => ({
       e164,
       match: { kind: 'none' },
       lookupError,

@@ -100,7 +100,9 @@ export class NinjaOneDirectory {
     const all = new Map<number, z.infer<T>>();
     let after: number | undefined;
     for (let n = 0; n < MAX_PAGES; n += 1) {
-      const body = await this.client.request('GET', path, { query: { pageSize: PAGE_SIZE, after } });
+      const body = await this.client.request('GET', path, {
+        query: { pageSize: PAGE_SIZE, after },
+      });
       const page = this.parse(schema, body, what);
       const fresh = page.filter((x) => !all.has(x.id));
       // An empty page, or one that moves nowhere (the endpoint ignores the cursor).

@@ -47,7 +47,11 @@ export function createPushModule(o: PushModuleOptions): PushModule {
         ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       })
     : null;
-  registerPushRoutes(o.routes, { vapid: o.config.vapid, subscriptions, allowedHosts: o.config.pushAllowedHosts });
+  registerPushRoutes(o.routes, {
+    vapid: o.config.vapid,
+    subscriptions,
+    allowedHosts: o.config.pushAllowedHosts,
+  });
   // Once cluster-wide: the replica that stored the transcript publishes it.
   if (sender) {
     o.fanOut.on('transcript.ready', (event, subject) => {

@@ -60,7 +60,10 @@ export class PushSender {
     if (this.closed) return;
     const p = this.sendTranscriptReady(agentId, callId)
       .catch((err: unknown) =>
-        this.o.logger.error({ err: err instanceof Error ? err.message : String(err), callId }, 'push: sending failed'),
+        this.o.logger.error(
+          { err: err instanceof Error ? err.message : String(err), callId },
+          'push: sending failed',
+        ),
       )
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
@@ -69,14 +72,18 @@ export class PushSender {
   /** Sends to every subscription of the call's audience and waits for the push services' answers. */
   async sendTranscriptReady(agentId: string, callId: string): Promise<PushReport> {
     const report: PushReport = { sent: 0, removed: 0, failed: 0 };
-    const call = await this.o.models.Call.findByPk(callId, { attributes: ['id', 'direction', 'remoteName', 'remoteNumber'] });
+    const call = await this.o.models.Call.findByPk(callId, {
+      attributes: ['id', 'direction', 'remoteName', 'remoteNumber'],
+    });
     if (!call) return report;
     const users = await this.o.models.User.findAll({
       attributes: ['id'],
       where: { active: true, [Op.or]: [{ id: agentId }, { role: [...WATCHERS] }] },
     });
     if (!users.length) return report;
-    const subscriptions = await this.o.subscriptions.findAll({ where: { userId: users.map((u) => u.id) } });
+    const subscriptions = await this.o.subscriptions.findAll({
+      where: { userId: users.map((u) => u.id) },
+    });
     const payload: PushPayload = {
       type: 'transcript.ready',
       callId: call.id,
@@ -86,32 +93,51 @@ export class PushSender {
     };
     const body = JSON.stringify(payload);
     for (let i = 0; i < subscriptions.length; i += PARALLEL) {
-      const outcomes = await Promise.all(subscriptions.slice(i, i + PARALLEL).map((s) => this.sendOne(s, body, call.id)));
+      const outcomes = await Promise.all(
+        subscriptions.slice(i, i + PARALLEL).map((s) => this.sendOne(s, body, call.id)),
+      );
       for (const o of outcomes) report[o] += 1;
     }
-    if (subscriptions.length) this.o.logger.debug({ callId, ...report }, 'push: transcript ready sent');
+    if (subscriptions.length)
+      this.o.logger.debug({ callId, ...report }, 'push: transcript ready sent');
     return report;
   }
 
-  private async sendOne(s: PushSubscriptionModel, body: string, callId: string): Promise<keyof PushReport> {
+  private async sendOne(
+    s: PushSubscriptionModel,
+    body: string,
+    callId: string,
+  ): Promise<keyof PushReport> {
     const now = this.o.now ?? (() => new Date());
     try {
-      await sendNotification({ endpoint: s.endpoint, keys: { p256dh: s.p256dh, auth: s.auth } }, body, {
-        vapidDetails: this.o.vapid,
-        TTL: PUSH_TTL_SECONDS,
-        timeout: this.o.timeoutMs ?? PUSH_TIMEOUT_MS,
-        urgency: 'normal',
-        // A newer message for the same call replaces one still waiting in the push service.
-        topic: callId.replace(/-/g, ''),
-        contentEncoding: 'aes128gcm',
-        ...(this.o.agent ? { agent: this.o.agent } : {}),
-      });
-      await this.o.subscriptions.update({ lastSuccessAt: now(), failureCount: 0 }, { where: { id: s.id } });
+      await sendNotification(
+        { endpoint: s.endpoint, keys: { p256dh: s.p256dh, auth: s.auth } },
+        body,
+        {
+          vapidDetails: this.o.vapid,
+          TTL: PUSH_TTL_SECONDS,
+          timeout: this.o.timeoutMs ?? PUSH_TIMEOUT_MS,
+          urgency: 'normal',
+          // A newer message for the same call replaces one still waiting in the push service.
+          topic: callId.replace(/-/g, ''),
+          contentEncoding: 'aes128gcm',
+          ...(this.o.agent ? { agent: this.o.agent } : {}),
+        },
+      );
+      await this.o.subscriptions.update(
+        { lastSuccessAt: now(), failureCount: 0 },
+        { where: { id: s.id } },
+      );
       return 'sent';
     } catch (err) {
       const status = err instanceof WebPushError ? err.statusCode : null;
       // Never the endpoint (nor the error object, which carries it): the origin and the status.
-      const where = { subscriptionId: s.id, userId: s.userId, pushService: originOf(s.endpoint), status };
+      const where = {
+        subscriptionId: s.id,
+        userId: s.userId,
+        pushService: originOf(s.endpoint),
+        status,
+      };
       if (status === 404 || status === 410) {
         await this.o.subscriptions.destroy({ where: { id: s.id } });
         this.o.logger.info(where, 'push: subscription expired at the push service; deleted');
@@ -119,7 +145,13 @@ export class PushSender {
       }
       await this.o.subscriptions.increment('failureCount', { where: { id: s.id } });
       this.o.logger.warn(
-        { ...where, reason: err instanceof Error ? err.message.replace(s.endpoint, originOf(s.endpoint)) : String(err) },
+        {
+          ...where,
+          reason:
+            err instanceof Error
+              ? err.message.replace(s.endpoint, originOf(s.endpoint))
+              : String(err),
+        },
         'push: the push service did not accept the message',
       );
       return 'failed';

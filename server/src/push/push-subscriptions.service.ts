@@ -23,7 +23,11 @@ export class PushSubscriptionsService {
    * A device that changes hands (another user logs in on the same browser) moves to its new owner,
    * with fresh keys and a clean failure record.
    */
-  async subscribe(userId: string, body: PushSubscriptionBody, userAgent: string | null): Promise<SubscribeOutcome> {
+  async subscribe(
+    userId: string,
+    body: PushSubscriptionBody,
+    userAgent: string | null,
+  ): Promise<SubscribeOutcome> {
     const at = this.now();
     const [row] = await this.sequelize.query<{ created_at: Date; inserted: boolean }>(
       `INSERT INTO push_subscriptions (id, user_id, endpoint, p256dh, auth, user_agent, failure_count, created_at, updated_at)

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { PushSubscriptionBody, PushSubscriptionInfo, PushUnsubscribeRequest, VapidPublicKey } from '@cwn/protocol';
+import {
+  PushSubscriptionBody,
+  PushSubscriptionInfo,
+  PushUnsubscribeRequest,
+  VapidPublicKey,
+} from '@cwn/protocol';
 import { HttpError } from '../http/errors';
 import type { RouteTable } from '../http/routes';
 import { pushEndpointAllowed } from './endpoint-hosts';
@@ -7,22 +12,39 @@ import type { PushSubscriptionsService } from './push-subscriptions.service';
 import type { VapidConfig } from './vapid';
 
 const disabled = () =>
-  new HttpError(404, 'push_disabled', 'push notifications are not configured on this server (VAPID keys)');
+  new HttpError(
+    404,
+    'push_disabled',
+    'push notifications are not configured on this server (VAPID keys)',
+  );
 
 function validation(error: z.ZodError): HttpError {
-  const details = error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message }));
-  return new HttpError(400, 'validation_failed', `${details[0]!.path}: ${details[0]!.message}`, details);
+  const details = error.issues.map((i) => ({
+    path: ['body', ...i.path].join('.'),
+    message: i.message,
+  }));
+  return new HttpError(
+    400,
+    'validation_failed',
+    `${details[0]!.path}: ${details[0]!.message}`,
+    details,
+  );
 }
 
 export function registerPushRoutes(
   routes: RouteTable,
-  deps: { vapid: VapidConfig | null; subscriptions: PushSubscriptionsService; allowedHosts: readonly string[] },
+  deps: {
+    vapid: VapidConfig | null;
+    subscriptions: PushSubscriptionsService;
+    allowedHosts: readonly string[];
+  },
 ): void {
   routes.add(
     {
       method: 'get',
       path: '/api/push/vapid-public-key',
-      summary: 'The key browsers subscribe to Web Push with (404 push_disabled when not configured)',
+      summary:
+        'The key browsers subscribe to Web Push with (404 push_disabled when not configured)',
       tags: ['push'],
       response: VapidPublicKey,
     },
@@ -36,7 +58,8 @@ export function registerPushRoutes(
     {
       method: 'post',
       path: '/api/push/subscriptions',
-      summary: "Subscribe this device to 'transcript ready' notifications (201 new, 200 known endpoint)",
+      summary:
+        "Subscribe this device to 'transcript ready' notifications (201 new, 200 known endpoint)",
       tags: ['push'],
       body: PushSubscriptionBody,
       response: PushSubscriptionInfo,
@@ -46,9 +69,15 @@ export function registerPushRoutes(
       if (!deps.vapid) throw disabled();
       if (!pushEndpointAllowed(body.endpoint, deps.allowedHosts)) {
         const message = `body.endpoint: ${new URL(body.endpoint).hostname} is not a known push service (PUSH_ALLOWED_HOSTS)`;
-        throw new HttpError(400, 'validation_failed', message, [{ path: 'body.endpoint', message }]);
+        throw new HttpError(400, 'validation_failed', message, [
+          { path: 'body.endpoint', message },
+        ]);
       }
-      const outcome = await deps.subscriptions.subscribe(user!.id, body, req.get('user-agent') ?? null);
+      const outcome = await deps.subscriptions.subscribe(
+        user!.id,
+        body,
+        req.get('user-agent') ?? null,
+      );
       res.status(outcome.created ? 201 : 200).json(outcome.subscription);
     },
   );
@@ -57,13 +86,17 @@ export function registerPushRoutes(
     {
       method: 'delete',
       path: '/api/push/subscriptions',
-      summary: "Unsubscribe one of the caller's own devices (endpoint in a JSON body or ?endpoint=)",
+      summary:
+        "Unsubscribe one of the caller's own devices (endpoint in a JSON body or ?endpoint=)",
       tags: ['push'],
       query: z.object({ endpoint: z.string().optional() }),
       status: 204,
     },
     async ({ req, user }) => {
-      const source: unknown = (req.body as { endpoint?: unknown } | undefined)?.endpoint !== undefined ? req.body : req.query;
+      const source: unknown =
+        (req.body as { endpoint?: unknown } | undefined)?.endpoint !== undefined
+          ? req.body
+          : req.query;
       const parsed = PushUnsubscribeRequest.safeParse(source);
       if (!parsed.success) throw validation(parsed.error);
       // Someone else's endpoint answers exactly like an unknown one: nothing is revealed.

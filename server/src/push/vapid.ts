@@ -33,7 +33,9 @@ export function vapidFromEnv(env: NodeJS.ProcessEnv): VapidConfig | null {
   const problems: string[] = [];
   if (set.length < NAMES.length) {
     const missing = NAMES.filter((n) => !set.includes(n));
-    problems.push(`${missing.join(', ')} must be set too: VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT go together (or none, for no Web Push)`);
+    problems.push(
+      `${missing.join(', ')} must be set too: VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT go together (or none, for no Web Push)`,
+    );
   }
   const publicKey = env.VAPID_PUBLIC_KEY?.trim() ?? '';
   const privateKey = env.VAPID_PRIVATE_KEY?.trim() ?? '';
@@ -41,12 +43,15 @@ export function vapidFromEnv(env: NodeJS.ProcessEnv): VapidConfig | null {
   if (publicKey) {
     const raw = rawBytes(publicKey);
     if (!raw || raw.length !== 65 || raw[0] !== 0x04) {
-      problems.push('VAPID_PUBLIC_KEY must be a raw uncompressed P-256 public key (65 bytes, base64url)');
+      problems.push(
+        'VAPID_PUBLIC_KEY must be a raw uncompressed P-256 public key (65 bytes, base64url)',
+      );
     }
   }
   if (privateKey) {
     const raw = rawBytes(privateKey);
-    if (!raw || raw.length !== 32) problems.push('VAPID_PRIVATE_KEY must be a raw P-256 private key (32 bytes, base64url)');
+    if (!raw || raw.length !== 32)
+      problems.push('VAPID_PRIVATE_KEY must be a raw P-256 private key (32 bytes, base64url)');
   }
   if (subject && !/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(subject)) {
     problems.push('VAPID_SUBJECT must be a mailto: address or an https:// URL');

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { FailedJobList, FailedJobsQuery, QueueJobParams, QueueKey, QueueOverview } from '@cwn/protocol';
+import {
+  FailedJobList,
+  FailedJobsQuery,
+  QueueJobParams,
+  QueueKey,
+  QueueOverview,
+} from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
 import { requestMeta } from '../http/request-context';
 import type { RouteTable } from '../http/routes';
@@ -7,9 +13,19 @@ import type { QueueAdminService } from './queue-admin.service';
 
 const QueueParams = z.object({ queue: QueueKey });
 
-export function registerQueueAdminRoutes(routes: RouteTable, admin: QueueAdminService, audit: AuditLog): void {
+export function registerQueueAdminRoutes(
+  routes: RouteTable,
+  admin: QueueAdminService,
+  audit: AuditLog,
+): void {
   routes.add(
-    { method: 'get', path: '/api/admin/queues', summary: 'Job counts of every queue', tags: ['health'], response: QueueOverview },
+    {
+      method: 'get',
+      path: '/api/admin/queues',
+      summary: 'Job counts of every queue',
+      tags: ['health'],
+      response: QueueOverview,
+    },
     async () => ({ queues: await admin.overview() }),
   );
 

@@ -15,7 +15,14 @@ export class QueueAdminService {
     const keys: QueueKey[] = ['transcription', 'tickets', 'maintenance'];
     return Promise.all(
       keys.map(async (queue) => {
-        const c = await this.queue(queue).getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
+        const c = await this.queue(queue).getJobCounts(
+          'waiting',
+          'prioritized',
+          'active',
+          'delayed',
+          'failed',
+          'completed',
+        );
         return {
           queue,
           waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
@@ -30,16 +37,19 @@ export class QueueAdminService {
 
   async failed(queue: QueueKey, limit: number): Promise<FailedJob[]> {
     const jobs = await this.queue(queue).getJobs(['failed'], 0, limit - 1, false);
-    return jobs.filter((j): j is Job => Boolean(j?.id)).map((j) => ({
-      id: j.id!,
-      queue,
-      name: j.name,
-      failedReason: j.failedReason ?? '',
-      attemptsMade: j.attemptsMade,
-      createdAt: new Date(j.timestamp).toISOString(),
-      failedAt: j.finishedOn ? new Date(j.finishedOn).toISOString() : null,
-      data: typeof j.data === 'object' && j.data !== null ? (j.data as Record<string, unknown>) : {},
-    }));
+    return jobs
+      .filter((j): j is Job => Boolean(j?.id))
+      .map((j) => ({
+        id: j.id!,
+        queue,
+        name: j.name,
+        failedReason: j.failedReason ?? '',
+        attemptsMade: j.attemptsMade,
+        createdAt: new Date(j.timestamp).toISOString(),
+        failedAt: j.finishedOn ? new Date(j.finishedOn).toISOString() : null,
+        data:
+          typeof j.data === 'object' && j.data !== null ? (j.data as Record<string, unknown>) : {},
+      }));
   }
 
   /** Puts a failed job back in the queue, with its attempts counted afresh. */
@@ -57,7 +67,10 @@ export class QueueAdminService {
     const job = await this.queue(queue).getJob(jobId);
     if (!job) throw HttpError.notFound(`no job ${jobId} in the ${queue} queue`);
     const state = await job.getState();
-    if (state !== 'failed') throw HttpError.conflict(`job ${jobId} is ${state}, not failed: only failed jobs can be retried or deleted`);
+    if (state !== 'failed')
+      throw HttpError.conflict(
+        `job ${jobId} is ${state}, not failed: only failed jobs can be retried or deleted`,
+      );
     return job;
   }
 }

@@ -5,7 +5,12 @@ import type { Logger } from '../logger';
  * A Redis connection for BullMQ and the Socket.IO adapter: commands wait while Redis is away
  * (maxRetriesPerRequest null, as BullMQ requires) and reconnects back off up to 5 s.
  */
-export function createRedis(url: string, logger: Logger, name: string, extra: RedisOptions = {}): Redis {
+export function createRedis(
+  url: string,
+  logger: Logger,
+  name: string,
+  extra: RedisOptions = {},
+): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,

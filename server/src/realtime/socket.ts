@@ -13,7 +13,12 @@ import type { Models } from '../db/models';
 import type { Logger } from '../logger';
 import { verifyAccessToken } from '../auth/tokens';
 
-export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type IoServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
 
 export interface RealtimeOptions {
   httpServer: HttpServer;
@@ -52,7 +57,10 @@ export function guardSubscriptions(sub: Redis, logger: Pick<Logger, 'debug'>): v
     const original = (sub[name] as (...args: unknown[]) => Promise<unknown>).bind(sub);
     (sub as unknown as Record<string, unknown>)[name] = (...args: unknown[]) =>
       original(...args).catch((err: unknown) => {
-        logger.debug({ err: err instanceof Error ? err.message : String(err) }, `socket.io: redis ${name} failed`);
+        logger.debug(
+          { err: err instanceof Error ? err.message : String(err) },
+          `socket.io: redis ${name} failed`,
+        );
         return 0;
       });
   }
@@ -121,9 +129,10 @@ export function createRealtime(o: RealtimeOptions): IoServer {
     return close((err) => {
       sub.disconnect();
       // quit lets broadcasts already sent finish; never wait more than a second for it
-      void Promise.race([pub.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]).finally(
-        () => pub.disconnect(),
-      );
+      void Promise.race([
+        pub.quit().catch(() => undefined),
+        new Promise((r) => setTimeout(r, 1_000).unref()),
+      ]).finally(() => pub.disconnect());
       fn?.(err);
     });
   };

@@ -12,8 +12,14 @@ const WAVEFORM_CACHE_SECONDS = 7 * 86_400;
 
 const AUDIO_RESPONSE = {
   responses: {
-    200: { description: 'The whole WAV', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } } },
-    206: { description: 'The requested byte range (Range: bytes=a-b)', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } } },
+    200: {
+      description: 'The whole WAV',
+      content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } },
+    },
+    206: {
+      description: 'The requested byte range (Range: bytes=a-b)',
+      content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } },
+    },
   },
 };
 
@@ -76,11 +82,17 @@ export function registerAudioRoutes(
     {
       method: 'get',
       path: '/api/recordings/:id/waveform.png',
-      summary: 'A waveform picture of the recording (PNG, one row per channel: agent, then caller); cached',
+      summary:
+        'A waveform picture of the recording (PNG, one row per channel: agent, then caller); cached',
       tags: ['recordings'],
       params: IdParams,
       openapi: {
-        responses: { 200: { description: 'PNG', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } } },
+        responses: {
+          200: {
+            description: 'PNG',
+            content: { 'image/png': { schema: { type: 'string', format: 'binary' } } },
+          },
+        },
       },
     },
     async ({ res, params, user }) => {

@@ -42,7 +42,8 @@ export class RecordingAudio {
     if (!r || (user && !seesAllCalls(user) && r.agentId !== user.id)) {
       throw HttpError.notFound('recording not found');
     }
-    if (r.purgedAt) throw HttpError.notFound('the audio of this recording was deleted by the retention policy');
+    if (r.purgedAt)
+      throw HttpError.notFound('the audio of this recording was deleted by the retention policy');
     return r;
   }
 
@@ -56,7 +57,10 @@ export class RecordingAudio {
         throw new HttpError(416, 'range_not_satisfiable', err.message, { size: err.size });
       }
       if (err instanceof BlobNotFoundError) {
-        this.logger.error({ recordingId: r.id, alert: 'recording-missing' }, 'recording row has no stored file');
+        this.logger.error(
+          { recordingId: r.id, alert: 'recording-missing' },
+          'recording row has no stored file',
+        );
         throw HttpError.notFound('the audio file of this recording is missing');
       }
       if (err instanceof StorageIntegrityError || err instanceof MasterKeyUnavailableError) {
@@ -80,9 +84,14 @@ export class RecordingAudio {
     const range = parseRangeHeader(rangeHeader, size);
     if (range.kind === 'unsatisfiable') {
       res.setHeader('Content-Range', contentRange(size));
-      throw new HttpError(416, 'range_not_satisfiable', `range ${rangeHeader} is outside the ${size}-byte recording`, {
-        size,
-      });
+      throw new HttpError(
+        416,
+        'range_not_satisfiable',
+        `range ${rangeHeader} is outside the ${size}-byte recording`,
+        {
+          size,
+        },
+      );
     }
     const opened =
       range.kind === 'range' ? await this.open(r, range.start, range.end) : await this.open(r);
@@ -101,7 +110,10 @@ export class RecordingAudio {
     res.setHeader('Content-Length', String(opened.length));
     res.setHeader('Cache-Control', 'private, no-store');
     if (status === 206) {
-      res.setHeader('Content-Range', contentRange(opened.size, { start: opened.start, end: opened.end }));
+      res.setHeader(
+        'Content-Range',
+        contentRange(opened.size, { start: opened.start, end: opened.end }),
+      );
     }
     try {
       while (!next.done) {

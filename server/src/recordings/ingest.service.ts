@@ -49,7 +49,9 @@ export class RecordingIngest {
   ) {}
 
   /** The recording an earlier upload stored under this key, if any (sha256 must match). */
-  async replay(ctx: Pick<IngestContext, 'user' | 'idempotencyKey' | 'meta'>): Promise<UploadRecordingResponse | null> {
+  async replay(
+    ctx: Pick<IngestContext, 'user' | 'idempotencyKey' | 'meta'>,
+  ): Promise<UploadRecordingResponse | null> {
     const row = await this.deps.models.Recording.findOne({
       where: { agentId: ctx.user.id, idempotencyKey: ctx.idempotencyKey },
     });
@@ -63,7 +65,10 @@ export class RecordingIngest {
   }
 
   /** The recording stored under this key (a retry's answer), else `conflict`. */
-  private async replayOr(ctx: IngestContext, conflict: HttpError): Promise<UploadRecordingResponse> {
+  private async replayOr(
+    ctx: IngestContext,
+    conflict: HttpError,
+  ): Promise<UploadRecordingResponse> {
     const stored = await this.replay(ctx);
     if (stored) return stored;
     throw conflict;
@@ -78,7 +83,10 @@ export class RecordingIngest {
     if (has) throw HttpError.conflict('this call already has a recording');
   }
 
-  async ingest(source: Readable | AsyncIterable<Buffer>, ctx: IngestContext): Promise<UploadRecordingResponse> {
+  async ingest(
+    source: Readable | AsyncIterable<Buffer>,
+    ctx: IngestContext,
+  ): Promise<UploadRecordingResponse> {
     const replayed = await this.replay(ctx);
     if (replayed) return replayed;
     try {
@@ -92,7 +100,9 @@ export class RecordingIngest {
     const { models, sequelize } = this.deps;
     const store = await this.deps.store();
     const id = crypto.randomUUID();
-    const validator = new WavValidatorStream({ maxDurationMs: this.deps.maxRecordingSeconds * 1000 });
+    const validator = new WavValidatorStream({
+      maxDurationMs: this.deps.maxRecordingSeconds * 1000,
+    });
     let t: Transaction | undefined;
     let call: CallModel | undefined;
     let recording: RecordingModel | undefined;
@@ -146,7 +156,10 @@ export class RecordingIngest {
         return this.replayOr(ctx, HttpError.conflict('this call already has a recording'));
       }
       if (err instanceof UniqueConstraintError) {
-        return this.replayOr(ctx, HttpError.conflict('another upload for this call was stored at the same time'));
+        return this.replayOr(
+          ctx,
+          HttpError.conflict('another upload for this call was stored at the same time'),
+        );
       }
       throw err;
     }
@@ -178,7 +191,10 @@ export class RecordingIngest {
     return queued;
   }
 
-  private async callFor(ctx: IngestContext, t: Transaction): Promise<{ call: CallModel; created: boolean }> {
+  private async callFor(
+    ctx: IngestContext,
+    t: Transaction,
+  ): Promise<{ call: CallModel; created: boolean }> {
     const { models } = this.deps;
     const meta = ctx.meta;
     if (meta.callId) {
@@ -233,7 +249,10 @@ export class RecordingIngest {
       if (queued) moved = { row: queued, event: 'queued' };
     } catch (err) {
       // Stored safely; the call stays `uploaded` and can be queued again later.
-      this.deps.logger.error({ err, recordingId: recording.id }, 'could not queue the transcription');
+      this.deps.logger.error(
+        { err, recordingId: recording.id },
+        'could not queue the transcription',
+      );
     }
     this.deps.lifecycle.announce(moved.row, moved.event);
     return { recording: dto, callId: call.id, created: true };

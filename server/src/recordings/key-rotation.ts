@@ -32,7 +32,12 @@ export async function rotateRecordingKeys(
     await deps.audit.write({
       action: 'recording.keys.rotate',
       targetType: 'recording',
-      details: { keyId, rewrapped: report.rewrapped, alreadyCurrent: report.alreadyCurrent, failed: report.failed.length },
+      details: {
+        keyId,
+        rewrapped: report.rewrapped,
+        alreadyCurrent: report.alreadyCurrent,
+        failed: report.failed.length,
+      },
     });
   }
   return { ...report, keyId };

@@ -52,7 +52,8 @@ export function createRecordingsModule(d: {
     store,
     queue: new TranscriptionQueue(d.queues.transcription),
     lifecycle: d.lifecycle,
-    recordingUploaded: (agentId, recording) => d.fanOut.publish('recording.uploaded', recording, { agentId }),
+    recordingUploaded: (agentId, recording) =>
+      d.fanOut.publish('recording.uploaded', recording, { agentId }),
     audit: d.audit,
     logger: d.logger,
     maxRecordingSeconds: config.maxRecordingSeconds,

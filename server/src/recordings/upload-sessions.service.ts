@@ -65,7 +65,12 @@ export class UploadSessions {
   }
 
   private state(s: UploadSessionModel): StagedState {
-    return { id: s.id, keyId: s.keyId, offset: Number(s.offset), stagedBytes: Number(s.stagedBytes) };
+    return {
+      id: s.id,
+      keyId: s.keyId,
+      offset: Number(s.offset),
+      stagedBytes: Number(s.stagedBytes),
+    };
   }
 
   async create(
@@ -134,7 +139,11 @@ export class UploadSessions {
     return this.deps.models.UploadSession.findOne({ where: { agentId, idempotencyKey } });
   }
 
-  private sameOrConflict(s: UploadSessionModel, meta: UploadRecordingQuery, length: number): UploadSession {
+  private sameOrConflict(
+    s: UploadSessionModel,
+    meta: UploadRecordingQuery,
+    length: number,
+  ): UploadSession {
     if (Number(s.length) !== length || (s.metadata as { sha256?: string }).sha256 !== meta.sha256) {
       throw HttpError.conflict(
         'this Idempotency-Key already names an upload of a different file (length or sha256 differ)',
@@ -178,14 +187,19 @@ export class UploadSessions {
       const offset = Number(session.offset);
       const length = Number(session.length);
       if (clientOffset !== offset) {
-        throw HttpError.conflict(`Upload-Offset ${clientOffset} does not match the server's ${offset}`, {
-          offset,
-        });
+        throw HttpError.conflict(
+          `Upload-Offset ${clientOffset} does not match the server's ${offset}`,
+          {
+            offset,
+          },
+        );
       }
       let state = this.state(session);
       if (offset < length) {
         const validator =
-          offset === 0 ? new WavValidator({ maxDurationMs: this.deps.maxRecordingSeconds * 1000 }) : undefined;
+          offset === 0
+            ? new WavValidator({ maxDurationMs: this.deps.maxRecordingSeconds * 1000 })
+            : undefined;
         const inspect = validator
           ? (piece: Buffer) => {
               try {
@@ -255,9 +269,9 @@ export class UploadSessions {
     const files = await this.deps.staging.list();
     if (files.length) {
       const live = new Set(
-        (await this.deps.models.UploadSession.findAll({ attributes: ['id'], where: { id: files } })).map(
-          (s) => s.id,
-        ),
+        (
+          await this.deps.models.UploadSession.findAll({ attributes: ['id'], where: { id: files } })
+        ).map((s) => s.id),
       );
       for (const f of files) if (!live.has(f)) await this.deps.staging.remove(f);
     }

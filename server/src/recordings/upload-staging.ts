@@ -130,17 +130,21 @@ export class UploadStaging {
       const lenBuf = Buffer.alloc(LENGTH_BYTES);
       while (position < state.stagedBytes) {
         const got = await fh.read(lenBuf, 0, LENGTH_BYTES, position);
-        if (got.bytesRead !== LENGTH_BYTES) throw new StorageIntegrityError('staged upload is truncated');
+        if (got.bytesRead !== LENGTH_BYTES)
+          throw new StorageIntegrityError('staged upload is truncated');
         const n = lenBuf.readUInt32BE(0);
-        if (n === 0 || n > RECORD_BYTES) throw new StorageIntegrityError('staged upload has a corrupt record');
+        if (n === 0 || n > RECORD_BYTES)
+          throw new StorageIntegrityError('staged upload has a corrupt record');
         const sealed = Buffer.alloc(n + CHUNK_OVERHEAD);
         const r = await fh.read(sealed, 0, sealed.length, position + LENGTH_BYTES);
-        if (r.bytesRead !== sealed.length) throw new StorageIntegrityError('staged upload is truncated');
+        if (r.bytesRead !== sealed.length)
+          throw new StorageIntegrityError('staged upload is truncated');
         yield openChunk(key, prefix, offset, false, sealed);
         position += LENGTH_BYTES + sealed.length;
         offset += n;
       }
-      if (offset !== state.offset) throw new StorageIntegrityError('staged upload is shorter than its offset');
+      if (offset !== state.offset)
+        throw new StorageIntegrityError('staged upload is shorter than its offset');
     } finally {
       await fh.close();
     }

@@ -24,7 +24,8 @@ function header<T>(req: Request, name: string, schema: z.ZodType<T>): T {
   const raw = req.headers[name.toLowerCase()];
   if (raw === undefined) throw HttpError.badRequest(`the ${name} header is required`);
   const r = schema.safeParse(Array.isArray(raw) ? raw[0] : raw);
-  if (!r.success) throw HttpError.badRequest(`${name} header: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  if (!r.success)
+    throw HttpError.badRequest(`${name} header: ${r.error.issues[0]?.message ?? 'invalid'}`);
   return r.data;
 }
 
@@ -160,7 +161,7 @@ export function registerUploadRoutes(
       method: 'patch',
       path: '/api/uploads/:id',
       summary:
-        'Append bytes at Upload-Offset (Content-Type: application/offset+octet-stream). A PATCH is kept whole or not at all; 204 with the new Upload-Offset, or, for the PATCH that completes the file, 201 with the stored recording (validation errors as for /api/upload-recording). 409 when Upload-Offset is not the server\'s (ask with HEAD).',
+        "Append bytes at Upload-Offset (Content-Type: application/offset+octet-stream). A PATCH is kept whole or not at all; 204 with the new Upload-Offset, or, for the PATCH that completes the file, 201 with the stored recording (validation errors as for /api/upload-recording). 409 when Upload-Offset is not the server's (ask with HEAD).",
       tags: ['recordings'],
       params: IdParams,
       response: UploadRecordingResponse,
@@ -172,7 +173,9 @@ export function registerUploadRoutes(
         ],
         requestBody: {
           required: true,
-          content: { [UPLOAD_CHUNK_CONTENT_TYPE]: { schema: { type: 'string', format: 'binary' } } },
+          content: {
+            [UPLOAD_CHUNK_CONTENT_TYPE]: { schema: { type: 'string', format: 'binary' } },
+          },
         },
       },
     },

@@ -91,5 +91,7 @@ export async function renderWaveform(wav: Readable, channels: 1 | 2): Promise<Bu
       for (let y = Math.max(top, lo); y <= Math.min(top + rowH - 1, hi); y++) put(x, y, colour);
     }
   }
-  return sharp(img, { raw: { width, height, channels: 4 } }).png({ compressionLevel: 9 }).toBuffer();
+  return sharp(img, { raw: { width, height, channels: 4 } })
+    .png({ compressionLevel: 9 })
+    .toBuffer();
 }

@@ -40,7 +40,9 @@ export function startMaintenanceWorker(o: {
   );
   // A connection we pass in is ours to close.
   worker.on('closed', () => connection.disconnect());
-  worker.on('failed', (job, err) => o.logger.error({ err, job: job?.name }, 'maintenance job failed'));
+  worker.on('failed', (job, err) =>
+    o.logger.error({ err, job: job?.name }, 'maintenance job failed'),
+  );
   worker.on('error', (err) => o.logger.warn({ err: err.message }, 'maintenance worker error'));
   return worker;
 }

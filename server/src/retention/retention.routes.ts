@@ -2,7 +2,10 @@ import { RetentionOverview } from '@cwn/protocol';
 import type { RouteTable } from '../http/routes';
 import type { RetentionOverviewService } from './retention-overview';
 
-export function registerRetentionRoutes(routes: RouteTable, overview: RetentionOverviewService): void {
+export function registerRetentionRoutes(
+  routes: RouteTable,
+  overview: RetentionOverviewService,
+): void {
   routes.add(
     {
       method: 'get',

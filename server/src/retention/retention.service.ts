@@ -99,7 +99,10 @@ export class RetentionService {
           } catch (err) {
             failed.add(r.id);
             report.audioFailed++;
-            this.deps.logger.error({ err, recordingId: r.id }, 'retention could not delete a recording');
+            this.deps.logger.error(
+              { err, recordingId: r.id },
+              'retention could not delete a recording',
+            );
             continue;
           }
         }
@@ -111,8 +114,12 @@ export class RetentionService {
     if (this.deps.transcriptDays !== null) {
       const cutoff = new Date(now.getTime() - this.deps.transcriptDays * DAY_MS);
       report.transcriptCutoff = cutoff.toISOString();
-      if (this.transcripts) report.transcriptsPurged = await this.transcripts.purgeOlderThan(cutoff, dryRun);
-      else this.deps.logger.warn('TRANSCRIPT_RETENTION_DAYS is set but no transcript purger is registered');
+      if (this.transcripts)
+        report.transcriptsPurged = await this.transcripts.purgeOlderThan(cutoff, dryRun);
+      else
+        this.deps.logger.warn(
+          'TRANSCRIPT_RETENTION_DAYS is set but no transcript purger is registered',
+        );
     }
     if (!dryRun) report.uploadSessionsExpired = await this.deps.uploads.sweepExpired(now);
     await this.deps.audit.write({

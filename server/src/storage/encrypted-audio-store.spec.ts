@@ -90,7 +90,8 @@ function openFilesUnder(dir: string): string[] {
  * garbage collection", DEP0137) shows up here.
  */
 async function filesLeftOpen(dir: string): Promise<string[]> {
-  for (let i = 0; i < 40 && openFilesUnder(dir).length; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 40 && openFilesUnder(dir).length; i++)
+    await new Promise((r) => setTimeout(r, 50));
   return openFilesUnder(dir);
 }
 
@@ -499,7 +500,9 @@ describe('EncryptedAudioStore', () => {
 
     it('the sha256 does not match the client’s', async () => {
       await expect(
-        asHttp(store.put('h', Readable.from([randomBytes(100)]), { expectedSha256: 'a'.repeat(64) })),
+        asHttp(
+          store.put('h', Readable.from([randomBytes(100)]), { expectedSha256: 'a'.repeat(64) }),
+        ),
       ).rejects.toMatchObject({
         status: 400,
         message: expect.stringMatching(

@@ -270,9 +270,12 @@ export class TicketService {
     }
     // NinjaOne down or throttling us: a later attempt may find the caller.
     if (lookupRetryable) {
-      throw new NinjaOneError(`the caller could not be looked up in NinjaOne (${lookupError}): trying again`, {
-        kind: 'retryable',
-      });
+      throw new NinjaOneError(
+        `the caller could not be looked up in NinjaOne (${lookupError}): trying again`,
+        {
+          kind: 'retryable',
+        },
+      );
     }
     const why = lookupError ? ` (${lookupError})` : '';
     throw new PermanentTicketError(

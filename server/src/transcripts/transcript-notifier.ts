@@ -1,4 +1,8 @@
-import type { TranscriptFailedEvent, TranscriptProgressEvent, TranscriptReadyEvent } from '@cwn/protocol';
+import type {
+  TranscriptFailedEvent,
+  TranscriptProgressEvent,
+  TranscriptReadyEvent,
+} from '@cwn/protocol';
 import type { FanOut } from '../realtime/fan-out';
 
 /**

@@ -1,6 +1,11 @@
 import { QueueEvents, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Id, TranscriptionProgress, type TranscriptionJob, type TranscriptionResult } from '@cwn/protocol';
+import {
+  Id,
+  TranscriptionProgress,
+  type TranscriptionJob,
+  type TranscriptionResult,
+} from '@cwn/protocol';
 import type { Logger } from '../logger';
 import type { TranscriptNotifier } from './transcript-notifier';
 import type { RecordingState } from './transcripts.repository';
@@ -65,7 +70,13 @@ export class TranscriptionEvents {
   private async doStart(): Promise<void> {
     // Read from the stream's current end, fixed now: nothing written after this point is missed
     // while the blocking reader connects.
-    const last = await this.o.connection.xrevrange(this.o.queue.toKey('events'), '+', '-', 'COUNT', 1);
+    const last = await this.o.connection.xrevrange(
+      this.o.queue.toKey('events'),
+      '+',
+      '-',
+      'COUNT',
+      1,
+    );
     if (this.closed) return;
     const events = new QueueEvents(this.o.queue.name, {
       connection: this.o.connection,
@@ -73,11 +84,19 @@ export class TranscriptionEvents {
       lastEventId: last[0]?.[0] ?? '0-0',
     });
     this.events = events;
-    events.on('error', (err) => this.o.logger.warn({ err: err.message }, 'transcription events: redis error'));
+    events.on('error', (err) =>
+      this.o.logger.warn({ err: err.message }, 'transcription events: redis error'),
+    );
     events.on('active', ({ jobId }) => this.inOrder(jobId, () => this.onActive(jobId)));
-    events.on('progress', ({ jobId, data }) => this.inOrder(jobId, () => this.onProgress(jobId, data)));
-    events.on('completed', ({ jobId, returnvalue }) => this.inOrder(jobId, () => this.onCompleted(jobId, returnvalue)));
-    events.on('failed', ({ jobId, failedReason }) => this.inOrder(jobId, () => this.onFailed(jobId, failedReason)));
+    events.on('progress', ({ jobId, data }) =>
+      this.inOrder(jobId, () => this.onProgress(jobId, data)),
+    );
+    events.on('completed', ({ jobId, returnvalue }) =>
+      this.inOrder(jobId, () => this.onCompleted(jobId, returnvalue)),
+    );
+    events.on('failed', ({ jobId, failedReason }) =>
+      this.inOrder(jobId, () => this.onFailed(jobId, failedReason)),
+    );
     await events.waitUntilReady();
     if (this.closed) return;
     this.track(this.reconcile());
@@ -111,7 +130,9 @@ export class TranscriptionEvents {
     const report: ReconcileReport = { persisted: 0, failed: 0, checked: 0 };
     for (const type of ['completed', 'failed'] as const) {
       for (let start = 0; !this.closed; start += PAGE) {
-        const page = (await this.o.queue.getJobs([type], start, start + PAGE - 1, false)).filter(Boolean);
+        const page = (await this.o.queue.getJobs([type], start, start + PAGE - 1, false)).filter(
+          Boolean,
+        );
         // Newest first: once a job finished before `since`, the rest of the list did too.
         const recent = page.filter((j) => (j.finishedOn ?? 0) >= since);
         await this.reconcilePage(type, recent, report);
@@ -119,7 +140,8 @@ export class TranscriptionEvents {
       }
     }
     this.lastReconciledAt = startedAt;
-    if (report.persisted || report.failed) this.o.logger.info(report, 'transcription reconciliation');
+    if (report.persisted || report.failed)
+      this.o.logger.info(report, 'transcription reconciliation');
     return report;
   }
 
@@ -140,7 +162,8 @@ export class TranscriptionEvents {
       await Promise.all(
         todo.slice(i, i + RECOVERY_PARALLELISM).map(async ({ job, state }) => {
           if (type === 'completed') {
-            if ((await this.o.service.persistResult(state, job.returnvalue)) === 'stored') report.persisted += 1;
+            if ((await this.o.service.persistResult(state, job.returnvalue)) === 'stored')
+              report.persisted += 1;
           } else if (state.callStatus !== 'failed') {
             if (await this.o.service.markFailed(state, job.failedReason ?? '')) report.failed += 1;
           }
@@ -177,7 +200,9 @@ export class TranscriptionEvents {
     const state = await this.stateOf(jobId);
     if (!state) return;
     const progress =
-      typeof data === 'number' ? { percent: Math.max(0, Math.min(100, data)) } : TranscriptionProgress.safeParse(data).data;
+      typeof data === 'number'
+        ? { percent: Math.max(0, Math.min(100, data)) }
+        : TranscriptionProgress.safeParse(data).data;
     if (!progress) return;
     this.o.notifier.progress(state.agentId, {
       callId: state.callId,

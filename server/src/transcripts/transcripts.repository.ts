@@ -37,7 +37,10 @@ export class TranscriptsRepository {
   }
 
   async recordingDurationMs(recordingId: string, tx?: Transaction): Promise<number | null> {
-    const r = await this.models.Recording.findByPk(recordingId, { attributes: ['durationMs'], transaction: tx });
+    const r = await this.models.Recording.findByPk(recordingId, {
+      attributes: ['durationMs'],
+      transaction: tx,
+    });
     return r ? r.durationMs : null;
   }
 
@@ -113,7 +116,14 @@ export class TranscriptsRepository {
   }
 
   addEdit(
-    edit: { transcriptId: string; version: number; before: Segment[]; after: Segment[]; editedBy: string; at: Date },
+    edit: {
+      transcriptId: string;
+      version: number;
+      before: Segment[];
+      after: Segment[];
+      editedBy: string;
+      at: Date;
+    },
     tx: Transaction,
   ): Promise<TranscriptEditModel> {
     return this.models.TranscriptEdit.create(
@@ -130,7 +140,10 @@ export class TranscriptsRepository {
   }
 
   edits(transcriptId: string): Promise<TranscriptEditModel[]> {
-    return this.models.TranscriptEdit.findAll({ where: { transcriptId }, order: [['version', 'ASC']] });
+    return this.models.TranscriptEdit.findAll({
+      where: { transcriptId },
+      order: [['version', 'ASC']],
+    });
   }
 
   countOlderThan(cutoff: Date): Promise<number> {

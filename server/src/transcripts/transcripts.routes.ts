@@ -48,7 +48,8 @@ export function registerTranscriptRoutes(
     {
       method: 'get',
       path: '/api/calls/:id/transcript',
-      summary: "A call's processing status, failure reason and transcript once stored (agents: own calls, else 404)",
+      summary:
+        "A call's processing status, failure reason and transcript once stored (agents: own calls, else 404)",
       tags: TAGS,
       params: IdParams,
       response: CallTranscript,
@@ -60,7 +61,7 @@ export function registerTranscriptRoutes(
     {
       method: 'get',
       path: '/api/transcripts/:id/edits',
-      summary: "Edit history, oldest first (agents: own calls, else 404)",
+      summary: 'Edit history, oldest first (agents: own calls, else 404)',
       tags: TAGS,
       params: IdParams,
       response: TranscriptEditList,
@@ -81,18 +82,21 @@ export function registerTranscriptRoutes(
       openapi: { parameters: [IDEMPOTENCY_KEY_PARAM] },
     },
     ({ req, res, params, body, user }) =>
-      idempotency.run({ req, res, user: user!, request: ['PATCH /api/transcripts/:id', params.id, body] }, async () => {
-        const updated = await transcripts.edit(params.id, body, user!);
-        await audit.write({
-          action: 'transcript.edit',
-          actorId: user!.id,
-          targetType: 'transcript',
-          targetId: params.id,
-          details: { version: updated.version, segments: updated.segments.length },
-          ...requestMeta(req),
-        });
-        return updated;
-      }),
+      idempotency.run(
+        { req, res, user: user!, request: ['PATCH /api/transcripts/:id', params.id, body] },
+        async () => {
+          const updated = await transcripts.edit(params.id, body, user!);
+          await audit.write({
+            action: 'transcript.edit',
+            actorId: user!.id,
+            targetType: 'transcript',
+            targetId: params.id,
+            details: { version: updated.version, segments: updated.segments.length },
+            ...requestMeta(req),
+          });
+          return updated;
+        },
+      ),
   );
 
   routes.add(
@@ -108,17 +112,24 @@ export function registerTranscriptRoutes(
       openapi: { parameters: [IDEMPOTENCY_KEY_PARAM] },
     },
     ({ req, res, params, body, user }) =>
-      idempotency.run({ req, res, user: user!, request: ['POST /api/transcripts/:id/validate', params.id, body] }, async () => {
-        const { transcript, changed } = await transcripts.validate(params.id, body, user!);
-        await audit.write({
-          action: 'transcript.validate',
-          actorId: user!.id,
-          targetType: 'transcript',
-          targetId: params.id,
-          details: { version: transcript.version, alreadyValidated: !changed, organizationId: body.organizationId ?? null },
-          ...requestMeta(req),
-        });
-        return transcript;
-      }),
+      idempotency.run(
+        { req, res, user: user!, request: ['POST /api/transcripts/:id/validate', params.id, body] },
+        async () => {
+          const { transcript, changed } = await transcripts.validate(params.id, body, user!);
+          await audit.write({
+            action: 'transcript.validate',
+            actorId: user!.id,
+            targetType: 'transcript',
+            targetId: params.id,
+            details: {
+              version: transcript.version,
+              alreadyValidated: !changed,
+              organizationId: body.organizationId ?? null,
+            },
+            ...requestMeta(req),
+          });
+          return transcript;
+        },
+      ),
   );
 }

@@ -142,7 +142,14 @@ export class TranscriptsService {
       t.version = t.version + 1;
       await t.save({ transaction: tx });
       await this.repo.addEdit(
-        { transcriptId: t.id, version: t.version, before, after: input.segments, editedBy: user.id, at },
+        {
+          transcriptId: t.id,
+          version: t.version,
+          before,
+          after: input.segments,
+          editedBy: user.id,
+          at,
+        },
         tx,
       );
       return toTranscriptDto(t);
@@ -154,7 +161,11 @@ export class TranscriptsService {
    * transcript id). The job is added before the transaction commits: if Redis refuses it, nothing
    * is validated and the person can try again. Validating again returns the transcript unchanged.
    */
-  async validate(id: string, input: ValidateTranscriptRequest, user: AuthUser): Promise<ValidateOutcome> {
+  async validate(
+    id: string,
+    input: ValidateTranscriptRequest,
+    user: AuthUser,
+  ): Promise<ValidateOutcome> {
     const outcome = await this.repo.transaction(async (tx) => {
       const t = await this.repo.findById(id, tx, true);
       if (!t) throw HttpError.notFound('transcript not found');
@@ -183,20 +194,28 @@ export class TranscriptsService {
       return { t, call: call!, changed: true };
     });
     const transcript = toTranscriptDto(outcome.t);
-    if (outcome.changed) this.notifier.validated(outcome.call.agentId, { callId: transcript.callId, transcript });
+    if (outcome.changed)
+      this.notifier.validated(outcome.call.agentId, { callId: transcript.callId, transcript });
     return { transcript, changed: outcome.changed };
   }
 
   /** Adds the ticket job, or fails the request (503) when Redis does not take it in time. */
   private async queueTicket(job: TicketJob): Promise<void> {
     const unreachable = () =>
-      new HttpError(503, 'service_unavailable', 'the ticket queue is unreachable; nothing was validated, try again');
+      new HttpError(
+        503,
+        'service_unavailable',
+        'the ticket queue is unreachable; nothing was validated, try again',
+      );
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(unreachable()), TICKET_QUEUE_TIMEOUT_MS);
     });
     try {
-      await Promise.race([this.tickets.add('create-ticket', job, { jobId: job.transcriptId }), timeout]);
+      await Promise.race([
+        this.tickets.add('create-ticket', job, { jobId: job.transcriptId }),
+        timeout,
+      ]);
     } catch (err) {
       // Slow or refused (e.g. ECONNREFUSED while Redis is down): the same 503 either way.
       if (err instanceof HttpError) throw err;
@@ -247,7 +266,10 @@ export class TranscriptsService {
         .slice(0, 3)
         .map((i) => `${i.path.join('.') || '(result)'}: ${i.message}`)
         .join('; ');
-      await this.markFailed(state, `the transcription worker returned an invalid result (${issues})`);
+      await this.markFailed(
+        state,
+        `the transcription worker returned an invalid result (${issues})`,
+      );
       return 'invalid';
     }
     const stored = await this.repo.transaction(async (tx) => {
@@ -268,14 +290,25 @@ export class TranscriptsService {
     const text = clip(reason.trim() || 'transcription failed without a reason');
     const moved = await this.lifecycle.tryMove(state.callId, 'failed', { failureReason: text });
     if (moved) {
-      this.notifier.failed(state.agentId, { callId: state.callId, recordingId: state.recordingId, reason: text });
-      this.logger.warn({ callId: state.callId, recordingId: state.recordingId, reason: text }, 'transcription failed');
+      this.notifier.failed(state.agentId, {
+        callId: state.callId,
+        recordingId: state.recordingId,
+        reason: text,
+      });
+      this.logger.warn(
+        { callId: state.callId, recordingId: state.recordingId, reason: text },
+        'transcription failed',
+      );
     }
     return moved !== null;
   }
 
   /** Edited segments must stay inside the recorded audio (a small rounding margin allowed). */
-  private async assertWithinRecording(recordingId: string, segments: Segment[], tx: Transaction): Promise<void> {
+  private async assertWithinRecording(
+    recordingId: string,
+    segments: Segment[],
+    tx: Transaction,
+  ): Promise<void> {
     const durationMs = await this.repo.recordingDurationMs(recordingId, tx);
     if (durationMs === null) return;
     const i = segments.findIndex((s) => s.endMs > durationMs + DURATION_MARGIN_MS);
@@ -284,7 +317,12 @@ export class TranscriptsService {
         400,
         'validation_failed',
         `body.segments.${i}.endMs: ${segments[i]!.endMs} ms is past the end of the recording (${durationMs} ms)`,
-        [{ path: `body.segments.${i}.endMs`, message: `past the end of the recording (${durationMs} ms)` }],
+        [
+          {
+            path: `body.segments.${i}.endMs`,
+            message: `past the end of the recording (${durationMs} ms)`,
+          },
+        ],
       );
     }
   }
@@ -303,7 +341,11 @@ export class TranscriptsService {
    * Agents see only their own calls' transcripts; another agent's answers 404, as
    * `GET /api/calls/:id` does, so that an agent cannot tell which ids exist.
    */
-  private assertMayRead(call: CallModel | null, user: AuthUser, notFound = 'transcript not found'): void {
+  private assertMayRead(
+    call: CallModel | null,
+    user: AuthUser,
+    notFound = 'transcript not found',
+  ): void {
     if (user.role === 'agent' && call?.agentId !== user.id) throw HttpError.notFound(notFound);
   }
 
@@ -313,6 +355,7 @@ export class TranscriptsService {
    */
   private assertMayChange(call: CallModel | null, user: AuthUser): void {
     this.assertMayRead(call, user);
-    if (user.role === 'supervisor') throw HttpError.forbidden('supervisors may not change transcripts');
+    if (user.role === 'supervisor')
+      throw HttpError.forbidden('supervisors may not change transcripts');
   }
 }

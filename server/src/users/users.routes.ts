@@ -17,7 +17,13 @@ const IdParams = z.object({ id: Id });
 
 export function registerUserRoutes(routes: RouteTable, users: UsersService, audit: AuditLog): void {
   routes.add(
-    { method: 'get', path: '/api/users', summary: 'List users', tags: ['users'], response: UserList },
+    {
+      method: 'get',
+      path: '/api/users',
+      summary: 'List users',
+      tags: ['users'],
+      response: UserList,
+    },
     async () => ({ items: await users.list() }),
   );
 
@@ -33,7 +39,14 @@ export function registerUserRoutes(routes: RouteTable, users: UsersService, audi
   );
 
   routes.add(
-    { method: 'get', path: '/api/users/:id', summary: 'One user', tags: ['users'], params: IdParams, response: User },
+    {
+      method: 'get',
+      path: '/api/users/:id',
+      summary: 'One user',
+      tags: ['users'],
+      params: IdParams,
+      response: User,
+    },
     async ({ params }) => toUserDto(await users.get(params.id)),
   );
 

@@ -108,7 +108,11 @@ export class UsersService {
     if (existing > 0) return false;
     const byEmail = await this.models.User.findOne({ where: { email } });
     if (byEmail) {
-      await byEmail.update({ role: 'admin', active: true, passwordHash: await hashPassword(password) });
+      await byEmail.update({
+        role: 'admin',
+        active: true,
+        passwordHash: await hashPassword(password),
+      });
       return true;
     }
     await this.create({ email, password, role: 'admin', displayName: 'Administrator' });
@@ -126,7 +130,9 @@ export class UsersService {
     const others = await this.models.User.count({
       where: { role: 'admin', active: true },
     });
-    const self = await this.models.User.count({ where: { id: userId, role: 'admin', active: true } });
+    const self = await this.models.User.count({
+      where: { id: userId, role: 'admin', active: true },
+    });
     if (others - self < 1) {
       throw HttpError.conflict('this is the last active admin: create another admin first');
     }

@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // http_ece has no types; it is what web-push itself encrypts with (RFC 8188).
 const ece = require('http_ece') as {
-  decrypt(body: Buffer, params: { version: 'aes128gcm'; privateKey: ECDH; authSecret: string }): Buffer;
+  decrypt(
+    body: Buffer,
+    params: { version: 'aes128gcm'; privateKey: ECDH; authSecret: string },
+  ): Buffer;
 };
 
 export interface PushRequest {
@@ -23,9 +26,25 @@ function selfSigned(): { key: Buffer; cert: Buffer } {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
       { stdio: 'ignore' },
     );
     return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
@@ -87,22 +106,33 @@ export function fakeDevice(endpoint: string) {
   const auth = randomBytes(16).toString('base64url');
   return {
     endpoint,
-    body: { endpoint, expirationTime: null, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth } },
-    decrypt: (body: Buffer) => ece.decrypt(body, { version: 'aes128gcm', privateKey: ecdh, authSecret: auth }),
+    body: {
+      endpoint,
+      expirationTime: null,
+      keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth },
+    },
+    decrypt: (body: Buffer) =>
+      ece.decrypt(body, { version: 'aes128gcm', privateKey: ecdh, authSecret: auth }),
   };
 }
 
 export function vapidKeys() {
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
-  return { publicKey: ecdh.getPublicKey().toString('base64url'), privateKey: ecdh.getPrivateKey().toString('base64url') };
+  return {
+    publicKey: ecdh.getPublicKey().toString('base64url'),
+    privateKey: ecdh.getPrivateKey().toString('base64url'),
+  };
 }
 
 /**
  * Reads and verifies `Authorization: vapid t=<JWT>, k=<public key>` (RFC 8292): the ES256 signature
  * with the key the header names, which must be `expectedKey`. Returns the JWT's claims.
  */
-export function verifyVapid(header: string | undefined, expectedKey: string): { aud: string; sub: string; exp: number } {
+export function verifyVapid(
+  header: string | undefined,
+  expectedKey: string,
+): { aud: string; sub: string; exp: number } {
   const m = /^vapid t=([^,\s]+),\s*k=([A-Za-z0-9_-]+)$/.exec(header ?? '');
   if (!m) throw new Error(`not a VAPID Authorization header: ${header}`);
   const [, jwt, k] = m as unknown as [string, string, string];
@@ -110,11 +140,28 @@ export function verifyVapid(header: string | undefined, expectedKey: string): { 
   const [h, p, s] = jwt.split('.') as [string, string, string];
   const raw = Buffer.from(k, 'base64url');
   const key = createPublicKey({
-    key: { kty: 'EC', crv: 'P-256', x: raw.subarray(1, 33).toString('base64url'), y: raw.subarray(33).toString('base64url') },
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: raw.subarray(1, 33).toString('base64url'),
+      y: raw.subarray(33).toString('base64url'),
+    },
     format: 'jwk',
   });
-  const ok = verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'));
+  const ok = verify(
+    'sha256',
+    Buffer.from(`${h}.${p}`),
+    { key, dsaEncoding: 'ieee-p1363' },
+    Buffer.from(s, 'base64url'),
+  );
   if (!ok) throw new Error('the VAPID JWT signature does not verify');
-  expect(JSON.parse(Buffer.from(h, 'base64url').toString())).toMatchObject({ alg: 'ES256', typ: 'JWT' });
-  return JSON.parse(Buffer.from(p, 'base64url').toString()) as { aud: string; sub: string; exp: number };
+  expect(JSON.parse(Buffer.from(h, 'base64url').toString())).toMatchObject({
+    alg: 'ES256',
+    typ: 'JWT',
+  });
+  return JSON.parse(Buffer.from(p, 'base64url').toString()) as {
+    aud: string;
+    sub: string;
+    exp: number;
+  };
 }

@@ -12,7 +12,14 @@ import {
   sampleResult,
   seedCallWithRecording,
 } from '../transcripts/fixtures';
-import { closedPort, fakeDevice, HANG, startFakePushService, vapidKeys, verifyVapid } from './fake-push-service';
+import {
+  closedPort,
+  fakeDevice,
+  HANG,
+  startFakePushService,
+  vapidKeys,
+  verifyVapid,
+} from './fake-push-service';
 
 jest.setTimeout(30_000);
 
@@ -51,7 +58,8 @@ beforeAll(async () => {
 
 afterEach(async () => {
   // Only this file's subscriptions (the database is shared with other test files).
-  for (const s of await t.push.model.findAll()) if (s.endpoint.startsWith(push.origin)) await s.destroy();
+  for (const s of await t.push.model.findAll())
+    if (s.endpoint.startsWith(push.origin)) await s.destroy();
   push.requests.length = 0;
 });
 
@@ -66,7 +74,11 @@ const auth = (p: TokenPair) => ({ Authorization: `Bearer ${p.accessToken}` });
 
 async function subscribe(who: TokenPair, endpoint = `${push.origin}/push/${crypto.randomUUID()}`) {
   const device = fakeDevice(endpoint);
-  const res = await t.http.post('/api/push/subscriptions').set(auth(who)).set('User-Agent', 'test-phone').send(device.body);
+  const res = await t.http
+    .post('/api/push/subscriptions')
+    .set(auth(who))
+    .set('User-Agent', 'test-phone')
+    .send(device.body);
   expect(res.status).toBe(201);
   return device;
 }
@@ -83,7 +95,8 @@ async function transcribe(agentId: string, opts: { name?: string } = {}) {
   return { callId, recordingId };
 }
 
-const requestsTo = (endpoint: string) => push.requests.filter((r) => `${push.origin}${r.path}` === endpoint);
+const requestsTo = (endpoint: string) =>
+  push.requests.filter((r) => `${push.origin}${r.path}` === endpoint);
 
 describe('Web Push: transcript ready', () => {
   it('sends one encrypted, VAPID-signed message per subscription of the people who may see the call', async () => {
@@ -96,7 +109,10 @@ describe('Web Push: transcript ready', () => {
     await t.models.User.update({ active: false }, { where: { id: gone.user.id } });
 
     const { callId, recordingId } = await transcribe(agent.user.id, { name: 'Ada Lovelace' });
-    await eventually('both messages', () => requestsTo(agentPhone.endpoint).length + requestsTo(managerPhone.endpoint).length === 2);
+    await eventually(
+      'both messages',
+      () => requestsTo(agentPhone.endpoint).length + requestsTo(managerPhone.endpoint).length === 2,
+    );
     await new Promise((r) => setTimeout(r, 300)); // nothing more comes
     expect(requestsTo(agentPhone.endpoint)).toHaveLength(1);
     expect(requestsTo(managerPhone.endpoint)).toHaveLength(1);
@@ -144,7 +160,10 @@ describe('Web Push: transcript ready', () => {
     await subscribe(manager, brokenEndpoint);
 
     await transcribe(agent.user.id);
-    await eventually('the 410 handled', async () => (await t.push.model.count({ where: { endpoint: goneEndpoint } })) === 0);
+    await eventually(
+      'the 410 handled',
+      async () => (await t.push.model.count({ where: { endpoint: goneEndpoint } })) === 0,
+    );
     expect(requestsTo(goneEndpoint)).toHaveLength(1);
     const broken = await eventually('the failure counted', async () => {
       const row = await t.push.model.findOne({ where: { endpoint: brokenEndpoint } });
@@ -179,7 +198,9 @@ describe('Web Push: transcript ready', () => {
       const events = recordEvents(socket, ['transcript.ready']);
       await connected(socket);
       const { callId, recordingId } = await transcribe(agent.user.id);
-      await eventually('transcript.ready', () => events.of<{ callId: string }>('transcript.ready').some((e) => e.callId === callId));
+      await eventually('transcript.ready', () =>
+        events.of<{ callId: string }>('transcript.ready').some((e) => e.callId === callId),
+      );
       expect(await t.models.Transcript.count({ where: { recordingId } })).toBe(1);
       expect((await t.models.Call.findByPk(callId))!.status).toBe('transcribed');
       await eventually('the failure counted', async () => {
@@ -194,7 +215,9 @@ describe('Web Push: transcript ready', () => {
 
 describe('Web Push: subscriptions API', () => {
   it('gives the VAPID public key to signed-in users only', async () => {
-    expect((await t.http.get('/api/push/vapid-public-key').set(auth(agent))).body).toEqual({ publicKey: VAPID.publicKey });
+    expect((await t.http.get('/api/push/vapid-public-key').set(auth(agent))).body).toEqual({
+      publicKey: VAPID.publicKey,
+    });
     expect((await t.http.get('/api/push/vapid-public-key')).status).toBe(401);
   });
 
@@ -212,22 +235,41 @@ describe('Web Push: subscriptions API', () => {
   it("deletes only the caller's own subscription, by body or by query", async () => {
     const device = await subscribe(agent);
     const other = await t.userWithRole('agent');
-    const theirs = await t.http.delete('/api/push/subscriptions').set(auth(other)).send({ endpoint: device.endpoint });
+    const theirs = await t.http
+      .delete('/api/push/subscriptions')
+      .set(auth(other))
+      .send({ endpoint: device.endpoint });
     expect(theirs.status).toBe(404);
     expect(theirs.body.error.code).toBe('not_found');
     expect(await t.push.model.count({ where: { endpoint: device.endpoint } })).toBe(1);
 
-    const mine = await t.http.delete('/api/push/subscriptions').set(auth(agent)).query({ endpoint: device.endpoint });
+    const mine = await t.http
+      .delete('/api/push/subscriptions')
+      .set(auth(agent))
+      .query({ endpoint: device.endpoint });
     expect(mine.status).toBe(204);
     expect(await t.push.model.count({ where: { endpoint: device.endpoint } })).toBe(0);
     const byBody = await subscribe(agent);
-    expect((await t.http.delete('/api/push/subscriptions').set(auth(agent)).send({ endpoint: byBody.endpoint })).status).toBe(204);
+    expect(
+      (
+        await t.http
+          .delete('/api/push/subscriptions')
+          .set(auth(agent))
+          .send({ endpoint: byBody.endpoint })
+      ).status,
+    ).toBe(204);
   });
 
   it('refuses endpoints outside the allowed push services, and keeps a bounded number of devices per user', async () => {
     const good = fakeDevice(`${push.origin}/push/${crypto.randomUUID()}`).body;
-    for (const endpoint of ['https://internal.example/admin', 'https://169.254.169.254/latest/meta-data']) {
-      const res = await t.http.post('/api/push/subscriptions').set(auth(agent)).send({ ...good, endpoint });
+    for (const endpoint of [
+      'https://internal.example/admin',
+      'https://169.254.169.254/latest/meta-data',
+    ]) {
+      const res = await t.http
+        .post('/api/push/subscriptions')
+        .set(auth(agent))
+        .send({ ...good, endpoint });
       expect([res.status, res.body.error.code]).toEqual([400, 'validation_failed']);
       expect(res.body.error.message).toContain('PUSH_ALLOWED_HOSTS');
       expect(await t.push.model.count({ where: { endpoint } })).toBe(0);
@@ -255,7 +297,10 @@ describe('Web Push: subscriptions API', () => {
       const res = await t.http.post('/api/push/subscriptions').set(auth(agent)).send(body);
       expect([res.status, res.body.error?.code]).toEqual([400, 'validation_failed']);
     }
-    const del = await t.http.delete('/api/push/subscriptions').set(auth(agent)).send({ endpoint: 'nope' });
+    const del = await t.http
+      .delete('/api/push/subscriptions')
+      .set(auth(agent))
+      .send({ endpoint: 'nope' });
     expect([del.status, del.body.error?.code]).toEqual([400, 'validation_failed']);
     expect((await t.http.delete('/api/push/subscriptions').set(auth(agent))).status).toBe(400);
   });
@@ -263,7 +308,9 @@ describe('Web Push: subscriptions API', () => {
 
 describe('Web Push: not configured', () => {
   it('answers 404 push_disabled and sends nothing', async () => {
-    const off = await startTestApp({ REDIS_PREFIX: `${process.env.CWN_TEST_REDIS_PREFIX}-push-off` });
+    const off = await startTestApp({
+      REDIS_PREFIX: `${process.env.CWN_TEST_REDIS_PREFIX}-push-off`,
+    });
     try {
       expect(off.push.sender).toBeNull();
       const user = await off.userWithRole('manager');

@@ -62,7 +62,19 @@ export function spokenWav(text: string): Buffer {
     const raw = join(dir, 'raw.wav');
     const out = join(dir, 'out.wav');
     execFileSync('espeak-ng', ['-w', raw, text]);
-    execFileSync('sox', [raw, '-r', '16000', '-b', '16', '-e', 'signed-integer', out, 'remix', '1', '0']);
+    execFileSync('sox', [
+      raw,
+      '-r',
+      '16000',
+      '-b',
+      '16',
+      '-e',
+      'signed-integer',
+      out,
+      'remix',
+      '1',
+      '0',
+    ]);
     return readFileSync(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -131,10 +143,16 @@ export async function leftovers(
  * Resolves once the next call of `target[method]` has settled (resolved or thrown): for a request
  * the test cut off, the moment the server is done with it. The method is restored then.
  */
-export function nextCallSettled<T extends object>(target: T, method: keyof T & string): Promise<void> {
+export function nextCallSettled<T extends object>(
+  target: T,
+  method: keyof T & string,
+): Promise<void> {
   const original = target[method] as (...args: unknown[]) => Promise<unknown>;
   return new Promise((resolve) => {
-    (target as Record<string, unknown>)[method] = async function (this: unknown, ...args: unknown[]) {
+    (target as Record<string, unknown>)[method] = async function (
+      this: unknown,
+      ...args: unknown[]
+    ) {
       (target as Record<string, unknown>)[method] = original;
       try {
         return await original.apply(this, args);

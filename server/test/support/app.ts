@@ -81,7 +81,8 @@ export async function startTestApp(
         ...(extra.extension ? { extension: extra.extension } : {}),
       });
       const res = await http.post('/api/auth/login').send({ email, password: TEST_PASSWORD });
-      if (res.status !== 200) throw new Error(`login as ${role} failed: ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status !== 200)
+        throw new Error(`login as ${role} failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body as TokenPair;
     },
   });

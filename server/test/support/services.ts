@@ -47,7 +47,12 @@ export async function dropDatabase(name: string): Promise<void> {
 }
 
 export async function assertRedis(url: string = TEST_REDIS_URL): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3_000,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -62,7 +67,10 @@ export async function assertRedis(url: string = TEST_REDIS_URL): Promise<void> {
 }
 
 /** Deletes every key under a prefix (SCAN, never KEYS). */
-export async function deleteRedisPrefix(prefix: string, url: string = TEST_REDIS_URL): Promise<void> {
+export async function deleteRedisPrefix(
+  prefix: string,
+  url: string = TEST_REDIS_URL,
+): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
     let cursor = '0';
@@ -77,14 +85,18 @@ export async function deleteRedisPrefix(prefix: string, url: string = TEST_REDIS
 }
 
 /** An empty database of its own, for tests that need the whole database to themselves. */
-export async function freshDatabase(tag: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+export async function freshDatabase(
+  tag: string,
+): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `cwn_test_${tag}_${Date.now().toString(36)}_${process.pid}`;
   const url = await createDatabase(name);
   return { name, url, drop: () => dropDatabase(name) };
 }
 
 /** A fresh database with every migration applied: a test run's, or a test file's own. */
-export async function migratedDatabase(tag: string): Promise<Awaited<ReturnType<typeof freshDatabase>>> {
+export async function migratedDatabase(
+  tag: string,
+): Promise<Awaited<ReturnType<typeof freshDatabase>>> {
   const db = await freshDatabase(tag);
   const sequelize = createSequelize(db.url);
   try {

@@ -1,4 +1,10 @@
-import { CallTranscript, Transcript, TranscriptEditList, TicketJob, type TokenPair } from '@cwn/protocol';
+import {
+  CallTranscript,
+  Transcript,
+  TranscriptEditList,
+  TicketJob,
+  type TokenPair,
+} from '@cwn/protocol';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUES } from '@cwn/protocol';
@@ -52,13 +58,23 @@ describe('reading transcripts', () => {
       expect((await t.http.get(`/api/transcripts/${tr.id}`).set(auth(who))).status).toBe(200);
     }
     // Another agent's transcript is not revealed: 404, as for GET /api/calls/:id.
-    for (const path of [`/api/transcripts/${tr.id}`, `/api/transcripts/${tr.id}/edits`, `/api/calls/${tr.callId}/transcript`]) {
+    for (const path of [
+      `/api/transcripts/${tr.id}`,
+      `/api/transcripts/${tr.id}/edits`,
+      `/api/calls/${tr.callId}/transcript`,
+    ]) {
       const denied = await t.http.get(path).set(auth(otherAgent));
       expect([path, denied.status, denied.body.error.code]).toEqual([path, 404, 'not_found']);
     }
 
-    const byCall = CallTranscript.parse((await t.http.get(`/api/calls/${tr.callId}/transcript`).set(auth(agent))).body);
-    expect(byCall).toMatchObject({ callId: tr.callId, callStatus: 'transcribed', failureReason: null });
+    const byCall = CallTranscript.parse(
+      (await t.http.get(`/api/calls/${tr.callId}/transcript`).set(auth(agent))).body,
+    );
+    expect(byCall).toMatchObject({
+      callId: tr.callId,
+      callStatus: 'transcribed',
+      failureReason: null,
+    });
     expect(byCall.transcript?.id).toBe(tr.id);
     expect(await t.services.transcripts.findByCallId(tr.callId)).toEqual(tr);
   });
@@ -66,7 +82,9 @@ describe('reading transcripts', () => {
   it('answers 404 for an unknown transcript or call, 400 for a malformed id', async () => {
     const unknown = crypto.randomUUID();
     expect((await t.http.get(`/api/transcripts/${unknown}`).set(auth(admin))).status).toBe(404);
-    expect((await t.http.get(`/api/calls/${unknown}/transcript`).set(auth(admin))).status).toBe(404);
+    expect((await t.http.get(`/api/calls/${unknown}/transcript`).set(auth(admin))).status).toBe(
+      404,
+    );
     const bad = await t.http.get('/api/transcripts/not-a-uuid').set(auth(admin));
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('validation_failed');
@@ -75,7 +93,12 @@ describe('reading transcripts', () => {
   it('shows a call without a transcript yet with its status', async () => {
     const { callId } = await seedCallWithRecording(t.models, agent.user.id, { status: 'queued' });
     const res = await t.http.get(`/api/calls/${callId}/transcript`).set(auth(agent));
-    expect(CallTranscript.parse(res.body)).toEqual({ callId, callStatus: 'queued', failureReason: null, transcript: null });
+    expect(CallTranscript.parse(res.body)).toEqual({
+      callId,
+      callStatus: 'queued',
+      failureReason: null,
+      transcript: null,
+    });
   });
 });
 
@@ -83,7 +106,10 @@ describe('editing with optimistic concurrency', () => {
   it('accepts an edit on the current version, refuses a stale one with 409 and the current transcript, and keeps history', async () => {
     const tr = await draftTranscript();
     const first = corrected(tr.segments, 'Mon imprimante HP ne marche plus.');
-    const ok = await t.http.patch(`/api/transcripts/${tr.id}`).set(auth(agent)).send({ version: 1, segments: first });
+    const ok = await t.http
+      .patch(`/api/transcripts/${tr.id}`)
+      .set(auth(agent))
+      .send({ version: 1, segments: first });
     expect(ok.status).toBe(200);
     expect(Transcript.parse(ok.body)).toMatchObject({ version: 2, segments: first });
 
@@ -95,14 +121,24 @@ describe('editing with optimistic concurrency', () => {
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe('conflict');
     expect(stale.body.error.message).toMatch(/version 1.*current one is 2/);
-    expect(Transcript.parse(stale.body.error.details.current)).toMatchObject({ version: 2, segments: first });
+    expect(Transcript.parse(stale.body.error.details.current)).toMatchObject({
+      version: 2,
+      segments: first,
+    });
 
     const second = corrected(first, 'Mon imprimante HP LaserJet ne marche plus.');
     expect(
-      (await t.http.patch(`/api/transcripts/${tr.id}`).set(auth(manager)).send({ version: 2, segments: second })).status,
+      (
+        await t.http
+          .patch(`/api/transcripts/${tr.id}`)
+          .set(auth(manager))
+          .send({ version: 2, segments: second })
+      ).status,
     ).toBe(200);
 
-    const history = TranscriptEditList.parse((await t.http.get(`/api/transcripts/${tr.id}/edits`).set(auth(agent))).body);
+    const history = TranscriptEditList.parse(
+      (await t.http.get(`/api/transcripts/${tr.id}/edits`).set(auth(agent))).body,
+    );
     expect(history.items.map((e) => [e.version, e.editedBy])).toEqual([
       [2, agent.user.id],
       [3, manager.user.id],
@@ -111,7 +147,9 @@ describe('editing with optimistic concurrency', () => {
     expect(history.items[0]!.segmentsAfter).toEqual(first);
     expect(history.items[1]!.segmentsAfter).toEqual(second);
 
-    const audits = await t.models.AuditLog.findAll({ where: { action: 'transcript.edit', targetId: tr.id } });
+    const audits = await t.models.AuditLog.findAll({
+      where: { action: 'transcript.edit', targetId: tr.id },
+    });
     expect(audits.map((a) => a.actorId).sort()).toEqual([agent.user.id, manager.user.id].sort());
   });
 
@@ -119,7 +157,10 @@ describe('editing with optimistic concurrency', () => {
     const tr = await draftTranscript();
     const results = await Promise.all(
       ['a', 'b', 'c'].map((x) =>
-        t.http.patch(`/api/transcripts/${tr.id}`).set(auth(agent)).send({ version: 1, segments: corrected(tr.segments, x) }),
+        t.http
+          .patch(`/api/transcripts/${tr.id}`)
+          .set(auth(agent))
+          .send({ version: 1, segments: corrected(tr.segments, x) }),
       ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409]);
@@ -142,16 +183,26 @@ describe('editing with optimistic concurrency', () => {
       expect(res.body.error.code).toBe('validation_failed');
     }
     const late = await t.http.patch(`/api/transcripts/${tr.id}`).set(auth(agent)).send(bad[1]!);
-    expect(late.body.error.message).toBe('body.segments.0.endMs: 95000 ms is past the end of the recording (5000 ms)');
-    const now = Transcript.parse((await t.http.get(`/api/transcripts/${tr.id}`).set(auth(agent))).body);
+    expect(late.body.error.message).toBe(
+      'body.segments.0.endMs: 95000 ms is past the end of the recording (5000 ms)',
+    );
+    const now = Transcript.parse(
+      (await t.http.get(`/api/transcripts/${tr.id}`).set(auth(agent))).body,
+    );
     expect(now).toMatchObject({ version: 1, segments: tr.segments });
   });
 
   it('keeps other agents (404: not revealed) and supervisors (403: they may read it) from editing', async () => {
     const tr = await draftTranscript();
-    const byOther = await t.http.patch(`/api/transcripts/${tr.id}`).set(auth(otherAgent)).send({ version: 1, segments: [] });
+    const byOther = await t.http
+      .patch(`/api/transcripts/${tr.id}`)
+      .set(auth(otherAgent))
+      .send({ version: 1, segments: [] });
     expect([byOther.status, byOther.body.error.code]).toEqual([404, 'not_found']);
-    const bySupervisor = await t.http.patch(`/api/transcripts/${tr.id}`).set(auth(supervisor)).send({ version: 1, segments: [] });
+    const bySupervisor = await t.http
+      .patch(`/api/transcripts/${tr.id}`)
+      .set(auth(supervisor))
+      .send({ version: 1, segments: [] });
     expect([bySupervisor.status, bySupervisor.body.error.code]).toEqual([403, 'forbidden']);
     expect(await t.models.TranscriptEdit.count({ where: { transcriptId: tr.id } })).toBe(0);
   });
@@ -170,10 +221,17 @@ describe('validation', () => {
     const agentEvents = await listen(agent);
     const managerEvents = await listen(manager);
     const tr = await draftTranscript();
-    const res = await t.http.post(`/api/transcripts/${tr.id}/validate`).set(auth(agent)).send({ version: 1, organizationId: 42 });
+    const res = await t.http
+      .post(`/api/transcripts/${tr.id}/validate`)
+      .set(auth(agent))
+      .send({ version: 1, organizationId: 42 });
     expect(res.status).toBe(200);
     const validated = Transcript.parse(res.body);
-    expect(validated).toMatchObject({ status: 'validated', validatedBy: agent.user.id, version: 1 });
+    expect(validated).toMatchObject({
+      status: 'validated',
+      validatedBy: agent.user.id,
+      version: 1,
+    });
     expect(validated.validatedAt).not.toBeNull();
     expect((await t.models.Call.findByPk(tr.callId))!.status).toBe('validated');
 
@@ -184,9 +242,15 @@ describe('validation', () => {
       requestedBy: agent.user.id,
       organizationId: 42,
     });
-    await eventually('transcript.validated for the agent and the manager', () =>
-      agentEvents.of('transcript.validated').some((e) => (e.transcript as Transcript).id === tr.id) &&
-      managerEvents.of('transcript.validated').some((e) => (e.transcript as Transcript).id === tr.id),
+    await eventually(
+      'transcript.validated for the agent and the manager',
+      () =>
+        agentEvents
+          .of('transcript.validated')
+          .some((e) => (e.transcript as Transcript).id === tr.id) &&
+        managerEvents
+          .of('transcript.validated')
+          .some((e) => (e.transcript as Transcript).id === tr.id),
     );
     await eventually('call.updated validated', () =>
       managerEvents.of('call.updated').some((c) => c.id === tr.callId && c.status === 'validated'),
@@ -195,38 +259,74 @@ describe('validation', () => {
     // Twice: same answer, no second job, no second event.
     const again = await t.http.post(`/api/transcripts/${tr.id}/validate`).set(auth(agent)).send({});
     expect(again.status).toBe(200);
-    expect(Transcript.parse(again.body)).toMatchObject({ status: 'validated', validatedAt: validated.validatedAt });
-    const jobs = await t.queues.tickets.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized']);
+    expect(Transcript.parse(again.body)).toMatchObject({
+      status: 'validated',
+      validatedAt: validated.validatedAt,
+    });
+    const jobs = await t.queues.tickets.getJobs([
+      'waiting',
+      'delayed',
+      'active',
+      'completed',
+      'failed',
+      'prioritized',
+    ]);
     expect(jobs.filter((j) => j.data.transcriptId === tr.id)).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 200));
-    expect(agentEvents.of('transcript.validated').filter((e) => (e.transcript as Transcript).id === tr.id)).toHaveLength(1);
+    expect(
+      agentEvents
+        .of('transcript.validated')
+        .filter((e) => (e.transcript as Transcript).id === tr.id),
+    ).toHaveLength(1);
 
     // Validated text is what the ticket carries: no more edits.
-    const edit = await t.http.patch(`/api/transcripts/${tr.id}`).set(auth(agent)).send({ version: 1, segments: [] });
+    const edit = await t.http
+      .patch(`/api/transcripts/${tr.id}`)
+      .set(auth(agent))
+      .send({ version: 1, segments: [] });
     expect(edit.status).toBe(409);
     expect(edit.body.error.message).toMatch(/validated/);
-    expect(await t.models.AuditLog.count({ where: { action: 'transcript.validate', targetId: tr.id } })).toBe(2);
+    expect(
+      await t.models.AuditLog.count({ where: { action: 'transcript.validate', targetId: tr.id } }),
+    ).toBe(2);
   });
 
   it('is refused to another agent (404) and to supervisors (403), allowed to managers and admins', async () => {
     const tr = await draftTranscript();
-    for (const [who, status] of [[otherAgent, 404], [supervisor, 403]] as const) {
+    for (const [who, status] of [
+      [otherAgent, 404],
+      [supervisor, 403],
+    ] as const) {
       const res = await t.http.post(`/api/transcripts/${tr.id}/validate`).set(auth(who)).send({});
       expect(res.status).toBe(status);
     }
     expect(await t.queues.tickets.getJob(tr.id)).toBeUndefined();
-    expect((await t.http.post(`/api/transcripts/${tr.id}/validate`).set(auth(manager)).send({})).status).toBe(200);
+    expect(
+      (await t.http.post(`/api/transcripts/${tr.id}/validate`).set(auth(manager)).send({})).status,
+    ).toBe(200);
     const tr2 = await draftTranscript();
-    const byAdmin = await t.http.post(`/api/transcripts/${tr2.id}/validate`).set(auth(admin)).send({});
+    const byAdmin = await t.http
+      .post(`/api/transcripts/${tr2.id}/validate`)
+      .set(auth(admin))
+      .send({});
     expect(byAdmin.status).toBe(200);
     expect(Transcript.parse(byAdmin.body).validatedBy).toBe(admin.user.id);
-    expect((await t.queues.tickets.getJob(tr2.id))!.data).toMatchObject({ requestedBy: admin.user.id, organizationId: null });
+    expect((await t.queues.tickets.getJob(tr2.id))!.data).toMatchObject({
+      requestedBy: admin.user.id,
+      organizationId: null,
+    });
   });
 
   it('refuses a stale version with 409 and queues nothing', async () => {
     const tr = await draftTranscript();
-    await t.http.patch(`/api/transcripts/${tr.id}`).set(auth(agent)).send({ version: 1, segments: tr.segments });
-    const res = await t.http.post(`/api/transcripts/${tr.id}/validate`).set(auth(agent)).send({ version: 1 });
+    await t.http
+      .patch(`/api/transcripts/${tr.id}`)
+      .set(auth(agent))
+      .send({ version: 1, segments: tr.segments });
+    const res = await t.http
+      .post(`/api/transcripts/${tr.id}/validate`)
+      .set(auth(agent))
+      .send({ version: 1 });
     expect(res.status).toBe(409);
     expect(res.body.error.details.current.version).toBe(2);
     expect(await t.queues.tickets.getJob(tr.id)).toBeUndefined();
@@ -237,9 +337,15 @@ describe('validation', () => {
 describe('validation without Redis', () => {
   it('answers 503 and validates nothing when the ticket queue does not take the job', async () => {
     const tr = await draftTranscript();
-    const deadRedis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: null, retryStrategy: () => 1_000 });
+    const deadRedis = new Redis('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: null,
+      retryStrategy: () => 1_000,
+    });
     deadRedis.on('error', () => undefined);
-    const tickets = new Queue<TicketJob>(QUEUES.tickets, { connection: deadRedis, prefix: t.config.redisPrefix });
+    const tickets = new Queue<TicketJob>(QUEUES.tickets, {
+      connection: deadRedis,
+      prefix: t.config.redisPrefix,
+    });
     tickets.on('error', () => undefined);
     const service = new TranscriptsService(
       new TranscriptsRepository(t.sequelize, t.models),
@@ -248,9 +354,17 @@ describe('validation without Redis', () => {
       new TranscriptNotifier(t.fanOut),
       t.logger,
     );
-    const user = { id: agent.user.id, role: agent.user.role, email: agent.user.email, displayName: agent.user.displayName };
+    const user = {
+      id: agent.user.id,
+      role: agent.user.role,
+      email: agent.user.email,
+      displayName: agent.user.displayName,
+    };
     try {
-      await expect(service.validate(tr.id, {}, user)).rejects.toMatchObject({ status: 503, code: 'service_unavailable' });
+      await expect(service.validate(tr.id, {}, user)).rejects.toMatchObject({
+        status: 503,
+        code: 'service_unavailable',
+      });
       expect((await t.models.Transcript.findByPk(tr.id))!.status).toBe('draft');
       expect((await t.models.Call.findByPk(tr.callId))!.status).toBe('transcribed');
     } finally {
@@ -263,11 +377,17 @@ describe('validation without Redis', () => {
 describe('retention', () => {
   it('purges transcripts older than a date with their history, and only those', async () => {
     const old = await draftTranscript();
-    await t.http.patch(`/api/transcripts/${old.id}`).set(auth(agent)).send({ version: 1, segments: old.segments });
+    await t.http
+      .patch(`/api/transcripts/${old.id}`)
+      .set(auth(agent))
+      .send({ version: 1, segments: old.segments });
     const recent = await draftTranscript();
-    await t.sequelize.query(`UPDATE transcripts SET created_at = now() - interval '40 days' WHERE id = :id`, {
-      replacements: { id: old.id },
-    });
+    await t.sequelize.query(
+      `UPDATE transcripts SET created_at = now() - interval '40 days' WHERE id = :id`,
+      {
+        replacements: { id: old.id },
+      },
+    );
     const cutoff = new Date(Date.now() - 30 * 86_400_000);
     const counted = await t.services.transcripts.purgeOlderThan(cutoff, true);
     expect(counted).toBeGreaterThanOrEqual(1);
@@ -281,9 +401,12 @@ describe('retention', () => {
     const withRetention = await startTestApp({ TRANSCRIPT_RETENTION_DAYS: '30' });
     try {
       const other = await draftTranscript();
-      await t.sequelize.query(`UPDATE transcripts SET created_at = now() - interval '40 days' WHERE id = :id`, {
-        replacements: { id: other.id },
-      });
+      await t.sequelize.query(
+        `UPDATE transcripts SET created_at = now() - interval '40 days' WHERE id = :id`,
+        {
+          replacements: { id: other.id },
+        },
+      );
       const report = await withRetention.retention.service.run({ dryRun: true });
       expect(report.transcriptsPurged).toBeGreaterThanOrEqual(1);
       expect(await t.models.Transcript.findByPk(other.id)).not.toBeNull();
@@ -292,7 +415,9 @@ describe('retention', () => {
     }
 
     // The worker's result, seen again by a reconciliation pass, does not bring it back.
-    const state = (await t.services.transcripts.recordingStates([old.recordingId])).get(old.recordingId)!;
+    const state = (await t.services.transcripts.recordingStates([old.recordingId])).get(
+      old.recordingId,
+    )!;
     expect(state).toMatchObject({ hasTranscript: false, callStatus: 'transcribed' });
     expect(await t.services.transcripts.persistResult(state, sampleResult())).toBe('duplicate');
     expect(await t.models.Transcript.count({ where: { recordingId: old.recordingId } })).toBe(0);

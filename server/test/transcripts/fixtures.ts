@@ -108,18 +108,23 @@ export async function eventually<T>(
   for (;;) {
     const v = await check();
     if (v !== null && v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 /** A stored draft transcript on a call of `owner`, as the transcription events leave it. */
 export async function draftTranscript(t: TestApp, owner: TokenPair): Promise<Transcript> {
-  const { recordingId } = await seedCallWithRecording(t.models, owner.user.id, { status: 'transcribing' });
+  const { recordingId } = await seedCallWithRecording(t.models, owner.user.id, {
+    status: 'transcribing',
+  });
   const state = (await t.services.transcripts.recordingStates([recordingId])).get(recordingId)!;
   expect(await t.services.transcripts.persistResult(state, sampleResult())).toBe('stored');
   const row = await t.models.Transcript.findOne({ where: { recordingId } });
-  const res = await t.http.get(`/api/transcripts/${row!.id}`).set('Authorization', `Bearer ${owner.accessToken}`);
+  const res = await t.http
+    .get(`/api/transcripts/${row!.id}`)
+    .set('Authorization', `Bearer ${owner.accessToken}`);
   return Transcript.parse(res.body);
 }
 

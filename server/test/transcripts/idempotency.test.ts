@@ -28,21 +28,30 @@ const edit = (id: string, key: string | null, body: unknown, who: TokenPair = ag
   return (key === null ? r : r.set('Idempotency-Key', key)).send(body as object);
 };
 const validate = (id: string, key: string, body: unknown = {}, who: TokenPair = agent) =>
-  t.http.post(`/api/transcripts/${id}/validate`).set(auth(who)).set('Idempotency-Key', key).send(body as object);
+  t.http
+    .post(`/api/transcripts/${id}/validate`)
+    .set(auth(who))
+    .set('Idempotency-Key', key)
+    .send(body as object);
 
 /** Where the server keeps a user's key (a hash of it, under the app's Redis prefix). */
 const redisKeyOf = (user: TokenPair, key: string) =>
   `${t.config.redisPrefix}:idempotency:${user.user.id}:${createHash('sha256').update(key).digest('hex')}`;
 
 async function history(id: string) {
-  return TranscriptEditList.parse((await t.http.get(`/api/transcripts/${id}/edits`).set(auth(agent))).body).items;
+  return TranscriptEditList.parse(
+    (await t.http.get(`/api/transcripts/${id}/edits`).set(auth(agent))).body,
+  ).items;
 }
 
 describe('PATCH /api/transcripts/:id with Idempotency-Key', () => {
   it('replays the first answer (same status and body) and applies the edit once', async () => {
     const tr = await draftTranscript();
     const key = newKey();
-    const body = { version: 1, segments: corrected(tr.segments, 'Mon imprimante HP ne marche plus.') };
+    const body = {
+      version: 1,
+      segments: corrected(tr.segments, 'Mon imprimante HP ne marche plus.'),
+    };
     const first = await edit(tr.id, key, body);
     expect(first.status).toBe(200);
     expect(first.headers['idempotent-replayed']).toBeUndefined();
@@ -54,14 +63,18 @@ describe('PATCH /api/transcripts/:id with Idempotency-Key', () => {
     expect(Transcript.parse(again.body).version).toBe(2);
 
     expect((await history(tr.id)).map((e) => e.version)).toEqual([2]);
-    expect(await t.models.AuditLog.count({ where: { action: 'transcript.edit', targetId: tr.id } })).toBe(1);
+    expect(
+      await t.models.AuditLog.count({ where: { action: 'transcript.edit', targetId: tr.id } }),
+    ).toBe(1);
     // Without the key the same request is a new one: a stale version, 409.
     expect((await edit(tr.id, null, body)).status).toBe(409);
   });
 
   it('replays a refusal too (a stale version: the same 409), and keys are per user', async () => {
     const tr = await draftTranscript();
-    expect((await edit(tr.id, null, { version: 1, segments: corrected(tr.segments, 'a') })).status).toBe(200);
+    expect(
+      (await edit(tr.id, null, { version: 1, segments: corrected(tr.segments, 'a') })).status,
+    ).toBe(200);
     const key = newKey();
     const stale = { version: 1, segments: corrected(tr.segments, 'b') };
     const first = await edit(tr.id, key, stale);
@@ -74,7 +87,12 @@ describe('PATCH /api/transcripts/:id with Idempotency-Key', () => {
     expect(againError).toEqual(firstError);
 
     // The manager's request with the same key string is the manager's own: applied.
-    const byManager = await edit(tr.id, key, { version: 2, segments: corrected(tr.segments, 'c') }, manager);
+    const byManager = await edit(
+      tr.id,
+      key,
+      { version: 2, segments: corrected(tr.segments, 'c') },
+      manager,
+    );
     expect(byManager.status).toBe(200);
     expect((await history(tr.id)).map((e) => e.editedBy)).toEqual([agent.user.id, manager.user.id]);
   });
@@ -83,7 +101,9 @@ describe('PATCH /api/transcripts/:id with Idempotency-Key', () => {
     const tr = await draftTranscript();
     const other = await draftTranscript();
     const key = newKey();
-    expect((await edit(tr.id, key, { version: 1, segments: corrected(tr.segments, 'x') })).status).toBe(200);
+    expect(
+      (await edit(tr.id, key, { version: 1, segments: corrected(tr.segments, 'x') })).status,
+    ).toBe(200);
     const reused = [
       await edit(tr.id, key, { version: 1, segments: corrected(tr.segments, 'y') }),
       await edit(other.id, key, { version: 1, segments: corrected(other.segments, 'x') }),
@@ -105,7 +125,9 @@ describe('PATCH /api/transcripts/:id with Idempotency-Key', () => {
       expect([res.status, res.body.error.code]).toEqual([400, 'bad_request']);
       expect(res.body.error.message).toMatch(/^Idempotency-Key header: /);
     }
-    expect((await edit(tr.id, 'x'.repeat(128), { version: 1, segments: tr.segments })).status).toBe(200);
+    expect((await edit(tr.id, 'x'.repeat(128), { version: 1, segments: tr.segments })).status).toBe(
+      200,
+    );
     expect((await edit(tr.id, '!', { version: 2, segments: tr.segments })).status).toBe(200);
   });
 
@@ -171,8 +193,17 @@ describe('POST /api/transcripts/:id/validate with Idempotency-Key', () => {
     const again = await validate(tr.id, key, { version: 1, organizationId: 7 });
     expect([again.status, again.headers['idempotent-replayed']]).toEqual([200, 'true']);
     expect(again.text).toBe(first.text);
-    expect(await t.models.AuditLog.count({ where: { action: 'transcript.validate', targetId: tr.id } })).toBe(1);
-    const jobs = await t.queues.tickets.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized']);
+    expect(
+      await t.models.AuditLog.count({ where: { action: 'transcript.validate', targetId: tr.id } }),
+    ).toBe(1);
+    const jobs = await t.queues.tickets.getJobs([
+      'waiting',
+      'delayed',
+      'active',
+      'completed',
+      'failed',
+      'prioritized',
+    ]);
     expect(jobs.filter((j) => j.data.transcriptId === tr.id)).toHaveLength(1);
 
     const otherOrg = await validate(tr.id, key, { version: 1, organizationId: 8 });
@@ -183,8 +214,13 @@ describe('POST /api/transcripts/:id/validate with Idempotency-Key', () => {
 describe('the OpenAPI document', () => {
   it('documents the header on both writes', async () => {
     const doc = (await t.http.get('/api/openapi.json')).body;
-    for (const op of [doc.paths['/api/transcripts/{id}'].patch, doc.paths['/api/transcripts/{id}/validate'].post]) {
-      const names = (op.parameters as { name: string; in: string }[]).map((p) => `${p.in}:${p.name}`);
+    for (const op of [
+      doc.paths['/api/transcripts/{id}'].patch,
+      doc.paths['/api/transcripts/{id}/validate'].post,
+    ]) {
+      const names = (op.parameters as { name: string; in: string }[]).map(
+        (p) => `${p.in}:${p.name}`,
+      );
       expect(names).toEqual(expect.arrayContaining(['header:Idempotency-Key', 'path:id']));
     }
   });

@@ -5,7 +5,12 @@
  * audio from the server's internal endpoint, and the server stores the transcript and relays the
  * progress over Socket.IO.
  */
-import { UploadRecordingResponse, type Segment, type TokenPair, type Transcript } from '@cwn/protocol';
+import {
+  UploadRecordingResponse,
+  type Segment,
+  type TokenPair,
+  type Transcript,
+} from '@cwn/protocol';
 import { encodeWav } from '../../../worker-gpu/src/audio/wav';
 import { msOf, place, speak } from '../../../worker-gpu/test/helpers/speech';
 import { callMeta, sha256, upload } from '../recordings/fixtures';
@@ -46,7 +51,11 @@ describe('upload → queue → real worker → stored transcript', () => {
     ]);
 
     socket = dial(t.url(), agent.accessToken);
-    const events = recordEvents(socket, ['transcript.progress', 'transcript.ready', 'transcript.failed']);
+    const events = recordEvents(socket, [
+      'transcript.progress',
+      'transcript.ready',
+      'transcript.failed',
+    ]);
     await connected(socket);
 
     worker = await startInProcessWorker(t, 'server-test');
@@ -63,7 +72,9 @@ describe('upload → queue → real worker → stored transcript', () => {
       () => {
         const failed = events.of<{ reason: string }>('transcript.failed')[0];
         if (failed) throw new Error(`transcription failed: ${failed.reason}`);
-        return events.of<{ callId: string; transcript: Transcript }>('transcript.ready').find((e) => e.callId === callId);
+        return events
+          .of<{ callId: string; transcript: Transcript }>('transcript.ready')
+          .find((e) => e.callId === callId);
       },
       150_000,
     );
@@ -72,7 +83,11 @@ describe('upload → queue → real worker → stored transcript', () => {
     expect(stored).toHaveLength(1);
     expect(stored[0]!.id).toBe(ready.transcript.id);
     expect((await t.models.Call.findByPk(callId))!.status).toBe('transcribed');
-    expect(ready.transcript).toMatchObject({ engine: 'whisper.cpp', model: 'test-random-v1', language: 'en' });
+    expect(ready.transcript).toMatchObject({
+      engine: 'whisper.cpp',
+      model: 'test-random-v1',
+      language: 'en',
+    });
 
     const segments: Segment[] = stored[0]!.segments;
     const agentSegments = segments.filter((s) => s.speaker === 'agent');
@@ -91,7 +106,9 @@ describe('upload → queue → real worker → stored transcript', () => {
       .of<{ callId: string; percent: number; stage?: string }>('transcript.progress')
       .filter((p) => p.callId === callId);
     expect(progress.length).toBeGreaterThanOrEqual(3);
-    expect(progress.map((p) => p.stage)).toEqual(expect.arrayContaining(['fetching', 'transcribing', 'done']));
+    expect(progress.map((p) => p.stage)).toEqual(
+      expect.arrayContaining(['fetching', 'transcribing', 'done']),
+    );
     expect(progress[progress.length - 1]!.percent).toBe(100);
     const percents = progress.map((p) => p.percent);
     expect([...percents].sort((a, b) => a - b)).toEqual(percents);

@@ -44,9 +44,15 @@ afterAll(async () => {
 const auth = (p: TokenPair) => ({ Authorization: `Bearer ${p.accessToken}` });
 
 /** A BullMQ worker in the test process, standing in for worker-gpu. */
-function startWorker(prefix: string, processor: Processor<TranscriptionJob>): Worker<TranscriptionJob> {
+function startWorker(
+  prefix: string,
+  processor: Processor<TranscriptionJob>,
+): Worker<TranscriptionJob> {
   const connection: Redis = bullConnection();
-  const worker = new Worker<TranscriptionJob>(QUEUES.transcription, processor, { connection, prefix });
+  const worker = new Worker<TranscriptionJob>(QUEUES.transcription, processor, {
+    connection,
+    prefix,
+  });
   worker.on('error', () => undefined);
   cleanup.push(async () => {
     await worker.close();
@@ -60,11 +66,21 @@ function listen(who: TokenPair): { socket: ClientSocket; events: ReturnType<type
   cleanup.push(() => socket.disconnect());
   return {
     socket,
-    events: recordEvents(socket, ['transcript.progress', 'transcript.ready', 'transcript.failed', 'call.updated']),
+    events: recordEvents(socket, [
+      'transcript.progress',
+      'transcript.ready',
+      'transcript.failed',
+      'call.updated',
+    ]),
   };
 }
 
-async function enqueue(queue: Queue<TranscriptionJob>, callId: string, recordingId: string, opts = {}) {
+async function enqueue(
+  queue: Queue<TranscriptionJob>,
+  callId: string,
+  recordingId: string,
+  opts = {},
+) {
   await queue.add(
     'transcribe',
     { recordingId, callId, channels: 2, durationMs: 5_000, languageHint: null },
@@ -84,7 +100,9 @@ async function reportProgress(job: Job<TranscriptionJob>, steps: TranscriptionPr
 
 /** Counts the completions of `recordingId` that `app`'s queue follower has finished handling. */
 function handledCompletions(app: TestApp, recordingId: string): { count: number } {
-  const events = app.transcriptionEvents as unknown as { onCompleted(jobId: string, value: unknown): Promise<void> };
+  const events = app.transcriptionEvents as unknown as {
+    onCompleted(jobId: string, value: unknown): Promise<void>;
+  };
   const original = events.onCompleted.bind(events);
   const handled = { count: 0 };
   events.onCompleted = async (jobId, value) => {
@@ -115,9 +133,16 @@ describe('transcription results reach the database and the sockets', () => {
     await enqueue(t.queues.transcription, callId, recordingId);
 
     const ready = await eventually('transcript.ready for the agent', () =>
-      a.events.of<{ callId: string; transcript: Transcript }>('transcript.ready').find((e) => e.callId === callId),
+      a.events
+        .of<{ callId: string; transcript: Transcript }>('transcript.ready')
+        .find((e) => e.callId === callId),
     );
-    expect(ready.transcript).toMatchObject({ recordingId, status: 'draft', version: 1, model: 'test-model' });
+    expect(ready.transcript).toMatchObject({
+      recordingId,
+      status: 'draft',
+      version: 1,
+      model: 'test-model',
+    });
     expect(ready.transcript.segments.map((x) => x.speaker)).toEqual(['agent', 'caller', 'agent']);
     await eventually('transcript.ready for the supervisor', () =>
       s.events.of('transcript.ready').some((e) => e.callId === callId),
@@ -140,9 +165,13 @@ describe('transcription results reach the database and the sockets', () => {
         .map((c) => c.status);
     await eventually('call.updated transcribed', () => statuses().includes('transcribed'));
     expect(statuses()).toEqual(['transcribing', 'transcribed']);
-    const api = CallTranscript.parse((await t.http.get(`/api/calls/${callId}/transcript`).set(auth(agent))).body);
+    const api = CallTranscript.parse(
+      (await t.http.get(`/api/calls/${callId}/transcript`).set(auth(agent))).body,
+    );
     expect(api.transcript?.id).toBe(ready.transcript.id);
-    const detail = CallDetail.parse((await t.http.get(`/api/calls/${callId}`).set(auth(agent))).body);
+    const detail = CallDetail.parse(
+      (await t.http.get(`/api/calls/${callId}`).set(auth(agent))).body,
+    );
     expect(detail.transcript).toEqual(api.transcript);
     expect(detail.call).toMatchObject({ status: 'transcribed', failureReason: null });
   });
@@ -167,13 +196,17 @@ describe('transcription results reach the database and the sockets', () => {
     expect(await t.services.transcripts.persistResult(stale, sampleResult())).toBe('duplicate');
     await t.transcriptionEvents.reconcile();
     await replica.transcriptionEvents.reconcile();
-    await eventually('both replicas handling the completion', () => handled.every((h) => h.count >= 1));
+    await eventually('both replicas handling the completion', () =>
+      handled.every((h) => h.count >= 1),
+    );
     expect(await rowsFor(recordingId)).toBe(1);
     // Two replicas heard the completion; the one whose insert won announced it, once. A marker
     // sent through each replica after that arrives after any announcement it made.
     const marker = { callId: recordingId, recordingId: callId, percent: 0 };
-    for (const app of [t, replica]) app.io.to(rooms.user(agent.user.id)).emit('transcript.progress', marker);
-    const markers = () => a.events.of<typeof marker>('transcript.progress').filter((e) => e.callId === recordingId);
+    for (const app of [t, replica])
+      app.io.to(rooms.user(agent.user.id)).emit('transcript.progress', marker);
+    const markers = () =>
+      a.events.of<typeof marker>('transcript.progress').filter((e) => e.callId === recordingId);
     await eventually('the markers', () => markers().length === 2);
     expect(a.events.of('transcript.ready').filter((e) => e.callId === callId)).toHaveLength(1);
   });
@@ -182,17 +215,26 @@ describe('transcription results reach the database and the sockets', () => {
     const a = listen(agent);
     await connected(a.socket);
     const { callId, recordingId } = await seedCallWithRecording(t.models, agent.user.id);
-    startWorker(t.config.redisPrefix, async () => ({ language: 'fr', segments: [{ speaker: 'robot' }] }));
+    startWorker(t.config.redisPrefix, async () => ({
+      language: 'fr',
+      segments: [{ speaker: 'robot' }],
+    }));
     await enqueue(t.queues.transcription, callId, recordingId);
 
     const failed = await eventually('transcript.failed', () =>
-      a.events.of<{ callId: string; reason: string }>('transcript.failed').find((e) => e.callId === callId),
+      a.events
+        .of<{ callId: string; reason: string }>('transcript.failed')
+        .find((e) => e.callId === callId),
     );
     expect(failed.reason).toMatch(/invalid result.*segments\.0\.speaker/);
     await eventually('call.updated failed', () =>
-      a.events.of<{ id: string; status: string }>('call.updated').some((c) => c.id === callId && c.status === 'failed'),
+      a.events
+        .of<{ id: string; status: string }>('call.updated')
+        .some((c) => c.id === callId && c.status === 'failed'),
     );
-    const api = CallTranscript.parse((await t.http.get(`/api/calls/${callId}/transcript`).set(auth(agent))).body);
+    const api = CallTranscript.parse(
+      (await t.http.get(`/api/calls/${callId}/transcript`).set(auth(agent))).body,
+    );
     expect(api).toMatchObject({ callStatus: 'failed', transcript: null });
     expect(api.failureReason).toMatch(/invalid result/);
     expect(await rowsFor(recordingId)).toBe(0);
@@ -206,7 +248,10 @@ describe('transcription results reach the database and the sockets', () => {
       attempts.push((await callOf(callId))!.status);
       throw new Error(`server answered 503 (attempt ${job.attemptsMade + 1})`);
     });
-    await enqueue(t.queues.transcription, callId, recordingId, { attempts: 3, backoff: { type: 'fixed', delay: 50 } });
+    await enqueue(t.queues.transcription, callId, recordingId, {
+      attempts: 3,
+      backoff: { type: 'fixed', delay: 50 },
+    });
 
     const call = await eventually('the failed call', async () => {
       const c = await callOf(callId);
@@ -221,14 +266,25 @@ describe('transcription results reach the database and the sockets', () => {
     startWorker(t.config.redisPrefix, async () => {
       throw new UnrecoverableError('invalid_audio: not a RIFF/WAVE file');
     });
-    await enqueue(t.queues.transcription, unrecoverable.callId, unrecoverable.recordingId, { attempts: 5 });
-    await eventually('the call failed at once', async () => (await callOf(unrecoverable.callId))?.status === 'failed');
+    await enqueue(t.queues.transcription, unrecoverable.callId, unrecoverable.recordingId, {
+      attempts: 5,
+    });
+    await eventually(
+      'the call failed at once',
+      async () => (await callOf(unrecoverable.callId))?.status === 'failed',
+    );
     const api = CallTranscript.parse(
-      (await t.http.get(`/api/calls/${unrecoverable.callId}/transcript`).set(auth(supervisor))).body,
+      (await t.http.get(`/api/calls/${unrecoverable.callId}/transcript`).set(auth(supervisor)))
+        .body,
     );
     expect(api.failureReason).toBe('invalid_audio: not a RIFF/WAVE file');
-    const detail = CallDetail.parse((await t.http.get(`/api/calls/${unrecoverable.callId}`).set(auth(agent))).body);
-    expect(detail.call).toMatchObject({ status: 'failed', failureReason: 'invalid_audio: not a RIFF/WAVE file' });
+    const detail = CallDetail.parse(
+      (await t.http.get(`/api/calls/${unrecoverable.callId}`).set(auth(agent))).body,
+    );
+    expect(detail.call).toMatchObject({
+      status: 'failed',
+      failureReason: 'invalid_audio: not a RIFF/WAVE file',
+    });
     expect(detail.transcript).toBeNull();
   });
 });
@@ -246,7 +302,8 @@ describe('reconciliation', () => {
     const done = await seedCallWithRecording(t.models, agent.user.id);
     const broken = await seedCallWithRecording(t.models, agent.user.id);
     const worker = startWorker(prefix, async (job) => {
-      if (job.data.recordingId === broken.recordingId) throw new UnrecoverableError('recording_not_found: 404');
+      if (job.data.recordingId === broken.recordingId)
+        throw new UnrecoverableError('recording_not_found: 404');
       return sampleResult();
     });
     await enqueue(queue, done.callId, done.recordingId);
@@ -261,9 +318,15 @@ describe('reconciliation', () => {
     // The server starts: its first pass finds both.
     const later = await startTestApp({ REDIS_PREFIX: prefix });
     cleanup.push(() => later.close());
-    await eventually('the transcript stored at start', async () => (await rowsFor(done.recordingId)) === 1);
+    await eventually(
+      'the transcript stored at start',
+      async () => (await rowsFor(done.recordingId)) === 1,
+    );
     expect((await callOf(done.callId))!.status).toBe('transcribed');
-    await eventually('the failure recorded at start', async () => (await callOf(broken.callId))?.status === 'failed');
+    await eventually(
+      'the failure recorded at start',
+      async () => (await callOf(broken.callId))?.status === 'failed',
+    );
     expect((await callOf(broken.callId))!.failureReason).toBe('recording_not_found: 404');
 
     // Later passes find nothing more to do.

@@ -33,9 +33,13 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
   await q(
     `ALTER TABLE transcripts ADD COLUMN search_text text GENERATED ALWAYS AS (cwn_segments_text(segments)) STORED`,
   );
-  await q(`CREATE INDEX transcripts_search_text_trgm ON transcripts USING gin (search_text gin_trgm_ops)`);
+  await q(
+    `CREATE INDEX transcripts_search_text_trgm ON transcripts USING gin (search_text gin_trgm_ops)`,
+  );
   await q(`CREATE INDEX calls_remote_name_trgm ON calls USING gin (remote_name gin_trgm_ops)`);
-  await q(`CREATE INDEX calls_remote_digits_trgm ON calls USING gin ((${REMOTE_DIGITS_SQL}) gin_trgm_ops)`);
+  await q(
+    `CREATE INDEX calls_remote_digits_trgm ON calls USING gin ((${REMOTE_DIGITS_SQL}) gin_trgm_ops)`,
+  );
 }
 
 export async function down({ context: qi }: { context: QueryInterface }): Promise<void> {

@@ -25,7 +25,8 @@ const detectors = () => ({ agent: new EnergyDetector(), caller: new EnergyDetect
 
 async function windowsOf(w: CallWindower, pcm: Buffer, pieceBytes: number) {
   const out: ChannelWindow[] = [];
-  for (let off = 0; off < pcm.length; off += pieceBytes) out.push(...(await w.append(pcm.subarray(off, off + pieceBytes))));
+  for (let off = 0; off < pcm.length; off += pieceBytes)
+    out.push(...(await w.append(pcm.subarray(off, off + pieceBytes))));
   out.push(...(await w.finish()));
   return out;
 }
@@ -50,10 +51,12 @@ describe('CallWindower', () => {
   });
 
   it('refuses audio that is not whole stereo frames', async () => {
-    await expect(new CallWindower(detectors()).append(Buffer.alloc(6))).rejects.toThrow('whole frames of 4 bytes');
+    await expect(new CallWindower(detectors()).append(Buffer.alloc(6))).rejects.toThrow(
+      'whole frames of 4 bytes',
+    );
   });
 
-  it('resumed after a restart, queues nothing twice and loses nothing after each channel\'s last window', async () => {
+  it("resumed after a restart, queues nothing twice and loses nothing after each channel's last window", async () => {
     const full = await windowsOf(new CallWindower(detectors()), d.pcm, 4 * 1600);
     const firstAgent = full[0]!;
     // The server had queued the agent's first window and nothing of the caller's: it restarts.

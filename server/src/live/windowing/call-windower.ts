@@ -22,11 +22,17 @@ export class CallWindower {
 
   constructor(
     detectors: Record<LiveChannel, SpeechDetector>,
-    options: Partial<Omit<WindowingOptions, 'frameSamples' | 'originSample' | 'resumeAfterSample'>> = {},
+    options: Partial<
+      Omit<WindowingOptions, 'frameSamples' | 'originSample' | 'resumeAfterSample'>
+    > = {},
     resume: Record<LiveChannel, number> = { agent: 0, caller: 0 },
   ) {
     this.origin = Math.min(resume.agent, resume.caller);
-    const at = (channel: LiveChannel) => ({ ...options, originSample: this.origin, resumeAfterSample: resume[channel] });
+    const at = (channel: LiveChannel) => ({
+      ...options,
+      originSample: this.origin,
+      resumeAfterSample: resume[channel],
+    });
     this.channels = {
       agent: new ChannelWindower(detectors.agent, at('agent')),
       caller: new ChannelWindower(detectors.caller, at('caller')),
@@ -49,7 +55,9 @@ export class CallWindower {
 
   async append(pcm: Buffer): Promise<ChannelWindow[]> {
     if (pcm.length % BYTES_PER_FRAME !== 0) {
-      throw new RangeError(`stereo s16 audio comes in whole frames of ${BYTES_PER_FRAME} bytes, got ${pcm.length}`);
+      throw new RangeError(
+        `stereo s16 audio comes in whole frames of ${BYTES_PER_FRAME} bytes, got ${pcm.length}`,
+      );
     }
     const n = pcm.length / BYTES_PER_FRAME;
     const left = new Int16Array(n);

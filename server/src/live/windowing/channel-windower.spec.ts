@@ -2,15 +2,26 @@
  * @jest-environment ./src/live/windowing/native-realm.jest-environment.js
  */
 import { ChannelWindower } from './channel-windower';
-import { createSpeechDetector, EnergyDetector, SileroDetector, type SpeechDetector } from './speech-detector';
+import {
+  createSpeechDetector,
+  EnergyDetector,
+  SileroDetector,
+  type SpeechDetector,
+} from './speech-detector';
 import { speak } from './speech.fixture';
 import type { SpeechWindow } from './window-cutter';
 
 const RATE = 16000;
 
 /** Utterances separated by pauses, over faint noise (about -60 dBFS), like a quiet phone line. */
-function conversation(parts: Array<Int16Array | number>): { pcm: Int16Array; spans: Array<[number, number]> } {
-  const total = parts.reduce<number>((n, p) => n + (typeof p === 'number' ? Math.round(p * RATE) : p.length), 0);
+function conversation(parts: Array<Int16Array | number>): {
+  pcm: Int16Array;
+  spans: Array<[number, number]>;
+} {
+  const total = parts.reduce<number>(
+    (n, p) => n + (typeof p === 'number' ? Math.round(p * RATE) : p.length),
+    0,
+  );
   const pcm = new Int16Array(total);
   let seed = 7;
   for (let i = 0; i < total; i++) {
@@ -24,14 +35,19 @@ function conversation(parts: Array<Int16Array | number>): { pcm: Int16Array; spa
       at += Math.round(p * RATE);
       continue;
     }
-    for (let i = 0; i < p.length; i++) pcm[at + i] = Math.max(-32768, Math.min(32767, pcm[at + i]! + p[i]!));
+    for (let i = 0; i < p.length; i++)
+      pcm[at + i] = Math.max(-32768, Math.min(32767, pcm[at + i]! + p[i]!));
     spans.push([at, at + p.length]);
     at += p.length;
   }
   return { pcm, spans };
 }
 
-async function windowsOf(detector: SpeechDetector, pcm: Int16Array, pieces: number[] = [pcm.length]) {
+async function windowsOf(
+  detector: SpeechDetector,
+  pcm: Int16Array,
+  pieces: number[] = [pcm.length],
+) {
   const windower = new ChannelWindower(detector);
   const windows: SpeechWindow[] = [];
   let off = 0;
@@ -46,7 +62,9 @@ async function windowsOf(detector: SpeechDetector, pcm: Int16Array, pieces: numb
   return windows;
 }
 
-const first = speak('Hello, I have a problem with my printer. It does not print anymore since this morning.');
+const first = speak(
+  'Hello, I have a problem with my printer. It does not print anymore since this morning.',
+);
 const second = speak('Can you restart it please, and tell me what the screen shows?');
 const call = conversation([1, first, 2.5, second, 1]);
 

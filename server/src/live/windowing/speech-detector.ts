@@ -64,7 +64,10 @@ export class SileroDetector implements SpeechDetector {
   private last = 0;
   private seen = false;
 
-  private constructor(private readonly vad: RealTimeVadLike, private readonly onFrame: { set(fn: (p: number) => void): void }) {
+  private constructor(
+    private readonly vad: RealTimeVadLike,
+    private readonly onFrame: { set(fn: (p: number) => void): void },
+  ) {
     this.onFrame.set((p) => {
       this.last = p;
       this.seen = true;

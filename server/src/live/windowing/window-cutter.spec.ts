@@ -18,7 +18,13 @@ const pause = (ms: number, p = 0.05) => Array<number>(frames(ms)).fill(p);
 
 describe('WindowCutter', () => {
   it('closes a window at a pause long enough, with padding on both sides', () => {
-    const { windows } = run([...pause(1000), ...speech(2000), ...pause(1000), ...speech(1500), ...pause(1000)]);
+    const { windows } = run([
+      ...pause(1000),
+      ...speech(2000),
+      ...pause(1000),
+      ...speech(1500),
+      ...pause(1000),
+    ]);
     expect(windows).toHaveLength(2);
     const [a, b] = windows as [SpeechWindow, SpeechWindow];
     const speechStart = frames(1000) * FRAME;
@@ -60,14 +66,21 @@ describe('WindowCutter', () => {
     const { windows } = run([...long, ...pause(1000)]);
     expect(windows.length).toBeGreaterThanOrEqual(3);
     for (const w of windows) expect(w.endSample - w.startSample).toBeLessThanOrEqual(28_000 * MS);
-    for (let i = 1; i < windows.length; i++) expect(windows[i]!.startSample).toBe(windows[i - 1]!.endSample);
+    for (let i = 1; i < windows.length; i++)
+      expect(windows[i]!.startSample).toBe(windows[i - 1]!.endSample);
     expect(windows[0]!.endSample).toBe(dip * FRAME);
     expect(windows[0]!.reason).toBe('max-length');
     expect(windows[windows.length - 1]!.reason).toBe('pause');
   });
 
   it('drops a blip with too little speech and counts it', () => {
-    const { windows, dropped } = run([...pause(1000), ...speech(96), ...pause(1000), ...speech(1000), ...pause(1000)]);
+    const { windows, dropped } = run([
+      ...pause(1000),
+      ...speech(96),
+      ...pause(1000),
+      ...speech(1000),
+      ...pause(1000),
+    ]);
     expect(windows).toHaveLength(1);
     expect(dropped).toHaveLength(1);
     expect(dropped[0]!.speechSamples).toBe(frames(96) * FRAME);
@@ -82,7 +95,9 @@ describe('WindowCutter', () => {
   });
 
   it('refuses inconsistent options', () => {
-    expect(() => new WindowCutter({ positiveThreshold: 0.3, negativeThreshold: 0.5 })).toThrow(RangeError);
+    expect(() => new WindowCutter({ positiveThreshold: 0.3, negativeThreshold: 0.5 })).toThrow(
+      RangeError,
+    );
     expect(() => new WindowCutter({ maxWindowMs: 1000, cutSearchMs: 4000 })).toThrow(RangeError);
   });
 

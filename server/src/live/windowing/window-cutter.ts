@@ -160,7 +160,12 @@ export class WindowCutter {
     const out: SpeechWindow[] = [];
     const w = this.open;
     if (w) {
-      this.close(w, Math.min(totalSamples, w.lastSpeechEnd + this.samples(this.o.padMs)), 'end', out);
+      this.close(
+        w,
+        Math.min(totalSamples, w.lastSpeechEnd + this.samples(this.o.padMs)),
+        'end',
+        out,
+      );
     }
     return out;
   }
@@ -191,7 +196,8 @@ export class WindowCutter {
       if (p >= this.o.negativeThreshold) lastSpeech = i;
     });
     let pauseFrames = 0;
-    for (let i = kept.length - 1; i >= 0 && kept[i]! < this.o.negativeThreshold; i--) pauseFrames += 1;
+    for (let i = kept.length - 1; i >= 0 && kept[i]! < this.o.negativeThreshold; i--)
+      pauseFrames += 1;
     this.open = {
       startSample: cutSample,
       lastSpeechEnd: lastSpeech >= 0 ? cutSample + (lastSpeech + 1) * n : cutSample,
@@ -203,7 +209,12 @@ export class WindowCutter {
     };
   }
 
-  private close(w: OpenWindow, endSample: number, reason: WindowCloseReason, out: SpeechWindow[]): void {
+  private close(
+    w: OpenWindow,
+    endSample: number,
+    reason: WindowCloseReason,
+    out: SpeechWindow[],
+  ): void {
     this.open = null;
     const speechSamples = w.speechFrames * this.o.frameSamples;
     if (!w.continued && speechSamples < this.samples(this.o.minSpeechMs)) {
