@@ -1,9 +1,5 @@
 import type { Transcript } from '@cwn/protocol';
-import type { Config } from '../config';
-import type { Models } from '../db/models';
-import type { RouteTable } from '../http/routes';
-import type { Logger } from '../logger';
-import type { FanOut } from '../realtime/fan-out';
+import type { ModuleDeps } from '../module-deps';
 import { registerCallRoutes } from './calls.routes';
 import { CallsService } from './calls.service';
 import { CallLifecycle, type CallMoved } from './lifecycle/call-lifecycle';
@@ -21,16 +17,12 @@ export function callEventOf(moved: CallMoved): 'call.started' | 'call.updated' |
 }
 
 /** Calls: their lifecycle (status), the REST routes, and each move published to the call's audience. */
-export function createCallsModule(d: {
-  config: Config;
-  models: Models;
-  routes: RouteTable;
-  fanOut: FanOut;
-  logger: Logger;
-  now: () => Date;
-  /** The call's transcript, for the detail view (the transcripts module reads it). */
-  transcriptOf: (callId: string) => Promise<Transcript | null>;
-}): CallsModule {
+export function createCallsModule(
+  d: ModuleDeps & {
+    /** The call's transcript, for the detail view (the transcripts module reads it). */
+    transcriptOf: (callId: string) => Promise<Transcript | null>;
+  },
+): CallsModule {
   const lifecycle = new CallLifecycle(d.models, d.logger);
   lifecycle.onMoved((moved) =>
     d.fanOut.publish(callEventOf(moved), moved.call, { agentId: moved.call.agentId }),

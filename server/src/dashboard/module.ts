@@ -1,12 +1,4 @@
-import type { Redis } from 'ioredis';
-import type { Sequelize } from 'sequelize';
-import type { AuditLog } from '../audit/audit';
-import type { Config } from '../config';
-import type { Models } from '../db/models';
-import type { RouteTable } from '../http/routes';
-import type { Logger } from '../logger';
-import type { Queues } from '../queue/queues';
-import type { FanOut } from '../realtime/fan-out';
+import type { ModuleDeps } from '../module-deps';
 import type { IoServer } from '../realtime/socket';
 import { callPresencePublisher } from './call-presence';
 import { registerDashboardRoutes } from './dashboard.routes';
@@ -30,23 +22,15 @@ export interface DashboardModule {
  * The wallboard: its summary, kiosk tokens, agents' presence (from their sockets and from the calls
  * the extension reports) and one `dashboard.changed` stream for every change of its figures.
  */
-export function createDashboardModule(d: {
-  config: Config;
-  sequelize: Sequelize;
-  models: Models;
-  redis: Redis;
-  queues: Queues;
-  io: IoServer;
-  fanOut: FanOut;
-  kioskTokens: KioskTokensService;
-  presence: PresenceStore;
-  routes: RouteTable;
-  audit: AuditLog;
-  logger: Logger;
-  now: () => Date;
-  /** Since when and why NinjaOne is disconnected (null when connected), for the wallboard's alert. */
-  ninjaOneDisconnection: DashboardDeps['ninjaOneDisconnection'];
-}): DashboardModule {
+export function createDashboardModule(
+  d: ModuleDeps & {
+    io: IoServer;
+    kioskTokens: KioskTokensService;
+    presence: PresenceStore;
+    /** Since when and why NinjaOne is disconnected (null when connected), for the wallboard's alert. */
+    ninjaOneDisconnection: DashboardDeps['ninjaOneDisconnection'];
+  },
+): DashboardModule {
   const service = new DashboardService({
     sequelize: d.sequelize,
     models: d.models,

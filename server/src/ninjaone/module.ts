@@ -1,10 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { AuditLog } from '../audit/audit';
-import type { Config } from '../config';
-import type { Models } from '../db/models';
-import type { RouteTable } from '../http/routes';
-import type { Logger } from '../logger';
+import type { ModuleDeps } from '../module-deps';
 import { SecretBox } from '../settings/secret-box';
 import { SettingsRepository } from '../settings/settings.repository';
 import { releaseHeldTickets } from '../tickets/ticket.worker';
@@ -16,14 +11,7 @@ import { NinjaOneConnectFlow } from './oauth-connect';
 import { redisRenewalLock } from './renewal-lock';
 import { NinjaOneSettingsService } from './settings.service';
 
-export interface NinjaOneModuleOptions {
-  config: Config;
-  models: Models;
-  redis: Redis;
-  routes: RouteTable;
-  audit: AuditLog;
-  logger: Logger;
-  now: () => Date;
+export interface NinjaOneModuleOptions extends ModuleDeps {
   /** Held ticket jobs are released from it when an admin connects NinjaOne again. */
   ticketQueue: Queue;
   /** Tests: a fetch that misbehaves on purpose. */

@@ -1,23 +1,11 @@
 import type { Agent } from 'node:https';
-import type { Sequelize } from 'sequelize';
-import type { Config } from '../config';
-import type { Models } from '../db/models';
-import type { RouteTable } from '../http/routes';
-import type { Logger } from '../logger';
-import type { FanOut } from '../realtime/fan-out';
+import type { ModuleDeps } from '../module-deps';
 import { PushSender } from './push-sender';
 import { definePushSubscriptionModel, type PushSubscriptionModel } from './push-subscription.model';
 import { PushSubscriptionsService } from './push-subscriptions.service';
 import { registerPushRoutes } from './push.routes';
 
-export interface PushModuleOptions {
-  config: Config;
-  sequelize: Sequelize;
-  models: Models;
-  routes: RouteTable;
-  fanOut: FanOut;
-  logger: Logger;
-  now: () => Date;
+export interface PushModuleOptions extends ModuleDeps {
   /** HTTPS agent for the push services (tests trust their fake service's certificate with it). */
   agent?: Agent;
   /** Per-message timeout (default PUSH_TIMEOUT_MS). */

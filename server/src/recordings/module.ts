@@ -1,13 +1,5 @@
-import type { Redis } from 'ioredis';
-import type { Sequelize } from 'sequelize';
-import type { AuditLog } from '../audit/audit';
+import type { ModuleDeps } from '../module-deps';
 import type { CallLifecycle } from '../calls/lifecycle/call-lifecycle';
-import type { Config } from '../config';
-import type { Models } from '../db/models';
-import type { RouteTable } from '../http/routes';
-import type { Logger } from '../logger';
-import type { Queues } from '../queue/queues';
-import type { FanOut } from '../realtime/fan-out';
 import { EncryptedAudioStore, LocalBlobStore } from '../storage';
 import { registerAudioRoutes } from './audio.routes';
 import { RecordingAudio } from './audio.service';
@@ -26,19 +18,11 @@ export interface RecordingsModule {
 }
 
 /** Recordings: upload (direct and resumable), the encrypted store, playback, queueing the transcription. */
-export function createRecordingsModule(d: {
-  config: Config;
-  sequelize: Sequelize;
-  models: Models;
-  redis: Redis;
-  queues: Queues;
-  lifecycle: CallLifecycle;
-  fanOut: FanOut;
-  routes: RouteTable;
-  audit: AuditLog;
-  logger: Logger;
-  now: () => Date;
-}): RecordingsModule {
+export function createRecordingsModule(
+  d: ModuleDeps & {
+    lifecycle: CallLifecycle;
+  },
+): RecordingsModule {
   const { config } = d;
   let opening: Promise<EncryptedAudioStore> | undefined;
   const store = () =>

@@ -1,9 +1,4 @@
-import type { AuditLog } from '../audit/audit';
-import type { Config } from '../config';
-import type { Models } from '../db/models';
-import type { RouteTable } from '../http/routes';
-import type { Logger } from '../logger';
-import type { Queues } from '../queue/queues';
+import type { ModuleDeps } from '../module-deps';
 import type { UploadSessions } from '../recordings/upload-sessions.service';
 import type { EncryptedAudioStore } from '../storage';
 import { RetentionOverviewService } from './retention-overview';
@@ -16,18 +11,13 @@ export interface RetentionModule {
 }
 
 /** Retention: which audio, transcripts and upload sessions go, and the admin overview of it. */
-export function createRetentionModule(d: {
-  config: Config;
-  models: Models;
-  queues: Queues;
-  store: () => Promise<EncryptedAudioStore>;
-  uploads: UploadSessions;
-  transcripts: TranscriptPurger;
-  routes: RouteTable;
-  audit: AuditLog;
-  logger: Logger;
-  now: () => Date;
-}): RetentionModule {
+export function createRetentionModule(
+  d: ModuleDeps & {
+    store: () => Promise<EncryptedAudioStore>;
+    uploads: UploadSessions;
+    transcripts: TranscriptPurger;
+  },
+): RetentionModule {
   const service = new RetentionService({
     models: d.models,
     store: d.store,

@@ -1,15 +1,7 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { Sequelize } from 'sequelize';
-import type { AuditLog } from '../audit/audit';
+import type { ModuleDeps } from '../module-deps';
 import type { CallLifecycle } from '../calls/lifecycle/call-lifecycle';
-import type { Config } from '../config';
-import type { Models } from '../db/models';
-import type { RouteTable } from '../http/routes';
-import type { Logger } from '../logger';
 import type { NinjaOneModule } from '../ninjaone/module';
-import type { Queues } from '../queue/queues';
-import type { FanOut } from '../realtime/fan-out';
 import { SqlTicketSource, type TicketSource } from './ticket-source';
 import { TicketStatusService } from './ticket-status';
 import { TicketService } from './ticket.service';
@@ -35,19 +27,9 @@ export interface TicketsModule {
 
 /** Tickets: one NinjaOne ticket per validated transcript (the worker), its status and retry routes. */
 export function createTicketsModule(
-  d: {
-    config: Config;
-    sequelize: Sequelize;
-    models: Models;
-    redis: Redis;
-    queues: Queues;
+  d: ModuleDeps & {
     ninjaone: NinjaOneModule;
     lifecycle: CallLifecycle;
-    fanOut: FanOut;
-    routes: RouteTable;
-    audit: AuditLog;
-    logger: Logger;
-    now: () => Date;
   } & TicketsModuleOptions,
 ): TicketsModule {
   const { ninjaone } = d;

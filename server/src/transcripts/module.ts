@@ -1,15 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { ModuleDeps } from '../module-deps';
 import type { Sequelize } from 'sequelize';
 import type { Transcript } from '@cwn/protocol';
-import type { AuditLog } from '../audit/audit';
 import type { CallLifecycle } from '../calls/lifecycle/call-lifecycle';
-import type { Config } from '../config';
 import type { Models } from '../db/models';
 import { IdempotencyStore } from '../http/idempotency';
-import type { RouteTable } from '../http/routes';
-import type { Logger } from '../logger';
-import type { Queues } from '../queue/queues';
-import type { FanOut } from '../realtime/fan-out';
 import { TranscriptNotifier } from './transcript-notifier';
 import { TranscriptionEvents } from './transcription-events';
 import { TranscriptsRepository } from './transcripts.repository';
@@ -38,19 +32,11 @@ export function transcriptReader(
 }
 
 /** Transcripts: workers' results stored once, reading, editing, validation (which queues the ticket). */
-export function createTranscriptsModule(d: {
-  config: Config;
-  sequelize: Sequelize;
-  models: Models;
-  redis: Redis;
-  queues: Queues;
-  lifecycle: CallLifecycle;
-  fanOut: FanOut;
-  routes: RouteTable;
-  audit: AuditLog;
-  logger: Logger;
-  now: () => Date;
-}): TranscriptsModule {
+export function createTranscriptsModule(
+  d: ModuleDeps & {
+    lifecycle: CallLifecycle;
+  },
+): TranscriptsModule {
   const notifier = new TranscriptNotifier(d.fanOut);
   const service = new TranscriptsService(
     new TranscriptsRepository(d.sequelize, d.models),

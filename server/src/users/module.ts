@@ -1,11 +1,7 @@
-import type { Redis } from 'ioredis';
-import type { AuditLog } from '../audit/audit';
+import type { ModuleDeps } from '../module-deps';
 import { registerAuthRoutes } from '../auth/auth.routes';
 import { AuthService } from '../auth/auth.service';
-import type { Config } from '../config';
-import type { Models } from '../db/models';
 import { createLoginLimiter } from '../http/login-limiter';
-import type { RouteTable } from '../http/routes';
 import { registerUserRoutes } from './users.routes';
 import { UsersService } from './users.service';
 
@@ -15,14 +11,7 @@ export interface UsersModule {
 }
 
 /** People: accounts and roles, and signing in (tokens, refresh, the login rate limit). */
-export function createUsersModule(d: {
-  config: Config;
-  models: Models;
-  redis: Redis;
-  audit: AuditLog;
-  routes: RouteTable;
-  now: () => Date;
-}): UsersModule {
+export function createUsersModule(d: ModuleDeps & {}): UsersModule {
   const users = new UsersService(d.models);
   const auth = new AuthService(d.models, d.audit, d.config, d.now);
   registerAuthRoutes(
