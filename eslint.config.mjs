@@ -9,7 +9,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 
 /**
  * TEMPORARY: the imports across boundaries that exist today, let through until the test-support
- * workspace and the simulators' own workspace exist (and, for server/src/http/authenticate, until
+ * workspace exists (and, for server/src/http/authenticate, until
  * token checking moves out of auth/): importing file → imported modules, from the repository root,
  * without extension. Every other such import fails the lint; remove an entry once it is unused.
  */
@@ -30,8 +30,6 @@ const TEMPORARY_EXCEPTIONS = Object.entries({
     'server/test/support/services',
   ],
   'scripts/test/launcher-demo-connect.test': ['server/test/support/app'],
-  'server/test/ninjaone/disconnect.test': ['scripts/src'],
-  'server/test/ninjaone/tenants.test': ['scripts/src'],
   'e2e/test/flow.test': [
     'extension/test/e2e/harness',
     'nuxt-dashboard/test/support/browser',
@@ -40,7 +38,6 @@ const TEMPORARY_EXCEPTIONS = Object.entries({
     'pwa/test/support/build',
     'pwa/test/support/speech',
     'pwa/test/support/static-server',
-    'scripts/src',
     'server/test/support/app',
     'server/test/support/services',
     'worker-gpu/src/config',
@@ -55,16 +52,9 @@ const TEMPORARY_EXCEPTIONS = Object.entries({
     'server/test/support/services',
   ],
   'e2e/test/support/global-teardown': ['server/test/support/services'],
-  'extension/bench/call-load': ['scripts/src/fake-3cx/server'],
-  'extension/src/shared/myphone.spec': ['scripts/src/fake-3cx/myphone-frames'],
   'extension/test/auth.test': ['server/test/support/app'],
-  'extension/test/e2e/harness': [
-    'scripts/src/fake-3cx/server',
-    'server/test/support/app',
-    'server/test/support/services',
-  ],
+  'extension/test/e2e/harness': ['server/test/support/app', 'server/test/support/services'],
   'extension/test/e2e/popup-transcript.test': [
-    'scripts/src',
     'server/test/support/app',
     'server/test/transcripts/fixtures',
   ],
@@ -72,7 +62,6 @@ const TEMPORARY_EXCEPTIONS = Object.entries({
   'extension/test/support/global-teardown': ['server/test/support/services'],
   'extension/test/upload-transport.test': ['server/test/support/app'],
   'nuxt-dashboard/test/admin-settings.test': [
-    'scripts/src',
     'server/src/retention/maintenance',
     'server/test/support/app',
   ],
@@ -83,7 +72,6 @@ const TEMPORARY_EXCEPTIONS = Object.entries({
   'pwa/test/call-view.browser.test': ['server/test/support/app'],
   'pwa/test/inbox.browser.test': ['server/test/support/app', 'server/test/support/services'],
   'pwa/test/live.browser.test': [
-    'scripts/src',
     'server/test/recordings/fixtures',
     'server/test/support/app',
     'server/test/support/services',
@@ -97,9 +85,6 @@ const TEMPORARY_EXCEPTIONS = Object.entries({
   'scripts/test/deploy.test': ['server/src/config'],
   'scripts/test/simulate-call.test': ['server/test/support/app', 'server/test/support/worker'],
   'server/src/http/authenticate': ['server/src/auth/tokens'],
-  'server/test/ninjaone/harness': ['scripts/src'],
-  'server/test/ninjaone/ninjaone.test': ['scripts/src'],
-  'server/test/ninjaone/token-renewal.test': ['scripts/src'],
   'server/test/support/worker': [
     'worker-gpu/src/config',
     'worker-gpu/src/engine/whisper-cpp',
@@ -196,12 +181,13 @@ export default tseslint.config(
             'extension',
             'pwa',
             'nuxt-dashboard',
+            'simulators',
             'scripts',
             'e2e',
           ],
           // The only package names one package may import from another (add the test-support
           // workspace here once it exists).
-          packageEntries: ['@cwn/protocol'],
+          packageEntries: ['@cwn/protocol', '@cwn/ninjaone-sim', '@cwn/fake-3cx'],
           lowerLayers: ['storage', 'audio', 'db', 'http'],
           exceptions: TEMPORARY_EXCEPTIONS,
         },

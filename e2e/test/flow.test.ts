@@ -30,7 +30,7 @@ import {
   DEMO_M2M_CLIENT_SECRET,
   startNinjaOneSim,
   type StartedSim,
-} from '../../scripts/src/index';
+} from '@cwn/ninjaone-sim';
 import { TEST_PASSWORD, TEST_WORKER_TOKEN } from '../../server/test/support/app';
 import { TEST_REDIS_URL } from '../../server/test/support/services';
 import { loadConfig as loadWorkerConfig } from '../../worker-gpu/src/config';

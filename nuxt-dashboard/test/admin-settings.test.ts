@@ -11,7 +11,7 @@ import {
   demoClients,
   startNinjaOneSim,
   type StartedSim,
-} from '../../scripts/src/index';
+} from '@cwn/ninjaone-sim';
 import { scheduleRetention } from '../../server/src/retention/maintenance';
 import { startTestApp, TEST_PASSWORD, type TestApp } from '../../server/test/support/app';
 import { launchChromium } from './support/browser';

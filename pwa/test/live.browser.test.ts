@@ -6,7 +6,7 @@ import {
   DEMO_M2M_CLIENT_SECRET,
   startNinjaOneSim,
   type StartedSim,
-} from '../../scripts/src/index';
+} from '@cwn/ninjaone-sim';
 import { startTestApp, type TestApp } from '../../server/test/support/app';
 import { migratedDatabase } from '../../server/test/support/services';
 import { callMeta, makeWav, sha256, upload } from '../../server/test/recordings/fixtures';

@@ -33,7 +33,10 @@ function lint(cases: Case[]): string[][] {
   return JSON.parse(stdout) as string[][];
 }
 
-it('lets packages meet through @cwn/protocol only, and keeps the server layers in order', () => {
+// The package names one package may import from another (packageEntries).
+const entries = '@cwn/protocol, @cwn/ninjaone-sim, @cwn/fake-3cx';
+
+it('lets packages meet through their package names only, and keeps the server layers in order', () => {
   const [
     newTest,
     listed,
@@ -46,6 +49,8 @@ it('lets packages meet through @cwn/protocol only, and keeps the server layers i
     dynamicAndRequire,
     vueFile,
     within,
+    simulatorByPath,
+    simulatorByName,
   ] = lint([
     {
       file: 'pwa/test/new-thing.test.ts',
@@ -88,9 +93,17 @@ it('lets packages meet through @cwn/protocol only, and keeps the server layers i
       file: 'server/test/new.test.ts',
       code: "import { createApp } from '../src/app';\nimport { Id } from '@cwn/protocol';\nvoid createApp;\nvoid Id;\n",
     },
+    {
+      file: 'extension/test/new.test.ts',
+      code: "import { startFake3cx } from '../../simulators/fake-3cx/src/server';\nvoid startFake3cx;\n",
+    },
+    {
+      file: 'server/test/new.test.ts',
+      code: "import { startFake3cx } from '@cwn/fake-3cx';\nimport { createNinjaOneSim } from '@cwn/ninjaone-sim';\nvoid startFake3cx;\nvoid createNinjaOneSim;\n",
+    },
   ]);
   expect(newTest).toEqual([
-    'pwa/test/new-thing.test imports server/test/support/app from the server package by path: packages share code only through their package name (@cwn/protocol)',
+    `pwa/test/new-thing.test imports server/test/support/app from the server package by path: packages share code only through their package name (${entries})`,
   ]);
   expect(listed).toEqual([]);
   expect(listedOther).toEqual([expect.stringContaining('imports server/src/app from the server')]);
@@ -103,7 +116,7 @@ it('lets packages meet through @cwn/protocol only, and keeps the server layers i
   ]);
   expect(storageToShared).toEqual([]);
   expect(otherEntry).toEqual([
-    '"@cwn/server" is not a package entry that may be imported (@cwn/protocol)',
+    `"@cwn/server" is not a package entry that may be imported (${entries})`,
   ]);
   expect(dynamicAndRequire).toEqual([
     expect.stringContaining('imports worker-gpu/src/worker from the worker-gpu package'),
@@ -111,4 +124,10 @@ it('lets packages meet through @cwn/protocol only, and keeps the server layers i
   ]);
   expect(vueFile).toEqual([expect.stringContaining('imports server/src/config from the server')]);
   expect(within).toEqual([]);
+  expect(simulatorByPath).toEqual([
+    expect.stringContaining(
+      'imports simulators/fake-3cx/src/server from the simulators package by path',
+    ),
+  ]);
+  expect(simulatorByName).toEqual([]);
 }, 60_000);

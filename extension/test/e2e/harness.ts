@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
-import { startFake3cx, type Fake3cx, type FakeCall } from '../../../scripts/src/fake-3cx/server';
+import { startFake3cx, type Fake3cx, type FakeCall } from '@cwn/fake-3cx';
 import {
   startTestApp,
   TEST_PASSWORD,

@@ -10,7 +10,7 @@ import {
   DEMO_M2M_CLIENT_SECRET,
   startNinjaOneSim,
   type StartedSim,
-} from '../../../scripts/src/index';
+} from '@cwn/ninjaone-sim';
 import { TEST_PASSWORD } from '../../../server/test/support/app';
 import { sampleResult, seedCallWithRecording } from '../../../server/test/transcripts/fixtures';
 import { configureThroughOptions, startHarness, type Harness } from './harness';

@@ -17,7 +17,7 @@ import {
   startNinjaOneSim,
   type NinjaOneSimOptions,
   type StartedSim,
-} from '../../../scripts/src/index';
+} from '@cwn/ninjaone-sim';
 import { createLogger } from '../../src/logger';
 import type { TicketMaterial, TicketSource } from '../../src/tickets/ticket-source';
 import { startTestApp, type TestApp } from '../support/app';

@@ -13,7 +13,7 @@ import {
   DEMO_CLIENT_SECRET,
   DEMO_M2M_CLIENT_SECRET,
   configureNinjaOneDemo,
-} from '../../../scripts/src/index';
+} from '@cwn/ninjaone-sim';
 import { TEST_PASSWORD } from '../support/app';
 import { SETTING_KEYS } from '../../src/ninjaone/settings.service';
 import {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Run the NinjaOne simulator as a standalone server:
- *   node scripts/dist/ninjaone-sim/cli.js --port 8090 --seed demo [--host 127.0.0.1]
+ *   node simulators/ninjaone/dist/cli.js --port 8090 --seed demo [--host 127.0.0.1]
  *     [--redirect-uri http://localhost:3000/cb]... [--cc-cannot-write] [--fed-like]
  *     [--prefixes both|v2|api/v2] [--rate-limit 5] [--token-ttl 3600] [--max-page-size 3]
  *     [--contacts-status 404|403] [--people-without-ids] [--refresh-revoked]
@@ -16,7 +16,7 @@ import {
   DEMO_M2M_CLIENT_SECRET,
   type NinjaOneSimOptions,
   type SimFixture,
-} from './index';
+} from './sim';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

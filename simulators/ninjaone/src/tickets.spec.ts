@@ -3,7 +3,7 @@ import {
   DEMO_READONLY_CLIENT_ID,
   DEMO_READONLY_CLIENT_SECRET,
   fixedUid,
-} from './index';
+} from './sim';
 import { startNinjaOneSim, type StartedSim } from './testkit';
 
 let s: StartedSim;

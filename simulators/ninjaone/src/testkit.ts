@@ -3,7 +3,7 @@
  * product's end-to-end tests): start on a random port, get tokens through the real OAuth flows.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createNinjaOneSim, type NinjaOneSim, type NinjaOneSimOptions } from './index';
+import { createNinjaOneSim, type NinjaOneSim, type NinjaOneSimOptions } from './sim';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS } from './fixtures';
 
 export interface TokenBody {

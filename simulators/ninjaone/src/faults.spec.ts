@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG, DEFAULT_RATE_LIMIT, fixedUid } from './index';
+import { DEFAULT_CONFIG, DEFAULT_RATE_LIMIT, fixedUid } from './sim';
 import { startNinjaOneSim, type StartedSim } from './testkit';
 
 let s: StartedSim;

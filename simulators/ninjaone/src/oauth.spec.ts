@@ -5,7 +5,7 @@ import {
   DEMO_M2M_CLIENT_ID,
   DEMO_M2M_CLIENT_SECRET,
   DEMO_REDIRECT_URIS,
-} from './index';
+} from './sim';
 import { pkcePair, startNinjaOneSim, type StartedSim } from './testkit';
 
 let s: StartedSim;

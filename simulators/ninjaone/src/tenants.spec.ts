@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from './index';
+import { DEFAULT_CONFIG, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from './sim';
 import { startNinjaOneSim, type StartedSim } from './testkit';
 
 /** The switches for tenants that differ from the demo one (README: "Tenants that differ"). */

@@ -6,7 +6,6 @@
  * protobuf `GenericMessage` 201 frames). Tests drive the PBX side over `/control/*`.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -66,9 +65,9 @@ const AgentRequest = z.object({
   connectionId: z.number().int(),
 });
 
+// The pages sit in the package's public/, beside both src/ (jest, tsx) and dist/ (node).
 function publicDir(): string {
-  const beside = join(__dirname, 'public');
-  return existsSync(beside) ? beside : join(__dirname, '..', '..', 'src', 'fake-3cx', 'public');
+  return join(__dirname, '..', 'public');
 }
 
 export async function startFake3cx(options: Fake3cxOptions = {}): Promise<Fake3cx> {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Run the fake 3CX web client for a demo:
- *   node scripts/dist/fake-3cx/cli.js [--port 5001] [--host 127.0.0.1] [--extension 101] [--tone 440]
+ *   node simulators/fake-3cx/dist/cli.js [--port 5001] [--host 127.0.0.1] [--extension 101] [--tone 440]
  *     [--speech "Hello, my printer is broken."]
  * then open the printed URL and place calls with
  *   curl -XPOST <origin>/control/calls -H 'content-type: application/json' -d '{"number":"+4930123","name":"Ada"}'

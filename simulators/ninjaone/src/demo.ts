@@ -3,7 +3,7 @@
  * credentials with the simulator's demo app), through the server's own admin API, so a validated
  * transcript becomes a ticket without any setup. Settings an admin already made are left alone.
  */
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../ninjaone-sim/fixtures';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from './fixtures';
 
 export interface NinjaOneDemoOptions {
   /** The server, e.g. http://127.0.0.1:3000 */

@@ -3,7 +3,7 @@
  * object `createNinjaOneSim` returns; this router only maps HTTP onto those methods.
  */
 import express, { type Response } from 'express';
-import type { NinjaOneSimControls } from './index';
+import type { NinjaOneSimControls } from './sim';
 import type { FaultSpec, RateLimitConfig, SimConfig } from './state';
 import type { SeedInput, SimClientApp } from './types';
 

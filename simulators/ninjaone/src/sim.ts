@@ -1,5 +1,5 @@
 /**
- * A faithful NinjaOne Public API v2 simulator (see README.md beside this file). `createNinjaOneSim()` gives an express app, a `listen()`
+ * A faithful NinjaOne Public API v2 simulator (see the package README.md). `createNinjaOneSim()` gives an express app, a `listen()`
  * that starts a real HTTP server, and control methods for tests.
  */
 import type { AddressInfo } from 'node:net';
