@@ -18,21 +18,21 @@ import {
   waitFor,
   waitForUpload,
   type Harness,
-} from '../../extension/test/e2e/harness';
-import { launchChromium } from '../../nuxt-dashboard/test/support/browser';
-import { FrontServer } from '../../nuxt-dashboard/test/support/front';
-import { launchPhone, type Phone } from '../../pwa/test/support/browser';
-import { DIST_DIR } from '../../pwa/test/support/build';
-import { speechWav } from '../../pwa/test/support/speech';
-import { serveDist, type StaticSite } from '../../pwa/test/support/static-server';
+} from '@cwn/test-support/extension-harness';
+import { launchChromium } from '@cwn/test-support/dashboard-browser';
+import { FrontServer } from '@cwn/test-support/dashboard-front';
+import { launchPhone, type Phone } from '@cwn/test-support/pwa-browser';
+import { DIST_DIR } from '@cwn/test-support/pwa-build';
+import { speechWav } from '@cwn/test-support/speech';
+import { serveDist, type StaticSite } from '@cwn/test-support/static-server';
 import {
   DEMO_M2M_CLIENT_ID,
   DEMO_M2M_CLIENT_SECRET,
   startNinjaOneSim,
   type StartedSim,
 } from '@cwn/ninjaone-sim';
-import { TEST_PASSWORD, TEST_WORKER_TOKEN } from '../../server/test/support/app';
-import { TEST_REDIS_URL } from '../../server/test/support/services';
+import { TEST_PASSWORD, TEST_WORKER_TOKEN } from '@cwn/test-support/app';
+import { TEST_REDIS_URL } from '@cwn/test-support/services';
 import { loadConfig as loadWorkerConfig } from '../../worker-gpu/src/config';
 import { WhisperCppTranscriber } from '../../worker-gpu/src/engine/whisper-cpp';
 import { TEST_MODEL_PATH } from '../../worker-gpu/src/models/paths';

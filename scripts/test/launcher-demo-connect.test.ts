@@ -10,7 +10,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NinjaOneConnectResponse } from '@cwn/protocol';
-import { startTestApp, type TestApp } from '../../server/test/support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import { launcherPublicUrl, ninjaOneSimArgs } from '../src/launcher/urls';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '@cwn/ninjaone-sim';
 

@@ -34,7 +34,7 @@ function lint(cases: Case[]): string[][] {
 }
 
 // The package names one package may import from another (packageEntries).
-const entries = '@cwn/protocol, @cwn/ninjaone-sim, @cwn/fake-3cx';
+const entries = '@cwn/protocol, @cwn/ninjaone-sim, @cwn/fake-3cx, @cwn/test-support/*';
 
 it('lets packages meet through their package names only, and keeps the server layers in order', () => {
   const [
@@ -51,17 +51,19 @@ it('lets packages meet through their package names only, and keeps the server la
     within,
     simulatorByPath,
     simulatorByName,
+    kitByName,
+    kitReachesIn,
   ] = lint([
     {
       file: 'pwa/test/new-thing.test.ts',
-      code: "import { startTestApp } from '../../server/test/support/app';\nvoid startTestApp;\n",
+      code: "import { leftBehind } from '../../server/test/support/handles';\nvoid leftBehind;\n",
     },
     {
-      file: 'pwa/test/stores.test.ts',
-      code: "import { startTestApp } from '../../server/test/support/app';\nvoid startTestApp;\n",
+      file: 'scripts/test/deploy.test.ts',
+      code: "import { loadConfig } from '../../server/src/config';\nvoid loadConfig;\n",
     },
     {
-      file: 'pwa/test/stores.test.ts',
+      file: 'scripts/test/deploy.test.ts',
       code: "import { createApp } from '../../server/src/app';\nvoid createApp;\n",
     },
     {
@@ -101,9 +103,17 @@ it('lets packages meet through their package names only, and keeps the server la
       file: 'server/test/new.test.ts',
       code: "import { startFake3cx } from '@cwn/fake-3cx';\nimport { createNinjaOneSim } from '@cwn/ninjaone-sim';\nvoid startFake3cx;\nvoid createNinjaOneSim;\n",
     },
+    {
+      file: 'pwa/test/new-thing.test.ts',
+      code: "import { startTestApp } from '@cwn/test-support/app';\nvoid startTestApp;\n",
+    },
+    {
+      file: 'test-support/src/new.ts',
+      code: "import { createApp } from '../../server/src/app';\nvoid createApp;\n",
+    },
   ]);
   expect(newTest).toEqual([
-    `pwa/test/new-thing.test imports server/test/support/app from the server package by path: packages share code only through their package name (${entries})`,
+    `pwa/test/new-thing.test imports server/test/support/handles from the server package by path: packages share code only through their package name (${entries})`,
   ]);
   expect(listed).toEqual([]);
   expect(listedOther).toEqual([expect.stringContaining('imports server/src/app from the server')]);
@@ -130,4 +140,6 @@ it('lets packages meet through their package names only, and keeps the server la
     ),
   ]);
   expect(simulatorByName).toEqual([]);
+  expect(kitByName).toEqual([]);
+  expect(kitReachesIn).toEqual([]);
 }, 60_000);

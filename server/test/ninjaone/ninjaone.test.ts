@@ -14,7 +14,7 @@ import {
   DEMO_M2M_CLIENT_SECRET,
   configureNinjaOneDemo,
 } from '@cwn/ninjaone-sim';
-import { TEST_PASSWORD } from '../support/app';
+import { TEST_PASSWORD } from '@cwn/test-support/app';
 import { SETTING_KEYS } from '../../src/ninjaone/settings.service';
 import {
   configure,

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { AddressInfo } from 'node:net';
 import type { Role, TokenPair } from '@cwn/protocol';
-import { createApp, type AppInstance, type AppOptions } from '../../src/app';
-import { loadConfig, type Config } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { createApp, type AppInstance, type AppOptions } from '../../server/src/app';
+import { loadConfig, type Config } from '../../server/src/config';
+import { createLogger } from '../../server/src/logger';
 import { TEST_REDIS_URL, testTmpRoot } from './services';
 
 export const TEST_PASSWORD = 'correct horse battery';

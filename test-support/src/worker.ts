@@ -1,11 +1,11 @@
 // The REAL transcription worker (worker-gpu's startWorker, whisper.cpp on the CPU with the generated
 // test model) running in the test process against a test app's queue and internal audio endpoint.
 import { join } from 'node:path';
-import { loadConfig as loadWorkerConfig } from '../../../worker-gpu/src/config';
-import { WhisperCppTranscriber } from '../../../worker-gpu/src/engine/whisper-cpp';
-import { TEST_MODEL_PATH } from '../../../worker-gpu/src/models/paths';
-import { ensureTestModel } from '../../../worker-gpu/src/models/test-model';
-import { startWorker, type RunningWorker } from '../../../worker-gpu/src/worker';
+import { loadConfig as loadWorkerConfig } from '../../worker-gpu/src/config';
+import { WhisperCppTranscriber } from '../../worker-gpu/src/engine/whisper-cpp';
+import { TEST_MODEL_PATH } from '../../worker-gpu/src/models/paths';
+import { ensureTestModel } from '../../worker-gpu/src/models/test-model';
+import { startWorker, type RunningWorker } from '../../worker-gpu/src/worker';
 import { TEST_WORKER_TOKEN, type TestApp } from './app';
 import { TEST_REDIS_URL, testTmpRoot } from './services';
 

@@ -9,9 +9,9 @@ import type {
   TranscriptionResult,
 } from '@cwn/protocol';
 import { serverEventSchemas, Transcript, type Segment } from '@cwn/protocol';
-import type { Models } from '../../src/db/models';
-import type { TestApp } from '../support/app';
-import { TEST_REDIS_URL } from '../support/services';
+import type { Models } from '../../server/src/db/models';
+import type { TestApp } from './app';
+import { TEST_REDIS_URL } from './services';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

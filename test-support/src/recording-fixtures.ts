@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestApp } from '../support/app';
+import type { TestApp } from './app';
 
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-export const PWA_DIR = resolve(__dirname, '../..');
+export const PWA_DIR = resolve(__dirname, '../../pwa');
 export const DIST_DIR = join(PWA_DIR, 'dist');
 const STAMP = join(DIST_DIR, '.built-from');
 const INPUTS = [

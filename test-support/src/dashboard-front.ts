@@ -2,7 +2,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
-import { PUBLIC_DIR } from './build';
+import { PUBLIC_DIR } from './dashboard-build';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-export const DASHBOARD_DIR = join(__dirname, '..', '..');
+export const DASHBOARD_DIR = join(__dirname, '..', '..', 'nuxt-dashboard');
 export const PUBLIC_DIR = join(DASHBOARD_DIR, '.output', 'public');
 
 /** Builds the app when a source is newer than the output (bin/build-if-stale.mjs, as npm start does). */

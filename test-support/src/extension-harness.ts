@@ -11,13 +11,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import { startFake3cx, type Fake3cx, type FakeCall } from '@cwn/fake-3cx';
-import {
-  startTestApp,
-  TEST_PASSWORD,
-  uniqueEmail,
-  type TestApp,
-} from '../../../server/test/support/app';
-import { deleteRedisPrefix, migratedDatabase } from '../../../server/test/support/services';
+import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from './app';
+import { deleteRedisPrefix, migratedDatabase } from './services';
 
 export const CHROMIUM = process.env.CWN_CHROMIUM ?? '/usr/bin/chromium';
 export const AGENT_HZ = 1000;
@@ -88,7 +83,7 @@ export async function buildExtensionOnce(): Promise<string> {
     process.execPath,
     [
       '-e',
-      `import(${JSON.stringify(join(__dirname, '../../build.mjs'))}).then(m => m.buildExtension({ outDir: ${JSON.stringify(outDir)}, loopbackHosts: true }))`,
+      `import(${JSON.stringify(join(__dirname, '../../extension/build.mjs'))}).then(m => m.buildExtension({ outDir: ${JSON.stringify(outDir)}, loopbackHosts: true }))`,
     ],
     {
       stdio: 'inherit',

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
-import { migrateUp } from '../../src/db/migrator';
-import { createSequelize } from '../../src/db/sequelize';
+import { migrateUp } from '../../server/src/db/migrator';
+import { createSequelize } from '../../server/src/db/sequelize';
 
 /** Where the test run finds its services; override with TEST_DATABASE_ADMIN_URL / TEST_REDIS_URL. */
 export const ADMIN_DB_URL =
