@@ -14,13 +14,6 @@ const root = dirname(fileURLToPath(import.meta.url));
  * without extension. Every other such import fails the lint; remove an entry once it is unused.
  */
 const TEMPORARY_EXCEPTIONS = Object.entries({
-  'e2e/test/flow.test': [
-    'worker-gpu/src/config',
-    'worker-gpu/src/engine/whisper-cpp',
-    'worker-gpu/src/models/paths',
-    'worker-gpu/src/models/test-model',
-    'worker-gpu/src/worker',
-  ],
   'nuxt-dashboard/test/admin-settings.test': ['server/src/retention/maintenance'],
   'scripts/test/deploy.test': ['server/src/config'],
   'server/src/http/authenticate': ['server/src/auth/tokens'],
