@@ -12,7 +12,7 @@ import {
   type Transcript,
 } from '@cwn/protocol';
 import { encodeWav } from '../../../worker-gpu/src/audio/wav';
-import { msOf, place, speak } from '../../../worker-gpu/test/helpers/speech';
+import { msOf, place, speak } from '@cwn/test-support/worker-speech';
 import { callMeta, sha256, upload } from '@cwn/test-support/recording-fixtures';
 import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import { startInProcessWorker, type InProcessWorker } from '@cwn/test-support/worker';

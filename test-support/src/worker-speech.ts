@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeWav, SAMPLE_RATE } from '../../src/audio/wav';
+import { decodeWav, SAMPLE_RATE } from '../../worker-gpu/src/audio/wav';
 
 function requireTool(tool: string, pkg: string): void {
   try {
