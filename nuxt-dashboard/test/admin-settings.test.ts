@@ -12,8 +12,12 @@ import {
   startNinjaOneSim,
   type StartedSim,
 } from '@cwn/ninjaone-sim';
-import { scheduleRetention } from '../../server/src/retention/maintenance';
-import { startTestApp, TEST_PASSWORD, type TestApp } from '@cwn/test-support/app';
+import {
+  scheduleRetention,
+  startTestApp,
+  TEST_PASSWORD,
+  type TestApp,
+} from '@cwn/test-support/app';
 import { launchChromium } from '@cwn/test-support/dashboard-browser';
 import { FrontServer } from '@cwn/test-support/dashboard-front';
 

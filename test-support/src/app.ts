@@ -87,3 +87,8 @@ export async function startTestApp(
     },
   });
 }
+
+// The server's own config loader and retention schedule, for tests that check an environment the
+// server must accept (deploy) or drive the daily retention run (dashboard settings).
+export { loadConfig } from '../../server/src/config';
+export { scheduleRetention } from '../../server/src/retention/maintenance';

@@ -67,3 +67,6 @@ export function place(
 }
 
 export const msOf = (pcm: Float32Array) => Math.round((pcm.length * 1000) / SAMPLE_RATE);
+
+// What a test speaks, written as the WAV a recording upload carries.
+export { encodeWav } from '../../worker-gpu/src/audio/wav';

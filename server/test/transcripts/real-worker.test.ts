@@ -11,8 +11,7 @@ import {
   type TokenPair,
   type Transcript,
 } from '@cwn/protocol';
-import { encodeWav } from '../../../worker-gpu/src/audio/wav';
-import { msOf, place, speak } from '@cwn/test-support/worker-speech';
+import { encodeWav, msOf, place, speak } from '@cwn/test-support/worker-speech';
 import { callMeta, sha256, upload } from '@cwn/test-support/recording-fixtures';
 import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import { startInProcessWorker, type InProcessWorker } from '@cwn/test-support/worker';
