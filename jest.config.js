@@ -5,6 +5,8 @@ module.exports = {
     '<rootDir>/protocol',
     '<rootDir>/server',
     '<rootDir>/worker-gpu',
+    '<rootDir>/simulators/ninjaone',
+    '<rootDir>/simulators/fake-3cx',
     '<rootDir>/scripts',
     '<rootDir>/extension',
     '<rootDir>/pwa',

@@ -7,5 +7,5 @@ module.exports = {
   // The server's database/Redis setup (browser tests log in against the real server), then a Vite
   // build of the app when its sources are newer than the last one.
   globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/../server/test/support/global-teardown.ts',
+  globalTeardown: '<rootDir>/../test-support/src/global-teardown.ts',
 };

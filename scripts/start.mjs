@@ -251,7 +251,7 @@ async function startFake3cx(agent) {
     return url;
   }
   child('fake-3cx', process.execPath, [
-    'scripts/dist/fake-3cx/cli.js',
+    'simulators/fake-3cx/dist/cli.js',
     '--port',
     String(FAKE_3CX_PORT),
     '--extension',
@@ -353,7 +353,7 @@ async function main() {
 
   if (DEMO && !(await portOpen(SIM_PORT))) {
     child('ninjaone-sim', process.execPath, [
-      'scripts/dist/ninjaone-sim/cli.js',
+      'simulators/ninjaone/dist/cli.js',
       ...ninjaOneSimArgs(SIM_PORT, publicUrl),
     ]);
   }
@@ -384,7 +384,7 @@ async function main() {
     try {
       // The demo's NinjaOne is the simulator; an admin's own settings are kept.
       const { configureNinjaOneDemo } = await import(
-        join(root, 'scripts/dist/demo/ninjaone-demo.js')
+        join(root, 'simulators/ninjaone/dist/demo.js')
       );
       const done = await configureNinjaOneDemo({
         apiUrl: `http://127.0.0.1:${PORT}`,

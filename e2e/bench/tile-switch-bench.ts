@@ -13,16 +13,16 @@ import {
   openWebClient,
   startHarness,
   type Harness,
-} from '../../extension/test/e2e/harness';
-import { launchChromium } from '../../nuxt-dashboard/test/support/browser';
-import { buildIfStale } from '../../nuxt-dashboard/test/support/build';
-import { FrontServer } from '../../nuxt-dashboard/test/support/front';
+} from '@cwn/test-support/extension-harness';
+import { launchChromium } from '@cwn/test-support/dashboard-browser';
+import { buildIfStale } from '@cwn/test-support/dashboard-build';
+import { FrontServer } from '@cwn/test-support/dashboard-front';
 import {
   deleteRedisPrefix,
   ensureTestTmpRoot,
   migratedDatabase,
   removeTestTmpRoot,
-} from '../../server/test/support/services';
+} from '@cwn/test-support/services';
 
 const CALLS = Number(process.argv[2] ?? 10);
 

@@ -18,26 +18,21 @@ import {
   waitFor,
   waitForUpload,
   type Harness,
-} from '../../extension/test/e2e/harness';
-import { launchChromium } from '../../nuxt-dashboard/test/support/browser';
-import { FrontServer } from '../../nuxt-dashboard/test/support/front';
-import { launchPhone, type Phone } from '../../pwa/test/support/browser';
-import { DIST_DIR } from '../../pwa/test/support/build';
-import { speechWav } from '../../pwa/test/support/speech';
-import { serveDist, type StaticSite } from '../../pwa/test/support/static-server';
+} from '@cwn/test-support/extension-harness';
+import { launchChromium } from '@cwn/test-support/dashboard-browser';
+import { FrontServer } from '@cwn/test-support/dashboard-front';
+import { launchPhone, type Phone } from '@cwn/test-support/pwa-browser';
+import { DIST_DIR } from '@cwn/test-support/pwa-build';
+import { speechWav } from '@cwn/test-support/speech';
+import { serveDist, type StaticSite } from '@cwn/test-support/static-server';
 import {
   DEMO_M2M_CLIENT_ID,
   DEMO_M2M_CLIENT_SECRET,
   startNinjaOneSim,
   type StartedSim,
-} from '../../scripts/src/index';
-import { TEST_PASSWORD, TEST_WORKER_TOKEN } from '../../server/test/support/app';
-import { TEST_REDIS_URL } from '../../server/test/support/services';
-import { loadConfig as loadWorkerConfig } from '../../worker-gpu/src/config';
-import { WhisperCppTranscriber } from '../../worker-gpu/src/engine/whisper-cpp';
-import { TEST_MODEL_PATH } from '../../worker-gpu/src/models/paths';
-import { ensureTestModel } from '../../worker-gpu/src/models/test-model';
-import { startWorker, type RunningWorker } from '../../worker-gpu/src/worker';
+} from '@cwn/ninjaone-sim';
+import { TEST_PASSWORD } from '@cwn/test-support/app';
+import { startInProcessWorker, type InProcessWorker } from '@cwn/test-support/worker';
 
 jest.setTimeout(180_000);
 
@@ -63,8 +58,7 @@ let front: FrontServer;
 let dashboardUrl: string;
 let dashboard: Browser;
 let phone: Phone;
-let engine: WhisperCppTranscriber | undefined;
-let worker: RunningWorker | undefined;
+let worker: InProcessWorker | undefined;
 let admin: TokenPair;
 
 beforeAll(async () => {
@@ -103,29 +97,7 @@ beforeAll(async () => {
   if (settings.status !== 200)
     throw new Error(`NinjaOne settings: ${settings.status} ${JSON.stringify(settings.body)}`);
 
-  ensureTestModel(TEST_MODEL_PATH);
-  engine = await WhisperCppTranscriber.create({
-    modelPath: TEST_MODEL_PATH,
-    gpu: false,
-    contexts: 1,
-  });
-  worker = await startWorker(
-    loadWorkerConfig({
-      PATH: process.env.PATH,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: h.server.config.redisPrefix,
-      SERVER_INTERNAL_URL: h.server.url(),
-      WORKER_TOKEN: TEST_WORKER_TOKEN,
-      WHISPER_MODEL: 'test',
-      WHISPER_LANGUAGE: 'en',
-      WHISPER_THREADS: '2',
-      WHISPER_TEMPERATURE_INC: '0',
-      WORKER_ID: `e2e-${process.pid}`,
-      HEALTH_FILE: join(work, 'worker-alive'),
-    }),
-    engine,
-    () => undefined,
-  );
+  worker = await startInProcessWorker(h.server, 'e2e');
 
   front = new FrontServer();
   front.setBackend(h.server.server);
@@ -138,8 +110,7 @@ afterAll(async () => {
   await phone?.close();
   await dashboard?.close();
   await front?.close();
-  await worker?.stop(0);
-  await engine?.close();
+  await worker?.stop();
   await h?.close();
   await pwa?.close();
   await sim?.close();

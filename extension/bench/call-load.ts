@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { startFake3cx, type Fake3cx } from '../../scripts/src/fake-3cx/server';
+import { startFake3cx, type Fake3cx } from '@cwn/fake-3cx';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '300' } } });
 const seconds = Number(values.seconds);

@@ -4,12 +4,7 @@
  * clears them locally and revokes the refresh token on the server. chrome.storage.local is an
  * in-memory stand-in with the same promise API.
  */
-import {
-  startTestApp,
-  TEST_PASSWORD,
-  uniqueEmail,
-  type TestApp,
-} from '../../server/test/support/app';
+import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from '@cwn/test-support/app';
 import { TokenPair } from '@cwn/protocol';
 
 const store = new Map<string, unknown>();

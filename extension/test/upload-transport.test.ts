@@ -4,7 +4,7 @@
  * server's offset, then a retry of a completed upload that must not make a duplicate.
  */
 import { createHash } from 'node:crypto';
-import { startTestApp, type TestApp } from '../../server/test/support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import type { TrackedCall } from '../src/background/call-tracker';
 import { HttpRecordingTransport } from '../src/background/http-transport';
 import { UploadError } from '../src/background/upload-queue';

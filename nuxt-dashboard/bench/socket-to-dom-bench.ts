@@ -10,16 +10,16 @@
  */
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@cwn/protocol';
-import { startTestApp } from '../../server/test/support/app';
+import { startTestApp } from '@cwn/test-support/app';
 import {
   deleteRedisPrefix,
   ensureTestTmpRoot,
   migratedDatabase,
   removeTestTmpRoot,
-} from '../../server/test/support/services';
-import { launchChromium } from '../test/support/browser';
-import { buildIfStale } from '../test/support/build';
-import { FrontServer } from '../test/support/front';
+} from '@cwn/test-support/services';
+import { launchChromium } from '@cwn/test-support/dashboard-browser';
+import { buildIfStale } from '@cwn/test-support/dashboard-build';
+import { FrontServer } from '@cwn/test-support/dashboard-front';
 
 type AgentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 const SAMPLES = Number(process.argv[2] ?? 30);

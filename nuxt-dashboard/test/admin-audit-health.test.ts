@@ -3,15 +3,10 @@ import { readFileSync } from 'node:fs';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Browser, Page } from 'playwright-core';
 import { QUEUES, type TokenPair, type TranscriptionJob } from '@cwn/protocol';
-import {
-  startTestApp,
-  TEST_PASSWORD,
-  uniqueEmail,
-  type TestApp,
-} from '../../server/test/support/app';
-import { TEST_REDIS_URL } from '../../server/test/support/services';
-import { launchChromium } from './support/browser';
-import { FrontServer } from './support/front';
+import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from '@cwn/test-support/app';
+import { TEST_REDIS_URL } from '@cwn/test-support/services';
+import { launchChromium } from '@cwn/test-support/dashboard-browser';
+import { FrontServer } from '@cwn/test-support/dashboard-front';
 
 /**
  * The admin's audit log and system health pages in Chromium: the log lists what happened, filters

@@ -11,11 +11,15 @@ import {
   demoClients,
   startNinjaOneSim,
   type StartedSim,
-} from '../../scripts/src/index';
-import { scheduleRetention } from '../../server/src/retention/maintenance';
-import { startTestApp, TEST_PASSWORD, type TestApp } from '../../server/test/support/app';
-import { launchChromium } from './support/browser';
-import { FrontServer } from './support/front';
+} from '@cwn/ninjaone-sim';
+import {
+  scheduleRetention,
+  startTestApp,
+  TEST_PASSWORD,
+  type TestApp,
+} from '@cwn/test-support/app';
+import { launchChromium } from '@cwn/test-support/dashboard-browser';
+import { FrontServer } from '@cwn/test-support/dashboard-front';
 
 // The dashboard tests' database; a Redis prefix of this file's own (under the dashboard's, so the
 // global teardown removes it), so the worker heartbeat and schedule below never reach /tv's test.

@@ -3,14 +3,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents, TokenPair } from '@cwn/protocol';
-import {
-  startTestApp,
-  TEST_PASSWORD,
-  uniqueEmail,
-  type TestApp,
-} from '../../server/test/support/app';
-import { launchChromium } from './support/browser';
-import { FrontServer } from './support/front';
+import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from '@cwn/test-support/app';
+import { launchChromium } from '@cwn/test-support/dashboard-browser';
+import { FrontServer } from '@cwn/test-support/dashboard-front';
 
 type AgentSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { io as connect } from 'socket.io-client';
-import { startTestApp, type TestApp } from '../../server/test/support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 
 const ENV = {
   DATABASE_URL: process.env.CWN_DASHBOARD_TEST_DATABASE_URL ?? '',

@@ -1,9 +1,9 @@
 import type { Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../../server/test/support/app';
-import { launchPhone, type Phone } from './support/browser';
-import { DIST_DIR } from './support/build';
-import { speechWav } from './support/speech';
-import { serveDist, type StaticSite } from './support/static-server';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { launchPhone, type Phone } from '@cwn/test-support/pwa-browser';
+import { DIST_DIR } from '@cwn/test-support/pwa-build';
+import { speechWav } from '@cwn/test-support/speech';
+import { serveDist, type StaticSite } from '@cwn/test-support/static-server';
 
 jest.setTimeout(90_000);
 

@@ -1,5 +1,5 @@
 import { FIRST_LOAD_JS_BUDGET_BYTES, firstLoadJsGzip, measureAssets } from '../bench/first-load';
-import { DIST_DIR } from './support/build';
+import { DIST_DIR } from '@cwn/test-support/pwa-build';
 
 describe('first-load budget', () => {
   it('the JavaScript a phone downloads to open the app is at most 200 KB gzip', () => {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { TokenPair } from '@cwn/protocol';
 import type { Page } from 'playwright-core';
-import { startTestApp, type TestApp } from '../../server/test/support/app';
-import { migratedDatabase } from '../../server/test/support/services';
-import { launchPhone, type Phone } from './support/browser';
-import { DIST_DIR } from './support/build';
-import { serveDist, type StaticSite } from './support/static-server';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { migratedDatabase } from '@cwn/test-support/services';
+import { launchPhone, type Phone } from '@cwn/test-support/pwa-browser';
+import { DIST_DIR } from '@cwn/test-support/pwa-build';
+import { serveDist, type StaticSite } from '@cwn/test-support/static-server';
 
 jest.setTimeout(120_000);
 

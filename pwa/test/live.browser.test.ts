@@ -6,14 +6,14 @@ import {
   DEMO_M2M_CLIENT_SECRET,
   startNinjaOneSim,
   type StartedSim,
-} from '../../scripts/src/index';
-import { startTestApp, type TestApp } from '../../server/test/support/app';
-import { migratedDatabase } from '../../server/test/support/services';
-import { callMeta, makeWav, sha256, upload } from '../../server/test/recordings/fixtures';
-import { sampleResult } from '../../server/test/transcripts/fixtures';
-import { launchPhone, type Phone } from './support/browser';
-import { DIST_DIR } from './support/build';
-import { serveDist, type StaticSite } from './support/static-server';
+} from '@cwn/ninjaone-sim';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { migratedDatabase } from '@cwn/test-support/services';
+import { callMeta, makeWav, sha256, upload } from '@cwn/test-support/recording-fixtures';
+import { sampleResult } from '@cwn/test-support/transcript-fixtures';
+import { launchPhone, type Phone } from '@cwn/test-support/pwa-browser';
+import { DIST_DIR } from '@cwn/test-support/pwa-build';
+import { serveDist, type StaticSite } from '@cwn/test-support/static-server';
 
 jest.setTimeout(120_000);
 

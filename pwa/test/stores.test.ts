@@ -2,13 +2,8 @@ import 'fake-indexeddb/auto';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createPinia, setActivePinia } from 'pinia';
-import {
-  TEST_PASSWORD,
-  startTestApp,
-  uniqueEmail,
-  type TestApp,
-} from '../../server/test/support/app';
-import { seedCallWithRecording } from '../../server/test/transcripts/fixtures';
+import { TEST_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '@cwn/test-support/app';
+import { seedCallWithRecording } from '@cwn/test-support/transcript-fixtures';
 import { createServices, provideServices, services } from '../src/services';
 import { useConnectivity } from '../src/stores/connectivity';
 import { useInbox } from '../src/stores/inbox';

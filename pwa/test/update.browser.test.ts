@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
-import { launchPhone, type Phone } from './support/browser';
-import { DIST_DIR } from './support/build';
-import { serveDist, type StaticSite } from './support/static-server';
+import { launchPhone, type Phone } from '@cwn/test-support/pwa-browser';
+import { DIST_DIR } from '@cwn/test-support/pwa-build';
+import { serveDist, type StaticSite } from '@cwn/test-support/static-server';
 
 jest.setTimeout(90_000);
 

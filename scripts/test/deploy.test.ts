@@ -29,7 +29,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { request as httpsRequest } from 'node:https';
-import { loadConfig } from '../../server/src/config';
+import { loadConfig } from '@cwn/test-support/app';
 
 const ROOT = resolve(__dirname, '../..');
 const INSTALL = join(ROOT, 'scripts/install-server.sh');

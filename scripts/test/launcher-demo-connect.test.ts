@@ -10,9 +10,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NinjaOneConnectResponse } from '@cwn/protocol';
-import { startTestApp, type TestApp } from '../../server/test/support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import { launcherPublicUrl, ninjaOneSimArgs } from '../src/launcher/urls';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../src/ninjaone-sim/fixtures';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '@cwn/ninjaone-sim';
 
 jest.setTimeout(60_000);
 
@@ -60,7 +60,7 @@ beforeAll(async () => {
   publicUrl = launcherPublicUrl({}, dashboardPort);
   t = await startTestApp({ PUBLIC_URL: publicUrl });
   await startChild(
-    ['--import', 'tsx', 'scripts/src/ninjaone-sim/cli.ts', ...ninjaOneSimArgs(simPort, publicUrl)],
+    ['--import', 'tsx', 'simulators/ninjaone/src/cli.ts', ...ninjaOneSimArgs(simPort, publicUrl)],
     /listening on/,
   );
   await startChild(

@@ -33,7 +33,10 @@ function lint(cases: Case[]): string[][] {
   return JSON.parse(stdout) as string[][];
 }
 
-it('lets packages meet through @cwn/protocol only, and keeps the server layers in order', () => {
+// The package names one package may import from another (packageEntries).
+const entries = '@cwn/protocol, @cwn/ninjaone-sim, @cwn/fake-3cx, @cwn/test-support/*';
+
+it('lets packages meet through their package names only, and keeps the server layers in order', () => {
   const [
     newTest,
     listed,
@@ -46,18 +49,22 @@ it('lets packages meet through @cwn/protocol only, and keeps the server layers i
     dynamicAndRequire,
     vueFile,
     within,
+    simulatorByPath,
+    simulatorByName,
+    kitByName,
+    kitReachesIn,
   ] = lint([
     {
       file: 'pwa/test/new-thing.test.ts',
-      code: "import { startTestApp } from '../../server/test/support/app';\nvoid startTestApp;\n",
+      code: "import { leftBehind } from '../../server/test/support/handles';\nvoid leftBehind;\n",
     },
     {
-      file: 'pwa/test/stores.test.ts',
-      code: "import { startTestApp } from '../../server/test/support/app';\nvoid startTestApp;\n",
+      file: 'server/src/http/authenticate.ts',
+      code: "import { verifyAccessToken } from '../auth/tokens';\nvoid verifyAccessToken;\n",
     },
     {
-      file: 'pwa/test/stores.test.ts',
-      code: "import { createApp } from '../../server/src/app';\nvoid createApp;\n",
+      file: 'server/src/http/authenticate.ts',
+      code: "import type { CallsService } from '../calls/calls.service';\nexport type X = CallsService;\n",
     },
     {
       file: 'protocol/src/new.ts',
@@ -88,12 +95,30 @@ it('lets packages meet through @cwn/protocol only, and keeps the server layers i
       file: 'server/test/new.test.ts',
       code: "import { createApp } from '../src/app';\nimport { Id } from '@cwn/protocol';\nvoid createApp;\nvoid Id;\n",
     },
+    {
+      file: 'extension/test/new.test.ts',
+      code: "import { startFake3cx } from '../../simulators/fake-3cx/src/server';\nvoid startFake3cx;\n",
+    },
+    {
+      file: 'server/test/new.test.ts',
+      code: "import { startFake3cx } from '@cwn/fake-3cx';\nimport { createNinjaOneSim } from '@cwn/ninjaone-sim';\nvoid startFake3cx;\nvoid createNinjaOneSim;\n",
+    },
+    {
+      file: 'pwa/test/new-thing.test.ts',
+      code: "import { startTestApp } from '@cwn/test-support/app';\nvoid startTestApp;\n",
+    },
+    {
+      file: 'test-support/src/new.ts',
+      code: "import { createApp } from '../../server/src/app';\nvoid createApp;\n",
+    },
   ]);
   expect(newTest).toEqual([
-    'pwa/test/new-thing.test imports server/test/support/app from the server package by path: packages share code only through their package name (@cwn/protocol)',
+    `pwa/test/new-thing.test imports server/test/support/handles from the server package by path: packages share code only through their package name (${entries})`,
   ]);
   expect(listed).toEqual([]);
-  expect(listedOther).toEqual([expect.stringContaining('imports server/src/app from the server')]);
+  expect(listedOther).toEqual([
+    'server/src/http is a lower layer: it may not import server/src/calls ("../calls/calls.service")',
+  ]);
   expect(protocolToServer).toEqual([
     'protocol imports no other package ("../../server/src/config")',
   ]);
@@ -103,7 +128,7 @@ it('lets packages meet through @cwn/protocol only, and keeps the server layers i
   ]);
   expect(storageToShared).toEqual([]);
   expect(otherEntry).toEqual([
-    '"@cwn/server" is not a package entry that may be imported (@cwn/protocol)',
+    `"@cwn/server" is not a package entry that may be imported (${entries})`,
   ]);
   expect(dynamicAndRequire).toEqual([
     expect.stringContaining('imports worker-gpu/src/worker from the worker-gpu package'),
@@ -111,4 +136,12 @@ it('lets packages meet through @cwn/protocol only, and keeps the server layers i
   ]);
   expect(vueFile).toEqual([expect.stringContaining('imports server/src/config from the server')]);
   expect(within).toEqual([]);
+  expect(simulatorByPath).toEqual([
+    expect.stringContaining(
+      'imports simulators/fake-3cx/src/server from the simulators package by path',
+    ),
+  ]);
+  expect(simulatorByName).toEqual([]);
+  expect(kitByName).toEqual([]);
+  expect(kitReachesIn).toEqual([]);
 }, 60_000);

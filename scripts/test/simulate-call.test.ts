@@ -2,13 +2,8 @@
  * simulate-call against the real server (createApp, fresh database) and the REAL worker
  * (whisper.cpp on the CPU with the generated test model), as `npm run simulate-call` uses them.
  */
-import {
-  startTestApp,
-  TEST_PASSWORD,
-  uniqueEmail,
-  type TestApp,
-} from '../../server/test/support/app';
-import { startInProcessWorker, type InProcessWorker } from '../../server/test/support/worker';
+import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from '@cwn/test-support/app';
+import { startInProcessWorker, type InProcessWorker } from '@cwn/test-support/worker';
 import { simulateCall, wavDurationMs, type SimulateOptions } from '../src/simulate-call/simulate';
 import { makeTwoVoiceWav } from '../src/simulate-call/two-voice-wav';
 

@@ -16,7 +16,7 @@ import { defineModels } from '../src/db/models';
 import { migrateUp } from '../src/db/migrator';
 import { createSequelize } from '../src/db/sequelize';
 import { ListCallsQuery } from '@cwn/protocol';
-import { createDatabase, dropDatabase } from '../test/support/services';
+import { createDatabase, dropDatabase } from '@cwn/test-support/services';
 
 const CALLS = Number(process.argv[2] ?? 20_000);
 const RUNS = 7;

@@ -10,13 +10,13 @@
 import { randomUUID } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@cwn/protocol';
-import { startTestApp, type TestApp } from '../test/support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import {
   deleteRedisPrefix,
   ensureTestTmpRoot,
   migratedDatabase,
   removeTestTmpRoot,
-} from '../test/support/services';
+} from '@cwn/test-support/services';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 const SAMPLES = Number(process.argv[2] ?? 50);

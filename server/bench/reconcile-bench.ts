@@ -32,7 +32,7 @@ import {
   deleteRedisPrefix,
   dropDatabase,
   TEST_REDIS_URL,
-} from '../test/support/services';
+} from '@cwn/test-support/services';
 
 const JOBS = Number(process.argv[2] ?? 1000);
 

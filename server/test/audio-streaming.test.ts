@@ -1,6 +1,6 @@
 import { get, type IncomingMessage, type ServerResponse } from 'node:http';
-import { startTestApp, type TestApp } from './support/app';
-import { callMeta, makeWav, sha256, upload } from './recordings/fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { callMeta, makeWav, sha256, upload } from '@cwn/test-support/recording-fixtures';
 
 let t: TestApp;
 let agent: { token: string; id: string };

@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import request from 'supertest';
 import sharp from 'sharp';
 import type { LocalBlobStore } from '../src/storage';
-import { startTestApp, TEST_WORKER_TOKEN, type TestApp } from './support/app';
-import { callMeta, makeWav, sha256, upload } from './recordings/fixtures';
+import { startTestApp, TEST_WORKER_TOKEN, type TestApp } from '@cwn/test-support/app';
+import { callMeta, makeWav, sha256, upload } from '@cwn/test-support/recording-fixtures';
 
 let t: TestApp;
 let agent: { token: string; id: string };

@@ -1,5 +1,5 @@
 import { AuditPage } from '@cwn/protocol';
-import { startTestApp, type TestApp } from './support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 
 let t: TestApp;
 let adminToken: string;

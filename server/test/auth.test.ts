@@ -1,6 +1,6 @@
 import { TokenPair } from '@cwn/protocol';
 import { signAccessToken } from '../src/auth/tokens';
-import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from './support/app';
+import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from '@cwn/test-support/app';
 import { createLogger } from '../src/logger';
 
 let t: TestApp;

@@ -1,6 +1,6 @@
 import { CallTransitionError } from '../src/calls/lifecycle/transitions';
 import type { CallMoved } from '../src/calls/lifecycle/call-lifecycle';
-import { startTestApp, type TestApp } from './support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 
 /** The lifecycle's writes against PostgreSQL: conditional on the status they leave, told after commit. */
 let t: TestApp;

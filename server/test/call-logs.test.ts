@@ -1,8 +1,8 @@
 import { Worker } from 'bullmq';
 import { CallDetail, QUEUES, type TranscriptionJob } from '@cwn/protocol';
 import { configure, eventFor, startHarness, type Harness } from './ninjaone/harness';
-import { makeWav, sha256, upload } from './recordings/fixtures';
-import { bullConnection, eventually, sampleResult } from './transcripts/fixtures';
+import { makeWav, sha256, upload } from '@cwn/test-support/recording-fixtures';
+import { bullConnection, eventually, sampleResult } from '@cwn/test-support/transcript-fixtures';
 
 /**
  * The log of one whole call, from the extension's first report to the NinjaOne ticket, at debug

@@ -1,7 +1,7 @@
 import { CallList } from '@cwn/protocol';
 import { QueryTypes, type FindOptions } from 'sequelize';
-import { startTestApp, type TestApp } from './support/app';
-import { sampleResult, seedCallWithRecording } from './transcripts/fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { sampleResult, seedCallWithRecording } from '@cwn/test-support/transcript-fixtures';
 
 /**
  * The trigram indexes of migration 0007 behind `GET /api/calls?q=`: the transcript's words kept in

@@ -1,6 +1,6 @@
 import { CallList } from '@cwn/protocol';
-import { startTestApp, type TestApp } from './support/app';
-import { sampleResult, seedCallWithRecording } from './transcripts/fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { sampleResult, seedCallWithRecording } from '@cwn/test-support/transcript-fixtures';
 
 /** `GET /api/calls?q=`: name, number (digits, 0… ↔ +33…) and the words of the transcript. */
 let t: TestApp;

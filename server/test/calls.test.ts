@@ -1,8 +1,8 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { Call, CallDetail, CallList, serverEventSchemas } from '@cwn/protocol';
-import { startTestApp, type TestApp } from './support/app';
-import { callMeta, makeWav, sha256, upload } from './recordings/fixtures';
-import { eventually } from './transcripts/fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { callMeta, makeWav, sha256, upload } from '@cwn/test-support/recording-fixtures';
+import { eventually } from '@cwn/test-support/transcript-fixtures';
 
 let t: TestApp;
 let agent: { token: string; id: string };

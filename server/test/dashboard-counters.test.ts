@@ -6,8 +6,8 @@ import { computeCounters, localDay } from '../src/dashboard/counters';
 import { defineModels, type Models } from '../src/db/models';
 import { migrateUp } from '../src/db/migrator';
 import { createSequelize } from '../src/db/sequelize';
-import { freshDatabase } from './support/services';
-import { sampleResult } from './transcripts/fixtures';
+import { freshDatabase } from '@cwn/test-support/services';
+import { sampleResult } from '@cwn/test-support/transcript-fixtures';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let sequelize: Sequelize;

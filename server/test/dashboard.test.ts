@@ -9,7 +9,7 @@ import {
   type TokenPair,
 } from '@cwn/protocol';
 import { DashboardService } from '../src/dashboard/dashboard.service';
-import { startTestApp, type TestApp } from './support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

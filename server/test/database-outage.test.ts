@@ -7,8 +7,8 @@ import { Client } from 'pg';
 import { DatabaseError } from 'sequelize';
 import request from 'supertest';
 import { isDatabaseUnavailable } from '../src/db/unavailable';
-import { startTestApp, type TestApp } from './support/app';
-import { callMeta, idemKey, makeWav, sha256 } from './recordings/fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { callMeta, idemKey, makeWav, sha256 } from '@cwn/test-support/recording-fixtures';
 
 /**
  * A TCP relay to the run's PostgreSQL: "the database goes away" is the relay cutting every

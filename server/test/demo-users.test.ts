@@ -1,5 +1,5 @@
 import { demoUsers, seedDemoUsers } from '../src/demo/demo-users';
-import { startTestApp, type TestApp } from './support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 
 let t: TestApp;
 beforeAll(async () => {

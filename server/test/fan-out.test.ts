@@ -1,9 +1,9 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { rooms, serverEventSchemas, type ServerEventName, type TicketJob } from '@cwn/protocol';
 import { FAN_OUT, roomsFor, type Subject } from '../src/realtime/fan-out';
-import { makeWav, sha256, upload } from './recordings/fixtures';
-import { eventually, sampleResult } from './transcripts/fixtures';
-import { startTestApp, type TestApp } from './support/app';
+import { makeWav, sha256, upload } from '@cwn/test-support/recording-fixtures';
+import { eventually, sampleResult } from '@cwn/test-support/transcript-fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 
 /**
  * Every Socket.IO event a whole call produces, received by one socket per kind of room (two

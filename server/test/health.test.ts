@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { startTestApp, type TestApp } from './support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import { leftBehind } from './support/handles';
 
 let t: TestApp;

@@ -1,8 +1,15 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { startTestApp, type TestApp } from './support/app';
-import { callMeta, idemKey, leftovers, makeWav, sha256, upload } from './recordings/fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import {
+  callMeta,
+  idemKey,
+  leftovers,
+  makeWav,
+  sha256,
+  upload,
+} from '@cwn/test-support/recording-fixtures';
 
 /** Input a client should never send, answered with a 4xx that says what is wrong (never a 500). */
 let t: TestApp;

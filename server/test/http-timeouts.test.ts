@@ -2,8 +2,14 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestApp, type TestApp } from './support/app';
-import { callMeta, idemKey, leftovers, makeWav, sha256 } from './recordings/fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import {
+  callMeta,
+  idemKey,
+  leftovers,
+  makeWav,
+  sha256,
+} from '@cwn/test-support/recording-fixtures';
 
 /** Short limits, so that a client "too slow" for them is slow for a test, not for a person. */
 const LIMITS = {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { masterKeyId } from '../src/storage';
 import { rotateRecordingKeys } from '../src/recordings/key-rotation';
-import { startTestApp, TEST_MASTER_KEY, type TestApp } from './support/app';
-import { callMeta, makeWav, sha256, upload } from './recordings/fixtures';
+import { startTestApp, TEST_MASTER_KEY, type TestApp } from '@cwn/test-support/app';
+import { callMeta, makeWav, sha256, upload } from '@cwn/test-support/recording-fixtures';
 
 const apps: TestApp[] = [];
 afterAll(async () => {

@@ -14,9 +14,9 @@ import { QUEUES } from '@cwn/protocol';
 import { defineModels, type Models } from '../src/db/models';
 import { createMigrator } from '../src/db/migrator';
 import { createSequelize } from '../src/db/sequelize';
-import { testEnv } from './support/app';
-import { deleteRedisPrefix, freshDatabase, TEST_REDIS_URL } from './support/services';
-import { eventually, seedCallWithRecording } from './transcripts/fixtures';
+import { testEnv } from '@cwn/test-support/app';
+import { deleteRedisPrefix, freshDatabase, TEST_REDIS_URL } from '@cwn/test-support/services';
+import { eventually, seedCallWithRecording } from '@cwn/test-support/transcript-fixtures';
 
 jest.setTimeout(90_000);
 

@@ -1,7 +1,7 @@
 import { QueryTypes } from 'sequelize';
 import { createSequelize } from '../src/db/sequelize';
 import { createMigrator, migrateUp } from '../src/db/migrator';
-import { freshDatabase } from './support/services';
+import { freshDatabase } from '@cwn/test-support/services';
 
 describe('migrations', () => {
   it('build the schema from an empty database, revert cleanly, and re-apply', async () => {

@@ -1,6 +1,6 @@
 import { ROLES, type Role } from '@cwn/protocol';
 import { ROUTE_POLICY } from '../src/http/policy';
-import { startTestApp, TEST_WORKER_TOKEN, type TestApp } from './support/app';
+import { startTestApp, TEST_WORKER_TOKEN, type TestApp } from '@cwn/test-support/app';
 
 /**
  * Every registered route × every caller (no credentials, each role, a kiosk token, the workers'

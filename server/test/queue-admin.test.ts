@@ -1,8 +1,8 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DashboardSummary, FailedJobList, QUEUES, QueueOverview } from '@cwn/protocol';
-import { startTestApp, type TestApp } from './support/app';
-import { TEST_REDIS_URL } from './support/services';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { TEST_REDIS_URL } from '@cwn/test-support/services';
 
 // Its own Redis prefix: the queues here hold only this file's jobs.
 const PREFIX = `${process.env.CWN_TEST_REDIS_PREFIX}-qadm${process.pid}`;

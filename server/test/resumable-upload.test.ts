@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { UploadRecordingResponse, UploadSession } from '@cwn/protocol';
-import { startTestApp, type TestApp } from './support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import {
   callMeta,
   idemKey,
@@ -10,7 +10,7 @@ import {
   makeWav,
   nextCallSettled,
   sha256,
-} from './recordings/fixtures';
+} from '@cwn/test-support/recording-fixtures';
 
 let t: TestApp;
 let agent: { token: string; id: string };

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { RetentionOverview } from '@cwn/protocol';
 import { RETENTION_SCHEDULER_ID, scheduleRetention } from '../src/retention/maintenance';
-import { callMeta, makeWav, sha256, upload } from './recordings/fixtures';
-import { startTestApp, type TestApp } from './support/app';
-import { migratedDatabase } from './support/services';
+import { callMeta, makeWav, sha256, upload } from '@cwn/test-support/recording-fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { migratedDatabase } from '@cwn/test-support/services';
 
 const DAY = 86_400_000;
 let t: TestApp;

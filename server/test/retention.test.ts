@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { QueueEvents } from 'bullmq';
-import { startTestApp, testEnv, type TestApp } from './support/app';
-import { callMeta, makeWav, sha256, upload } from './recordings/fixtures';
+import { startTestApp, testEnv, type TestApp } from '@cwn/test-support/app';
+import { callMeta, makeWav, sha256, upload } from '@cwn/test-support/recording-fixtures';
 import {
   RETENTION_JOB,
   RETENTION_SCHEDULER_ID,

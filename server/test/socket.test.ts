@@ -5,7 +5,7 @@ import {
   type ServerToClientEvents,
 } from '@cwn/protocol';
 import { signAccessToken } from '../src/auth/tokens';
-import { startTestApp, type TestApp } from './support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 let t: TestApp;

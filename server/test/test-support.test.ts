@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { testStorageDir } from './support/app';
-import globalTeardown from './support/global-teardown';
-import { testTmpRoot } from './support/services';
+import { testStorageDir } from '@cwn/test-support/app';
+import globalTeardown from '@cwn/test-support/global-teardown';
+import { testTmpRoot } from '@cwn/test-support/services';
 
 // The test helpers themselves: what a test run leaves behind on the machine.
 describe('temporary directories of a test run', () => {

@@ -1,5 +1,12 @@
-import { startTestApp, type TestApp } from './support/app';
-import { callMeta, idemKey, leftovers, makeWav, sha256, upload } from './recordings/fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import {
+  callMeta,
+  idemKey,
+  leftovers,
+  makeWav,
+  sha256,
+  upload,
+} from '@cwn/test-support/recording-fixtures';
 
 let t: TestApp;
 let agent: { token: string; id: string };

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { TranscriptionJob, UploadRecordingResponse } from '@cwn/protocol';
-import { startTestApp, type TestApp } from './support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import {
   callMeta,
   idemKey,
@@ -11,7 +11,7 @@ import {
   sha256,
   spokenWav,
   upload,
-} from './recordings/fixtures';
+} from '@cwn/test-support/recording-fixtures';
 
 let t: TestApp;
 let agent: { token: string; id: string };

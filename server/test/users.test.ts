@@ -1,6 +1,6 @@
 import { AgentList, User, UserList } from '@cwn/protocol';
-import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from './support/app';
-import { freshDatabase } from './support/services';
+import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from '@cwn/test-support/app';
+import { freshDatabase } from '@cwn/test-support/services';
 import { createSequelize } from '../src/db/sequelize';
 import { migrateUp } from '../src/db/migrator';
 import { defineModels } from '../src/db/models';

@@ -1,7 +1,7 @@
 // The seams between modules built separately: calls ↔ transcripts, retention ↔ transcripts.
 import { CallDetail, type TokenPair } from '@cwn/protocol';
-import { startTestApp, type TestApp } from './support/app';
-import { sampleResult, seedCallWithRecording } from './transcripts/fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { sampleResult, seedCallWithRecording } from '@cwn/test-support/transcript-fixtures';
 
 const DAY = 86_400_000;
 let t: TestApp;

@@ -5,7 +5,7 @@ import { TEST_MODEL_PATH } from '../src/models/paths';
 import { ensureTestModel, generateTestModel } from '../src/models/test-model';
 import { decodeWav, encodeWav } from '../src/audio/wav';
 import { transcribeCall } from '../src/pipeline/transcribe-call';
-import { msOf, place, speak } from './helpers/speech';
+import { msOf, place, speak } from '@cwn/test-support/worker-speech';
 
 jest.setTimeout(60000);
 

@@ -19,7 +19,7 @@ import { TEST_MODEL_PATH } from '../src/models/paths';
 import { ensureTestModel } from '../src/models/test-model';
 import { startWorker, type RunningWorker } from '../src/worker';
 import { connectRedis, deleteKeys, REDIS_URL } from './helpers/redis';
-import { msOf, place, speak } from './helpers/speech';
+import { msOf, place, speak } from '@cwn/test-support/worker-speech';
 
 jest.setTimeout(90000);
 

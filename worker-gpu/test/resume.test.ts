@@ -17,7 +17,7 @@ import { encodeWav } from '../src/audio/wav';
 import { TEST_MODEL_PATH } from '../src/models/paths';
 import { ensureTestModel } from '../src/models/test-model';
 import { connectRedis, deleteKeys, REDIS_URL } from './helpers/redis';
-import { msOf, place, speak } from './helpers/speech';
+import { msOf, place, speak } from '@cwn/test-support/worker-speech';
 
 jest.setTimeout(120_000);
 

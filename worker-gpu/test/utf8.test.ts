@@ -9,7 +9,7 @@ import { WhisperCppTranscriber, toPcm16 } from '../src/engine/whisper-cpp';
 import { TEST_MODEL_PATH } from '../src/models/paths';
 import { ensureTestModel } from '../src/models/test-model';
 import { transcribeCall } from '../src/pipeline/transcribe-call';
-import { speak } from './helpers/speech';
+import { speak } from '@cwn/test-support/worker-speech';
 
 jest.setTimeout(60_000);
 

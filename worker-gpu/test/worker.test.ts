@@ -20,7 +20,7 @@ import { ensureTestModel } from '../src/models/test-model';
 import { startWorker, type RunningWorker } from '../src/worker';
 import { eventually } from './helpers/eventually';
 import { connectRedis, deleteKeys, REDIS_URL } from './helpers/redis';
-import { msOf, place, speak } from './helpers/speech';
+import { msOf, place, speak } from '@cwn/test-support/worker-speech';
 
 jest.setTimeout(90000);
 

@@ -1,7 +1,4 @@
-import {
-  encodeLocalConnection,
-  myExtensionInfoFrame,
-} from '../../../scripts/src/fake-3cx/myphone-frames';
+import { encodeLocalConnection, myExtensionInfoFrame } from '@cwn/fake-3cx';
 import { ConnectionAction, ConnectionState, decodePushFrame, readFields } from './myphone';
 
 /** Hand-built protobuf bytes, independent of the fake's encoder. */

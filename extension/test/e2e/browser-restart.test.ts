@@ -11,7 +11,7 @@ import {
   talk,
   waitForUpload,
   type Harness,
-} from './harness';
+} from '@cwn/test-support/extension-harness';
 
 jest.setTimeout(150_000);
 

@@ -10,10 +10,14 @@ import {
   DEMO_M2M_CLIENT_SECRET,
   startNinjaOneSim,
   type StartedSim,
-} from '../../../scripts/src/index';
-import { TEST_PASSWORD } from '../../../server/test/support/app';
-import { sampleResult, seedCallWithRecording } from '../../../server/test/transcripts/fixtures';
-import { configureThroughOptions, startHarness, type Harness } from './harness';
+} from '@cwn/ninjaone-sim';
+import { TEST_PASSWORD } from '@cwn/test-support/app';
+import { sampleResult, seedCallWithRecording } from '@cwn/test-support/transcript-fixtures';
+import {
+  configureThroughOptions,
+  startHarness,
+  type Harness,
+} from '@cwn/test-support/extension-harness';
 
 jest.setTimeout(90_000);
 

@@ -12,7 +12,7 @@ import {
   waitFor,
   waitForUpload,
   type Harness,
-} from './harness';
+} from '@cwn/test-support/extension-harness';
 import type { Page } from 'playwright-core';
 import { Call, rooms } from '@cwn/protocol';
 

@@ -14,7 +14,7 @@ import {
   talk,
   waitForUpload,
   type Harness,
-} from './harness';
+} from '@cwn/test-support/extension-harness';
 
 jest.setTimeout(120_000);
 

@@ -3,7 +3,7 @@
  * prefix. In one jest run over all projects the server project creates them already: reuse those.
  * Alone (`--selectProjects extension`), create them and remember which one to drop.
  */
-import serverGlobalSetup from '../../../server/test/support/global-setup';
+import serverGlobalSetup from '@cwn/test-support/global-setup';
 
 export default async function globalSetup(): Promise<void> {
   if (process.env.CWN_TEST_DATABASE_URL) return;

@@ -1,9 +1,5 @@
 /** Drops only what global-setup.ts created itself (see there). */
-import {
-  deleteRedisPrefix,
-  dropDatabase,
-  removeTestTmpRoot,
-} from '../../../server/test/support/services';
+import { deleteRedisPrefix, dropDatabase, removeTestTmpRoot } from '@cwn/test-support/services';
 
 export default async function globalTeardown(): Promise<void> {
   const db = process.env.CWN_EXTENSION_TEST_DB_NAME;

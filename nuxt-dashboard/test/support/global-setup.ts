@@ -1,9 +1,5 @@
-import {
-  assertRedis,
-  ensureTestTmpRoot,
-  migratedDatabase,
-} from '../../../server/test/support/services';
-import { buildIfStale } from './build';
+import { assertRedis, ensureTestTmpRoot, migratedDatabase } from '@cwn/test-support/services';
+import { buildIfStale } from '@cwn/test-support/dashboard-build';
 
 export default async function globalSetup(): Promise<void> {
   buildIfStale();
@@ -13,7 +9,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.CWN_DASHBOARD_TEST_DB_NAME = dbName;
   process.env.CWN_DASHBOARD_TEST_DATABASE_URL = url;
   process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX = `cwn-test-dash-${runId}`;
-  // server/test/support/app reads these; the server project's own setup may set them too.
+  // @cwn/test-support/app reads these; the server project's own setup may set them too.
   process.env.CWN_TEST_DATABASE_URL ??= url;
   ensureTestTmpRoot();
   process.env.CWN_TEST_REDIS_PREFIX ??= `cwn-test-dash-${runId}`;

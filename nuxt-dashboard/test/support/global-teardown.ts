@@ -1,8 +1,4 @@
-import {
-  deleteRedisPrefix,
-  dropDatabase,
-  removeTestTmpRoot,
-} from '../../../server/test/support/services';
+import { deleteRedisPrefix, dropDatabase, removeTestTmpRoot } from '@cwn/test-support/services';
 
 export default async function globalTeardown(): Promise<void> {
   const db = process.env.CWN_DASHBOARD_TEST_DB_NAME;

@@ -1,5 +1,5 @@
-import serverGlobalSetup from '../../../server/test/support/global-setup';
-import { buildPwaIfStale } from './build';
+import serverGlobalSetup from '@cwn/test-support/global-setup';
+import { buildPwaIfStale } from '@cwn/test-support/pwa-build';
 
 export default async function globalSetup(): Promise<void> {
   // Build first: a failed build must not leave a database behind (no teardown runs after it).

@@ -1,5 +1,5 @@
 import { DashboardSummary, NinjaOneSettings, TicketStatus } from '@cwn/protocol';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../../scripts/src/index';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '@cwn/ninjaone-sim';
 import {
   configure,
   connectAuthorizationCode,

@@ -17,11 +17,11 @@ import {
   startNinjaOneSim,
   type NinjaOneSimOptions,
   type StartedSim,
-} from '../../../scripts/src/index';
+} from '@cwn/ninjaone-sim';
 import { createLogger } from '../../src/logger';
 import type { TicketMaterial, TicketSource } from '../../src/tickets/ticket-source';
-import { startTestApp, type TestApp } from '../support/app';
-import { migratedDatabase } from '../support/services';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { migratedDatabase } from '@cwn/test-support/services';
 
 /** Transcripts kept in memory: the transcripts table is another branch's (see TicketSource). */
 export class MemoryTicketSource implements TicketSource {

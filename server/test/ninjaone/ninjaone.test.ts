@@ -13,8 +13,8 @@ import {
   DEMO_CLIENT_SECRET,
   DEMO_M2M_CLIENT_SECRET,
   configureNinjaOneDemo,
-} from '../../../scripts/src/index';
-import { TEST_PASSWORD } from '../support/app';
+} from '@cwn/ninjaone-sim';
+import { TEST_PASSWORD } from '@cwn/test-support/app';
 import { SETTING_KEYS } from '../../src/ninjaone/settings.service';
 import {
   configure,

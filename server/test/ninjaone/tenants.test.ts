@@ -5,7 +5,7 @@ import {
   NinjaOneTestResult,
   TicketStatus,
 } from '@cwn/protocol';
-import { DEFAULT_CONFIG, type Ticket } from '../../../scripts/src/index';
+import { DEFAULT_CONFIG, type Ticket } from '@cwn/ninjaone-sim';
 import { configure, runTicketJob, startHarness, validatedCall, type Harness } from './harness';
 
 /**

@@ -1,4 +1,4 @@
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../../../scripts/src/index';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '@cwn/ninjaone-sim';
 import { configure, connectAuthorizationCode, startHarness, type Harness } from './harness';
 
 /**

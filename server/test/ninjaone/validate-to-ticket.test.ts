@@ -1,5 +1,5 @@
 import { TicketPreview } from '@cwn/protocol';
-import { seedCallWithRecording, sampleResult } from '../transcripts/fixtures';
+import { seedCallWithRecording, sampleResult } from '@cwn/test-support/transcript-fixtures';
 import { configure, eventFor, startHarness, type Harness } from './harness';
 
 /** The whole path: POST /api/transcripts/:id/validate → tickets job → SqlTicketSource → NinjaOne. */

@@ -2,7 +2,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PushPayload, QUEUES, type TokenPair, type TranscriptionJob } from '@cwn/protocol';
 import { MAX_DEVICES_PER_USER } from '../../src/push/push-subscriptions.service';
-import { startTestApp, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import {
   bullConnection,
   connected,
@@ -11,7 +11,7 @@ import {
   recordEvents,
   sampleResult,
   seedCallWithRecording,
-} from '../transcripts/fixtures';
+} from '@cwn/test-support/transcript-fixtures';
 import {
   closedPort,
   fakeDevice,

@@ -11,7 +11,7 @@ import { QUEUES } from '@cwn/protocol';
 import { TranscriptNotifier } from '../../src/transcripts/transcript-notifier';
 import { TranscriptsRepository } from '../../src/transcripts/transcripts.repository';
 import { TranscriptsService } from '../../src/transcripts/transcripts.service';
-import { startTestApp, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import {
   connected,
   dial,
@@ -22,7 +22,7 @@ import {
   corrected,
   draftTranscript as fixtureDraft,
   type ClientSocket,
-} from './fixtures';
+} from '@cwn/test-support/transcript-fixtures';
 
 let t: TestApp;
 let agent: TokenPair;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Transcript, TranscriptEditList, type TokenPair } from '@cwn/protocol';
-import { startTestApp, type TestApp } from '../support/app';
-import { corrected, draftTranscript as fixtureDraft } from './fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { corrected, draftTranscript as fixtureDraft } from '@cwn/test-support/transcript-fixtures';
 
 // Idempotency-Key on the transcript writes, against the real PostgreSQL and Redis.
 let t: TestApp;

@@ -11,12 +11,17 @@ import {
   type TokenPair,
   type Transcript,
 } from '@cwn/protocol';
-import { encodeWav } from '../../../worker-gpu/src/audio/wav';
-import { msOf, place, speak } from '../../../worker-gpu/test/helpers/speech';
-import { callMeta, sha256, upload } from '../recordings/fixtures';
-import { startTestApp, type TestApp } from '../support/app';
-import { startInProcessWorker, type InProcessWorker } from '../support/worker';
-import { connected, dial, eventually, recordEvents, type ClientSocket } from './fixtures';
+import { encodeWav, msOf, place, speak } from '@cwn/test-support/worker-speech';
+import { callMeta, sha256, upload } from '@cwn/test-support/recording-fixtures';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { startInProcessWorker, type InProcessWorker } from '@cwn/test-support/worker';
+import {
+  connected,
+  dial,
+  eventually,
+  recordEvents,
+  type ClientSocket,
+} from '@cwn/test-support/transcript-fixtures';
 
 jest.setTimeout(180_000);
 

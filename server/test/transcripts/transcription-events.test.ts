@@ -10,7 +10,7 @@ import {
   type TranscriptionJob,
   type TranscriptionProgress,
 } from '@cwn/protocol';
-import { startTestApp, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import {
   bullConnection,
   connected,
@@ -20,7 +20,7 @@ import {
   sampleResult,
   seedCallWithRecording,
   type ClientSocket,
-} from './fixtures';
+} from '@cwn/test-support/transcript-fixtures';
 
 let t: TestApp;
 let agent: TokenPair;

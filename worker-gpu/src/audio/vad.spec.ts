@@ -1,4 +1,4 @@
-import { msOf, place, speak } from '../../test/helpers/speech';
+import { msOf, place, speak } from '@cwn/test-support/worker-speech';
 import { chunkRegions, detectSpeech, overlapMs } from './vad';
 
 describe('energy VAD on real speech', () => {
