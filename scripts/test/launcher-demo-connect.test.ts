@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NinjaOneConnectResponse } from '@cwn/protocol';
 import { startTestApp, type TestApp } from '@cwn/test-support/app';
+import { migratedDatabase } from '@cwn/test-support/services';
 import { launcherPublicUrl, ninjaOneSimArgs } from '../src/launcher/urls';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '@cwn/ninjaone-sim';
 
@@ -19,6 +20,7 @@ jest.setTimeout(60_000);
 const root = join(__dirname, '..', '..');
 const STAND_IN = '<!doctype html><title>cwn dashboard stand-in</title>';
 let t: TestApp;
+let db: Awaited<ReturnType<typeof migratedDatabase>> | undefined;
 let work: string;
 const children: ChildProcess[] = [];
 let dashboardPort: number;
@@ -58,7 +60,10 @@ beforeAll(async () => {
   dashboardPort = await freePort();
   simPort = await freePort();
   publicUrl = launcherPublicUrl({}, dashboardPort);
-  t = await startTestApp({ PUBLIC_URL: publicUrl });
+  // A database of its own: the NinjaOne settings it connects are global, and the simulator they
+  // point at is stopped at the end (other files' NinjaOne routes would then answer 503).
+  db = await migratedDatabase('launcher');
+  t = await startTestApp({ PUBLIC_URL: publicUrl, DATABASE_URL: db.url });
   await startChild(
     ['--import', 'tsx', 'simulators/ninjaone/src/cli.ts', ...ninjaOneSimArgs(simPort, publicUrl)],
     /listening on/,
@@ -91,6 +96,7 @@ afterAll(async () => {
     ),
   );
   await t?.close();
+  await db?.drop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -1,6 +1,7 @@
 import { ROLES, type Role } from '@cwn/protocol';
 import { ROUTE_POLICY } from '../src/http/policy';
 import { startTestApp, TEST_WORKER_TOKEN, type TestApp } from '@cwn/test-support/app';
+import { migratedDatabase } from '@cwn/test-support/services';
 
 /**
  * Every registered route × every caller (no credentials, each role, a kiosk token, the workers'
@@ -12,6 +13,7 @@ import { startTestApp, TEST_WORKER_TOKEN, type TestApp } from '@cwn/test-support
  * 401/403 nor a 5xx; any other caller gets 403, or 401 without valid credentials.
  */
 let t: TestApp;
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
 const tokens = {} as Record<Role, string>;
 let kioskToken: string;
 
@@ -96,7 +98,10 @@ const EXPECTED: Record<string, 'public' | readonly Exclude<Caller, null>[]> = {
 };
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // A database of its own: NinjaOne settings are global, and another file of the run may leave
+  // them pointing at a simulator it has stopped (the NinjaOne routes would then answer 503).
+  db = await migratedDatabase('policy');
+  t = await startTestApp({ DATABASE_URL: db.url });
   for (const role of ROLES) tokens[role] = (await t.userWithRole(role)).accessToken;
   const kiosk = await t.http
     .post('/api/kiosk-tokens')
@@ -107,6 +112,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.close();
+  await db.drop();
 });
 
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000';
