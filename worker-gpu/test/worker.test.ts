@@ -18,7 +18,7 @@ import { heartbeatKey } from '../src/heartbeat';
 import { TEST_MODEL_PATH } from '../src/models/paths';
 import { ensureTestModel } from '../src/models/test-model';
 import { startWorker, type RunningWorker } from '../src/worker';
-import { eventually } from './helpers/eventually';
+import { eventually } from '@cwn/test-support/eventually';
 import { connectRedis, deleteKeys, REDIS_URL } from './helpers/redis';
 import { msOf, place, speak } from '@cwn/test-support/worker-speech';
 
