@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common';
 import { REQUIRED_SAMPLE_RATE } from './recordings';
-import { Segment } from './transcripts';
+import { Segment, TranscriptionTimings } from './transcripts';
 
 /**
  * Live recording: the client streams the call's audio while it lasts (design: decision 1400).
@@ -113,5 +113,83 @@ export const TranscribeWindowResult = z.object({
   language: z.string(),
   model: z.string(),
   engine: z.string(),
+  timings: TranscriptionTimings.optional(),
+  /** As in TranscriptionResult: undecodable byte sequences dropped from the text. */
+  invalidUtf8Dropped: z.number().int().nonnegative().optional(),
 });
 export type TranscribeWindowResult = z.infer<typeof TranscribeWindowResult>;
+
+/**
+ * Jobs of the one `transcription` queue, by BullMQ job name: a whole call (`TranscriptionJob`) or
+ * one window of one channel (`TranscribeWindowJob`).
+ */
+export const TRANSCRIPTION_JOB_NAMES = { call: 'transcribe', window: 'window' } as const;
+
+/** BullMQ priorities (lower runs first): a backlog of uploads never delays a live call. */
+export const TRANSCRIPTION_PRIORITY = { live: 1, batch: 10 } as const;
+
+/**
+ * Query of the workers' window audio endpoints, `GET /internal/live-recordings/:id/window` and
+ * `GET /internal/recordings/:id/window`: one channel's samples [start, end) as a mono 16 kHz s16le
+ * WAV (`audio/wav`). A range past what is held answers 416.
+ */
+export const WindowAudioQuery = z
+  .object({
+    channel: LiveChannel,
+    start: z.coerce.number().int().nonnegative(),
+    end: z.coerce.number().int().positive(),
+  })
+  .refine((q) => q.end > q.start, { message: 'end must be after start' })
+  .refine((q) => q.end - q.start <= 30 * REQUIRED_SAMPLE_RATE, {
+    message: 'a window is 30 s at most',
+  });
+export type WindowAudioQuery = z.infer<typeof WindowAudioQuery>;
+
+/** One transcribed window as the live transcript holds it. */
+export const LiveWindow = z.object({
+  id: Id,
+  channel: LiveChannel,
+  startSample: z.number().int().nonnegative(),
+  endSample: z.number().int().positive(),
+  state: z.enum(['queued', 'done', 'failed']),
+});
+export type LiveWindow = z.infer<typeof LiveWindow>;
+
+/**
+ * `GET /api/calls/:id/live-transcript`: what has been transcribed so far, segments in call time,
+ * both channels merged by time. Once the transcript is ready the call's transcript takes over.
+ */
+export const LiveTranscript = z.object({
+  callId: Id,
+  liveRecordingId: Id,
+  state: LiveRecordingState,
+  cutOff: z.boolean(),
+  segments: z.array(Segment),
+  windows: z.object({
+    queued: z.number().int().nonnegative(),
+    done: z.number().int().nonnegative(),
+  }),
+});
+export type LiveTranscript = z.infer<typeof LiveTranscript>;
+
+/** Socket.IO `transcript.live`: a window's segments, as soon as it is transcribed (replaces the window's earlier ones). */
+export const LiveSegmentsEvent = z.object({
+  callId: Id,
+  liveRecordingId: Id,
+  window: LiveWindow,
+  segments: z.array(Segment),
+});
+export type LiveSegmentsEvent = z.infer<typeof LiveSegmentsEvent>;
+
+/**
+ * Socket.IO `live.changed`: a call started or stopped being transcribed live. Carries no text, so
+ * that it can reach the wallboard's kiosk screens.
+ */
+export const LiveChangedEvent = z.object({
+  callId: Id,
+  agentId: Id,
+  liveRecordingId: Id,
+  state: LiveRecordingState,
+  cutOff: z.boolean(),
+});
+export type LiveChangedEvent = z.infer<typeof LiveChangedEvent>;

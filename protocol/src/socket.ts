@@ -4,6 +4,7 @@ import { Call } from './calls';
 import { Recording } from './recordings';
 import { Segment, Transcript } from './transcripts';
 import { TranscriptionProgress } from './jobs';
+import { LiveChangedEvent, LiveSegmentsEvent } from './live';
 
 /** Rooms a socket joins on connection; the server emits to rooms, never to socket ids. */
 export const rooms = {
@@ -67,6 +68,8 @@ export const serverEventSchemas = {
   'call.ended': Call,
   'recording.uploaded': Recording,
   'transcript.progress': TranscriptProgressEvent,
+  'transcript.live': LiveSegmentsEvent,
+  'live.changed': LiveChangedEvent,
   'transcript.ready': TranscriptReadyEvent,
   'transcript.failed': TranscriptFailedEvent,
   'transcript.validated': TranscriptReadyEvent,

@@ -29,6 +29,9 @@ const EXPECTED: Record<ServerEventName, string[]> = {
   'call.ended': [`user:${agent}`, ...WATCHERS],
   'recording.uploaded': [`user:${agent}`, ...WATCHERS],
   'transcript.progress': [`user:${agent}`, ...WATCHERS],
+  'transcript.live': [`user:${agent}`, ...WATCHERS],
+  // no text: "agent X is transcribed live" reaches the wallboard's kiosk screens too
+  'live.changed': [`user:${agent}`, ...new Set([...WATCHERS, ...WALLBOARD])],
   'transcript.ready': [`user:${agent}`, ...WATCHERS],
   'transcript.failed': [`user:${agent}`, ...WATCHERS],
   'transcript.validated': [`user:${agent}`, ...WATCHERS],
@@ -55,10 +58,11 @@ describe('the realtime fan-out table', () => {
   });
 
   it('never sends a call, recording, transcript or ticket to a kiosk screen', () => {
+    // live.changed carries ids and a state, never text (LiveChangedEvent)
     const kioskEvents = (Object.keys(FAN_OUT) as ServerEventName[]).filter((e) =>
       roomsFor(e, { agentId: agent, userIds: [requester] }).includes('role:kiosk'),
     );
-    expect(kioskEvents.sort()).toEqual(['agent.presence', 'dashboard.changed']);
+    expect(kioskEvents.sort()).toEqual(['agent.presence', 'dashboard.changed', 'live.changed']);
   });
 
   it('tells server-side listeners, and the figures listener the reason; a failing listener is contained', () => {

@@ -39,6 +39,8 @@ export const FAN_OUT: Record<ServerEventName, Route> = {
   'call.ended': { to: ['agent', 'watchers'], figures: 'calls' },
   'recording.uploaded': { to: ['agent', 'watchers'] },
   'transcript.progress': { to: ['agent', 'watchers'], replica: 'local' },
+  'transcript.live': { to: ['agent', 'watchers'] },
+  'live.changed': { to: ['agent', 'watchers', 'wallboard'], figures: 'calls' },
   'transcript.ready': { to: ['agent', 'watchers'], figures: 'transcripts' },
   'transcript.failed': { to: ['agent', 'watchers'], figures: 'transcripts' },
   'transcript.validated': { to: ['agent', 'watchers'], figures: 'transcripts' },
