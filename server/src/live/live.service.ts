@@ -225,6 +225,7 @@ export class LiveService {
         // Re-read under the lock: a close may have landed since.
         const current = await this.d.repo.findRecording(row.id);
         if (!current || current.state !== 'open') throw this.closedError(current ?? row);
+        await this.d.log.refresh(row.id);
         const before = await this.d.log.length(row.id, row.keyId);
         const outcome = await this.d.log.append(row.id, row.keyId, offset, data);
         if (outcome.kind === 'gap') {
@@ -264,6 +265,7 @@ export class LiveService {
     await this.serial(row.id, async () => {
       const release = await this.d.lock.acquire(row.id);
       try {
+        await this.d.log.refresh(row.id);
         const held = await this.d.log.length(row.id, row.keyId);
         if (held !== totalBytes) {
           throw this.mismatch(held, `totalBytes is ${totalBytes}: send the missing audio first`);
@@ -286,6 +288,7 @@ export class LiveService {
     const closed = await this.serial(row.id, async () => {
       const release = await this.d.lock.acquire(row.id);
       try {
+        await this.d.log.refresh(row.id);
         const held = await this.d.log.length(row.id, row.keyId);
         return this.d.repo.markClosing(row.id, held, true, this.d.now());
       } finally {
@@ -318,6 +321,7 @@ export class LiveService {
     const row = await this.d.repo.findRecording(id);
     if (!row || row.state !== 'closing') return;
     const total = row.totalBytes ?? 0;
+    await this.d.log.refresh(id);
     await this.serial(id, async () => {
       const windows = await this.cut(row, total, (w) => w.finish());
       await this.record(row, windows, total);
@@ -651,6 +655,7 @@ export class LiveService {
     if (!row) throw HttpError.notFound('live recording not found');
     if (row.state !== 'closed') {
       try {
+        await this.d.log.refresh(row.id);
         const held = await this.d.log.length(row.id, row.keyId);
         if (q.end * LIVE_FRAME_BYTES > held) throw rangeError(held / LIVE_FRAME_BYTES, q);
         const stereo = await this.d.log.read(
@@ -734,6 +739,7 @@ export class LiveService {
   private async heldBytes(row: LiveRecordingRow): Promise<number> {
     if (row.state !== 'open') return row.totalBytes ?? row.offset;
     try {
+      await this.d.log.refresh(row.id);
       return await this.d.log.length(row.id, row.keyId);
     } catch {
       return row.offset;
