@@ -405,6 +405,16 @@ describe('faults', () => {
         expect(res.status).toBe(200);
         at = res.body.offset;
       }
+      // Windows cut by the second server are transcribed during the call, their audio read by the
+      // first (where the worker fetches it) from the log the second one appended to.
+      await eventually(
+        'the windows of both halves transcribed before the close',
+        async () => {
+          const w = await t.live.service['d'].repo.windowsOf({ kind: 'live', id });
+          return w.some((x) => x.startSample * 4 > half) && w.every((x) => x.state === 'done');
+        },
+        30_000,
+      );
       const closed = await second.http
         .post(`/api/live-recordings/${id}/close`)
         .set(as(agent))
@@ -412,7 +422,11 @@ describe('faults', () => {
       expect(closed.status).toBe(200);
       expect(Buffer.compare(await storedAudio(closed.body.recordingId), wavOf(CALL))).toBe(0);
       await transcriptOf(callId);
-      expectCovered(await t.live.service['d'].repo.windowsOf({ kind: 'live', id }));
+      const windows = await t.live.service['d'].repo.windowsOf({ kind: 'live', id });
+      expectCovered(windows);
+      // Every window was transcribed: the first server, where the worker fetches the audio, read
+      // the second one's appends from the log too.
+      expect(windows.map((w) => w.state)).toEqual(windows.map(() => 'done'));
     } finally {
       await second.close();
     }
