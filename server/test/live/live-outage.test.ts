@@ -2,6 +2,7 @@ import type { LiveRecording, TokenPair } from '@cwn/protocol';
 import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import { eventually } from '@cwn/test-support/eventually';
 import { deleteRedisPrefix, TEST_REDIS_URL } from '@cwn/test-support/services';
+import { testConfig } from '@cwn/test-support/app';
 import {
   append,
   as,
@@ -92,4 +93,52 @@ it('Redis unreachable mid-call: 503 + Retry-After, nothing stored; the resend co
     30_000,
   );
   expect(transcript.segments.length).toBeGreaterThan(0);
+});
+
+it('PostgreSQL unreachable mid-call: 503 + Retry-After, nothing stored; the resend continues bit-exact', async () => {
+  const db = new URL(testConfig().databaseUrl);
+  const pg = await relay(Number(db.port || 5432));
+  const viaRelay = new URL(db);
+  viaRelay.port = String(pg.port);
+  const app = await startTestApp({
+    DATABASE_URL: viaRelay.toString(),
+    REDIS_PREFIX: PREFIX,
+    LIVE_VAD: 'energy',
+    STORAGE_DIR: t.config.storageDir,
+  });
+  try {
+    const callId = await newCall(app, agent);
+    const id = await openLive(app, agent, callId);
+    const part = Math.floor(CALL.length / 3 / 4) * 4;
+    await stream(app, agent, id, CALL, 0, part);
+
+    await pg.cut();
+    const refused = await append(app, agent, id, part, CALL.subarray(part, part + 32_000));
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe('service_unavailable');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await app.live.service['d'].log.length(id, app.config.keyring.current.id)).toBe(part);
+
+    await pg.restore();
+    const resent = await eventually(
+      'the resend accepted',
+      async () => {
+        const res = await append(app, agent, id, part, CALL.subarray(part, part + 32_000));
+        return res.status === 200 ? res : null;
+      },
+      30_000,
+    );
+    expect(resent.body).toEqual({ offset: part + 32_000, duplicate: false });
+    await stream(app, agent, id, CALL, part + 32_000);
+    const closed = await app.http
+      .post(`/api/live-recordings/${id}/close`)
+      .set(as(agent))
+      .send({ totalBytes: CALL.length });
+    expect(closed.status).toBe(200);
+    const audio = await app.recordings.store().then((s) => s.readAll(closed.body.recordingId));
+    expect(Buffer.compare(audio, wavOf(CALL))).toBe(0);
+  } finally {
+    await app.close();
+    await pg.close();
+  }
 });
