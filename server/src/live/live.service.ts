@@ -1,5 +1,6 @@
 import {
   LIVE_FRAME_BYTES,
+  LIVE_MAX_APPEND_BYTES,
   REQUIRED_SAMPLE_RATE,
   TranscribeWindowResult,
   type LiveChannel,
@@ -65,6 +66,12 @@ export interface FinishedWindowJob {
 const PROMPT_CHARS = 600;
 /** Pieces the log is read in when a windower is rebuilt or the WAV assembled. */
 const REPLAY_BYTES = 1024 * 1024;
+/**
+ * How far back a rebuilt windower replays at most: the longest window (28 s) and the longest append
+ * (about 16 s), with a margin. Speech before that was closed into a stored window (or dropped).
+ */
+const REPLAY_MARGIN_SAMPLES =
+  Math.ceil(LIVE_MAX_APPEND_BYTES / LIVE_FRAME_BYTES) + 32 * REQUIRED_SAMPLE_RATE;
 /** A close whose session is still `closing` this long after is taken over by the sweeper. */
 const STALE_CLOSING_MS = 30_000;
 
@@ -374,7 +381,12 @@ export class LiveService {
     const out: ChannelWindow[] = [];
     if (!w || w.windower.byteOffset !== before) {
       this.drop(row.id);
-      const resume = await this.d.repo.lastWindowEnds(sourceOf(row));
+      // Each channel resumes after its last stored window, but never replays more than a window
+      // and an append could hold unstored (a silent channel has no window: without the bound a
+      // restart late in a long call would run the VAD over the whole call again).
+      const ends = await this.d.repo.lastWindowEnds(sourceOf(row));
+      const floor = Math.max(0, before / LIVE_FRAME_BYTES - REPLAY_MARGIN_SAMPLES);
+      const resume = { agent: Math.max(ends.agent, floor), caller: Math.max(ends.caller, floor) };
       const detectors = await this.d.detectors();
       w = { windower: new CallWindower(detectors, this.d.windowing ?? {}, resume), detectors };
       this.windowers.set(row.id, w);

@@ -79,6 +79,8 @@ async function storedAudio(recordingId: string): Promise<Buffer> {
   return res.body as Buffer;
 }
 
+const repoWindows = (id: string) => t.live.service['d'].repo.windowsOf({ kind: 'live', id });
+
 async function transcriptOf(callId: string) {
   return eventually(
     'the transcript',
@@ -427,6 +429,57 @@ describe('faults', () => {
       // Every window was transcribed: the first server, where the worker fetches the audio, read
       // the second one's appends from the log too.
       expect(windows.map((w) => w.state)).toEqual(windows.map(() => 'done'));
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a restart late in a long call replays a bounded tail of the log, not the whole call', async () => {
+    // 90 s: the caller speaks only at the start, the agent all along (energy VAD: lighter here).
+    const env = { ...ENV, LIVE_VAD: 'energy', STORAGE_DIR: t.config.storageDir };
+    const first = await startTestApp(env);
+    const long = Buffer.alloc(90 * 16_000 * 4);
+    CALL.copy(long, 0);
+    const agentOnly = Buffer.from(CALL);
+    for (let i = 2; i < agentOnly.length; i += 4) agentOnly.writeInt16LE(0, i);
+    for (let at = CALL.length; at + CALL.length <= long.length; at += CALL.length)
+      agentOnly.copy(long, at);
+    const callId = await newCall(first, agent);
+    const id = await openLive(first, agent, callId);
+    const cut = 80 * 16_000 * 4;
+    try {
+      await stream(first, agent, id, long, 0, cut, 256_000);
+    } finally {
+      await first.close();
+    }
+    const second = await startTestApp(env);
+    try {
+      const log = second.live.service['d'].log;
+      let replayed = 0;
+      const read = log.read.bind(log);
+      log.read = async (...args: Parameters<typeof log.read>) => {
+        replayed += args[3] - args[2];
+        return read(...args);
+      };
+      await stream(second, agent, id, long, cut, long.length, 256_000);
+      // At most the margin (a window and an append) was read back, not the 80 s before it.
+      expect(replayed).toBeGreaterThan(0);
+      expect(replayed).toBeLessThan(50 * 16_000 * 4);
+      const closed = await second.http
+        .post(`/api/live-recordings/${id}/close`)
+        .set(as(agent))
+        .send({ totalBytes: long.length });
+      expect(closed.status).toBe(200);
+      const windows = await repoWindows(id);
+      for (const channel of ['agent', 'caller']) {
+        const mine = windows
+          .filter((w) => w.channel === channel)
+          .sort((a, b) => a.startSample - b.startSample);
+        for (let i = 1; i < mine.length; i++)
+          expect(mine[i]!.startSample).toBeGreaterThanOrEqual(mine[i - 1]!.endSample);
+      }
+      // The agent's speech after the restart is in windows too.
+      expect(windows.some((w) => w.channel === 'agent' && w.startSample > cut / 4)).toBe(true);
     } finally {
       await second.close();
     }
