@@ -279,7 +279,7 @@ describe('a whole call', () => {
       await listen(otherAgent),
     ];
     const callId = await newCall(t, agent);
-    const id = await openLive(t, agent, callId);
+    const id = await openLive(t, agent, callId, { languageHint: 'en' });
 
     // The client sends a third, its network drops (the last append's answer is lost), and it
     // resumes from the offset the server gives: what it resends is partly held already.
@@ -329,6 +329,23 @@ describe('a whole call', () => {
         x.job.source.liveRecordingId === id,
     ))
       expect(d.rms).toBeGreaterThan(100);
+    // Each job: live priority, the session's language hint, and as prompt its own channel's text
+    // of the latest window transcribed before it (the first of a channel has none).
+    const jobs = worker.done.filter((x) => x.id.includes(id));
+    expect(jobs.length).toBe(windows.length);
+    for (const d of jobs) {
+      expect(d.job.languageHint).toBe('en');
+      expect((await t.queues.transcription.getJob(d.id))!.opts.priority).toBe(1);
+      if (d.job.prompt) expect(d.job.prompt).toMatch(new RegExp(`^${d.job.channel} window \\d+$`));
+    }
+    const byStart = [...jobs].sort((a, b) => a.job.startSample - b.job.startSample);
+    const firsts = new Set(
+      ['agent', 'caller'].map((c) => byStart.find((j) => j.job.channel === c)),
+    );
+    for (const d of jobs) if (firsts.has(d)) expect(d.job.prompt).toBe('');
+    expect(jobs.some((d) => d.job.prompt !== '')).toBe(true);
+    const recording = await t.models.Recording.findByPk(closed.body.recordingId);
+    expect(recording!.languageHint).toBe('en');
     const call = await t.http.get(`/api/calls/${callId}`).set(as(agent));
     expect(call.body.call.status).toBe('transcribed');
 
