@@ -58,6 +58,8 @@ import { registerAuditRoutes } from './audit/audit.routes';
 import { QueueAdminService } from './queue/queue-admin.service';
 import { registerQueueAdminRoutes } from './queue/queue-admin.routes';
 import { createPushModule, type PushModule, type PushModuleOptions } from './push/module';
+import { createSettingsModule, type SettingsModule } from './settings/module';
+import { createHealthModule, type HealthModule } from './health/module';
 
 export interface AppOptions {
   logger?: Logger;
@@ -104,6 +106,8 @@ export interface AppInstance {
   dashboard: DashboardModule;
   push: PushModule;
   retention: RetentionModule;
+  settings: SettingsModule;
+  health: HealthModule;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -206,6 +210,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
 
   // Feature modules, each building its services, routes and workers; dependencies flow downwards.
   const shared = { config, sequelize, models, redis, queues, routes, fanOut, audit, logger, now };
+  const settings = createSettingsModule(shared);
   const users = createUsersModule(shared);
   const calls = createCallsModule({ ...shared, transcriptOf: transcriptReader(sequelize, models) });
   const { lifecycle } = calls;
@@ -216,6 +221,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     store: recordings.store,
     uploads: recordings.uploads,
     transcripts: transcripts.service,
+    settings: settings.store,
   });
   const ninjaone = createNinjaOneModule({
     ...shared,
@@ -236,6 +242,16 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     kioskTokens,
     presence,
     ninjaOneDisconnection: () => ninjaone.settings.disconnection(),
+    settings: settings.store,
+  });
+  const health = createHealthModule({
+    ...shared,
+    probeRedis,
+    dashboard: dashboard.service,
+    ninjaone: {
+      view: () => ninjaone.settings.view(),
+      probe: () => ninjaone.client.request('GET', '/organizations', { query: { pageSize: 1 } }),
+    },
   });
   registerAuditRoutes(routes, new AuditQueryService(models));
   registerQueueAdminRoutes(routes, new QueueAdminService(queues), audit);
@@ -286,6 +302,8 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     dashboard,
     push,
     retention,
+    settings,
+    health,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

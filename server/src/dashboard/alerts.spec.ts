@@ -20,7 +20,12 @@ const idleQueue: DashboardQueue = {
   failed: 0,
   oldestWaitingSeconds: null,
 };
-const t = { queueDepth: 20, oldestWaitingSeconds: 600 };
+const t = {
+  queueDepth: 20,
+  oldestWaitingMinutes: 10,
+  minWorkers: 1,
+  ninjaOneFailureWindowMinutes: 15,
+};
 
 describe('computeAlerts', () => {
   it('is quiet when a worker is online, the queue is short and NinjaOne works', () => {

@@ -77,8 +77,14 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/admin/queues/:queue/failed': ADMIN,
   'POST /api/admin/queues/:queue/jobs/:jobId/retry': ADMIN,
   'DELETE /api/admin/queues/:queue/jobs/:jobId': ADMIN,
-  // Retention (configured by the environment): admins and supervisors read it.
+  // Retention and alert thresholds (the environment's defaults, changed by admins in the admin
+  // pages): supervisors read them; the health report is the admins'.
   'GET /api/admin/retention': ['admin', 'supervisor'],
+  'PUT /api/admin/retention': ADMIN,
+  'POST /api/admin/retention/preview': ['admin', 'supervisor'],
+  'GET /api/admin/alerts': ['admin', 'supervisor'],
+  'PUT /api/admin/alerts': ADMIN,
+  'GET /api/admin/health': ADMIN,
   // Web Push "transcript ready": each user manages their own devices' subscriptions.
   'GET /api/push/vapid-public-key': 'authenticated',
   'POST /api/push/subscriptions': 'authenticated',
