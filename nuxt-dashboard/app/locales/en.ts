@@ -183,11 +183,6 @@ export const en = {
   'retention.never': 'None yet',
   'retention.explain':
     'Audio older than this is deleted from storage (the call and its transcript stay); transcripts are deleted with their history only when a transcript limit is set.',
-  'retention.howto': 'Changing it',
-  'retention.howtoBody':
-    'Retention is set in the server’s environment (with Docker Compose: the server service’s environment in docker-compose.yml):',
-  'retention.howtoRestart':
-    'then restart the server; it moves the daily job to the new hour at start:',
   'retention.dryRun': 'To see what a purge would delete now, without deleting:',
   'whisper.title': 'Whisper transcription',
   'whisper.online': 'Workers online',
@@ -215,6 +210,123 @@ export const en = {
   'whisper.orCpu': 'or worker-cpu',
   'whisper.jobsSafe':
     'A worker that stops finishes its current call or hands it back to the queue: no call is lost.',
+  // Settings stored by the server: retention, alert thresholds, system health.
+  'nav.alerts': 'Alerts',
+  'settings.fromEnvironment': 'From the server’s environment (not changed here yet).',
+  'settings.changedAt': 'Changed here on {at}; the environment only gives the defaults.',
+  'retention.defaults':
+    'Environment defaults: {audio} days of audio, transcripts {transcripts}, at {hour}:00 ({zone}).',
+  'retention.change': 'Change the policy',
+  'retention.audioDays': 'Days of call audio kept',
+  'retention.transcriptDays': 'Days of transcripts kept',
+  'retention.keepTranscripts': 'Keep transcripts (no limit)',
+  'retention.hour': 'Hour of the daily purge',
+  'retention.timeZone': 'Time zone (IANA, e.g. Europe/Paris)',
+  'retention.badZone': '“{zone}” is not a time zone: pick one from the list (Europe/Paris, UTC…).',
+  'retention.saved': 'Retention saved: the next purge follows it, without a restart.',
+  'retention.readOnly': 'Only admins change the retention policy; you can read it and preview it.',
+  'retention.previewForm': 'Preview these settings',
+  'retention.preview': 'What the next purge will remove',
+  'retention.previewUnsaved': 'Preview of the form above, not saved.',
+  'retention.previewAt': 'On {at}: the audio of calls recorded before {cutoff}.',
+  'retention.previewAudio': '{count} recordings ({size}).',
+  'retention.previewTranscripts': '{count} transcripts created before {cutoff}.',
+  'retention.previewTranscriptsKept': 'No transcript: transcripts are kept.',
+  'retention.previewMore': '… and {count} more.',
+  'retention.recorded': 'Recorded',
+  'retention.call': 'Call',
+  'retention.size': 'Size',
+  'alerts.title': 'Wallboard alerts',
+  'alerts.explain':
+    'When the wallboard and the health page raise an alert. The server’s environment gives the defaults; what you save here applies from the next refresh, without a restart.',
+  'alerts.field.queueDepth': 'Queue backlog: more waiting transcriptions than',
+  'alerts.field.oldestWaitingMinutes': 'Queue backlog: oldest waiting job older than (minutes)',
+  'alerts.field.minWorkers': 'No worker: fewer transcription workers online than (0: never)',
+  'alerts.field.ninjaOneFailureWindowMinutes':
+    'NinjaOne failing: a ticket failed within the last (minutes)',
+  'alerts.default': 'default: {value}',
+  'alerts.saved': 'Thresholds saved: the wallboard uses them from its next refresh.',
+  'alerts.readOnly': 'Only admins change the thresholds.',
+  'alerts.now': 'Alerts now',
+  'alerts.none': 'No alert.',
+  'alerts.code.no_worker_online': 'No worker',
+  'alerts.code.queue_backing_up': 'Queue backlog',
+  'alerts.code.ninjaone_disconnected': 'NinjaOne disconnected',
+  'alerts.code.ninjaone_failing': 'NinjaOne failing',
+  'health.refresh': 'Refresh',
+  'health.showDetails': 'Show details (raw)',
+  'health.hideDetails': 'Hide details',
+  'health.overall.green': 'everything is working',
+  'health.overall.amber': 'something needs a look',
+  'health.overall.red': 'something is broken: see the red cards',
+  'health.status.green': 'OK',
+  'health.status.amber': 'Attention',
+  'health.status.red': 'Action needed',
+  'health.check.postgres': 'PostgreSQL (database)',
+  'health.check.redis': 'Redis (queues)',
+  'health.check.workers': 'Transcription workers',
+  'health.check.queues': 'Queues',
+  'health.check.ninjaone': 'NinjaOne connection',
+  'health.check.disk': 'Disk of the audio store',
+  'health.unit.ms': 'answers in {value} ms',
+  'health.unit.workers': '{value} online',
+  'health.unit.jobs': '{value} jobs',
+  'health.unit.bytes': '{value} bytes',
+  'health.unit.percent': '{value} % free',
+  'health.reason.postgres.unreachable': 'The database does not answer.',
+  'health.advice.postgres.unreachable':
+    'Check that PostgreSQL runs (docker compose ps postgres) and that DATABASE_URL points at it; the server cannot record calls meanwhile.',
+  'health.reason.postgres.slow': 'The database answers slowly.',
+  'health.advice.postgres.slow':
+    'Look at the database host’s load and disk; long queries show in PostgreSQL’s logs.',
+  'health.reason.redis.unreachable': 'Redis does not answer.',
+  'health.advice.redis.unreachable':
+    'Check that Redis runs (docker compose ps redis) and REDIS_URL; transcriptions and tickets wait until it is back.',
+  'health.reason.redis.slow': 'Redis answers slowly.',
+  'health.advice.redis.slow': 'Look at the Redis host’s memory and load.',
+  'health.reason.workers.none_online':
+    'No transcription worker is online: calls are recorded but not transcribed.',
+  'health.advice.workers.none_online':
+    'Start a worker (docker compose up -d worker-gpu, or worker-cpu) and read its logs: a wrong WORKER_TOKEN or a missing model stops it at start.',
+  'health.reason.workers.too_few': 'Fewer workers online than expected.',
+  'health.advice.workers.too_few':
+    'Restart the missing workers and read their logs; or lower “workers that must be online” in Alerts.',
+  'health.reason.workers.unknown': 'The workers could not be listed (Redis).',
+  'health.advice.workers.unknown': 'Bring Redis back first: the workers report there.',
+  'health.reason.queues.backing_up': 'The transcription queue is backing up.',
+  'health.advice.queues.backing_up':
+    'Add a worker or raise WORKER_CONCURRENCY; check that the workers are not failing (failed jobs below).',
+  'health.reason.queues.failed_jobs': 'Some jobs failed for good.',
+  'health.advice.queues.failed_jobs':
+    'Read their reasons below, fix the cause, then retry or delete them.',
+  'health.reason.queues.unknown': 'The queues could not be read (Redis).',
+  'health.advice.queues.unknown': 'Bring Redis back first.',
+  'health.reason.ninjaone.not_configured': 'NinjaOne is not set up: no ticket is created.',
+  'health.advice.ninjaone.not_configured':
+    'Enter the API host, client id and secret in NinjaOne settings.',
+  'health.reason.ninjaone.not_connected': 'NinjaOne was never connected.',
+  'health.advice.ninjaone.not_connected':
+    'Click “Connect NinjaOne” in NinjaOne settings and sign in.',
+  'health.reason.ninjaone.disconnected':
+    'NinjaOne refused the connection (consent revoked or expired): tickets wait.',
+  'health.advice.ninjaone.disconnected':
+    'Click “Connect NinjaOne” in NinjaOne settings again; the waiting tickets are sent afterwards.',
+  'health.reason.ninjaone.unreachable': 'NinjaOne cannot be reached with the saved settings.',
+  'health.advice.ninjaone.unreachable':
+    'Check the API host and the client secret in NinjaOne settings (its Test button says more) and that this server reaches the internet; tickets are retried meanwhile.',
+  'health.reason.ninjaone.tickets_failing': 'A ticket could not be created recently.',
+  'health.advice.ninjaone.tickets_failing':
+    'See the failed tickets job below for NinjaOne’s answer (form, status or organization) and retry it once fixed.',
+  'health.reason.ninjaone.unknown': 'The NinjaOne settings could not be read.',
+  'health.advice.ninjaone.unknown':
+    'Check the database and MASTER_KEY (the secret is sealed with it).',
+  'health.reason.disk.almost_full': 'The audio store’s disk is almost full.',
+  'health.advice.disk.almost_full':
+    'Free space now or grow the volume: uploads fail when it is full. Shorter audio retention (Retention) frees space at the next purge.',
+  'health.reason.disk.filling': 'The audio store’s disk is filling up.',
+  'health.advice.disk.filling': 'Plan more space, or shorten audio retention in Retention.',
+  'health.reason.disk.unknown': 'The audio store’s disk could not be measured.',
+  'health.advice.disk.unknown': 'Check that STORAGE_DIR exists and the server may read it.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -25,4 +25,5 @@ export const NAV: { to: string; label: `nav.${string}` & MessageKey; roles: Role
   { to: '/admin/ninjaone', label: 'nav.ninjaone', roles: ['admin', 'supervisor'] },
   { to: '/admin/whisper', label: 'nav.whisper', roles: ['admin', 'supervisor'] },
   { to: '/admin/retention', label: 'nav.retention', roles: ['admin', 'supervisor'] },
+  { to: '/admin/alerts', label: 'nav.alerts', roles: ['admin', 'supervisor'] },
 ];

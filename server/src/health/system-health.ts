@@ -84,7 +84,16 @@ export class SystemHealthService {
 
   private async postgres(): Promise<HealthCheck> {
     const r = await timed(() => this.d.sequelize.query('SELECT 1'), 2_000);
-    if (!r.ok) return check('postgres', 'red', 'unreachable', r.latencyMs, 'ms', {}, r.error);
+    if (!r.ok)
+      return check(
+        'postgres',
+        'red',
+        'unreachable',
+        null,
+        'ms',
+        { waitedMs: r.latencyMs },
+        r.error,
+      );
     return check(
       'postgres',
       r.latencyMs > SLOW_MS ? 'amber' : 'green',
@@ -96,7 +105,8 @@ export class SystemHealthService {
 
   private async redisCheck(): Promise<HealthCheck> {
     const r = await timed(() => pingWhenReady(this.d.probeRedis), 2_000);
-    if (!r.ok) return check('redis', 'red', 'unreachable', r.latencyMs, 'ms', {}, r.error);
+    if (!r.ok)
+      return check('redis', 'red', 'unreachable', null, 'ms', { waitedMs: r.latencyMs }, r.error);
     return check(
       'redis',
       r.latencyMs > SLOW_MS ? 'amber' : 'green',
@@ -183,9 +193,9 @@ export class SystemHealthService {
         'ninjaone',
         'red',
         'unreachable',
-        probe.latencyMs,
+        null,
         'ms',
-        data,
+        { ...data, waitedMs: probe.latencyMs },
         probe.error ?? null,
       );
     const tickets = await this.d.dashboard
