@@ -196,10 +196,12 @@ describe('settings that take effect', () => {
       .set('Authorization', `Bearer ${supervisor.accessToken}`);
     expect(summary.body.alerts).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'admin-alerts.png'), fullPage: true });
-    // Back to one expected worker, for the health page below.
-    await page.fill('input[name=minWorkers]', '1');
-    await page.click('[data-test=save]');
+    // Back to the environment's thresholds (one worker expected), for the health page below.
+    await page.click('[data-test=reset]');
     await page.waitForSelector('[data-test=current-alerts] [data-alert=no_worker_online]');
+    expect(await page.inputValue('input[name=minWorkers]')).toBe('1');
+    await page.waitForSelector('[data-test=source] >> text=From the server’s environment');
+    expect(await page.locator('[data-test=reset]').count()).toBe(0);
     await page.close();
   }, 30_000);
 

@@ -233,6 +233,29 @@ describe('retention settings', () => {
   });
 });
 
+describe('back to the environment', () => {
+  it('forgets the stored policy: the environment’s applies and the job moves back, audited', async () => {
+    expect((await t.http.delete('/api/admin/retention').set(as(supervisor))).status).toBe(403);
+    const res = await t.http.delete('/api/admin/retention').set(as(admin.token));
+    expect(res.status).toBe(200);
+    expect(RetentionOverview.parse(res.body)).toMatchObject({
+      source: 'environment',
+      audioDays: 45,
+      hour: 4,
+      timeZone: 'Europe/Paris',
+    });
+    const scheduler = await t.queues.maintenance.getJobScheduler(RETENTION_SCHEDULER_ID);
+    expect(scheduler).toMatchObject({ pattern: '0 4 * * *', tz: 'Europe/Paris' });
+    const entry = await t.models.AuditLog.findOne({
+      where: { action: 'retention.settings.reset' },
+    });
+    expect(entry!.details).toMatchObject({
+      before: { audioDays: 10, timeZone: 'Asia/Tokyo' },
+      after: { audioDays: 45, timeZone: 'Europe/Paris' },
+    });
+  });
+});
+
 describe('alert thresholds', () => {
   const summary = async () =>
     DashboardSummary.parse((await t.http.get('/api/dashboard/summary').set(as(supervisor))).body);
@@ -318,6 +341,14 @@ describe('alert thresholds', () => {
     expect(entry!.details).toMatchObject({
       before: { minWorkers: 2, queueDepth: 20 },
       after: { minWorkers: 1, queueDepth: 0 },
+    });
+
+    // Reset: the environment's thresholds again.
+    const reset = await t.http.delete('/api/admin/alerts').set(as(admin.token));
+    expect(reset.status).toBe(200);
+    expect(AlertThresholdsView.parse(reset.body)).toMatchObject({
+      source: 'environment',
+      thresholds: { queueDepth: 20, minWorkers: 1 },
     });
   });
 });

@@ -92,9 +92,11 @@ const EXPECTED: Record<string, 'public' | readonly Exclude<Caller, null>[]> = {
   'DELETE /api/admin/queues/:queue/jobs/:jobId': ADMIN,
   'GET /api/admin/retention': ['admin', 'supervisor'],
   'PUT /api/admin/retention': ADMIN,
+  'DELETE /api/admin/retention': ADMIN,
   'POST /api/admin/retention/preview': ['admin', 'supervisor'],
   'GET /api/admin/alerts': ['admin', 'supervisor'],
   'PUT /api/admin/alerts': ADMIN,
+  'DELETE /api/admin/alerts': ADMIN,
   'GET /api/admin/health': ADMIN,
   // Each signed-in user manages their own devices' push subscriptions.
   'GET /api/push/vapid-public-key': EVERYONE,

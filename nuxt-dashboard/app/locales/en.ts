@@ -214,6 +214,8 @@ export const en = {
   'nav.alerts': 'Alerts',
   'settings.fromEnvironment': 'From the server’s environment (not changed here yet).',
   'settings.changedAt': 'Changed here on {at}; the environment only gives the defaults.',
+  'settings.reset': 'Back to the environment’s values',
+  'settings.resetDone': 'Back to the environment’s values: the admin’s change is forgotten.',
   'retention.defaults':
     'Environment defaults: {audio} days of audio, transcripts {transcripts}, at {hour}:00 ({zone}).',
   'retention.change': 'Change the policy',

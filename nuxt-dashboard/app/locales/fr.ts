@@ -223,6 +223,9 @@ export const fr: Messages = {
   'settings.fromEnvironment': 'Issu de l’environnement du serveur (pas encore modifié ici).',
   'settings.changedAt':
     'Modifié ici le {at} ; l’environnement ne donne que les valeurs par défaut.',
+  'settings.reset': 'Revenir aux valeurs de l’environnement',
+  'settings.resetDone':
+    'Valeurs de l’environnement rétablies : la modification de l’administrateur est oubliée.',
   'retention.defaults':
     'Valeurs par défaut de l’environnement : {audio} jours d’audio, transcriptions {transcripts}, à {hour} h 00 ({zone}).',
   'retention.change': 'Modifier la politique',

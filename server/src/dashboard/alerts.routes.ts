@@ -57,4 +57,27 @@ export function registerAlertRoutes(
       return view();
     },
   );
+
+  routes.add(
+    {
+      method: 'delete',
+      path: '/api/admin/alerts',
+      summary: 'Forget the stored alert thresholds: the environment’s apply again',
+      tags: ['dashboard'],
+      response: AlertThresholdsView,
+    },
+    async ({ req, user }) => {
+      const { before, after } = await deps.store.reset(ALERT_THRESHOLDS_SETTING);
+      await deps.audit.write({
+        action: 'alerts.settings.reset',
+        actorId: user!.id,
+        targetType: 'settings',
+        targetId: 'alerts',
+        details: { before, after },
+        ...requestMeta(req),
+      });
+      deps.wallboard.notify('queue');
+      return view();
+    },
+  );
 }

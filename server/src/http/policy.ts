@@ -81,9 +81,11 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   // pages): supervisors read them; the health report is the admins'.
   'GET /api/admin/retention': ['admin', 'supervisor'],
   'PUT /api/admin/retention': ADMIN,
+  'DELETE /api/admin/retention': ADMIN,
   'POST /api/admin/retention/preview': ['admin', 'supervisor'],
   'GET /api/admin/alerts': ['admin', 'supervisor'],
   'PUT /api/admin/alerts': ADMIN,
+  'DELETE /api/admin/alerts': ADMIN,
   'GET /api/admin/health': ADMIN,
   // Web Push "transcript ready": each user manages their own devices' subscriptions.
   'GET /api/push/vapid-public-key': 'authenticated',

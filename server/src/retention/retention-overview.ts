@@ -38,6 +38,11 @@ export class RetentionOverviewService {
     return this.deps.store.write(RETENTION_SETTING, settings, actorId);
   }
 
+  /** Back to the environment's policy (the daily job follows, as on any change). */
+  async reset() {
+    return this.deps.store.reset(RETENTION_SETTING);
+  }
+
   async overview(): Promise<RetentionOverview> {
     const [stored, nextRunAt, lastRun] = await Promise.all([
       this.deps.store.read(RETENTION_SETTING),

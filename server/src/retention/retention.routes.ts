@@ -51,6 +51,29 @@ export function registerRetentionRoutes(
 
   routes.add(
     {
+      method: 'delete',
+      path: '/api/admin/retention',
+      summary:
+        'Forget the stored retention policy: the environment’s applies again (job re-planned)',
+      tags: ['health'],
+      response: RetentionOverview,
+    },
+    async ({ req, user }) => {
+      const { before, after } = await overview.reset();
+      await audit.write({
+        action: 'retention.settings.reset',
+        actorId: user!.id,
+        targetType: 'settings',
+        targetId: 'retention',
+        details: { before, after },
+        ...requestMeta(req),
+      });
+      return overview.overview();
+    },
+  );
+
+  routes.add(
+    {
       method: 'post',
       path: '/api/admin/retention/preview',
       summary:
