@@ -411,3 +411,23 @@ describe('system health for people', () => {
     expect(down.detail).toBeTruthy();
   });
 });
+
+describe('the API document', () => {
+  it('describes the settings and health routes', async () => {
+    const doc = (await t.http.get('/api/openapi.json')).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(doc.paths['/api/admin/retention'] ?? {}).sort()).toEqual([
+      'delete',
+      'get',
+      'put',
+    ]);
+    expect(Object.keys(doc.paths['/api/admin/retention/preview'] ?? {})).toEqual(['post']);
+    expect(Object.keys(doc.paths['/api/admin/alerts'] ?? {}).sort()).toEqual([
+      'delete',
+      'get',
+      'put',
+    ]);
+    expect(Object.keys(doc.paths['/api/admin/health'] ?? {})).toEqual(['get']);
+  });
+});
