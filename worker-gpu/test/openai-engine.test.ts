@@ -19,6 +19,7 @@ import { PermanentError } from '../src/errors';
 import {
   OpenAiCompatibleTranscriber,
   retryAfterMs,
+  sleep,
   WhisperApiError,
   WhisperApiRejectedError,
   type OpenAiCompatibleOptions,
@@ -52,21 +53,35 @@ afterAll(async () => {
 async function serve(
   options: WhisperApiSimOptions = {},
   engine: Partial<OpenAiCompatibleOptions> = {},
-): Promise<{ sim: WhisperApiSim; running: RunningWhisperApiSim; t: OpenAiCompatibleTranscriber }> {
+): Promise<{
+  sim: WhisperApiSim;
+  running: RunningWhisperApiSim;
+  t: OpenAiCompatibleTranscriber;
+  waits: number[];
+}> {
   const sim = createWhisperApiSim({ apiKey: KEY, ...options });
   const running = await sim.listen();
   started.push(running);
-  const t = new OpenAiCompatibleTranscriber({
-    url: running.endpoint,
-    model: 'whisper-1',
-    apiKey: KEY,
-    timeoutMs: 10000,
-    maxAttempts: 3,
-    maxRetryDelayMs: 2000,
-    retryBaseDelayMs: 20,
-    ...engine,
-  });
-  return { sim, running, t };
+  const waits: number[] = [];
+  const t = new OpenAiCompatibleTranscriber(
+    {
+      url: running.endpoint,
+      model: 'whisper-1',
+      apiKey: KEY,
+      timeoutMs: 10000,
+      maxAttempts: 3,
+      maxRetryDelayMs: 2000,
+      retryBaseDelayMs: 20,
+      ...engine,
+    },
+    {
+      sleep: (ms, signal) => {
+        waits.push(ms);
+        return sleep(ms, signal);
+      },
+    },
+  );
+  return { sim, running, t, waits };
 }
 
 const opts = (o: Partial<TranscribeOptions> = {}): TranscribeOptions => ({
@@ -204,7 +219,7 @@ describe('OpenAI-compatible engine: failures', () => {
   });
 
   it('429 with Retry-After, then success: retried after the asked delay, same request', async () => {
-    const { sim, t } = await serve();
+    const { sim, t, waits } = await serve();
     sim.injectFault({ status: 429, retryAfter: 1 });
     const out = await t.transcribe(pcm, opts({ prompt: 'vocabulary' }));
     expect(out.segments).toHaveLength(2);
@@ -212,6 +227,7 @@ describe('OpenAI-compatible engine: failures', () => {
     expect(reqs.map((r) => r.status)).toEqual([429, 200]);
     expect(reqs[1]!.fields).toEqual(reqs[0]!.fields);
     expect(reqs[1]!.file!.bytes).toBe(reqs[0]!.file!.bytes);
+    expect(waits).toEqual([1000]);
   });
 
   it('a Retry-After longer than allowed is left to the job: a retryable error at once', async () => {
@@ -225,13 +241,15 @@ describe('OpenAI-compatible engine: failures', () => {
   });
 
   it('5xx every time: retryable error after maxAttempts tries; a reset connection is retried', async () => {
-    const { sim, t } = await serve();
+    const { sim, t, waits } = await serve();
     sim.injectFault({ status: 503, times: 3 });
     const err = await failure(t.transcribe(pcm, opts()));
     expect(err).toBeInstanceOf(WhisperApiError);
     expect(err).not.toBeInstanceOf(PermanentError);
     expect(err.message).toMatch(/HTTP 503.*after 3 tries/);
     expect(sim.requests()).toHaveLength(3);
+    // no Retry-After: doubling from the base delay
+    expect(waits).toEqual([20, 40]);
 
     sim.clearRequests();
     sim.injectFault({ kind: 'reset' });
@@ -252,7 +270,8 @@ describe('OpenAI-compatible engine: failures', () => {
   });
 
   it('abort: the request in flight is cancelled and AbortedError thrown', async () => {
-    const { sim, t } = await serve();
+    // a timeout longer than the test's: only the abort can end the request in time
+    const { sim, t } = await serve({}, { timeoutMs: 120_000 });
     sim.injectFault({ kind: 'hang' });
     const ctl = new AbortController();
     const p = failure(t.transcribe(pcm, opts({ signal: ctl.signal })));

@@ -127,7 +127,7 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | null 
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortedError());
     const timer = setTimeout(() => {
@@ -162,7 +162,14 @@ export class OpenAiCompatibleTranscriber implements Transcriber {
   /** For messages: scheme, host and path only (a query string could hold a secret). */
   readonly endpoint: string;
 
-  constructor(opts: OpenAiCompatibleOptions) {
+  private readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  /** `deps.sleep`: how to wait between tries (tests record the waits instead of timing them). */
+  constructor(
+    opts: OpenAiCompatibleOptions,
+    deps: { sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
+  ) {
+    this.wait = deps.sleep ?? sleep;
     const u = new URL(opts.url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:')
       throw new Error('the Whisper API URL must be http:// or https://');
@@ -228,7 +235,7 @@ export class OpenAiCompatibleTranscriber implements Transcriber {
           `the Whisper API at ${this.endpoint} could not be reached: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
           null,
         );
-        if (attempt < attempts) await sleep(this.backoff(attempt), signal);
+        if (attempt < attempts) await this.wait(this.backoff(attempt), signal);
         continue;
       }
       if (status >= 200 && status < 300) {
@@ -250,7 +257,7 @@ export class OpenAiCompatibleTranscriber implements Transcriber {
           status,
         );
       }
-      await sleep(asked ?? this.backoff(attempt), signal);
+      await this.wait(asked ?? this.backoff(attempt), signal);
     }
     throw new WhisperApiError(`${last!.message} (after ${attempts} tries)`, last!.status);
   }
