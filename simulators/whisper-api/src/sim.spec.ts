@@ -145,6 +145,12 @@ describe('whisper API simulator', () => {
     expect((both.json!.words as Array<{ start: number }>)[0]!.start).toBe(0.5);
     const json = await post({ model: 'whisper-1', 'timestamp_granularities[]': 'word' });
     expect(json.status).toBe(400);
+    // gpt-4o-transcribe answers json only
+    const gpt = await start({ models: ['gpt-4o-transcribe'] });
+    expect(
+      (await gpt.post({ model: 'gpt-4o-transcribe', response_format: 'verbose_json' })).json,
+    ).toMatchObject({ error: { message: expect.stringMatching(/not compatible/) } });
+    expect((await gpt.post({ model: 'gpt-4o-transcribe' })).status).toBe(200);
   });
 
   it('speaches: ISO language codes, words fields, 403 for a missing or wrong key, 415 for undecodable audio', async () => {

@@ -305,6 +305,14 @@ export function createWhisperApiSim(options: WhisperApiSimOptions = {}): Whisper
     const format = one('response_format') ?? 'json';
     if (!FORMATS.includes(format))
       throw refuse(400, `Invalid response_format '${format}'`, null, 'bad_format');
+    // OpenAI documents json as the only format of its gpt-4o(-mini)-transcribe models
+    if (f === 'openai' && model?.startsWith('gpt-') && format !== 'json')
+      throw refuse(
+        400,
+        `response_format '${format}' is not compatible with model '${model}'. Use 'json'.`,
+        'unsupported_value',
+        'bad_format',
+      );
     const grains = [
       ...(p.fields['timestamp_granularities[]'] ?? []),
       ...(p.fields['timestamp_granularities'] ?? []),
