@@ -4,7 +4,7 @@
  * faster-whisper-server, whisper.cpp's server (`--inference-path /v1/audio/transcriptions`), and
  * others that copy the API. Each PCM chunk the pipeline hands over is sent as a 16 kHz mono WAV
  * with `response_format=verbose_json`; the answer's segments (seconds) become the interface's
- * (ms). See docs/decisions/1600-openai-compatible-engine.md.
+ * (ms). See docs/decisions/1607-openai-compatible-engine.md.
  *
  * Failures: 400/401/403/404/413/415/422 (and other 4xx) are the configuration's or the request's
  * fault and throw a PermanentError (the job fails once with that reason); 408/425/429, 5xx and
