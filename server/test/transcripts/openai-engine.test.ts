@@ -106,6 +106,12 @@ describe('upload → queue → worker with the Whisper API engine → stored tra
     expect(stored[0]!.id).toBe(ready.transcript.id);
     expect(stored[0]).toMatchObject({ engine: 'openai-compatible', model: MODEL, language: 'fr' });
     expect((await t.models.Call.findByPk(uploaded.callId))!.status).toBe('transcribed');
+    // the heartbeat announces the API's engine and model, as it does whisper.cpp's
+    expect(worker!.worker.heartbeat.snapshot()).toMatchObject({
+      engine: 'openai-compatible',
+      model: MODEL,
+      gpu: false,
+    });
 
     // one request per channel's speech chunk, each with the key, the model and the prompt
     const reqs = sim.requests();
