@@ -25,6 +25,8 @@ import {
   type OpenAiCompatibleOptions,
 } from '../src/engine/openai-compatible';
 import { AbortedError, type TranscribeOptions } from '../src/engine/transcriber';
+import { createTranscriber } from '../src/engine/create';
+import { loadConfig } from '../src/config';
 
 jest.setTimeout(30000);
 
@@ -307,6 +309,36 @@ describe('OpenAI-compatible engine: failures', () => {
   it('the key stays out of a JSON dump of the engine', async () => {
     const { t } = await serve();
     expect(JSON.stringify(t)).not.toContain(KEY);
+  });
+});
+
+describe('engine choice', () => {
+  it('WHISPER_ENGINE=openai builds the API engine from the environment and logs no key', async () => {
+    const config = loadConfig({
+      SERVER_INTERNAL_URL: 'http://server:3000',
+      WORKER_TOKEN: 'secret-token',
+      WHISPER_ENGINE: 'openai',
+      WHISPER_API_URL: 'http://whisper:8000/v1',
+      WHISPER_API_MODEL: 'Systran/faster-whisper-small',
+      WHISPER_API_KEY: KEY,
+    });
+    const lines: unknown[] = [];
+    const engine = await createTranscriber(config, (msg, extra) => lines.push({ msg, extra }));
+    expect(engine).toBeInstanceOf(OpenAiCompatibleTranscriber);
+    expect(engine).toMatchObject({
+      engine: 'openai-compatible',
+      model: 'Systran/faster-whisper-small',
+      gpu: false,
+      endpoint: 'http://whisper:8000/v1/audio/transcriptions',
+    });
+    expect(lines).toEqual([
+      {
+        msg: 'using a Whisper server',
+        extra: expect.objectContaining({ key: 'set' }),
+      },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain(KEY);
+    await engine.close();
   });
 });
 
