@@ -306,6 +306,21 @@ describe('OpenAI-compatible engine: failures', () => {
     expect(sim.requests()).toHaveLength(3);
   });
 
+  it('a server message that echoes the key is kept without it (400 and 5xx)', async () => {
+    const { sim, t } = await serve({}, { maxAttempts: 1 });
+    const echo = {
+      error: { message: `request from ${KEY} refused`, type: 'x', param: null, code: null },
+    };
+    sim.injectFault({ status: 400, body: echo });
+    const a = await failure(t.transcribe(pcm, opts()));
+    expect(a.message).toMatch(/\(HTTP 400\): request from \[key\] refused/);
+    sim.injectFault({ status: 502, body: { detail: `upstream said Bearer ${KEY}` } });
+    const b = await failure(t.transcribe(pcm, opts()));
+    expect(b).toBeInstanceOf(WhisperApiError);
+    expect(b.message).toMatch(/HTTP 502: upstream said Bearer \[key\]/);
+    for (const e of [a, b]) expect(e.message).not.toContain(KEY.slice(3));
+  });
+
   it('the key stays out of a JSON dump of the engine', async () => {
     const { t } = await serve();
     expect(JSON.stringify(t)).not.toContain(KEY);
