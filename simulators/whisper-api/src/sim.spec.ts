@@ -228,13 +228,20 @@ describe('whisper API simulator', () => {
 
     // slow mode: a client that gives up first gets nothing, and the fake notes it left
     sim.configure({ delayMs: 20000 });
+    const before = sim.requests().length;
     const form = new FormData();
     form.append('model', 'whisper-1');
     form.append('file', new Blob([new Uint8Array(wav(1, [[0.2, 0.6]]))]), 'a.wav');
-    await expect(
-      fetch(running.endpoint, { method: 'POST', body: form, signal: AbortSignal.timeout(200) }),
-    ).rejects.toThrow();
-    for (let i = 0; i < 100 && sim.inFlight() > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(sim.requests().at(-1)!.outcome).toBe('client_gone');
+    const ctl = new AbortController();
+    const slow = fetch(running.endpoint, { method: 'POST', body: form, signal: ctl.signal });
+    const until = async (what: () => boolean) => {
+      for (let i = 0; i < 500 && !what(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(what()).toBe(true);
+    };
+    await until(() => sim.requests()[before]?.fields.model?.[0] === 'whisper-1');
+    ctl.abort();
+    await expect(slow).rejects.toThrow();
+    await until(() => sim.inFlight() === 0);
+    expect(sim.requests()[before]!.outcome).toBe('client_gone');
   });
 });

@@ -205,8 +205,16 @@ export class OpenAiCompatibleTranscriber implements Transcriber {
     const attempts = Math.max(1, o.maxAttempts);
     let last: WhisperApiError | null = null;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const timeout = AbortSignal.timeout(o.timeoutMs);
-      const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      // one controller per request, fed by the job's signal and a timer, both let go of after
+      // (AbortSignal.any on the worker's long-lived signal would keep every request's alive)
+      const ctl = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        ctl.abort();
+      }, o.timeoutMs);
+      const onAbort = () => ctl.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
       const headers: Record<string, string> = { accept: 'application/json' };
       if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
       let status: number;
@@ -217,14 +225,14 @@ export class OpenAiCompatibleTranscriber implements Transcriber {
           method: 'POST',
           headers,
           body: this.form(pcm, opts),
-          signal: both,
+          signal: ctl.signal,
         });
         status = res.status;
         resHeaders = res.headers;
         body = await res.text();
       } catch (err) {
         if (signal?.aborted) throw new AbortedError();
-        if (timeout.aborted) {
+        if (timedOut) {
           throw new WhisperApiError(
             `the Whisper API at ${this.endpoint} did not answer within ${o.timeoutMs} ms`,
             null,
@@ -237,6 +245,9 @@ export class OpenAiCompatibleTranscriber implements Transcriber {
         );
         if (attempt < attempts) await this.wait(this.backoff(attempt), signal);
         continue;
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
       }
       if (status >= 200 && status < 300) {
         const out = this.parse(body, opts);
