@@ -3,6 +3,7 @@ import {
   CallDetail,
   CallList,
   CallTranscript,
+  PrivacyReport,
   type ListCallsQuery,
 } from '@cwn/protocol';
 import type { HttpClient } from './http';
@@ -19,6 +20,12 @@ export const callsApi = (http: HttpClient) => ({
     http.json(CallTranscript, `/api/calls/${encodeURIComponent(id)}/transcript`),
   audioUrl: (recordingId: string) =>
     http.url(`/api/recordings/${encodeURIComponent(recordingId)}/audio`),
+  /** Deletes the call with its audio, transcript and ticket rows (managers, admins); dryRun: what would go. */
+  remove: (id: string, dryRun: boolean) =>
+    http.json(PrivacyReport, `/api/calls/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+      query: { dryRun: String(dryRun) },
+    }),
   waveformUrl: (recordingId: string) =>
     http.url(`/api/recordings/${encodeURIComponent(recordingId)}/waveform.png`),
 });

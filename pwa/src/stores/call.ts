@@ -1,7 +1,8 @@
-import type { Call, Segment, Transcript } from '@cwn/protocol';
+import type { Call, PrivacyReport, Segment, Transcript } from '@cwn/protocol';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { NetworkError } from '../api/errors';
+import { forgetAudio } from '../offline/audio-cache';
 import type { OutboxOperation } from '../offline/outbox-entry';
 import { services } from '../services';
 import { useConnectivity } from './connectivity';
@@ -63,5 +64,29 @@ export const useCallView = defineStore('call', () => {
   const validate = (organizationId: number | null = null) =>
     change((t) => ({ ...t, status: 'validated' }), { kind: 'validate', organizationId });
 
-  return { call, transcript, fromCache, error, queued, open, saveSegments, validate };
+  /**
+   * Deleting the call (managers, admins): `dryRun` answers what would go; the deletion itself also
+   * drops what this device kept of the call (its transcript copy, its kept audio).
+   */
+  async function remove(dryRun: boolean): Promise<PrivacyReport | null> {
+    const id = call.value?.id;
+    if (!id) return null;
+    error.value = null;
+    try {
+      const report = await services().calls.remove(id, dryRun);
+      if (!dryRun) {
+        await services().transcriptCache.forgetCall(id);
+        if (transcript.value)
+          await forgetAudio(services().calls.audioUrl(transcript.value.recordingId));
+        call.value = null;
+        transcript.value = null;
+      }
+      return report;
+    } catch (err) {
+      error.value = err instanceof Error ? err.message : String(err);
+      return null;
+    }
+  }
+
+  return { call, transcript, fromCache, error, queued, open, saveSegments, validate, remove };
 });
