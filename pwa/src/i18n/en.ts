@@ -41,6 +41,11 @@ export const en = {
   'call.queued': 'Saved on this device; it will be sent when online.',
   'call.export': 'Export',
   'call.seek': 'Play from {time}',
+  'call.live.title': 'Live transcript',
+  'call.live.finishing': 'Call ended: finishing the transcript…',
+  'call.live.waiting': 'Listening: the first words appear after the first pause.',
+  'call.live.cutOff':
+    'The recording stopped without a hang-up: transcribed up to where the audio ends.',
   'call.offlineCopy': 'Offline copy',
   'app.awaiting': '{n} call(s) awaiting validation',
   'inbox.pull': 'Release to refresh',

@@ -43,6 +43,11 @@ export const fr: Record<MessageKey, string> = {
   'call.queued': 'Enregistré sur cet appareil ; envoi au retour de la connexion.',
   'call.export': 'Exporter',
   'call.seek': 'Lire à partir de {time}',
+  'call.live.title': 'Transcription en direct',
+  'call.live.finishing': 'Appel terminé : fin de la transcription…',
+  'call.live.waiting': 'À l’écoute : les premiers mots apparaissent après la première pause.',
+  'call.live.cutOff':
+    'L’enregistrement s’est arrêté sans raccrochage : transcrit jusqu’à la fin du son reçu.',
   'call.offlineCopy': 'Copie hors ligne',
   'app.awaiting': '{n} appel(s) à valider',
   'inbox.pull': 'Relâchez pour actualiser',
