@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { QueryTypes } from 'sequelize';
@@ -10,6 +10,7 @@ import { migratedDatabase } from '@cwn/test-support/services';
 import { sampleResult } from '@cwn/test-support/transcript-fixtures';
 import { readZip } from '@cwn/test-support/zip';
 import { createLogger } from '../src/logger';
+import { HEADER_SIZE } from '../src/storage';
 
 /**
  * Privacy: a caller's number, written three ways on three calls (and on an upload in progress),
@@ -463,6 +464,48 @@ describe('privacy: erase and export everything for a phone number', () => {
       'application/zip',
     );
     expect(paths['/api/calls/{id}'].delete.description).toBe('Roles: manager, admin.');
+  });
+
+  it('aborts an export whose audio fails to authenticate (never a short ZIP), and still erases it', async () => {
+    const damaged = await uploadedCall('+33 2 40 11 22 33');
+    const path = join(
+      t.config.storageDir,
+      'objects',
+      damaged.recordingId.slice(0, 2),
+      damaged.recordingId,
+    );
+    const bytes = readFileSync(path);
+    bytes[HEADER_SIZE + 100] ^= 0xff; // inside the first sealed chunk
+    writeFileSync(path, bytes);
+    const outcome = await t.http
+      .post('/api/admin/privacy/export')
+      .set(bearer(admin))
+      .send({ number: '02 40 11 22 33', includeAudio: true, dryRun: false })
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+        r.on('error', (err: Error) => cb(err, null));
+      })
+      .then(
+        async (res) => {
+          // Ended: it must not be a readable ZIP holding the damaged recording.
+          const entries = await readZip(res.body as Buffer).catch(() => new Map());
+          return entries.has(`audio/${damaged.recordingId}.wav`) ? 'complete' : 'aborted';
+        },
+        () => 'aborted',
+      );
+    expect(outcome).toBe('aborted');
+    expect(logLines.some((l) => l.includes('privacy export: audio unreadable'))).toBe(true);
+    const erased = await t.http
+      .post('/api/admin/privacy/erase')
+      .set(bearer(admin))
+      .send({ number: '02 40 11 22 33', dryRun: false });
+    expect(erased.body.counts).toMatchObject({ calls: 1, audioFiles: 1 });
+    expect(filesUnder(t.config.storageDir).some((f) => f.endsWith(damaged.recordingId))).toBe(
+      false,
+    );
   });
 
   it('refuses a number that is not one', async () => {
