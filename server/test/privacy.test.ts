@@ -248,6 +248,12 @@ describe('privacy: erase and export everything for a phone number', () => {
       action: 'test.mention',
       details: { note: `the caller ${FORMS[0]} asked to be called back` },
     });
+    await t.services.audit.write({
+      action: 'test.mention',
+      targetType: 'phone',
+      targetId: FORMS[1],
+      details: { [FORMS[2]!]: 'as a key', list: [`to ${E164}`], bytes: 1234 },
+    });
   });
 
   it('lets only admins erase or export (another role gets 403), and managers delete calls', async () => {
@@ -342,7 +348,7 @@ describe('privacy: erase and export everything for a phone number', () => {
         transcriptEdits: 1,
         tickets: 1,
         uploadSessions: 1,
-        auditEntries: 1,
+        auditEntries: 2,
       },
       ninjaoneTickets: [
         { callId: first.callId, ticketId: 4242, url: expect.stringMatching(/\/4242$/) },
@@ -369,7 +375,7 @@ describe('privacy: erase and export everything for a phone number', () => {
     const report = PrivacyReport.parse(res.body);
     expect(report).toMatchObject({
       dryRun: false,
-      counts: { calls: 3, audioFiles: 2, transcripts: 1, uploadSessions: 1, auditEntries: 1 },
+      counts: { calls: 3, audioFiles: 2, transcripts: 1, uploadSessions: 1, auditEntries: 2 },
       ninjaoneTickets: [{ ticketId: 4242 }],
     });
     expect(report.pseudonym).toMatch(/^subject-[0-9a-f]{32}$/);
@@ -412,10 +418,17 @@ describe('privacy: erase and export everything for a phone number', () => {
       ).status,
     ).toBe(404);
     // The audit entry stays, with the keyed hash in place of the number.
-    const mention = await t.models.AuditLog.findOne({ where: { action: 'test.mention' } });
-    expect(mention!.details).toEqual({
-      note: `the caller ${report.pseudonym} asked to be called back`,
+    const mentions = await t.models.AuditLog.findAll({
+      where: { action: 'test.mention' },
+      order: [['id', 'ASC']],
     });
+    expect(mentions.map((m) => [m.targetId, m.details])).toEqual([
+      [null, { note: `the caller ${report.pseudonym} asked to be called back` }],
+      [
+        report.pseudonym,
+        { [report.pseudonym!]: 'as a key', list: [`to ${report.pseudonym}`], bytes: 1234 },
+      ],
+    ]);
     const erased = await t.models.AuditLog.findOne({ where: { action: 'privacy.erase' } });
     expect(erased).toMatchObject({ actorId: admin.user.id, targetId: report.pseudonym });
     // The same number, written another way, gives the same pseudonym.

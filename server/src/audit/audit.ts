@@ -51,28 +51,44 @@ export class AuditLog {
   ): Promise<number> {
     const sequelize = this.models.AuditLog.sequelize!;
     const usable = [...new Set(forms.map((f) => f.trim()))]
-      .filter((f) => f.length >= MIN_FORM_LENGTH && !/["\\]/.test(f))
+      .filter((f) => f.length >= MIN_FORM_LENGTH)
       .sort((a, b) => b.length - a.length);
-    const touched = new Set<string>();
-    for (const form of usable) {
-      const rows = await sequelize.query<{ id: string }>(
-        options.dryRun
-          ? `SELECT id FROM audit_log
-              WHERE strpos(coalesce(details::text, ''), :form) > 0 OR target_id = :form`
-          : `UPDATE audit_log
-                SET details = CASE WHEN details IS NULL THEN NULL
-                                   ELSE replace(details::text, :form, :replacement)::jsonb END,
-                    target_id = CASE WHEN target_id = :form THEN :replacement ELSE target_id END
-              WHERE strpos(coalesce(details::text, ''), :form) > 0 OR target_id = :form
-          RETURNING id`,
-        {
-          replacements: { form, replacement },
-          type: QueryTypes.SELECT,
-          transaction: options.tx,
-        },
+    if (usable.length === 0) return 0;
+    // Candidates by a plain text search; the replacement itself is made in string values only
+    // (in JS), so a number field or a key that happens to hold the digits is never broken.
+    const rows = await sequelize.query<{
+      id: string;
+      details: unknown;
+      target_id: string | null;
+    }>(
+      `SELECT id, details, target_id FROM audit_log
+        WHERE target_id IN (:forms)
+           OR EXISTS (SELECT 1 FROM unnest(ARRAY[:forms]::text[]) f
+                       WHERE strpos(coalesce(details::text, ''), f) > 0)`,
+      { replacements: { forms: usable }, type: QueryTypes.SELECT, transaction: options.tx },
+    );
+    const scrub = (text: string) => usable.reduce((t, f) => t.split(f).join(replacement), text);
+    const deep = (v: unknown): unknown =>
+      typeof v === 'string'
+        ? scrub(v)
+        : Array.isArray(v)
+          ? v.map(deep)
+          : v !== null && typeof v === 'object'
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [scrub(k), deep(x)]))
+            : v;
+    let changed = 0;
+    for (const row of rows) {
+      const details = row.details === null ? null : deep(row.details);
+      const targetId = row.target_id === null ? null : scrub(row.target_id);
+      if (JSON.stringify(details) === JSON.stringify(row.details) && targetId === row.target_id)
+        continue; // the digits were only inside a number, not a written form
+      changed++;
+      if (options.dryRun) continue;
+      await this.models.AuditLog.update(
+        { details: details as Record<string, unknown> | null, targetId },
+        { where: { id: row.id }, transaction: options.tx },
       );
-      for (const r of rows) touched.add(String(r.id));
     }
-    return touched.size;
+    return changed;
   }
 }
