@@ -17,3 +17,4 @@ export * from './retention';
 export * from './idempotency';
 export * from './push';
 export * from './live';
+export * from './privacy';

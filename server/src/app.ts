@@ -58,6 +58,7 @@ import { registerAuditRoutes } from './audit/audit.routes';
 import { QueueAdminService } from './queue/queue-admin.service';
 import { registerQueueAdminRoutes } from './queue/queue-admin.routes';
 import { createPushModule, type PushModule, type PushModuleOptions } from './push/module';
+import { createPrivacyModule, type PrivacyModule } from './privacy/module';
 
 export interface AppOptions {
   logger?: Logger;
@@ -104,6 +105,7 @@ export interface AppInstance {
   dashboard: DashboardModule;
   push: PushModule;
   retention: RetentionModule;
+  privacy: PrivacyModule;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -230,6 +232,14 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     ticketWorker: options.ninjaone?.ticketWorker,
   });
   const push = createPushModule({ ...shared, ...options.push });
+  const privacy = createPrivacyModule({
+    ...shared,
+    calls,
+    recordings,
+    transcripts,
+    tickets,
+    ninjaone,
+  });
   const dashboard = createDashboardModule({
     ...shared,
     io,
@@ -286,6 +296,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     dashboard,
     push,
     retention,
+    privacy,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -4,6 +4,7 @@ import {
   CallList,
   CallTranscript,
   LiveTranscript,
+  PrivacyReport,
   type ListCallsQuery,
 } from '@cwn/protocol';
 import type { HttpClient } from './http';
@@ -23,6 +24,12 @@ export const callsApi = (http: HttpClient) => ({
     http.json(LiveTranscript, `/api/calls/${encodeURIComponent(id)}/live-transcript`),
   audioUrl: (recordingId: string) =>
     http.url(`/api/recordings/${encodeURIComponent(recordingId)}/audio`),
+  /** Deletes the call with its audio, transcript and ticket rows (managers, admins); dryRun: what would go. */
+  remove: (id: string, dryRun: boolean) =>
+    http.json(PrivacyReport, `/api/calls/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+      query: { dryRun: String(dryRun) },
+    }),
   waveformUrl: (recordingId: string) =>
     http.url(`/api/recordings/${encodeURIComponent(recordingId)}/waveform.png`),
 });

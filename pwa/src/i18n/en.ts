@@ -86,6 +86,13 @@ export const en = {
   'push.unavailable': 'Notifications are unavailable on this device.',
   'push.denied': 'Notifications are blocked for this app in the browser settings.',
   'push.failed': 'The notification setting could not be changed. Try again later.',
+  'call.delete': 'Delete this call',
+  'call.delete.plan':
+    'Deleting removes the call, {recordings} recording(s) (audio destroyed), {transcripts} transcript(s) and {edits} correction(s).',
+  'call.delete.ninjaone':
+    'Its NinjaOne ticket is outside this system and stays there: delete or anonymise it in NinjaOne.',
+  'call.delete.irreversible': 'This cannot be undone.',
+  'call.delete.confirm': 'Delete permanently',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -89,4 +89,11 @@ export const fr: Record<MessageKey, string> = {
   'push.denied':
     'Les notifications sont bloquées pour cette application dans les réglages du navigateur.',
   'push.failed': 'Le réglage des notifications n’a pas pu être modifié. Réessayez plus tard.',
+  'call.delete': 'Supprimer cet appel',
+  'call.delete.plan':
+    'La suppression retire l’appel, {recordings} enregistrement(s) (audio détruit), {transcripts} transcription(s) et {edits} correction(s).',
+  'call.delete.ninjaone':
+    'Son ticket NinjaOne est hors de ce système et y reste : supprimez-le ou anonymisez-le dans NinjaOne.',
+  'call.delete.irreversible': 'Cette action est irréversible.',
+  'call.delete.confirm': 'Supprimer définitivement',
 };

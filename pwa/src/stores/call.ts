@@ -1,8 +1,16 @@
-import type { Call, LiveSegmentsEvent, LiveTranscript, Segment, Transcript } from '@cwn/protocol';
+import type {
+  Call,
+  LiveSegmentsEvent,
+  LiveTranscript,
+  PrivacyReport,
+  Segment,
+  Transcript,
+} from '@cwn/protocol';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { ApiError, NetworkError } from '../api/errors';
 import { applyWindow, emptyLive } from '../live/live-segments';
+import { forgetAudio } from '../offline/audio-cache';
 import type { OutboxOperation } from '../offline/outbox-entry';
 import { services } from '../services';
 import { useConnectivity } from './connectivity';
@@ -88,6 +96,30 @@ export const useCallView = defineStore('call', () => {
   const validate = (organizationId: number | null = null) =>
     change((t) => ({ ...t, status: 'validated' }), { kind: 'validate', organizationId });
 
+  /**
+   * Deleting the call (managers, admins): `dryRun` answers what would go; the deletion itself also
+   * drops what this device kept of the call (its transcript copy, its kept audio).
+   */
+  async function remove(dryRun: boolean): Promise<PrivacyReport | null> {
+    const id = call.value?.id;
+    if (!id) return null;
+    error.value = null;
+    try {
+      const report = await services().calls.remove(id, dryRun);
+      if (!dryRun) {
+        await services().transcriptCache.forgetCall(id);
+        if (transcript.value)
+          await forgetAudio(services().calls.audioUrl(transcript.value.recordingId));
+        call.value = null;
+        transcript.value = null;
+      }
+      return report;
+    } catch (err) {
+      error.value = err instanceof Error ? err.message : String(err);
+      return null;
+    }
+  }
+
   return {
     call,
     transcript,
@@ -99,5 +131,6 @@ export const useCallView = defineStore('call', () => {
     applyLive,
     saveSegments,
     validate,
+    remove,
   };
 });
