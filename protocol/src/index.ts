@@ -19,3 +19,4 @@ export * from './push';
 export * from './live';
 export * from './settings';
 export * from './health';
+export * from './privacy';

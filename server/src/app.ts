@@ -60,6 +60,7 @@ import { registerQueueAdminRoutes } from './queue/queue-admin.routes';
 import { createPushModule, type PushModule, type PushModuleOptions } from './push/module';
 import { createSettingsModule, type SettingsModule } from './settings/module';
 import { createHealthModule, type HealthModule } from './health/module';
+import { createPrivacyModule, type PrivacyModule } from './privacy/module';
 
 export interface AppOptions {
   logger?: Logger;
@@ -108,6 +109,7 @@ export interface AppInstance {
   retention: RetentionModule;
   settings: SettingsModule;
   health: HealthModule;
+  privacy: PrivacyModule;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -236,6 +238,14 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     ticketWorker: options.ninjaone?.ticketWorker,
   });
   const push = createPushModule({ ...shared, ...options.push });
+  const privacy = createPrivacyModule({
+    ...shared,
+    calls,
+    recordings,
+    transcripts,
+    tickets,
+    ninjaone,
+  });
   const dashboard = createDashboardModule({
     ...shared,
     io,
@@ -304,6 +314,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     retention,
     settings,
     health,
+    privacy,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

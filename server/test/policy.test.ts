@@ -62,6 +62,8 @@ const EXPECTED: Record<string, 'public' | readonly Exclude<Caller, null>[]> = {
   'GET /api/calls': EVERYONE,
   'GET /api/calls/:id': EVERYONE,
   'PATCH /api/calls/:id': ['agent', 'supervisor'],
+  // Deleting a call: those who correct and validate others' calls, and admins.
+  'DELETE /api/calls/:id': ['manager', 'admin'],
   'POST /api/upload-recording': ['agent', 'supervisor'],
   'POST /api/uploads': ['agent', 'supervisor'],
   'GET /api/uploads/:id': ['agent', 'supervisor'],
@@ -98,6 +100,9 @@ const EXPECTED: Record<string, 'public' | readonly Exclude<Caller, null>[]> = {
   'PUT /api/admin/alerts': ADMIN,
   'DELETE /api/admin/alerts': ADMIN,
   'GET /api/admin/health': ADMIN,
+  // A caller's data (subject access, erasure) is the admins' business alone.
+  'POST /api/admin/privacy/erase': ADMIN,
+  'POST /api/admin/privacy/export': ADMIN,
   // Each signed-in user manages their own devices' push subscriptions.
   'GET /api/push/vapid-public-key': EVERYONE,
   'POST /api/push/subscriptions': EVERYONE,

@@ -329,6 +329,48 @@ export const en = {
   'health.advice.disk.filling': 'Plan more space, or shorten audio retention in Retention.',
   'health.reason.disk.unknown': 'The audio store’s disk could not be measured.',
   'health.advice.disk.unknown': 'Check that STORAGE_DIR exists and the server may read it.',
+  // Privacy: a caller's request to see (export) or erase their data.
+  'nav.privacy': 'Privacy',
+  'privacy.title': 'Privacy: a caller’s data',
+  'privacy.intro':
+    'Answer a caller’s request to see or erase what is held about them. Type their phone number in any form (+33 1 23 45 67 89, 0033…, 01 23 45 67 89): national forms are read in the region below, or the NinjaOne settings’ region. Every action shows first what it will do, and is written to the audit log without the number.',
+  'privacy.number': 'Phone number',
+  'privacy.numberHint': '+33 1 23 45 67 89',
+  'privacy.region': 'Region for national forms (optional)',
+  'privacy.regionHint': 'FR',
+  'privacy.includeAudio': 'Include the recordings (decrypted WAV) in the export',
+  'privacy.previewErase': 'Preview erasure',
+  'privacy.previewExport': 'Preview export',
+  'privacy.willErase': 'The erasure will delete',
+  'privacy.willExport': 'The export will contain',
+  'privacy.erased': 'Erased',
+  'privacy.readAs': 'Number read as {e164}; every call written with it in any form is included.',
+  'privacy.notPossible': 'Not a possible phone number: only calls with exactly these digits match.',
+  'privacy.nothingFound': 'Nothing is held for this number: there is nothing to erase or export.',
+  'privacy.count.calls': 'Calls',
+  'privacy.count.recordings': 'Recordings',
+  'privacy.count.audioFiles': 'Audio files (data keys destroyed, files removed)',
+  'privacy.count.transcripts': 'Transcripts',
+  'privacy.count.transcriptEdits': 'Transcript corrections (edit history)',
+  'privacy.count.tickets': 'Ticket records here',
+  'privacy.count.uploadSessions': 'Uploads in progress',
+  'privacy.count.queueJobs': 'Queued jobs',
+  'privacy.count.auditEntries': 'Audit entries whose number becomes a keyed hash',
+  'privacy.call.startedAt': 'Started',
+  'privacy.call.number': 'Number as written',
+  'privacy.call.name': 'Name',
+  'privacy.call.status': 'Status',
+  'privacy.outside.ninjaone_tickets':
+    'These tickets are in NinjaOne, outside this system: nothing here removes them. Open each one and delete or anonymise it in NinjaOne.',
+  'privacy.outside.push_delivered':
+    'Notifications already shown on managers’ devices stay there until dismissed.',
+  'privacy.outside.backups':
+    'Backups taken before now still hold this data until they expire under your backup rotation.',
+  'privacy.irreversible': 'This cannot be undone.',
+  'privacy.eraseNow': 'Erase permanently',
+  'privacy.auditNote': 'The audit log keeps this action under {pseudonym}, never the number.',
+  'privacy.download': 'Download the ZIP',
+  'privacy.downloaded': 'Export downloaded (export.json and the recordings).',
 } as const;
 
 export type MessageKey = keyof typeof en;

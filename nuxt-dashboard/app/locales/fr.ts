@@ -346,4 +346,49 @@ export const fr: Messages = {
     'Prévoyez plus d’espace, ou raccourcissez la conservation audio dans Conservation.',
   'health.reason.disk.unknown': 'Impossible de mesurer le disque du stockage audio.',
   'health.advice.disk.unknown': 'Vérifiez que STORAGE_DIR existe et que le serveur peut le lire.',
+  // Confidentialité : demande d’un appelant de voir (export) ou d’effacer ses données.
+  'nav.privacy': 'Confidentialité',
+  'privacy.title': 'Confidentialité : les données d’un appelant',
+  'privacy.intro':
+    'Répondez à la demande d’un appelant de voir ou d’effacer ce qui est conservé à son sujet. Saisissez son numéro sous n’importe quelle forme (+33 1 23 45 67 89, 0033…, 01 23 45 67 89) : les formes nationales sont lues dans la région ci-dessous, ou celle des réglages NinjaOne. Chaque action montre d’abord ce qu’elle fera, et est inscrite au journal d’audit sans le numéro.',
+  'privacy.number': 'Numéro de téléphone',
+  'privacy.numberHint': '+33 1 23 45 67 89',
+  'privacy.region': 'Région des formes nationales (facultatif)',
+  'privacy.regionHint': 'FR',
+  'privacy.includeAudio': 'Inclure les enregistrements (WAV déchiffrés) dans l’export',
+  'privacy.previewErase': 'Aperçu de l’effacement',
+  'privacy.previewExport': 'Aperçu de l’export',
+  'privacy.willErase': 'L’effacement supprimera',
+  'privacy.willExport': 'L’export contiendra',
+  'privacy.erased': 'Effacé',
+  'privacy.readAs':
+    'Numéro lu comme {e164} ; tous les appels où il est écrit, sous toute forme, sont inclus.',
+  'privacy.notPossible':
+    'Ce n’est pas un numéro possible : seuls les appels portant exactement ces chiffres correspondent.',
+  'privacy.nothingFound':
+    'Rien n’est conservé pour ce numéro : il n’y a rien à effacer ni à exporter.',
+  'privacy.count.calls': 'Appels',
+  'privacy.count.recordings': 'Enregistrements',
+  'privacy.count.audioFiles': 'Fichiers audio (clés de données détruites, fichiers supprimés)',
+  'privacy.count.transcripts': 'Transcriptions',
+  'privacy.count.transcriptEdits': 'Corrections de transcription (historique)',
+  'privacy.count.tickets': 'Tickets enregistrés ici',
+  'privacy.count.uploadSessions': 'Envois en cours',
+  'privacy.count.queueJobs': 'Tâches en file',
+  'privacy.count.auditEntries': 'Entrées d’audit dont le numéro devient une empreinte à clé',
+  'privacy.call.startedAt': 'Début',
+  'privacy.call.number': 'Numéro tel qu’écrit',
+  'privacy.call.name': 'Nom',
+  'privacy.call.status': 'Statut',
+  'privacy.outside.ninjaone_tickets':
+    'Ces tickets sont dans NinjaOne, hors de ce système : rien ici ne les supprime. Ouvrez chacun d’eux et supprimez-le ou anonymisez-le dans NinjaOne.',
+  'privacy.outside.push_delivered':
+    'Les notifications déjà affichées sur les appareils des managers y restent jusqu’à leur fermeture.',
+  'privacy.outside.backups':
+    'Les sauvegardes faites avant maintenant contiennent encore ces données jusqu’à leur expiration selon votre rotation.',
+  'privacy.irreversible': 'Cette action est irréversible.',
+  'privacy.eraseNow': 'Effacer définitivement',
+  'privacy.auditNote': 'Le journal d’audit garde cette action sous {pseudonym}, jamais le numéro.',
+  'privacy.download': 'Télécharger le ZIP',
+  'privacy.downloaded': 'Export téléchargé (export.json et les enregistrements).',
 };

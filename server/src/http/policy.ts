@@ -50,6 +50,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/calls': 'authenticated',
   'GET /api/calls/:id': 'authenticated',
   'PATCH /api/calls/:id': ['agent', 'supervisor'],
+  // Deleting a call (with its audio, transcript and ticket rows): managers and admins.
+  'DELETE /api/calls/:id': ['manager', 'admin'],
   'POST /api/upload-recording': ['agent', 'supervisor'],
   'POST /api/uploads': ['agent', 'supervisor'],
   'GET /api/uploads/:id': ['agent', 'supervisor'],
@@ -87,6 +89,9 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'PUT /api/admin/alerts': ADMIN,
   'DELETE /api/admin/alerts': ADMIN,
   'GET /api/admin/health': ADMIN,
+  // Privacy (a caller's request to see or erase their data): admins only.
+  'POST /api/admin/privacy/erase': ADMIN,
+  'POST /api/admin/privacy/export': ADMIN,
   // Web Push "transcript ready": each user manages their own devices' subscriptions.
   'GET /api/push/vapid-public-key': 'authenticated',
   'POST /api/push/subscriptions': 'authenticated',
