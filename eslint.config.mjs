@@ -109,6 +109,7 @@ export default tseslint.config(
             '@cwn/protocol',
             '@cwn/ninjaone-sim',
             '@cwn/fake-3cx',
+            '@cwn/whisper-api-sim',
             '@cwn/test-support/*',
           ],
           testKit: 'test-support',
