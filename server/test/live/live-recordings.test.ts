@@ -1,6 +1,8 @@
 /**
  * @jest-environment ./src/live/windowing/native-realm.jest-environment.js
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import type request from 'supertest';
 import {
@@ -313,7 +315,9 @@ describe('a whole call', () => {
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('live_recording_closed');
 
-    // The stored recording is the WAV of exactly what was streamed.
+    // The log is gone (the recording holds the audio now), and that recording is the WAV of
+    // exactly what was streamed.
+    expect(existsSync(join(t.config.storageDir, 'live', id))).toBe(false);
     expect(Buffer.compare(await storedAudio(closed.body.recordingId), wavOf(CALL))).toBe(0);
 
     const transcript = await transcriptOf(callId);
