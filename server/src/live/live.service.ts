@@ -290,10 +290,14 @@ export class LiveService {
   }
 
   /** Closes a session nobody appended to for the idle timeout: with what arrived, marked cut off. */
-  private async cutOff(row: LiveRecordingRow): Promise<void> {
+  private async cutOff(row: LiveRecordingRow, idleBefore: Date): Promise<void> {
     const closed = await this.serial(row.id, async () => {
       const release = await this.d.lock.acquire(row.id);
       try {
+        // An append may have landed since the sweeper's query: then the session is not idle.
+        const now = await this.d.repo.findRecording(row.id);
+        if (!now || now.state !== 'open' || (now.lastAppendAt ?? now.openedAt) >= idleBefore)
+          return null;
         await this.d.log.refresh(row.id);
         const held = await this.d.log.length(row.id, row.keyId);
         return this.d.repo.markClosing(row.id, held, true, this.d.now());
@@ -713,8 +717,9 @@ export class LiveService {
    */
   async sweep(): Promise<void> {
     const now = this.d.now().getTime();
-    for (const row of await this.d.repo.idleSince(new Date(now - this.d.idleTimeoutMs))) {
-      await this.cutOff(row).catch((err: unknown) =>
+    const idleBefore = new Date(now - this.d.idleTimeoutMs);
+    for (const row of await this.d.repo.idleSince(idleBefore)) {
+      await this.cutOff(row, idleBefore).catch((err: unknown) =>
         this.d.logger.warn({ err, liveRecordingId: row.id }, 'idle live recording not closed yet'),
       );
     }
