@@ -1,7 +1,8 @@
 /** Options: server and 3CX URLs (asking for those hosts at run time) and the agent's login. */
 import { askBackground } from '../shared/ui-client';
 import { matchPatternFor } from '../shared/settings';
-import type { StatusSnapshot } from '../background/index';
+import type { StatusSnapshot } from '../background/service-worker';
+import { browser } from '../shared/browser';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -19,7 +20,7 @@ $('settings').addEventListener('submit', (event) => {
   const pbxUrl = $<HTMLInputElement>('pbx-url').value.trim();
   const out = $('settings-status');
   // The permission prompt needs this click: ask before anything else is awaited.
-  chrome.permissions
+  browser.permissions
     .request({ origins: [matchPatternFor(serverUrl), matchPatternFor(pbxUrl)] })
     .then(async (granted) => {
       if (!granted) {

@@ -3,7 +3,7 @@ import type { Call } from '@cwn/protocol';
 import { askBackground } from '../shared/ui-client';
 import { watchRecentCalls } from './recent-calls';
 import { TranscriptPanel } from './transcript-panel';
-import type { StatusSnapshot } from '../background/index';
+import type { StatusSnapshot } from '../background/service-worker';
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 

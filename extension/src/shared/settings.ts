@@ -1,9 +1,10 @@
-/** Settings and tokens kept in chrome.storage.local. */
-import { z } from 'zod';
+/** Settings and tokens kept in browser.storage.local. */
+import { z } from 'zod/mini';
+import { browser } from './browser';
 
 export const Settings = z.object({
-  serverUrl: z.url().nullable(),
-  pbxUrl: z.url().nullable(),
+  serverUrl: z.nullable(z.url()),
+  pbxUrl: z.nullable(z.url()),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -11,7 +12,7 @@ export const SETTINGS_KEY = 'settings';
 export const TOKENS_KEY = 'tokens';
 
 export async function loadSettings(): Promise<Settings> {
-  const stored = (await chrome.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY];
+  const stored = (await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY];
   const parsed = Settings.safeParse(stored);
   return parsed.success ? parsed.data : { serverUrl: null, pbxUrl: null };
 }
