@@ -9,10 +9,26 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'wxt';
 import type { Plugin } from 'vite';
+import { en } from './src/shared/locales/en';
+import { fr } from './src/shared/locales/fr';
+import { managedSchema } from './src/shared/managed-policy';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const loopback = process.env.CWN_EXTENSION_LOOPBACK === '1';
+/**
+ * CWN_EXTENSION_HOSTS (comma-separated match patterns, e.g. `https://company.3cx.eu/*`): hosts
+ * granted at install instead of asked at run time, for a managed deployment where the agent only
+ * logs in (a force-installed extension gets its manifest permissions without a prompt).
+ */
+const presetHosts = (process.env.CWN_EXTENSION_HOSTS ?? '')
+  .split(',')
+  .map((h) => h.trim())
+  .filter(Boolean);
+const hostPermissions = [
+  ...(loopback ? ['http://127.0.0.1/*', 'http://localhost/*'] : []),
+  ...presetHosts,
+];
 
 /** Pages keep the paths they had (bookmarks, tests, the popup's link to the options). */
 const PAGE_DIRS = new Set(['popup', 'options', 'offscreen']);
@@ -54,6 +70,13 @@ function noRemoteCore(): Plugin {
   };
 }
 
+/** chrome.i18n's format: `{ key: { message } }` (`$1`…`$9` are the substitutions). */
+export function messagesJson(dict: Record<string, string>): string {
+  const out: Record<string, { message: string }> = {};
+  for (const [key, message] of Object.entries(dict)) out[key] = { message };
+  return `${JSON.stringify(out, null, 2)}\n`;
+}
+
 export default defineConfig({
   root: here,
   srcDir: 'src',
@@ -68,16 +91,15 @@ export default defineConfig({
   manifestVersion: 3,
   browser: 'chrome',
   manifest: () => {
-    const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')) as {
-      description: string;
-    };
     return {
-      name: '3CX call recorder',
-      description: pkg.description,
+      name: '__MSG_extName__',
+      description: '__MSG_extDescription__',
+      default_locale: 'en',
       minimum_chrome_version: '116',
       permissions: ['storage', 'scripting', 'offscreen', 'alarms', 'tabCapture'],
       optional_host_permissions: ['https://*/*', 'http://*/*'],
-      ...(loopback ? { host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'] } : {}),
+      ...(hostPermissions.length ? { host_permissions: hostPermissions } : {}),
+      storage: { managed_schema: 'managed_schema.json' },
       action: { default_title: '3CX call recorder' },
       options_ui: { open_in_tab: true },
       content_security_policy: {
@@ -100,6 +122,17 @@ export default defineConfig({
         if (PAGE_DIRS.has(e.name)) e.outputDir = join(wxt.config.outDir, e.name);
     },
     'build:publicAssets': (_wxt, files) => {
+      // What an administrator may set by policy (chrome.storage.managed).
+      files.push({
+        contents: `${JSON.stringify(managedSchema(), null, 2)}\n`,
+        relativeDest: 'managed_schema.json',
+      });
+      // The popup's and options' strings for chrome.i18n, from src/shared/locales/*.ts.
+      for (const [lang, dict] of Object.entries({ en, fr }))
+        files.push({
+          contents: messagesJson(dict),
+          relativeDest: `_locales/${lang}/messages.json`,
+        });
       // ffmpeg.wasm's ESM worker (it resolves its imports next to itself) and the single-thread
       // core, served from the extension's own files.
       const ffmpegEsm = join(packageDir('@ffmpeg/ffmpeg'), 'dist/esm');

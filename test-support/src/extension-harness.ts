@@ -207,6 +207,8 @@ export interface HarnessOptions {
    * the tickets queue, so a test that configures NinjaOne must not share them with other files.
    */
   ownDatabase?: boolean;
+  /** The browser's UI language (`--lang`): what chrome.i18n picks the extension's strings by. */
+  lang?: string;
 }
 
 async function ownDatabase() {
@@ -250,6 +252,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       headless: true,
       ignoreDefaultArgs: ['--mute-audio'],
       args: [
+        ...(options.lang ? [`--lang=${options.lang}`] : []),
         `--disable-extensions-except=${extDir}`,
         `--load-extension=${extDir}`,
         '--no-sandbox',

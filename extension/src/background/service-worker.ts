@@ -7,7 +7,12 @@
 import { PageMessage, UiRequest, type Ack } from '../shared/messages';
 import { ChunkStore, StateStore, openCwnDb, type Db, type UploadItem } from '../shared/db';
 import { fromBase64 } from '../shared/base64';
-import { SETTINGS_KEY, loadSettings, matchPatternFor } from '../shared/settings';
+import {
+  SETTINGS_KEY,
+  loadManagedSettings,
+  loadSettings,
+  matchPatternFor,
+} from '../shared/settings';
 import { accessToken, currentUser, login, logout } from './auth';
 import { CallReporter, httpCallsApi } from './call-reporter';
 import { CallTracker, FINISH_GRACE_MS, type TrackedCall } from './call-tracker';
@@ -231,6 +236,8 @@ async function status() {
   const settings = await loadSettings();
   return {
     settings,
+    /** The settings an administrator set by policy: shown read-only. */
+    managed: Object.keys(await loadManagedSettings()),
     user: await currentUser(),
     pbxTabFound: (await pbxTabs()).length > 0,
     calls: rt.tracker.active(),
@@ -331,7 +338,9 @@ export function startServiceWorker(): void {
   browser.runtime.onStartup.addListener(() => void tick());
 
   browser.storage.onChanged.addListener((changes, area) => {
-    if (area === 'local' && changes[SETTINGS_KEY]) void registerContentScripts();
+    // An administrator's policy (managed storage) changes the settings as the options page does.
+    if ((area === 'local' && changes[SETTINGS_KEY]) || area === 'managed')
+      void registerContentScripts();
   });
 
   void browser.alarms.create(TICK_ALARM, { periodInMinutes: 0.5 });
