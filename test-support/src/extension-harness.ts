@@ -153,6 +153,7 @@ export function zipExtension(): { dir: string; zip: string } {
   const script = `const { zip } = await import('wxt'); const [file] = await zip({ root: ${JSON.stringify(EXTENSION_ROOT)}, outDir: ${JSON.stringify(dir)} }); console.log('ZIP=' + file);`;
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', CI: '1' };
   delete env.CWN_EXTENSION_LOOPBACK;
+  delete env.CWN_EXTENSION_HOSTS;
   const out = withBuildLock(() =>
     spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: EXTENSION_ROOT,
