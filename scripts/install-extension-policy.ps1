@@ -13,9 +13,9 @@ param(
   [string] $ChromeUpdateUrl = 'https://clients2.google.com/service/update2/crx',
   [Parameter(Mandatory = $true)] [ValidatePattern('^[a-p]{32}$')] [string] $EdgeExtensionId,
   [string] $EdgeUpdateUrl = 'https://edge.microsoft.com/extensionwebstorebase/v1/crx',
-  # Server URL: Base URL of the 3cx-whisper-ninjaone server (PUBLIC_URL), e.g. https://helpdesk.example.com
+  # Server URL: Base URL of the 3cx-whisper-ninjaone server (PUBLIC_URL), e.g. https://calls.example.com
   [Parameter(Mandatory = $true)] [ValidatePattern('^https?://')] [string] $ServerUrl,
-  # 3CX web client URL: URL of the company's 3CX web client, e.g. https://company.3cx.eu:5001/webclient/; the extension watches only its origin
+  # 3CX web client URL: URL of the company's 3CX web client, e.g. https://pbx.example.com:5001/webclient/ (the extension watches only its origin)
   [Parameter(Mandatory = $true)] [ValidatePattern('^https?://')] [string] $PbxUrl
 )
 $ErrorActionPreference = 'Stop'

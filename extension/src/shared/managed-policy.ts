@@ -11,12 +11,12 @@ export const MANAGED_KEYS = {
   serverUrl: {
     title: 'Server URL',
     description:
-      'Base URL of the 3cx-whisper-ninjaone server (PUBLIC_URL), e.g. https://helpdesk.example.com',
+      'Base URL of the 3cx-whisper-ninjaone server (PUBLIC_URL), e.g. https://calls.example.com',
   },
   pbxUrl: {
     title: '3CX web client URL',
     description:
-      "URL of the company's 3CX web client, e.g. https://company.3cx.eu:5001/webclient/; the extension watches only its origin",
+      "URL of the company's 3CX web client, e.g. https://pbx.example.com:5001/webclient/ (the extension watches only its origin)",
   },
 } as const;
 export type ManagedKey = keyof typeof MANAGED_KEYS;
