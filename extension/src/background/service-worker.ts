@@ -97,6 +97,9 @@ async function handlePageMessage(rt: Runtime, tabId: number, msg: PageMessage): 
     case 'pbx':
       tracker.onPbx(tabId, msg.items, msg.at);
       break;
+    case 'dom-calls':
+      tracker.onDomCalls(tabId, msg.calls);
+      break;
     case 'pc-created':
       tracker.onPcCreated(tabId, msg.pcId, msg.at);
       break;

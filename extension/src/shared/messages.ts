@@ -67,6 +67,17 @@ export const PbxConnection = z.object({
 });
 export type PbxConnection = z.infer<typeof PbxConnection>;
 
+/**
+ * A call as the 3CX web client's call view shows it (read from the page's DOM by the isolated
+ * script): the caller's details for calls the push socket did not describe.
+ */
+export const DomCall = z.object({
+  remoteName: z.nullable(z.string().check(z.maxLength(200))),
+  remoteNumber: z.nullable(z.string().check(z.maxLength(100))),
+  direction: z.nullable(z.enum(['inbound', 'outbound'])),
+});
+export type DomCall = z.infer<typeof DomCall>;
+
 /** Isolated content script → service worker. Every message carries `n`, acknowledged by the SW. */
 export const PageMessage = z.intersection(
   z.discriminatedUnion('type', [
@@ -76,6 +87,11 @@ export const PageMessage = z.intersection(
       type: z.literal('pbx'),
       listAction: z.int(),
       items: z.array(PbxConnection),
+      at: At,
+    }),
+    z.object({
+      type: z.literal('dom-calls'),
+      calls: z.array(DomCall).check(z.maxLength(20)),
       at: At,
     }),
     z.object({

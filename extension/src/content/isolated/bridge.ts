@@ -11,6 +11,7 @@ import { Ack, CaptureCommand, MainWorldEvent, type PageMessage } from '../../sha
 import { recordTrack } from '../../shared/recorder';
 import { decodePushFrame } from '../../shared/myphone';
 import { loadSettings, originOf } from '../../shared/settings';
+import { watchCallView } from './call-view';
 import { browser, type Runtime } from '../../shared/browser';
 
 type Unnumbered = PageMessage extends infer M ? (M extends unknown ? Omit<M, 'n'> : never) : never;
@@ -103,6 +104,8 @@ export async function runBridge(): Promise<void> {
     provision = null;
   }
   forward({ type: 'hello', provision });
+  // The caller's details as the call view shows them (for calls the push socket does not describe).
+  watchCallView(document, (calls) => forward({ type: 'dom-calls', calls, at: Date.now() }));
 
   const channel = new MessageChannel();
   channel.port1.onmessage = (event: MessageEvent) => {
