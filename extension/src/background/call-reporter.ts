@@ -84,6 +84,11 @@ export class CallReporter {
     }
   }
 
+  /** The server's id of a call reported by this worker (null: not reported, or not yet answered). */
+  async serverIdOf(key: string): Promise<string | null> {
+    return (await this.reported.get(key)?.serverId) ?? null;
+  }
+
   private send(r: Reported, event: CallEvent, at: number): void {
     r.chain = r.chain.then(async () => {
       const id = await r.serverId;

@@ -2,7 +2,13 @@
  * Opens the one offscreen document on demand and asks it to convert a call. The polyfill has no
  * `offscreen` namespace nor `runtime.getContexts`: those are `chrome.*` (Chromium only).
  */
-import { ConvertResult, type ConvertRequest, type TabCaptureStart } from '../shared/messages';
+import {
+  ConvertResult,
+  LiveProduceResult,
+  type ConvertRequest,
+  type LiveProduceRequest,
+  type TabCaptureStart,
+} from '../shared/messages';
 import { browser } from '../shared/browser';
 
 const OFFSCREEN_PATH = 'offscreen/offscreen.html';
@@ -47,4 +53,15 @@ export async function startTabCaptureInOffscreen(tabId: number, streamId: string
   const answer = (await browser.runtime.sendMessage(request)) as
     { ok: boolean; error?: string } | undefined;
   if (!answer?.ok) throw new Error(answer?.error ?? 'the offscreen document gave no answer');
+}
+
+export async function produceLiveInOffscreen(
+  request: Omit<LiveProduceRequest, 'target' | 'type'>,
+): Promise<LiveProduceResult> {
+  await ensureOffscreen();
+  const message: LiveProduceRequest = { target: 'offscreen', type: 'live-produce', ...request };
+  const parsed = LiveProduceResult.safeParse(await browser.runtime.sendMessage(message));
+  return parsed.success
+    ? parsed.data
+    : { ok: false, error: 'the offscreen document gave no answer' };
 }

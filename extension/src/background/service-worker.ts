@@ -17,7 +17,12 @@ import { accessToken, currentUser, login, logout } from './auth';
 import { CallReporter, httpCallsApi } from './call-reporter';
 import { CallTracker, FINISH_GRACE_MS, type TrackedCall } from './call-tracker';
 import { HttpRecordingTransport } from './http-transport';
-import { convertInOffscreen, startTabCaptureInOffscreen } from './offscreen-client';
+import {
+  convertInOffscreen,
+  produceLiveInOffscreen,
+  startTabCaptureInOffscreen,
+} from './offscreen-client';
+import { LIVE_DISABLED_KEY, LiveStreamer, httpLiveApi } from './live-streamer';
 import { pbxTabs, registerContentScripts, reloadPbxTabs } from './registration';
 import { TabCaptureDriver } from './tab-capture-driver';
 import { UploadQueue } from './upload-queue';
@@ -36,6 +41,7 @@ interface Runtime {
   tracker: CallTracker;
   uploads: UploadQueue;
   reporter: CallReporter;
+  live: LiveStreamer;
 }
 
 let runtimePromise: Promise<Runtime> | null = null;
@@ -60,14 +66,21 @@ function runtime(): Promise<Runtime> {
     };
     const transport = new HttpRecordingTransport(serverUrl, accessToken);
     const reporter = new CallReporter(httpCallsApi(serverUrl, accessToken));
-    return {
+    const uploads = new UploadQueue(db, transport);
+    const live = new LiveStreamer({
       db,
-      chunks: new ChunkStore(db),
-      state,
-      tracker,
-      uploads: new UploadQueue(db, transport),
-      reporter,
-    };
+      api: httpLiveApi(serverUrl, accessToken),
+      produce: produceLiveInOffscreen,
+      activeCalls: () => tracker.all(),
+      finishingCalls: async () =>
+        (await db.getAllFromIndex('uploads', 'byStatus', 'streaming')).map((i) => i.call),
+      serverCallId: (call) => reporter.serverIdOf(call.key),
+      closed: (call, serverCallId, recordingId) => liveClosed(call.key, serverCallId, recordingId),
+      fallBack: (call) => liveFallBack(call.key),
+      enabled: async () =>
+        (await browser.storage.local.get(LIVE_DISABLED_KEY))[LIVE_DISABLED_KEY] !== true,
+    });
+    return { db, chunks: new ChunkStore(db), state, tracker, uploads, reporter, live };
   })();
   return runtimePromise;
 }
@@ -134,6 +147,7 @@ async function handlePageMessage(rt: Runtime, tabId: number, msg: PageMessage): 
   tabCapture.drive(tracker, tabId);
   rt.reporter.sync(tracker.all());
   await finishCalls(rt);
+  if (tracker.isRecording()) rt.live.kick();
   await rt.state.save(tracker.snapshot());
   await updateBadge(tracker);
 }
@@ -142,17 +156,25 @@ async function deleteChunks(rt: Runtime, call: TrackedCall): Promise<void> {
   for (const pcId of call.pcIds) await rt.chunks.deletePc(pcId);
 }
 
-/** Moves finished calls into the upload queue (as 'converting') and starts their conversion. */
+/**
+ * Moves finished calls into the upload queue: a call streamed live as 'streaming' (its tail is
+ * sent and the live recording closed), any other as 'converting' for the whole-call upload.
+ */
 async function finishCalls(rt: Runtime): Promise<void> {
   for (const call of rt.tracker.takeFinished(Date.now())) {
     if (call.doNotRecord || call.recorders.length === 0) {
       await deleteChunks(rt, call);
+      await rt.live.store.delete(call.key);
       continue;
     }
+    const live = await rt.live.store.get(call.key);
+    const streaming = live?.state === 'open';
+    if (live && !streaming)
+      await rt.live.store.update(call.key, (s) => ({ ...s, state: 'fallback' }));
     const item: UploadItem = {
       id: call.key,
       call,
-      status: 'converting',
+      status: streaming ? 'streaming' : 'converting',
       wav: null,
       sha256: null,
       sizeBytes: 0,
@@ -166,8 +188,39 @@ async function finishCalls(rt: Runtime): Promise<void> {
       updatedAt: Date.now(),
     };
     await rt.uploads.put(item);
-    void convertAndUpload(call.key);
+    if (streaming) rt.live.kick();
+    else void convertAndUpload(call.key);
   }
+}
+
+/** The live recording is closed on the server: the call's recording is there. */
+async function liveClosed(
+  callKey: string,
+  serverCallId: string,
+  recordingId: string | null,
+): Promise<void> {
+  await exclusive(async (rt) => {
+    const item = await rt.uploads.get(callKey);
+    if (!item) return;
+    await rt.uploads.put({
+      ...item,
+      status: 'done',
+      wav: null,
+      lastError: null,
+      serverCallId,
+      serverRecordingId: recordingId,
+    });
+    await deleteChunks(rt, item.call);
+  });
+}
+
+/** The live stream cannot be completed: the whole-call upload takes the call over. */
+async function liveFallBack(callKey: string): Promise<void> {
+  const rt = await runtime();
+  const item = await rt.uploads.get(callKey);
+  if (item?.status !== 'streaming') return;
+  await rt.uploads.put({ ...item, status: 'converting' });
+  void convertAndUpload(callKey);
 }
 
 async function convertAndUpload(callKey: string): Promise<void> {
@@ -212,6 +265,7 @@ async function tick(): Promise<void> {
   for (const item of await rt.db.getAllFromIndex('uploads', 'byStatus', 'converting')) {
     if (Date.now() - item.updatedAt > 30_000) void convertAndUpload(item.id);
   }
+  rt.live.kick();
   await runUploads();
 }
 
@@ -273,7 +327,10 @@ async function handleUi(req: UiRequest): Promise<unknown> {
     case 'do-not-record':
       return exclusive(async (rt) => {
         const call = rt.tracker.setDoNotRecord(req.callKey, req.value);
-        if (call && req.value) await deleteChunks(rt, call);
+        if (call && req.value) {
+          await deleteChunks(rt, call);
+          await rt.live.store.delete(call.key);
+        }
         await rt.state.save(rt.tracker.snapshot());
         await updateBadge(rt.tracker);
         return { ok: !!call };

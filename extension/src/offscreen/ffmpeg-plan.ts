@@ -12,8 +12,26 @@ export interface PlanInput {
   startedAt: number;
 }
 
-export function ffmpegArgs(inputs: PlanInput[], durationMs: number, output: string): string[] {
-  const t0 = Math.min(...inputs.map((i) => i.startedAt));
+export interface PlanOptions {
+  /** The call's time zero; default the earliest input's start. */
+  t0?: number;
+  /**
+   * A live batch: these sides are still being recorded, so they are not padded and the output
+   * ends where the shortest of them ends (what is decoded so far); no `-t` when `durationMs` is null.
+   */
+  openSides?: readonly Side[];
+  /** `wav` (the whole-call upload) or raw `s16le` PCM (the live stream). */
+  format?: 'wav' | 's16le';
+}
+
+export function ffmpegArgs(
+  inputs: PlanInput[],
+  durationMs: number | null,
+  output: string,
+  options: PlanOptions = {},
+): string[] {
+  const t0 = options.t0 ?? Math.min(...inputs.map((i) => i.startedAt));
+  const open = new Set(options.openSides ?? []);
   const args: string[] = [];
   const filters: string[] = [];
   const sideLabel = (side: Side): string => {
@@ -32,7 +50,9 @@ export function ffmpegArgs(inputs: PlanInput[], durationMs: number, output: stri
       return `[${side}${index}]`;
     });
     // amerge needs each input's channel layout stated again after the padding.
-    const pad = 'apad,aformat=sample_fmts=s16:channel_layouts=mono';
+    const pad = open.has(side)
+      ? 'aformat=sample_fmts=s16:channel_layouts=mono'
+      : 'apad,aformat=sample_fmts=s16:channel_layouts=mono';
     if (labels.length === 1) filters.push(`${labels[0]}${pad}[${side}]`);
     else filters.push(`${labels.join('')}amix=inputs=${labels.length}:normalize=0,${pad}[${side}]`);
     return side;
@@ -46,8 +66,7 @@ export function ffmpegArgs(inputs: PlanInput[], durationMs: number, output: stri
     filters.join(';'),
     '-map',
     '[out]',
-    '-t',
-    (Math.max(durationMs, 100) / 1000).toFixed(3),
+    ...(durationMs === null ? [] : ['-t', (Math.max(durationMs, 100) / 1000).toFixed(3)]),
     '-ar',
     '16000',
     '-ac',
@@ -55,7 +74,7 @@ export function ffmpegArgs(inputs: PlanInput[], durationMs: number, output: stri
     '-c:a',
     'pcm_s16le',
     '-f',
-    'wav',
+    options.format ?? 'wav',
     output,
   );
   return args;

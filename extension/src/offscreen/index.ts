@@ -5,7 +5,14 @@
  */
 import { FFmpeg } from '@ffmpeg/ffmpeg';
 import { ChunkStore, openCwnDb, type Db } from '../shared/db';
-import { ConvertRequest, TabCaptureStart, type ConvertResult } from '../shared/messages';
+import {
+  ConvertRequest,
+  LiveProduceRequest,
+  TabCaptureStart,
+  type ConvertResult,
+  type LiveProduceResult,
+} from '../shared/messages';
+import { produceLive } from './live-produce';
 import { startTabCapture } from './tab-capture';
 import { ffmpegArgs, type PlanInput } from './ffmpeg-plan';
 import { browser } from '../shared/browser';
@@ -101,6 +108,17 @@ browser.runtime.onMessage.addListener((raw: unknown) => {
       () => ({ ok: true }),
       (err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) }),
     );
+  const live = LiveProduceRequest.safeParse(raw);
+  if (live.success) {
+    const run = queue.then(async () =>
+      produceLive(await (dbPromise ??= openCwnDb()), await loadedFfmpeg(), live.data),
+    );
+    queue = run.catch(() => undefined);
+    return run.catch((err: unknown): LiveProduceResult => ({
+      ok: false,
+      error: err instanceof Error ? err.message : String(err),
+    }));
+  }
   const parsed = ConvertRequest.safeParse(raw);
   if (!parsed.success) return undefined;
   const run = queue.then(() => convert(parsed.data.callKey));

@@ -15,7 +15,8 @@ export interface StoredChunk {
   data: ArrayBuffer;
 }
 
-export type UploadStatus = 'converting' | 'pending' | 'uploading' | 'failed' | 'done';
+/** `streaming`: the call went live; its tail is being sent and the live recording closed. */
+export type UploadStatus = 'converting' | 'streaming' | 'pending' | 'uploading' | 'failed' | 'done';
 
 export interface UploadItem {
   /** The call's key. */
@@ -36,7 +37,52 @@ export interface UploadItem {
   updatedAt: number;
 }
 
+/**
+ * A call streamed live (docs/decisions/1500-extension-live-streaming.md): the 16 kHz stereo PCM
+ * produced so far lies in `livePieces` until the server has acknowledged it.
+ */
+export interface LiveState {
+  /** The call's key. */
+  id: string;
+  /**
+   * `opening` until the server opened the live recording; `open` while audio is appended;
+   * `closed` once the server made the recording; `fallback` when the whole-call upload takes
+   * over (no live support on the server, or a stream it can no longer complete).
+   */
+  state: 'opening' | 'open' | 'closed' | 'fallback';
+  serverCallId: string | null;
+  liveId: string | null;
+  /** The call's time zero (the first recorder's start), fixed at the first batch. */
+  t0: number | null;
+  /** PCM bytes produced into `livePieces` (always whole stereo frames). */
+  produced: number;
+  /** PCM bytes the server holds (its offset). */
+  sent: number;
+  /** The tail was produced at hang-up: `produced` is the call's whole length. */
+  final: boolean;
+  recordingId: string | null;
+  lastError: string | null;
+  nextAttemptAt: number;
+  /** The batches' cost, for the decision's figures: call audio decoded (s) and time taken (ms). */
+  batches: { audioS: number; ms: number; bytes: number }[];
+  /**
+   * The last bytes produced, compared with the same span of the next batch's output: a batch
+   * that decodes them differently (a prefix that moved) is counted here, not sent.
+   */
+  tail: ArrayBuffer | null;
+  unstableBatches: number;
+  updatedAt: number;
+}
+
+export interface LivePiece {
+  callKey: string;
+  offset: number;
+  data: ArrayBuffer;
+}
+
 interface CwnDb extends DBSchema {
+  live: { key: string; value: LiveState };
+  livePieces: { key: [string, number]; value: LivePiece };
   chunks: { key: [string, string, number]; value: StoredChunk; indexes: { byPc: string } };
   state: { key: string; value: TrackerState };
   uploads: { key: string; value: UploadItem; indexes: { byStatus: string } };
@@ -45,13 +91,19 @@ interface CwnDb extends DBSchema {
 export type Db = IDBPDatabase<CwnDb>;
 
 export function openCwnDb(name = 'cwn-extension'): Promise<Db> {
-  return openDB<CwnDb>(name, 1, {
-    upgrade(db) {
-      const chunks = db.createObjectStore('chunks', { keyPath: ['pcId', 'side', 'seq'] });
-      chunks.createIndex('byPc', 'pcId');
-      db.createObjectStore('state');
-      const uploads = db.createObjectStore('uploads', { keyPath: 'id' });
-      uploads.createIndex('byStatus', 'status');
+  return openDB<CwnDb>(name, 2, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        const chunks = db.createObjectStore('chunks', { keyPath: ['pcId', 'side', 'seq'] });
+        chunks.createIndex('byPc', 'pcId');
+        db.createObjectStore('state');
+        const uploads = db.createObjectStore('uploads', { keyPath: 'id' });
+        uploads.createIndex('byStatus', 'status');
+      }
+      if (oldVersion < 2) {
+        db.createObjectStore('live', { keyPath: 'id' });
+        db.createObjectStore('livePieces', { keyPath: ['callKey', 'offset'] });
+      }
     },
   });
 }
@@ -91,5 +143,70 @@ export class StateStore {
 
   async save(state: TrackerState): Promise<void> {
     await this.db.put('state', state, 'tracker');
+  }
+}
+
+export class LiveStore {
+  constructor(private readonly db: Db) {}
+
+  async get(callKey: string): Promise<LiveState | undefined> {
+    return this.db.get('live', callKey);
+  }
+
+  async put(state: LiveState): Promise<void> {
+    await this.db.put('live', { ...state, updatedAt: Date.now() });
+  }
+
+  async all(): Promise<LiveState[]> {
+    return this.db.getAll('live');
+  }
+
+  /**
+   * Changes one state, read and written in one transaction (the service worker and the offscreen
+   * document both write it); with `pieces`, the new PCM is stored in the same transaction, so a
+   * piece is durable before anything is sent and `produced` never runs ahead of what is stored.
+   */
+  async update(
+    callKey: string,
+    change: (state: LiveState) => LiveState | null,
+    pieces: (state: LiveState) => LivePiece[] = () => [],
+  ): Promise<LiveState | undefined> {
+    const tx = this.db.transaction(['live', 'livePieces'], 'readwrite');
+    const current = await tx.objectStore('live').get(callKey);
+    if (!current) {
+      await tx.done;
+      return undefined;
+    }
+    const next = change(current);
+    if (next) {
+      for (const piece of pieces(current)) await tx.objectStore('livePieces').put(piece);
+      await tx.objectStore('live').put({ ...next, updatedAt: Date.now() });
+    }
+    await tx.done;
+    return next ?? current;
+  }
+
+  async delete(callKey: string): Promise<void> {
+    await this.dropBelow(callKey, Number.MAX_SAFE_INTEGER);
+    await this.db.delete('live', callKey);
+  }
+
+  /** The pieces from `offset` on, in order. */
+  async piecesFrom(callKey: string, offset: number): Promise<LivePiece[]> {
+    const all = await this.db.getAll(
+      'livePieces',
+      IDBKeyRange.bound([callKey, 0], [callKey, Number.MAX_SAFE_INTEGER]),
+    );
+    return all.filter((p) => p.offset + p.data.byteLength > offset);
+  }
+
+  /** Drops the pieces wholly below `offset` (the server holds them). */
+  async dropBelow(callKey: string, offset: number): Promise<void> {
+    const tx = this.db.transaction('livePieces', 'readwrite');
+    const range = IDBKeyRange.bound([callKey, 0], [callKey, Number.MAX_SAFE_INTEGER]);
+    for (const piece of await tx.store.getAll(range))
+      if (piece.offset + piece.data.byteLength <= offset)
+        await tx.store.delete([callKey, piece.offset]);
+    await tx.done;
   }
 }

@@ -176,3 +176,28 @@ export const UiRequest = z.discriminatedUnion('type', [
   z.object({ target: z.literal('background'), type: z.literal('tab-capture') }),
 ]);
 export type UiRequest = z.infer<typeof UiRequest>;
+
+/** Service worker → offscreen document: turn a live call's audio so far into 16 kHz stereo PCM. */
+export const LiveProduceRequest = z.object({
+  target: z.literal('offscreen'),
+  type: z.literal('live-produce'),
+  callKey: z.string(),
+  recorders: z.array(
+    z.object({
+      pcId: z.string(),
+      side: Side,
+      startedAt: At,
+      /** Still recording: its side is not padded, the batch ends where its decoded audio ends. */
+      open: z.boolean(),
+    }),
+  ),
+  /** At hang-up: the call's length from its time zero (ms); the whole rest is produced. */
+  finalDurationMs: z.nullable(z.number().check(z.nonnegative())),
+});
+export type LiveProduceRequest = z.infer<typeof LiveProduceRequest>;
+
+export const LiveProduceResult = z.union([
+  z.object({ ok: z.literal(true), produced: z.number(), final: z.boolean() }),
+  z.object({ ok: z.literal(false), error: z.string() }),
+]);
+export type LiveProduceResult = z.infer<typeof LiveProduceResult>;

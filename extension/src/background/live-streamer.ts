@@ -1,0 +1,376 @@
+/**
+ * Streams calls live with the server's live recording protocol (@cwn/protocol live.ts; design in
+ * docs/decisions/1500-extension-live-streaming.md). While a call lasts, each pass asks the
+ * offscreen document for the next batch of 16 kHz stereo PCM (stored in IndexedDB with the count
+ * that covers it before anything is sent), then appends what the server does not hold yet at its
+ * offset. A network cut, a 503, a worker or browser restart only delay the pass: everything it
+ * needs is in IndexedDB, and a refused offset resumes from the one the server names. At hang-up
+ * the tail is produced and sent, then the live recording is closed. A server without live
+ * support (404 on open), a call the stream never reached, or a stream the server can no longer
+ * take leave the call to the whole-call upload.
+ */
+import {
+  ErrorBody,
+  LIVE_MAX_APPEND_BYTES,
+  LiveAppendResult,
+  LiveOffsetMismatch,
+  LiveRecording,
+  REQUIRED_SAMPLE_RATE,
+} from '@cwn/protocol';
+import { LiveStore, type Db, type LiveState } from '../shared/db';
+import type { LiveProduceRequest, LiveProduceResult } from '../shared/messages';
+import type { TrackedCall } from './call-tracker';
+
+/** storage.local key: `true` turns live streaming off (every call then goes by whole upload). */
+export const LIVE_DISABLED_KEY = 'cwn-live-disabled';
+/** The least time between two passes while calls are live. */
+export const LIVE_PASS_MS = 2_000;
+/** A side that has no recorder this long after the call's first one is taken as silent. */
+const SIDE_WAIT_MS = 4_000;
+const RETRY_MS = 2_000;
+const FETCH_TIMEOUT_MS = 15_000;
+
+export class LiveHttpError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export type AppendOutcome =
+  | { kind: 'ok'; offset: number }
+  | { kind: 'mismatch'; expectedOffset: number }
+  | { kind: 'closed' };
+
+export interface LiveApi {
+  /** The live recording's id and offset; 'unsupported' when the server has no live route (404). */
+  open(serverCallId: string): Promise<{ id: string; offset: number } | 'unsupported'>;
+  append(id: string, offset: number, data: ArrayBuffer): Promise<AppendOutcome>;
+  close(id: string, totalBytes: number): Promise<{ recordingId: string | null }>;
+}
+
+async function errorOf(
+  res: Response,
+): Promise<{ code: string; message: string; details?: unknown }> {
+  try {
+    const parsed = ErrorBody.safeParse(await res.json());
+    if (parsed.success) return parsed.data.error;
+  } catch {
+    // not JSON
+  }
+  return { code: '', message: `HTTP ${res.status}`, details: undefined };
+}
+
+function retryable(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429 || status === 401;
+}
+
+export function httpLiveApi(
+  serverUrl: () => Promise<string>,
+  accessToken: () => Promise<string>,
+): LiveApi {
+  const send = async (path: string, init: RequestInit): Promise<Response> => {
+    let token: string;
+    try {
+      token = await accessToken();
+    } catch (err) {
+      throw new LiveHttpError((err as Error).message, true);
+    }
+    try {
+      return await fetch(`${(await serverUrl()).replace(/\/+$/, '')}${path}`, {
+        ...init,
+        signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+        headers: { Authorization: `Bearer ${token}`, ...init.headers },
+      });
+    } catch (err) {
+      throw new LiveHttpError(`server unreachable: ${(err as Error).message}`, true);
+    }
+  };
+  const fail = async (res: Response, what: string): Promise<never> => {
+    const e = await errorOf(res);
+    throw new LiveHttpError(`${what}: HTTP ${res.status} ${e.message}`, retryable(res.status));
+  };
+  return {
+    async open(serverCallId) {
+      const res = await send(`/api/calls/${encodeURIComponent(serverCallId)}/live`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          format: { sampleRate: REQUIRED_SAMPLE_RATE, channels: 2, encoding: 's16le' },
+        }),
+      });
+      if (res.status === 404) return 'unsupported';
+      if (res.status === 201) {
+        const opened = LiveRecording.parse(await res.json());
+        return { id: opened.id, offset: opened.offset };
+      }
+      if (res.status === 409) {
+        const e = await errorOf(res);
+        const d = e.details as {
+          liveRecordingId?: unknown;
+          expectedOffset?: unknown;
+          state?: unknown;
+        };
+        if (
+          e.code === 'live_recording_exists' &&
+          typeof d?.liveRecordingId === 'string' &&
+          typeof d.expectedOffset === 'number' &&
+          d.state === 'open'
+        )
+          return { id: d.liveRecordingId, offset: d.expectedOffset };
+        throw new LiveHttpError(`open: ${e.message}`, false);
+      }
+      return fail(res, 'open');
+    },
+    async append(id, offset, data) {
+      const res = await send(`/api/live-recordings/${encodeURIComponent(id)}/audio`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/octet-stream', 'Upload-Offset': String(offset) },
+        body: data,
+      });
+      if (res.ok) return { kind: 'ok', offset: LiveAppendResult.parse(await res.json()).offset };
+      if (res.status === 409) {
+        const e = await errorOf(res);
+        if (e.code === 'live_offset_mismatch') {
+          const d = LiveOffsetMismatch.safeParse(e.details);
+          if (d.success) return { kind: 'mismatch', expectedOffset: d.data.expectedOffset };
+        }
+        if (e.code === 'live_recording_closed') return { kind: 'closed' };
+        throw new LiveHttpError(`append: ${e.message}`, false);
+      }
+      return fail(res, 'append');
+    },
+    async close(id, totalBytes) {
+      const res = await send(`/api/live-recordings/${encodeURIComponent(id)}/close`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ totalBytes }),
+      });
+      if (res.status === 409) {
+        const e = await errorOf(res);
+        const d = LiveOffsetMismatch.safeParse(e.details);
+        if (e.code === 'live_offset_mismatch' && d.success)
+          throw new LiveHttpError(`close: the server holds ${d.data.expectedOffset} bytes`, true);
+        throw new LiveHttpError(`close: ${e.message}`, false);
+      }
+      if (!res.ok) return fail(res, 'close');
+      return { recordingId: LiveRecording.parse(await res.json()).recordingId };
+    },
+  };
+}
+
+export interface LiveDeps {
+  db: Db;
+  api: LiveApi;
+  produce(request: Omit<LiveProduceRequest, 'target' | 'type'>): Promise<LiveProduceResult>;
+  /** The calls still going on (the tracker's). */
+  activeCalls(): readonly TrackedCall[];
+  /** Ended calls whose stream is being finished (the upload items in `streaming`). */
+  finishingCalls(): Promise<TrackedCall[]>;
+  /** The server's id of a call, once reported (null: not yet). */
+  serverCallId(call: TrackedCall): Promise<string | null>;
+  /** The live recording is closed: the server made `recordingId`. */
+  closed(call: TrackedCall, serverCallId: string, recordingId: string | null): Promise<void>;
+  /** The whole-call upload takes over. */
+  fallBack(call: TrackedCall, reason: string): Promise<void>;
+  enabled(): Promise<boolean>;
+  now?: () => number;
+}
+
+export function newLiveState(callKey: string, now: number): LiveState {
+  return {
+    id: callKey,
+    state: 'opening',
+    serverCallId: null,
+    liveId: null,
+    t0: null,
+    produced: 0,
+    sent: 0,
+    final: false,
+    recordingId: null,
+    lastError: null,
+    nextAttemptAt: now,
+    batches: [],
+    tail: null,
+    unstableBatches: 0,
+    updatedAt: now,
+  };
+}
+
+/** The call's length from its time zero, as the whole-call conversion computes it. */
+export function finalDurationMs(call: TrackedCall, t0: number): number {
+  const end = Math.max(
+    ...call.recorders.map((r) => r.stoppedAt ?? call.endedAt ?? t0),
+    call.endedAt ?? t0,
+  );
+  return Math.max(100, Math.min(end, call.endedAt ?? end) - t0);
+}
+
+export class LiveStreamer {
+  readonly store: LiveStore;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private lastPass = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly d: LiveDeps) {
+    this.store = new LiveStore(d.db);
+    this.now = d.now ?? Date.now;
+  }
+
+  /** Asks for a pass soon (at most one every LIVE_PASS_MS; one at a time). */
+  kick(): void {
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastPass + LIVE_PASS_MS - this.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.pass();
+    }, wait);
+  }
+
+  /** One pass over every live call; concurrent calls share it and ask for another after it. */
+  pass(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.lastPass = this.now();
+    this.running = this.run()
+      .catch((err: unknown) => console.error('[cwn] live pass', err))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+    return this.running;
+  }
+
+  private async run(): Promise<void> {
+    const enabled = await this.d.enabled();
+    for (const call of this.d.activeCalls()) {
+      if (call.status === 'ended' || call.doNotRecord || call.recorders.length === 0) continue;
+      if (!enabled) continue;
+      let state = await this.store.get(call.key);
+      if (!state) {
+        state = newLiveState(call.key, this.now());
+        await this.store.put(state);
+      }
+      await this.advance(call, state, false);
+    }
+    for (const call of await this.d.finishingCalls()) {
+      const state = await this.store.get(call.key);
+      if (!state || state.state !== 'open') {
+        await this.d.fallBack(call, 'the call was not streamed live');
+        continue;
+      }
+      await this.advance(call, state, true);
+    }
+    // Keep going while anything is live.
+    if (this.d.activeCalls().some((c) => c.status !== 'ended' && c.recorders.length > 0))
+      this.again = true;
+  }
+
+  private async patch(key: string, change: Partial<LiveState>): Promise<LiveState | undefined> {
+    return this.store.update(key, (s) => ({ ...s, ...change }));
+  }
+
+  private async advance(call: TrackedCall, state: LiveState, final: boolean): Promise<void> {
+    if (state.state === 'closed' || state.state === 'fallback') return;
+    const key = call.key;
+    const due = state.nextAttemptAt <= this.now();
+    try {
+      // 1. The live recording on the server.
+      if (!state.liveId) {
+        if (!due) return;
+        const serverCallId = state.serverCallId ?? (await this.d.serverCallId(call));
+        if (!serverCallId) return;
+        const opened = await this.d.api.open(serverCallId);
+        if (opened === 'unsupported') {
+          await this.patch(key, { state: 'fallback', serverCallId, lastError: 'no live support' });
+          return;
+        }
+        state = (await this.patch(key, {
+          state: 'open',
+          serverCallId,
+          liveId: opened.id,
+          sent: opened.offset,
+          lastError: null,
+        }))!;
+      }
+      // 2. The next batch, durable before it is sent.
+      const sides = new Set(call.recorders.map((r) => r.side));
+      const firstStart = Math.min(...call.recorders.map((r) => r.startedAt));
+      if (final || sides.size === 2 || this.now() - firstStart > SIDE_WAIT_MS) {
+        const t0 = state.t0 ?? firstStart;
+        const produced = await this.d.produce({
+          callKey: key,
+          recorders: call.recorders.map((r) => ({
+            pcId: r.pcId,
+            side: r.side,
+            startedAt: r.startedAt,
+            open: !final && r.stoppedAt === null,
+          })),
+          finalDurationMs: final ? finalDurationMs(call, t0) : null,
+        });
+        if (!produced.ok) {
+          await this.patch(key, { lastError: `conversion: ${produced.error}` });
+          return;
+        }
+        state = (await this.store.get(key))!;
+      }
+      // 3. What the server does not hold yet, from its offset.
+      if (!due && state.lastError) return;
+      state = (await this.send(call, state))!;
+      if (state.state !== 'open') return;
+      // 4. At hang-up, once everything is held: close.
+      if (final && state.final && state.sent === state.produced && state.liveId) {
+        const { recordingId } = await this.d.api.close(state.liveId, state.produced);
+        await this.store.update(key, (s) => ({ ...s, state: 'closed', recordingId, tail: null }));
+        await this.store.dropBelow(key, Number.MAX_SAFE_INTEGER);
+        await this.d.closed(call, state.serverCallId!, recordingId);
+      }
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof LiveHttpError && !err.retryable) {
+        await this.patch(key, { state: 'fallback', lastError: message });
+        if (final) await this.d.fallBack(call, message);
+        return;
+      }
+      await this.patch(key, { lastError: message, nextAttemptAt: this.now() + RETRY_MS });
+    }
+  }
+
+  private async send(call: TrackedCall, state: LiveState): Promise<LiveState | undefined> {
+    const key = call.key;
+    let sent = state.sent;
+    for (let guard = 0; guard < 10_000 && sent < state.produced; guard++) {
+      const [piece] = await this.store.piecesFrom(key, sent);
+      if (!piece || piece.offset > sent) {
+        // The server asks for audio no longer held here: the stream cannot be completed.
+        await this.patch(key, { state: 'fallback', lastError: `no audio at offset ${sent}` });
+        await this.d.fallBack(call, `the live stream lost audio at ${sent}`);
+        return this.store.get(key);
+      }
+      const from = sent - piece.offset;
+      const data = piece.data.slice(from, from + LIVE_MAX_APPEND_BYTES);
+      const outcome = await this.d.api.append(state.liveId!, sent, data);
+      if (outcome.kind === 'closed') {
+        await this.patch(key, { state: 'fallback', lastError: 'the server closed the stream' });
+        return this.store.get(key);
+      }
+      if (outcome.kind === 'mismatch' && outcome.expectedOffset > state.produced) {
+        await this.patch(key, { state: 'fallback', lastError: 'the server holds more than sent' });
+        return this.store.get(key);
+      }
+      sent = outcome.kind === 'ok' ? outcome.offset : outcome.expectedOffset;
+      await this.patch(key, { sent, lastError: null });
+      await this.store.dropBelow(key, sent);
+    }
+    return this.store.get(key);
+  }
+}
