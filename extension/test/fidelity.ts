@@ -184,3 +184,52 @@ export function lagDifferenceMs(a: SecondMatch, b: SecondMatch): number {
   if (d < -loopMs / 2) d += loopMs;
   return d;
 }
+
+/**
+ * The fidelity check: one lag for the whole channel (the one most seconds agree on), then every
+ * second that carries signal matched at the sample within ±`searchMs` of it. Audio lost or doubled
+ * at a boundary moves the lag of the seconds after it (or, beyond the search, drops their
+ * correlation); the other side's audio does not correlate.
+ */
+export function alignSeconds(
+  recorded: Float64Array,
+  source: Float64Array,
+  searchMs = 50,
+): { lagMs: number; seconds: SecondMatch[] } {
+  const rate = 16000;
+  const coarse = matchSeconds(recorded, source).filter((m) => m.correlation > 0.5);
+  // The lag most seconds agree on (within 2 ms).
+  let lag = 0;
+  let votes = -1;
+  for (const m of coarse) {
+    const n = coarse.filter((o) => Math.abs(lagDifferenceMs(m, o)) < 2).length;
+    if (n > votes) {
+      votes = n;
+      lag = Math.round((m.lagMs / 1000) * rate);
+    }
+  }
+  const span = Math.round((searchMs / 1000) * rate);
+  const seconds: SecondMatch[] = [];
+  for (let start = 0; start + rate <= recorded.length; start += rate) {
+    const win = envelope(recorded, start, start + rate);
+    const rms = Math.sqrt(win.reduce((s, v) => s + v * v, 0) / win.length);
+    if (rms < 0.01) continue;
+    let best = -2;
+    let bestAt = 0;
+    for (let d = -span; d <= span; d++) {
+      const c = corr(recorded, start, source, start + lag + d, rate);
+      if (c > best) {
+        best = c;
+        bestAt = start + lag + d;
+      }
+    }
+    const sourceAt = ((bestAt % source.length) + source.length) % source.length;
+    seconds.push({
+      at: start / rate,
+      sourceAt,
+      lagMs: ((bestAt - start) / rate) * 1000,
+      correlation: best,
+    });
+  }
+  return { lagMs: (lag / rate) * 1000, seconds };
+}

@@ -1,6 +1,6 @@
 /**
  * Streams calls live with the server's live recording protocol (@cwn/protocol live.ts; design in
- * docs/decisions/1500-extension-live-streaming.md). While a call lasts, each pass asks the
+ * docs/decisions/0502-extension-live-streaming.md). While a call lasts, each pass asks the
  * offscreen document for the next batch of 16 kHz stereo PCM (stored in IndexedDB with the count
  * that covers it before anything is sent), then appends what the server does not hold yet at its
  * offset. A network cut, a 503, a worker or browser restart only delay the pass: everything it
@@ -214,6 +214,8 @@ export class LiveStreamer {
   private running: Promise<void> | null = null;
   private again = false;
   private lastPass = 0;
+  /** How long the last batch took in the offscreen document (ms): passes are spaced by it. */
+  private lastProduceMs = 0;
   private readonly now: () => number;
 
   constructor(private readonly d: LiveDeps) {
@@ -224,7 +226,10 @@ export class LiveStreamer {
   /** Asks for a pass soon (at most one every LIVE_PASS_MS; one at a time). */
   kick(): void {
     if (this.timer) return;
-    const wait = Math.max(0, this.lastPass + LIVE_PASS_MS - this.now());
+    // Decoding the call so far costs more as the call grows (decision 0502): the offscreen
+    // document spends at most a quarter of its time on it.
+    const interval = Math.max(LIVE_PASS_MS, 4 * this.lastProduceMs);
+    const wait = Math.max(0, this.lastPass + interval - this.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.pass();
@@ -307,6 +312,7 @@ export class LiveStreamer {
       const firstStart = Math.min(...call.recorders.map((r) => r.startedAt));
       if (final || sides.size === 2 || this.now() - firstStart > SIDE_WAIT_MS) {
         const t0 = state.t0 ?? firstStart;
+        const startedAt = this.now();
         const produced = await this.d.produce({
           callKey: key,
           recorders: call.recorders.map((r) => ({
@@ -317,6 +323,7 @@ export class LiveStreamer {
           })),
           finalDurationMs: final ? finalDurationMs(call, t0) : null,
         });
+        if (!final) this.lastProduceMs = this.now() - startedAt;
         if (!produced.ok) {
           await this.patch(key, { lastError: `conversion: ${produced.error}` });
           return;

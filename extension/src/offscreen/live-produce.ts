@@ -1,5 +1,5 @@
 /**
- * A live call's next batch of 16 kHz stereo PCM (docs/decisions/1500-extension-live-streaming.md):
+ * A live call's next batch of 16 kHz stereo PCM (docs/decisions/0502-extension-live-streaming.md):
  * ffmpeg.wasm decodes the call's chunks so far (Opus in WebM from the page's MediaRecorders) with
  * the whole-call plan, sides still recording left unpadded, so the output ends where the audio
  * decoded so far ends. The last half second is held back (the resampler's look-ahead and a cut

@@ -38,7 +38,7 @@ export interface UploadItem {
 }
 
 /**
- * A call streamed live (docs/decisions/1500-extension-live-streaming.md): the 16 kHz stereo PCM
+ * A call streamed live (docs/decisions/0502-extension-live-streaming.md): the 16 kHz stereo PCM
  * produced so far lies in `livePieces` until the server has acknowledged it.
  */
 export interface LiveState {
