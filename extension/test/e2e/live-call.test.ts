@@ -107,6 +107,13 @@ async function liveRowOf(callKeySuffix: string): Promise<LiveRow | undefined> {
  * channel, in the same frames, does not move); its seconds must match the source, and its lags
  * are reported.
  */
+/**
+ * A second matches its source above this correlation. The microphone's channel goes through
+ * WebRTC's echo canceller, noise suppression and gain control: 0.3–0.85 seen against the source,
+ * against under 0.2 for the other side's audio.
+ */
+const MATCH = 0.4;
+
 function expectFaithful(
   channel: Float64Array,
   own: Float64Array,
@@ -121,25 +128,26 @@ function expectFaithful(
         all.map((m) => `${m.at}s ${m.lagMs.toFixed(1)}ms r=${m.correlation.toFixed(2)}`).join(' '),
     );
   // The first seconds, while WebRTC's echo canceller and gain control settle, may not match.
-  const matching = all.filter((m) => m.correlation > 0.5);
+  const matching = all.filter((m) => m.correlation > MATCH);
   expect(matching.length).toBeGreaterThanOrEqual(Math.floor(seconds) - 6);
-  // The second half of the call (the cut, the restart, the tail) matches throughout.
-  for (const m of all.filter((x) => x.at >= seconds / 2 && x.at + 1 <= seconds - 1))
-    expect({ at: m.at, matches: m.correlation > 0.5 }).toEqual({ at: m.at, matches: true });
-  if (witness)
+  if (witness) {
+    // The second half of the call (the cut, the restart, the tail) matches throughout.
+    for (const m of all.filter((x) => x.at >= seconds / 2 && x.at + 1 <= seconds - 1))
+      expect({ at: m.at, matches: m.correlation > MATCH }).toEqual({ at: m.at, matches: true });
     for (const m of matching)
       expect({ at: m.at, offByLessThan20ms: Math.abs(m.lagMs - lagMs) < 20 }).toEqual({
         at: m.at,
         offByLessThan20ms: true,
       });
+  }
   const swapped = alignSeconds(channel, other).seconds;
-  expect(Math.max(...swapped.map((m) => m.correlation))).toBeLessThan(0.5);
+  expect(Math.max(...swapped.map((m) => m.correlation))).toBeLessThan(0.25);
   return all;
 }
 
 /** The figures of a channel: matching seconds, and the spread of their lags (ms). */
 function spread(matches: SecondMatch[]): { matching: number; lagSpreadMs: number } {
-  const ok = matches.filter((m) => m.correlation > 0.5).map((m) => m.lagMs);
+  const ok = matches.filter((m) => m.correlation > MATCH).map((m) => m.lagMs);
   return {
     matching: ok.length,
     lagSpreadMs: Math.round((Math.max(...ok) - Math.min(...ok)) * 10) / 10,
