@@ -180,15 +180,13 @@ async function main(): Promise<void> {
           coreURL: `${origin}/core/ffmpeg-core.js`,
           wasmURL: `${origin}/core/ffmpeg-core.wasm`,
         });
-        const put = async (name: string) =>
-          ff.writeFile(
-            name,
-            new Uint8Array(await (await fetch(`${origin}/in/${name}`)).arrayBuffer()),
-          );
         const a: number[] = [];
         for (const p of plans) {
-          await put(`a${p.minutes}.webm`);
-          await put(`c${p.minutes}.webm`);
+          for (const name of [`a${p.minutes}.webm`, `c${p.minutes}.webm`])
+            await ff.writeFile(
+              name,
+              new Uint8Array(await (await fetch(`${origin}/in/${name}`)).arrayBuffer()),
+            );
           const t = performance.now();
           if ((await ff.exec(p.args)) !== 0) throw new Error('ffmpeg.wasm failed (A)');
           a.push(performance.now() - t);
@@ -196,7 +194,10 @@ async function main(): Promise<void> {
           await ff.deleteFile(`c${p.minutes}.webm`);
           await ff.deleteFile('live.pcm');
         }
-        await put('batch.raw');
+        await ff.writeFile(
+          'batch.raw',
+          new Uint8Array(await (await fetch(`${origin}/in/batch.raw`)).arrayBuffer()),
+        );
         const b: number[] = [];
         for (let i = 0; i < 5; i++) {
           const t = performance.now();
