@@ -58,6 +58,7 @@ import { registerAuditRoutes } from './audit/audit.routes';
 import { QueueAdminService } from './queue/queue-admin.service';
 import { registerQueueAdminRoutes } from './queue/queue-admin.routes';
 import { createPushModule, type PushModule, type PushModuleOptions } from './push/module';
+import { createLiveModule, type LiveModule } from './live/module';
 
 export interface AppOptions {
   logger?: Logger;
@@ -104,6 +105,7 @@ export interface AppInstance {
   dashboard: DashboardModule;
   push: PushModule;
   retention: RetentionModule;
+  live: LiveModule;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -211,6 +213,13 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   const { lifecycle } = calls;
   const recordings = createRecordingsModule({ ...shared, lifecycle });
   const transcripts = createTranscriptsModule({ ...shared, lifecycle });
+  const live = createLiveModule({
+    ...shared,
+    ingest: recordings.ingest,
+    audio: recordings.audio,
+    transcripts: transcripts.service,
+    events: transcripts.events,
+  });
   const retention = createRetentionModule({
     ...shared,
     store: recordings.store,
@@ -286,6 +295,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     dashboard,
     push,
     retention,
+    live,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -293,10 +303,12 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
           server.off('error', reject);
           tickets.start();
           transcripts.start();
+          live.start();
           resolve(server.address() as AddressInfo);
         });
       }),
     close: async () => {
+      await live.close();
       await transcripts.close();
       await push.close();
       dashboard.stop();

@@ -25,12 +25,15 @@ describe('migrations', () => {
         '0005-kiosk-tokens',
         '0006-push-subscriptions',
         '0007-calls-search-index',
+        '0008-live-recordings',
       ]);
       expect(await tables()).toEqual(
         expect.arrayContaining([
           'audit_log',
           'calls',
           'kiosk_tokens',
+          'live_recordings',
+          'live_windows',
           'push_subscriptions',
           'recordings',
           'refresh_tokens',

@@ -20,6 +20,15 @@ export interface IngestContext {
   requestId: string | null;
 }
 
+/**
+ * How the recording came: a batch upload (queued for a whole-call transcription), or a live
+ * recording's log turned into the same WAV at close (its windows are transcribed already or under
+ * way: no batch job; the call goes straight to `transcribing`).
+ */
+export interface IngestOptions {
+  live?: boolean;
+}
+
 /** Raised inside the commit when another upload with the same key won the race. */
 class DuplicateUpload extends Error {}
 
@@ -86,6 +95,7 @@ export class RecordingIngest {
   async ingest(
     source: Readable | AsyncIterable<Buffer>,
     ctx: IngestContext,
+    options: IngestOptions = {},
   ): Promise<UploadRecordingResponse> {
     const replayed = await this.replay(ctx);
     if (replayed) return replayed;
@@ -147,6 +157,13 @@ export class RecordingIngest {
               c.endedAt ??= ctx.meta.endedAt ? new Date(ctx.meta.endedAt) : this.deps.now();
             },
           });
+          // Live: the windows' jobs are the transcription; nothing waits in `uploaded` for a batch job.
+          if (options.live) {
+            call = await this.deps.lifecycle.move(call, 'transcribing', {
+              transaction: t,
+              announce: false,
+            });
+          }
         },
       });
     } catch (err) {
@@ -170,7 +187,7 @@ export class RecordingIngest {
       await store.delete(id).catch(() => undefined);
       throw err;
     }
-    return this.afterCommit(ctx, call!, recording!);
+    return this.afterCommit(ctx, call!, recording!, options);
   }
 
   /**
@@ -230,6 +247,7 @@ export class RecordingIngest {
     ctx: IngestContext,
     call: CallModel,
     recording: RecordingModel,
+    options: IngestOptions = {},
   ): Promise<UploadRecordingResponse> {
     const dto = toRecordingDto(recording);
     await this.deps.audit.write({
@@ -237,11 +255,20 @@ export class RecordingIngest {
       actorId: ctx.user.id,
       targetType: 'recording',
       targetId: recording.id,
-      details: { callId: call.id, sizeBytes: dto.sizeBytes, durationMs: dto.durationMs },
+      details: {
+        callId: call.id,
+        sizeBytes: dto.sizeBytes,
+        durationMs: dto.durationMs,
+        ...(options.live ? { live: true } : {}),
+      },
       ip: ctx.ip,
       requestId: ctx.requestId,
     });
     this.deps.recordingUploaded(call.agentId, dto);
+    if (options.live) {
+      this.deps.lifecycle.announce(call, 'transcribing');
+      return { recording: dto, callId: call.id, created: true };
+    }
     let moved: { row: CallModel; event: 'uploaded' | 'queued' } = { row: call, event: 'uploaded' };
     try {
       await this.deps.queue.enqueue(recording);
