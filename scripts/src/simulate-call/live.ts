@@ -46,6 +46,8 @@ export interface LiveSimulateOptions extends Omit<SimulateOptions, 'timeoutMs'> 
   printSegments?: boolean;
   /** Prefix of every printed line (the call's number when several play at once). */
   tag?: string;
+  /** Give up when no request has succeeded for this long (default 120 s). */
+  giveUpAfterMs?: number;
 }
 
 export interface LiveSegmentsSeen {
@@ -272,10 +274,19 @@ export async function simulateLiveCall(
 
     let resends = 0;
     let backoffMs = 250;
+    let lastProgress = performance.now();
+    const giveUpAfterMs = o.giveUpAfterMs ?? 120_000;
+    const stuck = (why: string) => {
+      if (performance.now() - lastProgress > giveUpAfterMs)
+        throw new SimulateError(
+          `no progress for ${Math.round(giveUpAfterMs / 1000)} s, giving up (last: ${why})`,
+        );
+    };
     /** After a fault: where the server stands (retried until it answers). */
     const resync = async (why: string): Promise<number> => {
       resends++;
       for (;;) {
+        stuck(why);
         const st = await send(
           o.server,
           `/api/live-recordings/${recordingId}`,
@@ -300,6 +311,7 @@ export async function simulateLiveCall(
         return d.success ? (resends++, d.data.expectedOffset) : resync(`${what}: ${explain(a)}`);
       }
       if (!transient(a)) throw new SimulateError(`${what} failed: ${explain(a)}`);
+      stuck(`${what}: ${explain(a)}`);
       await sleep(a.retryAfterS ? a.retryAfterS * 1000 : backoffMs);
       backoffMs = Math.min(5_000, backoffMs * 2);
       return resync(`${what}: ${explain(a)}`);
@@ -337,6 +349,7 @@ export async function simulateLiveCall(
         offset = r.data.offset;
         acks.push([offset, performance.now()]);
         backoffMs = 250;
+        lastProgress = performance.now();
       } else {
         offset = await recover(a, 'append');
       }
