@@ -1,5 +1,5 @@
 /**
- * npm run bench:live -- [--lengths 1,10,30,60] [--speed 8] [--repeats-short 3] [--concurrency 1,5,10,20]
+ * npm run bench:live -- [--lengths 1,10,30,60] [--speed 6] [--repeats-short 3] [--concurrency 1,5,10,20]
  *                       [--concurrent-minutes 1] [--concurrent-speed 1] [--threads 2]
  *
  * Live vs batch on this machine, one table (issue 14, decision 1400): calls of two-sided espeak-ng
@@ -43,7 +43,7 @@ function arg(name: string, def: string): string {
 const list = (s: string) => s.split(',').map(Number);
 
 const LENGTHS = list(arg('lengths', '1,10,30,60'));
-const SPEED = Number(arg('speed', '8'));
+const SPEED = Number(arg('speed', '6'));
 const REPEATS_SHORT = Number(arg('repeats-short', '3'));
 const CONCURRENCY = list(arg('concurrency', '1,5,10,20'));
 const CONCURRENT_MIN = Number(arg('concurrent-minutes', '1'));
@@ -198,6 +198,33 @@ async function main(): Promise<void> {
     });
     const quiet = () => undefined;
 
+    const nRows: string[][] = [];
+    let lagAt5 = NaN;
+    let passes: number | null = null;
+    const short = callWav(CONCURRENT_MIN);
+    for (const n of CONCURRENCY) {
+      const results = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          simulateLiveCall({ ...base(i + 1), wav: short, speed: CONCURRENT_SPEED }, quiet),
+        ),
+      );
+      const lags = results.flatMap((r) => r.live.map((w) => w.lagMs));
+      const p95 = percentile(lags, 95);
+      if (n === 5) lagAt5 = p95;
+      if (passes === null && p95 > 3000) passes = n;
+      nRows.push([
+        String(n),
+        `${CONCURRENT_SPEED}×`,
+        String(lags.length),
+        ms(percentile(lags, 50)),
+        ms(p95),
+        ms(Math.max(...results.map((r) => r.hangupToFinalMs))),
+      ]);
+      console.error(
+        `… N=${n} done (${((performance.now() - started) / 60_000).toFixed(1)} min in): ${nRows.at(-1)!.join(' | ')}`,
+      );
+    }
+
     const rows: string[][] = [];
     let hangupMax = 0;
     for (const minutes of LENGTHS) {
@@ -234,34 +261,7 @@ async function main(): Promise<void> {
         batchCpu.toFixed(2),
       ]);
       console.error(
-        `… ${minutes} min done (${((performance.now() - started) / 60_000).toFixed(1)} min in)`,
-      );
-    }
-
-    const nRows: string[][] = [];
-    let lagAt5 = NaN;
-    let passes: number | null = null;
-    const short = callWav(CONCURRENT_MIN);
-    for (const n of CONCURRENCY) {
-      const results = await Promise.all(
-        Array.from({ length: n }, (_, i) =>
-          simulateLiveCall({ ...base(i + 1), wav: short, speed: CONCURRENT_SPEED }, quiet),
-        ),
-      );
-      const lags = results.flatMap((r) => r.live.map((w) => w.lagMs));
-      const p95 = percentile(lags, 95);
-      if (n === 5) lagAt5 = p95;
-      if (passes === null && p95 > 3000) passes = n;
-      nRows.push([
-        String(n),
-        `${CONCURRENT_SPEED}×`,
-        String(lags.length),
-        ms(percentile(lags, 50)),
-        ms(p95),
-        ms(Math.max(...results.map((r) => r.hangupToFinalMs))),
-      ]);
-      console.error(
-        `… N=${n} done (${((performance.now() - started) / 60_000).toFixed(1)} min in)`,
+        `… ${minutes} min done (${((performance.now() - started) / 60_000).toFixed(1)} min in): ${rows.at(-1)!.join(' | ')}`,
       );
     }
 
