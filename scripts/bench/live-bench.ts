@@ -203,11 +203,14 @@ async function main(): Promise<void> {
     let passes: number | null = null;
     const short = callWav(CONCURRENT_MIN);
     for (const n of CONCURRENCY) {
-      const results = await Promise.all(
+      const settled = await Promise.allSettled(
         Array.from({ length: n }, (_, i) =>
           simulateLiveCall({ ...base(i + 1), wav: short, speed: CONCURRENT_SPEED }, quiet),
         ),
       );
+      const results = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      for (const r of settled)
+        if (r.status === 'rejected') console.error(`  N=${n}: a call failed: ${String(r.reason)}`);
       const lags = results.flatMap((r) => r.live.map((w) => w.lagMs));
       const p95 = percentile(lags, 95);
       if (n === 5) lagAt5 = p95;
@@ -219,6 +222,7 @@ async function main(): Promise<void> {
         ms(percentile(lags, 50)),
         ms(p95),
         ms(Math.max(...results.map((r) => r.hangupToFinalMs))),
+        String(n - results.length),
       ]);
       console.error(
         `… N=${n} done (${((performance.now() - started) / 60_000).toFixed(1)} min in): ${nRows.at(-1)!.join(' | ')}`,
@@ -303,6 +307,7 @@ async function main(): Promise<void> {
           'lag p50 ms',
           'lag p95 ms',
           'hang-up→final max ms',
+          'failed calls',
         ],
         nRows,
       ),

@@ -74,6 +74,7 @@ export interface LiveSimulateResult {
 }
 
 const FRAME = 4;
+const REQUEST_TIMEOUT_MS = 30_000;
 const RATE = 16_000;
 
 /** The PCM of a 16 kHz stereo s16 WAV (what a live recording takes), or a clear error. */
@@ -132,6 +133,8 @@ async function send(
 ): Promise<Answer> {
   try {
     const res = await fetch(new URL(path, server), {
+      // a request the network swallowed is a network error: resend rather than wait forever
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       ...init,
       headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
     });
