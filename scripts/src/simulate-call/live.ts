@@ -48,6 +48,8 @@ export interface LiveSimulateOptions extends Omit<SimulateOptions, 'timeoutMs'> 
   tag?: string;
   /** Give up when no request has succeeded for this long (default 120 s). */
   giveUpAfterMs?: number;
+  /** An access token already held (several calls of one agent log in once). */
+  token?: string;
 }
 
 export interface LiveSegmentsSeen {
@@ -180,7 +182,7 @@ export async function simulateLiveCall(
   const pcm = livePcmOfWav(o.wav);
   const audioMs = (pcm.length / FRAME / RATE) * 1000;
   const chunkBytes = Math.max(FRAME, Math.round(((o.chunkMs ?? 250) * RATE) / 1000) * FRAME);
-  const token = await login(o, say);
+  const token = o.token ?? (await login(o, say));
 
   const now = Date.now();
   const call = await api(
@@ -446,11 +448,14 @@ export async function simulateLiveCalls(
   log: (line: string) => void = console.log,
 ): Promise<LiveSimulateResult[]> {
   if (n === 1) return [await simulateLiveCall(o, log)];
+  // one agent for every call: log in once (the server limits logins per account)
+  const token = o.email.includes('{n}') ? undefined : await login(o, log);
   const results = await Promise.all(
     Array.from({ length: n }, (_, i) =>
       simulateLiveCall(
         {
           ...o,
+          token,
           email: o.email.replaceAll('{n}', String(i + 1)),
           tag: `#${i + 1}`,
           printSegments: o.printSegments ?? false,
