@@ -7,6 +7,7 @@ module.exports = {
     '<rootDir>/worker-gpu',
     '<rootDir>/simulators/ninjaone',
     '<rootDir>/simulators/fake-3cx',
+    '<rootDir>/simulators/whisper-api',
     '<rootDir>/scripts',
     '<rootDir>/extension',
     '<rootDir>/pwa',

@@ -23,6 +23,7 @@ module.exports = (name) => ({
     '^@cwn/protocol$': path.join(__dirname, 'protocol/src/index.ts'),
     '^@cwn/ninjaone-sim$': path.join(__dirname, 'simulators/ninjaone/src/index.ts'),
     '^@cwn/fake-3cx$': path.join(__dirname, 'simulators/fake-3cx/src/index.ts'),
+    '^@cwn/whisper-api-sim$': path.join(__dirname, 'simulators/whisper-api/src/index.ts'),
     '^@cwn/test-support/(.*)$': path.join(__dirname, 'test-support/src/$1'),
   },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],

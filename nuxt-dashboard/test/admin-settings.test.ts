@@ -220,7 +220,10 @@ describe('NinjaOne, Whisper and retention admin pages', () => {
     expect(await page.innerText('[data-test=last-run]')).toContain(
       `${report.audioPurged} recordings deleted`,
     );
-    expect(await page.innerText('[data-test=retention-howto]')).toContain('RETENTION_DAYS=45');
+    // Nobody changed it here: the environment's values, and supervisors only read them.
+    expect(await page.innerText('[data-test=source]')).toContain('From the server’s environment');
+    await page.waitForSelector('[data-test=read-only]');
+    expect(await page.locator('[data-test=save]').count()).toBe(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'admin-retention.png'), fullPage: true });
 
     await page.click('nav >> text=Whisper');

@@ -17,3 +17,6 @@ export * from './retention';
 export * from './idempotency';
 export * from './push';
 export * from './live';
+export * from './settings';
+export * from './health';
+export * from './privacy';

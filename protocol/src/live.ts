@@ -9,7 +9,7 @@ import { Segment, TranscriptionTimings } from './transcripts';
  * right = caller. Offsets are bytes of that PCM and always whole stereo frames.
  */
 export const LIVE_FRAME_BYTES = 4;
-/** The largest append the server takes (about 32 s of audio). */
+/** The largest append the server takes (about 16 s of stereo audio). */
 export const LIVE_MAX_APPEND_BYTES = 1024 * 1024;
 
 export const LiveAudioFormat = z.object({

@@ -59,6 +59,9 @@ import { QueueAdminService } from './queue/queue-admin.service';
 import { registerQueueAdminRoutes } from './queue/queue-admin.routes';
 import { createPushModule, type PushModule, type PushModuleOptions } from './push/module';
 import { createLiveModule, type LiveModule } from './live/module';
+import { createSettingsModule, type SettingsModule } from './settings/module';
+import { createHealthModule, type HealthModule } from './health/module';
+import { createPrivacyModule, type PrivacyModule } from './privacy/module';
 
 export interface AppOptions {
   logger?: Logger;
@@ -106,6 +109,9 @@ export interface AppInstance {
   push: PushModule;
   retention: RetentionModule;
   live: LiveModule;
+  settings: SettingsModule;
+  health: HealthModule;
+  privacy: PrivacyModule;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -208,6 +214,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
 
   // Feature modules, each building its services, routes and workers; dependencies flow downwards.
   const shared = { config, sequelize, models, redis, queues, routes, fanOut, audit, logger, now };
+  const settings = createSettingsModule(shared);
   const users = createUsersModule(shared);
   const calls = createCallsModule({ ...shared, transcriptOf: transcriptReader(sequelize, models) });
   const { lifecycle } = calls;
@@ -225,6 +232,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     store: recordings.store,
     uploads: recordings.uploads,
     transcripts: transcripts.service,
+    settings: settings.store,
   });
   const ninjaone = createNinjaOneModule({
     ...shared,
@@ -239,12 +247,30 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     ticketWorker: options.ninjaone?.ticketWorker,
   });
   const push = createPushModule({ ...shared, ...options.push });
+  const privacy = createPrivacyModule({
+    ...shared,
+    calls,
+    recordings,
+    transcripts,
+    tickets,
+    ninjaone,
+  });
   const dashboard = createDashboardModule({
     ...shared,
     io,
     kioskTokens,
     presence,
     ninjaOneDisconnection: () => ninjaone.settings.disconnection(),
+    settings: settings.store,
+  });
+  const health = createHealthModule({
+    ...shared,
+    probeRedis,
+    dashboard: dashboard.service,
+    ninjaone: {
+      view: () => ninjaone.settings.view(),
+      probe: () => ninjaone.client.request('GET', '/organizations', { query: { pageSize: 1 } }),
+    },
   });
   registerAuditRoutes(routes, new AuditQueryService(models));
   registerQueueAdminRoutes(routes, new QueueAdminService(queues), audit);
@@ -296,6 +322,9 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     push,
     retention,
     live,
+    settings,
+    health,
+    privacy,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { TimeZone } from '@cwn/protocol';
 import { keyringFromEnv, MasterKeyError, type Keyring } from './storage/keys';
 import { DEFAULT_PUSH_HOSTS } from './push/endpoint-hosts';
 import { vapidFromEnv, VapidConfigError, type VapidConfig } from './push/vapid';
@@ -62,8 +63,19 @@ const EnvSchema = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Transcripts older than this many days are deleted too; unset keeps them. */
   TRANSCRIPT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
-  /** Hour of the day (0-23, server time zone) the retention job runs. */
+  /** Hour of the day (0-23, in RETENTION_TIME_ZONE) the retention job runs. */
   RETENTION_HOUR: z.coerce.number().int().min(0).max(23).default(3),
+  /** IANA time zone of RETENTION_HOUR; unset: the server's (TZ). */
+  RETENTION_TIME_ZONE: TimeZone.optional(),
+  /**
+   * Defaults of the wallboard's alert thresholds (admins change them in /admin/alerts): waiting
+   * transcription jobs and minutes of the oldest one before "queue backing up", workers that must
+   * be online, minutes a failed ticket job counts as "NinjaOne failing".
+   */
+  ALERT_QUEUE_DEPTH: z.coerce.number().int().min(0).max(100_000).default(20),
+  ALERT_OLDEST_WAITING_MINUTES: z.coerce.number().int().min(1).max(10_080).default(10),
+  ALERT_MIN_WORKERS: z.coerce.number().int().min(0).max(100).default(1),
+  ALERT_NINJAONE_FAILURE_WINDOW_MINUTES: z.coerce.number().int().min(1).max(10_080).default(15),
   /** A resumable upload not finished within this many hours is discarded. */
   UPLOAD_SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(168).default(24),
   /** Country calling code of national numbers (0…) in call searches: 33 (France), 41, 1… */
@@ -111,7 +123,15 @@ export type Config = {
   storageDir: string;
   workerToken: string;
   maxRecordingSeconds: number;
-  retention: { audioDays: number; transcriptDays: number | null; hour: number };
+  /** Retention defaults (admins override them in /admin/retention). */
+  retention: { audioDays: number; transcriptDays: number | null; hour: number; timeZone: string };
+  /** Alert threshold defaults (admins override them in /admin/alerts). */
+  alerts: {
+    queueDepth: number;
+    oldestWaitingMinutes: number;
+    minWorkers: number;
+    ninjaOneFailureWindowMinutes: number;
+  };
   uploadSessionTtlHours: number;
   /** Country calling code a national number (0…) stands for in call searches. */
   defaultCountryCode: string;
@@ -200,6 +220,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       audioDays: e.RETENTION_DAYS,
       transcriptDays: e.TRANSCRIPT_RETENTION_DAYS ?? null,
       hour: e.RETENTION_HOUR,
+      timeZone: e.RETENTION_TIME_ZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    },
+    alerts: {
+      queueDepth: e.ALERT_QUEUE_DEPTH,
+      oldestWaitingMinutes: e.ALERT_OLDEST_WAITING_MINUTES,
+      minWorkers: e.ALERT_MIN_WORKERS,
+      ninjaOneFailureWindowMinutes: e.ALERT_NINJAONE_FAILURE_WINDOW_MINUTES,
     },
     uploadSessionTtlHours: e.UPLOAD_SESSION_TTL_HOURS,
     defaultCountryCode: e.DEFAULT_COUNTRY_CODE,

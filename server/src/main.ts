@@ -1,7 +1,7 @@
 import { createApp } from './app';
 import { configOrExit } from './bootstrap';
 import { migrateUp } from './db/migrator';
-import { scheduleRetention, startMaintenanceWorker } from './retention/maintenance';
+import { startMaintenanceWorker } from './retention/maintenance';
 
 async function main(): Promise<void> {
   const config = configOrExit();
@@ -23,7 +23,8 @@ async function main(): Promise<void> {
     if (created) logger.info({ email: config.firstAdmin.email }, 'first admin created');
   }
 
-  await scheduleRetention(instance.queues.maintenance, config.retention.hour);
+  // The daily job at the hour and time zone in force (stored by an admin, else the environment's).
+  await instance.retention.schedule();
   const requeued = await instance.recordings.ingest.requeueStranded();
   if (requeued) logger.info({ requeued }, 'queued recordings left unqueued by an earlier failure');
   const maintenance = startMaintenanceWorker({

@@ -62,6 +62,8 @@ const EXPECTED: Record<string, 'public' | readonly Exclude<Caller, null>[]> = {
   'GET /api/calls': EVERYONE,
   'GET /api/calls/:id': EVERYONE,
   'PATCH /api/calls/:id': ['agent', 'supervisor'],
+  // Deleting a call: those who correct and validate others' calls, and admins.
+  'DELETE /api/calls/:id': ['manager', 'admin'],
   'POST /api/upload-recording': ['agent', 'supervisor'],
   'POST /api/uploads': ['agent', 'supervisor'],
   'GET /api/uploads/:id': ['agent', 'supervisor'],
@@ -99,6 +101,16 @@ const EXPECTED: Record<string, 'public' | readonly Exclude<Caller, null>[]> = {
   'POST /api/admin/queues/:queue/jobs/:jobId/retry': ADMIN,
   'DELETE /api/admin/queues/:queue/jobs/:jobId': ADMIN,
   'GET /api/admin/retention': ['admin', 'supervisor'],
+  'PUT /api/admin/retention': ADMIN,
+  'DELETE /api/admin/retention': ADMIN,
+  'POST /api/admin/retention/preview': ['admin', 'supervisor'],
+  'GET /api/admin/alerts': ['admin', 'supervisor'],
+  'PUT /api/admin/alerts': ADMIN,
+  'DELETE /api/admin/alerts': ADMIN,
+  'GET /api/admin/health': ADMIN,
+  // A caller's data (subject access, erasure) is the admins' business alone.
+  'POST /api/admin/privacy/erase': ADMIN,
+  'POST /api/admin/privacy/export': ADMIN,
   // Each signed-in user manages their own devices' push subscriptions.
   'GET /api/push/vapid-public-key': EVERYONE,
   'POST /api/push/subscriptions': EVERYONE,

@@ -58,11 +58,14 @@ describe('GET /api/admin/retention', () => {
   it('shows the environment policy, no next run before a server schedules it, and no last run yet', async () => {
     const res = await get(tokens.admin);
     expect(res.status).toBe(200);
+    const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const policy = { audioDays: 45, transcriptDays: 400, hour: 4, timeZone };
     expect(RetentionOverview.parse(res.body)).toEqual({
-      audioDays: 45,
-      transcriptDays: 400,
-      hour: 4,
-      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      ...policy,
+      source: 'environment',
+      updatedAt: null,
+      updatedBy: null,
+      defaults: policy,
       nextRunAt: null,
     });
   });
@@ -80,7 +83,7 @@ describe('GET /api/admin/retention', () => {
     const body = RetentionOverview.parse((await get(tokens.admin)).body);
     expect(body.nextRunAt).toBe(nextAt(4, before).toISOString());
 
-    // A schedule moved to another hour (RETENTION_HOUR changed, then a restart) shows at once.
+    // A schedule moved to another hour (the settings changed) shows at once.
     await scheduleRetention(t.queues.maintenance, 22);
     const moved = RetentionOverview.parse((await get(tokens.supervisor)).body);
     expect(moved.nextRunAt).toBe(nextAt(22, before).toISOString());

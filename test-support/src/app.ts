@@ -88,7 +88,11 @@ export async function startTestApp(
   });
 }
 
-// The server's own config loader and retention schedule, for tests that check an environment the
-// server must accept (deploy) or drive the daily retention run (dashboard settings).
+// The server's own config loader, retention schedule and its consumer, for tests that check an
+// environment the server must accept (deploy) or drive the daily retention run (dashboard settings).
 export { loadConfig } from '../../server/src/config';
-export { scheduleRetention } from '../../server/src/retention/maintenance';
+export {
+  RETENTION_JOB,
+  scheduleRetention,
+  startMaintenanceWorker,
+} from '../../server/src/retention/maintenance';

@@ -1,8 +1,10 @@
-// The REAL transcription worker (worker-gpu's startWorker, whisper.cpp on the CPU with the generated
-// test model) running in the test process against a test app's queue and internal audio endpoint.
+// The REAL transcription worker (worker-gpu's startWorker) running in the test process against a
+// test app's queue and internal audio endpoint: whisper.cpp on the CPU with the generated test
+// model, or (env WHISPER_ENGINE=openai, WHISPER_API_URL, …) the OpenAI-compatible engine.
 import { join } from 'node:path';
 import { loadConfig as loadWorkerConfig } from '../../worker-gpu/src/config';
-import { WhisperCppTranscriber } from '../../worker-gpu/src/engine/whisper-cpp';
+import { createTranscriber } from '../../worker-gpu/src/engine/create';
+import type { Transcriber } from '../../worker-gpu/src/engine/transcriber';
 import { TEST_MODEL_PATH } from '../../worker-gpu/src/models/paths';
 import { ensureTestModel } from '../../worker-gpu/src/models/test-model';
 import { startWorker, type RunningWorker } from '../../worker-gpu/src/worker';
@@ -11,18 +13,19 @@ import { TEST_REDIS_URL, testTmpRoot } from './services';
 
 export interface InProcessWorker {
   worker: RunningWorker;
-  engine: WhisperCppTranscriber;
+  engine: Transcriber;
   stop(): Promise<void>;
 }
 
-/** `id` names the worker's heartbeat and health file; give the app a Redis prefix of its own. */
-export async function startInProcessWorker(t: TestApp, id: string): Promise<InProcessWorker> {
-  ensureTestModel(TEST_MODEL_PATH);
-  const engine = await WhisperCppTranscriber.create({
-    modelPath: TEST_MODEL_PATH,
-    gpu: false,
-    contexts: 1,
-  });
+/**
+ * `id` names the worker's heartbeat and health file; give the app a Redis prefix of its own.
+ * `env` adds to or overrides the worker's environment (e.g. the Whisper API engine's variables).
+ */
+export async function startInProcessWorker(
+  t: TestApp,
+  id: string,
+  env: Record<string, string> = {},
+): Promise<InProcessWorker> {
   const config = loadWorkerConfig({
     PATH: process.env.PATH,
     REDIS_URL: TEST_REDIS_URL,
@@ -35,7 +38,10 @@ export async function startInProcessWorker(t: TestApp, id: string): Promise<InPr
     WHISPER_TEMPERATURE_INC: '0',
     WORKER_ID: `${id}-${process.pid}`,
     HEALTH_FILE: join(testTmpRoot(), `worker-${id}-${process.pid}-alive`),
+    ...env,
   });
+  if (config.engine === 'whisper-cpp') ensureTestModel(TEST_MODEL_PATH);
+  const engine = await createTranscriber({ ...config, concurrency: 1 });
   const worker = await startWorker(config, engine, () => undefined);
   return {
     worker,

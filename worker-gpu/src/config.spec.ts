@@ -88,4 +88,77 @@ describe('worker configuration', () => {
     expect(resolveModelPath('large-v3-turbo', '/models')).toBe('/models/ggml-large-v3-turbo.bin');
     expect(resolveModelPath('test', '/models')).toMatch(/models\/test\/ggml-test-random-v1\.bin$/);
   });
+
+  describe('the Whisper API engine (WHISPER_ENGINE=openai)', () => {
+    const api = { ...base, WHISPER_ENGINE: 'openai' };
+    const KEY = 'sk-live-abcdefghijklmnop';
+
+    it('defaults to whisper-cpp, with no API options', () => {
+      expect(load(base)).toMatchObject({ engine: 'whisper-cpp', openai: null });
+    });
+
+    it('builds the engine options, and needs no local model file', () => {
+      const c = loadConfig({
+        ...api,
+        WHISPER_MODEL: 'medium',
+        MODELS_DIR: '/nonexistent',
+        WHISPER_API_URL: 'http://whisper:8000/v1/audio/transcriptions',
+        WHISPER_API_MODEL: 'Systran/faster-whisper-large-v3',
+        WHISPER_API_KEY: ` ${KEY} `,
+        WHISPER_API_TIMEOUT_MS: '90000',
+        WHISPER_API_MAX_ATTEMPTS: '5',
+        WHISPER_API_WORD_TIMESTAMPS: 'true',
+      });
+      expect(c.engine).toBe('openai');
+      expect(c.openai).toEqual({
+        url: 'http://whisper:8000/v1/audio/transcriptions',
+        model: 'Systran/faster-whisper-large-v3',
+        apiKey: KEY,
+        timeoutMs: 90000,
+        maxAttempts: 5,
+        maxRetryDelayMs: 30000,
+        wordTimestamps: true,
+        temperature: 0,
+      });
+    });
+
+    it('completes a bare server URL or a /v1 base, and keeps any other path', () => {
+      const url = (u: string) => load({ ...api, WHISPER_API_URL: u }).openai!.url;
+      expect(url('http://whisper:8000')).toBe('http://whisper:8000/v1/audio/transcriptions');
+      expect(url('https://api.openai.com/v1/')).toBe(
+        'https://api.openai.com/v1/audio/transcriptions',
+      );
+      expect(url('http://127.0.0.1:8080/inference')).toBe('http://127.0.0.1:8080/inference');
+      expect(load({ ...api, WHISPER_API_URL: 'http://w:1' }).openai!.apiKey).toBeNull();
+      expect(load({ ...api, WHISPER_API_URL: 'http://w:1' }).openai!.model).toBe('whisper-1');
+    });
+
+    it.each([
+      [{}, /WHISPER_API_URL: required when WHISPER_ENGINE=openai/],
+      [{ WHISPER_API_URL: 'whisper:8000' }, /WHISPER_API_URL: expected an http/],
+      [{ WHISPER_API_URL: 'not a url' }, /WHISPER_API_URL: not a URL/],
+      [{ WHISPER_API_URL: 'http://u:pw@w:1/' }, /WHISPER_API_URL: must not hold credentials/],
+      [{ WHISPER_API_URL: 'http://w:1', WHISPER_API_MODEL: 'two words' }, /WHISPER_API_MODEL/],
+      [
+        { WHISPER_API_URL: 'http://w:1', WHISPER_API_MAX_ATTEMPTS: '0' },
+        /WHISPER_API_MAX_ATTEMPTS/,
+      ],
+      [{ WHISPER_ENGINE: 'faster-whisper' }, /WHISPER_ENGINE: expected "whisper-cpp"/],
+    ])('names the bad variable: %j', (bad, message) => {
+      expect(() => load({ ...api, ...bad })).toThrow(ConfigError);
+      expect(() => load({ ...api, ...bad })).toThrow(message);
+    });
+
+    it('refuses a key a header cannot carry without quoting it', () => {
+      const bad = 'sk-secret part-two';
+      let message = '';
+      try {
+        load({ ...api, WHISPER_API_URL: 'http://w:1', WHISPER_API_KEY: bad });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/WHISPER_API_KEY: holds spaces/);
+      expect(message).not.toContain('secret');
+    });
+  });
 });

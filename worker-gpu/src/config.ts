@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { OpenAiCompatibleOptions } from './engine/openai-compatible';
 import { TEST_MODEL_PATH } from './models/paths';
 import { ensureTestModel } from './models/test-model';
 
@@ -78,6 +79,26 @@ export const EnvSchema = z.object({
   WORKER_TOKEN: z
     .string({ message: 'required: shared secret for the internal audio endpoint' })
     .min(8, 'at least 8 characters'),
+  /** `whisper-cpp`: the built-in binding and a local model; `openai`: a Whisper server's API. */
+  WHISPER_ENGINE: str('whisper-cpp').pipe(
+    z.enum(['whisper-cpp', 'openai'], {
+      message: 'expected "whisper-cpp" (built in) or "openai" (an OpenAI-compatible server)',
+    }),
+  ),
+  /** The transcription endpoint (WHISPER_ENGINE=openai); checked in loadConfig. */
+  WHISPER_API_URL: str(''),
+  WHISPER_API_MODEL: str('whisper-1').pipe(
+    z
+      .string()
+      .max(200)
+      .regex(/^[^\s]+$/, 'one model name, without spaces'),
+  ),
+  /** Never echoed: checked in loadConfig with messages that do not quote it. */
+  WHISPER_API_KEY: z.string().optional(),
+  WHISPER_API_TIMEOUT_MS: int(120000, 1000, 3600000),
+  WHISPER_API_MAX_ATTEMPTS: int(3, 1, 10),
+  WHISPER_API_MAX_RETRY_DELAY_MS: int(30000, 0, 600000),
+  WHISPER_API_WORD_TIMESTAMPS: bool(false),
   MODELS_DIR: str('./models'),
   /**
    * A model name (base, large-v3-turbo, …: file ggml-<name>.bin in MODELS_DIR), a file path, or
@@ -115,6 +136,10 @@ export interface WorkerConfig {
   prefix: string;
   serverUrl: string;
   workerToken: string;
+  engine: 'whisper-cpp' | 'openai';
+  /** The API engine's options (WHISPER_ENGINE=openai), else null. Holds the key: never log it. */
+  openai: OpenAiCompatibleOptions | null;
+  /** whisper-cpp's model file (unused by the API engine). */
   modelPath: string;
   language: string;
   beamSize: number;
@@ -157,6 +182,35 @@ export function resolveModelPath(model: string, modelsDir: string): string {
   return resolve(join(modelsDir, `ggml-${model}.bin`));
 }
 
+/**
+ * WHISPER_API_URL as the endpoint to post to: a bare server URL gets `/v1/audio/transcriptions`,
+ * one ending in `/v1` gets `/audio/transcriptions`, any other path is taken as is (whisper.cpp's
+ * server answers on `/inference` unless started with `--inference-path`). Returns an error text
+ * instead when the URL is unusable.
+ */
+export function resolveApiUrl(raw: string): { url: string } | { error: string } {
+  if (!raw) {
+    return {
+      error:
+        'required when WHISPER_ENGINE=openai: the transcription endpoint, e.g. http://whisper:8000/v1/audio/transcriptions',
+    };
+  }
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return { error: 'not a URL (expected http://host:port/v1/audio/transcriptions)' };
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    return { error: `expected an http:// or https:// URL, got ${u.protocol}` };
+  if (u.username || u.password)
+    return { error: 'must not hold credentials: put the key in WHISPER_API_KEY' };
+  const path = u.pathname.replace(/\/+$/, '');
+  if (path === '') u.pathname = '/v1/audio/transcriptions';
+  else if (path.endsWith('/v1')) u.pathname = `${path}/audio/transcriptions`;
+  return { url: u.toString() };
+}
+
 /** Validates the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -169,8 +223,31 @@ export function loadConfig(
   }
   const e = parsed.data;
   const modelPath = resolveModelPath(e.WHISPER_MODEL, e.MODELS_DIR);
-  if (e.WHISPER_MODEL === 'test' && opts.checkModel !== false) ensureTestModel(modelPath);
-  if (opts.checkModel !== false && !existsSync(modelPath)) {
+  let openai: OpenAiCompatibleOptions | null = null;
+  if (e.WHISPER_ENGINE === 'openai') {
+    const problems: string[] = [];
+    const url = resolveApiUrl(e.WHISPER_API_URL);
+    if ('error' in url) problems.push(`  WHISPER_API_URL: ${url.error}`);
+    const key = e.WHISPER_API_KEY?.trim() ?? '';
+    // an Authorization header cannot carry these; the value itself is never quoted
+    if (/[^\x21-\x7e]/.test(key))
+      problems.push('  WHISPER_API_KEY: holds spaces, control or non-ASCII characters');
+    if (problems.length)
+      throw new ConfigError(`invalid worker configuration:\n${problems.join('\n')}`);
+    openai = {
+      url: (url as { url: string }).url,
+      model: e.WHISPER_API_MODEL,
+      apiKey: key || null,
+      timeoutMs: e.WHISPER_API_TIMEOUT_MS,
+      maxAttempts: e.WHISPER_API_MAX_ATTEMPTS,
+      maxRetryDelayMs: e.WHISPER_API_MAX_RETRY_DELAY_MS,
+      wordTimestamps: e.WHISPER_API_WORD_TIMESTAMPS,
+      temperature: 0,
+    };
+  }
+  const localModel = e.WHISPER_ENGINE === 'whisper-cpp' && opts.checkModel !== false;
+  if (e.WHISPER_MODEL === 'test' && localModel) ensureTestModel(modelPath);
+  if (localModel && !existsSync(modelPath)) {
     throw new ConfigError(
       `invalid worker configuration:\n  WHISPER_MODEL: model file not found: ${modelPath} (download it with npm run download-model -w worker-gpu -- ${e.WHISPER_MODEL})`,
     );
@@ -185,6 +262,8 @@ export function loadConfig(
     prefix: e.QUEUE_PREFIX,
     serverUrl: e.SERVER_INTERNAL_URL.replace(/\/+$/, ''),
     workerToken: e.WORKER_TOKEN,
+    engine: e.WHISPER_ENGINE,
+    openai,
     modelPath,
     language: e.WHISPER_LANGUAGE,
     beamSize: e.WHISPER_BEAM_SIZE,

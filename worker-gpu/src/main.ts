@@ -1,9 +1,9 @@
 /**
- * Worker entry: validate the environment, load the model, consume transcription jobs until
+ * Worker entry: validate the environment, load the model (or point at the Whisper server), consume transcription jobs until
  * SIGTERM/SIGINT (then finish or hand back the running job and exit).
  */
 import { ConfigError, loadConfig } from './config';
-import { WhisperCppTranscriber } from './engine/whisper-cpp';
+import { createTranscriber } from './engine/create';
 import { createLog } from './log';
 import { startWorker } from './worker';
 
@@ -20,15 +20,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  log('loading model', { path: config.modelPath, gpu: config.gpu, contexts: config.concurrency });
-  const engine = await WhisperCppTranscriber.create({
-    modelPath: config.modelPath,
-    gpu: config.gpu,
-    contexts: config.concurrency,
-    log: (line) => {
-      if (/error|warn|backend|gpu|CUDA|model size/i.test(line)) log('whisper.cpp', { line });
-    },
-  });
+  const engine = await createTranscriber(config, log);
   const running = await startWorker(config, engine, log);
   let signals = 0;
   const shutdown = (signal: string) => {

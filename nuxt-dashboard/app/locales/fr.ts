@@ -189,11 +189,6 @@ export const fr: Messages = {
   'retention.never': 'Aucune pour l’instant',
   'retention.explain':
     'L’audio plus ancien est supprimé du stockage (l’appel et sa transcription restent) ; les transcriptions ne sont supprimées, avec leur historique, que si une limite est définie.',
-  'retention.howto': 'Pour modifier',
-  'retention.howtoBody':
-    'La conservation se règle dans l’environnement du serveur (avec Docker Compose : l’environnement du service server dans docker-compose.yml) :',
-  'retention.howtoRestart':
-    'puis redémarrez le serveur ; il déplace la tâche quotidienne à la nouvelle heure au démarrage :',
   'retention.dryRun': 'Pour voir ce qu’une purge supprimerait maintenant, sans rien supprimer :',
   'whisper.title': 'Transcription Whisper',
   'whisper.online': 'Workers en ligne',
@@ -223,4 +218,177 @@ export const fr: Messages = {
   'whisper.orCpu': 'ou worker-cpu',
   'whisper.jobsSafe':
     'Un worker qui s’arrête termine l’appel en cours ou le rend à la file : aucun appel n’est perdu.',
+  // Settings stored by the server: retention, alert thresholds, system health.
+  'nav.alerts': 'Alertes',
+  'settings.fromEnvironment': 'Issu de l’environnement du serveur (pas encore modifié ici).',
+  'settings.changedAt':
+    'Modifié ici le {at} ; l’environnement ne donne que les valeurs par défaut.',
+  'settings.reset': 'Revenir aux valeurs de l’environnement',
+  'settings.resetDone':
+    'Valeurs de l’environnement rétablies : la modification de l’administrateur est oubliée.',
+  'retention.defaults':
+    'Valeurs par défaut de l’environnement : {audio} jours d’audio, transcriptions {transcripts}, à {hour} h 00 ({zone}).',
+  'retention.change': 'Modifier la politique',
+  'retention.audioDays': 'Jours de conservation de l’audio',
+  'retention.transcriptDays': 'Jours de conservation des transcriptions',
+  'retention.keepTranscripts': 'Conserver les transcriptions (sans limite)',
+  'retention.hour': 'Heure de la purge quotidienne',
+  'retention.timeZone': 'Fuseau horaire (IANA, p. ex. Europe/Paris)',
+  'retention.badZone':
+    '« {zone} » n’est pas un fuseau horaire : choisissez-en un dans la liste (Europe/Paris, UTC…).',
+  'retention.saved': 'Conservation enregistrée : la prochaine purge l’applique, sans redémarrage.',
+  'retention.readOnly':
+    'Seuls les administrateurs modifient la conservation ; vous pouvez la consulter et la prévisualiser.',
+  'retention.previewForm': 'Prévisualiser ces réglages',
+  'retention.preview': 'Ce que la prochaine purge supprimera',
+  'retention.previewUnsaved': 'Aperçu du formulaire ci-dessus, non enregistré.',
+  'retention.previewAt': 'Le {at} : l’audio des appels enregistrés avant le {cutoff}.',
+  'retention.previewAudio': '{count} enregistrements ({size}).',
+  'retention.previewTranscripts': '{count} transcriptions créées avant le {cutoff}.',
+  'retention.previewTranscriptsKept': 'Aucune transcription : elles sont conservées.',
+  'retention.previewMore': '… et {count} de plus.',
+  'retention.recorded': 'Enregistré',
+  'retention.call': 'Appel',
+  'retention.size': 'Taille',
+  'alerts.title': 'Alertes du tableau mural',
+  'alerts.explain':
+    'Quand le tableau mural et la page d’état lèvent une alerte. L’environnement du serveur donne les valeurs par défaut ; ce que vous enregistrez ici s’applique dès la prochaine actualisation, sans redémarrage.',
+  'alerts.field.queueDepth': 'File en retard : plus de transcriptions en attente que',
+  'alerts.field.oldestWaitingMinutes':
+    'File en retard : tâche la plus ancienne en attente depuis plus de (minutes)',
+  'alerts.field.minWorkers':
+    'Aucun worker : moins de workers de transcription en ligne que (0 : jamais)',
+  'alerts.field.ninjaOneFailureWindowMinutes':
+    'NinjaOne en échec : un ticket a échoué dans les dernières (minutes)',
+  'alerts.default': 'par défaut : {value}',
+  'alerts.saved':
+    'Seuils enregistrés : le tableau mural les utilise dès sa prochaine actualisation.',
+  'alerts.readOnly': 'Seuls les administrateurs modifient les seuils.',
+  'alerts.now': 'Alertes en cours',
+  'alerts.none': 'Aucune alerte.',
+  'alerts.code.no_worker_online': 'Aucun worker',
+  'alerts.code.queue_backing_up': 'File en retard',
+  'alerts.code.ninjaone_disconnected': 'NinjaOne déconnecté',
+  'alerts.code.ninjaone_failing': 'NinjaOne en échec',
+  'health.refresh': 'Actualiser',
+  'health.showDetails': 'Afficher les détails (brut)',
+  'health.hideDetails': 'Masquer les détails',
+  'health.overall.green': 'tout fonctionne',
+  'health.overall.amber': 'un point demande attention',
+  'health.overall.red': 'quelque chose est en panne : voir les cartes rouges',
+  'health.status.green': 'OK',
+  'health.status.amber': 'Attention',
+  'health.status.red': 'Action requise',
+  'health.check.postgres': 'PostgreSQL (base de données)',
+  'health.check.redis': 'Redis (files)',
+  'health.check.workers': 'Workers de transcription',
+  'health.check.queues': 'Files',
+  'health.check.ninjaone': 'Connexion NinjaOne',
+  'health.check.disk': 'Disque du stockage audio',
+  'health.unit.ms': 'répond en {value} ms',
+  'health.unit.workers': '{value} en ligne',
+  'health.unit.jobs': '{value} tâches',
+  'health.unit.bytes': '{value} octets',
+  'health.unit.percent': '{value} % libre',
+  'health.reason.postgres.unreachable': 'La base de données ne répond pas.',
+  'health.advice.postgres.unreachable':
+    'Vérifiez que PostgreSQL tourne (docker compose ps postgres) et que DATABASE_URL le désigne ; le serveur ne peut pas enregistrer d’appel entre-temps.',
+  'health.reason.postgres.slow': 'La base de données répond lentement.',
+  'health.advice.postgres.slow':
+    'Regardez la charge et le disque de l’hôte de la base ; les requêtes longues figurent dans les journaux de PostgreSQL.',
+  'health.reason.redis.unreachable': 'Redis ne répond pas.',
+  'health.advice.redis.unreachable':
+    'Vérifiez que Redis tourne (docker compose ps redis) et REDIS_URL ; transcriptions et tickets attendent son retour.',
+  'health.reason.redis.slow': 'Redis répond lentement.',
+  'health.advice.redis.slow': 'Regardez la mémoire et la charge de l’hôte Redis.',
+  'health.reason.workers.none_online':
+    'Aucun worker de transcription en ligne : les appels sont enregistrés mais pas transcrits.',
+  'health.advice.workers.none_online':
+    'Démarrez un worker (docker compose up -d worker-gpu, ou worker-cpu) et lisez ses journaux : un WORKER_TOKEN erroné ou un modèle absent l’arrête au démarrage.',
+  'health.reason.workers.too_few': 'Moins de workers en ligne que prévu.',
+  'health.advice.workers.too_few':
+    'Redémarrez les workers manquants et lisez leurs journaux ; ou baissez « workers en ligne » dans Alertes.',
+  'health.reason.workers.unknown': 'Impossible de lister les workers (Redis).',
+  'health.advice.workers.unknown': 'Rétablissez d’abord Redis : les workers s’y signalent.',
+  'health.reason.queues.backing_up': 'La file de transcription prend du retard.',
+  'health.advice.queues.backing_up':
+    'Ajoutez un worker ou augmentez WORKER_CONCURRENCY ; vérifiez que les workers n’échouent pas (tâches en échec ci-dessous).',
+  'health.reason.queues.failed_jobs': 'Des tâches ont échoué définitivement.',
+  'health.advice.queues.failed_jobs':
+    'Lisez leurs raisons ci-dessous, corrigez la cause, puis relancez-les ou supprimez-les.',
+  'health.reason.queues.unknown': 'Impossible de lire les files (Redis).',
+  'health.advice.queues.unknown': 'Rétablissez d’abord Redis.',
+  'health.reason.ninjaone.not_configured':
+    'NinjaOne n’est pas configuré : aucun ticket n’est créé.',
+  'health.advice.ninjaone.not_configured':
+    'Saisissez l’hôte de l’API, l’identifiant et le secret client dans Réglages NinjaOne.',
+  'health.reason.ninjaone.not_connected': 'NinjaOne n’a jamais été connecté.',
+  'health.advice.ninjaone.not_connected':
+    'Cliquez sur « Connecter NinjaOne » dans Réglages NinjaOne et connectez-vous.',
+  'health.reason.ninjaone.disconnected':
+    'NinjaOne a refusé la connexion (consentement révoqué ou expiré) : les tickets attendent.',
+  'health.advice.ninjaone.disconnected':
+    'Cliquez de nouveau sur « Connecter NinjaOne » dans Réglages NinjaOne ; les tickets en attente partent ensuite.',
+  'health.reason.ninjaone.unreachable': 'NinjaOne est injoignable avec les réglages enregistrés.',
+  'health.advice.ninjaone.unreachable':
+    'Vérifiez l’hôte de l’API et le secret client dans Réglages NinjaOne (son bouton Tester en dit plus) et que ce serveur atteint Internet ; les tickets sont réessayés entre-temps.',
+  'health.reason.ninjaone.tickets_failing': 'Un ticket n’a pas pu être créé récemment.',
+  'health.advice.ninjaone.tickets_failing':
+    'Voyez la tâche de ticket en échec ci-dessous pour la réponse de NinjaOne (formulaire, statut ou organisation) et relancez-la une fois corrigée.',
+  'health.reason.ninjaone.unknown': 'Impossible de lire les réglages NinjaOne.',
+  'health.advice.ninjaone.unknown':
+    'Vérifiez la base de données et MASTER_KEY (le secret est scellé avec).',
+  'health.reason.disk.almost_full': 'Le disque du stockage audio est presque plein.',
+  'health.advice.disk.almost_full':
+    'Libérez de la place ou agrandissez le volume : les envois échouent quand il est plein. Une conservation audio plus courte (Conservation) libère de la place à la prochaine purge.',
+  'health.reason.disk.filling': 'Le disque du stockage audio se remplit.',
+  'health.advice.disk.filling':
+    'Prévoyez plus d’espace, ou raccourcissez la conservation audio dans Conservation.',
+  'health.reason.disk.unknown': 'Impossible de mesurer le disque du stockage audio.',
+  'health.advice.disk.unknown': 'Vérifiez que STORAGE_DIR existe et que le serveur peut le lire.',
+  // Confidentialité : demande d’un appelant de voir (export) ou d’effacer ses données.
+  'nav.privacy': 'Confidentialité',
+  'privacy.title': 'Confidentialité : les données d’un appelant',
+  'privacy.intro':
+    'Répondez à la demande d’un appelant de voir ou d’effacer ce qui est conservé à son sujet. Saisissez son numéro sous n’importe quelle forme (+33 1 23 45 67 89, 0033…, 01 23 45 67 89) : les formes nationales sont lues dans la région ci-dessous, ou celle des réglages NinjaOne. Chaque action montre d’abord ce qu’elle fera, et est inscrite au journal d’audit sans le numéro.',
+  'privacy.number': 'Numéro de téléphone',
+  'privacy.numberHint': '+33 1 23 45 67 89',
+  'privacy.region': 'Région des formes nationales (facultatif)',
+  'privacy.regionHint': 'FR',
+  'privacy.includeAudio': 'Inclure les enregistrements (WAV déchiffrés) dans l’export',
+  'privacy.previewErase': 'Aperçu de l’effacement',
+  'privacy.previewExport': 'Aperçu de l’export',
+  'privacy.willErase': 'L’effacement supprimera',
+  'privacy.willExport': 'L’export contiendra',
+  'privacy.erased': 'Effacé',
+  'privacy.readAs':
+    'Numéro lu comme {e164} ; tous les appels où il est écrit, sous toute forme, sont inclus.',
+  'privacy.notPossible':
+    'Ce n’est pas un numéro possible : seuls les appels portant exactement ces chiffres correspondent.',
+  'privacy.nothingFound':
+    'Rien n’est conservé pour ce numéro : il n’y a rien à effacer ni à exporter.',
+  'privacy.count.calls': 'Appels',
+  'privacy.count.recordings': 'Enregistrements',
+  'privacy.count.audioFiles': 'Fichiers audio (clés de données détruites, fichiers supprimés)',
+  'privacy.count.transcripts': 'Transcriptions',
+  'privacy.count.transcriptEdits': 'Corrections de transcription (historique)',
+  'privacy.count.tickets': 'Tickets enregistrés ici',
+  'privacy.count.uploadSessions': 'Envois en cours',
+  'privacy.count.queueJobs': 'Tâches en file',
+  'privacy.count.auditEntries': 'Entrées d’audit dont le numéro devient une empreinte à clé',
+  'privacy.call.startedAt': 'Début',
+  'privacy.call.number': 'Numéro tel qu’écrit',
+  'privacy.call.name': 'Nom',
+  'privacy.call.status': 'Statut',
+  'privacy.outside.ninjaone_tickets':
+    'Ces tickets sont dans NinjaOne, hors de ce système : rien ici ne les supprime. Ouvrez chacun d’eux et supprimez-le ou anonymisez-le dans NinjaOne.',
+  'privacy.outside.push_delivered':
+    'Les notifications déjà affichées sur les appareils des managers y restent jusqu’à leur fermeture.',
+  'privacy.outside.backups':
+    'Les sauvegardes faites avant maintenant contiennent encore ces données jusqu’à leur expiration selon votre rotation.',
+  'privacy.irreversible': 'Cette action est irréversible.',
+  'privacy.eraseNow': 'Effacer définitivement',
+  'privacy.auditNote': 'Le journal d’audit garde cette action sous {pseudonym}, jamais le numéro.',
+  'privacy.download': 'Télécharger le ZIP',
+  'privacy.downloaded': 'Export téléchargé (export.json et les enregistrements).',
 };

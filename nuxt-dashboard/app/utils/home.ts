@@ -22,7 +22,9 @@ export const NAV: { to: string; label: `nav.${string}` & MessageKey; roles: Role
   { to: '/admin/enrol', label: 'nav.enrol', roles: ['admin', 'supervisor'] },
   { to: '/admin/health', label: 'nav.health', roles: ['admin'] },
   { to: '/admin/audit', label: 'nav.audit', roles: ['admin'] },
+  { to: '/admin/privacy', label: 'nav.privacy', roles: ['admin'] },
   { to: '/admin/ninjaone', label: 'nav.ninjaone', roles: ['admin', 'supervisor'] },
   { to: '/admin/whisper', label: 'nav.whisper', roles: ['admin', 'supervisor'] },
   { to: '/admin/retention', label: 'nav.retention', roles: ['admin', 'supervisor'] },
+  { to: '/admin/alerts', label: 'nav.alerts', roles: ['admin', 'supervisor'] },
 ];

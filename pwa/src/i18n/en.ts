@@ -41,6 +41,11 @@ export const en = {
   'call.queued': 'Saved on this device; it will be sent when online.',
   'call.export': 'Export',
   'call.seek': 'Play from {time}',
+  'call.live.title': 'Live transcript',
+  'call.live.finishing': 'Call ended: finishing the transcript…',
+  'call.live.waiting': 'Listening: the first words appear after the first pause.',
+  'call.live.cutOff':
+    'The recording stopped without a hang-up: transcribed up to where the audio ends.',
   'call.offlineCopy': 'Offline copy',
   'app.awaiting': '{n} call(s) awaiting validation',
   'inbox.pull': 'Release to refresh',
@@ -81,6 +86,13 @@ export const en = {
   'push.unavailable': 'Notifications are unavailable on this device.',
   'push.denied': 'Notifications are blocked for this app in the browser settings.',
   'push.failed': 'The notification setting could not be changed. Try again later.',
+  'call.delete': 'Delete this call',
+  'call.delete.plan':
+    'Deleting removes the call, {recordings} recording(s) (audio destroyed), {transcripts} transcript(s) and {edits} correction(s).',
+  'call.delete.ninjaone':
+    'Its NinjaOne ticket is outside this system and stays there: delete or anonymise it in NinjaOne.',
+  'call.delete.irreversible': 'This cannot be undone.',
+  'call.delete.confirm': 'Delete permanently',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -43,6 +43,11 @@ export const fr: Record<MessageKey, string> = {
   'call.queued': 'Enregistré sur cet appareil ; envoi au retour de la connexion.',
   'call.export': 'Exporter',
   'call.seek': 'Lire à partir de {time}',
+  'call.live.title': 'Transcription en direct',
+  'call.live.finishing': 'Appel terminé : fin de la transcription…',
+  'call.live.waiting': 'À l’écoute : les premiers mots apparaissent après la première pause.',
+  'call.live.cutOff':
+    'L’enregistrement s’est arrêté sans raccrochage : transcrit jusqu’à la fin du son reçu.',
   'call.offlineCopy': 'Copie hors ligne',
   'app.awaiting': '{n} appel(s) à valider',
   'inbox.pull': 'Relâchez pour actualiser',
@@ -84,4 +89,11 @@ export const fr: Record<MessageKey, string> = {
   'push.denied':
     'Les notifications sont bloquées pour cette application dans les réglages du navigateur.',
   'push.failed': 'Le réglage des notifications n’a pas pu être modifié. Réessayez plus tard.',
+  'call.delete': 'Supprimer cet appel',
+  'call.delete.plan':
+    'La suppression retire l’appel, {recordings} enregistrement(s) (audio détruit), {transcripts} transcription(s) et {edits} correction(s).',
+  'call.delete.ninjaone':
+    'Son ticket NinjaOne est hors de ce système et y reste : supprimez-le ou anonymisez-le dans NinjaOne.',
+  'call.delete.irreversible': 'Cette action est irréversible.',
+  'call.delete.confirm': 'Supprimer définitivement',
 };

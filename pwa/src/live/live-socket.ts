@@ -1,4 +1,9 @@
-import { serverEventSchemas, type Call, type ServerEventName } from '@cwn/protocol';
+import {
+  serverEventSchemas,
+  type Call,
+  type LiveSegmentsEvent,
+  type ServerEventName,
+} from '@cwn/protocol';
 
 /** What the app does with the server's events. */
 export interface LiveHandlers {
@@ -6,6 +11,8 @@ export interface LiveHandlers {
   call(call: Call): void;
   /** Something about this call changed (transcript ready or validated, ticket created or failed). */
   callChanged(callId: string): void;
+  /** A window of a live call was transcribed (supervisors, managers, admins and the call's agent). */
+  liveSegments(event: LiveSegmentsEvent): void;
   /** The connection came back after a drop: events may have been missed, refetch. */
   reconnected(): void;
   connected(up: boolean): void;
@@ -74,6 +81,15 @@ export async function connectLive(
       if (parsed.success) on.callChanged(parsed.data.callId);
     });
   }
+  socket.on('transcript.live', (payload: unknown) => {
+    const parsed = serverEventSchemas['transcript.live'].safeParse(payload);
+    if (parsed.success) on.liveSegments(parsed.data);
+  });
+  // A live call starting or ending changes what its call view shows.
+  socket.on('live.changed', (payload: unknown) => {
+    const parsed = serverEventSchemas['live.changed'].safeParse(payload);
+    if (parsed.success) on.callChanged(parsed.data.callId);
+  });
   return () => {
     clearTimeout(retry);
     socket.disconnect();

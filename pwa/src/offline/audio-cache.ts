@@ -19,3 +19,8 @@ export async function keepAudio(url: string, audio: Blob): Promise<void> {
 export async function clearAudio(): Promise<void> {
   if ('caches' in globalThis) await caches.delete(AUDIO_CACHE);
 }
+
+/** Drops one recording's kept audio (its call was deleted). */
+export async function forgetAudio(url: string): Promise<void> {
+  if ('caches' in globalThis) await (await caches.open(AUDIO_CACHE)).delete(url);
+}

@@ -36,4 +36,12 @@ export class TranscriptCache {
   async ids(): Promise<string[]> {
     return (await this.db.getAllKeys('transcripts')).map(String);
   }
+
+  /** Drops the call's transcript from the device (the call was deleted on the server). */
+  async forgetCall(callId: string): Promise<void> {
+    const tx = this.db.transaction('transcripts', 'readwrite');
+    for (const c of await tx.store.getAll())
+      if (c.transcript.callId === callId) await tx.store.delete(c.transcript.id);
+    await tx.done;
+  }
 }

@@ -1,7 +1,16 @@
-import type { Call, Segment, Transcript } from '@cwn/protocol';
+import type {
+  Call,
+  LiveSegmentsEvent,
+  LiveTranscript,
+  PrivacyReport,
+  Segment,
+  Transcript,
+} from '@cwn/protocol';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { NetworkError } from '../api/errors';
+import { ApiError, NetworkError } from '../api/errors';
+import { applyWindow, emptyLive } from '../live/live-segments';
+import { forgetAudio } from '../offline/audio-cache';
 import type { OutboxOperation } from '../offline/outbox-entry';
 import { services } from '../services';
 import { useConnectivity } from './connectivity';
@@ -13,6 +22,25 @@ export const useCallView = defineStore('call', () => {
   const fromCache = ref(false);
   const error = ref<string | null>(null);
   const queued = ref(false);
+  /** While the call is transcribed live (and until its transcript is ready): what came so far. */
+  const live = ref<LiveTranscript | null>(null);
+
+  /** The live transcript, when the call has one and no final transcript yet. */
+  async function loadLive(callId: string): Promise<void> {
+    try {
+      const snapshot = await services().calls.liveTranscript(callId);
+      if (call.value?.id === callId) live.value = snapshot;
+    } catch (err) {
+      // 404: not a live call. Anything else: the events still bring the next windows.
+      if (err instanceof ApiError && err.status === 404) live.value = null;
+    }
+  }
+
+  /** A transcribed window of a live call; ignored unless it is the call on screen. */
+  function applyLive(event: LiveSegmentsEvent): void {
+    if (call.value?.id !== event.callId || transcript.value) return;
+    live.value = applyWindow(live.value ?? emptyLive(event), event);
+  }
 
   async function open(callId: string): Promise<void> {
     error.value = null;
@@ -22,7 +50,12 @@ export const useCallView = defineStore('call', () => {
       call.value = detail.call;
       transcript.value = detail.transcript;
       fromCache.value = false;
-      if (detail.transcript) await services().transcriptCache.put(detail.transcript);
+      if (detail.transcript) {
+        live.value = null;
+        await services().transcriptCache.put(detail.transcript);
+      } else {
+        await loadLive(callId);
+      }
     } catch (err) {
       const cached = await services().transcriptCache.byCall(callId);
       if (cached) {
@@ -63,5 +96,41 @@ export const useCallView = defineStore('call', () => {
   const validate = (organizationId: number | null = null) =>
     change((t) => ({ ...t, status: 'validated' }), { kind: 'validate', organizationId });
 
-  return { call, transcript, fromCache, error, queued, open, saveSegments, validate };
+  /**
+   * Deleting the call (managers, admins): `dryRun` answers what would go; the deletion itself also
+   * drops what this device kept of the call (its transcript copy, its kept audio).
+   */
+  async function remove(dryRun: boolean): Promise<PrivacyReport | null> {
+    const id = call.value?.id;
+    if (!id) return null;
+    error.value = null;
+    try {
+      const report = await services().calls.remove(id, dryRun);
+      if (!dryRun) {
+        await services().transcriptCache.forgetCall(id);
+        if (transcript.value)
+          await forgetAudio(services().calls.audioUrl(transcript.value.recordingId));
+        call.value = null;
+        transcript.value = null;
+      }
+      return report;
+    } catch (err) {
+      error.value = err instanceof Error ? err.message : String(err);
+      return null;
+    }
+  }
+
+  return {
+    call,
+    transcript,
+    live,
+    fromCache,
+    error,
+    queued,
+    open,
+    applyLive,
+    saveSegments,
+    validate,
+    remove,
+  };
 });

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { connectLive } from '../live/live-socket';
 import { services } from '../services';
+import { useCallView } from './call';
 import { useInbox } from './inbox';
 import { useSession } from './session';
 
@@ -57,8 +58,12 @@ export const useLive = defineStore('live', () => {
           void inbox.upsert(call);
           badgeSoon();
         },
+        liveSegments: (event) => useCallView().applyLive(event),
         callChanged: async (callId) => {
           badgeSoon();
+          // the call on screen: its transcript became ready, or its live transcription began or ended
+          const view = useCallView();
+          if (view.call?.id === callId && !view.transcript) void view.open(callId);
           try {
             await inbox.upsert((await services().calls.get(callId)).call);
           } catch {

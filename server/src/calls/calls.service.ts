@@ -1,4 +1,13 @@
-import { Op, UniqueConstraintError, where, fn, col, literal, type WhereOptions } from 'sequelize';
+import {
+  Op,
+  UniqueConstraintError,
+  where,
+  fn,
+  col,
+  literal,
+  type Transaction,
+  type WhereOptions,
+} from 'sequelize';
 import type {
   Call,
   CallDetail,
@@ -206,6 +215,32 @@ export class CallsService {
       nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null,
       ...(total === undefined ? {} : { total }),
     };
+  }
+
+  /**
+   * Calls whose remote number, digits only, ends with `digits` (the privacy module's candidates
+   * for one person's number, which it then reads in full to keep only that number's forms).
+   */
+  withNumberEndingIn(digits: string): Promise<CallModel[]> {
+    if (!/^\d+$/.test(digits)) throw new Error('digits only');
+    return this.models.Call.findAll({
+      where: where(fn('regexp_replace', col('remote_number'), '\\D', '', 'g'), {
+        [Op.like]: `%${digits}`,
+      }),
+      order: [
+        ['startedAt', 'ASC'],
+        ['id', 'ASC'],
+      ],
+    });
+  }
+
+  /**
+   * Deletes calls' rows (a privacy erasure, after their recordings, transcripts and tickets):
+   * removing a call is not a status move, so the lifecycle is not involved.
+   */
+  deleteRows(ids: string[], tx: Transaction): Promise<number> {
+    if (ids.length === 0) return Promise.resolve(0);
+    return this.models.Call.destroy({ where: { id: ids }, transaction: tx });
   }
 
   /** The call if this user may see it; 404 otherwise (an agent cannot tell others' calls exist). */

@@ -20,7 +20,12 @@ const idleQueue: DashboardQueue = {
   failed: 0,
   oldestWaitingSeconds: null,
 };
-const t = { queueDepth: 20, oldestWaitingSeconds: 600 };
+const t = {
+  queueDepth: 20,
+  oldestWaitingMinutes: 10,
+  minWorkers: 1,
+  ninjaOneFailureWindowMinutes: 15,
+};
 
 describe('computeAlerts', () => {
   it('is quiet when a worker is online, the queue is short and NinjaOne works', () => {
@@ -62,5 +67,32 @@ describe('computeAlerts', () => {
       'ninjaone_failing',
       'queue_backing_up',
     ]);
+  });
+
+  it('raises "no worker" below the workers an admin expects, and never when none are expected', () => {
+    const codes = (workers: WorkerHeartbeat[], minWorkers: number) =>
+      computeAlerts(
+        { workers, queue: idleQueue, ninjaOne: { failing: false } },
+        { ...t, minWorkers },
+      ).map((a) => a.message);
+    expect(codes([], 0)).toEqual([]);
+    expect(codes([worker], 2)).toEqual([
+      'Only 1 transcription worker(s) online, 2 expected: transcripts will be late.',
+    ]);
+    expect(codes([worker, { ...worker, id: 'w2' }], 2)).toEqual([]);
+  });
+
+  it('counts the oldest waiting job in minutes of the threshold', () => {
+    const backlog = (oldestWaitingSeconds: number, oldestWaitingMinutes: number) =>
+      computeAlerts(
+        {
+          workers: [worker],
+          queue: { ...idleQueue, waiting: 1, oldestWaitingSeconds },
+          ninjaOne: { failing: false },
+        },
+        { ...t, oldestWaitingMinutes },
+      ).map((a) => a.code);
+    expect(backlog(121, 2)).toEqual(['queue_backing_up']);
+    expect(backlog(120, 2)).toEqual([]);
   });
 });

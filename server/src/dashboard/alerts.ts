@@ -1,15 +1,27 @@
-import type { DashboardAlert, DashboardQueue, WorkerHeartbeat } from '@cwn/protocol';
+import {
+  AlertThresholds,
+  type DashboardAlert,
+  type DashboardQueue,
+  type WorkerHeartbeat,
+} from '@cwn/protocol';
+import { defineSetting } from '../settings/settings-store';
 
-export interface AlertThresholds {
-  /** Waiting transcription jobs above which the queue is "backing up". */
-  queueDepth: number;
-  /** Age in seconds of the oldest waiting job above which the queue is "backing up". */
-  oldestWaitingSeconds: number;
-}
+/**
+ * The thresholds the alerts are computed with: the environment's ALERT_* variables, overridden in
+ * /admin/alerts (read at each computation, so a change shows at the next summary).
+ */
+export const ALERT_THRESHOLDS_SETTING = defineSetting<AlertThresholds>({
+  key: 'alerts.thresholds',
+  schema: AlertThresholds,
+  fromEnvironment: (c) => ({ ...c.alerts }),
+});
 
+/** The defaults when nothing is configured (the environment's defaults). */
 export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
   queueDepth: 20,
-  oldestWaitingSeconds: 600,
+  oldestWaitingMinutes: 10,
+  minWorkers: 1,
+  ninjaOneFailureWindowMinutes: 15,
 };
 
 export interface AlertInputs {
@@ -30,15 +42,19 @@ export function computeAlerts(
   t: AlertThresholds = DEFAULT_ALERT_THRESHOLDS,
 ): DashboardAlert[] {
   const alerts: DashboardAlert[] = [];
-  if (input.workers.length === 0) {
+  const online = input.workers.length;
+  if (online < t.minWorkers) {
     alerts.push({
       code: 'no_worker_online',
       severity: 'critical',
-      message: 'No transcription worker is online: calls are recorded but not transcribed.',
+      message:
+        online === 0
+          ? 'No transcription worker is online: calls are recorded but not transcribed.'
+          : `Only ${online} transcription worker(s) online, ${t.minWorkers} expected: transcripts will be late.`,
     });
   }
   const { waiting, oldestWaitingSeconds } = input.queue;
-  if (waiting > t.queueDepth || (oldestWaitingSeconds ?? 0) > t.oldestWaitingSeconds) {
+  if (waiting > t.queueDepth || (oldestWaitingSeconds ?? 0) > t.oldestWaitingMinutes * 60) {
     alerts.push({
       code: 'queue_backing_up',
       severity: 'warning',

@@ -2,24 +2,17 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type {
   AgentPresence,
+  AlertThresholds,
   DashboardAgent,
   DashboardQueue,
   DashboardSummary,
 } from '@cwn/protocol';
 import type { Models } from '../db/models';
 import type { Queues } from '../queue/queues';
-import {
-  computeAlerts,
-  DEFAULT_ALERT_THRESHOLDS,
-  type AlertInputs,
-  type AlertThresholds,
-} from './alerts';
+import { computeAlerts, DEFAULT_ALERT_THRESHOLDS, type AlertInputs } from './alerts';
 import { computeCounters, localDay } from './counters';
 import type { PresenceStore } from './presence-store';
 import { listOnlineWorkers } from './workers-registry';
-
-/** A NinjaOne ticket job that failed for good this recently counts as "NinjaOne failing". */
-const NINJAONE_FAILURE_WINDOW_MS = 15 * 60_000;
 
 export interface DashboardDeps {
   sequelize: Sequelize;
@@ -29,7 +22,8 @@ export interface DashboardDeps {
   queues: Queues;
   presence: PresenceStore;
   now: () => Date;
-  thresholds?: AlertThresholds;
+  /** The thresholds in force (the settings store's, read at each summary). */
+  thresholds?: () => Promise<AlertThresholds>;
   /** The NinjaOne connection NinjaOne dropped (refresh token refused), or null. */
   ninjaOneDisconnection?: () => Promise<{ since: string; reason: string } | null>;
 }
@@ -40,12 +34,13 @@ export class DashboardService {
 
   async summary(): Promise<DashboardSummary> {
     const now = this.d.now();
+    const thresholds = await this.thresholds();
     const [agents, counters, queue, workers, ninjaOne] = await Promise.all([
       this.agents(),
       computeCounters({ sequelize: this.d.sequelize, day: localDay(now) }),
       this.transcriptionQueue(now),
       listOnlineWorkers(this.d.redis, this.d.redisPrefix),
-      this.ninjaOneHealth(now),
+      this.ninjaOneHealth(now, thresholds.ninjaOneFailureWindowMinutes),
     ]);
     return {
       generatedAt: now.toISOString(),
@@ -53,11 +48,12 @@ export class DashboardService {
       counters,
       queue,
       workers,
-      alerts: computeAlerts(
-        { workers, queue, ninjaOne },
-        this.d.thresholds ?? DEFAULT_ALERT_THRESHOLDS,
-      ),
+      alerts: computeAlerts({ workers, queue, ninjaOne }, thresholds),
     };
+  }
+
+  thresholds(): Promise<AlertThresholds> {
+    return this.d.thresholds ? this.d.thresholds() : Promise.resolve(DEFAULT_ALERT_THRESHOLDS);
   }
 
   /** Active agents, by name, each with their last presence (offline when never seen). */
@@ -82,7 +78,7 @@ export class DashboardService {
     });
   }
 
-  private async transcriptionQueue(now: Date): Promise<DashboardQueue> {
+  async transcriptionQueue(now: Date): Promise<DashboardQueue> {
     const q = this.d.queues.transcription;
     const counts = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
     // The wait list is LPUSHed: ascending order puts the oldest first.
@@ -96,16 +92,23 @@ export class DashboardService {
     };
   }
 
-  /** Failing when the last ticket job that gave up did so recently (the tickets queue exists already). */
-  private async ninjaOneHealth(now: Date): Promise<AlertInputs['ninjaOne']> {
+  /**
+   * Failing when the last ticket job that gave up did so within `windowMinutes` (the tickets queue
+   * exists already).
+   */
+  async ninjaOneHealth(now: Date, windowMinutes: number): Promise<AlertInputs['ninjaOne']> {
     const [[lastFailed], lost] = await Promise.all([
       this.d.queues.tickets.getJobs(['failed'], 0, 0, false),
       this.d.ninjaOneDisconnection ? this.d.ninjaOneDisconnection().catch(() => null) : null,
     ]);
     const disconnected = lost?.reason ?? null;
     const at = lastFailed?.finishedOn;
-    if (!lastFailed || !at || now.getTime() - at > NINJAONE_FAILURE_WINDOW_MS)
+    if (!lastFailed || !at || now.getTime() - at > windowMinutes * 60_000)
       return { failing: false, disconnected };
-    return { failing: true, detail: 'a ticket job failed in the last 15 minutes', disconnected };
+    return {
+      failing: true,
+      detail: `a ticket job failed in the last ${windowMinutes} minutes`,
+      disconnected,
+    };
   }
 }

@@ -1,4 +1,7 @@
 import type { ModuleDeps } from '../module-deps';
+import type { SettingsStore } from '../settings/settings-store';
+import { ALERT_THRESHOLDS_SETTING } from './alerts';
+import { registerAlertRoutes } from './alerts.routes';
 import type { IoServer } from '../realtime/socket';
 import { callPresencePublisher } from './call-presence';
 import { registerDashboardRoutes } from './dashboard.routes';
@@ -29,6 +32,7 @@ export function createDashboardModule(
     presence: PresenceStore;
     /** Since when and why NinjaOne is disconnected (null when connected), for the wallboard's alert. */
     ninjaOneDisconnection: DashboardDeps['ninjaOneDisconnection'];
+    settings: SettingsStore;
   },
 ): DashboardModule {
   const service = new DashboardService({
@@ -40,6 +44,7 @@ export function createDashboardModule(
     presence: d.presence,
     now: d.now,
     ninjaOneDisconnection: d.ninjaOneDisconnection,
+    thresholds: () => d.settings.value(ALERT_THRESHOLDS_SETTING),
   });
   registerDashboardRoutes(d.routes, {
     dashboard: service,
@@ -49,6 +54,7 @@ export function createDashboardModule(
   });
 
   const wallboard = new WallboardNotifier(d.fanOut, d.logger);
+  registerAlertRoutes(d.routes, { store: d.settings, audit: d.audit, wallboard });
   // Every published event that changes the figures (the fan-out table says which) and the queues.
   d.fanOut.onFigures((reason) => wallboard.notify(reason));
   wallboard.watchQueues(d.redis, d.config.redisPrefix);

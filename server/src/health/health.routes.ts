@@ -10,7 +10,7 @@ const Readiness = z.object({
   checks: z.object({ postgres: Check, redis: Check }),
 });
 
-async function timed(
+export async function timed(
   fn: () => Promise<unknown>,
   timeoutMs: number,
 ): Promise<z.infer<typeof Check>> {
@@ -36,7 +36,7 @@ async function timed(
 }
 
 /** The probe connection refuses commands until connected; wait for it (bounded by `timed`). */
-async function pingWhenReady(redis: Redis): Promise<void> {
+export async function pingWhenReady(redis: Redis): Promise<void> {
   if (redis.status !== 'ready') {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {

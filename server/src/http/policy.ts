@@ -50,6 +50,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/calls': 'authenticated',
   'GET /api/calls/:id': 'authenticated',
   'PATCH /api/calls/:id': ['agent', 'supervisor'],
+  // Deleting a call (with its audio, transcript and ticket rows): managers and admins.
+  'DELETE /api/calls/:id': ['manager', 'admin'],
   'POST /api/upload-recording': ['agent', 'supervisor'],
   'POST /api/uploads': ['agent', 'supervisor'],
   'GET /api/uploads/:id': ['agent', 'supervisor'],
@@ -85,8 +87,19 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/admin/queues/:queue/failed': ADMIN,
   'POST /api/admin/queues/:queue/jobs/:jobId/retry': ADMIN,
   'DELETE /api/admin/queues/:queue/jobs/:jobId': ADMIN,
-  // Retention (configured by the environment): admins and supervisors read it.
+  // Retention and alert thresholds (the environment's defaults, changed by admins in the admin
+  // pages): supervisors read them; the health report is the admins'.
   'GET /api/admin/retention': ['admin', 'supervisor'],
+  'PUT /api/admin/retention': ADMIN,
+  'DELETE /api/admin/retention': ADMIN,
+  'POST /api/admin/retention/preview': ['admin', 'supervisor'],
+  'GET /api/admin/alerts': ['admin', 'supervisor'],
+  'PUT /api/admin/alerts': ADMIN,
+  'DELETE /api/admin/alerts': ADMIN,
+  'GET /api/admin/health': ADMIN,
+  // Privacy (a caller's request to see or erase their data): admins only.
+  'POST /api/admin/privacy/erase': ADMIN,
+  'POST /api/admin/privacy/export': ADMIN,
   // Web Push "transcript ready": each user manages their own devices' subscriptions.
   'GET /api/push/vapid-public-key': 'authenticated',
   'POST /api/push/subscriptions': 'authenticated',

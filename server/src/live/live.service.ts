@@ -1,5 +1,6 @@
 import {
   LIVE_FRAME_BYTES,
+  LIVE_MAX_APPEND_BYTES,
   REQUIRED_SAMPLE_RATE,
   TranscribeWindowResult,
   type LiveChannel,
@@ -65,6 +66,12 @@ export interface FinishedWindowJob {
 const PROMPT_CHARS = 600;
 /** Pieces the log is read in when a windower is rebuilt or the WAV assembled. */
 const REPLAY_BYTES = 1024 * 1024;
+/**
+ * How far back a rebuilt windower replays at most: the longest window (28 s) and the longest append
+ * (about 16 s), with a margin. Speech before that was closed into a stored window (or dropped).
+ */
+const REPLAY_MARGIN_SAMPLES =
+  Math.ceil(LIVE_MAX_APPEND_BYTES / LIVE_FRAME_BYTES) + 32 * REQUIRED_SAMPLE_RATE;
 /** A close whose session is still `closing` this long after is taken over by the sweeper. */
 const STALE_CLOSING_MS = 30_000;
 
@@ -283,10 +290,14 @@ export class LiveService {
   }
 
   /** Closes a session nobody appended to for the idle timeout: with what arrived, marked cut off. */
-  private async cutOff(row: LiveRecordingRow): Promise<void> {
+  private async cutOff(row: LiveRecordingRow, idleBefore: Date): Promise<void> {
     const closed = await this.serial(row.id, async () => {
       const release = await this.d.lock.acquire(row.id);
       try {
+        // An append may have landed since the sweeper's query: then the session is not idle.
+        const now = await this.d.repo.findRecording(row.id);
+        if (!now || now.state !== 'open' || (now.lastAppendAt ?? now.openedAt) >= idleBefore)
+          return null;
         await this.d.log.refresh(row.id);
         const held = await this.d.log.length(row.id, row.keyId);
         return this.d.repo.markClosing(row.id, held, true, this.d.now());
@@ -374,7 +385,12 @@ export class LiveService {
     const out: ChannelWindow[] = [];
     if (!w || w.windower.byteOffset !== before) {
       this.drop(row.id);
-      const resume = await this.d.repo.lastWindowEnds(sourceOf(row));
+      // Each channel resumes after its last stored window, but never replays more than a window
+      // and an append could hold unstored (a silent channel has no window: without the bound a
+      // restart late in a long call would run the VAD over the whole call again).
+      const ends = await this.d.repo.lastWindowEnds(sourceOf(row));
+      const floor = Math.max(0, before / LIVE_FRAME_BYTES - REPLAY_MARGIN_SAMPLES);
+      const resume = { agent: Math.max(ends.agent, floor), caller: Math.max(ends.caller, floor) };
       const detectors = await this.d.detectors();
       w = { windower: new CallWindower(detectors, this.d.windowing ?? {}, resume), detectors };
       this.windowers.set(row.id, w);
@@ -701,8 +717,9 @@ export class LiveService {
    */
   async sweep(): Promise<void> {
     const now = this.d.now().getTime();
-    for (const row of await this.d.repo.idleSince(new Date(now - this.d.idleTimeoutMs))) {
-      await this.cutOff(row).catch((err: unknown) =>
+    const idleBefore = new Date(now - this.d.idleTimeoutMs);
+    for (const row of await this.d.repo.idleSince(idleBefore)) {
+      await this.cutOff(row, idleBefore).catch((err: unknown) =>
         this.d.logger.warn({ err, liveRecordingId: row.id }, 'idle live recording not closed yet'),
       );
     }

@@ -10,6 +10,10 @@ import { renderWaveform } from './waveform';
 const IdParams = z.object({ id: Id });
 const WAVEFORM_CACHE_SECONDS = 7 * 86_400;
 
+/** The Redis key of a recording's cached waveform picture (dropped with the recording). */
+export const waveformCacheKey = (prefix: string, recordingId: string) =>
+  `${prefix}:waveform:v1:${recordingId}`;
+
 const AUDIO_RESPONSE = {
   responses: {
     200: {
@@ -97,7 +101,7 @@ export function registerAudioRoutes(
     },
     async ({ res, params, user }) => {
       const r = await audio.forUser(user, params.id);
-      const key = `${cache.prefix}:waveform:v1:${r.id}`;
+      const key = waveformCacheKey(cache.prefix, r.id);
       let png = await cache.redis.getBuffer(key);
       if (!png) {
         const opened = await audio.open(r);

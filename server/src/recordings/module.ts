@@ -4,6 +4,7 @@ import { EncryptedAudioStore, LocalBlobStore } from '../storage';
 import { registerAudioRoutes } from './audio.routes';
 import { RecordingAudio } from './audio.service';
 import { RecordingIngest } from './ingest.service';
+import { RecordingErasure } from './recording-erasure';
 import { TranscriptionQueue } from './transcription-queue';
 import { registerUploadRoutes } from './upload.routes';
 import { UploadSessions } from './upload-sessions.service';
@@ -13,6 +14,8 @@ export interface RecordingsModule {
   ingest: RecordingIngest;
   uploads: UploadSessions;
   audio: RecordingAudio;
+  /** Destroying recordings for a privacy erasure (the privacy module). */
+  erasure: RecordingErasure;
   /** The encrypted audio store (opened on first use: it creates STORAGE_DIR). */
   store: () => Promise<EncryptedAudioStore>;
 }
@@ -59,5 +62,12 @@ export function createRecordingsModule(
   const audio = new RecordingAudio(d.models, store, d.logger);
   registerUploadRoutes(d.routes, ingest, uploads, config.maxRecordingSeconds);
   registerAudioRoutes(d.routes, audio, d.audit, { redis: d.redis, prefix: config.redisPrefix });
-  return { ingest, uploads, audio, store };
+  const erasure = new RecordingErasure({
+    models: d.models,
+    store,
+    redis: d.redis,
+    redisPrefix: config.redisPrefix,
+    transcriptionQueue: d.queues.transcription,
+  });
+  return { ingest, uploads, audio, erasure, store };
 }

@@ -260,6 +260,20 @@ export class UploadSessions {
     await s.destroy();
   }
 
+  /** Every session whose call metadata `match` accepts (a privacy erasure or export). */
+  async findByMetadata(
+    match: (metadata: Record<string, unknown>) => boolean,
+  ): Promise<UploadSessionModel[]> {
+    const all = await this.deps.models.UploadSession.findAll({ order: [['createdAt', 'ASC']] });
+    return all.filter((s) => match(s.metadata));
+  }
+
+  /** Removes these sessions and their staged bytes; returns how many there were. */
+  async discardSessions(sessions: UploadSessionModel[]): Promise<number> {
+    for (const s of sessions) await this.discard(s);
+    return sessions.length;
+  }
+
   /** Remove sessions past their expiry and staged files without a session; returns the count. */
   async sweepExpired(now: Date = this.deps.now()): Promise<number> {
     const expired = await this.deps.models.UploadSession.findAll({

@@ -7,14 +7,22 @@ import type { RetentionService } from './retention.service';
 export const RETENTION_SCHEDULER_ID = 'retention-daily';
 export const RETENTION_JOB = 'retention';
 
-/** Cron pattern of the daily retention run at `hour` (server time zone). */
+/** Cron pattern of the daily retention run at `hour` (in the schedule's time zone). */
 export const retentionPattern = (hour: number) => `0 ${hour} * * *`;
 
-/** Registers (or moves) the repeatable daily retention job; safe to call at every start. */
-export async function scheduleRetention(queue: Queue, hour: number): Promise<void> {
+/**
+ * Registers (or moves) the repeatable daily retention job at `hour` in `timeZone` (default: the
+ * server's); safe to call at every start and at every change of the retention settings: the
+ * scheduler's next run follows at once.
+ */
+export async function scheduleRetention(
+  queue: Queue,
+  hour: number,
+  timeZone: string = Intl.DateTimeFormat().resolvedOptions().timeZone,
+): Promise<void> {
   await queue.upsertJobScheduler(
     RETENTION_SCHEDULER_ID,
-    { pattern: retentionPattern(hour) },
+    { pattern: retentionPattern(hour), tz: timeZone },
     { name: RETENTION_JOB, data: {} },
   );
 }

@@ -1,21 +1,29 @@
 import type { ModuleDeps } from '../module-deps';
 import type { UploadSessions } from '../recordings/upload-sessions.service';
+import type { SettingsStore } from '../settings/settings-store';
 import type { EncryptedAudioStore } from '../storage';
 import { RetentionOverviewService } from './retention-overview';
 import { registerRetentionRoutes } from './retention.routes';
+import { RETENTION_SETTING } from './retention.settings';
 import { RetentionService, type TranscriptPurger } from './retention.service';
 
 export interface RetentionModule {
   service: RetentionService;
   overview: RetentionOverviewService;
+  /** Plans the daily job from the settings in force (the server's start calls it). */
+  schedule(): Promise<void>;
 }
 
-/** Retention: which audio, transcripts and upload sessions go, and the admin overview of it. */
+/**
+ * Retention: which audio, transcripts and upload sessions go, the policy admins change in
+ * /admin/retention (the settings store; the environment gives its defaults) and its preview.
+ */
 export function createRetentionModule(
   d: ModuleDeps & {
     store: () => Promise<EncryptedAudioStore>;
     uploads: UploadSessions;
     transcripts: TranscriptPurger;
+    settings: SettingsStore;
   },
 ): RetentionModule {
   const service = new RetentionService({
@@ -25,15 +33,18 @@ export function createRetentionModule(
     uploads: d.uploads,
     transcripts: d.transcripts,
     logger: d.logger,
-    audioDays: d.config.retention.audioDays,
-    transcriptDays: d.config.retention.transcriptDays,
+    policy: () => d.settings.value(RETENTION_SETTING),
     now: d.now,
   });
   const overview = new RetentionOverviewService({
     models: d.models,
     maintenance: d.queues.maintenance,
-    policy: d.config.retention,
+    store: d.settings,
+    service,
+    now: d.now,
   });
-  registerRetentionRoutes(d.routes, overview);
-  return { service, overview };
+  // A change of hour or time zone moves the daily job now; days are read by each run.
+  d.settings.onChange(RETENTION_SETTING, (after) => overview.schedule(after));
+  registerRetentionRoutes(d.routes, overview, d.audit);
+  return { service, overview, schedule: () => overview.schedule() };
 }

@@ -1,4 +1,9 @@
 import { Op } from 'sequelize';
+import {
+  RETENTION_PREVIEW_LIMIT,
+  type RetentionPreview,
+  type RetentionSettings,
+} from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
 import type { Models } from '../db/models';
 import type { Logger } from '../logger';
@@ -33,10 +38,14 @@ export interface RetentionReport {
   uploadSessionsExpired: number;
 }
 
+/** The part of the retention settings a run needs. */
+export type RetentionPolicy = Pick<RetentionSettings, 'audioDays' | 'transcriptDays'>;
+
 /**
- * The retention policy: audio older than `RETENTION_DAYS` is deleted from the store and its
- * recording marked purged (the row, call and transcript stay); transcripts only when
- * `TRANSCRIPT_RETENTION_DAYS` is set. Each run writes one audit entry with the counts.
+ * The retention policy: audio older than `audioDays` is deleted from the store and its recording
+ * marked purged (the row, call and transcript stay); transcripts only when `transcriptDays` is
+ * set. The policy is read at each run (the admin page changes it without a restart). Each run
+ * writes one audit entry with the counts.
  */
 export class RetentionService {
   private transcripts: TranscriptPurger | undefined;
@@ -49,8 +58,8 @@ export class RetentionService {
       uploads: UploadSessions;
       transcripts?: TranscriptPurger;
       logger: Logger;
-      audioDays: number;
-      transcriptDays: number | null;
+      /** The policy in force (the settings store's, read at each run). */
+      policy: () => Promise<RetentionPolicy>;
       now: () => Date;
     },
   ) {
@@ -65,7 +74,8 @@ export class RetentionService {
   async run(options: { dryRun?: boolean; actorId?: string | null } = {}): Promise<RetentionReport> {
     const dryRun = options.dryRun ?? false;
     const now = this.deps.now();
-    const audioCutoff = new Date(now.getTime() - this.deps.audioDays * DAY_MS);
+    const policy = await this.deps.policy();
+    const audioCutoff = new Date(now.getTime() - policy.audioDays * DAY_MS);
     const report: RetentionReport = {
       dryRun,
       audioCutoff: audioCutoff.toISOString(),
@@ -111,15 +121,13 @@ export class RetentionService {
       }
       if (batch.length < BATCH) break;
     }
-    if (this.deps.transcriptDays !== null) {
-      const cutoff = new Date(now.getTime() - this.deps.transcriptDays * DAY_MS);
+    if (policy.transcriptDays !== null) {
+      const cutoff = new Date(now.getTime() - policy.transcriptDays * DAY_MS);
       report.transcriptCutoff = cutoff.toISOString();
       if (this.transcripts)
         report.transcriptsPurged = await this.transcripts.purgeOlderThan(cutoff, dryRun);
       else
-        this.deps.logger.warn(
-          'TRANSCRIPT_RETENTION_DAYS is set but no transcript purger is registered',
-        );
+        this.deps.logger.warn('transcript retention is set but no transcript purger is registered');
     }
     if (!dryRun) report.uploadSessionsExpired = await this.deps.uploads.sweepExpired(now);
     await this.deps.audit.write({
@@ -130,5 +138,49 @@ export class RetentionService {
     });
     this.deps.logger.info({ ...report }, 'retention run');
     return report;
+  }
+
+  /**
+   * What a run at `runAt` under `settings` would remove, as the data stand now: the recordings
+   * whose audio goes (oldest first, the first RETENTION_PREVIEW_LIMIT listed) and how many
+   * transcripts. Reads only: no audit entry, nothing deleted.
+   */
+  async preview(settings: RetentionSettings, runAt: Date): Promise<RetentionPreview> {
+    const audioCutoff = new Date(runAt.getTime() - settings.audioDays * DAY_MS);
+    const where = { createdAt: { [Op.lt]: audioCutoff }, purgedAt: null };
+    const [count, bytes, items] = await Promise.all([
+      this.deps.models.Recording.count({ where }),
+      this.deps.models.Recording.sum('sizeBytes', { where }),
+      this.deps.models.Recording.findAll({
+        where,
+        order: [['createdAt', 'ASC']],
+        limit: RETENTION_PREVIEW_LIMIT,
+      }),
+    ]);
+    const transcriptCutoff =
+      settings.transcriptDays === null
+        ? null
+        : new Date(runAt.getTime() - settings.transcriptDays * DAY_MS);
+    const transcripts =
+      transcriptCutoff && this.transcripts
+        ? await this.transcripts.purgeOlderThan(transcriptCutoff, true)
+        : null;
+    return {
+      settings,
+      runAt: runAt.toISOString(),
+      audioCutoff: audioCutoff.toISOString(),
+      audio: {
+        count,
+        bytes: Number(bytes ?? 0),
+        items: items.map((r) => ({
+          recordingId: r.id,
+          callId: r.callId,
+          createdAt: r.createdAt.toISOString(),
+          sizeBytes: Number(r.sizeBytes),
+        })),
+      },
+      transcriptCutoff: transcriptCutoff?.toISOString() ?? null,
+      transcripts,
+    };
   }
 }

@@ -18,6 +18,16 @@ export class SettingsRepository {
     return row.value as T;
   }
 
+  /** A plain setting with who changed it and when (null: no row). */
+  async entry<T>(
+    key: string,
+  ): Promise<{ value: T; updatedAt: Date; updatedBy: string | null } | null> {
+    const row = await this.models.Setting.findByPk(key);
+    if (!row) return null;
+    if (row.encrypted) throw new Error(`setting ${key} is a secret: use getSecret`);
+    return { value: row.value as T, updatedAt: row.updatedAt, updatedBy: row.updatedBy };
+  }
+
   async set(key: string, value: unknown, updatedBy: string | null): Promise<void> {
     await this.models.Setting.upsert({ key, value, encrypted: false, updatedBy });
   }

@@ -549,4 +549,26 @@ describe('EncryptedAudioStore', () => {
     expect(res.sha256).toBe(sha(body));
     expect((await store.readAll('up')).equals(body)).toBe(true);
   });
+  it('destroys a recording: both key slots wiped before the file goes, so a copy of it is unreadable', async () => {
+    const body = wav(32000);
+    await store.put('shred', Readable.from([body]));
+    const path = join(dir, 'objects', 'sh', 'shred');
+    let copyAfter: Buffer | undefined;
+    const realDelete = blobs.delete.bind(blobs);
+    blobs.delete = async (id: string) => {
+      copyAfter = await readFile(path); // what was on disk at the moment of deletion
+      return realDelete(id);
+    };
+    expect(await store.destroy('shred')).toBe(true);
+    expect(await store.exists('shred')).toBe(false);
+    expect(await store.destroy('shred')).toBe(false);
+    // At deletion time the header held no key at all: both slots are zeros.
+    for (const offset of SLOT_OFFSETS)
+      expect(copyAfter!.subarray(offset, offset + SLOT_SIZE).equals(Buffer.alloc(SLOT_SIZE))).toBe(
+        true,
+      );
+    // The audio chunks are the copy's, but without a slot nothing opens them.
+    await writeFile(path, copyAfter!);
+    await readFails(store, 'shred');
+  });
 });

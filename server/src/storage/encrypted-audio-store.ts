@@ -12,6 +12,8 @@ import {
   openChunk,
   parseHeader,
   planRewrap,
+  SLOT_OFFSETS,
+  SLOT_SIZE,
   unwrapDataKey,
   type Layout,
   type RewrapPlan,
@@ -136,6 +138,19 @@ export class EncryptedAudioStore {
   }
 
   async delete(id: string): Promise<boolean> {
+    return this.blobs.delete(id);
+  }
+
+  /**
+   * Crypto-shreds a recording, then removes it: both key slots of the header are overwritten with
+   * zeros (each write durable) so the data key is gone even where the removed file's blocks, or a
+   * copy of the file made later, survive; then the file is deleted. False if it did not exist.
+   * Idempotent: a file whose slots are already wiped is simply removed.
+   */
+  async destroy(id: string): Promise<boolean> {
+    if (!(await this.blobs.exists(id))) return false;
+    const zeros = Buffer.alloc(SLOT_SIZE);
+    for (const offset of SLOT_OFFSETS) await this.blobs.patch(id, offset, zeros);
     return this.blobs.delete(id);
   }
 

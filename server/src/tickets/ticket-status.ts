@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { Transaction } from 'sequelize';
 import type { TicketJob, TicketStatus } from '@cwn/protocol';
 import type { Models, TicketModel } from '../db/models';
 import { HttpError } from '../http/errors';
@@ -58,6 +59,54 @@ export class TicketStatusService {
     return this.dto(row);
   }
 
+  // ── privacy (the privacy module's erasure and export) ───────────────────────────────────────
+
+  /** Our ticket rows of these calls, with the NinjaOne link of each ticket created there. */
+  async ofCalls(callIds: string[]): Promise<Array<{ row: TicketModel; url: string | null }>> {
+    if (callIds.length === 0) return [];
+    const rows = await this.models.Ticket.findAll({
+      where: { callId: callIds },
+      order: [['createdAt', 'ASC']],
+    });
+    const base = rows.some((r) => r.ninjaoneTicketId !== null) ? await this.baseUrl() : null;
+    return rows.map((row) => ({ row, url: this.link(base, row) }));
+  }
+
+  /** Ticket jobs of these transcripts still in the queue (job id = transcript id). */
+  async jobs(transcriptIds: string[]): Promise<number> {
+    let n = 0;
+    for (const id of transcriptIds) if (await this.queue.getJob(id)) n++;
+    return n;
+  }
+
+  /** Removes those jobs (their data and results name the call); a running one stays (`left`). */
+  async removeJobs(transcriptIds: string[]): Promise<{ removed: number; left: number }> {
+    const out = { removed: 0, left: 0 };
+    for (const id of transcriptIds) {
+      const job = await this.queue.getJob(id);
+      if (!job) continue;
+      try {
+        await job.remove();
+        out.removed++;
+      } catch {
+        out.left++;
+      }
+    }
+    return out;
+  }
+
+  /** Deletes our ticket rows of these calls (the erasure's transaction). */
+  deleteForCalls(callIds: string[], tx: Transaction): Promise<number> {
+    if (callIds.length === 0) return Promise.resolve(0);
+    return this.models.Ticket.destroy({ where: { callId: callIds }, transaction: tx });
+  }
+
+  private link(base: string | null, row: TicketModel): string | null {
+    return base && row.ninjaoneTicketId !== null
+      ? `${base}/#/ticketing/ticket/${row.ninjaoneTicketId}`
+      : null;
+  }
+
   private async dto(row: TicketModel): Promise<TicketStatus> {
     const base = row.ninjaoneTicketId !== null ? await this.baseUrl() : null;
     return {
@@ -65,7 +114,7 @@ export class TicketStatusService {
       callId: row.callId,
       state: row.state,
       ticketId: row.ninjaoneTicketId,
-      ticketUrl: base ? `${base}/#/ticketing/ticket/${row.ninjaoneTicketId}` : null,
+      ticketUrl: this.link(base, row),
       organizationId: row.organizationId,
       failureReason: row.failureReason,
       attempts: row.attempts,

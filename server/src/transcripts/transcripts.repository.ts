@@ -154,4 +154,45 @@ export class TranscriptsRepository {
   purgeOlderThan(cutoff: Date): Promise<number> {
     return this.models.Transcript.destroy({ where: { createdAt: { [Op.lt]: cutoff } } });
   }
+  /** The transcripts of these calls, each with its edit history (oldest first). */
+  async ofCalls(
+    callIds: string[],
+  ): Promise<Array<{ transcript: TranscriptModel; edits: TranscriptEditModel[] }>> {
+    if (callIds.length === 0) return [];
+    const transcripts = await this.models.Transcript.findAll({ where: { callId: callIds } });
+    if (transcripts.length === 0) return [];
+    const edits = await this.models.TranscriptEdit.findAll({
+      where: { transcriptId: transcripts.map((t) => t.id) },
+      order: [['version', 'ASC']],
+    });
+    return transcripts.map((transcript) => ({
+      transcript,
+      edits: edits.filter((e) => e.transcriptId === transcript.id),
+    }));
+  }
+
+  /** Deletes the transcripts of these calls and their edit history; returns both counts. */
+  async deleteForCalls(
+    callIds: string[],
+    tx: Transaction,
+  ): Promise<{ transcripts: number; edits: number }> {
+    if (callIds.length === 0) return { transcripts: 0, edits: 0 };
+    const ids = (
+      await this.models.Transcript.findAll({
+        attributes: ['id'],
+        where: { callId: callIds },
+        transaction: tx,
+      })
+    ).map((t) => t.id);
+    if (ids.length === 0) return { transcripts: 0, edits: 0 };
+    const edits = await this.models.TranscriptEdit.destroy({
+      where: { transcriptId: ids },
+      transaction: tx,
+    });
+    const transcripts = await this.models.Transcript.destroy({
+      where: { id: ids },
+      transaction: tx,
+    });
+    return { transcripts, edits };
+  }
 }

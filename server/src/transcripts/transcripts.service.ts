@@ -234,6 +234,18 @@ export class TranscriptsService {
     return dryRun ? this.repo.countOlderThan(cutoff) : this.repo.purgeOlderThan(cutoff);
   }
 
+  // ── privacy (erasure and subject access, the privacy module) ─────────────────────────────────
+
+  /** The calls' transcripts with their edit history, without access checks (admins' exports). */
+  ofCalls(callIds: string[]) {
+    return this.repo.ofCalls(callIds);
+  }
+
+  /** Deletes the calls' transcripts and edit history, in the caller's transaction. */
+  deleteForCalls(callIds: string[], tx: Transaction) {
+    return this.repo.deleteForCalls(callIds, tx);
+  }
+
   // ── worker results (called by the transcription events) ──────────────────────────────────────
 
   recordingStates(recordingIds: string[]): Promise<Map<string, RecordingState>> {

@@ -33,11 +33,16 @@ export async function newCall(t: TestApp, agent: TokenPair): Promise<string> {
 
 export const FORMAT = { sampleRate: 16000, channels: 2, encoding: 's16le' } as const;
 
-export async function openLive(t: TestApp, agent: TokenPair, callId: string): Promise<string> {
+export async function openLive(
+  t: TestApp,
+  agent: TokenPair,
+  callId: string,
+  extra: { languageHint?: string } = {},
+): Promise<string> {
   const res = await t.http
     .post(`/api/calls/${callId}/live`)
     .set(as(agent))
-    .send({ format: FORMAT });
+    .send({ format: FORMAT, ...extra });
   if (res.status !== 201)
     throw new Error(`live not opened: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;

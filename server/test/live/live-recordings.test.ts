@@ -1,6 +1,8 @@
 /**
  * @jest-environment ./src/live/windowing/native-realm.jest-environment.js
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import type request from 'supertest';
 import {
@@ -78,6 +80,8 @@ async function storedAudio(recordingId: string): Promise<Buffer> {
   expect(res.status).toBe(200);
   return res.body as Buffer;
 }
+
+const repoWindows = (id: string) => t.live.service['d'].repo.windowsOf({ kind: 'live', id });
 
 async function transcriptOf(callId: string) {
   return eventually(
@@ -277,7 +281,7 @@ describe('a whole call', () => {
       await listen(otherAgent),
     ];
     const callId = await newCall(t, agent);
-    const id = await openLive(t, agent, callId);
+    const id = await openLive(t, agent, callId, { languageHint: 'en' });
 
     // The client sends a third, its network drops (the last append's answer is lost), and it
     // resumes from the offset the server gives: what it resends is partly held already.
@@ -311,7 +315,9 @@ describe('a whole call', () => {
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('live_recording_closed');
 
-    // The stored recording is the WAV of exactly what was streamed.
+    // The log is gone (the recording holds the audio now), and that recording is the WAV of
+    // exactly what was streamed.
+    expect(existsSync(join(t.config.storageDir, 'live', id))).toBe(false);
     expect(Buffer.compare(await storedAudio(closed.body.recordingId), wavOf(CALL))).toBe(0);
 
     const transcript = await transcriptOf(callId);
@@ -327,6 +333,23 @@ describe('a whole call', () => {
         x.job.source.liveRecordingId === id,
     ))
       expect(d.rms).toBeGreaterThan(100);
+    // Each job: live priority, the session's language hint, and as prompt its own channel's text
+    // of the latest window transcribed before it (the first of a channel has none).
+    const jobs = worker.done.filter((x) => x.id.includes(id));
+    expect(jobs.length).toBe(windows.length);
+    for (const d of jobs) {
+      expect(d.job.languageHint).toBe('en');
+      expect((await t.queues.transcription.getJob(d.id))!.opts.priority).toBe(1);
+      if (d.job.prompt) expect(d.job.prompt).toMatch(new RegExp(`^${d.job.channel} window \\d+$`));
+    }
+    const byStart = [...jobs].sort((a, b) => a.job.startSample - b.job.startSample);
+    const firsts = new Set(
+      ['agent', 'caller'].map((c) => byStart.find((j) => j.job.channel === c)),
+    );
+    for (const d of jobs) if (firsts.has(d)) expect(d.job.prompt).toBe('');
+    expect(jobs.some((d) => d.job.prompt !== '')).toBe(true);
+    const recording = await t.models.Recording.findByPk(closed.body.recordingId);
+    expect(recording!.languageHint).toBe('en');
     const call = await t.http.get(`/api/calls/${callId}`).set(as(agent));
     expect(call.body.call.status).toBe('transcribed');
 
@@ -427,6 +450,57 @@ describe('faults', () => {
       // Every window was transcribed: the first server, where the worker fetches the audio, read
       // the second one's appends from the log too.
       expect(windows.map((w) => w.state)).toEqual(windows.map(() => 'done'));
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a restart late in a long call replays a bounded tail of the log, not the whole call', async () => {
+    // 90 s: the caller speaks only at the start, the agent all along (energy VAD: lighter here).
+    const env = { ...ENV, LIVE_VAD: 'energy', STORAGE_DIR: t.config.storageDir };
+    const first = await startTestApp(env);
+    const long = Buffer.alloc(90 * 16_000 * 4);
+    CALL.copy(long, 0);
+    const agentOnly = Buffer.from(CALL);
+    for (let i = 2; i < agentOnly.length; i += 4) agentOnly.writeInt16LE(0, i);
+    for (let at = CALL.length; at + CALL.length <= long.length; at += CALL.length)
+      agentOnly.copy(long, at);
+    const callId = await newCall(first, agent);
+    const id = await openLive(first, agent, callId);
+    const cut = 80 * 16_000 * 4;
+    try {
+      await stream(first, agent, id, long, 0, cut, 256_000);
+    } finally {
+      await first.close();
+    }
+    const second = await startTestApp(env);
+    try {
+      const log = second.live.service['d'].log;
+      let replayed = 0;
+      const read = log.read.bind(log);
+      log.read = async (...args: Parameters<typeof log.read>) => {
+        replayed += args[3] - args[2];
+        return read(...args);
+      };
+      await stream(second, agent, id, long, cut, long.length, 256_000);
+      // At most the margin (a window and an append) was read back, not the 80 s before it.
+      expect(replayed).toBeGreaterThan(0);
+      expect(replayed).toBeLessThan(50 * 16_000 * 4);
+      const closed = await second.http
+        .post(`/api/live-recordings/${id}/close`)
+        .set(as(agent))
+        .send({ totalBytes: long.length });
+      expect(closed.status).toBe(200);
+      const windows = await repoWindows(id);
+      for (const channel of ['agent', 'caller']) {
+        const mine = windows
+          .filter((w) => w.channel === channel)
+          .sort((a, b) => a.startSample - b.startSample);
+        for (let i = 1; i < mine.length; i++)
+          expect(mine[i]!.startSample).toBeGreaterThanOrEqual(mine[i - 1]!.endSample);
+      }
+      // The agent's speech after the restart is in windows too.
+      expect(windows.some((w) => w.channel === 'agent' && w.startSample > cut / 4)).toBe(true);
     } finally {
       await second.close();
     }

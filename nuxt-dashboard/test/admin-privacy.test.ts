@@ -1,0 +1,152 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { SubjectExport, type TokenPair } from '@cwn/protocol';
+import { startTestApp, TEST_PASSWORD, type TestApp } from '@cwn/test-support/app';
+import { callMeta, makeWav, sha256, upload } from '@cwn/test-support/recording-fixtures';
+import { sampleResult } from '@cwn/test-support/transcript-fixtures';
+import { launchChromium } from '@cwn/test-support/dashboard-browser';
+import { FrontServer } from '@cwn/test-support/dashboard-front';
+import { readZip } from '@cwn/test-support/zip';
+
+/**
+ * The admin's privacy page in Chromium against the real server: a caller's number typed in its
+ * national form finds the calls written "+33 …" and "0033 …"; the export is previewed, then
+ * downloaded as one ZIP (export.json and the decrypted WAV, unzipped here); the erasure is
+ * previewed (nothing changes), then done: the calls, their audio and transcript are gone.
+ */
+const ENV = {
+  DATABASE_URL: process.env.CWN_DASHBOARD_TEST_DATABASE_URL ?? '',
+  REDIS_PREFIX: `${process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX ?? ''}-privacy-${randomBytes(3).toString('hex')}`,
+};
+
+let t: TestApp;
+let front: FrontServer;
+let base: string;
+let browser: Browser;
+let admin: TokenPair;
+let agent: TokenPair;
+
+// A number of this run's own (the dashboard tests share a database): Paris, random subscriber.
+const two = () => String(randomInt(10, 100));
+const DIGITS = [`7${randomInt(0, 10)}`, two(), two(), two()];
+const INTERNATIONAL = `+33 1 ${DIGITS.join(' ')}`;
+const ZEROS = `00331${DIGITS.join('')}`;
+const NATIONAL = `01 ${DIGITS.join(' ')}`;
+
+beforeAll(async () => {
+  if (!ENV.DATABASE_URL) throw new Error('the nuxt-dashboard test global setup did not run');
+  t = await startTestApp(ENV, { ninjaone: { ticketWorker: false } });
+  front = new FrontServer();
+  front.setBackend(t.server);
+  base = await front.listen();
+  browser = await launchChromium();
+  admin = await t.userWithRole('admin');
+  agent = await t.userWithRole('agent');
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await front?.close();
+  await t?.close();
+});
+
+async function signedIn(pair: TokenPair): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=email]', pair.user.email);
+  await page.fill('input[name=password]', TEST_PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => u.pathname !== '/login');
+  return page;
+}
+
+async function uploadedCall(remoteNumber: string) {
+  const wav = makeWav({ frames: 5 * 16000 });
+  const res = await upload(t, agent.accessToken, wav, {
+    ...callMeta({ remoteNumber }),
+    sha256: sha256(wav),
+  });
+  expect(res.status).toBe(201);
+  return { callId: res.body.callId as string, recordingId: res.body.recording.id as string, wav };
+}
+
+const count = (page: Page, key: string) =>
+  page.locator(`[data-test=privacy-counts] [data-count=${key}] strong`).innerText();
+
+describe('privacy page', () => {
+  it('exports, then erases, everything for a number typed in another form', async () => {
+    const a = await uploadedCall(INTERNATIONAL);
+    const b = await uploadedCall(ZEROS);
+    const state = (await t.services.transcripts.recordingStates([a.recordingId])).get(
+      a.recordingId,
+    )!;
+    await t.services.transcripts.markActive(state);
+    expect(
+      await t.services.transcripts.persistResult(
+        { ...state, callStatus: 'transcribing' },
+        sampleResult(),
+      ),
+    ).toBe('stored');
+
+    const page = await signedIn(admin);
+    await page.click('nav >> text=Privacy');
+    await page.waitForURL('**/admin/privacy');
+    await page.fill('input[name=number]', NATIONAL);
+
+    // Export: the preview, then the ZIP.
+    await page.click('[data-test=export-preview]');
+    await page.waitForSelector('[data-test=privacy-report][data-dry-run=true]');
+    expect(await count(page, 'calls')).toBe('2');
+    expect(await count(page, 'audioFiles')).toBe('2');
+    expect(await count(page, 'transcripts')).toBe('1');
+    const rows = await page.locator('[data-test=privacy-calls] tbody tr').allInnerTexts();
+    expect(rows.join('\n')).toContain(INTERNATIONAL);
+    expect(rows.join('\n')).toContain(ZEROS);
+    const download = page.waitForEvent('download');
+    await page.click('[data-test=export-download]');
+    const file = await (await download).path();
+    await page.waitForSelector('[data-test=export-done]');
+    const zip = await readZip(readFileSync(file));
+    const doc = SubjectExport.parse(JSON.parse(zip.get('export.json')!.toString('utf8')));
+    expect(doc.calls.map((c) => c.id).sort()).toEqual([a.callId, b.callId].sort());
+    expect(doc.calls.find((c) => c.id === a.callId)!.transcript!.segments).toEqual(
+      sampleResult().segments,
+    );
+    for (const c of [a, b]) expect(zip.get(`audio/${c.recordingId}.wav`)!.equals(c.wav)).toBe(true);
+
+    // Erasure: the preview changes nothing; then it goes.
+    await page.click('[data-test=erase-preview]');
+    await page.waitForSelector('[data-test=erase-confirm]');
+    expect(await count(page, 'calls')).toBe('2');
+    expect(await t.models.Call.count({ where: { id: [a.callId, b.callId] } })).toBe(2);
+    expect(
+      (await t.http.get(`/api/recordings/${a.recordingId}/audio`).set(bearer(admin))).status,
+    ).toBe(200);
+    await page.click('[data-test=erase-confirm]');
+    await page.waitForSelector('[data-test=erase-done]');
+    expect(await page.locator('[data-test=privacy-report]').getAttribute('data-dry-run')).toBe(
+      'false',
+    );
+    expect(await count(page, 'audioFiles')).toBe('2');
+    expect(await t.models.Call.count({ where: { id: [a.callId, b.callId] } })).toBe(0);
+    expect(await t.models.Transcript.count({ where: { callId: a.callId } })).toBe(0);
+    for (const c of [a, b])
+      expect(
+        (await t.http.get(`/api/recordings/${c.recordingId}/audio`).set(bearer(admin))).status,
+      ).toBe(404);
+
+    // Again, in French: nothing is left for that number.
+    await page.selectOption('select[aria-label=Language]', 'fr');
+    await page.click('[data-test=erase-preview]');
+    await page.waitForSelector('[data-test=nothing-found]');
+    expect(await page.locator('[data-test=nothing-found]').innerText()).toContain(
+      'Rien n’est conservé',
+    );
+    expect(await page.locator('[data-test=erase-confirm]').count()).toBe(0);
+    await page.close();
+  });
+});
+
+const bearer = (p: TokenPair) => ({ Authorization: `Bearer ${p.accessToken}` });

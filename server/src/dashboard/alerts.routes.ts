@@ -1,0 +1,83 @@
+import { AlertThresholds, AlertThresholdsView } from '@cwn/protocol';
+import type { AuditLog } from '../audit/audit';
+import { requestMeta } from '../http/request-context';
+import type { RouteTable } from '../http/routes';
+import type { SettingsStore } from '../settings/settings-store';
+import { ALERT_THRESHOLDS_SETTING } from './alerts';
+import type { WallboardNotifier } from './wallboard-notifier';
+
+/** The alert thresholds admins change in /admin/alerts (the environment gives the defaults). */
+export function registerAlertRoutes(
+  routes: RouteTable,
+  deps: { store: SettingsStore; audit: AuditLog; wallboard: WallboardNotifier },
+): void {
+  const view = async (): Promise<AlertThresholdsView> => {
+    const s = await deps.store.read(ALERT_THRESHOLDS_SETTING);
+    return {
+      thresholds: s.value,
+      defaults: s.defaults,
+      source: s.source,
+      updatedAt: s.updatedAt,
+      updatedBy: s.updatedBy,
+    };
+  };
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/admin/alerts',
+      summary: 'The wallboard alert thresholds in force, and the environment’s defaults',
+      tags: ['dashboard'],
+      response: AlertThresholdsView,
+    },
+    view,
+  );
+
+  routes.add(
+    {
+      method: 'put',
+      path: '/api/admin/alerts',
+      summary: 'Change the alert thresholds; the next summary is computed with them',
+      tags: ['dashboard'],
+      body: AlertThresholds,
+      response: AlertThresholdsView,
+    },
+    async ({ req, body, user }) => {
+      const { before, after } = await deps.store.write(ALERT_THRESHOLDS_SETTING, body, user!.id);
+      await deps.audit.write({
+        action: 'alerts.settings.update',
+        actorId: user!.id,
+        targetType: 'settings',
+        targetId: 'alerts',
+        details: { before, after },
+        ...requestMeta(req),
+      });
+      // The wallboards refetch their summary: its alerts may have changed.
+      deps.wallboard.notify('queue');
+      return view();
+    },
+  );
+
+  routes.add(
+    {
+      method: 'delete',
+      path: '/api/admin/alerts',
+      summary: 'Forget the stored alert thresholds: the environment’s apply again',
+      tags: ['dashboard'],
+      response: AlertThresholdsView,
+    },
+    async ({ req, user }) => {
+      const { before, after } = await deps.store.reset(ALERT_THRESHOLDS_SETTING);
+      await deps.audit.write({
+        action: 'alerts.settings.reset',
+        actorId: user!.id,
+        targetType: 'settings',
+        targetId: 'alerts',
+        details: { before, after },
+        ...requestMeta(req),
+      });
+      deps.wallboard.notify('queue');
+      return view();
+    },
+  );
+}
