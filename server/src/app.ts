@@ -61,6 +61,7 @@ import { createPushModule, type PushModule, type PushModuleOptions } from './pus
 import { createSettingsModule, type SettingsModule } from './settings/module';
 import { createHealthModule, type HealthModule } from './health/module';
 import { createPrivacyModule, type PrivacyModule } from './privacy/module';
+import { createWhisperModule, type WhisperModule } from './whisper/module';
 
 export interface AppOptions {
   logger?: Logger;
@@ -110,6 +111,7 @@ export interface AppInstance {
   settings: SettingsModule;
   health: HealthModule;
   privacy: PrivacyModule;
+  whisper: WhisperModule;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -216,7 +218,17 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   const users = createUsersModule(shared);
   const calls = createCallsModule({ ...shared, transcriptOf: transcriptReader(sequelize, models) });
   const { lifecycle } = calls;
-  const recordings = createRecordingsModule({ ...shared, lifecycle });
+  const ninjaone = createNinjaOneModule({
+    ...shared,
+    ticketQueue: queues.tickets,
+    fetch: options.ninjaone?.fetch,
+  });
+  const whisper = createWhisperModule({ ...shared, settings: settings.store, ninjaone });
+  const recordings = createRecordingsModule({
+    ...shared,
+    lifecycle,
+    jobSettings: (callId) => whisper.jobSettings.forCall(callId),
+  });
   const transcripts = createTranscriptsModule({ ...shared, lifecycle });
   const retention = createRetentionModule({
     ...shared,
@@ -224,11 +236,6 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     uploads: recordings.uploads,
     transcripts: transcripts.service,
     settings: settings.store,
-  });
-  const ninjaone = createNinjaOneModule({
-    ...shared,
-    ticketQueue: queues.tickets,
-    fetch: options.ninjaone?.fetch,
   });
   const tickets = createTicketsModule({
     ...shared,
@@ -315,6 +322,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     settings,
     health,
     privacy,
+    whisper,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -3,9 +3,19 @@
  * Permanent failures become UnrecoverableError (the job fails once, reason kept for the admin);
  * anything else is thrown as is and BullMQ retries it with the job's backoff.
  */
-import { TranscriptionJob, TranscriptionResult, type TranscriptionProgress } from '@cwn/protocol';
+import {
+  TranscriptionJob,
+  TranscriptionResult,
+  composeWhisperPrompt,
+  type AppliedWhisperSettings,
+  type JobWhisperSettings,
+  type TranscriptionProgress,
+  type WorkerWhisperDefaults,
+} from '@cwn/protocol';
 import { UnrecoverableError, type Job } from 'bullmq';
+import { DEFAULT_VAD_SENSITIVITY, vadOptionsFor } from '../audio/vad';
 import { decodeWav } from '../audio/wav';
+import type { EngineLease, EngineSet } from '../engine/engines';
 import type { Transcriber } from '../engine/transcriber';
 import { PermanentError } from '../errors';
 import { transcribeCall } from '../pipeline/transcribe-call';
@@ -30,9 +40,54 @@ export type ProcessorConfig = Pick<
 export interface ProcessorDeps {
   config: ProcessorConfig;
   engine: Transcriber;
+  /** The engine per job's model; without it every job runs on `engine`. */
+  engines?: EngineSet;
+  /** Told what each job applied (the heartbeat announces the latest). */
+  onApplied?: (applied: AppliedWhisperSettings) => void;
   /** Aborted when the worker must give the job back (shutdown grace exceeded). */
   signal?: AbortSignal;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/** What a worker applies to a job that sets nothing: its environment. */
+export function workerDefaults(config: ProcessorConfig): WorkerWhisperDefaults {
+  return {
+    language: config.language,
+    prompt: config.prompt,
+    vad: config.vad,
+    vadSensitivity: DEFAULT_VAD_SENSITIVITY,
+    temperatureInc: config.temperatureInc,
+  };
+}
+
+/**
+ * A job's settings over the worker's environment: each field the job leaves out or null takes the
+ * worker's value; the call's own language hint (set by the agent's extension) wins over both.
+ * The prompt is the call's vocabulary, then the admins' prompt (else WHISPER_PROMPT), bounded.
+ */
+export function resolveSettings(
+  config: ProcessorConfig,
+  settings: JobWhisperSettings | undefined,
+  languageHint: string | null,
+  engine: Pick<Transcriber, 'engine' | 'model'>,
+  missingModel: string | null,
+  context?: string,
+): AppliedWhisperSettings {
+  const s = settings ?? {};
+  return {
+    engine: engine.engine,
+    model: engine.model,
+    missingModel,
+    language: languageHint ?? s.language ?? config.language,
+    prompt: composeWhisperPrompt({
+      vocabulary: s.vocabulary,
+      prompt: s.prompt ?? config.prompt,
+      context,
+    }),
+    vad: s.vad ?? config.vad,
+    vadSensitivity: s.vadSensitivity ?? DEFAULT_VAD_SENSITIVITY,
+    temperatureInc: s.temperatureInc ?? config.temperatureInc,
+  };
 }
 
 type ProgressSink = Pick<Job, 'updateProgress'>;
@@ -68,8 +123,26 @@ export async function processTranscription(
     );
   }
   const data = parsed.data;
-  const { config, engine } = deps;
+  const { config } = deps;
   const progress = progressReporter(job);
+  const lease: EngineLease = deps.engines
+    ? await deps.engines.acquire(data.settings?.model)
+    : {
+        engine: deps.engine,
+        missingModel:
+          data.settings?.model && data.settings.model !== deps.engine.model
+            ? data.settings.model
+            : null,
+        release: () => undefined,
+      };
+  const engine = lease.engine;
+  const applied = resolveSettings(
+    config,
+    data.settings,
+    data.languageHint,
+    engine,
+    lease.missingModel,
+  );
   try {
     progress.report('fetching', 0, true);
     const wav = await fetchAudio(config.serverUrl, config.workerToken, data.recordingId, {
@@ -89,12 +162,13 @@ export async function processTranscription(
     const t2 = performance.now();
     progress.report('transcribing', 10, true);
     const out = await transcribeCall(audio, engine, {
-      language: data.languageHint ?? config.language,
-      prompt: config.prompt || undefined,
+      language: applied.language,
+      prompt: applied.prompt || undefined,
       beamSize: config.beamSize,
       threads: config.threads,
-      temperatureInc: config.temperatureInc,
-      vad: config.vad,
+      temperatureInc: applied.temperatureInc,
+      vad: applied.vad,
+      vadOptions: vadOptionsFor(applied.vadSensitivity),
       minSpeechMs: config.minSpeechMs,
       minSpeechRatio: config.minSpeechRatio,
       signal: deps.signal,
@@ -109,6 +183,7 @@ export async function processTranscription(
       model: engine.model,
       engine: engine.engine,
       invalidUtf8Dropped: out.invalidUtf8Dropped,
+      settings: applied,
       timings: {
         fetchMs: Math.round(t1 - t0),
         decodeMs: Math.round(t2 - t1),
@@ -117,10 +192,14 @@ export async function processTranscription(
       },
     };
     // the server validates too; failing here names the worker as the culprit
-    return TranscriptionResult.parse(result);
+    const valid = TranscriptionResult.parse(result);
+    deps.onApplied?.(applied);
+    return valid;
   } catch (err) {
     await progress.flush();
     if (err instanceof PermanentError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
     throw err;
+  } finally {
+    lease.release();
   }
 }
