@@ -76,10 +76,7 @@ export async function startWorker(
         config,
         engine,
         engines,
-        onApplied: (applied) => {
-          heartbeat.applied = applied;
-          void heartbeat.beat().catch(() => undefined);
-        },
+        onApplied: (applied) => (heartbeat.applied = applied),
         signal: handBack.signal,
         log,
       });
@@ -104,6 +101,8 @@ export async function startWorker(
       throw err;
     } finally {
       heartbeat.active--;
+      // the page shows what the job just applied without waiting for the next beat
+      void heartbeat.beat().catch(() => undefined);
     }
   };
 
