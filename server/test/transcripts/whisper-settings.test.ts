@@ -238,3 +238,16 @@ describe('Whisper settings stored by the server', () => {
     ]);
   });
 });
+
+describe('the API document', () => {
+  it('describes the Whisper settings routes', async () => {
+    const doc = (await h.t.http.get('/api/openapi.json')).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(doc.paths['/api/admin/whisper'] ?? {}).sort()).toEqual([
+      'delete',
+      'get',
+      'put',
+    ]);
+  });
+});
