@@ -25,6 +25,7 @@ describe('migrations', () => {
         '0005-kiosk-tokens',
         '0006-push-subscriptions',
         '0007-calls-search-index',
+        '0011-transcript-settings',
       ]);
       expect(await tables()).toEqual(
         expect.arrayContaining([
