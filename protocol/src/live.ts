@@ -9,7 +9,7 @@ import { Segment, TranscriptionTimings } from './transcripts';
  * right = caller. Offsets are bytes of that PCM and always whole stereo frames.
  */
 export const LIVE_FRAME_BYTES = 4;
-/** The largest append the server takes (about 32 s of audio). */
+/** The largest append the server takes (about 16 s of stereo audio). */
 export const LIVE_MAX_APPEND_BYTES = 1024 * 1024;
 
 export const LiveAudioFormat = z.object({
@@ -22,7 +22,15 @@ export const LiveAudioFormat = z.object({
 export type LiveAudioFormat = z.infer<typeof LiveAudioFormat>;
 
 /** `POST /api/calls/:id/live`. */
-export const OpenLiveRecordingBody = z.object({ format: LiveAudioFormat });
+export const OpenLiveRecordingBody = z.object({
+  format: LiveAudioFormat,
+  /** ISO 639-1 language to hint the transcriber (as the batch upload's); absent: detected. */
+  languageHint: z
+    .string()
+    .trim()
+    .regex(/^[a-z]{2,3}$/, 'expected an ISO 639-1 code such as "fr"')
+    .optional(),
+});
 export type OpenLiveRecordingBody = z.infer<typeof OpenLiveRecordingBody>;
 
 export const LiveRecordingState = z.enum(['open', 'closing', 'closed']);
@@ -34,6 +42,7 @@ export const LiveRecording = z.object({
   state: LiveRecordingState,
   /** PCM bytes held: the offset the next append must start at. */
   offset: z.number().int().nonnegative(),
+  /** Windows cut so far: `queued` still wait for their transcription, `done` are finished (or failed for good). */
   windows: z.object({
     queued: z.number().int().nonnegative(),
     done: z.number().int().nonnegative(),

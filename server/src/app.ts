@@ -58,6 +58,7 @@ import { registerAuditRoutes } from './audit/audit.routes';
 import { QueueAdminService } from './queue/queue-admin.service';
 import { registerQueueAdminRoutes } from './queue/queue-admin.routes';
 import { createPushModule, type PushModule, type PushModuleOptions } from './push/module';
+import { createLiveModule, type LiveModule } from './live/module';
 import { createSettingsModule, type SettingsModule } from './settings/module';
 import { createHealthModule, type HealthModule } from './health/module';
 import { createPrivacyModule, type PrivacyModule } from './privacy/module';
@@ -108,6 +109,7 @@ export interface AppInstance {
   dashboard: DashboardModule;
   push: PushModule;
   retention: RetentionModule;
+  live: LiveModule;
   settings: SettingsModule;
   health: HealthModule;
   privacy: PrivacyModule;
@@ -230,6 +232,13 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     jobSettings: (callId) => whisper.jobSettings.forCall(callId),
   });
   const transcripts = createTranscriptsModule({ ...shared, lifecycle });
+  const live = createLiveModule({
+    ...shared,
+    ingest: recordings.ingest,
+    audio: recordings.audio,
+    transcripts: transcripts.service,
+    events: transcripts.events,
+  });
   const retention = createRetentionModule({
     ...shared,
     store: recordings.store,
@@ -319,6 +328,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     dashboard,
     push,
     retention,
+    live,
     settings,
     health,
     privacy,
@@ -330,10 +340,12 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
           server.off('error', reject);
           tickets.start();
           transcripts.start();
+          live.start();
           resolve(server.address() as AddressInfo);
         });
       }),
     close: async () => {
+      await live.close();
       await transcripts.close();
       await push.close();
       dashboard.stop();

@@ -91,6 +91,13 @@ const EnvSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** …and never stay silent longer than this while sending a body, uploads included. */
   HTTP_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /**
+   * A live recording nothing was appended to for this long is closed by the server with what
+   * arrived, transcribed, and marked cut off (a browser that crashed, an agent gone; default 2 min).
+   */
+  LIVE_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(120_000),
+  /** Voice activity detector cutting live windows: Silero (energy when it cannot load), or energy. */
+  LIVE_VAD: z.enum(['silero', 'energy']).default('silero'),
 });
 
 export type Config = {
@@ -134,6 +141,8 @@ export type Config = {
   pushAllowedHosts: string[];
   /** Slow or stalled clients (see src/http/timeouts.ts). */
   httpTimeouts: HttpTimeouts;
+  /** Live recordings (decision 1400). */
+  live: { idleTimeoutMs: number; vad: 'silero' | 'energy' };
 };
 
 /** Thrown when the environment is incomplete or wrong; its message names every bad variable. */
@@ -230,5 +239,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestMs: e.HTTP_REQUEST_TIMEOUT_MS,
       bodyIdleMs: e.HTTP_BODY_IDLE_TIMEOUT_MS,
     },
+    live: { idleTimeoutMs: e.LIVE_IDLE_TIMEOUT_MS, vad: e.LIVE_VAD },
   };
 }

@@ -25,6 +25,7 @@ describe('migrations', () => {
         '0005-kiosk-tokens',
         '0006-push-subscriptions',
         '0007-calls-search-index',
+        '0008-live-recordings',
         '0011-transcript-settings',
       ]);
       expect(await tables()).toEqual(
@@ -32,6 +33,8 @@ describe('migrations', () => {
           'audit_log',
           'calls',
           'kiosk_tokens',
+          'live_recordings',
+          'live_windows',
           'push_subscriptions',
           'recordings',
           'refresh_tokens',

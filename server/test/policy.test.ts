@@ -72,6 +72,14 @@ const EXPECTED: Record<string, 'public' | readonly Exclude<Caller, null>[]> = {
   'GET /api/recordings/:id/audio': EVERYONE,
   'GET /api/recordings/:id/waveform.png': EVERYONE,
   'GET /internal/recordings/:id/audio': ['worker'],
+  // Live recordings: whoever takes calls streams them (their own only); everyone follows them.
+  'POST /api/calls/:id/live': ['agent', 'supervisor'],
+  'PUT /api/live-recordings/:id/audio': ['agent', 'supervisor'],
+  'POST /api/live-recordings/:id/close': ['agent', 'supervisor'],
+  'GET /api/live-recordings/:id': EVERYONE,
+  'GET /api/calls/:id/live-transcript': EVERYONE,
+  'GET /internal/live-recordings/:id/window': ['worker'],
+  'GET /internal/recordings/:id/window': ['worker'],
 
   // Transcripts: everyone reads; the call's agent, managers and admins correct and validate,
   // supervisors only watch.

@@ -25,6 +25,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const known = httpErrorOf(err);
     if (known) {
+      if (known.retryAfterSeconds !== undefined)
+        res.setHeader('Retry-After', String(known.retryAfterSeconds));
       send(res, known.status, {
         error: {
           code: known.code,

@@ -11,9 +11,16 @@ export class HttpError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    /** Seconds a client should wait before sending the request again (sent as Retry-After). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'HttpError';
+  }
+
+  /** 503: a service we need (Redis, the database) is away; nothing was done, send it again. */
+  static unavailable(message: string, retryAfterSeconds: number) {
+    return new HttpError(503, 'service_unavailable', message, undefined, retryAfterSeconds);
   }
 
   static badRequest(message: string, details?: unknown) {

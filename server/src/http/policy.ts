@@ -60,6 +60,14 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/recordings/:id/audio': 'authenticated',
   'GET /api/recordings/:id/waveform.png': 'authenticated',
   'GET /internal/recordings/:id/audio': 'worker',
+  // Live recordings (decision 1400): only the call's agent writes one (checked in LiveService: 404).
+  'POST /api/calls/:id/live': ['agent', 'supervisor'],
+  'PUT /api/live-recordings/:id/audio': ['agent', 'supervisor'],
+  'POST /api/live-recordings/:id/close': ['agent', 'supervisor'],
+  'GET /api/live-recordings/:id': 'authenticated',
+  'GET /api/calls/:id/live-transcript': 'authenticated',
+  'GET /internal/live-recordings/:id/window': 'worker',
+  'GET /internal/recordings/:id/window': 'worker',
 
   // Transcripts: agents see and change only their own calls' (checked in TranscriptsService).
   'GET /api/transcripts/:id': 'authenticated',

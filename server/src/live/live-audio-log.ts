@@ -1,5 +1,5 @@
 import { createHash, hkdfSync } from 'node:crypto';
-import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHUNK_OVERHEAD, openChunk, sealChunk } from '../storage/crypto';
 import { MasterKeyUnavailableError, StorageIntegrityError } from '../storage/errors';
@@ -124,6 +124,19 @@ export class LiveAudioLog {
   /** Forgets what this process cached (another replica may have appended). */
   forget(id: string): void {
     this.logs.delete(id);
+  }
+
+  /**
+   * Forgets the cached index when the file changed size behind this process's back (another
+   * replica appended): one stat, so that it can run before every append and read.
+   */
+  async refresh(id: string): Promise<void> {
+    await this.serial(id, async () => {
+      const cached = this.logs.get(id);
+      if (!cached) return;
+      const { size } = await stat(this.path(id));
+      if (size !== cached.size) this.logs.delete(id);
+    });
   }
 
   private async write(id: string, log: OpenLog, fresh: Buffer): Promise<void> {

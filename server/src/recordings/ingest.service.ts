@@ -20,6 +20,20 @@ export interface IngestContext {
   requestId: string | null;
 }
 
+/**
+ * How the recording came: a batch upload (queued for a whole-call transcription), or a live
+ * recording's log turned into the same WAV at close (its windows are transcribed already or under
+ * way: no batch job; the call goes straight to `transcribing`).
+ */
+export interface IngestOptions {
+  /**
+   * The source is the server's own live audio log (authenticated record by record), not a client's
+   * file: there is no client checksum to check (`meta.sha256` is ignored; the stored sha256 is the
+   * one computed while storing), which saves a whole pass over the audio at hang-up.
+   */
+  live?: boolean;
+}
+
 /** Raised inside the commit when another upload with the same key won the race. */
 class DuplicateUpload extends Error {}
 
@@ -51,12 +65,13 @@ export class RecordingIngest {
   /** The recording an earlier upload stored under this key, if any (sha256 must match). */
   async replay(
     ctx: Pick<IngestContext, 'user' | 'idempotencyKey' | 'meta'>,
+    options: IngestOptions = {},
   ): Promise<UploadRecordingResponse | null> {
     const row = await this.deps.models.Recording.findOne({
       where: { agentId: ctx.user.id, idempotencyKey: ctx.idempotencyKey },
     });
     if (!row) return null;
-    if (row.sha256 !== ctx.meta.sha256) {
+    if (!options.live && row.sha256 !== ctx.meta.sha256) {
       throw HttpError.conflict(
         'this Idempotency-Key was already used for a different file (its sha256 differs)',
       );
@@ -68,8 +83,9 @@ export class RecordingIngest {
   private async replayOr(
     ctx: IngestContext,
     conflict: HttpError,
+    options: IngestOptions = {},
   ): Promise<UploadRecordingResponse> {
-    const stored = await this.replay(ctx);
+    const stored = await this.replay(ctx, options);
     if (stored) return stored;
     throw conflict;
   }
@@ -86,14 +102,15 @@ export class RecordingIngest {
   async ingest(
     source: Readable | AsyncIterable<Buffer>,
     ctx: IngestContext,
+    options: IngestOptions = {},
   ): Promise<UploadRecordingResponse> {
-    const replayed = await this.replay(ctx);
+    const replayed = await this.replay(ctx, options);
     if (replayed) return replayed;
     try {
       await this.precheck(ctx);
     } catch (err) {
       // The call's recording may be this key's, stored by a concurrent retry since the replay above.
-      if (err instanceof HttpError && err.status === 409) return this.replayOr(ctx, err);
+      if (err instanceof HttpError && err.status === 409) return this.replayOr(ctx, err, options);
       throw err;
     }
 
@@ -109,7 +126,7 @@ export class RecordingIngest {
     try {
       await store.put(id, source, {
         through: [validator],
-        expectedSha256: ctx.meta.sha256,
+        expectedSha256: options.live ? undefined : ctx.meta.sha256,
         beforeCommit: async ({ sizeBytes, sha256 }) => {
           const wav = validator.result!;
           t = await sequelize.transaction();
@@ -147,18 +164,26 @@ export class RecordingIngest {
               c.endedAt ??= ctx.meta.endedAt ? new Date(ctx.meta.endedAt) : this.deps.now();
             },
           });
+          // Live: the windows' jobs are the transcription; nothing waits in `uploaded` for a batch job.
+          if (options.live) {
+            call = await this.deps.lifecycle.move(call, 'transcribing', {
+              transaction: t,
+              announce: false,
+            });
+          }
         },
       });
     } catch (err) {
       await (t as Transaction | undefined)?.rollback().catch(() => undefined);
       if (err instanceof DuplicateUpload) {
         // A concurrent upload committed first: a replay when it had this key, else a conflict.
-        return this.replayOr(ctx, HttpError.conflict('this call already has a recording'));
+        return this.replayOr(ctx, HttpError.conflict('this call already has a recording'), options);
       }
       if (err instanceof UniqueConstraintError) {
         return this.replayOr(
           ctx,
           HttpError.conflict('another upload for this call was stored at the same time'),
+          options,
         );
       }
       throw err;
@@ -170,7 +195,7 @@ export class RecordingIngest {
       await store.delete(id).catch(() => undefined);
       throw err;
     }
-    return this.afterCommit(ctx, call!, recording!);
+    return this.afterCommit(ctx, call!, recording!, options);
   }
 
   /**
@@ -230,6 +255,7 @@ export class RecordingIngest {
     ctx: IngestContext,
     call: CallModel,
     recording: RecordingModel,
+    options: IngestOptions = {},
   ): Promise<UploadRecordingResponse> {
     const dto = toRecordingDto(recording);
     await this.deps.audit.write({
@@ -237,11 +263,20 @@ export class RecordingIngest {
       actorId: ctx.user.id,
       targetType: 'recording',
       targetId: recording.id,
-      details: { callId: call.id, sizeBytes: dto.sizeBytes, durationMs: dto.durationMs },
+      details: {
+        callId: call.id,
+        sizeBytes: dto.sizeBytes,
+        durationMs: dto.durationMs,
+        ...(options.live ? { live: true } : {}),
+      },
       ip: ctx.ip,
       requestId: ctx.requestId,
     });
     this.deps.recordingUploaded(call.agentId, dto);
+    if (options.live) {
+      this.deps.lifecycle.announce(call, 'transcribing');
+      return { recording: dto, callId: call.id, created: true };
+    }
     let moved: { row: CallModel; event: 'uploaded' | 'queued' } = { row: call, event: 'uploaded' };
     try {
       await this.deps.queue.enqueue(recording);

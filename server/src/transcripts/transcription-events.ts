@@ -2,6 +2,7 @@ import { QueueEvents, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   Id,
+  TRANSCRIPTION_JOB_NAMES,
   TranscriptionProgress,
   type TranscriptionJob,
   type TranscriptionResult,
@@ -22,10 +23,32 @@ export interface TranscriptionEventsOptions {
   reconcileIntervalMs?: number;
 }
 
+/**
+ * Window jobs (`TRANSCRIPTION_JOB_NAMES.window`: one channel's window of a live or uploaded call)
+ * share the queue with whole-call jobs; their ids say which they are, and their results go to
+ * this handler (the live module) instead of the transcript service.
+ */
+export interface WindowJobHandler {
+  isWindowJob(jobId: string | undefined): boolean;
+  windowCompleted(job: {
+    id?: string;
+    returnvalue?: unknown;
+    finishedOn?: number;
+  }): Promise<boolean>;
+  windowFailed(job: { id?: string; failedReason?: string }): Promise<boolean>;
+  /** Finished window jobs whose outcome the database may lack; returns how many it repaired. */
+  reconcileWindows(
+    completed: { id?: string; returnvalue?: unknown; finishedOn?: number }[],
+    failed: { id?: string; failedReason?: string; finishedOn?: number }[],
+  ): Promise<number>;
+}
+
 export interface ReconcileReport {
   persisted: number;
   failed: number;
   checked: number;
+  /** Window jobs whose result or failure was stored by the pass. */
+  windows: number;
 }
 
 const PAGE = 200;
@@ -59,8 +82,18 @@ export class TranscriptionEvents {
   private lastReconciledAt: number | null = null;
   private starting: Promise<void> | null = null;
   private closed = false;
+  private windows: WindowJobHandler | null = null;
 
   constructor(private readonly o: TranscriptionEventsOptions) {}
+
+  /** Where window jobs' outcomes go (set by the live module, before `start`). */
+  setWindowHandler(handler: WindowJobHandler): void {
+    this.windows = handler;
+  }
+
+  private isWindow(jobId: string): boolean {
+    return this.windows?.isWindowJob(jobId) ?? false;
+  }
 
   /** Subscribes to the queue's events and runs the first reconciliation (idempotent). */
   start(): Promise<void> {
@@ -127,7 +160,7 @@ export class TranscriptionEvents {
   private async doReconcile(): Promise<ReconcileReport> {
     const startedAt = Date.now();
     const since = this.lastReconciledAt === null ? 0 : this.lastReconciledAt - OVERLAP_MS;
-    const report: ReconcileReport = { persisted: 0, failed: 0, checked: 0 };
+    const report: ReconcileReport = { persisted: 0, failed: 0, checked: 0, windows: 0 };
     for (const type of ['completed', 'failed'] as const) {
       for (let start = 0; !this.closed; start += PAGE) {
         const page = (await this.o.queue.getJobs([type], start, start + PAGE - 1, false)).filter(
@@ -140,16 +173,27 @@ export class TranscriptionEvents {
       }
     }
     this.lastReconciledAt = startedAt;
-    if (report.persisted || report.failed)
+    if (report.persisted || report.failed || report.windows)
       this.o.logger.info(report, 'transcription reconciliation');
     return report;
   }
 
   private async reconcilePage(
     type: 'completed' | 'failed',
-    jobs: Job<TranscriptionJob, TranscriptionResult>[],
+    all: Job<TranscriptionJob, TranscriptionResult>[],
     report: ReconcileReport,
   ): Promise<void> {
+    const isWindow = (j: Job) => j.name === TRANSCRIPTION_JOB_NAMES.window;
+    if (this.windows) {
+      const windows = all.filter(isWindow) as Job[];
+      if (windows.length) {
+        report.windows += await this.windows.reconcileWindows(
+          type === 'completed' ? windows : [],
+          type === 'failed' ? windows : [],
+        );
+      }
+    }
+    const jobs = all.filter((j) => !isWindow(j));
     const ids = jobs.map((j) => j.id).filter(isId);
     const states = await this.o.service.recordingStates(ids);
     const todo = jobs.flatMap((job) => {
@@ -175,6 +219,7 @@ export class TranscriptionEvents {
   // ── event handlers ───────────────────────────────────────────────────────────────────────────
 
   private async stateOf(jobId: string): Promise<RecordingState | null> {
+    if (this.isWindow(jobId)) return null;
     if (!isId(jobId)) {
       this.o.logger.warn({ jobId }, 'transcription job id is not a recording id; ignored');
       return null;
@@ -213,6 +258,16 @@ export class TranscriptionEvents {
   }
 
   private async onCompleted(jobId: string, returnvalue: unknown): Promise<void> {
+    if (this.isWindow(jobId)) {
+      // The job itself, for when it finished (a later run's result replaces an earlier one's).
+      const job = await this.o.queue.getJob(jobId);
+      await this.windows!.windowCompleted({
+        id: jobId,
+        returnvalue: job?.returnvalue ?? returnvalue,
+        finishedOn: job?.finishedOn,
+      });
+      return;
+    }
     this.states.delete(jobId);
     // Fresh state: hasTranscript must come from the database, not the cache.
     const state = (await this.o.service.recordingStates(isId(jobId) ? [jobId] : [])).get(jobId);
@@ -225,6 +280,10 @@ export class TranscriptionEvents {
     // 'failed' is written when a job gives up for good (attempts exhausted or unrecoverable); the
     // state check guards against a job that was retried by hand in the meantime.
     if ((await this.o.queue.getJobState(jobId)) !== 'failed') return;
+    if (this.isWindow(jobId)) {
+      await this.windows!.windowFailed({ id: jobId, failedReason });
+      return;
+    }
     this.states.delete(jobId);
     const state = (await this.o.service.recordingStates(isId(jobId) ? [jobId] : [])).get(jobId);
     if (state) await this.o.service.markFailed(state, failedReason);

@@ -1,0 +1,419 @@
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type {
+  LiveChannel,
+  LiveRecordingState,
+  LiveWindow,
+  Segment,
+  TranscribeWindowResult,
+} from '@cwn/protocol';
+
+export interface LiveRecordingRow {
+  id: string;
+  callId: string;
+  agentId: string;
+  state: LiveRecordingState;
+  keyId: string;
+  offset: number;
+  totalBytes: number | null;
+  cutOff: boolean;
+  languageHint: string | null;
+  recordingId: string | null;
+  openedAt: Date;
+  lastAppendAt: Date | null;
+  closedAt: Date | null;
+}
+
+export type WindowSource = { kind: 'live'; id: string } | { kind: 'recording'; id: string };
+
+export interface WindowRow {
+  id: string;
+  sourceKind: WindowSource['kind'];
+  sourceId: string;
+  callId: string;
+  channel: LiveChannel;
+  startSample: number;
+  endSample: number;
+  state: LiveWindow['state'];
+  jobQueued: boolean;
+  segments: Segment[] | null;
+  language: string | null;
+  model: string | null;
+  engine: string | null;
+  failureReason: string | null;
+  finishedAt: Date | null;
+}
+
+export interface NewWindow {
+  channel: LiveChannel;
+  startSample: number;
+  endSample: number;
+}
+
+interface RecordingSql {
+  id: string;
+  call_id: string;
+  agent_id: string;
+  state: LiveRecordingState;
+  key_id: string;
+  offset_bytes: string | number;
+  total_bytes: string | number | null;
+  cut_off: boolean;
+  language_hint: string | null;
+  recording_id: string | null;
+  opened_at: Date;
+  last_append_at: Date | null;
+  closed_at: Date | null;
+}
+
+interface WindowSql {
+  id: string;
+  source_kind: WindowSource['kind'];
+  source_id: string;
+  call_id: string;
+  channel: LiveChannel;
+  start_sample: number;
+  end_sample: number;
+  state: LiveWindow['state'];
+  job_queued: boolean;
+  segments: Segment[] | null;
+  language: string | null;
+  model: string | null;
+  engine: string | null;
+  failure_reason: string | null;
+  finished_at: Date | null;
+}
+
+const toRecording = (r: RecordingSql): LiveRecordingRow => ({
+  id: r.id,
+  callId: r.call_id,
+  agentId: r.agent_id,
+  state: r.state,
+  keyId: r.key_id,
+  offset: Number(r.offset_bytes),
+  totalBytes: r.total_bytes === null ? null : Number(r.total_bytes),
+  cutOff: r.cut_off,
+  languageHint: r.language_hint,
+  recordingId: r.recording_id,
+  openedAt: r.opened_at,
+  lastAppendAt: r.last_append_at,
+  closedAt: r.closed_at,
+});
+
+const toWindow = (w: WindowSql): WindowRow => ({
+  id: w.id,
+  sourceKind: w.source_kind,
+  sourceId: w.source_id,
+  callId: w.call_id,
+  channel: w.channel,
+  startSample: w.start_sample,
+  endSample: w.end_sample,
+  state: w.state,
+  jobQueued: w.job_queued,
+  segments: w.segments,
+  language: w.language,
+  model: w.model,
+  engine: w.engine,
+  failureReason: w.failure_reason,
+  finishedAt: w.finished_at,
+});
+
+/** The SQL behind live recordings and their windows: the only code that reads or writes them. */
+export class LiveRepository {
+  constructor(private readonly sequelize: Sequelize) {}
+
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.sequelize.transaction(fn);
+  }
+
+  private async select<T extends object>(
+    sql: string,
+    replacements: Record<string, unknown>,
+    tx?: Transaction,
+  ): Promise<T[]> {
+    return this.sequelize.query<T>(sql, {
+      replacements,
+      type: QueryTypes.SELECT,
+      transaction: tx,
+    });
+  }
+
+  // ── live recordings ──────────────────────────────────────────────────────────────────────────
+
+  /** The new session, or null when the call has one already (unique call id). */
+  async insertRecording(
+    r: Pick<LiveRecordingRow, 'id' | 'callId' | 'agentId' | 'keyId' | 'languageHint' | 'openedAt'>,
+    tx?: Transaction,
+  ): Promise<LiveRecordingRow | null> {
+    const rows = await this.select<RecordingSql>(
+      `INSERT INTO live_recordings (id, call_id, agent_id, state, key_id, offset_bytes, cut_off,
+                                    language_hint, opened_at, last_append_at)
+       VALUES (:id, :callId, :agentId, 'open', :keyId, 0, false, :languageHint, :openedAt, :openedAt)
+       ON CONFLICT (call_id) DO NOTHING
+       RETURNING *`,
+      { ...r },
+      tx,
+    );
+    return rows[0] ? toRecording(rows[0]) : null;
+  }
+
+  async findRecording(
+    id: string,
+    tx?: Transaction,
+    forUpdate = false,
+  ): Promise<LiveRecordingRow | null> {
+    const rows = await this.select<RecordingSql>(
+      `SELECT * FROM live_recordings WHERE id = :id${forUpdate ? ' FOR UPDATE' : ''}`,
+      { id },
+      tx,
+    );
+    return rows[0] ? toRecording(rows[0]) : null;
+  }
+
+  async findByCall(callId: string): Promise<LiveRecordingRow | null> {
+    const rows = await this.select<RecordingSql>(
+      `SELECT * FROM live_recordings WHERE call_id = :callId`,
+      { callId },
+    );
+    return rows[0] ? toRecording(rows[0]) : null;
+  }
+
+  /** Records the bytes held after an append (never lowers it: appends may land out of order). */
+  async recordAppend(id: string, offset: number, at: Date, tx?: Transaction): Promise<void> {
+    await this.sequelize.query(
+      `UPDATE live_recordings SET offset_bytes = GREATEST(offset_bytes, :offset), last_append_at = :at
+        WHERE id = :id`,
+      { replacements: { id, offset, at }, transaction: tx },
+    );
+  }
+
+  /** open → closing, once; null when it was not open (already closing or closed). */
+  async markClosing(
+    id: string,
+    totalBytes: number,
+    cutOff: boolean,
+    at: Date,
+  ): Promise<LiveRecordingRow | null> {
+    const rows = await this.select<RecordingSql>(
+      `UPDATE live_recordings
+          SET state = 'closing', total_bytes = :totalBytes, offset_bytes = :totalBytes,
+              cut_off = :cutOff, closed_at = :at
+        WHERE id = :id AND state = 'open'
+        RETURNING *`,
+      { id, totalBytes, cutOff, at },
+    );
+    return rows[0] ? toRecording(rows[0]) : null;
+  }
+
+  async markClosed(id: string, recordingId: string | null): Promise<LiveRecordingRow | null> {
+    const rows = await this.select<RecordingSql>(
+      `UPDATE live_recordings SET state = 'closed', recording_id = :recordingId
+        WHERE id = :id AND state = 'closing'
+        RETURNING *`,
+      { id, recordingId },
+    );
+    return rows[0] ? toRecording(rows[0]) : null;
+  }
+
+  /** Open sessions nothing was appended to since `before`. */
+  async idleSince(before: Date): Promise<LiveRecordingRow[]> {
+    const rows = await this.select<RecordingSql>(
+      `SELECT * FROM live_recordings
+        WHERE state = 'open' AND COALESCE(last_append_at, opened_at) < :before
+        ORDER BY opened_at LIMIT 100`,
+      { before },
+    );
+    return rows.map(toRecording);
+  }
+
+  /** Sessions whose close did not finish (the server stopped in between). */
+  async closingBefore(before: Date): Promise<LiveRecordingRow[]> {
+    const rows = await this.select<RecordingSql>(
+      `SELECT * FROM live_recordings WHERE state = 'closing' AND closed_at < :before
+        ORDER BY closed_at LIMIT 100`,
+      { before },
+    );
+    return rows.map(toRecording);
+  }
+
+  /** Closed sessions whose call has no transcript yet (their last windows may be done). */
+  async closedWithoutTranscript(): Promise<LiveRecordingRow[]> {
+    const rows = await this.select<RecordingSql>(
+      `SELECT l.* FROM live_recordings l
+        WHERE l.state = 'closed' AND l.recording_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.call_id = l.call_id)
+          AND NOT EXISTS (SELECT 1 FROM live_windows w
+                           WHERE w.source_kind = 'live' AND w.source_id = l.id AND w.state = 'queued')
+        LIMIT 100`,
+      {},
+    );
+    return rows.map(toRecording);
+  }
+
+  // ── windows ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Inserts the windows not stored yet (unique per source, channel, start); returns all of them. */
+  async insertWindows(
+    source: WindowSource,
+    callId: string,
+    windows: NewWindow[],
+    at: Date,
+    tx?: Transaction,
+  ): Promise<WindowRow[]> {
+    const out: WindowRow[] = [];
+    for (const w of windows) {
+      await this.sequelize.query(
+        `INSERT INTO live_windows (id, source_kind, source_id, call_id, channel, start_sample,
+                                   end_sample, state, job_queued, created_at, updated_at)
+         VALUES (:id, :kind, :sourceId, :callId, :channel, :start, :end, 'queued', false, :at, :at)
+         ON CONFLICT (source_kind, source_id, channel, start_sample) DO NOTHING`,
+        {
+          replacements: {
+            id: crypto.randomUUID(),
+            kind: source.kind,
+            sourceId: source.id,
+            callId,
+            channel: w.channel,
+            start: w.startSample,
+            end: w.endSample,
+            at,
+          },
+          transaction: tx,
+        },
+      );
+      const row = await this.findWindow(source, w.channel, w.startSample, tx);
+      if (row) out.push(row);
+    }
+    return out;
+  }
+
+  async findWindow(
+    source: WindowSource,
+    channel: LiveChannel,
+    startSample: number,
+    tx?: Transaction,
+  ): Promise<WindowRow | null> {
+    const rows = await this.select<WindowSql>(
+      `SELECT * FROM live_windows
+        WHERE source_kind = :kind AND source_id = :id AND channel = :channel AND start_sample = :start`,
+      { kind: source.kind, id: source.id, channel, start: startSample },
+      tx,
+    );
+    return rows[0] ? toWindow(rows[0]) : null;
+  }
+
+  async windowsOf(source: WindowSource): Promise<WindowRow[]> {
+    const rows = await this.select<WindowSql>(
+      `SELECT * FROM live_windows WHERE source_kind = :kind AND source_id = :id
+        ORDER BY start_sample, channel`,
+      { kind: source.kind, id: source.id },
+    );
+    return rows.map(toWindow);
+  }
+
+  async markJobQueued(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sequelize.query(`UPDATE live_windows SET job_queued = true WHERE id IN (:ids)`, {
+      replacements: { ids },
+    });
+  }
+
+  /** Windows whose job Redis did not take (it was away), oldest first. */
+  async unqueuedWindows(source?: WindowSource): Promise<WindowRow[]> {
+    const rows = await this.select<WindowSql>(
+      `SELECT * FROM live_windows WHERE state = 'queued' AND job_queued = false
+        ${source ? 'AND source_kind = :kind AND source_id = :id' : ''}
+        ORDER BY created_at LIMIT 500`,
+      source ? { kind: source.kind, id: source.id } : {},
+    );
+    return rows.map(toWindow);
+  }
+
+  /** Per channel, the end of the last window stored (where a rebuilt windower resumes). */
+  async lastWindowEnds(source: WindowSource): Promise<Record<LiveChannel, number>> {
+    const rows = await this.select<{ channel: LiveChannel; end: number }>(
+      `SELECT channel, MAX(end_sample) AS "end" FROM live_windows
+        WHERE source_kind = :kind AND source_id = :id GROUP BY channel`,
+      { kind: source.kind, id: source.id },
+    );
+    const out: Record<LiveChannel, number> = { agent: 0, caller: 0 };
+    for (const r of rows) out[r.channel] = Number(r.end);
+    return out;
+  }
+
+  /** The channel's text of the latest transcribed window before `beforeSample` (the prompt). */
+  async latestText(
+    source: WindowSource,
+    channel: LiveChannel,
+    beforeSample: number,
+  ): Promise<string> {
+    const rows = await this.select<{ segments: Segment[] | null }>(
+      `SELECT segments FROM live_windows
+        WHERE source_kind = :kind AND source_id = :id AND channel = :channel AND state = 'done'
+          AND start_sample < :before
+        ORDER BY start_sample DESC LIMIT 1`,
+      { kind: source.kind, id: source.id, channel, before: beforeSample },
+    );
+    return (rows[0]?.segments ?? []).map((s) => s.text.trim()).join(' ');
+  }
+
+  /**
+   * Stores a window's result unless the same or a later run's is stored already (a retry
+   * replaces, a replay of the same completion changes nothing). Returns the row when it changed.
+   */
+  async storeResult(
+    id: string,
+    result: TranscribeWindowResult,
+    finishedAt: Date | null,
+    at: Date,
+  ): Promise<WindowRow | null> {
+    const rows = await this.select<WindowSql>(
+      `UPDATE live_windows
+          SET state = 'done', segments = CAST(:segments AS jsonb), language = :language,
+              model = :model, engine = :engine, failure_reason = NULL, finished_at = :finishedAt,
+              job_queued = true, updated_at = :at
+        WHERE id = :id
+          AND (state <> 'done' OR (CAST(:finishedAt AS timestamptz) IS NOT NULL
+               AND (finished_at IS NULL OR finished_at < CAST(:finishedAt AS timestamptz))))
+        RETURNING *`,
+      {
+        id,
+        segments: JSON.stringify(result.segments),
+        language: result.language.slice(0, 16),
+        model: result.model.slice(0, 200),
+        engine: result.engine.slice(0, 100),
+        finishedAt,
+        at,
+      },
+    );
+    return rows[0] ? toWindow(rows[0]) : null;
+  }
+
+  /** A window's job gave up for good; never overwrites a stored result. */
+  async markWindowFailed(id: string, reason: string, at: Date): Promise<WindowRow | null> {
+    const rows = await this.select<WindowSql>(
+      `UPDATE live_windows SET state = 'failed', failure_reason = :reason, updated_at = :at
+        WHERE id = :id AND state = 'queued'
+        RETURNING *`,
+      { id, reason, at },
+    );
+    return rows[0] ? toWindow(rows[0]) : null;
+  }
+
+  /** Window states of many (source, channel, start) keys at once, for reconciliation. */
+  async windowsByKeys(
+    keys: { source: WindowSource; channel: LiveChannel; startSample: number }[],
+  ): Promise<WindowRow[]> {
+    if (keys.length === 0) return [];
+    const ids = [...new Set(keys.map((k) => k.source.id))];
+    const rows = await this.select<WindowSql>(
+      `SELECT * FROM live_windows WHERE source_id IN (:ids)`,
+      { ids },
+    );
+    const wanted = new Set(
+      keys.map((k) => `${k.source.kind}/${k.source.id}/${k.channel}/${k.startSample}`),
+    );
+    return rows
+      .map(toWindow)
+      .filter((w) => wanted.has(`${w.sourceKind}/${w.sourceId}/${w.channel}/${w.startSample}`));
+  }
+}

@@ -1,0 +1,834 @@
+import {
+  LIVE_FRAME_BYTES,
+  LIVE_MAX_APPEND_BYTES,
+  REQUIRED_SAMPLE_RATE,
+  TranscribeWindowResult,
+  type LiveChannel,
+  type LiveRecording,
+  type LiveTranscript,
+  type LiveWindow,
+  type OpenLiveRecordingBody,
+  type Segment,
+  type TranscriptionResult,
+  type WindowAudioQuery,
+} from '@cwn/protocol';
+import type { Models } from '../db/models';
+import { HttpError } from '../http/errors';
+import type { AuthUser } from '../http/request-context';
+import type { Logger } from '../logger';
+import type { FanOut } from '../realtime/fan-out';
+import type { RecordingIngest } from '../recordings/ingest.service';
+import type { RecordingAudio } from '../recordings/audio.service';
+import type { TranscriptsService } from '../transcripts/transcripts.service';
+import type { AppendLock } from './append-lock';
+import type { LiveAudioLog } from './live-audio-log';
+import type { LiveRecordingRow, LiveRepository, WindowRow, WindowSource } from './live.repository';
+import { CallWindower, type ChannelWindow } from './windowing/call-windower';
+import type { SpeechDetector } from './windowing/speech-detector';
+import type { WindowingOptions } from './windowing/window-cutter';
+import { channelOf, dataChunkOf, wavHeader } from './wav';
+import { parseWindowJobId, WindowQueue } from './window-jobs';
+
+export interface LiveServiceDeps {
+  repo: LiveRepository;
+  log: LiveAudioLog;
+  models: Models;
+  lock: AppendLock;
+  windows: WindowQueue;
+  ingest: RecordingIngest;
+  audio: RecordingAudio;
+  transcripts: TranscriptsService;
+  fanOut: FanOut;
+  /** Two detectors (they keep state) for one call's windower. */
+  detectors: () => Promise<Record<LiveChannel, SpeechDetector>>;
+  windowing?: Partial<Omit<WindowingOptions, 'frameSamples' | 'originSample'>>;
+  logger: Logger;
+  now: () => Date;
+  keyId: string;
+  maxRecordingSeconds: number;
+  idleTimeoutMs: number;
+}
+
+interface Windowing {
+  windower: CallWindower;
+  detectors: Record<LiveChannel, SpeechDetector>;
+}
+
+/** A finished window job, as the queue gives it back (events or the reconciliation pass). */
+export interface FinishedWindowJob {
+  id?: string;
+  returnvalue?: unknown;
+  failedReason?: string;
+  finishedOn?: number;
+}
+
+/** Whisper's prompt holds about 224 tokens: the end of the channel's text, a few hundred characters. */
+const PROMPT_CHARS = 600;
+/** Pieces the log is read in when a windower is rebuilt or the WAV assembled. */
+const REPLAY_BYTES = 1024 * 1024;
+/**
+ * How far back a rebuilt windower replays at most: the longest window (28 s) and the longest append
+ * (about 16 s), with a margin. Speech before that was closed into a stored window (or dropped).
+ */
+const REPLAY_MARGIN_SAMPLES =
+  Math.ceil(LIVE_MAX_APPEND_BYTES / LIVE_FRAME_BYTES) + 32 * REQUIRED_SAMPLE_RATE;
+/** A close whose session is still `closing` this long after is taken over by the sweeper. */
+const STALE_CLOSING_MS = 30_000;
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+function promptOf(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  if (t.length <= PROMPT_CHARS) return t;
+  const tail = t.slice(t.length - PROMPT_CHARS);
+  const space = tail.indexOf(' ');
+  return (space >= 0 ? tail.slice(space + 1) : tail).trim();
+}
+
+const sourceOf = (row: Pick<LiveRecordingRow, 'id'>): WindowSource => ({
+  kind: 'live',
+  id: row.id,
+});
+
+const windowDto = (w: WindowRow): LiveWindow => ({
+  id: w.id,
+  channel: w.channel,
+  startSample: w.startSample,
+  endSample: w.endSample,
+  state: w.state,
+});
+
+/** A window's segments in call time, spoken by its channel. */
+const segmentsOf = (w: WindowRow): Segment[] =>
+  (w.segments ?? []).map((s) => ({ ...s, speaker: w.channel }));
+
+const merged = (windows: WindowRow[]): Segment[] =>
+  windows
+    .filter((w) => w.state === 'done')
+    .flatMap(segmentsOf)
+    .sort(
+      (a, b) => a.startMs - b.startMs || a.endMs - b.endMs || a.speaker.localeCompare(b.speaker),
+    );
+
+/**
+ * Live recordings (decision 1400): the session's state, its appends into the encrypted live audio
+ * log, each channel cut into windows at pauses as the audio arrives (one transcription job per
+ * window, live priority), the windows' results stored and pushed, and at close the same encrypted
+ * WAV as a batch upload and, once the last window is done, the call's transcript.
+ */
+export class LiveService {
+  private readonly windowers = new Map<string, Windowing>();
+  private readonly serials = new Map<string, Promise<unknown>>();
+  private readonly finishing = new Map<string, Promise<void>>();
+  private readonly agents = new Map<string, { callId: string; agentId: string }>();
+
+  constructor(private readonly d: LiveServiceDeps) {}
+
+  // ── sessions ─────────────────────────────────────────────────────────────────────────────────
+
+  async open(user: AuthUser, callId: string, body: OpenLiveRecordingBody): Promise<LiveRecording> {
+    const call = await this.d.models.Call.findByPk(callId);
+    if (!call || call.agentId !== user.id) throw HttpError.notFound('call not found');
+    const existing = await this.d.repo.findByCall(callId);
+    if (existing) throw await this.exists(existing);
+    if (await this.d.models.Recording.count({ where: { callId } })) {
+      throw HttpError.conflict('this call already has a recording');
+    }
+    const id = crypto.randomUUID();
+    await this.d.log.create(id, this.d.keyId);
+    let row: LiveRecordingRow | null;
+    try {
+      row = await this.d.repo.insertRecording({
+        id,
+        callId,
+        agentId: user.id,
+        keyId: this.d.keyId,
+        languageHint: body.languageHint ?? null,
+        openedAt: this.d.now(),
+      });
+    } catch (err) {
+      await this.d.log.remove(id).catch(() => undefined);
+      throw err;
+    }
+    if (!row) {
+      // Another open for this call won the race.
+      await this.d.log.remove(id).catch(() => undefined);
+      const winner = await this.d.repo.findByCall(callId);
+      throw winner
+        ? await this.exists(winner)
+        : HttpError.conflict('this call has a live recording');
+    }
+    this.announce(row);
+    this.d.logger.info({ liveRecordingId: id, callId }, 'live recording opened');
+    return this.dto(row);
+  }
+
+  private async exists(row: LiveRecordingRow): Promise<HttpError> {
+    return new HttpError(
+      409,
+      'live_recording_exists',
+      `this call already has a live recording (${row.id}, ${row.state})`,
+      { liveRecordingId: row.id, state: row.state, expectedOffset: await this.heldBytes(row) },
+    );
+  }
+
+  async get(user: AuthUser, id: string): Promise<LiveRecording> {
+    const row = await this.d.repo.findRecording(id);
+    if (!row || (user.role === 'agent' && row.agentId !== user.id)) {
+      throw HttpError.notFound('live recording not found');
+    }
+    return this.dto(row);
+  }
+
+  /** The session, if `user` is its agent (the only one who writes it); 404 for anyone else. */
+  async writable(user: AuthUser, id: string): Promise<LiveRecordingRow> {
+    const row = await this.d.repo.findRecording(id);
+    if (!row || row.agentId !== user.id) throw HttpError.notFound('live recording not found');
+    return row;
+  }
+
+  private closedError(row: LiveRecordingRow): HttpError {
+    return new HttpError(
+      409,
+      'live_recording_closed',
+      `this live recording is ${row.state}: nothing more is appended`,
+      { state: row.state, totalBytes: row.totalBytes },
+    );
+  }
+
+  private mismatch(expectedOffset: number, what: string): HttpError {
+    return new HttpError(
+      409,
+      'live_offset_mismatch',
+      `${what}; the server holds ${expectedOffset} bytes: resume from there`,
+      {
+        expectedOffset,
+      },
+    );
+  }
+
+  /**
+   * Appends `data` at `offset`: durable before it resolves; the same bytes again change nothing;
+   * a gap or other bytes are refused naming the offset expected. Windows the new audio closes are
+   * stored and queued. Redis or PostgreSQL away: 503, and the client sends the same bytes again
+   * (held already, they are then a no-op).
+   */
+  async append(
+    row: LiveRecordingRow,
+    offset: number,
+    data: Buffer,
+  ): Promise<{ offset: number; duplicate: boolean }> {
+    if (row.state !== 'open') throw this.closedError(row);
+    const maxBytes = this.d.maxRecordingSeconds * REQUIRED_SAMPLE_RATE * LIVE_FRAME_BYTES;
+    if (offset + data.length > maxBytes) {
+      throw HttpError.payloadTooLarge(
+        `a recording is ${this.d.maxRecordingSeconds} s at most (${maxBytes} bytes of audio)`,
+      );
+    }
+    return this.serial(row.id, async () => {
+      const release = await this.d.lock.acquire(row.id);
+      try {
+        // Re-read under the lock: a close may have landed since.
+        const current = await this.d.repo.findRecording(row.id);
+        if (!current || current.state !== 'open') throw this.closedError(current ?? row);
+        await this.d.log.refresh(row.id);
+        const before = await this.d.log.length(row.id, row.keyId);
+        const outcome = await this.d.log.append(row.id, row.keyId, offset, data);
+        if (outcome.kind === 'gap') {
+          throw this.mismatch(outcome.expected, `this append starts at ${offset}, after a gap`);
+        }
+        if (outcome.kind === 'conflict') {
+          throw this.mismatch(
+            outcome.expected,
+            `this append at ${offset} differs from the audio already held there`,
+          );
+        }
+        if (outcome.kind === 'duplicate') {
+          await this.d.repo.recordAppend(row.id, outcome.end, this.d.now());
+          await this.queuePending(current);
+          return { offset: outcome.end, duplicate: true };
+        }
+        const fresh = data.subarray(before - offset);
+        const windows = await this.cut(current, before, (w) => w.append(fresh));
+        await this.record(current, windows, outcome.end);
+        return { offset: outcome.end, duplicate: false };
+      } finally {
+        await release();
+      }
+    });
+  }
+
+  /** Closes the session at `totalBytes` (which must be what is held), then makes the recording. */
+  async close(row: LiveRecordingRow, totalBytes: number): Promise<LiveRecording> {
+    if (row.state !== 'open') {
+      if (row.totalBytes === totalBytes) {
+        // A repeated close: the same answer (and finish it, if a restart interrupted it).
+        if (row.state === 'closing') await this.finish(row.id);
+        return this.dto((await this.d.repo.findRecording(row.id)) ?? row);
+      }
+      throw this.closedError(row);
+    }
+    await this.serial(row.id, async () => {
+      const release = await this.d.lock.acquire(row.id);
+      try {
+        await this.d.log.refresh(row.id);
+        const held = await this.d.log.length(row.id, row.keyId);
+        if (held !== totalBytes) {
+          throw this.mismatch(held, `totalBytes is ${totalBytes}: send the missing audio first`);
+        }
+        const closing = await this.d.repo.markClosing(row.id, held, false, this.d.now());
+        if (!closing) {
+          const now = await this.d.repo.findRecording(row.id);
+          if (now?.totalBytes !== totalBytes) throw this.closedError(now ?? row);
+        }
+      } finally {
+        await release();
+      }
+    });
+    await this.finish(row.id);
+    return this.dto((await this.d.repo.findRecording(row.id))!);
+  }
+
+  /** Closes a session nobody appended to for the idle timeout: with what arrived, marked cut off. */
+  private async cutOff(row: LiveRecordingRow, idleBefore: Date): Promise<void> {
+    const closed = await this.serial(row.id, async () => {
+      const release = await this.d.lock.acquire(row.id);
+      try {
+        // An append may have landed since the sweeper's query: then the session is not idle.
+        const now = await this.d.repo.findRecording(row.id);
+        if (!now || now.state !== 'open' || (now.lastAppendAt ?? now.openedAt) >= idleBefore)
+          return null;
+        await this.d.log.refresh(row.id);
+        const held = await this.d.log.length(row.id, row.keyId);
+        return this.d.repo.markClosing(row.id, held, true, this.d.now());
+      } finally {
+        await release();
+      }
+    });
+    if (!closed) return;
+    this.d.logger.warn(
+      { liveRecordingId: row.id, callId: row.callId, bytes: closed.totalBytes },
+      'live recording idle: closed by the server (cut off)',
+    );
+    await this.finish(row.id);
+  }
+
+  /**
+   * A closing session's last steps, each repeatable (a restart may interrupt them): the windowers
+   * flushed (final windows queued), the log turned into the stored WAV through the batch upload's
+   * ingest (no batch job: the windows are the transcription), the log removed, `live.changed`,
+   * and the transcript once the last window is done.
+   */
+  finish(id: string): Promise<void> {
+    const running = this.finishing.get(id);
+    if (running) return running;
+    const p = this.doFinish(id).finally(() => this.finishing.delete(id));
+    this.finishing.set(id, p);
+    return p;
+  }
+
+  private async doFinish(id: string): Promise<void> {
+    const row = await this.d.repo.findRecording(id);
+    if (!row || row.state !== 'closing') return;
+    const total = row.totalBytes ?? 0;
+    await this.d.log.refresh(id);
+    await this.serial(id, async () => {
+      const windows = await this.cut(row, total, (w) => w.finish());
+      await this.record(row, windows, total);
+      this.drop(id);
+    });
+    let recordingId: string | null = null;
+    if (total > 0) {
+      const result = await this.d.ingest.ingest(
+        this.wav(row, total),
+        {
+          user: { id: row.agentId, role: 'agent', email: '', displayName: '' },
+          meta: {
+            callId: row.callId,
+            // Not checked for the server's own log (IngestOptions.live): the stored one is computed.
+            sha256: '0'.repeat(64),
+            ...(row.languageHint ? { languageHint: row.languageHint } : {}),
+          },
+          idempotencyKey: `live:${row.id}`,
+          ip: null,
+          requestId: null,
+        },
+        { live: true },
+      );
+      recordingId = result.recording.id;
+    }
+    const closed = await this.d.repo.markClosed(id, recordingId);
+    await this.d.log.remove(id);
+    if (closed) {
+      this.announce(closed);
+      this.d.logger.info(
+        { liveRecordingId: id, callId: row.callId, recordingId, cutOff: row.cutOff },
+        'live recording closed',
+      );
+    }
+    await this.finalize(id);
+  }
+
+  // ── windows ──────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Runs `step` on the session's windower, first rebuilt from the log when this process has none
+   * at `before` (a restart, another replica's appends, a failed write): it resumes after each
+   * channel's last stored window, so nothing is queued twice and nothing is skipped.
+   */
+  private async cut(
+    row: LiveRecordingRow,
+    before: number,
+    step: (w: CallWindower) => Promise<ChannelWindow[]>,
+  ): Promise<ChannelWindow[]> {
+    let w = this.windowers.get(row.id);
+    const out: ChannelWindow[] = [];
+    if (!w || w.windower.byteOffset !== before) {
+      this.drop(row.id);
+      // Each channel resumes after its last stored window, but never replays more than a window
+      // and an append could hold unstored (a silent channel has no window: without the bound a
+      // restart late in a long call would run the VAD over the whole call again).
+      const ends = await this.d.repo.lastWindowEnds(sourceOf(row));
+      const floor = Math.max(0, before / LIVE_FRAME_BYTES - REPLAY_MARGIN_SAMPLES);
+      const resume = { agent: Math.max(ends.agent, floor), caller: Math.max(ends.caller, floor) };
+      const detectors = await this.d.detectors();
+      w = { windower: new CallWindower(detectors, this.d.windowing ?? {}, resume), detectors };
+      this.windowers.set(row.id, w);
+      for (let at = w.windower.startByte; at < before; at += REPLAY_BYTES) {
+        const piece = await this.d.log.read(
+          row.id,
+          row.keyId,
+          at,
+          Math.min(before, at + REPLAY_BYTES),
+        );
+        out.push(...(await w.windower.append(piece)));
+      }
+    }
+    try {
+      out.push(...(await step(w.windower)));
+    } catch (err) {
+      this.drop(row.id);
+      throw err;
+    }
+    return out;
+  }
+
+  private drop(id: string): void {
+    const w = this.windowers.get(id);
+    if (!w) return;
+    this.windowers.delete(id);
+    for (const d of Object.values(w.detectors)) void d.close().catch(() => undefined);
+  }
+
+  /**
+   * Stores the windows and the bytes held in one transaction, then queues the windows' jobs. When
+   * the transaction fails the windower is dropped (rebuilt from the log on the next append).
+   */
+  private async record(
+    row: LiveRecordingRow,
+    windows: ChannelWindow[],
+    end: number,
+  ): Promise<void> {
+    let rows: WindowRow[];
+    try {
+      rows = await this.d.repo.transaction(async (tx) => {
+        const stored = await this.d.repo.insertWindows(
+          sourceOf(row),
+          row.callId,
+          windows.map((w) => ({
+            channel: w.channel,
+            startSample: w.startSample,
+            endSample: w.endSample,
+          })),
+          this.d.now(),
+          tx,
+        );
+        await this.d.repo.recordAppend(row.id, end, this.d.now(), tx);
+        return stored;
+      });
+    } catch (err) {
+      this.drop(row.id);
+      throw err;
+    }
+    await this.queue(
+      row,
+      rows.filter((r) => r.state === 'queued' && !r.jobQueued),
+    );
+  }
+
+  /** Queues the windows' jobs, each with its channel's latest text as the prompt. */
+  private async queue(row: LiveRecordingRow, windows: WindowRow[]): Promise<void> {
+    const queued: string[] = [];
+    for (const w of windows) {
+      const prompt = promptOf(
+        await this.d.repo.latestText(sourceOf(row), w.channel, w.startSample),
+      );
+      const ok = await this.d.windows.enqueue(
+        {
+          callId: row.callId,
+          source: { kind: 'live', liveRecordingId: row.id },
+          channel: w.channel,
+          startSample: w.startSample,
+          endSample: w.endSample,
+          prompt,
+          ...(row.languageHint ? { languageHint: row.languageHint } : {}),
+        },
+        WindowQueue.LIVE,
+      );
+      if (!ok) {
+        this.d.logger.warn(
+          { liveRecordingId: row.id, windowId: w.id },
+          'window job not queued (Redis away): queued again later',
+        );
+        break;
+      }
+      queued.push(w.id);
+    }
+    await this.d.repo.markJobQueued(queued);
+  }
+
+  private async queuePending(row: LiveRecordingRow): Promise<void> {
+    const pending = await this.d.repo.unqueuedWindows(sourceOf(row));
+    if (pending.length) await this.queue(row, pending);
+  }
+
+  // ── window results (from the transcription events) ─────────────────────────────────────────
+
+  isWindowJob(jobId: string | undefined): boolean {
+    return parseWindowJobId(jobId) !== null;
+  }
+
+  /** A window's job completed: its segments stored (replacing an older run's), pushed, maybe the end. */
+  async windowCompleted(job: FinishedWindowJob): Promise<boolean> {
+    const w = await this.windowOf(job.id);
+    if (!w) return false;
+    let value = job.returnvalue;
+    if (typeof value === 'string') {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        // left as the string; the schema below reports it
+      }
+    }
+    const parsed = TranscribeWindowResult.safeParse(value);
+    if (!parsed.success) {
+      const issues = parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || '(result)'}: ${i.message}`)
+        .join('; ');
+      return this.windowFailed({ ...job, failedReason: `invalid window result (${issues})` });
+    }
+    const finishedAt = job.finishedOn ? new Date(job.finishedOn) : null;
+    const stored = await this.d.repo.storeResult(w.id, parsed.data, finishedAt, this.d.now());
+    if (!stored) return false;
+    if (stored.sourceKind === 'live') {
+      const owner = await this.ownerOf(stored.sourceId);
+      if (owner) {
+        this.d.fanOut.publish(
+          'transcript.live',
+          {
+            callId: stored.callId,
+            liveRecordingId: stored.sourceId,
+            window: windowDto(stored),
+            segments: segmentsOf(stored),
+          },
+          { agentId: owner.agentId },
+        );
+      }
+      await this.finalize(stored.sourceId);
+    }
+    return true;
+  }
+
+  /** A window's job gave up for good: the window is failed (the transcript is written without it). */
+  async windowFailed(job: FinishedWindowJob): Promise<boolean> {
+    const w = await this.windowOf(job.id);
+    if (!w) return false;
+    const failed = await this.d.repo.markWindowFailed(
+      w.id,
+      clip((job.failedReason ?? '').trim() || 'window transcription failed', 2000),
+      this.d.now(),
+    );
+    if (!failed) return false;
+    this.d.logger.warn({ windowId: w.id, callId: w.callId }, 'window transcription failed');
+    if (failed.sourceKind === 'live') await this.finalize(failed.sourceId);
+    return true;
+  }
+
+  /** Reconciliation: finished window jobs whose result or failure the database lacks. */
+  async reconcileWindows(
+    completed: FinishedWindowJob[],
+    failed: FinishedWindowJob[],
+  ): Promise<number> {
+    const keyed = (jobs: FinishedWindowJob[]) =>
+      jobs.flatMap((j) => {
+        const key = parseWindowJobId(j.id);
+        return key ? [{ job: j, key }] : [];
+      });
+    const all = [...keyed(completed), ...keyed(failed)];
+    const rows = await this.d.repo.windowsByKeys(all.map((a) => a.key));
+    const byKey = new Map(
+      rows.map((w) => [`${w.sourceKind}/${w.sourceId}/${w.channel}/${w.startSample}`, w]),
+    );
+    const rowOf = (k: (typeof all)[number]['key']) =>
+      byKey.get(`${k.source.kind}/${k.source.id}/${k.channel}/${k.startSample}`);
+    let repaired = 0;
+    for (const { job, key } of keyed(completed)) {
+      const w = rowOf(key);
+      const newer =
+        w &&
+        (w.state !== 'done' ||
+          (job.finishedOn !== undefined &&
+            (!w.finishedAt || w.finishedAt.getTime() < job.finishedOn)));
+      if (newer && (await this.windowCompleted(job))) repaired++;
+    }
+    for (const { job, key } of keyed(failed)) {
+      const w = rowOf(key);
+      if (w?.state === 'queued' && (await this.windowFailed(job))) repaired++;
+    }
+    return repaired;
+  }
+
+  private async windowOf(jobId: string | undefined): Promise<WindowRow | null> {
+    const key = parseWindowJobId(jobId);
+    if (!key) return null;
+    const w = await this.d.repo.findWindow(key.source, key.channel, key.startSample);
+    if (!w) this.d.logger.warn({ jobId }, 'window job for an unknown window; ignored');
+    return w;
+  }
+
+  private async ownerOf(id: string): Promise<{ callId: string; agentId: string } | null> {
+    const cached = this.agents.get(id);
+    if (cached) return cached;
+    const row = await this.d.repo.findRecording(id);
+    if (!row) return null;
+    if (this.agents.size > 1000) this.agents.delete(this.agents.keys().next().value!);
+    const owner = { callId: row.callId, agentId: row.agentId };
+    this.agents.set(id, owner);
+    return owner;
+  }
+
+  /**
+   * When the session is closed and none of its windows waits any more, writes the call's
+   * transcript through the batch result's own path (stored once, call `transcribed`, one
+   * `transcript.ready`); every window failed: the call is `failed`.
+   */
+  async finalize(id: string): Promise<void> {
+    const row = await this.d.repo.findRecording(id);
+    if (!row || row.state !== 'closed' || !row.recordingId) return;
+    const windows = await this.d.repo.windowsOf(sourceOf(row));
+    if (windows.some((w) => w.state === 'queued')) return;
+    const state = (await this.d.transcripts.recordingStates([row.recordingId])).get(
+      row.recordingId,
+    );
+    if (!state || state.hasTranscript) return;
+    const done = windows.filter((w) => w.state === 'done');
+    if (windows.length > 0 && done.length === 0) {
+      const reason = windows[0]!.failureReason ?? 'every window failed';
+      await this.d.transcripts.markFailed(state, `live transcription failed: ${reason}`);
+      return;
+    }
+    await this.d.transcripts.persistResult(state, this.resultOf(done));
+  }
+
+  private resultOf(done: WindowRow[]): TranscriptionResult {
+    const votes = new Map<string, number>();
+    for (const w of done) if (w.language) votes.set(w.language, (votes.get(w.language) ?? 0) + 1);
+    const language = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'und';
+    return {
+      language,
+      segments: merged(done),
+      model: done[0]?.model ?? 'none',
+      engine: done[0]?.engine ?? 'live',
+      timings: { fetchMs: 0, decodeMs: 0, transcribeMs: 0, totalMs: 0 },
+    };
+  }
+
+  // ── reading ──────────────────────────────────────────────────────────────────────────────────
+
+  async transcript(user: AuthUser, callId: string): Promise<LiveTranscript> {
+    const call = await this.d.models.Call.findByPk(callId);
+    if (!call || (user.role === 'agent' && call.agentId !== user.id)) {
+      throw HttpError.notFound('call not found');
+    }
+    const row = await this.d.repo.findByCall(callId);
+    if (!row) throw HttpError.notFound('this call has no live recording');
+    const windows = await this.d.repo.windowsOf(sourceOf(row));
+    return {
+      callId,
+      liveRecordingId: row.id,
+      state: row.state,
+      cutOff: row.cutOff,
+      segments: merged(windows),
+      windows: counts(windows),
+    };
+  }
+
+  /** A window's audio for a worker: one channel, mono 16 kHz s16 WAV; past what is held: 416. */
+  async liveWindowAudio(id: string, q: WindowAudioQuery): Promise<Buffer> {
+    const row = await this.d.repo.findRecording(id);
+    if (!row) throw HttpError.notFound('live recording not found');
+    if (row.state !== 'closed') {
+      try {
+        await this.d.log.refresh(row.id);
+        const held = await this.d.log.length(row.id, row.keyId);
+        if (q.end * LIVE_FRAME_BYTES > held) throw rangeError(held / LIVE_FRAME_BYTES, q);
+        const stereo = await this.d.log.read(
+          row.id,
+          row.keyId,
+          q.start * LIVE_FRAME_BYTES,
+          q.end * LIVE_FRAME_BYTES,
+        );
+        return mono(channelOf(stereo, q.channel));
+      } catch (err) {
+        // Closed meanwhile: the log became the recording.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    const closed = await this.d.repo.findRecording(id);
+    if (!closed?.recordingId) throw HttpError.notFound('the audio of this live recording is gone');
+    return this.recordingWindowAudio(closed.recordingId, q);
+  }
+
+  async recordingWindowAudio(recordingId: string, q: WindowAudioQuery): Promise<Buffer> {
+    const r = await this.d.audio.forUser(null, recordingId);
+    const size = Number(r.sizeBytes);
+    const head = await readAll(await this.d.audio.open(r, 0, Math.min(size, 64 * 1024) - 1));
+    const data = dataChunkOf(head);
+    if (!data) throw new HttpError(500, 'internal', 'the stored recording has no data chunk');
+    const frameBytes = r.channels * 2;
+    const frames = Math.floor(Math.min(data.length, size - data.offset) / frameBytes);
+    if (q.end > frames) throw rangeError(frames, q);
+    const bytes = await readAll(
+      await this.d.audio.open(
+        r,
+        data.offset + q.start * frameBytes,
+        data.offset + q.end * frameBytes - 1,
+      ),
+    );
+    return mono(r.channels === 2 ? channelOf(bytes, q.channel) : bytes);
+  }
+
+  // ── the sweeper ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * One pass: closes idle sessions (cut off), finishes closes a restart interrupted, queues the
+   * windows Redis did not take, and writes transcripts whose last window finished unseen.
+   */
+  async sweep(): Promise<void> {
+    const now = this.d.now().getTime();
+    const idleBefore = new Date(now - this.d.idleTimeoutMs);
+    for (const row of await this.d.repo.idleSince(idleBefore)) {
+      await this.cutOff(row, idleBefore).catch((err: unknown) =>
+        this.d.logger.warn({ err, liveRecordingId: row.id }, 'idle live recording not closed yet'),
+      );
+    }
+    for (const row of await this.d.repo.closingBefore(new Date(now - STALE_CLOSING_MS))) {
+      if (this.finishing.has(row.id)) continue;
+      await this.finish(row.id).catch((err: unknown) =>
+        this.d.logger.warn(
+          { err, liveRecordingId: row.id },
+          'live recording close not finished yet',
+        ),
+      );
+    }
+    const pending = await this.d.repo.unqueuedWindows();
+    const bySource = new Map<string, WindowRow[]>();
+    for (const w of pending) {
+      if (w.sourceKind !== 'live') continue;
+      bySource.set(w.sourceId, [...(bySource.get(w.sourceId) ?? []), w]);
+    }
+    for (const [id, windows] of bySource) {
+      const row = await this.d.repo.findRecording(id);
+      if (row) await this.queue(row, windows);
+    }
+    for (const row of await this.d.repo.closedWithoutTranscript()) await this.finalize(row.id);
+  }
+
+  /** Stops the windowers (their detectors hold native sessions). */
+  stop(): void {
+    for (const id of [...this.windowers.keys()]) this.drop(id);
+  }
+
+  // ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+  private async heldBytes(row: LiveRecordingRow): Promise<number> {
+    if (row.state !== 'open') return row.totalBytes ?? row.offset;
+    try {
+      await this.d.log.refresh(row.id);
+      return await this.d.log.length(row.id, row.keyId);
+    } catch {
+      return row.offset;
+    }
+  }
+
+  private async dto(row: LiveRecordingRow): Promise<LiveRecording> {
+    const windows = await this.d.repo.windowsOf(sourceOf(row));
+    return {
+      id: row.id,
+      callId: row.callId,
+      state: row.state,
+      offset: await this.heldBytes(row),
+      windows: counts(windows),
+      cutOff: row.cutOff,
+      recordingId: row.recordingId,
+      openedAt: row.openedAt.toISOString(),
+      closedAt: row.closedAt ? row.closedAt.toISOString() : null,
+    };
+  }
+
+  private announce(row: LiveRecordingRow): void {
+    this.d.fanOut.publish(
+      'live.changed',
+      {
+        callId: row.callId,
+        agentId: row.agentId,
+        liveRecordingId: row.id,
+        state: row.state,
+        cutOff: row.cutOff,
+      },
+      { agentId: row.agentId },
+    );
+  }
+
+  private async *wav(row: LiveRecordingRow, total: number): AsyncGenerator<Buffer> {
+    yield wavHeader(total, 2);
+    for await (const piece of this.d.log.stream(row.id, row.keyId)) yield piece;
+  }
+
+  /** Runs this process's steps on one session one at a time. */
+  private serial<T>(id: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.serials.get(id) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const settled = next.catch(() => undefined);
+    this.serials.set(id, settled);
+    void settled.then(() => {
+      if (this.serials.get(id) === settled) this.serials.delete(id);
+    });
+    return next;
+  }
+}
+
+function counts(windows: WindowRow[]): LiveRecording['windows'] {
+  return {
+    queued: windows.filter((w) => w.state === 'queued').length,
+    done: windows.filter((w) => w.state !== 'queued').length,
+  };
+}
+
+const mono = (pcm: Buffer) => Buffer.concat([wavHeader(pcm.length, 1), pcm]);
+
+function rangeError(held: number, q: WindowAudioQuery): HttpError {
+  return new HttpError(
+    416,
+    'range_not_satisfiable',
+    `samples ${q.start}-${q.end} are past the ${held} samples held`,
+    { heldSamples: held },
+  );
+}
+
+async function readAll(opened: { stream: AsyncIterable<unknown> }): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of opened.stream) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
