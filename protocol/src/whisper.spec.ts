@@ -35,13 +35,24 @@ describe('composeWhisperPrompt', () => {
     expect(out).not.toContain('Person Number299');
   });
 
-  it('a live window keeps the end of the channel’s text, within half the budget, after the names', () => {
+  it('a live window keeps the end of the channel’s text after the names, at least half the budget', () => {
     const context = Array.from({ length: 400 }, (_, i) => `mot${i}`).join(' ');
     const out = composeWhisperPrompt({ vocabulary: ['Acme'], prompt: 'VPN', context });
     expect(out.startsWith('Acme. VPN mot')).toBe(true);
     expect(out.endsWith('mot399')).toBe(true);
     expect(out).not.toContain('mot0 ');
     expect(estimateWhisperTokens(out)).toBeLessThanOrEqual(WHISPER_PROMPT_MAX_TOKENS);
+    // many names: the text still gets half, the names the rest
+    const names = Array.from({ length: 300 }, (_, i) => `Person Number${i}`);
+    const both = composeWhisperPrompt({ vocabulary: names, context });
+    expect(both.startsWith('Person Number0,')).toBe(true);
+    expect(both.endsWith('mot399')).toBe(true);
+    const text = both.slice(both.indexOf('mot'));
+    expect(estimateWhisperTokens(text)).toBeGreaterThanOrEqual(WHISPER_PROMPT_MAX_TOKENS / 2 - 2);
+    expect(estimateWhisperTokens(both)).toBeLessThanOrEqual(WHISPER_PROMPT_MAX_TOKENS);
+    // the text alone may use it all
+    const alone = composeWhisperPrompt({ context });
+    expect(estimateWhisperTokens(alone)).toBeGreaterThan(WHISPER_PROMPT_MAX_TOKENS - 3);
   });
 });
 

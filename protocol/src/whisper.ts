@@ -103,51 +103,59 @@ export function estimateWhisperTokens(text: string): number {
 /**
  * The prompt Whisper gets: the vocabulary's terms in order (most specific first) while they fit,
  * then the admins' prompt word by word, then — for a live window — the end of the channel's text
- * so far (given up to half the budget first, because it carries the conversation on). Terms are
+ * so far. The channel's text keeps at least half the budget when the rest would not leave it
+ * that (it carries the conversation on), and all of what the rest leaves otherwise. Terms are
  * joined by ", ", so they read as a list of names; duplicates (case-insensitive) are dropped.
  */
 export function composeWhisperPrompt(
   parts: { vocabulary?: readonly string[]; prompt?: string | null; context?: string | null },
   maxTokens = WHISPER_PROMPT_MAX_TOKENS,
 ): string {
+  const terms: string[] = [];
+  const seen = new Set<string>();
+  for (const raw of parts.vocabulary ?? []) {
+    const term = raw.replace(/\s+/g, ' ').trim();
+    if (!term || seen.has(term.toLowerCase())) continue;
+    seen.add(term.toLowerCase());
+    terms.push(term);
+  }
+  const promptWords = parts.prompt?.trim() ? parts.prompt.trim().split(/\s+/) : [];
+  const headCost =
+    terms.reduce((n, t) => n + estimateWhisperTokens(t) + 1, 0) +
+    promptWords.reduce((n, w) => n + estimateWhisperTokens(w), 0);
+
   let budget = maxTokens;
   let context = '';
   const ctx = parts.context?.trim();
   if (ctx) {
     const words = ctx.split(/\s+/);
+    const room = maxTokens - Math.min(headCost, Math.floor(maxTokens / 2));
     const kept: string[] = [];
     let used = 0;
     for (let i = words.length - 1; i >= 0; i--) {
       const cost = estimateWhisperTokens(words[i]!);
-      if (used + cost > Math.floor(maxTokens / 2)) break;
+      if (used + cost > room) break;
       used += cost;
       kept.unshift(words[i]!);
     }
     context = kept.join(' ');
     budget -= used;
   }
-  const terms: string[] = [];
-  const seen = new Set<string>();
-  for (const raw of parts.vocabulary ?? []) {
-    const term = raw.replace(/\s+/g, ' ').trim();
-    if (!term || seen.has(term.toLowerCase())) continue;
-    const cost = estimateWhisperTokens(term) + 1; // the comma
+  const fitting: string[] = [];
+  for (const term of terms) {
+    const cost = estimateWhisperTokens(term) + 1; // the comma, or the closing full stop
     if (cost > budget) continue; // a shorter, later term may still fit
-    seen.add(term.toLowerCase());
-    terms.push(term);
+    fitting.push(term);
     budget -= cost;
   }
-  let head = terms.length ? `${terms.join(', ')}.` : '';
-  const prompt = parts.prompt?.trim();
-  if (prompt) {
-    const kept: string[] = [];
-    for (const w of prompt.split(/\s+/)) {
-      const cost = estimateWhisperTokens(w);
-      if (cost > budget) break;
-      budget -= cost;
-      kept.push(w);
-    }
-    if (kept.length) head = head ? `${head} ${kept.join(' ')}` : kept.join(' ');
+  let head = fitting.length ? `${fitting.join(', ')}.` : '';
+  const kept: string[] = [];
+  for (const w of promptWords) {
+    const cost = estimateWhisperTokens(w);
+    if (cost > budget) break;
+    budget -= cost;
+    kept.push(w);
   }
+  if (kept.length) head = head ? `${head} ${kept.join(' ')}` : kept.join(' ');
   return [head, context].filter(Boolean).join(' ');
 }

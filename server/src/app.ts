@@ -238,6 +238,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     audio: recordings.audio,
     transcripts: transcripts.service,
     events: transcripts.events,
+    jobSettings: (callId) => whisper.jobSettings.forCall(callId),
   });
   const retention = createRetentionModule({
     ...shared,
