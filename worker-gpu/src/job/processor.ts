@@ -90,6 +90,26 @@ export function resolveSettings(
   };
 }
 
+/**
+ * A live window's settings (decision 1611): as a call's, except that its prompt arrives composed
+ * by the server (the call's names, the admins' vocabulary, the channel's latest text); an empty
+ * one falls back to the worker's WHISPER_PROMPT.
+ */
+export function resolveWindowSettings(
+  config: ProcessorConfig,
+  settings: JobWhisperSettings | undefined,
+  languageHint: string | null,
+  engine: Pick<Transcriber, 'engine' | 'model'>,
+  missingModel: string | null,
+  windowPrompt: string,
+): AppliedWhisperSettings {
+  const { prompt: _p, vocabulary: _v, ...rest } = settings ?? {};
+  return {
+    ...resolveSettings(config, rest, languageHint, engine, missingModel),
+    prompt: windowPrompt || composeWhisperPrompt({ prompt: config.prompt }),
+  };
+}
+
 type ProgressSink = Pick<Job, 'updateProgress'>;
 
 /** Progress updates, at most every 250 ms and only when the percent moved (Redis writes). */
