@@ -71,8 +71,11 @@ export const Transcript = z.object({
   updatedAt: Timestamp,
   validatedAt: Timestamp.nullable(),
   validatedBy: Id.nullable(),
-  /** The Whisper settings it was made with; null for transcripts made before they were recorded. */
-  settings: AppliedWhisperSettings.nullable(),
+  /**
+   * The Whisper settings it was made with; null for transcripts made before they were recorded,
+   * absent from older servers' answers and copies devices kept from before.
+   */
+  settings: AppliedWhisperSettings.nullable().optional(),
 });
 export type Transcript = z.infer<typeof Transcript>;
 
