@@ -24,7 +24,7 @@ export default tseslint.config(
       '**/build/**',
       '**/coverage/**',
       '.data/**',
-      '**/.plasmo/**',
+      '**/.wxt/**',
       '**/.nuxt/**',
       '**/.output/**',
     ],

@@ -263,11 +263,12 @@ async function startFake3cx(agent) {
 
 /** The unpacked extension, with http://127.0.0.1 and localhost granted up front for the demo. */
 function buildDemoExtension() {
-  run(process.execPath, ['extension/build.mjs'], {
+  // WXT's production build (wxt.config.ts), the same one `wxt zip` packages for the stores.
+  run('npm', ['run', 'build', '--silent', '-w', 'extension'], {
     env: { ...process.env, CWN_EXTENSION_LOOPBACK: '1' },
     stdio: 'ignore',
   });
-  return join(root, 'extension', 'build');
+  return join(root, 'extension', 'build', 'chrome-mv3');
 }
 
 function demoText(publicUrl, users, fake3cxUrl, extensionDir) {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startFake3cx, type Fake3cx } from '@cwn/fake-3cx';
+import { buildExtensionOnce } from '@cwn/test-support/extension-harness';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '300' } } });
 const seconds = Number(values.seconds);
@@ -180,11 +181,8 @@ async function main(): Promise<void> {
     'vol',
     '0.5',
   ]);
-  const extDir = join(work, 'ext');
-  execFileSync(process.execPath, [
-    '-e',
-    `import(${JSON.stringify(join(__dirname, '../build.mjs'))}).then(m => m.buildExtension({ outDir: ${JSON.stringify(extDir)}, loopbackHosts: true }))`,
-  ]);
+  // The WXT build the e2e tests load (loopback hosts granted).
+  const extDir = await buildExtensionOnce();
   const fake = await startFake3cx({ callerToneHz: 440 });
   try {
     const without = await runCall(fake, work, mic, null);

@@ -2,9 +2,9 @@
  * End-to-end harness: the built extension in Debian's Chromium (playwright-core, headless, a
  * persistent profile), the fake 3CX web client, and the REAL server (createApp) on ephemeral ports.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,23 +74,97 @@ export interface Harness {
 }
 
 let built: string | null = null;
-/** Builds the extension once per test file (esbuild, well under a second). */
+let builtBase: string | null = null;
+/** Where WXT puts the unpacked extension inside its outDir (wxt.config.ts outDirTemplate). */
+export const EXTENSION_OUT_SUBDIR = 'chrome-mv3';
+export const EXTENSION_ROOT = join(__dirname, '../../extension');
+
+/**
+ * Runs `fn` while holding a lock on this checkout's extension build: WXT writes its generated
+ * files into extension/.wxt, so test files that build at the same time take turns.
+ */
+function withBuildLock<T>(fn: () => T): T {
+  const lock = join(
+    tmpdir(),
+    `cwn-wxt-build-${createHash('sha256').update(EXTENSION_ROOT).digest('hex').slice(0, 12)}.lock`,
+  );
+  const deadline = Date.now() + 5 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      } catch {
+        // just created, pid not written yet
+      }
+      if (holder && !processAlive(holder)) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`extension build lock ${lock} held too long`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds the extension with WXT (`wxt build`, the production build with the loopback hosts
+ * granted: CWN_EXTENSION_LOOPBACK=1) into a folder of its own, once per test file.
+ */
 export async function buildExtensionOnce(): Promise<string> {
   if (built) return built;
-  const outDir = mkdtempSync(join(tmpdir(), 'cwn-ext-build-'));
-  // build.mjs is an ES module; jest's CommonJS runtime loads it through a child process.
-  execFileSync(
-    process.execPath,
-    [
-      '-e',
-      `import(${JSON.stringify(join(__dirname, '../../extension/build.mjs'))}).then(m => m.buildExtension({ outDir: ${JSON.stringify(outDir)}, loopbackHosts: true }))`,
-    ],
-    {
-      stdio: 'inherit',
-    },
+  const outBase = mkdtempSync(join(tmpdir(), 'cwn-ext-build-'));
+  // wxt is an ES module; jest's CommonJS runtime runs its build API in a child process.
+  const script = `const { build } = await import('wxt'); await build({ root: ${JSON.stringify(EXTENSION_ROOT)}, outDir: ${JSON.stringify(outBase)} });`;
+  withBuildLock(() => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: EXTENSION_ROOT,
+      env: { ...process.env, NODE_ENV: 'production', CWN_EXTENSION_LOOPBACK: '1', CI: '1' },
+      encoding: 'utf8',
+    });
+    if (r.status !== 0)
+      throw new Error(`wxt build failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  });
+  built = join(outBase, EXTENSION_OUT_SUBDIR);
+  builtBase = outBase;
+  return built;
+}
+/**
+ * The store package (`wxt zip`: production manifest, no loopback hosts) in a folder of its own;
+ * returns the zip's path. The caller removes `dir`.
+ */
+export function zipExtension(): { dir: string; zip: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'cwn-ext-zip-'));
+  const script = `const { zip } = await import('wxt'); const [file] = await zip({ root: ${JSON.stringify(EXTENSION_ROOT)}, outDir: ${JSON.stringify(dir)} }); console.log('ZIP=' + file);`;
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', CI: '1' };
+  delete env.CWN_EXTENSION_LOOPBACK;
+  delete env.CWN_EXTENSION_HOSTS;
+  const out = withBuildLock(() =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: EXTENSION_ROOT,
+      env,
+      encoding: 'utf8',
+    }),
   );
-  built = outDir;
-  return outDir;
+  const zip = /ZIP=(.+)/.exec(out.stdout)?.[1];
+  if (out.status !== 0 || !zip)
+    throw new Error(`wxt zip failed (exit ${out.status}):\n${out.stdout}\n${out.stderr}`);
+  return { dir, zip };
 }
 
 function agentTone(dir: string): string {
@@ -134,6 +208,8 @@ export interface HarnessOptions {
    * the tickets queue, so a test that configures NinjaOne must not share them with other files.
    */
   ownDatabase?: boolean;
+  /** The browser's UI language (`--lang`): what chrome.i18n picks the extension's strings by. */
+  lang?: string;
 }
 
 async function ownDatabase() {
@@ -177,6 +253,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       headless: true,
       ignoreDefaultArgs: ['--mute-audio'],
       args: [
+        ...(options.lang ? [`--lang=${options.lang}`] : []),
         `--disable-extensions-except=${extDir}`,
         `--load-extension=${extDir}`,
         '--no-sandbox',
@@ -223,8 +300,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await server.close();
       await own?.drop();
       rmSync(work, { recursive: true, force: true });
-      if (built) rmSync(built, { recursive: true, force: true });
+      if (builtBase) rmSync(builtBase, { recursive: true, force: true });
       built = null;
+      builtBase = null;
     },
   };
   return h;

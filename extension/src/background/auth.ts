@@ -1,9 +1,10 @@
 /**
  * The agent's session with our server: login, access-token refresh a minute before expiry, logout.
- * Tokens live in chrome.storage.local (never logged); logout clears them even when the server is down.
+ * Tokens live in browser.storage.local (never logged); logout clears them even when the server is down.
  */
 import { TokenPair } from '@cwn/protocol';
 import { TOKENS_KEY, loadSettings } from '../shared/settings';
+import { browser } from '../shared/browser';
 
 const REFRESH_MARGIN_MS = 60_000;
 
@@ -14,7 +15,7 @@ export class NotLoggedInError extends Error {
 }
 
 async function loadTokens(): Promise<TokenPair | null> {
-  const parsed = TokenPair.safeParse((await chrome.storage.local.get(TOKENS_KEY))[TOKENS_KEY]);
+  const parsed = TokenPair.safeParse((await browser.storage.local.get(TOKENS_KEY))[TOKENS_KEY]);
   return parsed.success ? parsed.data : null;
 }
 
@@ -41,13 +42,13 @@ export async function login(email: string, password: string): Promise<TokenPair>
   });
   if (!res.ok) throw new Error(`login failed: ${await errorText(res)}`);
   const pair = TokenPair.parse(await res.json());
-  await chrome.storage.local.set({ [TOKENS_KEY]: pair });
+  await browser.storage.local.set({ [TOKENS_KEY]: pair });
   return pair;
 }
 
 export async function logout(): Promise<void> {
   const pair = await loadTokens();
-  await chrome.storage.local.remove(TOKENS_KEY);
+  await browser.storage.local.remove(TOKENS_KEY);
   if (!pair) return;
   try {
     await fetch(`${await serverUrl()}/api/auth/logout`, {
@@ -69,12 +70,12 @@ async function refresh(pair: TokenPair): Promise<TokenPair | null> {
     body: JSON.stringify({ refreshToken: pair.refreshToken }),
   });
   if (res.status === 401 || res.status === 403) {
-    await chrome.storage.local.remove(TOKENS_KEY);
+    await browser.storage.local.remove(TOKENS_KEY);
     return null;
   }
   if (!res.ok) throw new Error(`token refresh failed: ${await errorText(res)}`);
   const next = TokenPair.parse(await res.json());
-  await chrome.storage.local.set({ [TOKENS_KEY]: next });
+  await browser.storage.local.set({ [TOKENS_KEY]: next });
   return next;
 }
 

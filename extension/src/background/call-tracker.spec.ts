@@ -204,3 +204,57 @@ describe('CallTracker', () => {
     expect(t.takeFinished(5002)).toHaveLength(1);
   });
 });
+
+describe('caller details from the call view (no push frames)', () => {
+  const ada = {
+    remoteName: 'Ada Lovelace',
+    remoteNumber: '+49 30 1234567',
+    direction: 'outbound' as const,
+  };
+
+  it('gives a call known only through WebRTC the number, name and direction the page shows', () => {
+    const t = new CallTracker();
+    t.onDomCalls(TAB, [ada]); // the call view shows the call before the peer connection exists
+    t.onPcCreated(TAB, 'pc-dom-0001', 1000);
+    expect(t.active()[0]).toMatchObject({
+      remoteName: 'Ada Lovelace',
+      remoteNumber: '+49 30 1234567',
+      direction: 'outbound',
+    });
+    // A reading that comes after the peer connection fills it too, and survives a restart.
+    const late = new CallTracker();
+    late.onPcCreated(TAB, 'pc-dom-0002', 1000);
+    expect(late.active()[0]).toMatchObject({ remoteNumber: null, direction: 'inbound' });
+    late.onDomCalls(TAB, [{ ...ada, direction: null }]);
+    expect(new CallTracker(late.snapshot()).active()[0]).toMatchObject({
+      remoteNumber: '+49 30 1234567',
+      direction: 'inbound',
+    });
+  });
+
+  it('leaves calls the push frames describe alone, and gives two calls two different entries', () => {
+    const t = new CallTracker();
+    t.onPbx(TAB, [conn(1, A.Inserted, S.Ringing)], 1000);
+    t.onDomCalls(TAB, [ada]);
+    expect(t.active()[0]).toMatchObject({ remoteNumber: '+49301', remoteName: 'Name 1' });
+
+    const two = new CallTracker();
+    const grace = { remoteName: 'Grace Hopper', remoteNumber: '+1 555 0100', direction: null };
+    two.onPcCreated(TAB, 'pc-dom-0003', 1000);
+    two.onPcCreated(TAB, 'pc-dom-0004', 2000);
+    two.onDomCalls(TAB, [ada, grace]);
+    expect(two.active().map((c) => c.remoteName)).toEqual(['Ada Lovelace', 'Grace Hopper']);
+
+    // An ended call still shown in the view is not given to the next one.
+    const next = new CallTracker();
+    next.onDomCalls(TAB, [ada]);
+    next.onPcCreated(TAB, 'pc-dom-0005', 1000);
+    next.onPcState('pc-dom-0005', 'closed', 2000);
+    next.onDomCalls(TAB, [ada, grace]);
+    next.onPcCreated(TAB, 'pc-dom-0006', 3000);
+    expect(next.active()[0]).toMatchObject({
+      remoteName: 'Grace Hopper',
+      remoteNumber: '+1 555 0100',
+    });
+  });
+});

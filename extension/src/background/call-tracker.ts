@@ -5,7 +5,7 @@
  * worker can persist it after every event and resume after a restart.
  */
 import { ConnectionAction, ConnectionState } from '../shared/myphone';
-import type { PbxConnection, Side } from '../shared/messages';
+import type { DomCall, PbxConnection, Side } from '../shared/messages';
 
 export type TrackedStatus = 'ringing' | 'dialing' | 'connected' | 'held' | 'ended';
 
@@ -37,10 +37,16 @@ export interface TrackedCall {
   holds: { from: number; to: number | null }[];
   recorders: RecorderInfo[];
   doNotRecord: boolean;
+  /** Number, name and direction were read from the web client's call view (no push frames). */
+  domDetails?: boolean;
 }
 
 export interface TrackerState {
   calls: TrackedCall[];
+  /** Per tab, the calls its call view shows (DOM), newest reading. */
+  domCalls?: Record<string, DomCall[]>;
+  /** Per tab, the call-view entries already given to a call (while the view shows them). */
+  domTaken?: Record<string, string[]>;
 }
 
 /** How long an ended call waits for its recorders' last chunks before it is finished anyway. */
@@ -48,15 +54,62 @@ export const FINISH_GRACE_MS = 15_000;
 
 const ENDED_PC_STATES = new Set(['closed', 'failed']);
 
+const domKey = (d: DomCall) => JSON.stringify([d.remoteName, d.remoteNumber, d.direction]);
+
 export class CallTracker {
   private calls: TrackedCall[];
+  private domCalls: Record<string, DomCall[]>;
+  private domTaken: Record<string, string[]>;
 
   constructor(state: TrackerState = { calls: [] }) {
     this.calls = structuredClone(state.calls);
+    this.domCalls = structuredClone(state.domCalls ?? {});
+    this.domTaken = structuredClone(state.domTaken ?? {});
   }
 
   snapshot(): TrackerState {
-    return { calls: structuredClone(this.calls) };
+    return {
+      calls: structuredClone(this.calls),
+      domCalls: structuredClone(this.domCalls),
+      domTaken: structuredClone(this.domTaken),
+    };
+  }
+
+  /**
+   * The tab's call view changed. Its details go to the calls known only through WebRTC (no push
+   * frame described them): without them such a call has no number or name and is taken as inbound.
+   */
+  onDomCalls(tabId: number, calls: DomCall[]): void {
+    const tab = String(tabId);
+    this.domCalls[tab] = calls;
+    // An entry stays taken while the view still shows it (an ended call may linger there).
+    const shown = new Set(calls.map(domKey));
+    this.domTaken[tab] = (this.domTaken[tab] ?? []).filter((k) => shown.has(k));
+    this.applyDomDetails(tabId);
+  }
+
+  private applyDomDetails(tabId: number): void {
+    const tab = String(tabId);
+    const taken = (this.domTaken[tab] ??= []);
+    const free = (this.domCalls[tab] ?? []).filter(
+      (d) => (d.remoteNumber !== null || d.remoteName !== null) && !taken.includes(domKey(d)),
+    );
+    const waiting = this.calls
+      .filter(
+        (c) =>
+          c.tabId === tabId && c.connectionId === null && c.status !== 'ended' && !c.domDetails,
+      )
+      .sort((a, b) => a.startedAt - b.startedAt);
+    // Oldest call first: with several calls shown, each takes the next one not taken yet.
+    for (const call of waiting) {
+      const details = free.shift();
+      if (!details) break;
+      call.remoteNumber = details.remoteNumber;
+      call.remoteName = details.remoteName;
+      if (details.direction) call.direction = details.direction;
+      call.domDetails = true;
+      taken.push(domKey(details));
+    }
   }
 
   active(): TrackedCall[] {
@@ -172,6 +225,7 @@ export class CallTracker {
       recorders: [],
       doNotRecord: false,
     });
+    this.applyDomDetails(tabId);
   }
 
   /** A new recording segment (replaced microphone track) belongs to its peer connection's call. */

@@ -1,11 +1,15 @@
-/** Opens the one offscreen document on demand and asks it to convert a call. */
+/**
+ * Opens the one offscreen document on demand and asks it to convert a call. The polyfill has no
+ * `offscreen` namespace nor `runtime.getContexts`: those are `chrome.*` (Chromium only).
+ */
 import { ConvertResult, type ConvertRequest, type TabCaptureStart } from '../shared/messages';
+import { browser } from '../shared/browser';
 
 const OFFSCREEN_PATH = 'offscreen/offscreen.html';
 let creating: Promise<void> | null = null;
 
 async function ensureOffscreen(): Promise<void> {
-  const url = chrome.runtime.getURL(OFFSCREEN_PATH);
+  const url = browser.runtime.getURL(OFFSCREEN_PATH);
   const contexts = await chrome.runtime.getContexts({
     contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT],
     documentUrls: [url],
@@ -25,7 +29,7 @@ async function ensureOffscreen(): Promise<void> {
 export async function convertInOffscreen(callKey: string): Promise<ConvertResult> {
   await ensureOffscreen();
   const request: ConvertRequest = { target: 'offscreen', type: 'convert', callKey };
-  const answer: unknown = await chrome.runtime.sendMessage(request);
+  const answer: unknown = await browser.runtime.sendMessage(request);
   const parsed = ConvertResult.safeParse(answer);
   return parsed.success
     ? parsed.data
@@ -40,7 +44,7 @@ export async function startTabCaptureInOffscreen(tabId: number, streamId: string
     tabId,
     streamId,
   };
-  const answer = (await chrome.runtime.sendMessage(request)) as
+  const answer = (await browser.runtime.sendMessage(request)) as
     { ok: boolean; error?: string } | undefined;
   if (!answer?.ok) throw new Error(answer?.error ?? 'the offscreen document gave no answer');
 }

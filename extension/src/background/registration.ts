@@ -4,9 +4,13 @@
  * tabs already open, because registered scripts only reach documents loaded afterwards.
  */
 import { loadSettings, matchPatternFor, originOf } from '../shared/settings';
+import { browser, type Tabs } from '../shared/browser';
 
 export const HOOK_SCRIPT_ID = 'cwn-main-world-hook';
 export const BRIDGE_SCRIPT_ID = 'cwn-isolated-bridge';
+/** WXT's stable output names of the two content scripts (wxt.config.ts CONTENT_SCRIPTS). */
+export const HOOK_FILE = 'content-scripts/hook.js';
+export const BRIDGE_FILE = 'content-scripts/bridge.js';
 
 let registering: Promise<unknown> = Promise.resolve();
 
@@ -26,11 +30,13 @@ async function register(): Promise<boolean> {
     await chrome.scripting.unregisterContentScripts({ ids: existing.map((s) => s.id) });
   if (!pbxUrl) return false;
   const pattern = matchPatternFor(pbxUrl);
-  if (!(await chrome.permissions.contains({ origins: [pattern] }))) return false;
+  if (!(await browser.permissions.contains({ origins: [pattern] }))) return false;
+  // chrome.*, not the polyfill: its types have no `world` for registerContentScripts (MAIN is
+  // Chromium-only).
   await chrome.scripting.registerContentScripts([
     {
       id: HOOK_SCRIPT_ID,
-      js: ['content/hook.js'],
+      js: [HOOK_FILE],
       matches: [pattern],
       runAt: 'document_start',
       world: 'MAIN',
@@ -39,7 +45,7 @@ async function register(): Promise<boolean> {
     },
     {
       id: BRIDGE_SCRIPT_ID,
-      js: ['content/bridge.js'],
+      js: [BRIDGE_FILE],
       matches: [pattern],
       runAt: 'document_start',
       world: 'ISOLATED',
@@ -50,16 +56,16 @@ async function register(): Promise<boolean> {
   return true;
 }
 
-export async function pbxTabs(): Promise<chrome.tabs.Tab[]> {
+export async function pbxTabs(): Promise<Tabs.Tab[]> {
   const { pbxUrl } = await loadSettings();
   const origin = originOf(pbxUrl);
   if (!origin || !pbxUrl) return [];
-  const tabs = await chrome.tabs.query({ url: matchPatternFor(pbxUrl) });
+  const tabs = await browser.tabs.query({ url: matchPatternFor(pbxUrl) });
   return tabs.filter((t) => t.url && originOf(t.url) === origin);
 }
 
 export async function reloadPbxTabs(): Promise<number> {
   const tabs = await pbxTabs();
-  for (const tab of tabs) if (tab.id !== undefined) await chrome.tabs.reload(tab.id);
+  for (const tab of tabs) if (tab.id !== undefined) await browser.tabs.reload(tab.id);
   return tabs.length;
 }

@@ -5,14 +5,15 @@
  */
 import type { CaptureCommand } from '../shared/messages';
 import type { CallTracker } from './call-tracker';
+import type { Runtime } from '../shared/browser';
 
 export class TabCaptureDriver {
-  private readonly capturePorts = new Map<number, chrome.runtime.Port>();
-  private readonly pagePorts = new Map<number, chrome.runtime.Port>();
+  private readonly capturePorts = new Map<number, Runtime.Port>();
+  private readonly pagePorts = new Map<number, Runtime.Port>();
   private readonly stopSent = new Set<string>();
 
   /** The offscreen document records this tab's audio through `port`. */
-  addCapture(tabId: number, port: chrome.runtime.Port): void {
+  addCapture(tabId: number, port: Runtime.Port): void {
     this.capturePorts.set(tabId, port);
     port.onDisconnect.addListener(() => {
       if (this.capturePorts.get(tabId) === port) this.capturePorts.delete(tabId);
@@ -20,7 +21,7 @@ export class TabCaptureDriver {
   }
 
   /** The page's bridge (the agent's microphone in fallback mode) is reached through `port`. */
-  addPage(tabId: number, port: chrome.runtime.Port): void {
+  addPage(tabId: number, port: Runtime.Port): void {
     this.pagePorts.set(tabId, port);
     port.onDisconnect.addListener(() => {
       if (this.pagePorts.get(tabId) === port) this.pagePorts.delete(tabId);

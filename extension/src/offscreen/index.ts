@@ -8,6 +8,7 @@ import { ChunkStore, openCwnDb, type Db } from '../shared/db';
 import { ConvertRequest, TabCaptureStart, type ConvertResult } from '../shared/messages';
 import { startTabCapture } from './tab-capture';
 import { ffmpegArgs, type PlanInput } from './ffmpeg-plan';
+import { browser } from '../shared/browser';
 
 let ffmpeg: FFmpeg | null = null;
 /** ffmpeg's last log lines, quoted when a conversion fails. */
@@ -22,9 +23,9 @@ async function loadedFfmpeg(): Promise<FFmpeg> {
     if (lastLog.length > 60) lastLog.shift();
   });
   await instance.load({
-    classWorkerURL: chrome.runtime.getURL('ffmpeg/worker.js'),
-    coreURL: chrome.runtime.getURL('ffmpeg/ffmpeg-core.js'),
-    wasmURL: chrome.runtime.getURL('ffmpeg/ffmpeg-core.wasm'),
+    classWorkerURL: browser.runtime.getURL('ffmpeg/worker.js'),
+    coreURL: browser.runtime.getURL('ffmpeg/ffmpeg-core.js'),
+    wasmURL: browser.runtime.getURL('ffmpeg/ffmpeg-core.wasm'),
   });
   ffmpeg = instance;
   return instance;
@@ -93,27 +94,19 @@ async function convert(callKey: string): Promise<ConvertResult> {
 /** One conversion at a time: ffmpeg.wasm has one virtual file system and one worker. */
 let queue: Promise<unknown> = Promise.resolve();
 
-chrome.runtime.onMessage.addListener(
-  (raw: unknown, _sender, sendResponse: (r: unknown) => void) => {
-    const capture = TabCaptureStart.safeParse(raw);
-    if (capture.success) {
-      startTabCapture(capture.data.tabId, capture.data.streamId)
-        .then(() => sendResponse({ ok: true }))
-        .catch((err: unknown) =>
-          sendResponse({ ok: false, error: err instanceof Error ? err.message : String(err) }),
-        );
-      return true;
-    }
-    const parsed = ConvertRequest.safeParse(raw);
-    if (!parsed.success) return false;
-    const run = queue.then(() => convert(parsed.data.callKey));
-    queue = run.catch(() => undefined);
-    run
-      .catch((err: unknown): ConvertResult => ({
-        ok: false,
-        error: err instanceof Error ? err.message : String(err),
-      }))
-      .then(sendResponse);
-    return true;
-  },
-);
+browser.runtime.onMessage.addListener((raw: unknown) => {
+  const capture = TabCaptureStart.safeParse(raw);
+  if (capture.success)
+    return startTabCapture(capture.data.tabId, capture.data.streamId).then(
+      () => ({ ok: true }),
+      (err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
+  const parsed = ConvertRequest.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const run = queue.then(() => convert(parsed.data.callKey));
+  queue = run.catch(() => undefined);
+  return run.catch((err: unknown): ConvertResult => ({
+    ok: false,
+    error: err instanceof Error ? err.message : String(err),
+  }));
+});

@@ -9,6 +9,7 @@
 import { toBase64 } from '../shared/base64';
 import { Ack, CaptureCommand, type PageMessage } from '../shared/messages';
 import { recordTrack } from '../shared/recorder';
+import { browser, type Runtime } from '../shared/browser';
 
 type Unnumbered = PageMessage extends infer M ? (M extends unknown ? Omit<M, 'n'> : never) : never;
 
@@ -16,7 +17,7 @@ interface Session {
   tabId: number;
   tab: MediaStream;
   audio: AudioContext;
-  port: chrome.runtime.Port | null;
+  port: Runtime.Port | null;
   next: number;
   unacked: Map<number, PageMessage>;
   recorders: Map<string, MediaRecorder[]>;
@@ -73,7 +74,7 @@ function onCommand(s: Session, raw: unknown): void {
 
 function connect(s: Session): void {
   if (session !== s) return;
-  const port = chrome.runtime.connect({ name: `capture:${s.tabId}` });
+  const port = browser.runtime.connect({ name: `capture:${s.tabId}` });
   s.port = port;
   port.onMessage.addListener((raw: unknown) => onCommand(s, raw));
   port.onDisconnect.addListener(() => {

@@ -1,7 +1,11 @@
 /** Options: server and 3CX URLs (asking for those hosts at run time) and the agent's login. */
 import { askBackground } from '../shared/ui-client';
 import { matchPatternFor } from '../shared/settings';
-import type { StatusSnapshot } from '../background/index';
+import type { StatusSnapshot } from '../background/service-worker';
+import { browser } from '../shared/browser';
+import { localizePage, t } from '../shared/i18n';
+
+localizePage();
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -9,7 +13,20 @@ async function refresh(): Promise<void> {
   const status = await askBackground<StatusSnapshot>({ type: 'status' });
   $<HTMLInputElement>('server-url').value ||= status.settings.serverUrl ?? '';
   $<HTMLInputElement>('pbx-url').value ||= status.settings.pbxUrl ?? '';
-  $('who').textContent = status.user ? `Logged in as ${status.user.email}.` : 'Not logged in.';
+  // Set by policy: shown, not editable (the policy would win anyway).
+  for (const [key, id] of [
+    ['serverUrl', 'server-url'],
+    ['pbxUrl', 'pbx-url'],
+  ] as const) {
+    const managed = status.managed.includes(key);
+    const input = $<HTMLInputElement>(id);
+    input.readOnly = managed;
+    if (managed) input.value = status.settings[key] ?? '';
+  }
+  const allManaged = status.managed.length === 2;
+  $('managed-note').hidden = status.managed.length === 0;
+  $<HTMLButtonElement>('save-settings').hidden = allManaged;
+  $('who').textContent = status.user ? t('loggedInAsDot', status.user.email) : t('notLoggedIn');
   $<HTMLButtonElement>('logout').disabled = !status.user;
 }
 
@@ -19,11 +36,11 @@ $('settings').addEventListener('submit', (event) => {
   const pbxUrl = $<HTMLInputElement>('pbx-url').value.trim();
   const out = $('settings-status');
   // The permission prompt needs this click: ask before anything else is awaited.
-  chrome.permissions
+  browser.permissions
     .request({ origins: [matchPatternFor(serverUrl), matchPatternFor(pbxUrl)] })
     .then(async (granted) => {
       if (!granted) {
-        out.textContent = 'Access to those sites was refused: calls cannot be recorded.';
+        out.textContent = t('accessRefused');
         return;
       }
       const r = await askBackground<{ registered: boolean; reloadedTabs: number }>({
@@ -31,11 +48,9 @@ $('settings').addEventListener('submit', (event) => {
         serverUrl,
         pbxUrl,
       });
-      out.textContent = r.registered
-        ? `Saved. ${r.reloadedTabs} open 3CX tab(s) reloaded.`
-        : 'Saved, but the 3CX page cannot be watched yet.';
+      out.textContent = r.registered ? t('savedReloaded', r.reloadedTabs) : t('savedNotWatched');
     })
-    .catch((err: unknown) => (out.textContent = `Not saved: ${(err as Error).message}`));
+    .catch((err: unknown) => (out.textContent = t('notSaved', (err as Error).message)));
 });
 
 $('login').addEventListener('submit', (event) => {
@@ -47,7 +62,7 @@ $('login').addEventListener('submit', (event) => {
     password: $<HTMLInputElement>('password').value,
   })
     .then(() => {
-      out.textContent = 'Logged in.';
+      out.textContent = t('loggedIn');
       $<HTMLInputElement>('password').value = '';
       return refresh();
     })

@@ -3,7 +3,10 @@ import type { Call } from '@cwn/protocol';
 import { askBackground } from '../shared/ui-client';
 import { watchRecentCalls } from './recent-calls';
 import { TranscriptPanel } from './transcript-panel';
-import type { StatusSnapshot } from '../background/index';
+import type { StatusSnapshot } from '../background/service-worker';
+import { localizePage, t } from '../shared/i18n';
+
+localizePage();
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 
@@ -20,21 +23,17 @@ function li(...children: (Node | string)[]): HTMLLIElement {
 
 function render(status: StatusSnapshot): void {
   $('login-state').textContent = status.user
-    ? `Logged in as ${status.user.email}`
-    : 'Not logged in: open Options.';
-  $('tab-state').textContent = status.pbxTabFound
-    ? '3CX web client open.'
-    : 'No 3CX web client tab found.';
+    ? t('loggedInAs', status.user.email)
+    : t('notLoggedInOpenOptions');
+  $('tab-state').textContent = status.pbxTabFound ? t('pbxTabOpen') : t('pbxTabMissing');
   const capturing = status.tabCapture.length > 0;
   ($('tab-capture') as HTMLButtonElement).hidden = !status.pbxTabFound || capturing;
-  if (capturing)
-    $('tab-capture-state').textContent =
-      'Tab capture on: calls are recorded from the tab and the microphone.';
+  if (capturing) $('tab-capture-state').textContent = t('tabCaptureOn');
   const calls = status.calls.map((call) => {
     const recording = !call.doNotRecord && call.recorders.some((r) => r.stoppedAt === null);
     const since = call.answeredAt ?? call.startedAt;
-    const label = `${call.remoteName ?? ''} ${call.remoteNumber ?? 'unknown'} · ${call.status} · ${clock(Date.now() - since)} · ${
-      call.doNotRecord ? 'not recorded' : recording ? 'recording' : 'waiting'
+    const label = `${call.remoteName ?? ''} ${call.remoteNumber ?? t('unknown')} · ${call.status} · ${clock(Date.now() - since)} · ${
+      call.doNotRecord ? t('notRecorded') : recording ? t('recording') : t('waiting')
     }`;
     const box = document.createElement('input');
     box.type = 'checkbox';
@@ -44,25 +43,25 @@ function render(status: StatusSnapshot): void {
       () => void askBackground({ type: 'do-not-record', callKey: call.key, value: box.checked }),
     );
     const toggle = document.createElement('label');
-    toggle.append(box, " Don't record this call");
+    toggle.append(box, ` ${t('dontRecord')}`);
     return li(label, document.createElement('br'), toggle);
   });
-  $('calls').replaceChildren(...(calls.length ? calls : [li('No call.')]));
+  $('calls').replaceChildren(...(calls.length ? calls : [li(t('noCall'))]));
   const uploads = status.uploads.slice(0, 10).map((u) => {
-    const text = `${u.call.remoteNumber ?? 'unknown'} · ${new Date(u.call.startedAt).toLocaleTimeString()} · ${u.status}${
+    const text = `${u.call.remoteNumber ?? t('unknown')} · ${new Date(u.call.startedAt).toLocaleTimeString()} · ${u.status}${
       u.lastError ? ` (${u.lastError})` : ''
     }`;
     if (u.status !== 'failed') return li(text);
     const retry = document.createElement('button');
     retry.type = 'button';
-    retry.textContent = 'Retry';
+    retry.textContent = t('retry');
     retry.addEventListener(
       'click',
       () => void askBackground({ type: 'retry-upload', id: u.id }).then(update),
     );
     return li(text, ' ', retry);
   });
-  $('uploads').replaceChildren(...(uploads.length ? uploads : [li('Nothing to upload.')]));
+  $('uploads').replaceChildren(...(uploads.length ? uploads : [li(t('nothingToUpload'))]));
 }
 
 async function update(): Promise<void> {
@@ -75,10 +74,10 @@ const panel = new TranscriptPanel(() => {
 });
 
 function renderRecent(calls: Call[], live: boolean): void {
-  $('recent-state').textContent = live ? 'Live.' : 'Not live (reconnecting).';
+  $('recent-state').textContent = live ? t('live') : t('notLive');
   const items = calls.map((c) => {
     const item = li(
-      `${c.remoteName ?? ''} ${c.remoteNumber ?? 'unknown'} · ${new Date(c.startedAt).toLocaleTimeString()} · `,
+      `${c.remoteName ?? ''} ${c.remoteNumber ?? t('unknown')} · ${new Date(c.startedAt).toLocaleTimeString()} · `,
     );
     const status = document.createElement('span');
     status.className = 'call-status';
@@ -90,10 +89,10 @@ function renderRecent(calls: Call[], live: boolean): void {
       open.type = 'button';
       open.className = 'open-transcript';
       open.dataset.callId = c.id;
-      open.textContent = 'Transcript';
+      open.textContent = t('transcript');
       open.setAttribute(
         'aria-label',
-        `Transcript of the call with ${c.remoteName ?? c.remoteNumber ?? 'unknown'}`,
+        t('transcriptOfCallWith', c.remoteName ?? c.remoteNumber ?? t('unknown')),
       );
       open.addEventListener('click', () => {
         $('main-view').hidden = true;
@@ -103,7 +102,7 @@ function renderRecent(calls: Call[], live: boolean): void {
     }
     return item;
   });
-  $('recent').replaceChildren(...(items.length ? items : [li('No calls yet.')]));
+  $('recent').replaceChildren(...(items.length ? items : [li(t('noCallsYet'))]));
 }
 
 $('tab-capture').addEventListener('click', () => {
@@ -111,7 +110,7 @@ $('tab-capture').addEventListener('click', () => {
     .then(update)
     .catch(
       (err: unknown) =>
-        ($('tab-capture-state').textContent = `Tab capture failed: ${(err as Error).message}`),
+        ($('tab-capture-state').textContent = t('tabCaptureFailed', (err as Error).message)),
     );
 });
 

@@ -27,6 +27,7 @@ import {
   withSegmentText,
   type TicketView,
 } from './transcript-view';
+import { t as msg } from '../shared/i18n';
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 
@@ -81,19 +82,18 @@ export class TranscriptPanel {
     $('segments').replaceChildren();
     $('ticket-state').replaceChildren();
     $('validate-form').hidden = true;
-    this.state('Loading…');
+    this.state(msg('loading'));
     try {
       const s = await session();
       const detail = await api(s, CallDetail, 'GET', `/api/calls/${callId}`);
       this.call = detail.call;
       this.transcript = detail.transcript;
-      $('transcript-h').textContent =
-        `Transcript · ${detail.call.remoteName ?? ''} ${detail.call.remoteNumber ?? 'unknown'}`.replace(
-          /\s+/g,
-          ' ',
-        );
+      $('transcript-h').textContent = msg(
+        'transcriptOf',
+        `${detail.call.remoteName ?? ''} ${detail.call.remoteNumber ?? msg('unknown')}`,
+      ).replace(/\s+/g, ' ');
       if (!detail.transcript) {
-        this.state(`No transcript yet (the call is ${detail.call.status}).`);
+        this.state(msg('noTranscriptYet', detail.call.status));
         return;
       }
       this.state('');
@@ -102,7 +102,7 @@ export class TranscriptPanel {
       if (detail.transcript.status === 'draft') await this.loadOrganizations(s, detail.call);
       else await this.refreshTicket(s);
     } catch (err) {
-      this.state(`Could not load the transcript: ${message(err)}`);
+      this.state(msg('couldNotLoad', message(err)));
     }
   }
 
@@ -131,7 +131,7 @@ export class TranscriptPanel {
               'mark',
               {
                 className: `redact redact-${part.redacted.kind}`,
-                title: `Sent as ${part.redacted.replacement}`,
+                title: msg('sentAs', part.redacted.replacement),
               },
               part.text,
             ),
@@ -149,8 +149,8 @@ export class TranscriptPanel {
       const item = el('li', { className: `segment speaker-${segment.speaker}` }, head, text);
       item.dataset.index = String(index);
       if (editable) {
-        const edit = el('button', { type: 'button', className: 'edit' }, 'Edit');
-        edit.setAttribute('aria-label', `Edit the segment at ${at}`);
+        const edit = el('button', { type: 'button', className: 'edit' }, msg('edit'));
+        edit.setAttribute('aria-label', msg('editSegmentAt', at));
         edit.addEventListener('click', () => this.edit(item, index));
         head.append(' ', edit);
       }
@@ -158,16 +158,18 @@ export class TranscriptPanel {
     });
     $('segments').replaceChildren(...items);
     $('redaction-summary').textContent = redactions
-      ? `${redactions} highlighted ${redactions === 1 ? 'stretch' : 'stretches'} will be redacted in the ticket.`
-      : 'Nothing will be redacted.';
+      ? redactions === 1
+        ? msg('redactedOne')
+        : msg('redactedMany', redactions)
+      : msg('nothingRedacted');
   }
 
   private edit(item: HTMLLIElement, index: number): void {
     const segment = this.transcript!.segments[index]!;
     const box = el('textarea', { className: 'segment-edit', rows: 3, value: segment.text });
-    box.setAttribute('aria-label', `Text of the segment at ${timestamp(segment.startMs)}`);
-    const save = el('button', { type: 'button', className: 'save' }, 'Save');
-    const cancel = el('button', { type: 'button' }, 'Cancel');
+    box.setAttribute('aria-label', msg('segmentTextAt', timestamp(segment.startMs)));
+    const save = el('button', { type: 'button', className: 'save' }, msg('save'));
+    const cancel = el('button', { type: 'button' }, msg('cancel'));
     const preview = el('p', { className: 'redaction-hint' });
     const hint = () => {
       const n = redact(box.value).spans.length;
@@ -189,10 +191,10 @@ export class TranscriptPanel {
         version: t.version,
         segments: withSegmentText(t.segments, index, text),
       });
-      this.state(`Saved (version ${this.transcript.version}).`);
+      this.state(msg('savedVersion', this.transcript.version));
       this.renderSegments();
     } catch (err) {
-      this.conflictOr(err, 'Not saved');
+      this.conflictOr(err, msg('notSavedShort'));
     }
   }
 
@@ -204,9 +206,7 @@ export class TranscriptPanel {
         : null;
     if (current?.success) {
       this.transcript = current.data;
-      this.state(
-        `This transcript changed meanwhile (now version ${current.data.version}): your change was not kept; the current text is shown.`,
-      );
+      this.state(msg('changedMeanwhile', current.data.version));
       this.renderSegments();
       this.updateForm();
       return;
@@ -240,7 +240,7 @@ export class TranscriptPanel {
     } catch (err) {
       this.organizations = [];
       this.match = null;
-      note.textContent = `Organizations unavailable (${message(err)}): the server's fallback is used.`;
+      note.textContent = msg('organizationsUnavailable', message(err));
       this.renderPicker(false);
       return;
     }
@@ -251,7 +251,7 @@ export class TranscriptPanel {
     const choice = organizationChoice(this.match, this.organizations);
     const select = $('organization') as HTMLSelectElement;
     select.replaceChildren(
-      el('option', { value: '' }, 'Choose…'),
+      el('option', { value: '' }, msg('choose')),
       ...choice.options.map((o) => el('option', { value: String(o.id) }, o.name)),
     );
     select.value = choice.selected === null ? '' : String(choice.selected);
@@ -274,12 +274,12 @@ export class TranscriptPanel {
         version: t.version,
         organizationId: this.selectedOrganization(),
       });
-      this.state('Validated.');
+      this.state(msg('validated'));
       this.renderSegments();
-      this.showTicket({ kind: 'waiting', text: 'Creating the NinjaOne ticket…' });
+      this.showTicket({ kind: 'waiting', text: msg('creatingTicket') });
       await this.refreshTicket(s);
     } catch (err) {
-      this.conflictOr(err, 'Not validated');
+      this.conflictOr(err, msg('notValidated'));
     } finally {
       button.disabled = false;
     }
@@ -298,9 +298,9 @@ export class TranscriptPanel {
       )
         this.showTicket(view);
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) this.state(`Ticket: ${message(err)}`);
-      else if (!this.ticket)
-        this.showTicket({ kind: 'waiting', text: 'Creating the NinjaOne ticket…' });
+      if (!(err instanceof ApiError && err.status === 404))
+        this.state(msg('ticketError', message(err)));
+      else if (!this.ticket) this.showTicket({ kind: 'waiting', text: msg('creatingTicket') });
     }
   }
 
@@ -327,7 +327,7 @@ export class TranscriptPanel {
       box.replaceChildren(view.text);
       return;
     }
-    const retry = el('button', { type: 'button', className: 'retry-ticket' }, 'Retry');
+    const retry = el('button', { type: 'button', className: 'retry-ticket' }, msg('retry'));
     retry.addEventListener('click', () => void this.retry());
     box.replaceChildren(view.text, ' ', retry);
   }
@@ -337,12 +337,12 @@ export class TranscriptPanel {
     if (!t) return;
     try {
       const s = await session();
-      this.showTicket({ kind: 'waiting', text: 'Creating the NinjaOne ticket…' });
+      this.showTicket({ kind: 'waiting', text: msg('creatingTicket') });
       await api(s, TicketStatus, 'POST', `/api/transcripts/${t.id}/ticket`, {
         organizationId: this.selectedOrganization(),
       });
     } catch (err) {
-      this.showTicket({ kind: 'failed', text: `Retry refused: ${message(err)}` });
+      this.showTicket({ kind: 'failed', text: msg('retryRefused', message(err)) });
     }
   }
 }

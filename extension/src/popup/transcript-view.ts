@@ -11,6 +11,7 @@ import {
   type TicketEvent,
   type TicketStatus,
 } from '@cwn/protocol';
+import { t } from '../shared/i18n';
 
 /** `mm:ss` from milliseconds into the call (minutes keep counting past 59). */
 export function timestamp(ms: number): string {
@@ -18,10 +19,17 @@ export function timestamp(ms: number): string {
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/** Read when shown, in the browser's language. */
 export const SPEAKER_LABELS: Record<Segment['speaker'], string> = {
-  agent: 'Agent',
-  caller: 'Caller',
-  unknown: 'Speaker',
+  get agent() {
+    return t('speakerAgent');
+  },
+  get caller() {
+    return t('speakerCaller');
+  },
+  get unknown() {
+    return t('speakerUnknown');
+  },
 };
 
 /** A stretch of a segment's text; `redacted` says what it will be replaced by in the ticket. */
@@ -73,7 +81,7 @@ export function organizationChoice(
       options: org
         ? byName
         : [{ id: match.organizationId, name: `#${match.organizationId}` }, ...byName],
-      note: `Matched from the caller's number: ${match.contact.name}.`,
+      note: t('matchedFromNumber', match.contact.name),
     };
   }
   if (match?.kind === 'ambiguous') {
@@ -84,15 +92,13 @@ export function organizationChoice(
     return {
       selected: null,
       options: [...candidates, ...byName.filter((o) => !ids.has(o.id))],
-      note: `The caller's number belongs to ${ids.size} organizations: choose one.`,
+      note: t('numberInOrganizations', ids.size),
     };
   }
   return {
     selected: null,
     options: byName,
-    note: match
-      ? "The caller's number matches no organization: choose one."
-      : 'Choose the organization.',
+    note: match ? t('numberMatchesNone') : t('chooseOrganization'),
   };
 }
 
@@ -110,19 +116,19 @@ export function ticketView(
   if (source.from === 'event') {
     const p = source.payload;
     if (source.event === 'ticket.created') return created(p.ticketId, p.ticketUrl ?? null);
-    return { kind: 'failed', text: `Ticket failed: ${p.message ?? 'no reason given'}` };
+    return { kind: 'failed', text: t('ticketFailed', p.message ?? t('noReasonGiven')) };
   }
   const s = source.status;
   if (s.state === 'created') return created(s.ticketId, s.ticketUrl);
   if (s.state === 'failed')
-    return { kind: 'failed', text: `Ticket failed: ${s.failureReason ?? 'no reason given'}` };
-  return { kind: 'waiting', text: 'Creating the NinjaOne ticket…' };
+    return { kind: 'failed', text: t('ticketFailed', s.failureReason ?? t('noReasonGiven')) };
+  return { kind: 'waiting', text: t('creatingTicket') };
 }
 
 function created(ticketId: number | null, url: string | null): TicketView {
   return {
     kind: 'created',
-    text: ticketId === null ? 'Ticket created' : `Ticket #${ticketId}`,
+    text: ticketId === null ? t('ticketCreated') : t('ticketNumber', ticketId),
     ticketId,
     url,
   };

@@ -5,14 +5,16 @@
  *  - service worker ↔ offscreen document, popup and options (runtime messages).
  * Contracts with our server live in @cwn/protocol, not here.
  */
-import { z } from 'zod';
+// zod/mini: the same checks as zod, in a tree-shakable form, because this module is in the
+// content script loaded on every 3CX page (docs/decisions/0501-extension-on-wxt.md).
+import { z } from 'zod/mini';
 
 export const Side = z.enum(['agent', 'caller']);
 export type Side = z.infer<typeof Side>;
 
-const PcId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
-const At = z.number().int().nonnegative();
-const Seq = z.number().int().nonnegative().max(1_000_000);
+const PcId = z.string().check(z.regex(/^[A-Za-z0-9-]{8,64}$/));
+const At = z.int().check(z.nonnegative());
+const Seq = z.int().check(z.nonnegative(), z.lte(1_000_000));
 
 /** Events the page hook reports (media events only; it never decides anything). */
 const mediaEvents = [
@@ -30,7 +32,7 @@ const mediaEvents = [
     type: z.literal('recorder-started'),
     pcId: PcId,
     side: Side,
-    mimeType: z.string().max(100),
+    mimeType: z.string().check(z.maxLength(100)),
     at: At,
   }),
   z.object({ type: z.literal('recorder-stopped'), pcId: PcId, side: Side, chunks: Seq, at: At }),
@@ -45,46 +47,68 @@ export const MainWorldEvent = z.discriminatedUnion('type', [
     ...chunkOf,
     data: z
       .instanceof(ArrayBuffer)
-      .refine((b) => b.byteLength <= 4 * 1024 * 1024, 'chunk over 4 MiB'),
+      .check(z.refine((b) => b.byteLength <= 4 * 1024 * 1024, 'chunk over 4 MiB')),
   }),
   z.object({ type: z.literal('push-frame'), data: z.instanceof(ArrayBuffer) }),
-  z.object({ type: z.literal('log'), message: z.string().max(2000) }),
+  z.object({ type: z.literal('log'), message: z.string().check(z.maxLength(2000)) }),
 ]);
 export type MainWorldEvent = z.infer<typeof MainWorldEvent>;
 
 /** A 3CX LocalConnection as decoded by the isolated script. */
 export const PbxConnection = z.object({
-  action: z.number().int(),
-  connectionId: z.number().int(),
-  callId: z.number().int().nullable(),
-  state: z.number().int().nullable(),
-  otherPartyName: z.string().max(200).nullable(),
-  otherPartyCallerId: z.string().max(100).nullable(),
-  isIncoming: z.boolean().nullable(),
-  otherPartyDn: z.string().max(100).nullable(),
+  action: z.int(),
+  connectionId: z.int(),
+  callId: z.nullable(z.int()),
+  state: z.nullable(z.int()),
+  otherPartyName: z.nullable(z.string().check(z.maxLength(200))),
+  otherPartyCallerId: z.nullable(z.string().check(z.maxLength(100))),
+  isIncoming: z.nullable(z.boolean()),
+  otherPartyDn: z.nullable(z.string().check(z.maxLength(100))),
 });
 export type PbxConnection = z.infer<typeof PbxConnection>;
 
+/**
+ * A call as the 3CX web client's call view shows it (read from the page's DOM by the isolated
+ * script): the caller's details for calls the push socket did not describe.
+ */
+export const DomCall = z.object({
+  remoteName: z.nullable(z.string().check(z.maxLength(200))),
+  remoteNumber: z.nullable(z.string().check(z.maxLength(100))),
+  direction: z.nullable(z.enum(['inbound', 'outbound'])),
+});
+export type DomCall = z.infer<typeof DomCall>;
+
 /** Isolated content script → service worker. Every message carries `n`, acknowledged by the SW. */
-export const PageMessage = z
-  .discriminatedUnion('type', [
+export const PageMessage = z.intersection(
+  z.discriminatedUnion('type', [
     ...mediaEvents,
-    z.object({ ...chunkOf, base64: z.string().max(6 * 1024 * 1024) }),
+    z.object({ ...chunkOf, base64: z.string().check(z.maxLength(6 * 1024 * 1024)) }),
     z.object({
       type: z.literal('pbx'),
-      listAction: z.number().int(),
+      listAction: z.int(),
       items: z.array(PbxConnection),
       at: At,
     }),
     z.object({
-      type: z.literal('hello'),
-      provision: z.object({ username: z.string().max(50), domain: z.string().max(200) }).nullable(),
+      type: z.literal('dom-calls'),
+      calls: z.array(DomCall).check(z.maxLength(20)),
+      at: At,
     }),
-  ])
-  .and(z.object({ n: z.number().int().nonnegative() }));
+    z.object({
+      type: z.literal('hello'),
+      provision: z.nullable(
+        z.object({
+          username: z.string().check(z.maxLength(50)),
+          domain: z.string().check(z.maxLength(200)),
+        }),
+      ),
+    }),
+  ]),
+  z.object({ n: z.int().check(z.nonnegative()) }),
+);
 export type PageMessage = z.infer<typeof PageMessage>;
 
-export const Ack = z.object({ type: z.literal('ack'), n: z.number().int().nonnegative() });
+export const Ack = z.object({ type: z.literal('ack'), n: z.int().check(z.nonnegative()) });
 export type Ack = z.infer<typeof Ack>;
 
 /** Service worker → offscreen document. */
@@ -110,8 +134,8 @@ export type ConvertResult = z.infer<typeof ConvertResult>;
 export const TabCaptureStart = z.object({
   target: z.literal('offscreen'),
   type: z.literal('tab-capture-start'),
-  tabId: z.number().int(),
-  streamId: z.string().min(1),
+  tabId: z.int(),
+  streamId: z.string().check(z.minLength(1)),
 });
 export type TabCaptureStart = z.infer<typeof TabCaptureStart>;
 

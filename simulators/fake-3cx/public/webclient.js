@@ -97,6 +97,7 @@
   // `?pc=iframe`: peer connections come from a pristine about:blank frame, out of reach of a
   // page-level hook (how a future web client could evade it; the extension's tab-capture fallback).
   const isolatedPc = new URLSearchParams(location.search).get('pc') === 'iframe';
+  const noPush = new URLSearchParams(location.search).get('push') === 'none';
   function peerConnectionClass() {
     if (!isolatedPc) return RTCPeerConnection;
     const frame = document.createElement('iframe');
@@ -164,13 +165,23 @@
       list.appendChild(li);
     }
     li.dataset.state = call.state;
+    li.className = 'call-view';
     li.replaceChildren();
+    // The call's label for screen readers, as Angular Material's cdk-visually-hidden does.
+    const label = document.createElement('span');
+    label.className = 'cdk-visually-hidden';
+    label.style.cssText =
+      'position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)';
+    label.textContent = call.incoming ? 'Incoming call' : 'Outgoing call';
+    li.append(label);
     const title = document.createElement('span');
     title.className = 'remote-display-title';
     title.textContent = call.name;
     const subtitle = document.createElement('span');
     subtitle.className = 'remote-display-subtitle';
-    subtitle.textContent = ` ${call.number} (${call.incoming ? 'incoming' : 'outgoing'}, ${call.state}) `;
+    subtitle.textContent = noPush
+      ? ` ${call.number} `
+      : ` ${call.number} (${call.incoming ? 'incoming' : 'outgoing'}, ${call.state}) `;
     li.append(title, subtitle);
     if (call.state === 'ringing') {
       li.append(
@@ -245,6 +256,54 @@
   // --- MyPhone session and push socket ---
   const session = await (await fetch('/webclient/api/MyPhone/session', { method: 'POST' })).json();
   const pushState = document.getElementById('push-state');
+  if (noPush) {
+    // `?push=none`: no /ws/webclient socket at all; the page learns its calls over plain HTTP
+    // (out of the extension's sight), so they exist only in its DOM, the call view.
+    pushState.dataset.state = 'none';
+    pushState.textContent = 'push: none (calls in the call view only)';
+    const poll = async () => {
+      const current = await (await fetch('/control/calls')).json();
+      const seen = new Set();
+      for (const c of current) {
+        seen.add(c.connectionId);
+        let call = calls.get(c.connectionId);
+        if (!call) {
+          call = {
+            id: c.connectionId,
+            name: c.name,
+            number: c.number,
+            incoming: c.direction === 'inbound',
+            state: c.state,
+          };
+          calls.set(call.id, call);
+        }
+        const next = c.state === 'held' ? 'held' : c.state;
+        if (next !== call.state || !document.getElementById(`call-${call.id}`)) {
+          call.state = next;
+          render(call);
+        }
+        if (next === 'dialing' && !call.mediaStarting) {
+          call.mediaStarting = true;
+          startMedia(call)
+            .then(() => agentRequest('answer', call.id))
+            .catch((err) => console.error('fake 3cx:', err));
+        }
+      }
+      for (const [id, call] of calls) {
+        if (seen.has(id)) continue;
+        stopMedia(call);
+        call.state = 'ended';
+        render(call);
+        calls.delete(id);
+      }
+    };
+    const loop = () =>
+      poll()
+        .catch((err) => console.error('fake 3cx: poll', err))
+        .finally(() => setTimeout(loop, 250));
+    loop();
+    return;
+  }
   const ws = new WebSocket(
     `ws://${location.host}/ws/webclient?sessionId=${encodeURIComponent(session.sessionKey)}&pass=${encodeURIComponent(session.pass)}`,
   );

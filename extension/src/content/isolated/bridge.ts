@@ -11,22 +11,25 @@ import { Ack, CaptureCommand, MainWorldEvent, type PageMessage } from '../../sha
 import { recordTrack } from '../../shared/recorder';
 import { decodePushFrame } from '../../shared/myphone';
 import { loadSettings, originOf } from '../../shared/settings';
+import { watchCallView } from './call-view';
+import { browser, type Runtime } from '../../shared/browser';
 
 type Unnumbered = PageMessage extends infer M ? (M extends unknown ? Omit<M, 'n'> : never) : never;
 
-async function main(): Promise<void> {
+/** Runs the bridge (the isolated-world entrypoint, index.ts, calls it). */
+export async function runBridge(): Promise<void> {
   const settings = await loadSettings();
   if (originOf(settings.pbxUrl) !== window.location.origin) return;
 
   let next = 0;
   const unacked = new Map<number, PageMessage>();
-  let runtimePort: chrome.runtime.Port | null = null;
+  let runtimePort: Runtime.Port | null = null;
   let invalidated = false;
 
   const connect = () => {
     if (invalidated) return;
     try {
-      const p = chrome.runtime.connect({ name: 'page' });
+      const p = browser.runtime.connect({ name: 'page' });
       runtimePort = p;
       p.onMessage.addListener((raw: unknown) => {
         const ack = Ack.safeParse(raw);
@@ -101,6 +104,8 @@ async function main(): Promise<void> {
     provision = null;
   }
   forward({ type: 'hello', provision });
+  // The caller's details as the call view shows them (for calls the push socket does not describe).
+  watchCallView(document, (calls) => forward({ type: 'dom-calls', calls, at: Date.now() }));
 
   const channel = new MessageChannel();
   channel.port1.onmessage = (event: MessageEvent) => {
@@ -160,5 +165,3 @@ async function main(): Promise<void> {
   // The hook may have announced itself before this script listened; it accepts the port any time.
   offer();
 }
-
-void main();

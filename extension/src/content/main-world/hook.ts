@@ -21,7 +21,8 @@ declare global {
 const SLICE_MS = 1000;
 const MAX_BUFFERED = 2000;
 
-(function install() {
+/** Installs the hook once per page (the MAIN-world entrypoint, index.ts, calls it). */
+export function installHook(): void {
   if (window.__cwnHookInstalled) return;
   window.__cwnHookInstalled = true;
 
@@ -297,4 +298,4 @@ const MAX_BUFFERED = 2000;
     }
   }
   window.WebSocket = HookedWebSocket;
-})();
+}
