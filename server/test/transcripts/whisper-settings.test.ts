@@ -239,6 +239,28 @@ describe('Whisper settings stored by the server', () => {
   });
 });
 
+describe('NinjaOne failing', () => {
+  it('the call is still queued and transcribed, without names, and no log line holds the number', async () => {
+    h.t.ninjaone.directory.clear();
+    h.sim.sim.injectFault({ route: 'GET /v2/contacts', status: 500, count: 50 });
+    h.sim.sim.injectFault({ route: 'GET /v2/user/end-users', status: 500, count: 50 });
+    const before = h.logs.length;
+    try {
+      const uploaded = await uploadFrom(DUPONT_NUMBER);
+      expect((await jobOf(uploaded.recording.id)).settings?.vocabulary).toBeUndefined();
+      expect((await transcriptOf(uploaded.callId)).settings!.prompt).toBe('environment prompt');
+      // the lookup did reach NinjaOne, which failed it
+      expect(
+        h.sim.sim.requests({ method: 'GET', path: '/v2/contacts' }).some((r) => r.status === 500),
+      ).toBe(true);
+    } finally {
+      h.sim.sim.clearFaults();
+    }
+    const lines = h.logs.slice(before).join('\n');
+    for (const written of ['98 76 54 32', '98765432']) expect(lines).not.toContain(written);
+  });
+});
+
 describe('the API document', () => {
   it('describes the Whisper settings routes', async () => {
     const doc = (await h.t.http.get('/api/openapi.json')).body as {
