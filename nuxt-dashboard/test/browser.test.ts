@@ -161,6 +161,27 @@ describe('TV wallboard (/tv with a kiosk token)', () => {
       callId: crypto.randomUUID(),
     });
     await page.waitForSelector(`${tile}[data-state=on_call]`);
+    // Her call streams live: the tile says so (the fact only: a kiosk never gets the text).
+    const liveCall = await t.http
+      .post('/api/calls')
+      .set('Authorization', `Bearer ${alice.accessToken}`)
+      .send({
+        direction: 'inbound',
+        pbxCallId: `tv-live-${Date.now()}`,
+        startedAt: new Date().toISOString(),
+      });
+    expect(liveCall.status).toBe(201);
+    await t.http
+      .patch(`/api/calls/${liveCall.body.id}`)
+      .set('Authorization', `Bearer ${alice.accessToken}`)
+      .send({ event: 'answered' });
+    const live = await t.http
+      .post(`/api/calls/${liveCall.body.id}/live`)
+      .set('Authorization', `Bearer ${alice.accessToken}`)
+      .send({ format: { sampleRate: 16000, channels: 2, encoding: 's16le' } });
+    expect(live.status).toBe(201);
+    await page.waitForSelector(`${tile}[data-live=true] [data-test=live]`);
+    expect(await page.locator('[data-test=live]').count()).toBe(1);
     await (
       await agentOnline(bob)
     ).emitWithAck('agent.presence', { state: 'ringing', callId: null });

@@ -12,6 +12,8 @@ export const DashboardAgent = z.object({
   callId: Id.nullable(),
   /** When the current state began (the wallboard's call timer counts from here); null when never seen. */
   since: Timestamp.nullable(),
+  /** The agent's current call is transcribed live (its audio streams to the server): no text, only the fact. */
+  liveTranscription: z.boolean(),
 });
 export type DashboardAgent = z.infer<typeof DashboardAgent>;
 

@@ -269,6 +269,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     kioskTokens,
     presence,
     ninjaOneDisconnection: () => ninjaone.settings.disconnection(),
+    agentsStreaming: () => live.service.agentsStreaming(),
     settings: settings.store,
   });
   const health = createHealthModule({

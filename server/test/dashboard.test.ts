@@ -189,6 +189,7 @@ describe('GET /api/dashboard/summary', () => {
       queues: t.queues,
       presence: t.services.presence,
       now: () => noon,
+      agentsStreaming: async () => [],
     });
     const { counters } = await dashboard.summary();
     expect(counters).toEqual({

@@ -4,7 +4,7 @@
  * worker's stalled check moves the job back to wait and it runs again), heartbeat, and a graceful
  * stop that finishes the running job or, past the grace period, hands it back to the queue.
  */
-import { QUEUES, type TranscriptionResult } from '@cwn/protocol';
+import { QUEUES } from '@cwn/protocol';
 import { Worker, WaitingError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { WorkerConfig } from './config';
@@ -12,7 +12,7 @@ import { AbortedError, type Transcriber } from './engine/transcriber';
 import { EngineSet } from './engine/engines';
 import { WhisperCppTranscriber } from './engine/whisper-cpp';
 import { Heartbeat } from './heartbeat';
-import { processTranscription, workerDefaults } from './job/processor';
+import { processJob, workerDefaults, type AnyTranscriptionResult } from './job/processor';
 
 /** After the grace: time for an aborted job to be handed back before the worker gives up on Redis. */
 export const HAND_BACK_MS = 5000;
@@ -28,7 +28,7 @@ export class RedisUnreachableError extends Error {
 export type Logger = (msg: string, extra?: Record<string, unknown>) => void;
 
 export interface RunningWorker {
-  worker: Worker<unknown, TranscriptionResult>;
+  worker: Worker<unknown, AnyTranscriptionResult>;
   heartbeat: Heartbeat;
   /**
    * Stop taking jobs, let the current ones finish (or hand them back after graceMs), disconnect.
@@ -67,12 +67,12 @@ export async function startWorker(
   );
   const handBack = new AbortController();
 
-  const processor = async (job: Job, token?: string): Promise<TranscriptionResult> => {
+  const processor = async (job: Job, token?: string): Promise<AnyTranscriptionResult> => {
     heartbeat.active++;
     const started = Date.now();
-    log('job started', { jobId: job.id, attempt: job.attemptsMade + 1 });
+    log('job started', { jobId: job.id, name: job.name, attempt: job.attemptsMade + 1 });
     try {
-      const result = await processTranscription(job, {
+      const result = await processJob(job, {
         config,
         engine,
         engines,
@@ -106,7 +106,7 @@ export async function startWorker(
     }
   };
 
-  const worker = new Worker<unknown, TranscriptionResult>(QUEUES.transcription, processor, {
+  const worker = new Worker<unknown, AnyTranscriptionResult>(QUEUES.transcription, processor, {
     connection,
     prefix: config.prefix,
     concurrency: config.concurrency,

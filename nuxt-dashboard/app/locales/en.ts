@@ -41,6 +41,7 @@ export const en = {
   'tv.noWorkers': 'No worker online',
   'tv.gpu': 'GPU',
   'tv.cpu': 'CPU',
+  'tv.liveTranscription': 'Transcribed live',
   'tv.connected': 'Live',
   'tv.reconnecting': 'Reconnecting…',
   'tv.needsToken':

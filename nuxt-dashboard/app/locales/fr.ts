@@ -43,6 +43,7 @@ export const fr: Messages = {
   'tv.noWorkers': 'Aucun worker en ligne',
   'tv.gpu': 'GPU',
   'tv.cpu': 'CPU',
+  'tv.liveTranscription': 'Transcrit en direct',
   'tv.connected': 'En direct',
   'tv.reconnecting': 'Reconnexion…',
   'tv.needsToken':

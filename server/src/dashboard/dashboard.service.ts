@@ -26,6 +26,8 @@ export interface DashboardDeps {
   thresholds?: () => Promise<AlertThresholds>;
   /** The NinjaOne connection NinjaOne dropped (refresh token refused), or null. */
   ninjaOneDisconnection?: () => Promise<{ since: string; reason: string } | null>;
+  /** The agents whose call is transcribed live now (the live module). */
+  agentsStreaming: () => Promise<string[]>;
 }
 
 /** Builds the wallboard's summary from the database, Redis (presence, heartbeats) and BullMQ. */
@@ -65,6 +67,7 @@ export class DashboardService {
       }),
       this.d.presence.all(),
     ]);
+    const streaming = new Set(await this.d.agentsStreaming());
     return users.map((u) => {
       const p: AgentPresence | undefined = presence.get(u.id);
       return {
@@ -74,6 +77,7 @@ export class DashboardService {
         state: p?.state ?? 'offline',
         callId: p?.callId ?? null,
         since: p?.since ?? null,
+        liveTranscription: streaming.has(u.id),
       };
     });
   }

@@ -32,6 +32,8 @@ export function createDashboardModule(
     presence: PresenceStore;
     /** Since when and why NinjaOne is disconnected (null when connected), for the wallboard's alert. */
     ninjaOneDisconnection: DashboardDeps['ninjaOneDisconnection'];
+    /** Which agents are transcribed live now (the live module owns the sessions). */
+    agentsStreaming: DashboardDeps['agentsStreaming'];
     settings: SettingsStore;
   },
 ): DashboardModule {
@@ -44,6 +46,7 @@ export function createDashboardModule(
     presence: d.presence,
     now: d.now,
     ninjaOneDisconnection: d.ninjaOneDisconnection,
+    agentsStreaming: d.agentsStreaming,
     thresholds: () => d.settings.value(ALERT_THRESHOLDS_SETTING),
   });
   registerDashboardRoutes(d.routes, {

@@ -230,6 +230,15 @@ export class LiveRepository {
     return rows.map(toRecording);
   }
 
+  /** Agents whose call streams its audio now (an open session): the wallboard's "live" mark. */
+  async agentsStreaming(): Promise<string[]> {
+    const rows = await this.select<{ agent_id: string }>(
+      `SELECT DISTINCT agent_id FROM live_recordings WHERE state = 'open'`,
+      {},
+    );
+    return rows.map((r) => r.agent_id);
+  }
+
   /** Sessions whose close did not finish (the server stopped in between). */
   async closingBefore(before: Date): Promise<LiveRecordingRow[]> {
     const rows = await this.select<RecordingSql>(

@@ -762,6 +762,11 @@ export class LiveService {
    * One pass: closes idle sessions (cut off), finishes closes a restart interrupted, queues the
    * windows Redis did not take, and writes transcripts whose last window finished unseen.
    */
+  /** The agents transcribed live at this moment (for the wallboard; ids only). */
+  agentsStreaming(): Promise<string[]> {
+    return this.d.repo.agentsStreaming();
+  }
+
   async sweep(): Promise<void> {
     const now = this.d.now().getTime();
     const idleBefore = new Date(now - this.d.idleTimeoutMs);

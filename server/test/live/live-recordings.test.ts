@@ -408,6 +408,28 @@ describe('a whole call', () => {
   });
 });
 
+describe('the wallboard', () => {
+  it('marks an agent transcribed live while the session is open, never with its text', async () => {
+    const liveOf = async (userId: string) => {
+      const res = await t.http.get('/api/dashboard/summary').set(as(supervisor));
+      expect(res.status).toBe(200);
+      return res.body.agents.find((a: { id: string }) => a.id === userId)?.liveTranscription;
+    };
+    const callId = await newCall(t, agent);
+    expect(await liveOf(agent.user.id)).toBe(false);
+    const id = await openLive(t, agent, callId);
+    await stream(t, agent, id, CALL, 0, 64_000);
+    expect(await liveOf(agent.user.id)).toBe(true);
+    expect(await liveOf(otherAgent.user.id)).toBe(false);
+    const closed = await t.http
+      .post(`/api/live-recordings/${id}/close`)
+      .set(as(agent))
+      .send({ totalBytes: 64_000 });
+    expect(closed.status).toBe(200);
+    expect(await liveOf(agent.user.id)).toBe(false);
+  });
+});
+
 describe('faults', () => {
   it('a server restarted mid-call: the session resumes, no window lost or doubled, the WAV bit-exact', async () => {
     const callId = await newCall(t, agent);

@@ -1,9 +1,14 @@
 /**
- * One transcription job: validate → fetch → decode → transcribe → TranscriptionResult.
+ * The jobs of the transcription queue, by name (TRANSCRIPTION_JOB_NAMES): a whole call
+ * (validate → fetch → decode → transcribe → TranscriptionResult) or one window of one channel
+ * (→ TranscribeWindowResult, segments in call time).
  * Permanent failures become UnrecoverableError (the job fails once, reason kept for the admin);
  * anything else is thrown as is and BullMQ retries it with the job's backoff.
  */
 import {
+  TRANSCRIPTION_JOB_NAMES,
+  TranscribeWindowJob,
+  TranscribeWindowResult,
   TranscriptionJob,
   TranscriptionResult,
   composeWhisperPrompt,
@@ -12,6 +17,7 @@ import {
   type TranscriptionProgress,
   type WorkerWhisperDefaults,
 } from '@cwn/protocol';
+import type { ZodError } from 'zod';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { DEFAULT_VAD_SENSITIVITY, vadOptionsFor } from '../audio/vad';
 import { decodeWav } from '../audio/wav';
@@ -20,7 +26,8 @@ import type { Transcriber } from '../engine/transcriber';
 import { PermanentError } from '../errors';
 import { transcribeCall } from '../pipeline/transcribe-call';
 import type { WorkerConfig } from '../config';
-import { fetchAudio } from './fetch-audio';
+import { transcribeWindow } from '../pipeline/transcribe-window';
+import { fetchAudio, fetchWindowAudio } from './fetch-audio';
 
 export type ProcessorConfig = Pick<
   WorkerConfig,
@@ -131,30 +138,145 @@ function progressReporter(job: ProgressSink) {
   };
 }
 
+const invalidPayload = (error: ZodError) =>
+  new UnrecoverableError(
+    `invalid job payload: ${error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+  );
+
+/** The engine for a job's model: the worker's own, or another it has (decision 1611). */
+async function leaseFor(
+  deps: ProcessorDeps,
+  model: string | null | undefined,
+): Promise<EngineLease> {
+  if (deps.engines) return deps.engines.acquire(model);
+  return {
+    engine: deps.engine,
+    missingModel: model && model !== deps.engine.model ? model : null,
+    release: () => undefined,
+  };
+}
+
+export type AnyTranscriptionResult = TranscriptionResult | TranscribeWindowResult;
+
+/** Routes a job of the transcription queue by its name; an unknown name fails once. */
+export function processJob(
+  job: Pick<Job, 'id' | 'name' | 'data' | 'updateProgress' | 'attemptsMade'>,
+  deps: ProcessorDeps,
+): Promise<AnyTranscriptionResult> {
+  switch (job.name) {
+    case TRANSCRIPTION_JOB_NAMES.call:
+      return processTranscription(job, deps);
+    case TRANSCRIPTION_JOB_NAMES.window:
+      return processWindow(job, deps);
+    default:
+      return Promise.reject(
+        new UnrecoverableError(
+          `unknown job name "${job.name}": expected ${Object.values(TRANSCRIPTION_JOB_NAMES).join(' or ')}`,
+        ),
+      );
+  }
+}
+
+/**
+ * One window: fetch that channel's samples [start, end) as a mono WAV, transcribe them as one
+ * chunk with the call path's settings, guards over the window, segments shifted into call time.
+ * No progress updates: a window is seconds of work, and live windows are many.
+ */
+export async function processWindow(
+  job: Pick<Job, 'id' | 'data' | 'attemptsMade'>,
+  deps: ProcessorDeps,
+): Promise<TranscribeWindowResult> {
+  const t0 = performance.now();
+  const parsed = TranscribeWindowJob.safeParse(job.data);
+  if (!parsed.success) throw invalidPayload(parsed.error);
+  const data = parsed.data;
+  const { config } = deps;
+  const lease = await leaseFor(deps, data.settings?.model);
+  const engine = lease.engine;
+  const applied = resolveWindowSettings(
+    config,
+    data.settings,
+    data.languageHint ?? null,
+    engine,
+    lease.missingModel,
+    data.prompt,
+  );
+  try {
+    const wav = await fetchWindowAudio(config.serverUrl, config.workerToken, data, {
+      timeoutMs: config.fetchTimeoutMs,
+      signal: deps.signal,
+    });
+    const t1 = performance.now();
+    const audio = decodeWav(wav);
+    if (audio.channels.length !== 1) {
+      throw new PermanentError(
+        `window audio has ${audio.channels.length} channels, expected 1 (${data.channel})`,
+        'invalid_audio',
+      );
+    }
+    const pcm = audio.channels[0]!;
+    if (pcm.length !== data.endSample - data.startSample) {
+      deps.log?.('window audio length differs from the job; using the file', {
+        jobId: job.id,
+        job: data.endSample - data.startSample,
+        file: pcm.length,
+      });
+    }
+    const t2 = performance.now();
+    const out = await transcribeWindow(
+      pcm,
+      audio.sampleRate,
+      { startSample: data.startSample, speaker: data.channel },
+      engine,
+      {
+        language: applied.language,
+        prompt: applied.prompt || undefined,
+        beamSize: config.beamSize,
+        threads: config.threads,
+        temperatureInc: applied.temperatureInc,
+        vad: applied.vad,
+        vadOptions: vadOptionsFor(applied.vadSensitivity),
+        minSpeechRatio: config.minSpeechRatio,
+        signal: deps.signal,
+      },
+    );
+    const t3 = performance.now();
+    const result: TranscribeWindowResult = {
+      language: out.language,
+      segments: out.segments,
+      model: engine.model,
+      engine: engine.engine,
+      invalidUtf8Dropped: out.invalidUtf8Dropped,
+      settings: applied,
+      timings: {
+        fetchMs: Math.round(t1 - t0),
+        decodeMs: Math.round(t2 - t1),
+        transcribeMs: Math.round(t3 - t2),
+        totalMs: Math.round(performance.now() - t0),
+      },
+    };
+    const valid = TranscribeWindowResult.parse(result);
+    deps.onApplied?.(applied);
+    return valid;
+  } catch (err) {
+    if (err instanceof PermanentError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+    throw err;
+  } finally {
+    lease.release();
+  }
+}
+
 export async function processTranscription(
   job: Pick<Job, 'id' | 'data' | 'updateProgress' | 'attemptsMade'>,
   deps: ProcessorDeps,
 ): Promise<TranscriptionResult> {
   const t0 = performance.now();
   const parsed = TranscriptionJob.safeParse(job.data);
-  if (!parsed.success) {
-    throw new UnrecoverableError(
-      `invalid job payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
+  if (!parsed.success) throw invalidPayload(parsed.error);
   const data = parsed.data;
   const { config } = deps;
   const progress = progressReporter(job);
-  const lease: EngineLease = deps.engines
-    ? await deps.engines.acquire(data.settings?.model)
-    : {
-        engine: deps.engine,
-        missingModel:
-          data.settings?.model && data.settings.model !== deps.engine.model
-            ? data.settings.model
-            : null,
-        release: () => undefined,
-      };
+  const lease = await leaseFor(deps, data.settings?.model);
   const engine = lease.engine;
   const applied = resolveSettings(
     config,
