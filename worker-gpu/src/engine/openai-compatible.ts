@@ -183,7 +183,8 @@ export class OpenAiCompatibleTranscriber implements Transcriber {
     const wav = encodeWav([pcm], SAMPLE_RATE);
     form.append(
       'file',
-      new Blob([new Uint8Array(wav.buffer, wav.byteOffset, wav.byteLength)], {
+      // a copy: its own ArrayBuffer, as BlobPart requires under the DOM lib (e2e's type-check)
+      new Blob([new Uint8Array(wav)], {
         type: 'audio/wav',
       }),
       'chunk.wav',
