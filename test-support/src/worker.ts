@@ -52,3 +52,9 @@ export async function startInProcessWorker(
     },
   };
 }
+
+/** The generated test model's file (generated on first use), e.g. to copy it under another name. */
+export function testModelFile(): string {
+  ensureTestModel(TEST_MODEL_PATH);
+  return TEST_MODEL_PATH;
+}

@@ -141,6 +141,8 @@ export interface WorkerConfig {
   openai: OpenAiCompatibleOptions | null;
   /** whisper-cpp's model file (unused by the API engine). */
   modelPath: string;
+  /** MODELS_DIR, resolved: the other models a job may ask for (ggml-<name>.bin). */
+  modelsDir: string;
   language: string;
   beamSize: number;
   threads: number;
@@ -265,6 +267,7 @@ export function loadConfig(
     engine: e.WHISPER_ENGINE,
     openai,
     modelPath,
+    modelsDir: resolve(e.MODELS_DIR),
     language: e.WHISPER_LANGUAGE,
     beamSize: e.WHISPER_BEAM_SIZE,
     threads: e.WHISPER_THREADS,

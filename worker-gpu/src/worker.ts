@@ -9,8 +9,10 @@ import { Worker, WaitingError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { WorkerConfig } from './config';
 import { AbortedError, type Transcriber } from './engine/transcriber';
+import { EngineSet } from './engine/engines';
+import { WhisperCppTranscriber } from './engine/whisper-cpp';
 import { Heartbeat } from './heartbeat';
-import { processJob, type AnyTranscriptionResult } from './job/processor';
+import { processJob, workerDefaults, type AnyTranscriptionResult } from './job/processor';
 
 /** After the grace: time for an aborted job to be handed back before the worker gives up on Redis. */
 export const HAND_BACK_MS = 5000;
@@ -42,6 +44,12 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
   await connection.connect();
+  const engines = new EngineSet(engine, {
+    modelsDir: config.engine === 'whisper-cpp' ? config.modelsDir : null,
+    load: (modelPath) =>
+      WhisperCppTranscriber.create({ modelPath, gpu: config.gpu, contexts: config.concurrency }),
+    log,
+  });
   const heartbeat = new Heartbeat(
     connection,
     config.prefix,
@@ -51,9 +59,11 @@ export async function startWorker(
       model: engine.model,
       gpu: engine.gpu,
       concurrency: config.concurrency,
+      defaults: workerDefaults(config),
     },
     config.heartbeatTtlS,
     config.healthFile,
+    () => ({ models: engines.available(), missingModels: [...engines.missing] }),
   );
   const handBack = new AbortController();
 
@@ -65,6 +75,8 @@ export async function startWorker(
       const result = await processJob(job, {
         config,
         engine,
+        engines,
+        onApplied: (applied) => (heartbeat.applied = applied),
         signal: handBack.signal,
         log,
       });
@@ -89,6 +101,8 @@ export async function startWorker(
       throw err;
     } finally {
       heartbeat.active--;
+      // the page shows what the job just applied without waiting for the next beat
+      void heartbeat.beat().catch(() => undefined);
     }
   };
 
@@ -138,6 +152,7 @@ export async function startWorker(
         await worker.close();
         clearTimeout(timer);
         await heartbeat.stop();
+        await engines.close();
         await connection.quit().catch(() => connection.disconnect());
       })();
       try {

@@ -200,9 +200,47 @@ export const fr: Messages = {
   'whisper.busy': 'Occupées',
   'whisper.since': 'Démarré',
   'whisper.refresh': 'Actualiser',
+  'whisper.settings': 'Réglages des prochains appels',
+  'whisper.explain':
+    'Chaque appel mis en file à partir de maintenant emporte ces réglages. Un champ laissé sur « Celui de chaque worker » prend la valeur de l’environnement de chaque worker (voir plus bas). Quand le numéro de l’appelant correspond à une organisation NinjaOne, ses noms (organisation, contacts, appareils) rejoignent le vocabulaire d’eux-mêmes.',
+  'whisper.workerOwn': 'Celui de chaque worker',
+  'whisper.on': 'Oui',
+  'whisper.off': 'Non',
+  'whisper.field.language': 'Langue',
+  'whisper.field.prompt': 'Vocabulaire (prompt de Whisper)',
+  'whisper.field.vad': 'Ignorer les silences (détection vocale)',
+  'whisper.field.vadSensitivity': 'Sensibilité de la détection vocale (0 stricte – 100 large)',
+  'whisper.field.temperatureInc': 'Pas de repli en température (0 le désactive)',
+  'whisper.field.model': 'Modèle',
+  'whisper.emptyIsOwn': 'Vide : celui de chaque worker.',
+  'whisper.promptHelp':
+    'Noms de produits, de clients et de personnes, jargon. Whisper lit environ 224 jetons : les noms NinjaOne de l’appelant d’abord, puis ce texte, coupé s’il est trop long.',
+  'whisper.modelHelp':
+    'Seulement les modèles annoncés par les workers en ligne. Un worker qui n’a pas celui choisi transcrit avec le sien et le signale ci-dessous.',
+  'whisper.unknownModel': '{model} (aucun worker en ligne ne l’annonce)',
+  'whisper.lang.auto': 'Détecter (auto)',
+  'whisper.lang.fr': 'Français',
+  'whisper.lang.en': 'Anglais',
+  'whisper.lang.de': 'Allemand',
+  'whisper.lang.es': 'Espagnol',
+  'whisper.lang.it': 'Italien',
+  'whisper.lang.nl': 'Néerlandais',
+  'whisper.lang.pt': 'Portugais',
+  'whisper.saved': 'Enregistré : les tâches des prochains appels emportent ces réglages.',
+  'whisper.readOnly':
+    'Les superviseurs voient les réglages ; seuls les administrateurs les modifient.',
+  'whisper.applies': 'Applique',
+  'whisper.models': 'Modèles disponibles',
+  'whisper.appliedLast':
+    'Dernière tâche : {model}, langue {language}, détection vocale {vad} ({sensitivity}), repli {temperature}',
+  'whisper.notYet':
+    'Aucune tâche encore ; les siens : langue {language}, détection vocale {vad}, repli {temperature}',
+  'whisper.lacksModel': 'N’a pas le modèle choisi {model} : ses tâches utilisent {own}.',
+  'whisper.missingSeen': 'Des tâches ont demandé des modèles qu’il n’a pas : {models}.',
+  'whisper.oldWorker': 'Un worker plus ancien : il n’indique pas ce qu’il applique.',
   'whisper.howto': 'Modifier les réglages',
   'whisper.howtoBody':
-    'Chaque worker lit ses réglages dans son propre environnement au démarrage ; rien ne se modifie ici. Les réglages :',
+    'L’environnement de chaque worker donne les valeurs par défaut : ce qu’il applique à un champ laissé sur « Celui de chaque worker » ci-dessus, lu à son démarrage. Les variables :',
   'whisper.env.model':
     'nom du modèle (large-v3-turbo sur GPU, base-q5_1 sur un petit CPU), dans le dossier des modèles',
   'whisper.env.language': 'langue par défaut quand l’appel n’en indique pas (auto, fr, en…)',

@@ -11,11 +11,17 @@ import {
   TranscribeWindowResult,
   TranscriptionJob,
   TranscriptionResult,
+  composeWhisperPrompt,
+  type AppliedWhisperSettings,
+  type JobWhisperSettings,
   type TranscriptionProgress,
+  type WorkerWhisperDefaults,
 } from '@cwn/protocol';
 import type { ZodError } from 'zod';
 import { UnrecoverableError, type Job } from 'bullmq';
+import { DEFAULT_VAD_SENSITIVITY, vadOptionsFor } from '../audio/vad';
 import { decodeWav } from '../audio/wav';
+import type { EngineLease, EngineSet } from '../engine/engines';
 import type { Transcriber } from '../engine/transcriber';
 import { PermanentError } from '../errors';
 import { transcribeCall } from '../pipeline/transcribe-call';
@@ -41,9 +47,74 @@ export type ProcessorConfig = Pick<
 export interface ProcessorDeps {
   config: ProcessorConfig;
   engine: Transcriber;
+  /** The engine per job's model; without it every job runs on `engine`. */
+  engines?: EngineSet;
+  /** Told what each job applied (the heartbeat announces the latest). */
+  onApplied?: (applied: AppliedWhisperSettings) => void;
   /** Aborted when the worker must give the job back (shutdown grace exceeded). */
   signal?: AbortSignal;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/** What a worker applies to a job that sets nothing: its environment. */
+export function workerDefaults(config: ProcessorConfig): WorkerWhisperDefaults {
+  return {
+    language: config.language,
+    prompt: config.prompt,
+    vad: config.vad,
+    vadSensitivity: DEFAULT_VAD_SENSITIVITY,
+    temperatureInc: config.temperatureInc,
+  };
+}
+
+/**
+ * A job's settings over the worker's environment: each field the job leaves out or null takes the
+ * worker's value; the call's own language hint (set by the agent's extension) wins over both.
+ * The prompt is the call's vocabulary, then the admins' prompt (else WHISPER_PROMPT), bounded.
+ */
+export function resolveSettings(
+  config: ProcessorConfig,
+  settings: JobWhisperSettings | undefined,
+  languageHint: string | null,
+  engine: Pick<Transcriber, 'engine' | 'model'>,
+  missingModel: string | null,
+  context?: string,
+): AppliedWhisperSettings {
+  const s = settings ?? {};
+  return {
+    engine: engine.engine,
+    model: engine.model,
+    missingModel,
+    language: languageHint ?? s.language ?? config.language,
+    prompt: composeWhisperPrompt({
+      vocabulary: s.vocabulary,
+      prompt: s.prompt ?? config.prompt,
+      context,
+    }),
+    vad: s.vad ?? config.vad,
+    vadSensitivity: s.vadSensitivity ?? DEFAULT_VAD_SENSITIVITY,
+    temperatureInc: s.temperatureInc ?? config.temperatureInc,
+  };
+}
+
+/**
+ * A live window's settings (decision 1611): as a call's, except that its prompt arrives composed
+ * by the server (the call's names, the admins' vocabulary, the channel's latest text); an empty
+ * one falls back to the worker's WHISPER_PROMPT.
+ */
+export function resolveWindowSettings(
+  config: ProcessorConfig,
+  settings: JobWhisperSettings | undefined,
+  languageHint: string | null,
+  engine: Pick<Transcriber, 'engine' | 'model'>,
+  missingModel: string | null,
+  windowPrompt: string,
+): AppliedWhisperSettings {
+  const { prompt: _p, vocabulary: _v, ...rest } = settings ?? {};
+  return {
+    ...resolveSettings(config, rest, languageHint, engine, missingModel),
+    prompt: windowPrompt || composeWhisperPrompt({ prompt: config.prompt }),
+  };
 }
 
 type ProgressSink = Pick<Job, 'updateProgress'>;
@@ -71,6 +142,19 @@ const invalidPayload = (error: ZodError) =>
   new UnrecoverableError(
     `invalid job payload: ${error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
   );
+
+/** The engine for a job's model: the worker's own, or another it has (decision 1611). */
+async function leaseFor(
+  deps: ProcessorDeps,
+  model: string | null | undefined,
+): Promise<EngineLease> {
+  if (deps.engines) return deps.engines.acquire(model);
+  return {
+    engine: deps.engine,
+    missingModel: model && model !== deps.engine.model ? model : null,
+    release: () => undefined,
+  };
+}
 
 export type AnyTranscriptionResult = TranscriptionResult | TranscribeWindowResult;
 
@@ -106,7 +190,17 @@ export async function processWindow(
   const parsed = TranscribeWindowJob.safeParse(job.data);
   if (!parsed.success) throw invalidPayload(parsed.error);
   const data = parsed.data;
-  const { config, engine } = deps;
+  const { config } = deps;
+  const lease = await leaseFor(deps, data.settings?.model);
+  const engine = lease.engine;
+  const applied = resolveWindowSettings(
+    config,
+    data.settings,
+    data.languageHint ?? null,
+    engine,
+    lease.missingModel,
+    data.prompt,
+  );
   try {
     const wav = await fetchWindowAudio(config.serverUrl, config.workerToken, data, {
       timeoutMs: config.fetchTimeoutMs,
@@ -135,12 +229,13 @@ export async function processWindow(
       { startSample: data.startSample, speaker: data.channel },
       engine,
       {
-        language: data.languageHint ?? config.language,
-        prompt: data.prompt || config.prompt || undefined,
+        language: applied.language,
+        prompt: applied.prompt || undefined,
         beamSize: config.beamSize,
         threads: config.threads,
-        temperatureInc: config.temperatureInc,
-        vad: config.vad,
+        temperatureInc: applied.temperatureInc,
+        vad: applied.vad,
+        vadOptions: vadOptionsFor(applied.vadSensitivity),
         minSpeechRatio: config.minSpeechRatio,
         signal: deps.signal,
       },
@@ -152,6 +247,7 @@ export async function processWindow(
       model: engine.model,
       engine: engine.engine,
       invalidUtf8Dropped: out.invalidUtf8Dropped,
+      settings: applied,
       timings: {
         fetchMs: Math.round(t1 - t0),
         decodeMs: Math.round(t2 - t1),
@@ -159,10 +255,14 @@ export async function processWindow(
         totalMs: Math.round(performance.now() - t0),
       },
     };
-    return TranscribeWindowResult.parse(result);
+    const valid = TranscribeWindowResult.parse(result);
+    deps.onApplied?.(applied);
+    return valid;
   } catch (err) {
     if (err instanceof PermanentError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
     throw err;
+  } finally {
+    lease.release();
   }
 }
 
@@ -174,8 +274,17 @@ export async function processTranscription(
   const parsed = TranscriptionJob.safeParse(job.data);
   if (!parsed.success) throw invalidPayload(parsed.error);
   const data = parsed.data;
-  const { config, engine } = deps;
+  const { config } = deps;
   const progress = progressReporter(job);
+  const lease = await leaseFor(deps, data.settings?.model);
+  const engine = lease.engine;
+  const applied = resolveSettings(
+    config,
+    data.settings,
+    data.languageHint,
+    engine,
+    lease.missingModel,
+  );
   try {
     progress.report('fetching', 0, true);
     const wav = await fetchAudio(config.serverUrl, config.workerToken, data.recordingId, {
@@ -195,12 +304,13 @@ export async function processTranscription(
     const t2 = performance.now();
     progress.report('transcribing', 10, true);
     const out = await transcribeCall(audio, engine, {
-      language: data.languageHint ?? config.language,
-      prompt: config.prompt || undefined,
+      language: applied.language,
+      prompt: applied.prompt || undefined,
       beamSize: config.beamSize,
       threads: config.threads,
-      temperatureInc: config.temperatureInc,
-      vad: config.vad,
+      temperatureInc: applied.temperatureInc,
+      vad: applied.vad,
+      vadOptions: vadOptionsFor(applied.vadSensitivity),
       minSpeechMs: config.minSpeechMs,
       minSpeechRatio: config.minSpeechRatio,
       signal: deps.signal,
@@ -215,6 +325,7 @@ export async function processTranscription(
       model: engine.model,
       engine: engine.engine,
       invalidUtf8Dropped: out.invalidUtf8Dropped,
+      settings: applied,
       timings: {
         fetchMs: Math.round(t1 - t0),
         decodeMs: Math.round(t2 - t1),
@@ -223,10 +334,14 @@ export async function processTranscription(
       },
     };
     // the server validates too; failing here names the worker as the culprit
-    return TranscriptionResult.parse(result);
+    const valid = TranscriptionResult.parse(result);
+    deps.onApplied?.(applied);
+    return valid;
   } catch (err) {
     await progress.flush();
     if (err instanceof PermanentError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
     throw err;
+  } finally {
+    lease.release();
   }
 }
