@@ -218,7 +218,7 @@ describe('live transcription through simulate-call --live', () => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (!hungUpAt && out.includes('hung up;')) hungUpAt = performance.now();
+      if (!hungUpAt && out.includes('hanging up at')) hungUpAt = performance.now();
     });
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     // a CLI that never finishes fails the test with what it printed, not with jest's timeout

@@ -362,6 +362,8 @@ export async function simulateLiveCall(
 
     // hang-up: the last byte is held; report the end, close with the total length
     const hangupAt = performance.now();
+    // said before the close: the final transcript may be announced while the close is answered
+    say(`hanging up at ${pcm.length} bytes …`);
     await patchCall('ended');
     for (;;) {
       const c = await send(
