@@ -12,6 +12,7 @@ import { AbortedError, type Transcriber } from './engine/transcriber';
 import { EngineSet } from './engine/engines';
 import { WhisperCppTranscriber } from './engine/whisper-cpp';
 import { Heartbeat } from './heartbeat';
+import { EngineKeys } from './job/engine-key';
 import { processJob, workerDefaults, type AnyTranscriptionResult } from './job/processor';
 
 /** After the grace: time for an aborted job to be handed back before the worker gives up on Redis. */
@@ -50,6 +51,11 @@ export async function startWorker(
       WhisperCppTranscriber.create({ modelPath, gpu: config.gpu, contexts: config.concurrency }),
     log,
   });
+  const engineKeys = new EngineKeys({
+    serverUrl: config.serverUrl,
+    workerToken: config.workerToken,
+    timeoutMs: config.fetchTimeoutMs,
+  });
   const heartbeat = new Heartbeat(
     connection,
     config.prefix,
@@ -76,6 +82,7 @@ export async function startWorker(
         config,
         engine,
         engines,
+        engineKeys,
         onApplied: (applied) => (heartbeat.applied = applied),
         signal: handBack.signal,
         log,
