@@ -31,6 +31,8 @@ export type Logger = (msg: string, extra?: Record<string, unknown>) => void;
 export interface RunningWorker {
   worker: Worker<unknown, AnyTranscriptionResult>;
   heartbeat: Heartbeat;
+  /** The chosen API engine's keys, as fetched from the server (kept 30 s). */
+  engineKeys: EngineKeys;
   /**
    * Stop taking jobs, let the current ones finish (or hand them back after graceMs), disconnect.
    * Rejects with RedisUnreachableError when Redis did not answer by graceMs + HAND_BACK_MS.
@@ -182,5 +184,5 @@ export async function startWorker(
     })();
     return stopping;
   };
-  return { worker, heartbeat, stop };
+  return { worker, heartbeat, engineKeys, stop };
 }
