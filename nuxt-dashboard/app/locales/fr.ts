@@ -226,6 +226,21 @@ export const fr: Messages = {
   'whisper.lang.it': 'Italien',
   'whisper.lang.nl': 'Néerlandais',
   'whisper.lang.pt': 'Portugais',
+  'whisper.field.engine': 'Moteur',
+  'whisper.engine.builtin': 'whisper.cpp intégré (celui de chaque worker)',
+  'whisper.engine.openai': 'Un serveur Whisper compatible OpenAI',
+  'whisper.field.engineUrl': 'URL du serveur',
+  'whisper.engineUrlHelp':
+    'http:// ou https://, par ex. http://whisper:8000/v1/audio/transcriptions (une URL de serveur seule désigne son /v1/audio/transcriptions).',
+  'whisper.field.engineModel': 'Modèle sur ce serveur',
+  'whisper.field.apiKey': 'Clé d’API',
+  'whisper.apiKeyHelp':
+    'En écriture seule : gardée chiffrée sur le serveur, jamais réaffichée. Laisser vide garde la clé enregistrée.',
+  'whisper.keySet': 'Une clé est enregistrée.',
+  'whisper.noKey': 'Aucune clé enregistrée.',
+  'whisper.removeKey': 'Retirer la clé',
+  'whisper.keyRemoved': 'Clé retirée : le serveur est désormais appelé sans clé.',
+  'whisper.appliedEngine': 'Moteur de sa dernière tâche : {engine}',
   'whisper.saved': 'Enregistré : les tâches des prochains appels emportent ces réglages.',
   'whisper.readOnly':
     'Les superviseurs voient les réglages ; seuls les administrateurs les modifient.',
