@@ -91,6 +91,36 @@ export const WhisperSettingsUpdate = WhisperSettings.extend({
 });
 export type WhisperSettingsUpdate = z.input<typeof WhisperSettingsUpdate>;
 
+/**
+ * `POST /api/admin/whisper/test`: the server sends one second of silence to the endpoint and says
+ * how it answered. `apiKey` absent or empty: the stored key, and only when `url` is the saved one.
+ */
+export const WhisperEngineTestBody = z.strictObject({
+  url: WhisperApiUrl,
+  model: WhisperEngineChoice.shape.model,
+  apiKey: WhisperApiKey.optional(),
+});
+export type WhisperEngineTestBody = z.input<typeof WhisperEngineTestBody>;
+export const WhisperEngineTestResult = z.object({
+  ok: z.boolean(),
+  /** The endpoint's HTTP status; null when it could not be reached. */
+  status: z.number().int().nullable(),
+  /** The endpoint posted to (a bare server URL gets /v1/audio/transcriptions). */
+  endpoint: z.string(),
+  /** What happened, in English, never the key nor the server's own text. */
+  message: z.string(),
+});
+export type WhisperEngineTestResult = z.infer<typeof WhisperEngineTestResult>;
+
+/** A bare server URL means its /v1/audio/transcriptions; one ending in /v1 its /audio/transcriptions. */
+export function whisperApiEndpoint(raw: string): string {
+  const u = new URL(raw);
+  const path = u.pathname.replace(/\/+$/, '');
+  if (path === '') u.pathname = '/v1/audio/transcriptions';
+  else if (path.endsWith('/v1')) u.pathname = `${path}/audio/transcriptions`;
+  return u.toString();
+}
+
 /** `GET /internal/whisper-engine-key?url=`: the key, only for the URL the settings name. */
 export const WhisperEngineKeyQuery = z.strictObject({ url: z.string().min(1).max(2000) });
 export const WhisperEngineKeyResponse = z.object({ apiKey: z.string().nullable() });

@@ -100,6 +100,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'PUT /api/admin/whisper': ADMIN,
   'DELETE /api/admin/whisper': ADMIN,
   'DELETE /api/admin/whisper/key': ADMIN,
+  'POST /api/admin/whisper/test': ADMIN,
   'GET /internal/whisper-engine-key': 'worker',
   'GET /api/admin/health': ADMIN,
   // Privacy (a caller's request to see or erase their data): admins only.

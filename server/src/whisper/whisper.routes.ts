@@ -1,4 +1,6 @@
 import {
+  WhisperEngineTestBody,
+  WhisperEngineTestResult,
   WhisperEngineKeyQuery,
   WhisperEngineKeyResponse,
   WhisperSettingsUpdate,
@@ -10,6 +12,7 @@ import { requestMeta } from '../http/request-context';
 import type { RouteTable } from '../http/routes';
 import type { SettingsRepository } from '../settings/settings.repository';
 import type { SettingsStore } from '../settings/settings-store';
+import { probeWhisperEngine } from './engine-probe';
 import { WHISPER_API_KEY_SETTING, WHISPER_SETTING } from './whisper.settings';
 
 /**
@@ -123,6 +126,28 @@ export function registerWhisperRoutes(
         ...requestMeta(req),
       });
       return view();
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/api/admin/whisper/test',
+      summary:
+        'Connection test: send one second of silence to an OpenAI-compatible endpoint (the form’s key, or the stored one for the saved URL) and say how it answered',
+      tags: ['settings'],
+      body: WhisperEngineTestBody,
+      response: WhisperEngineTestResult,
+    },
+    async ({ body }) => {
+      let apiKey = body.apiKey || null;
+      if (!apiKey) {
+        // the stored key only goes to the URL it was saved for
+        const saved = await deps.store.value(WHISPER_SETTING);
+        if (saved.engine?.url === body.url)
+          apiKey = await deps.secrets.getSecret(WHISPER_API_KEY_SETTING);
+      }
+      return probeWhisperEngine({ url: body.url, model: body.model, apiKey });
     },
   );
 

@@ -147,6 +147,37 @@ describe('the engine chosen in /admin/whisper', () => {
     expect(other.body).toEqual({ apiKey: null });
   });
 
+  it('the connection test probes the endpoint with the stored key, only for the saved URL', async () => {
+    sim.clearRequests();
+    const probe = (b: object) => h.api('post', '/api/admin/whisper/test', b);
+    const ok = await probe({ url: running.url, model: MODEL });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ ok: true, status: 200 });
+    expect(sim.requests().at(-1)?.authorization).toBe(`Bearer ${KEY}`);
+    const wrong = await probe({ url: running.url, model: MODEL, apiKey: WRONG_KEY });
+    expect(wrong.body).toMatchObject({ ok: false, status: 401 });
+    expect(wrong.body.message).toMatch(/refused the API key/);
+    // another URL typed in the form does not get the stored key
+    const elsewhere = await probe({ url: `${running.url}/v1`, model: MODEL });
+    expect(elsewhere.body).toMatchObject({ ok: false, status: 401 });
+    expect(sim.requests().at(-1)?.authorization).toBeNull();
+    const down = await probe({ url: 'http://127.0.0.1:9', model: MODEL });
+    expect(down.body).toMatchObject({ ok: false, status: null });
+    expect(down.body.message).toMatch(/could not reach/);
+    expect((await probe({ url: 'file:///etc/passwd', model: MODEL })).status).toBe(400);
+    expect(
+      (
+        await h.api(
+          'post',
+          '/api/admin/whisper/test',
+          { url: running.url, model: MODEL },
+          h.agent.accessToken,
+        )
+      ).status,
+    ).toBe(403);
+    for (const r of [ok, wrong, elsewhere, down]) expect(JSON.stringify(r.body)).not.toContain(KEY);
+  });
+
   it('the next call is transcribed by the chosen server with the stored key, which is never in the job nor in a log', async () => {
     sim.clearRequests();
     const uploaded = await uploadFrom('+33 4 00 00 01 01');
