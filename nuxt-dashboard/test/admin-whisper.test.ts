@@ -270,7 +270,19 @@ describe('/admin/whisper', () => {
       await page.waitForSelector('[data-test=error]');
       expect(await page.innerText('[data-test=error]')).toContain('http:// or https://');
       await page.fill('input[name=engineUrl]', at.url);
+      // the connection test, before saving: the typed key goes with it
+      await page.fill('input[name=apiKey]', 'sk-not-the-key-000000');
+      await page.click('[data-test=test-engine]');
+      await page.waitForSelector('[data-test=test-result]');
+      expect(await page.innerText('[data-test=test-result]')).toContain(
+        'It does not work: ' + `${at.url}/v1/audio/transcriptions`,
+      );
+      expect(await page.innerText('[data-test=test-result]')).toContain('refused the API key');
       await page.fill('input[name=apiKey]', KEY);
+      await page.click('[data-test=test-engine]');
+      await eventually('probe ok', async () =>
+        (await page.innerText('[data-test=test-result]')).startsWith('It works'),
+      );
       await page.click('[data-test=save]');
       await page.waitForSelector('[data-test=notice]');
       expect(await page.innerText('[data-test=key-state]')).toContain('A key is set.');
@@ -283,6 +295,7 @@ describe('/admin/whisper', () => {
       expect(await page.innerText('[data-test=key-state]')).toContain('A key is set.');
       expect(await page.content()).not.toContain(KEY);
 
+      chosen.clearRequests(); // the connection tests' requests
       const transcript = await transcriptOf(await uploadCall());
       expect(transcript.settings).toMatchObject({ engine: 'openai-compatible', model: MODEL });
       expect(chosen.requests().length).toBeGreaterThan(0);

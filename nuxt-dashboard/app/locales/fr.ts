@@ -241,6 +241,9 @@ export const fr: Messages = {
   'whisper.removeKey': 'Retirer la clé',
   'whisper.keyRemoved': 'Clé retirée : le serveur est désormais appelé sans clé.',
   'whisper.appliedEngine': 'Moteur de sa dernière tâche : {engine}',
+  'whisper.testEngine': 'Tester la connexion',
+  'whisper.testOk': 'Ça fonctionne : {endpoint} — {message}.',
+  'whisper.testFailed': 'Ça ne fonctionne pas : {endpoint} — {message}.',
   'whisper.saved': 'Enregistré : les tâches des prochains appels emportent ces réglages.',
   'whisper.readOnly':
     'Les superviseurs voient les réglages ; seuls les administrateurs les modifient.',
