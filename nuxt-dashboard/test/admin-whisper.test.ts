@@ -251,4 +251,75 @@ describe('/admin/whisper', () => {
     expect(await page.innerText('h1')).toBe('Transcription Whisper');
     await page.close();
   });
+  it('the admin chooses an OpenAI-compatible server with its key: the page says "key set", never shows it, and the next call is transcribed there', async () => {
+    const KEY = 'sk-dashboard-engine-0123456789';
+    const MODEL = 'Systran/faster-whisper-small';
+    const chosen = createWhisperApiSim({ models: [MODEL], detectedLanguage: 'fr', apiKey: KEY });
+    const at = await chosen.listen();
+    try {
+      const page = await signedIn(admin);
+      await page.goto(`${base}/admin/whisper`);
+      await page.waitForSelector('[data-test=whisper-settings]');
+      expect(await page.innerText('[data-test=key-state]')).toContain('No key set.');
+      // the model the API worker lacks would otherwise be reported: back to each worker's own
+      await page.selectOption('select[name=model]', '');
+      await page.selectOption('select[name=engine]', 'openai-compatible');
+      await page.fill('input[name=engineUrl]', 'ftp://whisper:21');
+      await page.fill('input[name=engineModel]', MODEL);
+      await page.click('[data-test=save]');
+      await page.waitForSelector('[data-test=error]');
+      expect(await page.innerText('[data-test=error]')).toContain('http:// or https://');
+      await page.fill('input[name=engineUrl]', at.url);
+      // the connection test, before saving: the typed key goes with it
+      await page.fill('input[name=apiKey]', 'sk-not-the-key-000000');
+      await page.click('[data-test=test-engine]');
+      await page.waitForSelector('[data-test=test-result]');
+      expect(await page.innerText('[data-test=test-result]')).toContain(
+        'It does not work: ' + `${at.url}/v1/audio/transcriptions`,
+      );
+      expect(await page.innerText('[data-test=test-result]')).toContain('refused the API key');
+      await page.fill('input[name=apiKey]', KEY);
+      await page.click('[data-test=test-engine]');
+      await eventually('probe ok', async () =>
+        (await page.innerText('[data-test=test-result]')).startsWith('It works'),
+      );
+      await page.click('[data-test=save]');
+      await page.waitForSelector('[data-test=notice]');
+      expect(await page.innerText('[data-test=key-state]')).toContain('A key is set.');
+      expect(await page.inputValue('input[name=apiKey]')).toBe('');
+      // a reload shows the choice, not the key
+      await page.reload();
+      await page.waitForSelector('[data-test=whisper-settings]');
+      expect(await page.inputValue('input[name=engineUrl]')).toBe(at.url);
+      expect(await page.inputValue('input[name=engineModel]')).toBe(MODEL);
+      expect(await page.innerText('[data-test=key-state]')).toContain('A key is set.');
+      expect(await page.content()).not.toContain(KEY);
+
+      chosen.clearRequests(); // the connection tests' requests
+      const transcript = await transcriptOf(await uploadCall());
+      expect(transcript.settings).toMatchObject({ engine: 'openai-compatible', model: MODEL });
+      expect(chosen.requests().length).toBeGreaterThan(0);
+      for (const r of chosen.requests()) expect(r.authorization).toBe(`Bearer ${KEY}`);
+      await page.click('text=Refresh');
+      const own = page.locator(`tr[data-worker="${workerId}"]`);
+      await eventually('applied shown', async () =>
+        (await own.locator('[data-test=applies]').innerText()).includes(MODEL),
+      );
+      expect(await own.locator('[data-test=applied-engine]').innerText()).toContain(
+        'openai-compatible',
+      );
+      await page.screenshot({
+        path: join(SCREENSHOTS, 'admin-whisper-engine.png'),
+        fullPage: true,
+      });
+
+      await page.click('[data-test=remove-key]');
+      await eventually('key removed', async () =>
+        (await page.innerText('[data-test=key-state]')).includes('No key set.'),
+      );
+      await page.close();
+    } finally {
+      await at.close();
+    }
+  });
 });

@@ -20,6 +20,45 @@ export const WhisperModelName = z
   .regex(/^[A-Za-z0-9._:-]+$/, { message: 'a model name: letters, digits, . _ : - only' });
 
 /**
+ * The URL of an OpenAI-compatible transcription endpoint: http or https, no credentials in it (the
+ * key is kept apart, write-only). A bare server URL means its `/v1/audio/transcriptions`.
+ */
+export const WhisperApiUrl = z
+  .string()
+  .max(2000)
+  .refine(
+    (raw) => {
+      try {
+        const u = new URL(raw);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
+      } catch {
+        return false;
+      }
+    },
+    {
+      message:
+        'expected an http:// or https:// URL without credentials, e.g. http://whisper:8000/v1/audio/transcriptions',
+    },
+  );
+
+/**
+ * The engine the admins choose for every call (decision 1612): an OpenAI-compatible Whisper server
+ * the customer runs. Null: each worker's own engine (the built-in whisper.cpp). The API key is not
+ * here: it is stored sealed on the server and fetched by the workers, never carried by a job.
+ */
+export const WhisperEngineChoice = z.strictObject({
+  kind: z.literal('openai-compatible'),
+  url: WhisperApiUrl,
+  /** Sent as the request's `model`, e.g. whisper-1 or Systran/faster-whisper-large-v3. */
+  model: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9._:/-]+$/, { message: 'a model name: letters, digits, . _ : / - only' }),
+});
+export type WhisperEngineChoice = z.infer<typeof WhisperEngineChoice>;
+
+/**
  * The Whisper settings an admin chooses in `/admin/whisper` (`PUT /api/admin/whisper`). Each field
  * null means "each worker's own environment" (WHISPER_LANGUAGE, WHISPER_PROMPT, …): the defaults.
  */
@@ -35,8 +74,57 @@ export const WhisperSettings = z.strictObject({
   temperatureInc: z.number().min(0).max(1).nullable(),
   /** One of the models the online workers announce. */
   model: WhisperModelName.nullable(),
+  /** Null (or left out): the built-in whisper.cpp of each worker; else the API server chosen. */
+  engine: WhisperEngineChoice.nullable().default(null),
 });
 export type WhisperSettings = z.infer<typeof WhisperSettings>;
+
+/** The API key, write-only: absent or empty keeps the stored one (DELETE …/key removes it). */
+export const WhisperApiKey = z
+  .string()
+  .max(1000)
+  .regex(/^[\x21-\x7e]*$/, { message: 'the key holds spaces, control or non-ASCII characters' });
+
+/** `PUT /api/admin/whisper`: the settings, and optionally a new API key. */
+export const WhisperSettingsUpdate = WhisperSettings.extend({
+  apiKey: WhisperApiKey.optional(),
+});
+export type WhisperSettingsUpdate = z.input<typeof WhisperSettingsUpdate>;
+
+/**
+ * `POST /api/admin/whisper/test`: the server sends one second of silence to the endpoint and says
+ * how it answered. `apiKey` absent or empty: the stored key, and only when `url` is the saved one.
+ */
+export const WhisperEngineTestBody = z.strictObject({
+  url: WhisperApiUrl,
+  model: WhisperEngineChoice.shape.model,
+  apiKey: WhisperApiKey.optional(),
+});
+export type WhisperEngineTestBody = z.input<typeof WhisperEngineTestBody>;
+export const WhisperEngineTestResult = z.object({
+  ok: z.boolean(),
+  /** The endpoint's HTTP status; null when it could not be reached. */
+  status: z.number().int().nullable(),
+  /** The endpoint posted to (a bare server URL gets /v1/audio/transcriptions). */
+  endpoint: z.string(),
+  /** What happened, in English, never the key nor the server's own text. */
+  message: z.string(),
+});
+export type WhisperEngineTestResult = z.infer<typeof WhisperEngineTestResult>;
+
+/** A bare server URL means its /v1/audio/transcriptions; one ending in /v1 its /audio/transcriptions. */
+export function whisperApiEndpoint(raw: string): string {
+  const u = new URL(raw);
+  const path = u.pathname.replace(/\/+$/, '');
+  if (path === '') u.pathname = '/v1/audio/transcriptions';
+  else if (path.endsWith('/v1')) u.pathname = `${path}/audio/transcriptions`;
+  return u.toString();
+}
+
+/** `GET /internal/whisper-engine-key?url=`: the key, only for the URL the settings name. */
+export const WhisperEngineKeyQuery = z.strictObject({ url: z.string().min(1).max(2000) });
+export const WhisperEngineKeyResponse = z.object({ apiKey: z.string().nullable() });
+export type WhisperEngineKeyResponse = z.infer<typeof WhisperEngineKeyResponse>;
 
 /** The settings a job carries (optional: jobs queued by older servers have none). */
 export const JobWhisperSettings = WhisperSettings.extend({
@@ -80,6 +168,8 @@ export type WorkerWhisperDefaults = z.infer<typeof WorkerWhisperDefaults>;
 export const WhisperSettingsView = SettingSource.extend({
   settings: WhisperSettings,
   defaults: WhisperSettings,
+  /** Whether an API key is stored (the key itself is never returned). */
+  apiKeySet: z.boolean(),
 });
 export type WhisperSettingsView = z.infer<typeof WhisperSettingsView>;
 

@@ -225,7 +225,12 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     ticketQueue: queues.tickets,
     fetch: options.ninjaone?.fetch,
   });
-  const whisper = createWhisperModule({ ...shared, settings: settings.store, ninjaone });
+  const whisper = createWhisperModule({
+    ...shared,
+    settings: settings.store,
+    secrets: settings.repository,
+    ninjaone,
+  });
   const recordings = createRecordingsModule({
     ...shared,
     lifecycle,

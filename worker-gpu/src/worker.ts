@@ -12,6 +12,7 @@ import { AbortedError, type Transcriber } from './engine/transcriber';
 import { EngineSet } from './engine/engines';
 import { WhisperCppTranscriber } from './engine/whisper-cpp';
 import { Heartbeat } from './heartbeat';
+import { EngineKeys } from './job/engine-key';
 import { processJob, workerDefaults, type AnyTranscriptionResult } from './job/processor';
 
 /** After the grace: time for an aborted job to be handed back before the worker gives up on Redis. */
@@ -30,6 +31,8 @@ export type Logger = (msg: string, extra?: Record<string, unknown>) => void;
 export interface RunningWorker {
   worker: Worker<unknown, AnyTranscriptionResult>;
   heartbeat: Heartbeat;
+  /** The chosen API engine's keys, as fetched from the server (kept 30 s). */
+  engineKeys: EngineKeys;
   /**
    * Stop taking jobs, let the current ones finish (or hand them back after graceMs), disconnect.
    * Rejects with RedisUnreachableError when Redis did not answer by graceMs + HAND_BACK_MS.
@@ -49,6 +52,11 @@ export async function startWorker(
     load: (modelPath) =>
       WhisperCppTranscriber.create({ modelPath, gpu: config.gpu, contexts: config.concurrency }),
     log,
+  });
+  const engineKeys = new EngineKeys({
+    serverUrl: config.serverUrl,
+    workerToken: config.workerToken,
+    timeoutMs: config.fetchTimeoutMs,
   });
   const heartbeat = new Heartbeat(
     connection,
@@ -76,6 +84,7 @@ export async function startWorker(
         config,
         engine,
         engines,
+        engineKeys,
         onApplied: (applied) => (heartbeat.applied = applied),
         signal: handBack.signal,
         log,
@@ -175,5 +184,5 @@ export async function startWorker(
     })();
     return stopping;
   };
-  return { worker, heartbeat, stop };
+  return { worker, heartbeat, engineKeys, stop };
 }

@@ -1,6 +1,7 @@
 import type { ModuleDeps } from '../module-deps';
 import type { NinjaOneModule } from '../ninjaone/module';
 import { NinjaOneVocabulary } from '../ninjaone/vocabulary';
+import type { SettingsRepository } from '../settings/settings.repository';
 import type { SettingsStore } from '../settings/settings-store';
 import { registerWhisperRoutes } from './whisper.routes';
 import { WhisperJobSettings } from './whisper.settings';
@@ -13,7 +14,11 @@ export interface WhisperModule {
 
 /** The admins' Whisper settings (/admin/whisper) and the NinjaOne vocabulary of each call. */
 export function createWhisperModule(
-  d: ModuleDeps & { settings: SettingsStore; ninjaone: NinjaOneModule },
+  d: ModuleDeps & {
+    settings: SettingsStore;
+    secrets: SettingsRepository;
+    ninjaone: NinjaOneModule;
+  },
 ): WhisperModule {
   const vocabulary = new NinjaOneVocabulary({
     settings: d.ninjaone.settings,
@@ -26,6 +31,6 @@ export function createWhisperModule(
     models: d.models,
     vocabulary,
   });
-  registerWhisperRoutes(d.routes, { store: d.settings, audit: d.audit });
+  registerWhisperRoutes(d.routes, { store: d.settings, secrets: d.secrets, audit: d.audit });
   return { jobSettings, vocabulary };
 }

@@ -18,8 +18,12 @@ export const WHISPER_SETTING = defineSetting<WhisperSettings>({
     vadSensitivity: null,
     temperatureInc: null,
     model: null,
+    engine: null,
   }),
 });
+
+/** The OpenAI-compatible server's API key, sealed (SecretBox) in its own row: write-only. */
+export const WHISPER_API_KEY_SETTING = 'whisper.api-key';
 
 /**
  * What a call's transcription jobs carry: the settings in force when it is queued (read at each

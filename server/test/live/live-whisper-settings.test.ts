@@ -127,6 +127,7 @@ it('each window job carries the settings, and a prompt of the organization’s n
       vadSensitivity: 70,
       temperatureInc: null,
       model: null,
+      engine: null, // each worker's own engine (decision 1612)
     });
     expect(job.prompt.startsWith(head)).toBe(true);
     expect(job.prompt).toContain('BOUL-CAISSE-01');

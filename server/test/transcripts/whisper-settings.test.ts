@@ -121,6 +121,7 @@ const settings = (patch: Partial<WhisperSettings>): WhisperSettings => ({
   vadSensitivity: null,
   temperatureInc: null,
   model: null,
+  engine: null,
   ...patch,
 });
 

@@ -25,7 +25,9 @@ import type { EngineLease, EngineSet } from '../engine/engines';
 import type { Transcriber } from '../engine/transcriber';
 import { PermanentError } from '../errors';
 import { transcribeCall } from '../pipeline/transcribe-call';
-import type { WorkerConfig } from '../config';
+import { resolveApiUrl, type WorkerConfig } from '../config';
+import { OpenAiCompatibleTranscriber, WhisperApiRejectedError } from '../engine/openai-compatible';
+import { EngineKeys } from './engine-key';
 import { transcribeWindow } from '../pipeline/transcribe-window';
 import { fetchAudio, fetchWindowAudio } from './fetch-audio';
 
@@ -42,6 +44,7 @@ export type ProcessorConfig = Pick<
   | 'minSpeechMs'
   | 'minSpeechRatio'
   | 'fetchTimeoutMs'
+  | 'apiDefaults'
 >;
 
 export interface ProcessorDeps {
@@ -49,6 +52,8 @@ export interface ProcessorDeps {
   engine: Transcriber;
   /** The engine per job's model; without it every job runs on `engine`. */
   engines?: EngineSet;
+  /** The chosen API engine's key, fetched from the server and kept briefly (decision 1612). */
+  engineKeys?: EngineKeys;
   /** Told what each job applied (the heartbeat announces the latest). */
   onApplied?: (applied: AppliedWhisperSettings) => void;
   /** Aborted when the worker must give the job back (shutdown grace exceeded). */
@@ -143,17 +148,72 @@ const invalidPayload = (error: ZodError) =>
     `invalid job payload: ${error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
   );
 
-/** The engine for a job's model: the worker's own, or another it has (decision 1611). */
+/** Where an admin sets the chosen engine's key, named when the API refuses it. */
+const KEY_SOURCE = 'the API key in /admin/whisper';
+
+/**
+ * The engine for a job: the OpenAI-compatible server its settings choose (built per job from
+ * plain options, with the key fetched from the server, never from the job: decision 1612), else
+ * the worker's own or another model it has (decision 1611).
+ */
 async function leaseFor(
   deps: ProcessorDeps,
-  model: string | null | undefined,
+  settings: JobWhisperSettings | undefined,
 ): Promise<EngineLease> {
-  if (deps.engines) return deps.engines.acquire(model);
+  const choice = settings?.engine;
+  if (choice) {
+    try {
+      const resolved = resolveApiUrl(choice.url);
+      if ('error' in resolved)
+        throw new PermanentError(`the chosen engine's URL: ${resolved.error}`, 'invalid_engine');
+      const { config } = deps;
+      const keys = (deps.engineKeys ??= new EngineKeys({
+        serverUrl: config.serverUrl,
+        workerToken: config.workerToken,
+        timeoutMs: config.fetchTimeoutMs,
+      }));
+      const apiKey = await keys.get(choice.url, deps.signal);
+      const d = config.apiDefaults ?? {
+        timeoutMs: 120_000,
+        maxAttempts: 3,
+        maxRetryDelayMs: 30_000,
+      };
+      const engine = new OpenAiCompatibleTranscriber({
+        ...d,
+        url: resolved.url,
+        model: choice.model,
+        apiKey,
+        temperature: 0,
+        keySource: KEY_SOURCE,
+      });
+      return { engine, missingModel: null, release: () => undefined };
+    } catch (err) {
+      if (err instanceof PermanentError)
+        throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      throw err;
+    }
+  }
+  if (deps.engines) return deps.engines.acquire(settings?.model);
+  const model = settings?.model;
   return {
     engine: deps.engine,
     missingModel: model && model !== deps.engine.model ? model : null,
     release: () => undefined,
   };
+}
+
+/** A key the chosen engine refused is forgotten, so the next job asks the server again. */
+function forgetRefusedKey(
+  deps: ProcessorDeps,
+  settings: JobWhisperSettings | undefined,
+  err: unknown,
+) {
+  if (
+    settings?.engine &&
+    err instanceof WhisperApiRejectedError &&
+    (err.status === 401 || err.status === 403)
+  )
+    deps.engineKeys?.forget(settings.engine.url);
 }
 
 export type AnyTranscriptionResult = TranscriptionResult | TranscribeWindowResult;
@@ -191,7 +251,7 @@ export async function processWindow(
   if (!parsed.success) throw invalidPayload(parsed.error);
   const data = parsed.data;
   const { config } = deps;
-  const lease = await leaseFor(deps, data.settings?.model);
+  const lease = await leaseFor(deps, data.settings);
   const engine = lease.engine;
   const applied = resolveWindowSettings(
     config,
@@ -259,6 +319,7 @@ export async function processWindow(
     deps.onApplied?.(applied);
     return valid;
   } catch (err) {
+    forgetRefusedKey(deps, data.settings, err);
     if (err instanceof PermanentError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
     throw err;
   } finally {
@@ -276,7 +337,7 @@ export async function processTranscription(
   const data = parsed.data;
   const { config } = deps;
   const progress = progressReporter(job);
-  const lease = await leaseFor(deps, data.settings?.model);
+  const lease = await leaseFor(deps, data.settings);
   const engine = lease.engine;
   const applied = resolveSettings(
     config,
@@ -339,6 +400,7 @@ export async function processTranscription(
     return valid;
   } catch (err) {
     await progress.flush();
+    forgetRefusedKey(deps, data.settings, err);
     if (err instanceof PermanentError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
     throw err;
   } finally {
