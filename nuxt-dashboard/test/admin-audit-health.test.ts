@@ -4,7 +4,7 @@ import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Browser, Page } from 'playwright-core';
 import { QUEUES, type TokenPair, type TranscriptionJob } from '@cwn/protocol';
 import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from '@cwn/test-support/app';
-import { TEST_REDIS_URL } from '@cwn/test-support/services';
+import { migratedDatabase, TEST_REDIS_URL } from '@cwn/test-support/services';
 import { launchChromium } from '@cwn/test-support/dashboard-browser';
 import { FrontServer } from '@cwn/test-support/dashboard-front';
 
@@ -13,8 +13,10 @@ import { FrontServer } from '@cwn/test-support/dashboard-front';
  * by user, action prefix and day, and exports the filtered rows as CSV; the health page shows
  * readiness, every queue's counts and the failed jobs, and retries or deletes one.
  */
+// A database of its own: the agent it creates must not show on the wallboard test's screen.
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
 const ENV = {
-  DATABASE_URL: process.env.CWN_DASHBOARD_TEST_DATABASE_URL ?? '',
+  DATABASE_URL: '',
   // A prefix of this file's own (under the dashboard's, which the global teardown removes): the
   // failed jobs below must not reach the other dashboard tests.
   REDIS_PREFIX: `${process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX ?? ''}-audit-${randomBytes(3).toString('hex')}`,
@@ -28,7 +30,10 @@ let admin: TokenPair;
 let queue: Queue<TranscriptionJob>;
 
 beforeAll(async () => {
-  if (!ENV.DATABASE_URL) throw new Error('the nuxt-dashboard test global setup did not run');
+  if (!process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX)
+    throw new Error('the nuxt-dashboard test global setup did not run');
+  db = await migratedDatabase('dash_audit');
+  ENV.DATABASE_URL = db.url;
   t = await startTestApp(ENV);
   front = new FrontServer();
   front.setBackend(t.server);
@@ -46,6 +51,7 @@ afterAll(async () => {
   await browser?.close();
   await front?.close();
   await t?.close();
+  await db?.drop();
 });
 
 async function signedIn(pair: TokenPair): Promise<Page> {

@@ -8,6 +8,7 @@ import { sampleResult } from '@cwn/test-support/transcript-fixtures';
 import { launchChromium } from '@cwn/test-support/dashboard-browser';
 import { FrontServer } from '@cwn/test-support/dashboard-front';
 import { readZip } from '@cwn/test-support/zip';
+import { migratedDatabase } from '@cwn/test-support/services';
 
 /**
  * The admin's privacy page in Chromium against the real server: a caller's number typed in its
@@ -15,8 +16,10 @@ import { readZip } from '@cwn/test-support/zip';
  * downloaded as one ZIP (export.json and the decrypted WAV, unzipped here); the erasure is
  * previewed (nothing changes), then done: the calls, their audio and transcript are gone.
  */
+// A database of its own: its calls and agents must not show on the wallboard test's screen.
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
 const ENV = {
-  DATABASE_URL: process.env.CWN_DASHBOARD_TEST_DATABASE_URL ?? '',
+  DATABASE_URL: '',
   REDIS_PREFIX: `${process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX ?? ''}-privacy-${randomBytes(3).toString('hex')}`,
 };
 
@@ -35,8 +38,10 @@ const ZEROS = `00331${DIGITS.join('')}`;
 const NATIONAL = `01 ${DIGITS.join(' ')}`;
 
 beforeAll(async () => {
-  if (!ENV.DATABASE_URL) throw new Error('the nuxt-dashboard test global setup did not run');
-  t = await startTestApp(ENV, { ninjaone: { ticketWorker: false } });
+  if (!process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX)
+    throw new Error('the nuxt-dashboard test global setup did not run');
+  db = await migratedDatabase('dash_privacy');
+  t = await startTestApp({ ...ENV, DATABASE_URL: db.url }, { ninjaone: { ticketWorker: false } });
   front = new FrontServer();
   front.setBackend(t.server);
   base = await front.listen();
@@ -49,6 +54,7 @@ afterAll(async () => {
   await browser?.close();
   await front?.close();
   await t?.close();
+  await db?.drop();
 });
 
 async function signedIn(pair: TokenPair): Promise<Page> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common';
 import { AgentPresenceState } from './socket';
+import { AppliedWhisperSettings, WorkerWhisperDefaults } from './whisper';
 
 /** One agent on the wallboard: who, and their last presence (offline when never seen). */
 export const DashboardAgent = z.object({
@@ -54,6 +55,14 @@ export const WorkerHeartbeat = z.object({
   active: z.number().int(),
   startedAt: Timestamp,
   lastSeenAt: Timestamp,
+  /** Models this worker can run (absent from older workers). */
+  models: z.array(z.string()).optional(),
+  /** What it applies when a job sets nothing: its environment. */
+  defaults: WorkerWhisperDefaults.optional(),
+  /** What it applied to its latest job (null before its first). */
+  applied: AppliedWhisperSettings.nullable().optional(),
+  /** Models jobs asked for that it lacks (it used its own instead). */
+  missingModels: z.array(z.string()).optional(),
 });
 export type WorkerHeartbeat = z.infer<typeof WorkerHeartbeat>;
 

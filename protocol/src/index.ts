@@ -20,3 +20,4 @@ export * from './live';
 export * from './settings';
 export * from './health';
 export * from './privacy';
+export * from './whisper';

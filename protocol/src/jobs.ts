@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from './common';
+import { JobWhisperSettings } from './whisper';
 
 /** Queue names, shared by the producer (server) and the consumers (workers). */
 export const QUEUES = {
@@ -16,6 +17,11 @@ export const TranscriptionJob = z.object({
   durationMs: z.number().int().nonnegative(),
   /** ISO 639-1 code, or null to let the model detect the language. */
   languageHint: z.string().min(2).max(8).nullable(),
+  /**
+   * The admins' Whisper settings and this call's NinjaOne vocabulary when it was queued; absent in
+   * jobs of older servers (the worker's environment applies, as for any field left null).
+   */
+  settings: JobWhisperSettings.optional(),
 });
 export type TranscriptionJob = z.infer<typeof TranscriptionJob>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id, Timestamp } from './common';
 import { REQUIRED_SAMPLE_RATE } from './recordings';
 import { Segment, TranscriptionTimings } from './transcripts';
+import { AppliedWhisperSettings, JobWhisperSettings } from './whisper';
 
 /**
  * Live recording: the client streams the call's audio while it lasts (design: decision 1400).
@@ -103,12 +104,22 @@ export const TranscribeWindowJob = z
     channel: LiveChannel,
     startSample: z.number().int().nonnegative(),
     endSample: z.number().int().positive(),
-    /** The channel's text so far, as Whisper's prompt (trimmed to what its prompt holds). */
+    /**
+     * Whisper's whole prompt for this window: the call's NinjaOne names and the admins' vocabulary,
+     * then the end of the channel's text so far, bounded to what Whisper's prompt holds
+     * (`composeWhisperPrompt`, decision 1611). Empty: the worker's own WHISPER_PROMPT.
+     */
     prompt: z.string().max(2000),
     languageHint: z
       .string()
       .regex(/^[a-z]{2,3}$/)
       .optional(),
+    /**
+     * The admins' Whisper settings when the call's windows started (language, voice detection,
+     * fallback, model), as in TranscriptionJob; without `prompt` and `vocabulary`, already in
+     * the window's `prompt`. Absent from older servers' jobs.
+     */
+    settings: JobWhisperSettings.omit({ prompt: true, vocabulary: true }).optional(),
   })
   .refine((j) => j.endSample > j.startSample, { message: 'endSample must be after startSample' })
   .refine((j) => j.endSample - j.startSample <= 30 * REQUIRED_SAMPLE_RATE, {
@@ -125,6 +136,8 @@ export const TranscribeWindowResult = z.object({
   timings: TranscriptionTimings.optional(),
   /** As in TranscriptionResult: undecodable byte sequences dropped from the text. */
   invalidUtf8Dropped: z.number().int().nonnegative().optional(),
+  /** As in TranscriptionResult: what the worker applied (absent from older workers). */
+  settings: AppliedWhisperSettings.optional(),
 });
 export type TranscribeWindowResult = z.infer<typeof TranscribeWindowResult>;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common';
 import { CallStatus } from './calls';
+import { AppliedWhisperSettings } from './whisper';
 
 /** Who spoke: the left channel is the agent, the right the caller; mono audio gives `unknown`. */
 export const Speaker = z.enum(['agent', 'caller', 'unknown']);
@@ -46,6 +47,8 @@ export const TranscriptionResult = z.object({
    * segments' text (which never holds U+FFFD), counted here. Absent in results of older workers.
    */
   invalidUtf8Dropped: z.number().int().nonnegative().optional(),
+  /** The settings the worker applied (absent in results of older workers). */
+  settings: AppliedWhisperSettings.optional(),
 });
 export type TranscriptionResult = z.infer<typeof TranscriptionResult>;
 
@@ -68,6 +71,11 @@ export const Transcript = z.object({
   updatedAt: Timestamp,
   validatedAt: Timestamp.nullable(),
   validatedBy: Id.nullable(),
+  /**
+   * The Whisper settings it was made with; null for transcripts made before they were recorded,
+   * absent from older servers' answers and copies devices kept from before.
+   */
+  settings: AppliedWhisperSettings.nullable().optional(),
 });
 export type Transcript = z.infer<typeof Transcript>;
 

@@ -34,7 +34,8 @@ function lint(cases: Case[]): string[][] {
 }
 
 // The package names one package may import from another (packageEntries).
-const entries = '@cwn/protocol, @cwn/ninjaone-sim, @cwn/fake-3cx, @cwn/test-support/*';
+const entries =
+  '@cwn/protocol, @cwn/ninjaone-sim, @cwn/fake-3cx, @cwn/whisper-api-sim, @cwn/test-support/*';
 
 it('lets packages meet through their package names only, and keeps the server layers in order', () => {
   const [

@@ -27,6 +27,18 @@ describe('simulate-call command line', () => {
     expect(timeout.stderr).toContain('--timeout must be a positive number of seconds');
   });
 
+  it('takes --speed and --concurrent only with --live, and only positive', () => {
+    const alone = run('--speed', '4');
+    expect(alone.status).toBe(2);
+    expect(alone.stderr).toContain('--speed and --concurrent go with --live');
+    const speed = run('--live', '--speed', '0');
+    expect(speed.status).toBe(2);
+    expect(speed.stderr).toContain('--speed must be a positive number');
+    const n = run('--live', '--concurrent', '2.5');
+    expect(n.status).toBe(2);
+    expect(n.stderr).toContain('--concurrent must be a whole number from 1 to 200');
+  });
+
   it('exits 1 with the reason when the server is not there', () => {
     const r = run('--audio', join(__dirname, '../package.json'), '--server', 'http://127.0.0.1:9');
     expect(r.status).toBe(1);

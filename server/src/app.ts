@@ -62,6 +62,7 @@ import { createLiveModule, type LiveModule } from './live/module';
 import { createSettingsModule, type SettingsModule } from './settings/module';
 import { createHealthModule, type HealthModule } from './health/module';
 import { createPrivacyModule, type PrivacyModule } from './privacy/module';
+import { createWhisperModule, type WhisperModule } from './whisper/module';
 
 export interface AppOptions {
   logger?: Logger;
@@ -112,6 +113,7 @@ export interface AppInstance {
   settings: SettingsModule;
   health: HealthModule;
   privacy: PrivacyModule;
+  whisper: WhisperModule;
   /** Starts listening; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, closes sockets, queues, Redis and the database pool. */
@@ -218,7 +220,22 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   const users = createUsersModule(shared);
   const calls = createCallsModule({ ...shared, transcriptOf: transcriptReader(sequelize, models) });
   const { lifecycle } = calls;
-  const recordings = createRecordingsModule({ ...shared, lifecycle });
+  const ninjaone = createNinjaOneModule({
+    ...shared,
+    ticketQueue: queues.tickets,
+    fetch: options.ninjaone?.fetch,
+  });
+  const whisper = createWhisperModule({
+    ...shared,
+    settings: settings.store,
+    secrets: settings.repository,
+    ninjaone,
+  });
+  const recordings = createRecordingsModule({
+    ...shared,
+    lifecycle,
+    jobSettings: (callId) => whisper.jobSettings.forCall(callId),
+  });
   const transcripts = createTranscriptsModule({ ...shared, lifecycle });
   const live = createLiveModule({
     ...shared,
@@ -226,6 +243,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     audio: recordings.audio,
     transcripts: transcripts.service,
     events: transcripts.events,
+    jobSettings: (callId) => whisper.jobSettings.forCall(callId),
   });
   const retention = createRetentionModule({
     ...shared,
@@ -233,11 +251,6 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     uploads: recordings.uploads,
     transcripts: transcripts.service,
     settings: settings.store,
-  });
-  const ninjaone = createNinjaOneModule({
-    ...shared,
-    ticketQueue: queues.tickets,
-    fetch: options.ninjaone?.fetch,
   });
   const tickets = createTicketsModule({
     ...shared,
@@ -326,6 +339,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     settings,
     health,
     privacy,
+    whisper,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

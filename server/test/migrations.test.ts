@@ -26,6 +26,7 @@ describe('migrations', () => {
         '0006-push-subscriptions',
         '0007-calls-search-index',
         '0008-live-recordings',
+        '0011-transcript-settings',
       ]);
       expect(await tables()).toEqual(
         expect.arrayContaining([

@@ -107,6 +107,12 @@ const EXPECTED: Record<string, 'public' | readonly Exclude<Caller, null>[]> = {
   'GET /api/admin/alerts': ['admin', 'supervisor'],
   'PUT /api/admin/alerts': ADMIN,
   'DELETE /api/admin/alerts': ADMIN,
+  'GET /api/admin/whisper': ['admin', 'supervisor'],
+  'PUT /api/admin/whisper': ADMIN,
+  'DELETE /api/admin/whisper': ADMIN,
+  'DELETE /api/admin/whisper/key': ADMIN,
+  'POST /api/admin/whisper/test': ADMIN,
+  'GET /internal/whisper-engine-key': ['worker'],
   'GET /api/admin/health': ADMIN,
   // A caller's data (subject access, erasure) is the admins' business alone.
   'POST /api/admin/privacy/erase': ADMIN,

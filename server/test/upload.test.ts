@@ -233,6 +233,15 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
       channels: 2,
       durationMs: body.recording.durationMs,
       languageHint: 'en',
+      // the admins' Whisper settings travel with the job; none set here: each worker's own
+      settings: {
+        language: null,
+        model: null,
+        prompt: null,
+        temperatureInc: null,
+        vad: null,
+        vadSensitivity: null,
+      },
     });
     const audit = await t.models.AuditLog.findOne({
       where: { action: 'recording.upload', targetId: body.recording.id },

@@ -25,6 +25,8 @@ export async function startInProcessWorker(
   t: TestApp,
   id: string,
   env: Record<string, string> = {},
+  /** Receives the worker's log lines (default: dropped). */
+  log: (msg: string, extra?: Record<string, unknown>) => void = () => undefined,
 ): Promise<InProcessWorker> {
   const config = loadWorkerConfig({
     PATH: process.env.PATH,
@@ -42,7 +44,7 @@ export async function startInProcessWorker(
   });
   if (config.engine === 'whisper-cpp') ensureTestModel(TEST_MODEL_PATH);
   const engine = await createTranscriber({ ...config, concurrency: 1 });
-  const worker = await startWorker(config, engine, () => undefined);
+  const worker = await startWorker(config, engine, log);
   return {
     worker,
     engine,
@@ -51,4 +53,10 @@ export async function startInProcessWorker(
       await engine.close();
     },
   };
+}
+
+/** The generated test model's file (generated on first use), e.g. to copy it under another name. */
+export function testModelFile(): string {
+  ensureTestModel(TEST_MODEL_PATH);
+  return TEST_MODEL_PATH;
 }

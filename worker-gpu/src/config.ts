@@ -131,6 +131,11 @@ export const EnvSchema = z.object({
   HEALTH_FILE: str('/tmp/cwn-worker-alive'),
 });
 
+export type ApiEngineDefaults = Pick<
+  OpenAiCompatibleOptions,
+  'timeoutMs' | 'maxAttempts' | 'maxRetryDelayMs' | 'wordTimestamps'
+>;
+
 export interface WorkerConfig {
   redisUrl: string;
   prefix: string;
@@ -139,8 +144,15 @@ export interface WorkerConfig {
   engine: 'whisper-cpp' | 'openai';
   /** The API engine's options (WHISPER_ENGINE=openai), else null. Holds the key: never log it. */
   openai: OpenAiCompatibleOptions | null;
+  /**
+   * Timeouts and retries (WHISPER_API_*) for an API engine a job's settings choose (decision
+   * 1612); absent: the defaults of those variables.
+   */
+  apiDefaults?: ApiEngineDefaults;
   /** whisper-cpp's model file (unused by the API engine). */
   modelPath: string;
+  /** MODELS_DIR, resolved: the other models a job may ask for (ggml-<name>.bin). */
+  modelsDir: string;
   language: string;
   beamSize: number;
   threads: number;
@@ -264,7 +276,14 @@ export function loadConfig(
     workerToken: e.WORKER_TOKEN,
     engine: e.WHISPER_ENGINE,
     openai,
+    apiDefaults: {
+      timeoutMs: e.WHISPER_API_TIMEOUT_MS,
+      maxAttempts: e.WHISPER_API_MAX_ATTEMPTS,
+      maxRetryDelayMs: e.WHISPER_API_MAX_RETRY_DELAY_MS,
+      wordTimestamps: e.WHISPER_API_WORD_TIMESTAMPS,
+    },
     modelPath,
+    modelsDir: resolve(e.MODELS_DIR),
     language: e.WHISPER_LANGUAGE,
     beamSize: e.WHISPER_BEAM_SIZE,
     threads: e.WHISPER_THREADS,

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
+import type { AppliedWhisperSettings, WorkerWhisperDefaults } from '@cwn/protocol';
 
 /**
  * What a worker announces in Redis for the dashboard, at `${prefix}:workers:${id}` (JSON, TTL
@@ -18,7 +19,18 @@ export interface WorkerHeartbeat {
   active: number;
   startedAt: string;
   lastSeenAt: string;
+  /** Models it can run: its own first. */
+  models: string[];
+  /** What it applies to a job that sets nothing (its environment). */
+  defaults: WorkerWhisperDefaults;
+  /** What it applied to its latest job; null before the first. */
+  applied: AppliedWhisperSettings | null;
+  /** Models jobs asked for that it lacks. */
+  missingModels: string[];
 }
+
+type Dynamic =
+  'host' | 'pid' | 'active' | 'startedAt' | 'lastSeenAt' | 'applied' | 'models' | 'missingModels';
 
 export function heartbeatKey(prefix: string, id: string): string {
   return `${prefix}:workers:${id}`;
@@ -28,16 +40,18 @@ export class Heartbeat {
   private timer: NodeJS.Timeout | null = null;
   private readonly startedAt = new Date().toISOString();
   active = 0;
+  applied: AppliedWhisperSettings | null = null;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly info: Omit<
-      WorkerHeartbeat,
-      'host' | 'pid' | 'active' | 'startedAt' | 'lastSeenAt'
-    >,
+    private readonly info: Omit<WorkerHeartbeat, Dynamic>,
     private readonly ttlS: number,
     private readonly healthFile?: string,
+    private readonly models: () => { models: string[]; missingModels: string[] } = () => ({
+      models: [info.model],
+      missingModels: [],
+    }),
   ) {}
 
   snapshot(): WorkerHeartbeat {
@@ -46,6 +60,8 @@ export class Heartbeat {
       host: hostname(),
       pid: process.pid,
       active: this.active,
+      applied: this.applied,
+      ...this.models(),
       startedAt: this.startedAt,
       lastSeenAt: new Date().toISOString(),
     };

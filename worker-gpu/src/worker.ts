@@ -4,13 +4,16 @@
  * worker's stalled check moves the job back to wait and it runs again), heartbeat, and a graceful
  * stop that finishes the running job or, past the grace period, hands it back to the queue.
  */
-import { QUEUES, type TranscriptionResult } from '@cwn/protocol';
+import { QUEUES } from '@cwn/protocol';
 import { Worker, WaitingError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { WorkerConfig } from './config';
 import { AbortedError, type Transcriber } from './engine/transcriber';
+import { EngineSet } from './engine/engines';
+import { WhisperCppTranscriber } from './engine/whisper-cpp';
 import { Heartbeat } from './heartbeat';
-import { processTranscription } from './job/processor';
+import { EngineKeys } from './job/engine-key';
+import { processJob, workerDefaults, type AnyTranscriptionResult } from './job/processor';
 
 /** After the grace: time for an aborted job to be handed back before the worker gives up on Redis. */
 export const HAND_BACK_MS = 5000;
@@ -26,8 +29,10 @@ export class RedisUnreachableError extends Error {
 export type Logger = (msg: string, extra?: Record<string, unknown>) => void;
 
 export interface RunningWorker {
-  worker: Worker<unknown, TranscriptionResult>;
+  worker: Worker<unknown, AnyTranscriptionResult>;
   heartbeat: Heartbeat;
+  /** The chosen API engine's keys, as fetched from the server (kept 30 s). */
+  engineKeys: EngineKeys;
   /**
    * Stop taking jobs, let the current ones finish (or hand them back after graceMs), disconnect.
    * Rejects with RedisUnreachableError when Redis did not answer by graceMs + HAND_BACK_MS.
@@ -42,6 +47,17 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
   await connection.connect();
+  const engines = new EngineSet(engine, {
+    modelsDir: config.engine === 'whisper-cpp' ? config.modelsDir : null,
+    load: (modelPath) =>
+      WhisperCppTranscriber.create({ modelPath, gpu: config.gpu, contexts: config.concurrency }),
+    log,
+  });
+  const engineKeys = new EngineKeys({
+    serverUrl: config.serverUrl,
+    workerToken: config.workerToken,
+    timeoutMs: config.fetchTimeoutMs,
+  });
   const heartbeat = new Heartbeat(
     connection,
     config.prefix,
@@ -51,20 +67,25 @@ export async function startWorker(
       model: engine.model,
       gpu: engine.gpu,
       concurrency: config.concurrency,
+      defaults: workerDefaults(config),
     },
     config.heartbeatTtlS,
     config.healthFile,
+    () => ({ models: engines.available(), missingModels: [...engines.missing] }),
   );
   const handBack = new AbortController();
 
-  const processor = async (job: Job, token?: string): Promise<TranscriptionResult> => {
+  const processor = async (job: Job, token?: string): Promise<AnyTranscriptionResult> => {
     heartbeat.active++;
     const started = Date.now();
-    log('job started', { jobId: job.id, attempt: job.attemptsMade + 1 });
+    log('job started', { jobId: job.id, name: job.name, attempt: job.attemptsMade + 1 });
     try {
-      const result = await processTranscription(job, {
+      const result = await processJob(job, {
         config,
         engine,
+        engines,
+        engineKeys,
+        onApplied: (applied) => (heartbeat.applied = applied),
         signal: handBack.signal,
         log,
       });
@@ -89,10 +110,12 @@ export async function startWorker(
       throw err;
     } finally {
       heartbeat.active--;
+      // the page shows what the job just applied without waiting for the next beat
+      void heartbeat.beat().catch(() => undefined);
     }
   };
 
-  const worker = new Worker<unknown, TranscriptionResult>(QUEUES.transcription, processor, {
+  const worker = new Worker<unknown, AnyTranscriptionResult>(QUEUES.transcription, processor, {
     connection,
     prefix: config.prefix,
     concurrency: config.concurrency,
@@ -138,6 +161,7 @@ export async function startWorker(
         await worker.close();
         clearTimeout(timer);
         await heartbeat.stop();
+        await engines.close();
         await connection.quit().catch(() => connection.disconnect());
       })();
       try {
@@ -160,5 +184,5 @@ export async function startWorker(
     })();
     return stopping;
   };
-  return { worker, heartbeat, stop };
+  return { worker, heartbeat, engineKeys, stop };
 }

@@ -58,16 +58,19 @@ export function wavDurationMs(wav: Buffer): number | null {
   return byteRate > 0 ? Math.round(((wav.length - 44) / byteRate) * 1000) : null;
 }
 
-export function formatTranscript(t: Transcript): string {
-  const clock = (ms: number) =>
-    `${Math.floor(ms / 60_000)}:${((ms % 60_000) / 1000).toFixed(1).padStart(4, '0')}`;
-  return t.segments
-    .map((s) => `  [${clock(s.startMs)}] ${s.speaker.padEnd(7)} ${s.text.trim()}`)
-    .join('\n');
+const clock = (ms: number) =>
+  `${Math.floor(ms / 60_000)}:${((ms % 60_000) / 1000).toFixed(1).padStart(4, '0')}`;
+
+export function formatSegment(s: Transcript['segments'][number]): string {
+  return `[${clock(s.startMs)}] ${s.speaker.padEnd(7)} ${s.text.trim()}`;
 }
 
-async function api<T>(
-  o: SimulateOptions,
+export function formatTranscript(t: Pick<Transcript, 'segments'>): string {
+  return t.segments.map((s) => `  ${formatSegment(s)}`).join('\n');
+}
+
+export async function api<T>(
+  o: Pick<SimulateOptions, 'server'>,
   what: string,
   path: string,
   init: RequestInit,
@@ -110,13 +113,18 @@ async function api<T>(
   return parsed.data;
 }
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-async function connectSocket(o: SimulateOptions, token: string): Promise<ClientSocket> {
+/** `reconnect`: keep the connection through a server restart (a live call outlives one). */
+export async function connectSocket(
+  o: Pick<SimulateOptions, 'server'>,
+  token: string,
+  reconnect = false,
+): Promise<ClientSocket> {
   const socket: ClientSocket = io(o.server, {
     auth: { token },
     transports: ['websocket'],
-    reconnection: false,
+    reconnection: reconnect,
   });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
@@ -182,24 +190,34 @@ function followCall(
   return { done, stop: () => stop() };
 }
 
+export const jsonPost = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+/** Logs in as the agent; the access token. */
+export async function login(
+  o: Pick<SimulateOptions, 'server' | 'email' | 'password'>,
+  log: (line: string) => void,
+): Promise<string> {
+  const pair = await api(
+    o,
+    'login',
+    '/api/auth/login',
+    jsonPost({ email: o.email, password: o.password }),
+    TokenPair,
+  );
+  log(`logged in as ${pair.user.email} (${pair.user.role})`);
+  return pair.accessToken;
+}
+
 export async function simulateCall(
   o: SimulateOptions,
   log: (line: string) => void = console.log,
 ): Promise<SimulateResult> {
-  const json = (body: unknown): RequestInit => ({
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const login = await api(
-    o,
-    'login',
-    '/api/auth/login',
-    json({ email: o.email, password: o.password }),
-    TokenPair,
-  );
-  const token = login.accessToken;
-  log(`logged in as ${login.user.email} (${login.user.role})`);
+  const json = jsonPost;
+  const token = await login(o, log);
 
   const durationMs = wavDurationMs(o.wav) ?? 10_000;
   const endedAt = new Date();

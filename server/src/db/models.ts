@@ -7,6 +7,7 @@ import {
   type Sequelize,
 } from 'sequelize';
 import type {
+  AppliedWhisperSettings,
   CallDirection,
   CallStatus,
   Role,
@@ -146,6 +147,7 @@ export class TranscriptModel extends Model<
   declare model: string;
   declare engine: string;
   declare timings: TranscriptionTimings;
+  declare settings: CreationOptional<AppliedWhisperSettings | null>;
   declare status: CreationOptional<TranscriptStatus>;
   declare version: CreationOptional<number>;
   declare validatedAt: CreationOptional<Date | null>;
@@ -336,6 +338,7 @@ export function defineModels(sequelize: Sequelize): Models {
       model: { type: DataTypes.STRING(200), allowNull: false },
       engine: { type: DataTypes.STRING(100), allowNull: false },
       timings: { type: DataTypes.JSONB, allowNull: false },
+      settings: { type: DataTypes.JSONB, allowNull: true },
       status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'draft' },
       version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
       validatedAt: { type: DataTypes.DATE, allowNull: true },

@@ -96,6 +96,12 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'GET /api/admin/alerts': ['admin', 'supervisor'],
   'PUT /api/admin/alerts': ADMIN,
   'DELETE /api/admin/alerts': ADMIN,
+  'GET /api/admin/whisper': ['admin', 'supervisor'],
+  'PUT /api/admin/whisper': ADMIN,
+  'DELETE /api/admin/whisper': ADMIN,
+  'DELETE /api/admin/whisper/key': ADMIN,
+  'POST /api/admin/whisper/test': ADMIN,
+  'GET /internal/whisper-engine-key': 'worker',
   'GET /api/admin/health': ADMIN,
   // Privacy (a caller's request to see or erase their data): admins only.
   'POST /api/admin/privacy/erase': ADMIN,

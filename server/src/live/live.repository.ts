@@ -5,6 +5,7 @@ import type {
   LiveWindow,
   Segment,
   TranscribeWindowResult,
+  AppliedWhisperSettings,
 } from '@cwn/protocol';
 
 export interface LiveRecordingRow {
@@ -39,6 +40,8 @@ export interface WindowRow {
   language: string | null;
   model: string | null;
   engine: string | null;
+  /** What the worker applied to this window (null: not done, or an older worker). */
+  settings: AppliedWhisperSettings | null;
   failureReason: string | null;
   finishedAt: Date | null;
 }
@@ -79,6 +82,7 @@ interface WindowSql {
   language: string | null;
   model: string | null;
   engine: string | null;
+  settings: AppliedWhisperSettings | null;
   failure_reason: string | null;
   finished_at: Date | null;
 }
@@ -113,6 +117,7 @@ const toWindow = (w: WindowSql): WindowRow => ({
   language: w.language,
   model: w.model,
   engine: w.engine,
+  settings: w.settings ?? null,
   failureReason: w.failure_reason,
   finishedAt: w.finished_at,
 });
@@ -378,7 +383,8 @@ export class LiveRepository {
     const rows = await this.select<WindowSql>(
       `UPDATE live_windows
           SET state = 'done', segments = CAST(:segments AS jsonb), language = :language,
-              model = :model, engine = :engine, failure_reason = NULL, finished_at = :finishedAt,
+              model = :model, engine = :engine, settings = CAST(:settings AS jsonb),
+              failure_reason = NULL, finished_at = :finishedAt,
               job_queued = true, updated_at = :at
         WHERE id = :id
           AND (state <> 'done' OR (CAST(:finishedAt AS timestamptz) IS NOT NULL
@@ -390,6 +396,7 @@ export class LiveRepository {
         language: result.language.slice(0, 16),
         model: result.model.slice(0, 200),
         engine: result.engine.slice(0, 100),
+        settings: result.settings ? JSON.stringify(result.settings) : null,
         finishedAt,
         at,
       },

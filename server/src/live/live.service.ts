@@ -3,6 +3,8 @@ import {
   LIVE_MAX_APPEND_BYTES,
   REQUIRED_SAMPLE_RATE,
   TranscribeWindowResult,
+  composeWhisperPrompt,
+  type JobWhisperSettings,
   type LiveChannel,
   type LiveRecording,
   type LiveTranscript,
@@ -47,7 +49,12 @@ export interface LiveServiceDeps {
   keyId: string;
   maxRecordingSeconds: number;
   idleTimeoutMs: number;
+  /** The admins' Whisper settings and the call's NinjaOne vocabulary (decision 1611). */
+  jobSettings?: (callId: string) => Promise<JobWhisperSettings>;
 }
+
+/** Calls whose job settings are kept in memory at most (the oldest are forgotten first). */
+const SETTINGS_KEPT = 500;
 
 interface Windowing {
   windower: CallWindower;
@@ -118,11 +125,37 @@ const merged = (windows: WindowRow[]): Segment[] =>
  */
 export class LiveService {
   private readonly windowers = new Map<string, Windowing>();
+  /** Per call: the settings its windows carry, read once (on open or its first window). */
+  private readonly settingsByCall = new Map<string, Promise<JobWhisperSettings | undefined>>();
   private readonly serials = new Map<string, Promise<unknown>>();
   private readonly finishing = new Map<string, Promise<void>>();
   private readonly agents = new Map<string, { callId: string; agentId: string }>();
 
   constructor(private readonly d: LiveServiceDeps) {}
+
+  /**
+   * The Whisper settings and vocabulary of a call's windows: read once per call, like a batch
+   * call's when it is queued, so an append never waits on NinjaOne more than once; a failure gives
+   * the workers' own settings rather than no windows.
+   */
+  private settingsFor(callId: string): Promise<JobWhisperSettings | undefined> {
+    let p = this.settingsByCall.get(callId);
+    if (!p) {
+      p = (this.d.jobSettings ? this.d.jobSettings(callId) : Promise.resolve(undefined)).catch(
+        (err: unknown) => {
+          this.d.logger.warn(
+            { callId, error: err instanceof Error ? err.message : String(err) },
+            'whisper settings unavailable: windows queued with the workers’ own',
+          );
+          return undefined;
+        },
+      );
+      this.settingsByCall.set(callId, p);
+      if (this.settingsByCall.size > SETTINGS_KEPT)
+        this.settingsByCall.delete(this.settingsByCall.keys().next().value!);
+    }
+    return p;
+  }
 
   // ── sessions ─────────────────────────────────────────────────────────────────────────────────
 
@@ -134,6 +167,8 @@ export class LiveService {
     if (await this.d.models.Recording.count({ where: { callId } })) {
       throw HttpError.conflict('this call already has a recording');
     }
+    // read while the first seconds of audio arrive, ready for the first window
+    void this.settingsFor(callId);
     const id = crypto.randomUUID();
     await this.d.log.create(id, this.d.keyId);
     let row: LiveRecordingRow | null;
@@ -459,10 +494,16 @@ export class LiveService {
   /** Queues the windows' jobs, each with its channel's latest text as the prompt. */
   private async queue(row: LiveRecordingRow, windows: WindowRow[]): Promise<void> {
     const queued: string[] = [];
+    const settings = await this.settingsFor(row.callId);
+    const { vocabulary, prompt: vocabularyPrompt, ...applied } = settings ?? {};
     for (const w of windows) {
-      const prompt = promptOf(
+      const context = promptOf(
         await this.d.repo.latestText(sourceOf(row), w.channel, w.startSample),
       );
+      // the call's names and the admins' vocabulary first, then the channel's latest text
+      const prompt = settings
+        ? composeWhisperPrompt({ vocabulary, prompt: vocabularyPrompt, context })
+        : context;
       const ok = await this.d.windows.enqueue(
         {
           callId: row.callId,
@@ -472,6 +513,7 @@ export class LiveService {
           endSample: w.endSample,
           prompt,
           ...(row.languageHint ? { languageHint: row.languageHint } : {}),
+          ...(settings ? { settings: applied } : {}),
         },
         WindowQueue.LIVE,
       );
@@ -635,12 +677,17 @@ export class LiveService {
     const votes = new Map<string, number>();
     for (const w of done) if (w.language) votes.set(w.language, (votes.get(w.language) ?? 0) + 1);
     const language = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'und';
+    const withSettings = [...done]
+      .filter((w) => w.settings)
+      .sort((a, b) => b.startSample - a.startSample)[0]?.settings;
     return {
       language,
       segments: merged(done),
       model: done[0]?.model ?? 'none',
       engine: done[0]?.engine ?? 'live',
       timings: { fetchMs: 0, decodeMs: 0, transcribeMs: 0, totalMs: 0 },
+      // the latest window's (its prompt is that window's: names, vocabulary, the text before it)
+      ...(withSettings ? { settings: withSettings } : {}),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { LiveChannel } from '@cwn/protocol';
+import type { JobWhisperSettings, LiveChannel } from '@cwn/protocol';
 import type { ModuleDeps } from '../module-deps';
 import { createRedis } from '../queue/redis';
 import type { RecordingAudio } from '../recordings/audio.service';
@@ -27,6 +27,8 @@ export function createLiveModule(
     audio: RecordingAudio;
     transcripts: TranscriptsService;
     events: TranscriptionEvents;
+    /** The Whisper settings and vocabulary each call's windows carry. */
+    jobSettings?: (callId: string) => Promise<JobWhisperSettings>;
   },
 ): LiveModule {
   const { config, logger } = d;
@@ -61,6 +63,7 @@ export function createLiveModule(
     keyId: config.keyring.current.id,
     maxRecordingSeconds: config.maxRecordingSeconds,
     idleTimeoutMs: config.live.idleTimeoutMs,
+    jobSettings: d.jobSettings,
   });
   d.events.setWindowHandler(service);
   registerLiveRoutes(d.routes, service);

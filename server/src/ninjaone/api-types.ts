@@ -23,6 +23,15 @@ export const ApiPerson = z.looseObject({
 });
 export type ApiPerson = z.infer<typeof ApiPerson>;
 
+/** A device as `GET /organization/{id}/devices` lists it: only its names are read. */
+export const ApiDevice = z.looseObject({
+  id: int,
+  organizationId: int.nullable().optional(),
+  systemName: text,
+  displayName: text,
+});
+export type ApiDevice = z.infer<typeof ApiDevice>;
+
 export const ApiTicketForm = z.looseObject({
   id: int,
   name: z.string(),

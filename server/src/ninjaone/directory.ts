@@ -2,6 +2,7 @@ import type { NinjaOnePerson } from '@cwn/protocol';
 import type { z } from 'zod';
 import type { Logger } from '../logger';
 import {
+  ApiDevice,
   ApiOrganization,
   ApiPerson,
   ApiStatus,
@@ -164,6 +165,13 @@ export class NinjaOneDirectory {
         gaps,
       };
     });
+  }
+
+  /** One organization's devices (their names feed the transcription's vocabulary). */
+  organizationDevices(organizationId: number): Promise<ApiDevice[]> {
+    return this.cached(`devices:${organizationId}`, () =>
+      this.pages(`/organization/${organizationId}/devices`, ApiDevice, 'devices'),
+    );
   }
 
   ticketForms(): Promise<TicketForm[]> {

@@ -1,3 +1,4 @@
+import type { JobWhisperSettings } from '@cwn/protocol';
 import type { ModuleDeps } from '../module-deps';
 import type { CallLifecycle } from '../calls/lifecycle/call-lifecycle';
 import { EncryptedAudioStore, LocalBlobStore } from '../storage';
@@ -24,6 +25,8 @@ export interface RecordingsModule {
 export function createRecordingsModule(
   d: ModuleDeps & {
     lifecycle: CallLifecycle;
+    /** The Whisper settings and vocabulary a call's transcription job carries. */
+    jobSettings?: (callId: string) => Promise<JobWhisperSettings>;
   },
 ): RecordingsModule {
   const { config } = d;
@@ -37,7 +40,7 @@ export function createRecordingsModule(
     sequelize: d.sequelize,
     models: d.models,
     store,
-    queue: new TranscriptionQueue(d.queues.transcription),
+    queue: new TranscriptionQueue(d.queues.transcription, d.jobSettings, d.logger),
     lifecycle: d.lifecycle,
     recordingUploaded: (agentId, recording) =>
       d.fanOut.publish('recording.uploaded', recording, { agentId }),

@@ -90,9 +90,9 @@ export class TranscriptsRepository {
   ): Promise<TranscriptModel | null> {
     const rows = await this.sequelize.query<{ id: string }>(
       `INSERT INTO transcripts (id, call_id, recording_id, language, segments, model, engine, timings,
-                                status, version, created_at, updated_at)
+                                settings, status, version, created_at, updated_at)
        VALUES (:id, :callId, :recordingId, :language, CAST(:segments AS jsonb), :model, :engine,
-               CAST(:timings AS jsonb), 'draft', 1, :now, :now)
+               CAST(:timings AS jsonb), CAST(:settings AS jsonb), 'draft', 1, :now, :now)
        ON CONFLICT DO NOTHING
        RETURNING id`,
       {
@@ -105,6 +105,7 @@ export class TranscriptsRepository {
           model: result.model.slice(0, 200),
           engine: result.engine.slice(0, 100),
           timings: JSON.stringify(result.timings),
+          settings: result.settings ? JSON.stringify(result.settings) : null,
           now,
         },
         type: QueryTypes.SELECT,

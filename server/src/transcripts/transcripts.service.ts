@@ -35,6 +35,7 @@ export function toTranscriptDto(t: TranscriptModel): Transcript {
     updatedAt: t.updatedAt.toISOString(),
     validatedAt: t.validatedAt ? t.validatedAt.toISOString() : null,
     validatedBy: t.validatedBy ?? null,
+    settings: t.settings ?? null,
   };
 }
 

@@ -415,6 +415,8 @@ describe('the wallboard', () => {
       expect(res.status).toBe(200);
       return res.body.agents.find((a: { id: string }) => a.id === userId)?.liveTranscription;
     };
+    // agents of their own: the other tests leave sessions of theirs open
+    const [agent, otherAgent] = [await t.userWithRole('agent'), await t.userWithRole('agent')];
     const callId = await newCall(t, agent);
     expect(await liveOf(agent.user.id)).toBe(false);
     const id = await openLive(t, agent, callId);

@@ -29,6 +29,19 @@ export const DEFAULT_VAD: VadOptions = {
   padMs: 200,
 };
 
+/** The sensitivity the defaults above stand for (the admins' scale: 0 strict … 100 lenient). */
+export const DEFAULT_VAD_SENSITIVITY = 50;
+
+/**
+ * The admins' sensitivity as detector thresholds: 50 gives the defaults; each step towards 100
+ * lowers the margin above the noise floor (24 dB at 0, 0 at 100) and the absolute floor (−30
+ * dBFS at 0, −60 at 100), so quieter sounds count as speech.
+ */
+export function vadOptionsFor(sensitivity: number): Partial<VadOptions> {
+  const s = Math.max(0, Math.min(100, sensitivity));
+  return { marginDb: 24 - 0.24 * s, minDbfs: -30 - 0.3 * s };
+}
+
 export interface Region {
   startMs: number;
   endMs: number;

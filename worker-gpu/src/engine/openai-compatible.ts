@@ -46,6 +46,8 @@ export interface OpenAiCompatibleOptions {
   temperature?: number;
   /** First wait between tries, doubled each time (default 500 ms). */
   retryBaseDelayMs?: number;
+  /** Where the key is set, named in a 401/403 message (default WHISPER_API_KEY). */
+  keySource?: string;
 }
 
 export const OPENAI_COMPATIBLE_ENGINE = 'openai-compatible';
@@ -183,7 +185,8 @@ export class OpenAiCompatibleTranscriber implements Transcriber {
     const wav = encodeWav([pcm], SAMPLE_RATE);
     form.append(
       'file',
-      new Blob([new Uint8Array(wav.buffer, wav.byteOffset, wav.byteLength)], {
+      // a copy: its own ArrayBuffer, as BlobPart requires under the DOM lib (e2e's type-check)
+      new Blob([new Uint8Array(wav)], {
         type: 'audio/wav',
       }),
       'chunk.wav',
@@ -280,10 +283,11 @@ export class OpenAiCompatibleTranscriber implements Transcriber {
 
   private rejected(status: number, body: string): WhisperApiRejectedError {
     const at = `the Whisper API at ${this.endpoint}`;
+    const where = this.#opts.keySource ?? 'WHISPER_API_KEY';
     let message: string;
-    if (status === 401) message = `${at} refused the API key (HTTP 401): check WHISPER_API_KEY`;
+    if (status === 401) message = `${at} refused the API key (HTTP 401): check ${where}`;
     else if (status === 403)
-      message = `${at} refused access (HTTP 403): check WHISPER_API_KEY and what the key may use`;
+      message = `${at} refused access (HTTP 403): check ${where} and what the key may use`;
     else if (status === 404)
       message = `${at} answered HTTP 404: no transcription endpoint at this URL, or no model "${this.model}" there (${serverMessage(body, this.#opts.apiKey)})`;
     else

@@ -1,16 +1,35 @@
 /**
- * One transcription job: validate → fetch → decode → transcribe → TranscriptionResult.
+ * The jobs of the transcription queue, by name (TRANSCRIPTION_JOB_NAMES): a whole call
+ * (validate → fetch → decode → transcribe → TranscriptionResult) or one window of one channel
+ * (→ TranscribeWindowResult, segments in call time).
  * Permanent failures become UnrecoverableError (the job fails once, reason kept for the admin);
  * anything else is thrown as is and BullMQ retries it with the job's backoff.
  */
-import { TranscriptionJob, TranscriptionResult, type TranscriptionProgress } from '@cwn/protocol';
+import {
+  TRANSCRIPTION_JOB_NAMES,
+  TranscribeWindowJob,
+  TranscribeWindowResult,
+  TranscriptionJob,
+  TranscriptionResult,
+  composeWhisperPrompt,
+  type AppliedWhisperSettings,
+  type JobWhisperSettings,
+  type TranscriptionProgress,
+  type WorkerWhisperDefaults,
+} from '@cwn/protocol';
+import type { ZodError } from 'zod';
 import { UnrecoverableError, type Job } from 'bullmq';
+import { DEFAULT_VAD_SENSITIVITY, vadOptionsFor } from '../audio/vad';
 import { decodeWav } from '../audio/wav';
+import type { EngineLease, EngineSet } from '../engine/engines';
 import type { Transcriber } from '../engine/transcriber';
 import { PermanentError } from '../errors';
 import { transcribeCall } from '../pipeline/transcribe-call';
-import type { WorkerConfig } from '../config';
-import { fetchAudio } from './fetch-audio';
+import { resolveApiUrl, type WorkerConfig } from '../config';
+import { OpenAiCompatibleTranscriber, WhisperApiRejectedError } from '../engine/openai-compatible';
+import { EngineKeys } from './engine-key';
+import { transcribeWindow } from '../pipeline/transcribe-window';
+import { fetchAudio, fetchWindowAudio } from './fetch-audio';
 
 export type ProcessorConfig = Pick<
   WorkerConfig,
@@ -25,14 +44,82 @@ export type ProcessorConfig = Pick<
   | 'minSpeechMs'
   | 'minSpeechRatio'
   | 'fetchTimeoutMs'
+  | 'apiDefaults'
 >;
 
 export interface ProcessorDeps {
   config: ProcessorConfig;
   engine: Transcriber;
+  /** The engine per job's model; without it every job runs on `engine`. */
+  engines?: EngineSet;
+  /** The chosen API engine's key, fetched from the server and kept briefly (decision 1612). */
+  engineKeys?: EngineKeys;
+  /** Told what each job applied (the heartbeat announces the latest). */
+  onApplied?: (applied: AppliedWhisperSettings) => void;
   /** Aborted when the worker must give the job back (shutdown grace exceeded). */
   signal?: AbortSignal;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/** What a worker applies to a job that sets nothing: its environment. */
+export function workerDefaults(config: ProcessorConfig): WorkerWhisperDefaults {
+  return {
+    language: config.language,
+    prompt: config.prompt,
+    vad: config.vad,
+    vadSensitivity: DEFAULT_VAD_SENSITIVITY,
+    temperatureInc: config.temperatureInc,
+  };
+}
+
+/**
+ * A job's settings over the worker's environment: each field the job leaves out or null takes the
+ * worker's value; the call's own language hint (set by the agent's extension) wins over both.
+ * The prompt is the call's vocabulary, then the admins' prompt (else WHISPER_PROMPT), bounded.
+ */
+export function resolveSettings(
+  config: ProcessorConfig,
+  settings: JobWhisperSettings | undefined,
+  languageHint: string | null,
+  engine: Pick<Transcriber, 'engine' | 'model'>,
+  missingModel: string | null,
+  context?: string,
+): AppliedWhisperSettings {
+  const s = settings ?? {};
+  return {
+    engine: engine.engine,
+    model: engine.model,
+    missingModel,
+    language: languageHint ?? s.language ?? config.language,
+    prompt: composeWhisperPrompt({
+      vocabulary: s.vocabulary,
+      prompt: s.prompt ?? config.prompt,
+      context,
+    }),
+    vad: s.vad ?? config.vad,
+    vadSensitivity: s.vadSensitivity ?? DEFAULT_VAD_SENSITIVITY,
+    temperatureInc: s.temperatureInc ?? config.temperatureInc,
+  };
+}
+
+/**
+ * A live window's settings (decision 1611): as a call's, except that its prompt arrives composed
+ * by the server (the call's names, the admins' vocabulary, the channel's latest text); an empty
+ * one falls back to the worker's WHISPER_PROMPT.
+ */
+export function resolveWindowSettings(
+  config: ProcessorConfig,
+  settings: JobWhisperSettings | undefined,
+  languageHint: string | null,
+  engine: Pick<Transcriber, 'engine' | 'model'>,
+  missingModel: string | null,
+  windowPrompt: string,
+): AppliedWhisperSettings {
+  const { prompt: _p, vocabulary: _v, ...rest } = settings ?? {};
+  return {
+    ...resolveSettings(config, rest, languageHint, engine, missingModel),
+    prompt: windowPrompt || composeWhisperPrompt({ prompt: config.prompt }),
+  };
 }
 
 type ProgressSink = Pick<Job, 'updateProgress'>;
@@ -56,20 +143,209 @@ function progressReporter(job: ProgressSink) {
   };
 }
 
+const invalidPayload = (error: ZodError) =>
+  new UnrecoverableError(
+    `invalid job payload: ${error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+  );
+
+/** Where an admin sets the chosen engine's key, named when the API refuses it. */
+const KEY_SOURCE = 'the API key in /admin/whisper';
+
+/**
+ * The engine for a job: the OpenAI-compatible server its settings choose (built per job from
+ * plain options, with the key fetched from the server, never from the job: decision 1612), else
+ * the worker's own or another model it has (decision 1611).
+ */
+async function leaseFor(
+  deps: ProcessorDeps,
+  settings: JobWhisperSettings | undefined,
+): Promise<EngineLease> {
+  const choice = settings?.engine;
+  if (choice) {
+    try {
+      const resolved = resolveApiUrl(choice.url);
+      if ('error' in resolved)
+        throw new PermanentError(`the chosen engine's URL: ${resolved.error}`, 'invalid_engine');
+      const { config } = deps;
+      const keys = (deps.engineKeys ??= new EngineKeys({
+        serverUrl: config.serverUrl,
+        workerToken: config.workerToken,
+        timeoutMs: config.fetchTimeoutMs,
+      }));
+      const apiKey = await keys.get(choice.url, deps.signal);
+      const d = config.apiDefaults ?? {
+        timeoutMs: 120_000,
+        maxAttempts: 3,
+        maxRetryDelayMs: 30_000,
+      };
+      const engine = new OpenAiCompatibleTranscriber({
+        ...d,
+        url: resolved.url,
+        model: choice.model,
+        apiKey,
+        temperature: 0,
+        keySource: KEY_SOURCE,
+      });
+      return { engine, missingModel: null, release: () => undefined };
+    } catch (err) {
+      if (err instanceof PermanentError)
+        throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      throw err;
+    }
+  }
+  if (deps.engines) return deps.engines.acquire(settings?.model);
+  const model = settings?.model;
+  return {
+    engine: deps.engine,
+    missingModel: model && model !== deps.engine.model ? model : null,
+    release: () => undefined,
+  };
+}
+
+/** A key the chosen engine refused is forgotten, so the next job asks the server again. */
+function forgetRefusedKey(
+  deps: ProcessorDeps,
+  settings: JobWhisperSettings | undefined,
+  err: unknown,
+) {
+  if (
+    settings?.engine &&
+    err instanceof WhisperApiRejectedError &&
+    (err.status === 401 || err.status === 403)
+  )
+    deps.engineKeys?.forget(settings.engine.url);
+}
+
+export type AnyTranscriptionResult = TranscriptionResult | TranscribeWindowResult;
+
+/** Routes a job of the transcription queue by its name; an unknown name fails once. */
+export function processJob(
+  job: Pick<Job, 'id' | 'name' | 'data' | 'updateProgress' | 'attemptsMade'>,
+  deps: ProcessorDeps,
+): Promise<AnyTranscriptionResult> {
+  switch (job.name) {
+    case TRANSCRIPTION_JOB_NAMES.call:
+      return processTranscription(job, deps);
+    case TRANSCRIPTION_JOB_NAMES.window:
+      return processWindow(job, deps);
+    default:
+      return Promise.reject(
+        new UnrecoverableError(
+          `unknown job name "${job.name}": expected ${Object.values(TRANSCRIPTION_JOB_NAMES).join(' or ')}`,
+        ),
+      );
+  }
+}
+
+/**
+ * One window: fetch that channel's samples [start, end) as a mono WAV, transcribe them as one
+ * chunk with the call path's settings, guards over the window, segments shifted into call time.
+ * No progress updates: a window is seconds of work, and live windows are many.
+ */
+export async function processWindow(
+  job: Pick<Job, 'id' | 'data' | 'attemptsMade'>,
+  deps: ProcessorDeps,
+): Promise<TranscribeWindowResult> {
+  const t0 = performance.now();
+  const parsed = TranscribeWindowJob.safeParse(job.data);
+  if (!parsed.success) throw invalidPayload(parsed.error);
+  const data = parsed.data;
+  const { config } = deps;
+  const lease = await leaseFor(deps, data.settings);
+  const engine = lease.engine;
+  const applied = resolveWindowSettings(
+    config,
+    data.settings,
+    data.languageHint ?? null,
+    engine,
+    lease.missingModel,
+    data.prompt,
+  );
+  try {
+    const wav = await fetchWindowAudio(config.serverUrl, config.workerToken, data, {
+      timeoutMs: config.fetchTimeoutMs,
+      signal: deps.signal,
+    });
+    const t1 = performance.now();
+    const audio = decodeWav(wav);
+    if (audio.channels.length !== 1) {
+      throw new PermanentError(
+        `window audio has ${audio.channels.length} channels, expected 1 (${data.channel})`,
+        'invalid_audio',
+      );
+    }
+    const pcm = audio.channels[0]!;
+    if (pcm.length !== data.endSample - data.startSample) {
+      deps.log?.('window audio length differs from the job; using the file', {
+        jobId: job.id,
+        job: data.endSample - data.startSample,
+        file: pcm.length,
+      });
+    }
+    const t2 = performance.now();
+    const out = await transcribeWindow(
+      pcm,
+      audio.sampleRate,
+      { startSample: data.startSample, speaker: data.channel },
+      engine,
+      {
+        language: applied.language,
+        prompt: applied.prompt || undefined,
+        beamSize: config.beamSize,
+        threads: config.threads,
+        temperatureInc: applied.temperatureInc,
+        vad: applied.vad,
+        vadOptions: vadOptionsFor(applied.vadSensitivity),
+        minSpeechRatio: config.minSpeechRatio,
+        signal: deps.signal,
+      },
+    );
+    const t3 = performance.now();
+    const result: TranscribeWindowResult = {
+      language: out.language,
+      segments: out.segments,
+      model: engine.model,
+      engine: engine.engine,
+      invalidUtf8Dropped: out.invalidUtf8Dropped,
+      settings: applied,
+      timings: {
+        fetchMs: Math.round(t1 - t0),
+        decodeMs: Math.round(t2 - t1),
+        transcribeMs: Math.round(t3 - t2),
+        totalMs: Math.round(performance.now() - t0),
+      },
+    };
+    const valid = TranscribeWindowResult.parse(result);
+    deps.onApplied?.(applied);
+    return valid;
+  } catch (err) {
+    forgetRefusedKey(deps, data.settings, err);
+    if (err instanceof PermanentError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+    throw err;
+  } finally {
+    lease.release();
+  }
+}
+
 export async function processTranscription(
   job: Pick<Job, 'id' | 'data' | 'updateProgress' | 'attemptsMade'>,
   deps: ProcessorDeps,
 ): Promise<TranscriptionResult> {
   const t0 = performance.now();
   const parsed = TranscriptionJob.safeParse(job.data);
-  if (!parsed.success) {
-    throw new UnrecoverableError(
-      `invalid job payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
+  if (!parsed.success) throw invalidPayload(parsed.error);
   const data = parsed.data;
-  const { config, engine } = deps;
+  const { config } = deps;
   const progress = progressReporter(job);
+  const lease = await leaseFor(deps, data.settings);
+  const engine = lease.engine;
+  const applied = resolveSettings(
+    config,
+    data.settings,
+    data.languageHint,
+    engine,
+    lease.missingModel,
+  );
   try {
     progress.report('fetching', 0, true);
     const wav = await fetchAudio(config.serverUrl, config.workerToken, data.recordingId, {
@@ -89,12 +365,13 @@ export async function processTranscription(
     const t2 = performance.now();
     progress.report('transcribing', 10, true);
     const out = await transcribeCall(audio, engine, {
-      language: data.languageHint ?? config.language,
-      prompt: config.prompt || undefined,
+      language: applied.language,
+      prompt: applied.prompt || undefined,
       beamSize: config.beamSize,
       threads: config.threads,
-      temperatureInc: config.temperatureInc,
-      vad: config.vad,
+      temperatureInc: applied.temperatureInc,
+      vad: applied.vad,
+      vadOptions: vadOptionsFor(applied.vadSensitivity),
       minSpeechMs: config.minSpeechMs,
       minSpeechRatio: config.minSpeechRatio,
       signal: deps.signal,
@@ -109,6 +386,7 @@ export async function processTranscription(
       model: engine.model,
       engine: engine.engine,
       invalidUtf8Dropped: out.invalidUtf8Dropped,
+      settings: applied,
       timings: {
         fetchMs: Math.round(t1 - t0),
         decodeMs: Math.round(t2 - t1),
@@ -117,10 +395,15 @@ export async function processTranscription(
       },
     };
     // the server validates too; failing here names the worker as the culprit
-    return TranscriptionResult.parse(result);
+    const valid = TranscriptionResult.parse(result);
+    deps.onApplied?.(applied);
+    return valid;
   } catch (err) {
     await progress.flush();
+    forgetRefusedKey(deps, data.settings, err);
     if (err instanceof PermanentError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
     throw err;
+  } finally {
+    lease.release();
   }
 }

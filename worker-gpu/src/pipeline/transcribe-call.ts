@@ -7,7 +7,7 @@ import type { Segment } from '@cwn/protocol';
 import type { DecodedAudio } from '../audio/wav';
 import { chunkRegions, detectSpeech, type Region, type VadOptions } from '../audio/vad';
 import type { Transcriber } from '../engine/transcriber';
-import { applyGuards } from './guards';
+import { applyGuards, type TimedText } from './guards';
 import { mergeSegments, speakersFor } from './merge';
 
 export interface CallTranscriptionOptions {
@@ -48,6 +48,40 @@ function gate(pcm: Float32Array, speech: Region[], offsetMs: number, rate: numbe
   return out;
 }
 
+export type SpanOptions = Pick<
+  CallTranscriptionOptions,
+  'language' | 'prompt' | 'beamSize' | 'threads' | 'temperatureInc' | 'onProgress' | 'signal'
+>;
+
+/**
+ * One chunk of audio through the engine: `input` holds the samples of `span` (milliseconds of the
+ * audio it was cut from); the segments come back in that time, clamped to the span (whisper may
+ * place a timestamp past the end of the audio it was given), text trimmed, guards not yet applied.
+ * Shared by the whole-call and the window paths so that both transcribe alike.
+ */
+export async function transcribeSpan(
+  engine: Transcriber,
+  input: Float32Array,
+  span: Region,
+  opts: SpanOptions,
+): Promise<{ language: string; segments: TimedText[]; invalidUtf8Dropped: number }> {
+  const out = await engine.transcribe(input, {
+    language: opts.language,
+    prompt: opts.prompt,
+    beamSize: opts.beamSize,
+    threads: opts.threads,
+    temperatureInc: opts.temperatureInc,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+  });
+  const segments = out.segments.map((s) => {
+    const startMs = Math.min(span.endMs, span.startMs + Math.max(0, s.startMs));
+    const endMs = Math.max(startMs, Math.min(span.endMs, span.startMs + Math.max(0, s.endMs)));
+    return { startMs, endMs, text: s.text.trim() };
+  });
+  return { language: out.language, segments, invalidUtf8Dropped: out.invalidUtf8Dropped };
+}
+
 export async function transcribeCall(
   audio: DecodedAudio,
   engine: Transcriber,
@@ -74,7 +108,7 @@ export async function transcribeCall(
 
   for (let c = 0; c < plans.length; c++) {
     const { pcm, speech, chunks } = plans[c]!;
-    const raw: Array<{ startMs: number; endMs: number; text: string }> = [];
+    const raw: TimedText[] = [];
     for (const chunk of chunks) {
       const len = chunk.endMs - chunk.startMs;
       const from = Math.floor((chunk.startMs * rate) / 1000);
@@ -84,13 +118,8 @@ export async function transcribeCall(
       const input = opts.vad
         ? gate(pcm.subarray(from, to), speech, chunk.startMs, rate)
         : pcm.subarray(from, to);
-      const out = await engine.transcribe(input, {
-        language: opts.language,
-        prompt: opts.prompt,
-        beamSize: opts.beamSize,
-        threads: opts.threads,
-        temperatureInc: opts.temperatureInc,
-        signal: opts.signal,
+      const out = await transcribeSpan(engine, input, chunk, {
+        ...opts,
         onProgress: (p) =>
           opts.onProgress?.(totalMs ? ((doneMs + (len * p) / 100) * 100) / totalMs : 100),
       });
@@ -98,15 +127,7 @@ export async function transcribeCall(
       invalidUtf8Dropped += out.invalidUtf8Dropped;
       opts.onProgress?.(totalMs ? (doneMs * 100) / totalMs : 100);
       languages.set(out.language, (languages.get(out.language) ?? 0) + len);
-      for (const s of out.segments) {
-        // whisper may place a timestamp past the end of the audio it was given: clamp to the chunk
-        const startMs = Math.min(chunk.endMs, chunk.startMs + Math.max(0, s.startMs));
-        const endMs = Math.max(
-          startMs,
-          Math.min(chunk.endMs, chunk.startMs + Math.max(0, s.endMs)),
-        );
-        raw.push({ startMs, endMs, text: s.text.trim() });
-      }
+      raw.push(...out.segments);
     }
     const kept = applyGuards(raw, speech, { minSpeechRatio: opts.minSpeechRatio });
     perChannel.push(
