@@ -283,7 +283,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const firstWorker =
     ctx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ??
     (await ctx.waitForEvent('serviceworker', { timeout: 15_000 }));
-  if (!options.live)
+  if (options.live)
     await firstWorker.evaluate(
       (key) =>
         (
@@ -291,7 +291,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
             chrome: { storage: { local: { set(v: object): Promise<void> } } };
           }
         ).chrome.storage.local.set({ [key]: true }),
-      'cwn-live-disabled',
+      'cwn-live-enabled',
     );
   const extensionId = new URL(firstWorker.url()).host;
   if (extensionId !== unpackedExtensionId(extDir))

@@ -21,8 +21,12 @@ import { LiveStore, type Db, type LiveState } from '../shared/db';
 import type { LiveProduceRequest, LiveProduceResult } from '../shared/messages';
 import type { TrackedCall } from './call-tracker';
 
-/** storage.local key: `true` turns live streaming off (every call then goes by whole upload). */
-export const LIVE_DISABLED_KEY = 'cwn-live-disabled';
+/**
+ * storage.local key: `true` turns live streaming on. Off by default for now: "don't record this
+ * call" in the middle of a call cannot yet discard what the server already holds (the protocol has
+ * no discard), so streaming waits for that route before it becomes the default.
+ */
+export const LIVE_ENABLED_KEY = 'cwn-live-enabled';
 /** The least time between two passes while calls are live. */
 export const LIVE_PASS_MS = 2_000;
 /** A side that has no recorder this long after the call's first one is taken as silent. */

@@ -22,7 +22,7 @@ import {
   produceLiveInOffscreen,
   startTabCaptureInOffscreen,
 } from './offscreen-client';
-import { LIVE_DISABLED_KEY, LiveStreamer, httpLiveApi } from './live-streamer';
+import { LIVE_ENABLED_KEY, LiveStreamer, httpLiveApi } from './live-streamer';
 import { pbxTabs, registerContentScripts, reloadPbxTabs } from './registration';
 import { TabCaptureDriver } from './tab-capture-driver';
 import { UploadQueue } from './upload-queue';
@@ -78,7 +78,7 @@ function runtime(): Promise<Runtime> {
       closed: (call, serverCallId, recordingId) => liveClosed(call.key, serverCallId, recordingId),
       fallBack: (call) => liveFallBack(call.key),
       enabled: async () =>
-        (await browser.storage.local.get(LIVE_DISABLED_KEY))[LIVE_DISABLED_KEY] !== true,
+        (await browser.storage.local.get(LIVE_ENABLED_KEY))[LIVE_ENABLED_KEY] === true,
     });
     return { db, chunks: new ChunkStore(db), state, tracker, uploads, reporter, live };
   })();
