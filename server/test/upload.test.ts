@@ -235,6 +235,7 @@ describe('POST /api/upload-recording: stored, queued, idempotent', () => {
       languageHint: 'en',
       // the admins' Whisper settings travel with the job; none set here: each worker's own
       settings: {
+        engine: null,
         language: null,
         model: null,
         prompt: null,

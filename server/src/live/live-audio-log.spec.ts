@@ -1,5 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdtemp,
+  open,
+  readFile,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StorageIntegrityError, MasterKeyUnavailableError } from '../storage/errors';
@@ -96,12 +105,36 @@ describe('LiveAudioLog', () => {
     await appendFile(join(dir, 'live', id), Buffer.from([0, 0, 0x10, 0, 1, 2, 3]));
     const restarted = new LiveAudioLog(dir, new Keyring(key));
     expect(await restarted.length(id, key.id)).toBe(70_000);
-    expect((await stat(join(dir, 'live', id))).size).toBe(goodSize);
+    // A reader leaves the partial record alone: it may be another replica's append in flight.
+    expect((await stat(join(dir, 'live', id))).size).toBe(goodSize + 7);
     expect((await all(restarted)).equals(a)).toBe(true);
+    // The next append (the writer, under the cross-process lock) cuts it off and writes in its place.
     expect(await restarted.append(id, key.id, 70_000, Buffer.from('tail'))).toEqual({
       kind: 'appended',
       end: 70_004,
     });
+    const reopened = new LiveAudioLog(dir, new Keyring(key));
+    expect((await all(reopened)).equals(Buffer.concat([a, Buffer.from('tail')]))).toBe(true);
+  });
+
+  it('a reader never cuts bytes another replica is still writing', async () => {
+    const a = randomBytes(10_000);
+    await log.append(id, key.id, 0, a);
+    const file = join(dir, 'live', id);
+    // The writer's next record, on disk only in part while a second replica serves a read.
+    const whole = await readFile(file);
+    await log.append(id, key.id, 10_000, randomBytes(5_000));
+    const full = await readFile(file);
+    await writeFile(file, full.subarray(0, whole.length + 100));
+    const replica = new LiveAudioLog(dir, new Keyring(key));
+    expect((await replica.read(id, key.id, 0, 10_000)).equals(a)).toBe(true);
+    // the write completes, in place, as the writer's positioned write does
+    const fh = await open(file, 'r+');
+    await fh.write(full, whole.length + 100, full.length - whole.length - 100, whole.length + 100);
+    await fh.close();
+    expect((await stat(file)).size).toBe(full.length);
+    replica.forget(id);
+    expect(await replica.length(id, key.id)).toBe(15_000);
   });
 
   it('drops a last record whose bytes are all there but do not authenticate (written out of order)', async () => {

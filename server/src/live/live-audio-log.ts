@@ -35,6 +35,12 @@ interface OpenLog {
   end: number;
   /** File bytes. */
   size: number;
+  /**
+   * Whether bytes past `size` were cut off. Only an append (the writer, under the cross-process
+   * lock) cuts: bytes past the last whole record may be another replica's append in flight, which
+   * a reader must leave alone.
+   */
+  cut: boolean;
 }
 
 /**
@@ -64,7 +70,7 @@ export class LiveAudioLog {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const fh = await open(this.path(id), 'wx', 0o600);
     await fh.close();
-    this.logs.set(id, { keyId, records: [], end: 0, size: 0 });
+    this.logs.set(id, { keyId, records: [], end: 0, size: 0, cut: true });
   }
 
   /** Plaintext bytes held. */
@@ -76,7 +82,7 @@ export class LiveAudioLog {
     if (!Number.isSafeInteger(offset) || offset < 0)
       throw new RangeError(`invalid offset ${offset}`);
     return this.serial(id, async () => {
-      const log = await this.load(id, keyId);
+      const log = await this.load(id, keyId, true);
       if (offset > log.end) return { kind: 'gap', expected: log.end };
       const overlap = Math.min(data.length, log.end - offset);
       if (overlap > 0) {
@@ -218,12 +224,15 @@ export class LiveAudioLog {
     return openChunk(key, prefix, r.offset, false, sealed);
   }
 
-  /** The log's index, read from the file when this process has none; a torn tail is cut off. */
-  private async load(id: string, keyId: string): Promise<OpenLog> {
+  /**
+   * The log's index, read from the file when this process has none. For the writer (`cut`), a torn
+   * tail is cut off; a reader only leaves it out.
+   */
+  private async load(id: string, keyId: string, cut = false): Promise<OpenLog> {
     const cached = this.logs.get(id);
-    if (cached) return cached;
+    if (cached && (cached.cut || !cut)) return cached;
     const { key, prefix } = this.material(id, keyId);
-    const fh = await open(this.path(id), 'r+');
+    const fh = await open(this.path(id), cut ? 'r+' : 'r');
     try {
       const { size } = await fh.stat();
       const records: Record_[] = [];
@@ -251,8 +260,8 @@ export class LiveAudioLog {
           offset = last.offset;
         }
       }
-      if (position < size) await fh.truncate(position);
-      const log = { keyId, records, end: offset, size: position };
+      if (cut && position < size) await fh.truncate(position);
+      const log = { keyId, records, end: offset, size: position, cut: cut || position === size };
       this.logs.set(id, log);
       return log;
     } finally {

@@ -18,6 +18,9 @@ export class ClientAbortedError extends Error {
  */
 export function detachedBody(req: Request): Readable {
   const body = new PassThrough({ highWaterMark: 256 * 1024 });
+  // A client that aborts before the consumer attached its listeners must not crash the process
+  // (an 'error' with no listener throws); consumers still get the error through their own.
+  body.on('error', () => undefined);
   req.pipe(body);
   const onClose = () => {
     if (!req.complete) body.destroy(new ClientAbortedError());
