@@ -36,6 +36,7 @@ import { createCallsModule, type CallsModule } from './calls/module';
 import { createRecordingsModule, type RecordingsModule } from './recordings/module';
 import { createRetentionModule, type RetentionModule } from './retention/module';
 import {
+  createTranscriptionEventsModule,
   createTranscriptsModule,
   transcriptReader,
   type TranscriptsModule,
@@ -242,8 +243,13 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     ingest: recordings.ingest,
     audio: recordings.audio,
     transcripts: transcripts.service,
-    events: transcripts.events,
     jobSettings: (callId) => whisper.jobSettings.forCall(callId),
+  });
+  // After the live module: window jobs' outcomes go to its service, given here.
+  const transcriptionEvents = createTranscriptionEventsModule({
+    ...shared,
+    transcripts,
+    windows: live.service,
   });
   const retention = createRetentionModule({
     ...shared,
@@ -325,7 +331,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       presence,
       wallboard: dashboard.wallboard,
     },
-    transcriptionEvents: transcripts.events,
+    transcriptionEvents: transcriptionEvents.events,
     users,
     calls,
     recordings,
@@ -346,14 +352,14 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
         server.listen(port, host, () => {
           server.off('error', reject);
           tickets.start();
-          transcripts.start();
+          transcriptionEvents.start();
           live.start();
           resolve(server.address() as AddressInfo);
         });
       }),
     close: async () => {
       await live.close();
-      await transcripts.close();
+      await transcriptionEvents.close();
       await push.close();
       dashboard.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
