@@ -24,6 +24,15 @@ export interface LiveRecordingRow {
   closedAt: Date | null;
 }
 
+/** A window's timings: its wait in the queue, then what the worker reported (milliseconds). */
+export interface WindowTimings {
+  queueMs: number | null;
+  fetchMs: number;
+  decodeMs: number;
+  transcribeMs: number;
+  totalMs: number;
+}
+
 export type WindowSource = { kind: 'live'; id: string } | { kind: 'recording'; id: string };
 
 export interface WindowRow {
@@ -42,6 +51,8 @@ export interface WindowRow {
   engine: string | null;
   /** What the worker applied to this window (null: not done, or an older worker). */
   settings: AppliedWhisperSettings | null;
+  /** null: not done, or transcribed by a worker that reported none. */
+  timings: WindowTimings | null;
   failureReason: string | null;
   finishedAt: Date | null;
 }
@@ -83,6 +94,7 @@ interface WindowSql {
   model: string | null;
   engine: string | null;
   settings: AppliedWhisperSettings | null;
+  timings: WindowTimings | null;
   failure_reason: string | null;
   finished_at: Date | null;
 }
@@ -118,6 +130,7 @@ const toWindow = (w: WindowSql): WindowRow => ({
   model: w.model,
   engine: w.engine,
   settings: w.settings ?? null,
+  timings: w.timings ?? null,
   failureReason: w.failure_reason,
   finishedAt: w.finished_at,
 });
@@ -406,11 +419,13 @@ export class LiveRepository {
     result: TranscribeWindowResult,
     finishedAt: Date | null,
     at: Date,
+    timings: WindowTimings | null = null,
   ): Promise<WindowRow | null> {
     const rows = await this.select<WindowSql>(
       `UPDATE live_windows
           SET state = 'done', segments = CAST(:segments AS jsonb), language = :language,
               model = :model, engine = :engine, settings = CAST(:settings AS jsonb),
+              timings = CAST(:timings AS jsonb),
               failure_reason = NULL, finished_at = :finishedAt,
               job_queued = true, updated_at = :at
         WHERE id = :id
@@ -424,6 +439,7 @@ export class LiveRepository {
         model: result.model.slice(0, 200),
         engine: result.engine.slice(0, 100),
         settings: result.settings ? JSON.stringify(result.settings) : null,
+        timings: timings ? JSON.stringify(timings) : null,
         finishedAt,
         at,
       },

@@ -13,6 +13,7 @@ import {
   type OpenLiveRecordingBody,
   type Segment,
   type TranscriptionResult,
+  type TranscriptionTimings,
   type WindowAudioQuery,
 } from '@cwn/protocol';
 import type { Models } from '../db/models';
@@ -25,7 +26,13 @@ import type { RecordingAudio } from '../recordings/audio.service';
 import type { TranscriptsService } from '../transcripts/transcripts.service';
 import type { AppendLock } from './append-lock';
 import type { LiveAudioLog } from './live-audio-log';
-import type { LiveRecordingRow, LiveRepository, WindowRow, WindowSource } from './live.repository';
+import type {
+  LiveRecordingRow,
+  LiveRepository,
+  WindowRow,
+  WindowSource,
+  WindowTimings,
+} from './live.repository';
 import { CallWindower, type ChannelWindow } from './windowing/call-windower';
 import type { SpeechDetector } from './windowing/speech-detector';
 import type { WindowingOptions } from './windowing/window-cutter';
@@ -68,6 +75,9 @@ export interface FinishedWindowJob {
   returnvalue?: unknown;
   failedReason?: string;
   finishedOn?: number;
+  /** When the job was added and when its (last) run started: its wait in the queue. */
+  timestamp?: number;
+  processedOn?: number;
 }
 
 /** Whisper's prompt holds about 224 tokens: the end of the channel's text, a few hundred characters. */
@@ -658,7 +668,13 @@ export class LiveService {
       return this.windowFailed({ ...job, failedReason: `invalid window result (${issues})` });
     }
     const finishedAt = job.finishedOn ? new Date(job.finishedOn) : null;
-    const stored = await this.d.repo.storeResult(w.id, parsed.data, finishedAt, this.d.now());
+    const stored = await this.d.repo.storeResult(
+      w.id,
+      parsed.data,
+      finishedAt,
+      this.d.now(),
+      timingsOf(job, parsed.data.timings),
+    );
     if (!stored) return false;
     if (stored.sourceKind === 'live') {
       const owner = await this.ownerOf(stored.sourceId);
@@ -782,7 +798,7 @@ export class LiveService {
       segments: merged(done),
       model: done[0]?.model ?? 'none',
       engine: done[0]?.engine ?? 'live',
-      timings: { fetchMs: 0, decodeMs: 0, transcribeMs: 0, totalMs: 0 },
+      timings: liveTimings(done),
       // the latest window's (its prompt is that window's: names, vocabulary, the text before it)
       ...(withSettings ? { settings: withSettings } : {}),
     };
@@ -958,6 +974,44 @@ export class LiveService {
     });
     return next;
   }
+}
+
+/** A window's wait in the queue (added → its last run started) and what the worker reported. */
+function timingsOf(
+  job: FinishedWindowJob,
+  reported: TranscriptionTimings | undefined,
+): WindowTimings | null {
+  const queueMs =
+    job.timestamp !== undefined && job.processedOn !== undefined
+      ? Math.max(0, job.processedOn - job.timestamp)
+      : null;
+  if (!reported) return null;
+  return {
+    queueMs,
+    fetchMs: reported.fetchMs,
+    decodeMs: reported.decodeMs,
+    transcribeMs: reported.transcribeMs,
+    totalMs: reported.totalMs,
+  };
+}
+
+/**
+ * A live transcript's timings, from its windows': the work summed (fetch, decode, transcribe,
+ * total), how many windows, their waits in the queue (longest and summed). Windows without
+ * timings (older workers) count in `windows` but add nothing.
+ */
+export function liveTimings(done: WindowRow[]): TranscriptionTimings {
+  const sum = { fetchMs: 0, decodeMs: 0, transcribeMs: 0, totalMs: 0, queueMs: 0, queueMsMax: 0 };
+  for (const { timings: t } of done) {
+    if (!t) continue;
+    sum.fetchMs += t.fetchMs;
+    sum.decodeMs += t.decodeMs;
+    sum.transcribeMs += t.transcribeMs;
+    sum.totalMs += t.totalMs;
+    sum.queueMs += t.queueMs ?? 0;
+    sum.queueMsMax = Math.max(sum.queueMsMax, t.queueMs ?? 0);
+  }
+  return { ...sum, windows: done.length };
 }
 
 function counts(windows: WindowRow[]): LiveRecording['windows'] {

@@ -39,11 +39,20 @@ export interface WindowJobHandler {
     id?: string;
     returnvalue?: unknown;
     finishedOn?: number;
+    /** When the job was added and its last run started (its wait in the queue). */
+    timestamp?: number;
+    processedOn?: number;
   }): Promise<boolean>;
   windowFailed(job: { id?: string; failedReason?: string }): Promise<boolean>;
   /** Finished window jobs whose outcome the database may lack; returns how many it repaired. */
   reconcileWindows(
-    completed: { id?: string; returnvalue?: unknown; finishedOn?: number }[],
+    completed: {
+      id?: string;
+      returnvalue?: unknown;
+      finishedOn?: number;
+      timestamp?: number;
+      processedOn?: number;
+    }[],
     failed: { id?: string; failedReason?: string; finishedOn?: number }[],
   ): Promise<number>;
 }
@@ -267,6 +276,8 @@ export class TranscriptionEvents {
         id: jobId,
         returnvalue: job?.returnvalue ?? returnvalue,
         finishedOn: job?.finishedOn,
+        timestamp: job?.timestamp,
+        processedOn: job?.processedOn,
       });
       return;
     }
