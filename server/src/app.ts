@@ -256,6 +256,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     store: recordings.store,
     uploads: recordings.uploads,
     transcripts: transcripts.service,
+    liveWindows: live.service,
     settings: settings.store,
   });
   const tickets = createTicketsModule({
@@ -269,6 +270,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   const privacy = createPrivacyModule({
     ...shared,
     calls,
+    live: live.service,
     recordings,
     transcripts,
     tickets,

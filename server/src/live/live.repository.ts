@@ -195,6 +195,58 @@ export class LiveRepository {
     return rows[0] ? toRecording(rows[0]) : null;
   }
 
+  /** The calls' live recordings, whatever their state (a privacy erasure's holdings). */
+  async byCalls(callIds: string[]): Promise<LiveRecordingRow[]> {
+    if (callIds.length === 0) return [];
+    const rows = await this.select<RecordingSql>(
+      `SELECT * FROM live_recordings WHERE call_id IN (:callIds) ORDER BY opened_at`,
+      { callIds },
+    );
+    return rows.map(toRecording);
+  }
+
+  /**
+   * Deletes the calls' live recordings and every window of theirs (live or of an uploaded
+   * recording), in the caller's transaction: a privacy erasure, before the calls' rows.
+   */
+  async deleteForCalls(callIds: string[], tx: Transaction): Promise<number> {
+    if (callIds.length === 0) return 0;
+    await this.sequelize.query(`DELETE FROM live_windows WHERE call_id IN (:callIds)`, {
+      replacements: { callIds },
+      transaction: tx,
+    });
+    const rows = await this.select<{ id: string }>(
+      `DELETE FROM live_recordings WHERE call_id IN (:callIds) RETURNING id`,
+      { callIds },
+      tx,
+    );
+    return rows.length;
+  }
+
+  /**
+   * Deletes the windows (with their segments, a copy of transcript text) created before
+   * `cutoff`, of any source but a session still open or closing; dryRun: counts them. The
+   * transcript retention's share of the live tables.
+   */
+  async purgeWindowsOlderThan(cutoff: Date, dryRun: boolean): Promise<number> {
+    const where = `w.created_at < :cutoff
+      AND NOT EXISTS (SELECT 1 FROM live_recordings l
+                       WHERE w.source_kind = 'live' AND l.id = w.source_id
+                         AND l.state IN ('open', 'closing'))`;
+    if (dryRun) {
+      const rows = await this.select<{ n: string }>(
+        `SELECT COUNT(*) AS n FROM live_windows w WHERE ${where}`,
+        { cutoff },
+      );
+      return Number(rows[0]?.n ?? 0);
+    }
+    const rows = await this.select<{ id: string }>(
+      `DELETE FROM live_windows w WHERE ${where} RETURNING id`,
+      { cutoff },
+    );
+    return rows.length;
+  }
+
   /** Records the bytes held after an append (never lowers it: appends may land out of order). */
   async recordAppend(id: string, offset: number, at: Date, tx?: Transaction): Promise<void> {
     await this.sequelize.query(
@@ -279,16 +331,22 @@ export class LiveRepository {
     return rows.map(toRecording);
   }
 
-  /** Closed sessions whose call has no transcript yet (their last windows may be done). */
-  async closedWithoutTranscript(): Promise<LiveRecordingRow[]> {
+  /**
+   * Closed sessions whose call has no transcript yet (their last windows may be done), among
+   * calls in `statuses` (those a transcript can still move: a call past `transcribed` without a
+   * transcript had it purged by retention, and is never picked again).
+   */
+  async closedWithoutTranscript(statuses: readonly string[]): Promise<LiveRecordingRow[]> {
     const rows = await this.select<RecordingSql>(
       `SELECT l.* FROM live_recordings l
+         JOIN calls c ON c.id = l.call_id
         WHERE l.state = 'closed' AND l.recording_id IS NOT NULL
+          AND c.status IN (:statuses)
           AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.call_id = l.call_id)
           AND NOT EXISTS (SELECT 1 FROM live_windows w
                            WHERE w.source_kind = 'live' AND w.source_id = l.id AND w.state = 'queued')
         LIMIT 100`,
-      {},
+      { statuses },
     );
     return rows.map(toRecording);
   }

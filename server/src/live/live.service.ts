@@ -16,6 +16,8 @@ import {
   type TranscriptionTimings,
   type WindowAudioQuery,
 } from '@cwn/protocol';
+import type { Transaction } from 'sequelize';
+import { statusesLeftBy } from '../calls/lifecycle/transitions';
 import type { Models } from '../db/models';
 import { HttpError } from '../http/errors';
 import type { AuthUser } from '../http/request-context';
@@ -417,6 +419,54 @@ export class LiveService {
       'live recording discarded',
     );
     return outcome;
+  }
+
+  // ── privacy and retention (their modules call these; the rows are deleted in their transaction) ──
+
+  /** The calls' live recordings (a privacy erasure's or export's holdings). */
+  ofCalls(callIds: string[]): Promise<LiveRecordingRow[]> {
+    return this.d.repo.byCalls(callIds);
+  }
+
+  /**
+   * A privacy erasure's irreversible step for these sessions, before their rows go: each one
+   * still open stops taking audio (`discarded`, under the append lock, so no append writes the log
+   * again), its waiting window jobs are removed and its audio log deleted. Repeatable: running the
+   * erasure again finishes it.
+   */
+  async eraseAudio(rows: LiveRecordingRow[]): Promise<{ logs: number; jobs: number }> {
+    let logs = 0;
+    let jobs = 0;
+    for (const row of rows) {
+      await this.serial(row.id, async () => {
+        const release = await this.d.lock.acquire(row.id);
+        try {
+          if (row.state === 'open') await this.d.repo.markDiscarded(row.id, this.d.now());
+          this.drop(row.id);
+          this.settingsByCall.delete(row.callId);
+          this.agents.delete(row.id);
+          const source = sourceOf(row);
+          jobs += await this.d.windows.remove(source, await this.d.repo.windowsOf(source));
+          if (row.state === 'open' || row.state === 'closing') {
+            await this.d.log.remove(row.id);
+            logs++;
+          }
+        } finally {
+          await release();
+        }
+      });
+    }
+    return { logs, jobs };
+  }
+
+  /** Deletes the calls' live recordings and windows in the privacy erasure's transaction. */
+  deleteForCalls(callIds: string[], tx: Transaction): Promise<number> {
+    return this.d.repo.deleteForCalls(callIds, tx);
+  }
+
+  /** Transcript retention: windows (their segments are transcript text) created before `cutoff`. */
+  purgeWindowsOlderThan(cutoff: Date, dryRun = false): Promise<number> {
+    return this.d.repo.purgeWindowsOlderThan(cutoff, dryRun);
   }
 
   private discardedError(row: LiveRecordingRow): HttpError {
@@ -909,7 +959,8 @@ export class LiveService {
       const row = await this.d.repo.findRecording(id);
       if (row && row.state !== 'discarded') await this.queue(row, windows);
     }
-    for (const row of await this.d.repo.closedWithoutTranscript()) await this.finalize(row.id);
+    for (const row of await this.d.repo.closedWithoutTranscript(statusesLeftBy('transcribed')))
+      await this.finalize(row.id);
   }
 
   /** Stops the windowers (their detectors hold native sessions). */

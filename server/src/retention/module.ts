@@ -5,7 +5,11 @@ import type { EncryptedAudioStore } from '../storage';
 import { RetentionOverviewService } from './retention-overview';
 import { registerRetentionRoutes } from './retention.routes';
 import { RETENTION_SETTING } from './retention.settings';
-import { RetentionService, type TranscriptPurger } from './retention.service';
+import {
+  RetentionService,
+  type LiveWindowPurger,
+  type TranscriptPurger,
+} from './retention.service';
 
 export interface RetentionModule {
   service: RetentionService;
@@ -23,6 +27,8 @@ export function createRetentionModule(
     store: () => Promise<EncryptedAudioStore>;
     uploads: UploadSessions;
     transcripts: TranscriptPurger;
+    /** The live module's windows (segments: transcript text), purged with the transcripts. */
+    liveWindows: LiveWindowPurger;
     settings: SettingsStore;
   },
 ): RetentionModule {
@@ -32,6 +38,7 @@ export function createRetentionModule(
     audit: d.audit,
     uploads: d.uploads,
     transcripts: d.transcripts,
+    liveWindows: d.liveWindows,
     logger: d.logger,
     policy: () => d.settings.value(RETENTION_SETTING),
     now: d.now,

@@ -23,6 +23,12 @@ export interface TranscriptPurger {
   purgeOlderThan(cutoff: Date, dryRun: boolean): Promise<number>;
 }
 
+/** The live module's windows: their segments are transcript text, purged with the transcripts. */
+export interface LiveWindowPurger {
+  /** Count (dryRun) or delete the windows created before `cutoff`; returns how many. */
+  purgeWindowsOlderThan(cutoff: Date, dryRun: boolean): Promise<number>;
+}
+
 export interface RetentionReport {
   dryRun: boolean;
   audioCutoff: string;
@@ -35,6 +41,8 @@ export interface RetentionReport {
   transcriptCutoff: string | null;
   /** null when transcript retention is off or no purger is registered. */
   transcriptsPurged: number | null;
+  /** Live windows (their segments) purged with the transcripts; null as `transcriptsPurged`. */
+  liveWindowsPurged: number | null;
   uploadSessionsExpired: number;
 }
 
@@ -57,6 +65,7 @@ export class RetentionService {
       audit: AuditLog;
       uploads: UploadSessions;
       transcripts?: TranscriptPurger;
+      liveWindows?: LiveWindowPurger;
       logger: Logger;
       /** The policy in force (the settings store's, read at each run). */
       policy: () => Promise<RetentionPolicy>;
@@ -84,6 +93,7 @@ export class RetentionService {
       audioFailed: 0,
       transcriptCutoff: null,
       transcriptsPurged: null,
+      liveWindowsPurged: null,
       uploadSessionsExpired: 0,
     };
     const store = await this.deps.store();
@@ -124,6 +134,13 @@ export class RetentionService {
     if (policy.transcriptDays !== null) {
       const cutoff = new Date(now.getTime() - policy.transcriptDays * DAY_MS);
       report.transcriptCutoff = cutoff.toISOString();
+      // The live windows' copies of the text go with the transcripts (first: none is left
+      // behind if the transcripts' purge fails half-way).
+      if (this.deps.liveWindows)
+        report.liveWindowsPurged = await this.deps.liveWindows.purgeWindowsOlderThan(
+          cutoff,
+          dryRun,
+        );
       if (this.transcripts)
         report.transcriptsPurged = await this.transcripts.purgeOlderThan(cutoff, dryRun);
       else
