@@ -280,7 +280,6 @@ export class LiveService {
         // Re-read under the lock: a close may have landed since.
         const current = await this.d.repo.findRecording(row.id);
         if (!current || current.state !== 'open') throw this.closedError(current ?? row);
-        await this.d.log.refresh(row.id);
         const before = await this.d.log.length(row.id, row.keyId);
         const outcome = await this.d.log.append(row.id, row.keyId, offset, data);
         if (outcome.kind === 'gap') {
@@ -323,7 +322,6 @@ export class LiveService {
         // Re-read under the lock: a discard may have landed since (its log is gone).
         const current = await this.d.repo.findRecording(row.id);
         if (current?.state === 'discarded') throw this.discardedError(current);
-        await this.d.log.refresh(row.id);
         const held = await this.d.log.length(row.id, row.keyId);
         if (held !== totalBytes) {
           throw this.mismatch(held, `totalBytes is ${totalBytes}: send the missing audio first`);
@@ -490,7 +488,6 @@ export class LiveService {
         const now = await this.d.repo.findRecording(row.id);
         if (!now || now.state !== 'open' || (now.lastAppendAt ?? now.openedAt) >= idleBefore)
           return null;
-        await this.d.log.refresh(row.id);
         const held = await this.d.log.length(row.id, row.keyId);
         return this.d.repo.markClosing(row.id, held, true, this.d.now());
       } finally {
@@ -523,7 +520,6 @@ export class LiveService {
     const row = await this.d.repo.findRecording(id);
     if (!row || row.state !== 'closing') return;
     const total = row.totalBytes ?? 0;
-    await this.d.log.refresh(id);
     await this.serial(id, async () => {
       const windows = await this.cut(row, total, (w) => w.finish());
       await this.record(row, windows, total);
@@ -882,7 +878,6 @@ export class LiveService {
     if (row.state === 'discarded') throw HttpError.notFound('this live recording was discarded');
     if (row.state !== 'closed') {
       try {
-        await this.d.log.refresh(row.id);
         const held = await this.d.log.length(row.id, row.keyId);
         if (q.end * LIVE_FRAME_BYTES > held) throw rangeError(held / LIVE_FRAME_BYTES, q);
         const stereo = await this.d.log.read(
@@ -973,7 +968,6 @@ export class LiveService {
   private async heldBytes(row: LiveRecordingRow): Promise<number> {
     if (row.state !== 'open') return row.totalBytes ?? row.offset;
     try {
-      await this.d.log.refresh(row.id);
       return await this.d.log.length(row.id, row.keyId);
     } catch {
       return row.offset;
