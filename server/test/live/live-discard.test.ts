@@ -197,3 +197,10 @@ it('a discard racing appends: every append either lands before it or gets 410, a
   expect(existsSync(logFile(id))).toBe(false);
   expect(await rowsOfCall(callId)).toEqual({ windows: 0, recordings: 0, transcripts: 0 });
 });
+
+it('is in the OpenAPI document with its answers', async () => {
+  const doc = (await t.http.get('/api/openapi.json')).body;
+  const op = doc.paths['/api/live-recordings/{id}'].delete;
+  expect(Object.keys(op.responses).sort()).toEqual(['204', '403', '404', '409', '410', 'default']);
+  expect(op.summary).toMatch(/don't record this call/);
+});
