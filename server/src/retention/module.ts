@@ -5,6 +5,7 @@ import type { EncryptedAudioStore } from '../storage';
 import { RetentionOverviewService } from './retention-overview';
 import { registerRetentionRoutes } from './retention.routes';
 import { RETENTION_SETTING } from './retention.settings';
+import { SqlRetentionRecordings } from './retention.repository';
 import { RetentionService, type TranscriptPurger } from './retention.service';
 
 export interface RetentionModule {
@@ -27,7 +28,7 @@ export function createRetentionModule(
   },
 ): RetentionModule {
   const service = new RetentionService({
-    models: d.models,
+    recordings: new SqlRetentionRecordings(d.models),
     store: d.store,
     audit: d.audit,
     uploads: d.uploads,
