@@ -5,11 +5,16 @@ import type { EncryptedAudioStore } from '../storage';
 import { RetentionOverviewService } from './retention-overview';
 import { registerRetentionRoutes } from './retention.routes';
 import { RETENTION_SETTING } from './retention.settings';
+<<<<<<< HEAD
 import {
   RetentionService,
   type LiveWindowPurger,
   type TranscriptPurger,
 } from './retention.service';
+=======
+import { SqlRetentionRecordings } from './retention.repository';
+import { RetentionService, type TranscriptPurger } from './retention.service';
+>>>>>>> h-hygiene
 
 export interface RetentionModule {
   service: RetentionService;
@@ -33,7 +38,7 @@ export function createRetentionModule(
   },
 ): RetentionModule {
   const service = new RetentionService({
-    models: d.models,
+    recordings: new SqlRetentionRecordings(d.models),
     store: d.store,
     audit: d.audit,
     uploads: d.uploads,
