@@ -5,16 +5,12 @@ import type { EncryptedAudioStore } from '../storage';
 import { RetentionOverviewService } from './retention-overview';
 import { registerRetentionRoutes } from './retention.routes';
 import { RETENTION_SETTING } from './retention.settings';
-<<<<<<< HEAD
+import { SqlRetentionRecordings } from './retention.repository';
 import {
   RetentionService,
   type LiveWindowPurger,
   type TranscriptPurger,
 } from './retention.service';
-=======
-import { SqlRetentionRecordings } from './retention.repository';
-import { RetentionService, type TranscriptPurger } from './retention.service';
->>>>>>> h-hygiene
 
 export interface RetentionModule {
   service: RetentionService;
