@@ -203,6 +203,30 @@ describe('createApiClient against a real HTTP server', () => {
     expect(refreshes).toBe(2);
   });
 
+  it('refreshOn limits the refresh to the 401s it names; onUnauthorized is awaited before the call rejects', async () => {
+    answer = (_req, res) =>
+      json(res, 401, { error: { code: 'unauthorized', message: 'deactivated' } });
+    let refreshes = 0;
+    const order: string[] = [];
+    const client = createApiClient({
+      baseUrl,
+      getAccessToken: () => 't',
+      refreshOn: (e) => e.code === 'token_expired',
+      refresh: async () => {
+        refreshes++;
+        return true;
+      },
+      onUnauthorized: async (e) => {
+        await new Promise((r) => setTimeout(r, 20));
+        order.push(`logged out: ${e.code}`);
+      },
+    });
+    await client.me().catch((e: ApiError) => order.push(`rejected: ${e.message}`));
+    expect(order).toEqual(['logged out: unauthorized', 'rejected: deactivated']);
+    expect(refreshes).toBe(0);
+    expect(seen).toHaveLength(1);
+  });
+
   it('204 resolves to nothing; a server out of reach is a NetworkError', async () => {
     answer = (_req, res) => res.writeHead(204).end();
     const reach: boolean[] = [];

@@ -22,8 +22,13 @@ export interface ApiClientOptions {
   getAccessToken?: () => MaybePromise<string | null | undefined>;
   /** After a 401: get a new access token; resolves false when the session is over. */
   refresh?: () => Promise<boolean>;
-  /** A 401 that a refresh could not cure (or no refresh at all): the session is over. */
-  onUnauthorized?: (error: ApiError) => void;
+  /** Which 401s a refresh may cure (default: all); the others go to onUnauthorized at once. */
+  refreshOn?: (error: ApiError) => boolean;
+  /**
+   * A 401 that a refresh could not cure (or no refresh at all): the session is over. Awaited
+   * before the call rejects with the error.
+   */
+  onUnauthorized?: (error: ApiError) => void | Promise<void>;
   /** Told after every attempt whether the server answered at all (an offline banner). */
   onReachability?: (reachable: boolean) => void;
   /** Routes sent without a token and never refreshed on 401 (default: login, refresh, logout). */
@@ -181,10 +186,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     let res = await once();
     if (res.status === 401 && !isAnonymous) {
       const replayable = !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream);
-      if (replayable && options.refresh && (await options.refresh())) res = await once();
+      const curable = !options.refreshOn || options.refreshOn(await ApiError.from(res.clone()));
+      if (replayable && curable && options.refresh && (await options.refresh())) res = await once();
       if (res.status === 401) {
         const error = await ApiError.from(res);
-        options.onUnauthorized?.(error);
+        await options.onUnauthorized?.(error);
         throw error;
       }
     }
@@ -231,4 +237,34 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     ]),
   );
   return { ...methods, ...core } as unknown as ApiClient;
+}
+
+/**
+ * The route of the table that serves `method` `pathname` (no query), with its path parameters;
+ * null when none does. For callers that hold a URL rather than a route (an <audio> source).
+ */
+export function matchRoute(
+  method: string,
+  pathname: string,
+): { name: RouteName; params: Record<string, string> } | null {
+  const m = method.toLowerCase();
+  for (const name of Object.keys(API_ROUTES) as RouteName[]) {
+    const spec: ApiRoute = API_ROUTES[name];
+    if (spec.method !== m) continue;
+    const keys: string[] = [];
+    const pattern = spec.path
+      .split('/')
+      .map((part) => {
+        if (!part.startsWith(':')) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        keys.push(part.slice(1));
+        return '([^/]+)';
+      })
+      .join('/');
+    const found = new RegExp(`^${pattern}$`).exec(pathname);
+    if (!found) continue;
+    const params: Record<string, string> = {};
+    keys.forEach((k, i) => (params[k] = decodeURIComponent(found[i + 1]!)));
+    return { name, params };
+  }
+  return null;
 }
