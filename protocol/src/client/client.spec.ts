@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, ApiResponseError, NetworkError, createApiClient } from './index';
+import { ApiError, ApiResponseError, NetworkError, createApiClient, matchRoute } from './index';
 
 /** A real HTTP server on a free port; each test says how it answers. */
 interface Seen {
@@ -250,5 +250,18 @@ describe('createApiClient against a real HTTP server', () => {
     });
     await expect(gone.me()).rejects.toBeInstanceOf(NetworkError);
     expect(reach).toEqual([true, false]);
+  });
+});
+
+describe('matchRoute', () => {
+  it('finds the route of a method and path, with its decoded parameters', () => {
+    expect(matchRoute('GET', `/api/calls/${id}`)).toEqual({ name: 'getCall', params: { id } });
+    expect(matchRoute('delete', '/api/admin/queues/tickets/jobs/a%2Fb')).toEqual({
+      name: 'deleteFailedJob',
+      params: { queue: 'tickets', jobId: 'a/b' },
+    });
+    expect(matchRoute('GET', '/api/recordings/x/waveform.png')?.name).toBe('getRecordingWaveform');
+    expect(matchRoute('GET', '/api/recordings/x/waveformXpng')).toBeNull();
+    expect(matchRoute('PUT', '/api/calls')).toBeNull();
   });
 });

@@ -16,7 +16,8 @@ export interface TokenSource {
 export function createHttpClient(
   baseUrl: () => string,
   tokens: TokenSource,
-  fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args),
+  /** Default: the page's fetch, looked up at each call. */
+  fetchImpl?: typeof fetch,
   /** Told after every attempt whether the server answered at all (the offline banner uses it). */
   onReachability: (reachable: boolean) => void = () => undefined,
 ): ApiClient {
