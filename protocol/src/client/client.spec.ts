@@ -171,7 +171,7 @@ describe('createApiClient against a real HTTP server', () => {
         token = 'new';
         return true;
       },
-      onUnauthorized: (e) => unauthorized.push(e),
+      onUnauthorized: (e) => void unauthorized.push(e),
     });
     expect((await client.me()).id).toBe(user.id);
     expect(seen.map((s) => s.headers.authorization)).toEqual(['Bearer old', 'Bearer new']);
@@ -186,7 +186,7 @@ describe('createApiClient against a real HTTP server', () => {
         refreshes++;
         return true; // says it refreshed, the server still refuses
       },
-      onUnauthorized: (e) => unauthorized.push(e),
+      onUnauthorized: (e) => void unauthorized.push(e),
     });
     const err = (await stuck.me().catch((e: unknown) => e)) as ApiError;
     expect([err.status, err.code]).toEqual([401, 'token_expired']);
