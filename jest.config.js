@@ -15,4 +15,6 @@ module.exports = {
     '<rootDir>/e2e',
   ],
   testTimeout: 30000,
+  // Slow suites first, also on a runner without jest's cache of past times (scripts/jest-sequencer.js).
+  testSequencer: '<rootDir>/scripts/jest-sequencer.js',
 };

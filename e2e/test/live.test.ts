@@ -1,5 +1,5 @@
 /**
- * @jest-environment ../server/src/live/windowing/native-realm.jest-environment.js
+ * @jest-environment @cwn/test-support/native-realm.jest-environment
  */
 /*
  * (The server runs Silero VAD in this process: onnxruntime needs the process's typed arrays.)

@@ -1,44 +1,31 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Browser, Page } from 'playwright-core';
 import { QUEUES, type TokenPair, type TranscriptionJob } from '@cwn/protocol';
-import { startTestApp, TEST_PASSWORD, uniqueEmail, type TestApp } from '@cwn/test-support/app';
-import { migratedDatabase, TEST_REDIS_URL } from '@cwn/test-support/services';
-import { launchChromium } from '@cwn/test-support/dashboard-browser';
-import { FrontServer } from '@cwn/test-support/dashboard-front';
+import { TEST_PASSWORD, uniqueEmail, type TestApp } from '@cwn/test-support/app';
+import { startDashboardHarness, type DashboardHarness } from '@cwn/test-support/dashboard-harness';
+import { TEST_REDIS_URL } from '@cwn/test-support/services';
 
 /**
  * The admin's audit log and system health pages in Chromium: the log lists what happened, filters
  * by user, action prefix and day, and exports the filtered rows as CSV; the health page shows
  * readiness, every queue's counts and the failed jobs, and retries or deletes one.
  */
-// A database of its own: the agent it creates must not show on the wallboard test's screen.
-let db: Awaited<ReturnType<typeof migratedDatabase>>;
-const ENV = {
-  DATABASE_URL: '',
-  // A prefix of this file's own (under the dashboard's, which the global teardown removes): the
-  // failed jobs below must not reach the other dashboard tests.
-  REDIS_PREFIX: `${process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX ?? ''}-audit-${randomBytes(3).toString('hex')}`,
-};
-
+// A database of its own: the agent it creates must not show on the wallboard test's screen; a
+// Redis prefix of its own: the failed jobs below must not reach the other dashboard tests.
+let h: DashboardHarness;
 let t: TestApp;
-let front: FrontServer;
 let base: string;
 let browser: Browser;
 let admin: TokenPair;
 let queue: Queue<TranscriptionJob>;
+const ENV = { REDIS_PREFIX: '' };
 
 beforeAll(async () => {
-  if (!process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX)
-    throw new Error('the nuxt-dashboard test global setup did not run');
-  db = await migratedDatabase('dash_audit');
-  ENV.DATABASE_URL = db.url;
-  t = await startTestApp(ENV);
-  front = new FrontServer();
-  front.setBackend(t.server);
-  base = await front.listen();
-  browser = await launchChromium();
+  h = await startDashboardHarness({ ownDatabase: 'dash_audit', redisTag: 'audit' });
+  ({ t, base, browser } = h);
+  ENV.REDIS_PREFIX = h.redisPrefix;
   admin = await t.userWithRole('admin');
   queue = new Queue(QUEUES.transcription, {
     connection: { url: TEST_REDIS_URL },
@@ -48,22 +35,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await queue?.close();
-  await browser?.close();
-  await front?.close();
-  await t?.close();
-  await db?.drop();
+  await h?.close();
 });
 
-async function signedIn(pair: TokenPair): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(10_000);
-  await page.goto(`${base}/login`);
-  await page.fill('input[name=email]', pair.user.email);
-  await page.fill('input[name=password]', TEST_PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL((u) => u.pathname !== '/login');
-  return page;
-}
+const signedIn = (pair: TokenPair): Promise<Page> => h.signedIn(pair);
 
 const auth = () => ({ Authorization: `Bearer ${admin.accessToken}` });
 const actions = (page: Page) =>

@@ -1,14 +1,12 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { SubjectExport, type TokenPair } from '@cwn/protocol';
-import { startTestApp, TEST_PASSWORD, type TestApp } from '@cwn/test-support/app';
+import type { TestApp } from '@cwn/test-support/app';
 import { callMeta, makeWav, sha256, upload } from '@cwn/test-support/recording-fixtures';
 import { sampleResult } from '@cwn/test-support/transcript-fixtures';
-import { launchChromium } from '@cwn/test-support/dashboard-browser';
-import { FrontServer } from '@cwn/test-support/dashboard-front';
+import { startDashboardHarness, type DashboardHarness } from '@cwn/test-support/dashboard-harness';
 import { readZip } from '@cwn/test-support/zip';
-import { migratedDatabase } from '@cwn/test-support/services';
 
 /**
  * The admin's privacy page in Chromium against the real server: a caller's number typed in its
@@ -17,16 +15,8 @@ import { migratedDatabase } from '@cwn/test-support/services';
  * previewed (nothing changes), then done: the calls, their audio and transcript are gone.
  */
 // A database of its own: its calls and agents must not show on the wallboard test's screen.
-let db: Awaited<ReturnType<typeof migratedDatabase>>;
-const ENV = {
-  DATABASE_URL: '',
-  REDIS_PREFIX: `${process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX ?? ''}-privacy-${randomBytes(3).toString('hex')}`,
-};
-
+let h: DashboardHarness;
 let t: TestApp;
-let front: FrontServer;
-let base: string;
-let browser: Browser;
 let admin: TokenPair;
 let agent: TokenPair;
 
@@ -38,35 +28,21 @@ const ZEROS = `00331${DIGITS.join('')}`;
 const NATIONAL = `01 ${DIGITS.join(' ')}`;
 
 beforeAll(async () => {
-  if (!process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX)
-    throw new Error('the nuxt-dashboard test global setup did not run');
-  db = await migratedDatabase('dash_privacy');
-  t = await startTestApp({ ...ENV, DATABASE_URL: db.url }, { ninjaone: { ticketWorker: false } });
-  front = new FrontServer();
-  front.setBackend(t.server);
-  base = await front.listen();
-  browser = await launchChromium();
+  h = await startDashboardHarness({
+    ownDatabase: 'dash_privacy',
+    redisTag: 'privacy',
+    app: { ninjaone: { ticketWorker: false } },
+  });
+  ({ t } = h);
   admin = await t.userWithRole('admin');
   agent = await t.userWithRole('agent');
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await front?.close();
-  await t?.close();
-  await db?.drop();
+  await h?.close();
 });
 
-async function signedIn(pair: TokenPair): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(10_000);
-  await page.goto(`${base}/login`);
-  await page.fill('input[name=email]', pair.user.email);
-  await page.fill('input[name=password]', TEST_PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL((u) => u.pathname !== '/login');
-  return page;
-}
+const signedIn = (pair: TokenPair): Promise<Page> => h.signedIn(pair);
 
 async function uploadedCall(remoteNumber: string) {
   const wav = makeWav({ frames: 5 * 16000 });

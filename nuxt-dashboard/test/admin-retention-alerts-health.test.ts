@@ -1,21 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueueEvents, type Job, type Worker } from 'bullmq';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { TokenPair } from '@cwn/protocol';
 import { DEMO_M2M_CLIENT_ID, DEMO_M2M_CLIENT_SECRET, startNinjaOneSim } from '@cwn/ninjaone-sim';
-import {
-  RETENTION_JOB,
-  startMaintenanceWorker,
-  startTestApp,
-  TEST_PASSWORD,
-  type TestApp,
-} from '@cwn/test-support/app';
-import { launchChromium } from '@cwn/test-support/dashboard-browser';
-import { FrontServer } from '@cwn/test-support/dashboard-front';
+import { RETENTION_JOB, startMaintenanceWorker, type TestApp } from '@cwn/test-support/app';
+import { startDashboardHarness, type DashboardHarness } from '@cwn/test-support/dashboard-harness';
 import { callMeta, makeWav, sha256, upload } from '@cwn/test-support/recording-fixtures';
-import { migratedDatabase } from '@cwn/test-support/services';
 
 /**
  * The settings pages that take effect, in Chromium against the real server: the retention policy
@@ -25,13 +16,11 @@ import { migratedDatabase } from '@cwn/test-support/services';
  * are global: a database of this file's own, and a Redis prefix under the dashboard tests'.
  */
 const DAY = 86_400_000;
-const PREFIX = `${process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX ?? ''}-adm-${randomBytes(3).toString('hex')}`;
 const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
-let db: Awaited<ReturnType<typeof migratedDatabase>>;
+let h: DashboardHarness;
+let PREFIX: string;
 let t: TestApp;
-let front: FrontServer;
 let base: string;
-let browser: Browser;
 let maintenance: Worker;
 let admin: TokenPair;
 let supervisor: TokenPair;
@@ -40,23 +29,18 @@ const realStart = Date.now();
 let now = new Date(realStart);
 
 beforeAll(async () => {
-  if (!process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX)
-    throw new Error('the nuxt-dashboard test global setup did not run');
-  db = await migratedDatabase('dash_admin_settings');
-  t = await startTestApp(
-    {
-      DATABASE_URL: db.url,
-      REDIS_PREFIX: PREFIX,
+  h = await startDashboardHarness({
+    ownDatabase: 'dash_admin_settings',
+    redisTag: 'adm',
+    env: () => ({
       RETENTION_DAYS: '45',
       RETENTION_HOUR: '4',
       RETENTION_TIME_ZONE: 'Europe/Paris',
-    },
-    { now: () => now },
-  );
-  front = new FrontServer();
-  front.setBackend(t.server);
-  base = await front.listen();
-  browser = await launchChromium();
+    }),
+    app: { now: () => now },
+  });
+  ({ t, base } = h);
+  PREFIX = h.redisPrefix;
   admin = await t.userWithRole('admin');
   supervisor = await t.userWithRole('supervisor');
   agent = await t.userWithRole('agent');
@@ -73,23 +57,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await maintenance?.close();
-  await browser?.close();
-  await front?.close();
   await t?.queues.maintenance.removeJobScheduler('retention-daily');
-  await t?.close();
-  await db?.drop();
+  await h?.close();
 });
 
-async function signedIn(pair: TokenPair): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(10_000);
-  await page.goto(`${base}/login`);
-  await page.fill('input[name=email]', pair.user.email);
-  await page.fill('input[name=password]', TEST_PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL((u) => u.pathname !== '/login');
-  return page;
-}
+const signedIn = (pair: TokenPair): Promise<Page> => h.signedIn(pair);
 
 async function uploadAt(at: Date): Promise<string> {
   now = at;

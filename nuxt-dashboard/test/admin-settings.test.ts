@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { NinjaOneSettings, type TokenPair } from '@cwn/protocol';
 import {
   DEMO_CLIENT_ID,
@@ -12,70 +11,53 @@ import {
   startNinjaOneSim,
   type StartedSim,
 } from '@cwn/ninjaone-sim';
-import {
-  scheduleRetention,
-  startTestApp,
-  TEST_PASSWORD,
-  type TestApp,
-} from '@cwn/test-support/app';
-import { launchChromium } from '@cwn/test-support/dashboard-browser';
-import { FrontServer } from '@cwn/test-support/dashboard-front';
+import { scheduleRetention, type TestApp } from '@cwn/test-support/app';
+import { startDashboardHarness, type DashboardHarness } from '@cwn/test-support/dashboard-harness';
 
 // The dashboard tests' database; a Redis prefix of this file's own (under the dashboard's, so the
 // global teardown removes it), so the worker heartbeat and schedule below never reach /tv's test.
-const ENV = {
-  DATABASE_URL: process.env.CWN_DASHBOARD_TEST_DATABASE_URL ?? '',
-  REDIS_PREFIX: `${process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX ?? ''}-settings-${randomBytes(3).toString('hex')}`,
-  RETENTION_DAYS: '45',
-  TRANSCRIPT_RETENTION_DAYS: '365',
-  RETENTION_HOUR: '4',
-};
+const ENV = { REDIS_PREFIX: '' };
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
+let h: DashboardHarness;
 let t: TestApp;
 let sim: StartedSim;
-let front: FrontServer;
 let base: string;
-let browser: Browser;
 let admin: TokenPair;
 let supervisor: TokenPair;
 
 beforeAll(async () => {
-  if (!ENV.DATABASE_URL) throw new Error('the nuxt-dashboard test global setup did not run');
-  front = new FrontServer();
-  base = await front.listen();
-  // NinjaOne sends the browser back to the server's callback through the dashboard's origin, as
-  // behind nginx: that address is the public URL and a redirect URI of the simulated client app.
-  const callback = `${base}/api/ninjaone/callback`;
-  sim = await startNinjaOneSim({
-    clients: demoClients().map((c) =>
-      c.clientId === DEMO_CLIENT_ID ? { ...c, redirectUris: [callback] } : c,
-    ),
+  h = await startDashboardHarness({
+    redisTag: 'settings',
+    env: async ({ base }) => {
+      // NinjaOne sends the browser back to the server's callback through the dashboard's origin, as
+      // behind nginx: that address is the public URL and a redirect URI of the simulated client app.
+      const callback = `${base}/api/ninjaone/callback`;
+      sim = await startNinjaOneSim({
+        clients: demoClients().map((c) =>
+          c.clientId === DEMO_CLIENT_ID ? { ...c, redirectUris: [callback] } : c,
+        ),
+      });
+      return {
+        RETENTION_DAYS: '45',
+        TRANSCRIPT_RETENTION_DAYS: '365',
+        RETENTION_HOUR: '4',
+        PUBLIC_URL: base,
+      };
+    },
   });
-  t = await startTestApp({ ...ENV, PUBLIC_URL: base });
-  front.setBackend(t.server);
-  browser = await launchChromium();
+  ({ t, base } = h);
+  ENV.REDIS_PREFIX = h.redisPrefix;
   admin = await t.userWithRole('admin');
   supervisor = await t.userWithRole('supervisor');
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await front?.close();
-  await t?.close();
+  await h?.close();
   await sim?.close();
 });
 
-async function signedIn(pair: TokenPair): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(10_000);
-  await page.goto(`${base}/login`);
-  await page.fill('input[name=email]', pair.user.email);
-  await page.fill('input[name=password]', TEST_PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL((u) => u.pathname !== '/login');
-  return page;
-}
+const signedIn = (pair: TokenPair): Promise<Page> => h.signedIn(pair);
 
 const storedSettings = async () =>
   NinjaOneSettings.parse(

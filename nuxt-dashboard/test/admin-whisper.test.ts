@@ -1,19 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Transcript, type TokenPair } from '@cwn/protocol';
 import {
   createWhisperApiSim,
   type RunningWhisperApiSim,
   type WhisperApiSim,
 } from '@cwn/whisper-api-sim';
-import { startTestApp, TEST_PASSWORD, type TestApp } from '@cwn/test-support/app';
-import { launchChromium } from '@cwn/test-support/dashboard-browser';
-import { FrontServer } from '@cwn/test-support/dashboard-front';
+import type { TestApp } from '@cwn/test-support/app';
+import { startDashboardHarness, type DashboardHarness } from '@cwn/test-support/dashboard-harness';
 import { eventually } from '@cwn/test-support/eventually';
 import { callMeta, sha256, upload } from '@cwn/test-support/recording-fixtures';
-import { migratedDatabase } from '@cwn/test-support/services';
 import { startInProcessWorker, type InProcessWorker } from '@cwn/test-support/worker';
 import { encodeWav, msOf, place, speak } from '@cwn/test-support/worker-speech';
 
@@ -27,14 +24,12 @@ import { encodeWav, msOf, place, speak } from '@cwn/test-support/worker-speech';
  */
 jest.setTimeout(180_000);
 
-const PREFIX = `${process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX ?? ''}-whisper-${randomBytes(3).toString('hex')}`;
 const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
 const API_MODEL = 'whisper-1';
-let db: Awaited<ReturnType<typeof migratedDatabase>>;
+let h: DashboardHarness;
+let PREFIX: string;
 let t: TestApp;
-let front: FrontServer;
 let base: string;
-let browser: Browser;
 let admin: TokenPair;
 let supervisor: TokenPair;
 let agent: TokenPair;
@@ -44,15 +39,10 @@ let worker: InProcessWorker | undefined;
 let workerId = '';
 
 beforeAll(async () => {
-  if (!process.env.CWN_DASHBOARD_TEST_REDIS_PREFIX)
-    throw new Error('the nuxt-dashboard test global setup did not run');
-  db = await migratedDatabase('dash_whisper_settings');
-  t = await startTestApp({ DATABASE_URL: db.url, REDIS_PREFIX: PREFIX });
+  h = await startDashboardHarness({ ownDatabase: 'dash_whisper_settings', redisTag: 'whisper' });
+  ({ t, base } = h);
+  PREFIX = h.redisPrefix;
   await t.transcriptionEvents.start();
-  front = new FrontServer();
-  front.setBackend(t.server);
-  base = await front.listen();
-  browser = await launchChromium();
   admin = await t.userWithRole('admin');
   supervisor = await t.userWithRole('supervisor');
   agent = await t.userWithRole('agent');
@@ -72,26 +62,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   await running?.close();
-  await browser?.close();
-  await front?.close();
-  await t?.close();
-  await db?.drop();
+  await h?.close();
 });
 
-async function signedIn(pair: TokenPair, lang: 'en' | 'fr' = 'en'): Promise<Page> {
-  const context = await browser.newContext({
+const signedIn = (pair: TokenPair, lang: 'en' | 'fr' = 'en'): Promise<Page> =>
+  h.signedIn(pair, {
     viewport: { width: 1280, height: 1000 },
     locale: lang === 'fr' ? 'fr-FR' : 'en-US',
+    timeoutMs: 15_000,
   });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${base}/login`);
-  await page.fill('input[name=email]', pair.user.email);
-  await page.fill('input[name=password]', TEST_PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL((u) => u.pathname !== '/login');
-  return page;
-}
 
 /** Another worker's heartbeat, as a GPU worker with two models would announce it. */
 async function announceGpuWorker(): Promise<void> {

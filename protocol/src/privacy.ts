@@ -86,6 +86,11 @@ export const PrivacyCounts = z.object({
   tickets: z.number().int().nonnegative(),
   /** Resumable uploads in progress or abandoned, with their staged audio. */
   uploadSessions: z.number().int().nonnegative(),
+  /**
+   * Live recordings of the calls (an open one's audio log, counted in `audioFiles` when erased,
+   * and every one's windows with their segments). Absent from older servers' reports.
+   */
+  liveRecordings: z.number().int().nonnegative().optional(),
   /** Transcription and ticket jobs in the queues (their results hold transcript text). */
   queueJobs: z.number().int().nonnegative(),
   /** Audit entries whose mention of the number is replaced by the subject's keyed hash. */

@@ -32,6 +32,15 @@ export const TranscriptionTimings = z.object({
   decodeMs: z.number().nonnegative(),
   transcribeMs: z.number().nonnegative(),
   totalMs: z.number().nonnegative(),
+  /**
+   * A live transcript's: how many windows it was made from (the four figures above are then
+   * their sums: the work spent on the call, not a wait). Absent for a whole-call transcription.
+   */
+  windows: z.number().int().nonnegative().optional(),
+  /** A live transcript's: the longest a window waited in the queue before a worker took it. */
+  queueMsMax: z.number().nonnegative().optional(),
+  /** A live transcript's: the windows' waits in the queue, summed. */
+  queueMs: z.number().nonnegative().optional(),
 });
 export type TranscriptionTimings = z.infer<typeof TranscriptionTimings>;
 

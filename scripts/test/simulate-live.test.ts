@@ -1,5 +1,5 @@
 /**
- * @jest-environment ../server/src/live/windowing/native-realm.jest-environment.js
+ * @jest-environment @cwn/test-support/native-realm.jest-environment
  */
 /*
  * (The server runs Silero VAD in this process: onnxruntime needs the process's typed arrays.)
@@ -133,6 +133,42 @@ describe('simulate-call --live under faults', () => {
     expect(cutDone).toBe(true);
     expect(result.resends).toBeGreaterThan(0);
     expect(lines.join('\n')).toMatch(/append: network error .*: resending from byte \d+/);
+    expect(result.transcript.segments.length).toBeGreaterThan(0);
+    const stored = await storedPcm(await loginToken(), result.liveRecordingId);
+    expect(stored.length).toBe(livePcmOfWav(wav).length);
+    expect(Buffer.compare(stored, livePcmOfWav(wav))).toBe(0);
+  });
+
+  it('an append at a wrong offset is refused with the offset expected; the client resends from there, bit-exact', async () => {
+    const wav = callWav();
+    const lines: string[] = [];
+    const wrong: number[] = [];
+    const result = await simulateLiveCall(
+      {
+        server: t.url(),
+        email,
+        password: TEST_PASSWORD,
+        number: '+33 6 12 34 56 79',
+        wav,
+        speed: 2,
+        chunkMs: 250,
+        finalTimeoutMs: 90_000,
+        // the 2nd append skips a second of audio (a gap), the 4th starts a frame past the end
+        declaredOffset: (offset, n) => {
+          if (n !== 1 && n !== 3) return offset;
+          const declared = offset + (n === 1 ? 64_000 : 4);
+          wrong.push(declared);
+          return declared;
+        },
+      },
+      (l) => lines.push(l),
+    );
+    expect(wrong).toHaveLength(2);
+    expect(result.resends).toBe(2);
+    const refused = lines.filter((l) =>
+      /append: HTTP 409 live_offset_mismatch: .*resending from byte \d+$/.test(l),
+    );
+    expect(refused).toHaveLength(2);
     expect(result.transcript.segments.length).toBeGreaterThan(0);
     const stored = await storedPcm(await loginToken(), result.liveRecordingId);
     expect(stored.length).toBe(livePcmOfWav(wav).length);

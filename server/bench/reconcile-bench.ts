@@ -151,7 +151,15 @@ async function main(): Promise<void> {
       logger,
     );
     const follower = () =>
-      new TranscriptionEvents({ queue, connection: redis, service, notifier, logger });
+      // whole-call jobs only: no window handler
+      new TranscriptionEvents({
+        queue,
+        connection: redis,
+        service,
+        notifier,
+        windows: null,
+        logger,
+      });
 
     const readAll = async () => {
       for (let start = 0; ; start += 200) {

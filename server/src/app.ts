@@ -36,6 +36,7 @@ import { createCallsModule, type CallsModule } from './calls/module';
 import { createRecordingsModule, type RecordingsModule } from './recordings/module';
 import { createRetentionModule, type RetentionModule } from './retention/module';
 import {
+  createTranscriptionEventsModule,
   createTranscriptsModule,
   transcriptReader,
   type TranscriptsModule,
@@ -240,14 +241,20 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     ingest: recordings.ingest,
     audio: recordings.audio,
     transcripts: transcripts.service,
-    events: transcripts.events,
     jobSettings: (callId) => whisper.jobSettings.forCall(callId),
+  });
+  // After the live module: window jobs' outcomes go to its service, given here.
+  const transcriptionEvents = createTranscriptionEventsModule({
+    ...shared,
+    transcripts,
+    windows: live.service,
   });
   const retention = createRetentionModule({
     ...shared,
     store: recordings.store,
     uploads: recordings.uploads,
     transcripts: transcripts.service,
+    liveWindows: live.service,
     settings: settings.store,
   });
   const tickets = createTicketsModule({
@@ -261,6 +268,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
   const privacy = createPrivacyModule({
     ...shared,
     calls,
+    live: live.service,
     recordings,
     transcripts,
     tickets,
@@ -317,7 +325,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
       presence,
       wallboard: dashboard.wallboard,
     },
-    transcriptionEvents: transcripts.events,
+    transcriptionEvents: transcriptionEvents.events,
     users,
     calls,
     recordings,
@@ -338,14 +346,14 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
         server.listen(port, host, () => {
           server.off('error', reject);
           tickets.start();
-          transcripts.start();
+          transcriptionEvents.start();
           live.start();
           resolve(server.address() as AddressInfo);
         });
       }),
     close: async () => {
       await live.close();
-      await transcripts.close();
+      await transcriptionEvents.close();
       await push.close();
       dashboard.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));

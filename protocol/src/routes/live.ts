@@ -10,9 +10,15 @@ import {
   WindowAudioQuery,
 } from '../live';
 import { Id } from '../common';
+import { ErrorBody } from '../errors';
 import { route } from './route';
 
 const IdParams = z.object({ id: Id });
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorBody } },
+});
 
 const WAV_RESPONSE = {
   responses: {
@@ -72,6 +78,25 @@ export const liveRoutes = {
     params: IdParams,
     body: CloseLiveRecordingBody,
     response: LiveRecording,
+  }),
+  discardLiveRecording: route({
+    method: 'delete',
+    path: '/api/live-recordings/:id',
+    summary:
+      'Discard an open live recording ("don\'t record this call" mid-call), by its agent or an admin: 204 once its audio log, windows and segments are deleted and its waiting window jobs removed; it never becomes a recording and the call keeps its phone status. Another agent\'s: 403; closing or closed: 409 live_recording_closed (it is a recording: deleting the call is the privacy path); afterwards appends and close answer 410 live_recording_discarded. Audited.',
+    tags: ['live'],
+    params: IdParams,
+    status: 204,
+    openapi: {
+      responses: {
+        204: { description: 'Discarded: nothing of it is kept' },
+        403: errorResponse("Another agent's live recording"),
+        404: errorResponse('No such live recording'),
+        409: errorResponse('live_recording_closed: closing or closed, it is a recording now'),
+        410: errorResponse('live_recording_discarded: discarded already'),
+        default: errorResponse('Error'),
+      },
+    },
   }),
   getLiveTranscript: route({
     method: 'get',

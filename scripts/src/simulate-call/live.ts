@@ -50,6 +50,12 @@ export interface LiveSimulateOptions extends Omit<SimulateOptions, 'timeoutMs'> 
   giveUpAfterMs?: number;
   /** An access token already held (several calls of one agent log in once). */
   token?: string;
+  /**
+   * Fault injection (tests): the `Upload-Offset` the `n`th append (from 0) declares instead of
+   * `offset`, as a client that lost track would (a gap, a stale offset). The server's 409
+   * `live_offset_mismatch` must bring it back to the expected offset.
+   */
+  declaredOffset?: (offset: number, n: number) => number;
 }
 
 export interface LiveSegmentsSeen {
@@ -278,6 +284,7 @@ export async function simulateLiveCall(
     say(`live recording ${recordingId} open`);
 
     let resends = 0;
+    let appends = 0;
     let backoffMs = 250;
     let lastProgress = performance.now();
     const giveUpAfterMs = o.giveUpAfterMs ?? 120_000;
@@ -313,7 +320,10 @@ export async function simulateLiveCall(
       const err = errorOf(a);
       if (a.status === 409 && err?.code === 'live_offset_mismatch') {
         const d = LiveOffsetMismatch.safeParse(err.details);
-        return d.success ? (resends++, d.data.expectedOffset) : resync(`${what}: ${explain(a)}`);
+        if (!d.success) return resync(`${what}: ${explain(a)}`);
+        resends++;
+        say(`  ${what}: ${explain(a)}: resending from byte ${d.data.expectedOffset}`);
+        return d.data.expectedOffset;
       }
       if (!transient(a)) throw new SimulateError(`${what} failed: ${explain(a)}`);
       stuck(`${what}: ${explain(a)}`);
@@ -338,12 +348,17 @@ export async function simulateLiveCall(
         continue;
       }
       const end = Math.min(due, offset + LIVE_MAX_APPEND_BYTES);
+      const declared = o.declaredOffset ? o.declaredOffset(offset, appends) : offset;
+      appends++;
       const a = await send(
         o.server,
         `/api/live-recordings/${recordingId}/audio`,
         {
           method: 'PUT',
-          headers: { 'content-type': 'application/octet-stream', 'upload-offset': String(offset) },
+          headers: {
+            'content-type': 'application/octet-stream',
+            'upload-offset': String(declared),
+          },
           body: new Uint8Array(pcm.subarray(offset, end)),
         },
         token,

@@ -3,7 +3,9 @@ import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { ErrorCode, IDEMPOTENCY_KEY_TTL_HOURS, RequestIdempotencyKey } from '@cwn/protocol';
 import type { Logger } from '../logger';
+import { httpErrorOf } from './domain-errors';
 import { HttpError } from './errors';
+import { IdempotencyError } from './idempotency-errors';
 import type { AuthUser } from './request-context';
 
 /** What is remembered under a key: the request's fingerprint, then the answer once there is one. */
@@ -37,6 +39,9 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return 1
 end
 return 0`;
+
+const STORE_UNAVAILABLE =
+  'the idempotency store (Redis) is unreachable; nothing was changed, try again';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -82,7 +87,8 @@ export class IdempotencyStore {
     if (raw === undefined) return handler();
     const parsed = RequestIdempotencyKey.safeParse(raw);
     if (!parsed.success) {
-      throw HttpError.badRequest(
+      throw new IdempotencyError(
+        'invalid_key',
         `Idempotency-Key header: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
       );
     }
@@ -99,14 +105,17 @@ export class IdempotencyStore {
     try {
       result = await handler();
     } catch (err) {
-      if (err instanceof HttpError && err.status < 500) {
+      // A refusal is whatever the HTTP edge answers with a 4xx: a feature's own error (a call that
+      // cannot make that move) as much as an HttpError.
+      const refusal = httpErrorOf(err);
+      if (refusal && refusal.status < 500) {
         await this.settle(key, claim, {
           fingerprint,
-          status: err.status,
+          status: refusal.status,
           error: {
-            code: err.code,
-            message: err.message,
-            ...(err.details !== undefined ? { details: err.details } : {}),
+            code: refusal.code,
+            message: refusal.message,
+            ...(refusal.details !== undefined ? { details: refusal.details } : {}),
           },
         });
       } else {
@@ -128,30 +137,26 @@ export class IdempotencyStore {
   private replay(res: Response, stored: string | null, fingerprint: string): void {
     if (stored === null) {
       // The first request's claim went away between our SET NX and GET (it failed with a 5xx).
-      res.setHeader('Retry-After', '1');
-      throw new HttpError(
-        409,
-        'idempotency_in_progress',
+      throw new IdempotencyError(
+        'in_progress',
         'a request with this Idempotency-Key was being processed; send it again',
       );
     }
     const entry = JSON.parse(stored) as Entry;
     if (entry.fingerprint !== fingerprint) {
-      throw new HttpError(
-        422,
-        'idempotency_key_reused',
+      throw new IdempotencyError(
+        'key_reused',
         'this Idempotency-Key was already used for a different request (another transcript, route or body); use a new key for a new change',
       );
     }
     if (entry.pending !== undefined || entry.status === undefined) {
-      res.setHeader('Retry-After', '1');
-      throw new HttpError(
-        409,
-        'idempotency_in_progress',
+      throw new IdempotencyError(
+        'in_progress',
         'a request with this Idempotency-Key is still being processed; send it again in a moment',
       );
     }
     res.setHeader('Idempotent-Replayed', 'true');
+    // The stored refusal is an HTTP answer already (status and body): it is replayed as one.
     if (entry.error)
       throw new HttpError(entry.status, entry.error.code, entry.error.message, entry.error.details);
     res.status(entry.status).json(entry.body);
@@ -185,30 +190,19 @@ export class IdempotencyStore {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () =>
-          reject(
-            new HttpError(
-              503,
-              'service_unavailable',
-              'the idempotency store (Redis) is unreachable; nothing was changed, try again',
-            ),
-          ),
+        () => reject(new IdempotencyError('store_unavailable', STORE_UNAVAILABLE)),
         this.redisTimeoutMs,
       );
     });
     try {
       return await Promise.race([command, timeout]);
     } catch (err) {
-      if (err instanceof HttpError) throw err;
+      if (err instanceof IdempotencyError) throw err;
       this.logger.warn(
         { err: err instanceof Error ? err.message : String(err) },
         'idempotency store error',
       );
-      throw new HttpError(
-        503,
-        'service_unavailable',
-        'the idempotency store (Redis) is unreachable; nothing was changed, try again',
-      );
+      throw new IdempotencyError('store_unavailable', STORE_UNAVAILABLE);
     } finally {
       clearTimeout(timer);
     }

@@ -137,6 +137,28 @@ describe('LiveAudioLog', () => {
     expect(await replica.length(id, key.id)).toBe(15_000);
   });
 
+  it('a replica sees another replica’s appends without being told (its index checked per operation)', async () => {
+    const replica = new LiveAudioLog(dir, new Keyring(key));
+    const a = randomBytes(3_000);
+    await log.append(id, key.id, 0, a);
+    expect(await replica.length(id, key.id)).toBe(3_000);
+    const b = randomBytes(2_000);
+    await log.append(id, key.id, 3_000, b);
+    expect(await replica.length(id, key.id)).toBe(5_000);
+    expect(
+      (await replica.read(id, key.id, 2_000, 5_000)).equals(Buffer.concat([a, b]).subarray(2_000)),
+    ).toBe(true);
+    // and the other way round: the replica writes, the first one resumes from its end
+    expect(await replica.append(id, key.id, 5_000, Buffer.from('more'))).toEqual({
+      kind: 'appended',
+      end: 5_004,
+    });
+    expect(await log.append(id, key.id, 5_000, Buffer.from('more'))).toEqual({
+      kind: 'duplicate',
+      end: 5_004,
+    });
+  });
+
   it('drops a last record whose bytes are all there but do not authenticate (written out of order)', async () => {
     const first = randomBytes(1_000);
     await log.append(id, key.id, 0, first);

@@ -52,7 +52,9 @@ interface OpenLog {
  * held is a no-op, a gap or different bytes are refused with the offset expected. An append is
  * durable (fsync) before it resolves; one torn by a crash is cut off when the log is next opened,
  * so the file itself is the truth about how much arrived. Appends to one log are serialised in this
- * process; the caller holds the cross-process lock.
+ * process; the caller holds the cross-process lock. Every operation checks its cached index
+ * against the file's size first (one stat, inside the per-log queue), so a replica never works
+ * from a stale end and callers have nothing to refresh.
  */
 export class LiveAudioLog {
   private readonly dir: string;
@@ -130,19 +132,6 @@ export class LiveAudioLog {
   /** Forgets what this process cached (another replica may have appended). */
   forget(id: string): void {
     this.logs.delete(id);
-  }
-
-  /**
-   * Forgets the cached index when the file changed size behind this process's back (another
-   * replica appended): one stat, so that it can run before every append and read.
-   */
-  async refresh(id: string): Promise<void> {
-    await this.serial(id, async () => {
-      const cached = this.logs.get(id);
-      if (!cached) return;
-      const { size } = await stat(this.path(id));
-      if (size !== cached.size) this.logs.delete(id);
-    });
   }
 
   private async write(id: string, log: OpenLog, fresh: Buffer): Promise<void> {
@@ -230,7 +219,13 @@ export class LiveAudioLog {
    */
   private async load(id: string, keyId: string, cut = false): Promise<OpenLog> {
     const cached = this.logs.get(id);
-    if (cached && (cached.cut || !cut)) return cached;
+    if (cached && (cached.cut || !cut)) {
+      // One stat: the file changed size behind this process (another replica appended, or its
+      // append is in flight) and the cached index is stale: read it again.
+      const { size } = await stat(this.path(id));
+      if (size === cached.size) return cached;
+      this.logs.delete(id);
+    }
     const { key, prefix } = this.material(id, keyId);
     const fh = await open(this.path(id), cut ? 'r+' : 'r');
     try {

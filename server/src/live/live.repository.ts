@@ -24,6 +24,15 @@ export interface LiveRecordingRow {
   closedAt: Date | null;
 }
 
+/** A window's timings: its wait in the queue, then what the worker reported (milliseconds). */
+export interface WindowTimings {
+  queueMs: number | null;
+  fetchMs: number;
+  decodeMs: number;
+  transcribeMs: number;
+  totalMs: number;
+}
+
 export type WindowSource = { kind: 'live'; id: string } | { kind: 'recording'; id: string };
 
 export interface WindowRow {
@@ -42,6 +51,8 @@ export interface WindowRow {
   engine: string | null;
   /** What the worker applied to this window (null: not done, or an older worker). */
   settings: AppliedWhisperSettings | null;
+  /** null: not done, or transcribed by a worker that reported none. */
+  timings: WindowTimings | null;
   failureReason: string | null;
   finishedAt: Date | null;
 }
@@ -83,6 +94,7 @@ interface WindowSql {
   model: string | null;
   engine: string | null;
   settings: AppliedWhisperSettings | null;
+  timings: WindowTimings | null;
   failure_reason: string | null;
   finished_at: Date | null;
 }
@@ -118,6 +130,7 @@ const toWindow = (w: WindowSql): WindowRow => ({
   model: w.model,
   engine: w.engine,
   settings: w.settings ?? null,
+  timings: w.timings ?? null,
   failureReason: w.failure_reason,
   finishedAt: w.finished_at,
 });
@@ -182,6 +195,58 @@ export class LiveRepository {
     return rows[0] ? toRecording(rows[0]) : null;
   }
 
+  /** The calls' live recordings, whatever their state (a privacy erasure's holdings). */
+  async byCalls(callIds: string[]): Promise<LiveRecordingRow[]> {
+    if (callIds.length === 0) return [];
+    const rows = await this.select<RecordingSql>(
+      `SELECT * FROM live_recordings WHERE call_id IN (:callIds) ORDER BY opened_at`,
+      { callIds },
+    );
+    return rows.map(toRecording);
+  }
+
+  /**
+   * Deletes the calls' live recordings and every window of theirs (live or of an uploaded
+   * recording), in the caller's transaction: a privacy erasure, before the calls' rows.
+   */
+  async deleteForCalls(callIds: string[], tx: Transaction): Promise<number> {
+    if (callIds.length === 0) return 0;
+    await this.sequelize.query(`DELETE FROM live_windows WHERE call_id IN (:callIds)`, {
+      replacements: { callIds },
+      transaction: tx,
+    });
+    const rows = await this.select<{ id: string }>(
+      `DELETE FROM live_recordings WHERE call_id IN (:callIds) RETURNING id`,
+      { callIds },
+      tx,
+    );
+    return rows.length;
+  }
+
+  /**
+   * Deletes the windows (with their segments, a copy of transcript text) created before
+   * `cutoff`, of any source but a session still open or closing; dryRun: counts them. The
+   * transcript retention's share of the live tables.
+   */
+  async purgeWindowsOlderThan(cutoff: Date, dryRun: boolean): Promise<number> {
+    const where = `w.created_at < :cutoff
+      AND NOT EXISTS (SELECT 1 FROM live_recordings l
+                       WHERE w.source_kind = 'live' AND l.id = w.source_id
+                         AND l.state IN ('open', 'closing'))`;
+    if (dryRun) {
+      const rows = await this.select<{ n: string }>(
+        `SELECT COUNT(*) AS n FROM live_windows w WHERE ${where}`,
+        { cutoff },
+      );
+      return Number(rows[0]?.n ?? 0);
+    }
+    const rows = await this.select<{ id: string }>(
+      `DELETE FROM live_windows w WHERE ${where} RETURNING id`,
+      { cutoff },
+    );
+    return rows.length;
+  }
+
   /** Records the bytes held after an append (never lowers it: appends may land out of order). */
   async recordAppend(id: string, offset: number, at: Date, tx?: Transaction): Promise<void> {
     await this.sequelize.query(
@@ -219,6 +284,23 @@ export class LiveRepository {
     return rows[0] ? toRecording(rows[0]) : null;
   }
 
+  /**
+   * open → discarded, once ("don't record this call"): what it held is forgotten with it (bytes,
+   * language hint); null when it was not open.
+   */
+  async markDiscarded(id: string, at: Date, tx?: Transaction): Promise<LiveRecordingRow | null> {
+    const rows = await this.select<RecordingSql>(
+      `UPDATE live_recordings
+          SET state = 'discarded', offset_bytes = 0, total_bytes = NULL, language_hint = NULL,
+              closed_at = :at
+        WHERE id = :id AND state = 'open'
+        RETURNING *`,
+      { id, at },
+      tx,
+    );
+    return rows[0] ? toRecording(rows[0]) : null;
+  }
+
   /** Open sessions nothing was appended to since `before`. */
   async idleSince(before: Date): Promise<LiveRecordingRow[]> {
     const rows = await this.select<RecordingSql>(
@@ -249,16 +331,22 @@ export class LiveRepository {
     return rows.map(toRecording);
   }
 
-  /** Closed sessions whose call has no transcript yet (their last windows may be done). */
-  async closedWithoutTranscript(): Promise<LiveRecordingRow[]> {
+  /**
+   * Closed sessions whose call has no transcript yet (their last windows may be done), among
+   * calls in `statuses` (those a transcript can still move: a call past `transcribed` without a
+   * transcript had it purged by retention, and is never picked again).
+   */
+  async closedWithoutTranscript(statuses: readonly string[]): Promise<LiveRecordingRow[]> {
     const rows = await this.select<RecordingSql>(
       `SELECT l.* FROM live_recordings l
+         JOIN calls c ON c.id = l.call_id
         WHERE l.state = 'closed' AND l.recording_id IS NOT NULL
+          AND c.status IN (:statuses)
           AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.call_id = l.call_id)
           AND NOT EXISTS (SELECT 1 FROM live_windows w
                            WHERE w.source_kind = 'live' AND w.source_id = l.id AND w.state = 'queued')
         LIMIT 100`,
-      {},
+      { statuses },
     );
     return rows.map(toRecording);
   }
@@ -324,6 +412,16 @@ export class LiveRepository {
     return rows.map(toWindow);
   }
 
+  /** Deletes a source's windows (with their segments); returns what they were. */
+  async deleteWindows(source: WindowSource, tx?: Transaction): Promise<WindowRow[]> {
+    const rows = await this.select<WindowSql>(
+      `DELETE FROM live_windows WHERE source_kind = :kind AND source_id = :id RETURNING *`,
+      { kind: source.kind, id: source.id },
+      tx,
+    );
+    return rows.map(toWindow);
+  }
+
   async markJobQueued(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.sequelize.query(`UPDATE live_windows SET job_queued = true WHERE id IN (:ids)`, {
@@ -379,11 +477,13 @@ export class LiveRepository {
     result: TranscribeWindowResult,
     finishedAt: Date | null,
     at: Date,
+    timings: WindowTimings | null = null,
   ): Promise<WindowRow | null> {
     const rows = await this.select<WindowSql>(
       `UPDATE live_windows
           SET state = 'done', segments = CAST(:segments AS jsonb), language = :language,
               model = :model, engine = :engine, settings = CAST(:settings AS jsonb),
+              timings = CAST(:timings AS jsonb),
               failure_reason = NULL, finished_at = :finishedAt,
               job_queued = true, updated_at = :at
         WHERE id = :id
@@ -397,6 +497,7 @@ export class LiveRepository {
         model: result.model.slice(0, 200),
         engine: result.engine.slice(0, 100),
         settings: result.settings ? JSON.stringify(result.settings) : null,
+        timings: timings ? JSON.stringify(timings) : null,
         finishedAt,
         at,
       },

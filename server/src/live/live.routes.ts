@@ -5,7 +5,9 @@ import {
   LIVE_MAX_APPEND_BYTES,
   LiveAppendOffset,
 } from '@cwn/protocol';
+import type { AuditLog } from '../audit/audit';
 import { HttpError } from '../http/errors';
+import { requestMeta } from '../http/request-context';
 import type { RouteTable } from '../http/routes';
 import type { LiveService } from './live.service';
 
@@ -26,7 +28,7 @@ async function readBody(req: Request, max: number): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-export function registerLiveRoutes(routes: RouteTable, live: LiveService): void {
+export function registerLiveRoutes(routes: RouteTable, live: LiveService, audit: AuditLog): void {
   routes.handle('openLiveRecording', async ({ params, body, user, res }) => {
     const opened = await live.open(user!, params.id, body);
     res.setHeader('Location', `/api/live-recordings/${opened.id}`);
@@ -79,6 +81,18 @@ export function registerLiveRoutes(routes: RouteTable, live: LiveService): void 
   routes.handle('closeLiveRecording', async ({ params, body, user }) => {
     const row = await live.writable(user!, params.id);
     return live.close(row, body.totalBytes);
+  });
+
+  routes.handle('discardLiveRecording', async ({ req, params, user }) => {
+    const { row, bytes, windows, jobsRemoved } = await live.discard(user!, params.id);
+    await audit.write({
+      action: 'live_recording.discard',
+      actorId: user!.id,
+      targetType: 'live_recording',
+      targetId: row.id,
+      details: { callId: row.callId, agentId: row.agentId, bytes, windows, jobsRemoved },
+      ...requestMeta(req),
+    });
   });
 
   routes.handle('getLiveTranscript', async ({ params, user, res }) => {

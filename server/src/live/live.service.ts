@@ -7,13 +7,17 @@ import {
   type JobWhisperSettings,
   type LiveChannel,
   type LiveRecording,
+  type LiveRecordingDiscarded,
   type LiveTranscript,
   type LiveWindow,
   type OpenLiveRecordingBody,
   type Segment,
   type TranscriptionResult,
+  type TranscriptionTimings,
   type WindowAudioQuery,
 } from '@cwn/protocol';
+import type { Transaction } from 'sequelize';
+import { statusesLeftBy } from '../calls/lifecycle/transitions';
 import type { Models } from '../db/models';
 import { HttpError } from '../http/errors';
 import type { AuthUser } from '../http/request-context';
@@ -24,7 +28,13 @@ import type { RecordingAudio } from '../recordings/audio.service';
 import type { TranscriptsService } from '../transcripts/transcripts.service';
 import type { AppendLock } from './append-lock';
 import type { LiveAudioLog } from './live-audio-log';
-import type { LiveRecordingRow, LiveRepository, WindowRow, WindowSource } from './live.repository';
+import type {
+  LiveRecordingRow,
+  LiveRepository,
+  WindowRow,
+  WindowSource,
+  WindowTimings,
+} from './live.repository';
 import { CallWindower, type ChannelWindow } from './windowing/call-windower';
 import type { SpeechDetector } from './windowing/speech-detector';
 import type { WindowingOptions } from './windowing/window-cutter';
@@ -67,6 +77,9 @@ export interface FinishedWindowJob {
   returnvalue?: unknown;
   failedReason?: string;
   finishedOn?: number;
+  /** When the job was added and when its (last) run started: its wait in the queue. */
+  timestamp?: number;
+  processedOn?: number;
 }
 
 /** Whisper's prompt holds about 224 tokens: the end of the channel's text, a few hundred characters. */
@@ -223,6 +236,7 @@ export class LiveService {
   }
 
   private closedError(row: LiveRecordingRow): HttpError {
+    if (row.state === 'discarded') return this.discardedError(row);
     return new HttpError(
       409,
       'live_recording_closed',
@@ -266,7 +280,6 @@ export class LiveService {
         // Re-read under the lock: a close may have landed since.
         const current = await this.d.repo.findRecording(row.id);
         if (!current || current.state !== 'open') throw this.closedError(current ?? row);
-        await this.d.log.refresh(row.id);
         const before = await this.d.log.length(row.id, row.keyId);
         const outcome = await this.d.log.append(row.id, row.keyId, offset, data);
         if (outcome.kind === 'gap') {
@@ -306,7 +319,9 @@ export class LiveService {
     await this.serial(row.id, async () => {
       const release = await this.d.lock.acquire(row.id);
       try {
-        await this.d.log.refresh(row.id);
+        // Re-read under the lock: a discard may have landed since (its log is gone).
+        const current = await this.d.repo.findRecording(row.id);
+        if (current?.state === 'discarded') throw this.discardedError(current);
         const held = await this.d.log.length(row.id, row.keyId);
         if (held !== totalBytes) {
           throw this.mismatch(held, `totalBytes is ${totalBytes}: send the missing audio first`);
@@ -324,6 +339,146 @@ export class LiveService {
     return this.dto((await this.d.repo.findRecording(row.id))!);
   }
 
+  /**
+   * Discards an open session ("don't record this call" pressed mid-call), by its agent or an
+   * admin: under the append lock (no append or close in between), the session becomes a
+   * `discarded` tombstone, its windows and their segments are deleted, their waiting jobs removed
+   * (one a worker holds finds no window when it ends and is ignored), and the audio log deleted.
+   * It never becomes a recording, so the call keeps its phone status, as a call with no recording
+   * (the live path moves a call only when its recording is stored, at close). Closing or closed:
+   * 409 (then it is a recording: deleting it is the privacy path).
+   */
+  async discard(
+    user: AuthUser,
+    id: string,
+  ): Promise<{ row: LiveRecordingRow; bytes: number; windows: number; jobsRemoved: number }> {
+    const found = await this.d.repo.findRecording(id);
+    if (!found) throw HttpError.notFound('live recording not found');
+    if (found.agentId !== user.id && user.role !== 'admin') {
+      throw HttpError.forbidden(
+        'only the agent of this call (or an admin) discards its live recording',
+      );
+    }
+    if (found.state === 'discarded') throw this.discardedError(found);
+    if (found.state !== 'open') {
+      throw new HttpError(
+        409,
+        'live_recording_closed',
+        `this live recording is ${found.state}: it is a recording now (delete the call to erase it)`,
+        { state: found.state, recordingId: found.recordingId },
+      );
+    }
+    const outcome = await this.serial(id, async () => {
+      const release = await this.d.lock.acquire(id);
+      try {
+        const bytes = await this.heldBytes(found).catch(() => found.offset);
+        const source = sourceOf(found);
+        const result = await this.d.repo.transaction(async (tx) => {
+          const row = await this.d.repo.markDiscarded(id, this.d.now(), tx);
+          if (!row) return null;
+          return { row, windows: await this.d.repo.deleteWindows(source, tx) };
+        });
+        if (!result) return null;
+        this.drop(id);
+        this.settingsByCall.delete(found.callId);
+        // After the tombstone: an append that reads the row from now on is refused, so nothing
+        // writes the log again once it is gone.
+        await this.d.log.remove(id);
+        const jobsRemoved = await this.d.windows.remove(source, result.windows).catch((err) => {
+          this.d.logger.warn(
+            { err, liveRecordingId: id },
+            'window jobs of a discarded session not removed (they find no window and are ignored)',
+          );
+          return 0;
+        });
+        return { row: result.row, bytes, windows: result.windows.length, jobsRemoved };
+      } finally {
+        await release();
+      }
+    });
+    if (!outcome) {
+      // A close or another discard got there first.
+      const now = (await this.d.repo.findRecording(id)) ?? found;
+      if (now.state === 'discarded') throw this.discardedError(now);
+      throw new HttpError(409, 'live_recording_closed', `this live recording is ${now.state}`, {
+        state: now.state,
+        recordingId: now.recordingId,
+      });
+    }
+    this.announce(outcome.row);
+    this.d.logger.info(
+      {
+        liveRecordingId: id,
+        callId: found.callId,
+        bytes: outcome.bytes,
+        windows: outcome.windows,
+        jobsRemoved: outcome.jobsRemoved,
+      },
+      'live recording discarded',
+    );
+    return outcome;
+  }
+
+  // ── privacy and retention (their modules call these; the rows are deleted in their transaction) ──
+
+  /** The calls' live recordings (a privacy erasure's or export's holdings). */
+  ofCalls(callIds: string[]): Promise<LiveRecordingRow[]> {
+    return this.d.repo.byCalls(callIds);
+  }
+
+  /**
+   * A privacy erasure's irreversible step for these sessions, before their rows go: each one
+   * still open stops taking audio (`discarded`, under the append lock, so no append writes the log
+   * again), its waiting window jobs are removed and its audio log deleted. Repeatable: running the
+   * erasure again finishes it.
+   */
+  async eraseAudio(rows: LiveRecordingRow[]): Promise<{ logs: number; jobs: number }> {
+    let logs = 0;
+    let jobs = 0;
+    for (const row of rows) {
+      await this.serial(row.id, async () => {
+        const release = await this.d.lock.acquire(row.id);
+        try {
+          if (row.state === 'open') await this.d.repo.markDiscarded(row.id, this.d.now());
+          this.drop(row.id);
+          this.settingsByCall.delete(row.callId);
+          this.agents.delete(row.id);
+          const source = sourceOf(row);
+          jobs += await this.d.windows.remove(source, await this.d.repo.windowsOf(source));
+          if (row.state === 'open' || row.state === 'closing') {
+            await this.d.log.remove(row.id);
+            logs++;
+          }
+        } finally {
+          await release();
+        }
+      });
+    }
+    return { logs, jobs };
+  }
+
+  /** Deletes the calls' live recordings and windows in the privacy erasure's transaction. */
+  deleteForCalls(callIds: string[], tx: Transaction): Promise<number> {
+    return this.d.repo.deleteForCalls(callIds, tx);
+  }
+
+  /** Transcript retention: windows (their segments are transcript text) created before `cutoff`. */
+  purgeWindowsOlderThan(cutoff: Date, dryRun = false): Promise<number> {
+    return this.d.repo.purgeWindowsOlderThan(cutoff, dryRun);
+  }
+
+  private discardedError(row: LiveRecordingRow): HttpError {
+    return new HttpError(
+      410,
+      'live_recording_discarded',
+      'this live recording was discarded: nothing of it is kept and nothing more is taken',
+      {
+        liveRecordingId: row.id,
+        discardedAt: (row.closedAt ?? this.d.now()).toISOString(),
+      } satisfies LiveRecordingDiscarded,
+    );
+  }
+
   /** Closes a session nobody appended to for the idle timeout: with what arrived, marked cut off. */
   private async cutOff(row: LiveRecordingRow, idleBefore: Date): Promise<void> {
     const closed = await this.serial(row.id, async () => {
@@ -333,7 +488,6 @@ export class LiveService {
         const now = await this.d.repo.findRecording(row.id);
         if (!now || now.state !== 'open' || (now.lastAppendAt ?? now.openedAt) >= idleBefore)
           return null;
-        await this.d.log.refresh(row.id);
         const held = await this.d.log.length(row.id, row.keyId);
         return this.d.repo.markClosing(row.id, held, true, this.d.now());
       } finally {
@@ -366,7 +520,6 @@ export class LiveService {
     const row = await this.d.repo.findRecording(id);
     if (!row || row.state !== 'closing') return;
     const total = row.totalBytes ?? 0;
-    await this.d.log.refresh(id);
     await this.serial(id, async () => {
       const windows = await this.cut(row, total, (w) => w.finish());
       await this.record(row, windows, total);
@@ -561,7 +714,13 @@ export class LiveService {
       return this.windowFailed({ ...job, failedReason: `invalid window result (${issues})` });
     }
     const finishedAt = job.finishedOn ? new Date(job.finishedOn) : null;
-    const stored = await this.d.repo.storeResult(w.id, parsed.data, finishedAt, this.d.now());
+    const stored = await this.d.repo.storeResult(
+      w.id,
+      parsed.data,
+      finishedAt,
+      this.d.now(),
+      timingsOf(job, parsed.data.timings),
+    );
     if (!stored) return false;
     if (stored.sourceKind === 'live') {
       const owner = await this.ownerOf(stored.sourceId);
@@ -685,7 +844,7 @@ export class LiveService {
       segments: merged(done),
       model: done[0]?.model ?? 'none',
       engine: done[0]?.engine ?? 'live',
-      timings: { fetchMs: 0, decodeMs: 0, transcribeMs: 0, totalMs: 0 },
+      timings: liveTimings(done),
       // the latest window's (its prompt is that window's: names, vocabulary, the text before it)
       ...(withSettings ? { settings: withSettings } : {}),
     };
@@ -715,9 +874,10 @@ export class LiveService {
   async liveWindowAudio(id: string, q: WindowAudioQuery): Promise<Buffer> {
     const row = await this.d.repo.findRecording(id);
     if (!row) throw HttpError.notFound('live recording not found');
+    // 404 is final for a worker: a discarded session's window is not tried again.
+    if (row.state === 'discarded') throw HttpError.notFound('this live recording was discarded');
     if (row.state !== 'closed') {
       try {
-        await this.d.log.refresh(row.id);
         const held = await this.d.log.length(row.id, row.keyId);
         if (q.end * LIVE_FRAME_BYTES > held) throw rangeError(held / LIVE_FRAME_BYTES, q);
         const stereo = await this.d.log.read(
@@ -792,9 +952,10 @@ export class LiveService {
     }
     for (const [id, windows] of bySource) {
       const row = await this.d.repo.findRecording(id);
-      if (row) await this.queue(row, windows);
+      if (row && row.state !== 'discarded') await this.queue(row, windows);
     }
-    for (const row of await this.d.repo.closedWithoutTranscript()) await this.finalize(row.id);
+    for (const row of await this.d.repo.closedWithoutTranscript(statusesLeftBy('transcribed')))
+      await this.finalize(row.id);
   }
 
   /** Stops the windowers (their detectors hold native sessions). */
@@ -807,7 +968,6 @@ export class LiveService {
   private async heldBytes(row: LiveRecordingRow): Promise<number> {
     if (row.state !== 'open') return row.totalBytes ?? row.offset;
     try {
-      await this.d.log.refresh(row.id);
       return await this.d.log.length(row.id, row.keyId);
     } catch {
       return row.offset;
@@ -859,6 +1019,44 @@ export class LiveService {
     });
     return next;
   }
+}
+
+/** A window's wait in the queue (added → its last run started) and what the worker reported. */
+function timingsOf(
+  job: FinishedWindowJob,
+  reported: TranscriptionTimings | undefined,
+): WindowTimings | null {
+  const queueMs =
+    job.timestamp !== undefined && job.processedOn !== undefined
+      ? Math.max(0, job.processedOn - job.timestamp)
+      : null;
+  if (!reported) return null;
+  return {
+    queueMs,
+    fetchMs: reported.fetchMs,
+    decodeMs: reported.decodeMs,
+    transcribeMs: reported.transcribeMs,
+    totalMs: reported.totalMs,
+  };
+}
+
+/**
+ * A live transcript's timings, from its windows': the work summed (fetch, decode, transcribe,
+ * total), how many windows, their waits in the queue (longest and summed). Windows without
+ * timings (older workers) count in `windows` but add nothing.
+ */
+export function liveTimings(done: WindowRow[]): TranscriptionTimings {
+  const sum = { fetchMs: 0, decodeMs: 0, transcribeMs: 0, totalMs: 0, queueMs: 0, queueMsMax: 0 };
+  for (const { timings: t } of done) {
+    if (!t) continue;
+    sum.fetchMs += t.fetchMs;
+    sum.decodeMs += t.decodeMs;
+    sum.transcribeMs += t.transcribeMs;
+    sum.totalMs += t.totalMs;
+    sum.queueMs += t.queueMs ?? 0;
+    sum.queueMsMax = Math.max(sum.queueMsMax, t.queueMs ?? 0);
+  }
+  return { ...sum, windows: done.length };
 }
 
 function counts(windows: WindowRow[]): LiveRecording['windows'] {

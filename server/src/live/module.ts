@@ -3,7 +3,6 @@ import type { ModuleDeps } from '../module-deps';
 import { createRedis } from '../queue/redis';
 import type { RecordingAudio } from '../recordings/audio.service';
 import type { RecordingIngest } from '../recordings/ingest.service';
-import type { TranscriptionEvents } from '../transcripts/transcription-events';
 import type { TranscriptsService } from '../transcripts/transcripts.service';
 import { AppendLock } from './append-lock';
 import { LiveAudioLog } from './live-audio-log';
@@ -26,7 +25,6 @@ export function createLiveModule(
     ingest: RecordingIngest;
     audio: RecordingAudio;
     transcripts: TranscriptsService;
-    events: TranscriptionEvents;
     /** The Whisper settings and vocabulary each call's windows carry. */
     jobSettings?: (callId: string) => Promise<JobWhisperSettings>;
   },
@@ -65,8 +63,7 @@ export function createLiveModule(
     idleTimeoutMs: config.live.idleTimeoutMs,
     jobSettings: d.jobSettings,
   });
-  d.events.setWindowHandler(service);
-  registerLiveRoutes(d.routes, service);
+  registerLiveRoutes(d.routes, service, d.audit);
 
   let timer: NodeJS.Timeout | null = null;
   let sweeping: Promise<void> | null = null;

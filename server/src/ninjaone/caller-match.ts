@@ -12,9 +12,6 @@ export interface CallerMatchResult {
   lookupRetryable: boolean;
 }
 
-/** Failures that are not about the lookup itself (no settings, no connection) are not degraded. */
-const NOT_A_LOOKUP_FAILURE = new Set(['not_configured', 'not_connected', 'wrong_mode']);
-
 type Index = Map<string, DirectoryPerson[]>;
 
 /**
@@ -66,8 +63,8 @@ export class CallerMatcher {
     try {
       directory = await this.directory.people();
     } catch (err) {
-      if (!(err instanceof NinjaOneError) || (err.code && NOT_A_LOOKUP_FAILURE.has(err.code)))
-        throw err;
+      // Failures that are not about the lookup itself (no settings, no connection) are not degraded.
+      if (!(err instanceof NinjaOneError) || err.conflict) throw err;
       return none(`the caller lookup failed: ${err.message}`, err.kind === 'retryable');
     }
     const gaps = directory.gaps.length

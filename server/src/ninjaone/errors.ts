@@ -20,6 +20,18 @@ export interface NinjaOneErrorInfo {
   requestId?: string | null;
 }
 
+/** Codes that mean this server's NinjaOne settings are not ready, not that NinjaOne failed. */
+export const SETTINGS_NOT_READY: ReadonlySet<string> = new Set([
+  'not_configured',
+  'not_connected',
+  'wrong_mode',
+]);
+
+/**
+ * Answered at the HTTP edge (http/domain-errors) by its marks: settings not ready are a conflict
+ * (409: an admin must act first); anything else NinjaOne's trouble (503 when a retry may work,
+ * 502 when NinjaOne refused).
+ */
 export class NinjaOneError extends Error {
   readonly kind: NinjaOneErrorKind;
   readonly status: number | null;
@@ -37,6 +49,17 @@ export class NinjaOneError extends Error {
     this.retryAfterSeconds = info.retryAfterSeconds ?? null;
     this.ambiguous = info.ambiguous ?? false;
     this.requestId = info.requestId ?? null;
+  }
+
+  /** Mark read by http/domain-errors: the settings are not ready (409). */
+  get conflict(): boolean {
+    return this.code !== null && SETTINGS_NOT_READY.has(this.code);
+  }
+
+  /** Mark read by http/domain-errors: NinjaOne itself failed (503 retryable, 502 refused). */
+  get dependency(): 'unavailable' | 'refused' | undefined {
+    if (this.conflict) return undefined;
+    return this.kind === 'retryable' ? 'unavailable' : 'refused';
   }
 
   get userContextRequired(): boolean {

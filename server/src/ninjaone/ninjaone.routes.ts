@@ -22,22 +22,8 @@ export interface NinjaOneRouteDeps {
   logger: Logger;
 }
 
-/** NinjaOne errors as HTTP: missing settings 409, upstream trouble 503, upstream refusals 502. */
-function httpError(err: unknown): unknown {
-  if (!(err instanceof NinjaOneError)) return err;
-  if (err.code === 'not_configured' || err.code === 'not_connected' || err.code === 'wrong_mode') {
-    return HttpError.conflict(err.message);
-  }
-  return new HttpError(err.kind === 'retryable' ? 503 : 502, 'service_unavailable', err.message);
-}
-
-const wrap = async <T>(fn: () => Promise<T>): Promise<T> => {
-  try {
-    return await fn();
-  } catch (err) {
-    throw httpError(err);
-  }
-};
+// NinjaOne's errors reach the HTTP edge as they are: http/domain-errors answers missing settings
+// with 409, NinjaOne trouble with 503 (a retry may work) or 502 (NinjaOne refused).
 
 export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps): void {
   routes.handle('getNinjaOneSettings', () => d.settings.view());
@@ -67,16 +53,12 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
   });
 
   routes.handle('testNinjaOne', async () => {
-    try {
-      await d.settings.resolve();
-    } catch (err) {
-      throw httpError(err);
-    }
+    await d.settings.resolve();
     return testNinjaOneConnection(d.client, d.directory);
   });
 
   routes.handle('connectNinjaOne', async ({ req, user }) => {
-    const authorizeUrl = await wrap(() => d.connect.start(user!.id));
+    const authorizeUrl = await d.connect.start(user!.id);
     await d.audit.write({
       action: 'ninjaone.connect.start',
       actorId: user!.id,
@@ -119,39 +101,35 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
   });
 
   routes.handle('listNinjaOneOrganizations', async () => ({
-    items: (await wrap(() => d.directory.organizations())).map((o) => ({
+    items: (await d.directory.organizations()).map((o) => ({
       id: o.id,
       name: o.name,
     })),
   }));
 
-  routes.handle('matchCaller', async ({ query }) =>
-    wrap(async () => {
-      const { phoneRegion } = await d.settings.resolve();
-      const { e164, match, lookupError } = await d.matcher.match(query.number, phoneRegion);
-      return { e164, match, lookupError };
-    }),
-  );
+  routes.handle('matchCaller', async ({ query }) => {
+    const { phoneRegion } = await d.settings.resolve();
+    const { e164, match, lookupError } = await d.matcher.match(query.number, phoneRegion);
+    return { e164, match, lookupError };
+  });
 
-  routes.handle('getTicketOptions', async () =>
-    wrap(async () => {
-      const [forms, statuses] = await Promise.all([
-        d.directory.ticketForms(),
-        d.directory.statuses(),
-      ]);
-      return {
-        forms: forms.map((f) => ({
-          id: f.id,
-          name: f.name,
-          active: f.active !== false,
-          default: f.default === true,
-        })),
-        statuses: statuses.map((s) => ({
-          id: String(s.statusId),
-          name: s.name,
-          displayName: s.displayName ?? s.name,
-        })),
-      };
-    }),
-  );
+  routes.handle('getTicketOptions', async () => {
+    const [forms, statuses] = await Promise.all([
+      d.directory.ticketForms(),
+      d.directory.statuses(),
+    ]);
+    return {
+      forms: forms.map((f) => ({
+        id: f.id,
+        name: f.name,
+        active: f.active !== false,
+        default: f.default === true,
+      })),
+      statuses: statuses.map((s) => ({
+        id: String(s.statusId),
+        name: s.name,
+        displayName: s.displayName ?? s.name,
+      })),
+    };
+  });
 }

@@ -1,4 +1,5 @@
 import type { CallsModule } from '../calls/module';
+import type { LiveService } from '../live/live.service';
 import type { ModuleDeps } from '../module-deps';
 import type { NinjaOneModule } from '../ninjaone/module';
 import type { RecordingsModule } from '../recordings/module';
@@ -19,6 +20,8 @@ export interface PrivacyModule {
 export function createPrivacyModule(
   d: ModuleDeps & {
     calls: CallsModule;
+    /** Live recordings: an open session's audio log and every call's windows. */
+    live: LiveService;
     recordings: RecordingsModule;
     transcripts: TranscriptsModule;
     tickets: TicketsModule;
@@ -28,6 +31,7 @@ export function createPrivacyModule(
   const service = new PrivacyService({
     sequelize: d.sequelize,
     calls: d.calls.service,
+    live: d.live,
     recordings: d.recordings.erasure,
     uploads: d.recordings.uploads,
     transcripts: d.transcripts.service,

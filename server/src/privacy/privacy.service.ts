@@ -17,6 +17,8 @@ import type {
   TranscriptModel,
   UploadSessionModel,
 } from '../db/models';
+import type { LiveRecordingRow } from '../live/live.repository';
+import type { LiveService } from '../live/live.service';
 import type { Logger } from '../logger';
 import type { RecordingErasure } from '../recordings/recording-erasure';
 import type { UploadSessions } from '../recordings/upload-sessions.service';
@@ -40,12 +42,15 @@ export interface Holdings {
   transcripts: Array<{ transcript: TranscriptModel; edits: TranscriptEditModel[] }>;
   tickets: Array<{ row: TicketModel; url: string | null }>;
   sessions: UploadSessionModel[];
+  /** The calls' live recordings (an open one's audio log, every one's windows). */
+  live: LiveRecordingRow[];
   queueJobs: number;
 }
 
 export interface PrivacyDeps {
   sequelize: Sequelize;
   calls: CallsService;
+  live: Pick<LiveService, 'ofCalls' | 'eraseAudio' | 'deleteForCalls'>;
   recordings: RecordingErasure;
   uploads: UploadSessions;
   transcripts: TranscriptsService;
@@ -105,6 +110,7 @@ export class PrivacyService {
       transcripts,
       tickets,
       sessions,
+      live: await this.d.live.ofCalls(callIds),
       queueJobs,
     };
   }
@@ -116,12 +122,15 @@ export class PrivacyService {
     const counts: PrivacyCounts = {
       calls: h.calls.length,
       recordings: h.recordings.length,
-      audioFiles: h.stored.length,
+      // an open (or closing) live recording's audio log is one more file
+      audioFiles:
+        h.stored.length + h.live.filter((l) => l.state === 'open' || l.state === 'closing').length,
       audioBytes: h.stored.reduce((n, r) => n + Number(r.sizeBytes), 0),
       transcripts: h.transcripts.length,
       transcriptEdits: h.transcripts.reduce((n, t) => n + t.edits.length, 0),
       tickets: h.tickets.length,
       uploadSessions: h.sessions.length,
+      liveRecordings: h.live.length,
       queueJobs: h.queueJobs,
       auditEntries: o.auditEntries,
     };
@@ -227,12 +236,15 @@ export class PrivacyService {
     // The audio first (the step that cannot be undone, and idempotent): if the database part
     // fails afterwards, running the erasure again finishes it.
     const destroyed = await this.d.recordings.destroyAudio(h.recordings);
+    // An open session stops taking audio and its log goes, with its waiting window jobs.
+    const live = await this.d.live.eraseAudio(h.live);
     const ticketJobs = await this.d.tickets.removeJobs(transcriptIds);
     await this.d.uploads.discardSessions(h.sessions);
     let auditEntries = 0;
     await this.d.sequelize.transaction(async (tx) => {
       await this.d.transcripts.deleteForCalls(callIds, tx);
       await this.d.tickets.deleteForCalls(callIds, tx);
+      await this.d.live.deleteForCalls(callIds, tx);
       await this.d.recordings.deleteRows(callIds, tx);
       await this.d.calls.deleteRows(callIds, tx);
       if (o.pseudonymise)
@@ -245,10 +257,10 @@ export class PrivacyService {
     await this.dropIdempotentAnswers([...callIds, ...transcriptIds]);
     if (h.calls.length) this.d.forgetNinjaOneLookups();
     const report = this.report(
-      { ...h, queueJobs: destroyed.jobs + ticketJobs.removed },
+      { ...h, queueJobs: destroyed.jobs + ticketJobs.removed + live.jobs },
       { dryRun: false, subject: o.subject, auditEntries },
     );
-    report.counts.audioFiles = destroyed.files;
+    report.counts.audioFiles = destroyed.files + live.logs;
     await this.d.audit.write(entry(report));
     // Counts only: never the number, the names or the text.
     this.d.logger.info(

@@ -5,7 +5,12 @@ import type { EncryptedAudioStore } from '../storage';
 import { RetentionOverviewService } from './retention-overview';
 import { registerRetentionRoutes } from './retention.routes';
 import { RETENTION_SETTING } from './retention.settings';
-import { RetentionService, type TranscriptPurger } from './retention.service';
+import { SqlRetentionRecordings } from './retention.repository';
+import {
+  RetentionService,
+  type LiveWindowPurger,
+  type TranscriptPurger,
+} from './retention.service';
 
 export interface RetentionModule {
   service: RetentionService;
@@ -23,15 +28,18 @@ export function createRetentionModule(
     store: () => Promise<EncryptedAudioStore>;
     uploads: UploadSessions;
     transcripts: TranscriptPurger;
+    /** The live module's windows (segments: transcript text), purged with the transcripts. */
+    liveWindows: LiveWindowPurger;
     settings: SettingsStore;
   },
 ): RetentionModule {
   const service = new RetentionService({
-    models: d.models,
+    recordings: new SqlRetentionRecordings(d.models),
     store: d.store,
     audit: d.audit,
     uploads: d.uploads,
     transcripts: d.transcripts,
+    liveWindows: d.liveWindows,
     logger: d.logger,
     policy: () => d.settings.value(RETENTION_SETTING),
     now: d.now,

@@ -1,14 +1,13 @@
-import { Op } from 'sequelize';
 import {
   RETENTION_PREVIEW_LIMIT,
   type RetentionPreview,
   type RetentionSettings,
 } from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
-import type { Models } from '../db/models';
 import type { Logger } from '../logger';
 import type { EncryptedAudioStore } from '../storage';
 import type { UploadSessions } from '../recordings/upload-sessions.service';
+import type { RetentionRecordings } from './retention.repository';
 
 const DAY_MS = 86_400_000;
 const BATCH = 200;
@@ -23,6 +22,12 @@ export interface TranscriptPurger {
   purgeOlderThan(cutoff: Date, dryRun: boolean): Promise<number>;
 }
 
+/** The live module's windows: their segments are transcript text, purged with the transcripts. */
+export interface LiveWindowPurger {
+  /** Count (dryRun) or delete the windows created before `cutoff`; returns how many. */
+  purgeWindowsOlderThan(cutoff: Date, dryRun: boolean): Promise<number>;
+}
+
 export interface RetentionReport {
   dryRun: boolean;
   audioCutoff: string;
@@ -35,6 +40,8 @@ export interface RetentionReport {
   transcriptCutoff: string | null;
   /** null when transcript retention is off or no purger is registered. */
   transcriptsPurged: number | null;
+  /** Live windows (their segments) purged with the transcripts; null as `transcriptsPurged`. */
+  liveWindowsPurged: number | null;
   uploadSessionsExpired: number;
 }
 
@@ -52,12 +59,14 @@ export class RetentionService {
 
   constructor(
     private readonly deps: {
-      models: Models;
-      store: () => Promise<EncryptedAudioStore>;
-      audit: AuditLog;
-      uploads: UploadSessions;
+      /** The recordings (PostgreSQL's: SqlRetentionRecordings). */
+      recordings: RetentionRecordings;
+      store: () => Promise<Pick<EncryptedAudioStore, 'delete'>>;
+      audit: Pick<AuditLog, 'write'>;
+      uploads: Pick<UploadSessions, 'sweepExpired'>;
       transcripts?: TranscriptPurger;
-      logger: Logger;
+      liveWindows?: LiveWindowPurger;
+      logger: Pick<Logger, 'info' | 'warn' | 'error'>;
       /** The policy in force (the settings store's, read at each run). */
       policy: () => Promise<RetentionPolicy>;
       now: () => Date;
@@ -84,19 +93,16 @@ export class RetentionService {
       audioFailed: 0,
       transcriptCutoff: null,
       transcriptsPurged: null,
+      liveWindowsPurged: null,
       uploadSessionsExpired: 0,
     };
     const store = await this.deps.store();
     const failed = new Set<string>();
     for (;;) {
-      const batch = await this.deps.models.Recording.findAll({
-        where: {
-          createdAt: { [Op.lt]: audioCutoff },
-          purgedAt: null,
-          ...(failed.size ? { id: { [Op.notIn]: [...failed] } } : {}),
-        },
-        order: [['createdAt', 'ASC']],
+      // A dry run deletes nothing, so it pages on; a run takes the oldest due each time.
+      const batch = await this.deps.recordings.due(audioCutoff, {
         limit: BATCH,
+        except: [...failed],
         ...(dryRun ? { offset: report.audioPurged } : {}),
       });
       if (batch.length === 0) break;
@@ -105,7 +111,7 @@ export class RetentionService {
           try {
             // File first: a failure after it leaves a row that the next run marks (delete is idempotent).
             await store.delete(r.id);
-            await r.update({ purgedAt: now });
+            await this.deps.recordings.markPurged(r.id, now);
           } catch (err) {
             failed.add(r.id);
             report.audioFailed++;
@@ -117,13 +123,20 @@ export class RetentionService {
           }
         }
         report.audioPurged++;
-        report.audioBytes += Number(r.sizeBytes);
+        report.audioBytes += r.sizeBytes;
       }
       if (batch.length < BATCH) break;
     }
     if (policy.transcriptDays !== null) {
       const cutoff = new Date(now.getTime() - policy.transcriptDays * DAY_MS);
       report.transcriptCutoff = cutoff.toISOString();
+      // The live windows' copies of the text go with the transcripts (first: none is left
+      // behind if the transcripts' purge fails half-way).
+      if (this.deps.liveWindows)
+        report.liveWindowsPurged = await this.deps.liveWindows.purgeWindowsOlderThan(
+          cutoff,
+          dryRun,
+        );
       if (this.transcripts)
         report.transcriptsPurged = await this.transcripts.purgeOlderThan(cutoff, dryRun);
       else
@@ -147,15 +160,9 @@ export class RetentionService {
    */
   async preview(settings: RetentionSettings, runAt: Date): Promise<RetentionPreview> {
     const audioCutoff = new Date(runAt.getTime() - settings.audioDays * DAY_MS);
-    const where = { createdAt: { [Op.lt]: audioCutoff }, purgedAt: null };
-    const [count, bytes, items] = await Promise.all([
-      this.deps.models.Recording.count({ where }),
-      this.deps.models.Recording.sum('sizeBytes', { where }),
-      this.deps.models.Recording.findAll({
-        where,
-        order: [['createdAt', 'ASC']],
-        limit: RETENTION_PREVIEW_LIMIT,
-      }),
+    const [{ count, bytes }, items] = await Promise.all([
+      this.deps.recordings.dueTotals(audioCutoff),
+      this.deps.recordings.due(audioCutoff, { limit: RETENTION_PREVIEW_LIMIT }),
     ]);
     const transcriptCutoff =
       settings.transcriptDays === null
@@ -171,12 +178,12 @@ export class RetentionService {
       audioCutoff: audioCutoff.toISOString(),
       audio: {
         count,
-        bytes: Number(bytes ?? 0),
+        bytes,
         items: items.map((r) => ({
           recordingId: r.id,
           callId: r.callId,
           createdAt: r.createdAt.toISOString(),
-          sizeBytes: Number(r.sizeBytes),
+          sizeBytes: r.sizeBytes,
         })),
       },
       transcriptCutoff: transcriptCutoff?.toISOString() ?? null,

@@ -30,20 +30,49 @@ type Listener<T> = (after: T, before: T) => void | Promise<void>;
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+type Entry = Awaited<ReturnType<SettingsRepository['entry']>>;
+
+/** How long a row read from the database is reused by this process (see SettingsStore). */
+export const SETTINGS_CACHE_MS = 2_000;
+
 /**
  * Typed settings over the `settings` table: the environment gives the defaults, an admin's change
- * overrides them, and every read goes to the database, so a change is in force at the next read
- * on every server process without a restart. Features that keep state derived from a setting (the
- * retention schedule) subscribe with `onChange`; a write resolves once they have followed.
+ * overrides them, and a change is in force on every server process without a restart. Reads are
+ * served from a short per-process cache (`cacheMs`, default SETTINGS_CACHE_MS = 2 s: the Whisper
+ * settings are read per job and per live session, which made one query each): a write or reset
+ * through this store drops its key at once, so this process reads its own change at the next
+ * read; another process sees it within `cacheMs` (the bounded staleness). Rows written around the
+ * store (the repository's own writers: secrets, NinjaOne's connection) are not read through it.
+ * Features that keep state derived from a setting (the retention schedule) subscribe with
+ * `onChange`; a write resolves once they have followed.
  */
 export class SettingsStore {
   private readonly listeners = new Map<string, Listener<unknown>[]>();
+  private readonly cache = new Map<string, { at: number; entry: Promise<Entry> }>();
 
   constructor(
     private readonly repo: SettingsRepository,
     private readonly config: Config,
     private readonly logger: Logger,
+    private readonly cacheMs: number = SETTINGS_CACHE_MS,
   ) {}
+
+  /** The row, from the cache while fresh (concurrent reads share one query). */
+  private entry(key: string): Promise<Entry> {
+    const now = performance.now();
+    const hit = this.cache.get(key);
+    if (hit && now - hit.at < this.cacheMs) return hit.entry;
+    const entry = this.repo.entry<unknown>(key);
+    if (this.cacheMs > 0) {
+      const slot = { at: now, entry };
+      this.cache.set(key, slot);
+      // a failed read is not kept
+      entry.catch(() => {
+        if (this.cache.get(key) === slot) this.cache.delete(key);
+      });
+    }
+    return entry;
+  }
 
   async read<T>(def: SettingDefinition<T>): Promise<StoredSetting<T>> {
     const defaults = def.fromEnvironment(this.config);
@@ -54,7 +83,7 @@ export class SettingsStore {
       updatedAt: null,
       updatedBy: null,
     };
-    const row = await this.repo.entry<unknown>(def.key);
+    const row = await this.entry(def.key);
     if (!row) return fromEnv;
     // Fields added to a setting after it was stored take the environment's value.
     const merged =
@@ -90,7 +119,11 @@ export class SettingsStore {
   ): Promise<{ before: T; after: T }> {
     const after = def.schema.parse(value);
     const before = await this.value(def);
-    await this.repo.set(def.key, after, actorId);
+    try {
+      await this.repo.set(def.key, after, actorId);
+    } finally {
+      this.cache.delete(def.key);
+    }
     await this.notify(def, after, before);
     return { before, after };
   }
@@ -98,7 +131,11 @@ export class SettingsStore {
   /** Forgets the admin's value: the environment's applies again. */
   async reset<T>(def: SettingDefinition<T>): Promise<{ before: T; after: T }> {
     const before = await this.value(def);
-    await this.repo.delete(def.key);
+    try {
+      await this.repo.delete(def.key);
+    } finally {
+      this.cache.delete(def.key);
+    }
     const after = def.fromEnvironment(this.config);
     await this.notify(def, after, before);
     return { before, after };

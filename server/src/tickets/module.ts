@@ -5,6 +5,7 @@ import type { NinjaOneModule } from '../ninjaone/module';
 import { SqlTicketSource, type TicketSource } from './ticket-source';
 import { TicketStatusService } from './ticket-status';
 import { TicketService } from './ticket.service';
+import { SqlTicketRepository } from './ticket.repository';
 import { createTicketWorker } from './ticket.worker';
 import { registerTicketRoutes } from './tickets.routes';
 
@@ -35,7 +36,7 @@ export function createTicketsModule(
   const { ninjaone } = d;
   const source = d.ticketSource ?? new SqlTicketSource(d.sequelize);
   const service = new TicketService({
-    models: d.models,
+    tickets: new SqlTicketRepository(d.models),
     client: ninjaone.client,
     directory: ninjaone.directory,
     matcher: ninjaone.matcher,

@@ -1,7 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
 import type { CallerMatch, TicketEvent, TicketJob } from '@cwn/protocol';
-import type { CallLifecycle } from '../calls/lifecycle/call-lifecycle';
-import type { Models, TicketModel } from '../db/models';
 import type { Logger } from '../logger';
 import { ApiBoard, ApiBoardRun, ApiTicket, parseList } from '../ninjaone/api-types';
 import type { CallerMatcher } from '../ninjaone/caller-match';
@@ -11,6 +9,7 @@ import type { NinjaOneDirectory } from '../ninjaone/directory';
 import { NinjaOneError } from '../ninjaone/errors';
 import { buildTicketContent } from './ticket-builder';
 import type { TicketMaterial, TicketSource } from './ticket-source';
+import type { TicketRepository, TicketRow } from './ticket.repository';
 
 /**
  * A failure retrying cannot fix; its message is shown to the user (ticket.failed). `logMessage`
@@ -44,17 +43,24 @@ export interface TicketNotifier {
   (event: 'ticket.created' | 'ticket.failed', payload: TicketEvent, userIds: string[]): void;
 }
 
+/** What the service uses of each collaborator (narrowed, so that its unit spec can stand them in). */
 export interface TicketServiceDeps {
-  models: Models;
-  client: NinjaOneClient;
-  directory: NinjaOneDirectory;
-  matcher: CallerMatcher;
+  /** The ticket rows (PostgreSQL's: SqlTicketRepository). */
+  tickets: TicketRepository;
+  client: Pick<NinjaOneClient, 'config' | 'request'>;
+  directory: Pick<NinjaOneDirectory, 'ticketForms' | 'statuses'>;
+  matcher: Pick<CallerMatcher, 'match'>;
   source: TicketSource;
   publicUrl: string;
-  logger: Logger;
+  logger: Pick<Logger, 'info' | 'warn'>;
   notify: TicketNotifier;
-  /** Moves the call to `ticketed` once its ticket exists. */
-  lifecycle: CallLifecycle;
+  /**
+   * Moves the call to `ticketed` once its ticket exists (calls/lifecycle's CallLifecycle); null when
+   * it is ticketed already.
+   */
+  lifecycle: {
+    tryMove(callId: string, event: 'ticketed'): Promise<{ agentId: string } | null>;
+  };
   now?: () => Date;
 }
 
@@ -183,22 +189,8 @@ export class TicketService {
     }
   }
 
-  private async row(job: TicketJob): Promise<TicketModel> {
-    const [row] = await this.d.models.Ticket.findOrCreate({
-      where: { transcriptId: job.transcriptId },
-      defaults: {
-        transcriptId: job.transcriptId,
-        callId: job.callId,
-        requestedBy: job.requestedBy,
-        state: 'pending',
-        externalRef: externalRefOf(job.transcriptId),
-        organizationId: null,
-        requesterUid: null,
-        ninjaoneTicketId: null,
-        failureReason: null,
-        createdTicketAt: null,
-      },
-    });
+  private async row(job: TicketJob): Promise<TicketRow> {
+    const row = await this.d.tickets.rowFor(job, externalRefOf(job.transcriptId));
     if (row.requestedBy !== job.requestedBy) await row.update({ requestedBy: job.requestedBy });
     return row;
   }
@@ -306,7 +298,7 @@ export class TicketService {
    * external-id lookup; a board run searches subjects (ninjaone.md §2.4). Best effort: without an
    * "All tickets" board we cannot tell, and a second ticket is possible (logged).
    */
-  private async findExisting(row: TicketModel): Promise<number | null> {
+  private async findExisting(row: TicketRow): Promise<number | null> {
     try {
       const boards = parseList(
         ApiBoard,
@@ -353,14 +345,13 @@ export class TicketService {
   }
 
   private async finish(
-    row: TicketModel,
+    row: TicketRow,
     job: TicketJob,
     config?: ResolvedNinjaOneConfig,
   ): Promise<void> {
     // Null when it is ticketed already (this is a retry of the follow-up).
-    const call =
-      (await this.d.lifecycle.tryMove(job.callId, 'ticketed')) ??
-      (await this.d.models.Call.findByPk(job.callId));
+    const moved = await this.d.lifecycle.tryMove(job.callId, 'ticketed');
+    const agentId = moved ? moved.agentId : await this.d.tickets.agentOf(job.callId);
     const baseUrl = config?.baseUrl ?? (await this.d.client.config().catch(() => null))?.baseUrl;
     const ticketId = row.ninjaoneTicketId!;
     this.d.notify(
@@ -371,13 +362,13 @@ export class TicketService {
         ticketId,
         ...(baseUrl ? { ticketUrl: `${baseUrl}/#/ticketing/ticket/${ticketId}` } : {}),
       },
-      this.audience(job, call?.agentId ?? null),
+      this.audience(job, agentId),
     );
   }
 
   /** Records a failure; returns what the queue should see (UnrecoverableError = no retry). */
   private async failed(
-    row: TicketModel,
+    row: TicketRow,
     job: TicketJob,
     attempt: Attempt,
     err: unknown,
@@ -418,11 +409,10 @@ export class TicketService {
         ? 'creating'
         : 'failed';
     await row.update({ state, failureReason: reason });
-    const call = await this.d.models.Call.findByPk(job.callId);
     this.d.notify(
       'ticket.failed',
       { callId: job.callId, transcriptId: job.transcriptId, ticketId: null, message: reason },
-      this.audience(job, call?.agentId ?? null),
+      this.audience(job, await this.d.tickets.agentOf(job.callId)),
     );
     return permanent
       ? new UnrecoverableError(reason)

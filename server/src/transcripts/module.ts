@@ -5,7 +5,7 @@ import type { CallLifecycle } from '../calls/lifecycle/call-lifecycle';
 import type { Models } from '../db/models';
 import { IdempotencyStore } from '../http/idempotency';
 import { TranscriptNotifier } from './transcript-notifier';
-import { TranscriptionEvents } from './transcription-events';
+import { TranscriptionEvents, type WindowJobHandler } from './transcription-events';
 import { TranscriptsRepository } from './transcripts.repository';
 import { registerTranscriptRoutes } from './transcripts.routes';
 import { TranscriptsService, toTranscriptDto } from './transcripts.service';
@@ -13,7 +13,10 @@ import { TranscriptsService, toTranscriptDto } from './transcripts.service';
 export interface TranscriptsModule {
   service: TranscriptsService;
   notifier: TranscriptNotifier;
-  /** Follows the transcription queue; started by `start` (after migrations), stopped by `close`. */
+}
+
+/** The follower of the transcription queue; started by `start` (after migrations), stopped by `close`. */
+export interface TranscriptionEventsModule {
   events: TranscriptionEvents;
   start(): void;
   close(): Promise<void>;
@@ -52,16 +55,26 @@ export function createTranscriptsModule(
     d.audit,
     new IdempotencyStore(d.redis, d.config.redisPrefix, d.logger),
   );
+  return { service, notifier };
+}
+
+/**
+ * Follows the transcription queue: whole-call outcomes to the transcripts' service, window jobs'
+ * to `windows` (the live module's service). Built after the live module, which needs the
+ * transcripts' service, so that each outcome's owner is given at construction (no setter).
+ */
+export function createTranscriptionEventsModule(
+  d: ModuleDeps & { transcripts: TranscriptsModule; windows: WindowJobHandler },
+): TranscriptionEventsModule {
   const events = new TranscriptionEvents({
     queue: d.queues.transcription,
     connection: d.redis,
-    service,
-    notifier,
+    service: d.transcripts.service,
+    notifier: d.transcripts.notifier,
+    windows: d.windows,
     logger: d.logger,
   });
   return {
-    service,
-    notifier,
     events,
     start: () => {
       events

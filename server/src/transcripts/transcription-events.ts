@@ -19,6 +19,11 @@ export interface TranscriptionEventsOptions {
   service: TranscriptsService;
   notifier: TranscriptNotifier;
   logger: Logger;
+  /**
+   * Where window jobs' outcomes go (the live module's service), given at construction: the app
+   * builds this follower after the live module. null: a follower of whole-call jobs only (benches).
+   */
+  windows: WindowJobHandler | null;
   /** How often finished jobs are checked against the database (default 60 s; 0 = only at start). */
   reconcileIntervalMs?: number;
 }
@@ -34,11 +39,20 @@ export interface WindowJobHandler {
     id?: string;
     returnvalue?: unknown;
     finishedOn?: number;
+    /** When the job was added and its last run started (its wait in the queue). */
+    timestamp?: number;
+    processedOn?: number;
   }): Promise<boolean>;
   windowFailed(job: { id?: string; failedReason?: string }): Promise<boolean>;
   /** Finished window jobs whose outcome the database may lack; returns how many it repaired. */
   reconcileWindows(
-    completed: { id?: string; returnvalue?: unknown; finishedOn?: number }[],
+    completed: {
+      id?: string;
+      returnvalue?: unknown;
+      finishedOn?: number;
+      timestamp?: number;
+      processedOn?: number;
+    }[],
     failed: { id?: string; failedReason?: string; finishedOn?: number }[],
   ): Promise<number>;
 }
@@ -82,13 +96,10 @@ export class TranscriptionEvents {
   private lastReconciledAt: number | null = null;
   private starting: Promise<void> | null = null;
   private closed = false;
-  private windows: WindowJobHandler | null = null;
+  private readonly windows: WindowJobHandler | null;
 
-  constructor(private readonly o: TranscriptionEventsOptions) {}
-
-  /** Where window jobs' outcomes go (set by the live module, before `start`). */
-  setWindowHandler(handler: WindowJobHandler): void {
-    this.windows = handler;
+  constructor(private readonly o: TranscriptionEventsOptions) {
+    this.windows = o.windows;
   }
 
   private isWindow(jobId: string): boolean {
@@ -258,13 +269,15 @@ export class TranscriptionEvents {
   }
 
   private async onCompleted(jobId: string, returnvalue: unknown): Promise<void> {
-    if (this.isWindow(jobId)) {
+    if (this.windows && this.isWindow(jobId)) {
       // The job itself, for when it finished (a later run's result replaces an earlier one's).
       const job = await this.o.queue.getJob(jobId);
-      await this.windows!.windowCompleted({
+      await this.windows.windowCompleted({
         id: jobId,
         returnvalue: job?.returnvalue ?? returnvalue,
         finishedOn: job?.finishedOn,
+        timestamp: job?.timestamp,
+        processedOn: job?.processedOn,
       });
       return;
     }
@@ -280,8 +293,8 @@ export class TranscriptionEvents {
     // 'failed' is written when a job gives up for good (attempts exhausted or unrecoverable); the
     // state check guards against a job that was retried by hand in the meantime.
     if ((await this.o.queue.getJobState(jobId)) !== 'failed') return;
-    if (this.isWindow(jobId)) {
-      await this.windows!.windowFailed({ id: jobId, failedReason });
+    if (this.windows && this.isWindow(jobId)) {
+      await this.windows.windowFailed({ id: jobId, failedReason });
       return;
     }
     this.states.delete(jobId);

@@ -160,6 +160,7 @@ export function startWindowWorker(t: TestApp): WindowWorker {
         data.source.kind === 'live'
           ? `/internal/live-recordings/${data.source.liveRecordingId}/window`
           : `/internal/recordings/${data.source.recordingId}/window`;
+      const fetchedFrom = Date.now();
       const res = await fetch(
         `${t.url()}${path}?channel=${data.channel}&start=${data.startSample}&end=${data.endSample}`,
         { headers: { Authorization: `Bearer ${TEST_WORKER_TOKEN}` } },
@@ -183,6 +184,13 @@ export function startWindowWorker(t: TestApp): WindowWorker {
         language: 'en',
         model: 'fake-window-model',
         engine: 'test',
+        // as a worker reports them: the fetch measured, the rest fixed so that sums can be checked
+        timings: {
+          fetchMs: Date.now() - fetchedFrom,
+          decodeMs: 1,
+          transcribeMs: 2,
+          totalMs: Date.now() - fetchedFrom + 3,
+        },
       };
     },
     { connection, prefix: t.config.redisPrefix, concurrency: 2 },

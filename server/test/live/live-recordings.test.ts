@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./src/live/windowing/native-realm.jest-environment.js
+ * @jest-environment @cwn/test-support/native-realm.jest-environment
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -325,6 +325,20 @@ describe('a whole call', () => {
     expectCovered(windows);
     expect(windows.every((w) => w.state === 'done')).toBe(true);
     expect(transcript.segments).toHaveLength(windows.length);
+    // Its timings come from the windows' (no longer zeros): the work summed, the queue's waits.
+    expect(windows.every((w) => w.timings && w.timings.queueMs !== null)).toBe(true);
+    const sum = (k: 'fetchMs' | 'decodeMs' | 'transcribeMs' | 'totalMs' | 'queueMs') =>
+      windows.reduce((a, w) => a + (w.timings![k] ?? 0), 0);
+    expect(transcript.timings).toEqual({
+      fetchMs: sum('fetchMs'),
+      decodeMs: windows.length,
+      transcribeMs: 2 * windows.length,
+      totalMs: sum('totalMs'),
+      windows: windows.length,
+      queueMs: sum('queueMs'),
+      queueMsMax: Math.max(...windows.map((w) => w.timings!.queueMs!)),
+    });
+    expect(transcript.timings.totalMs).toBeGreaterThanOrEqual(3 * windows.length);
     // Each window's audio is its own channel's: the agent's windows are loud on the left only.
     for (const d of worker.done.filter(
       (x) =>

@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./src/live/windowing/native-realm.jest-environment.js
+ * @jest-environment @cwn/test-support/native-realm.jest-environment
  */
 /**
  * Live windows carry the admins' Whisper settings and the call's NinjaOne vocabulary too

@@ -10,6 +10,7 @@ import {
   type Harness,
 } from './harness';
 import { TicketService } from '../../src/tickets/ticket.service';
+import { SqlTicketRepository } from '../../src/tickets/ticket.repository';
 
 /** The ticket job against the NinjaOne simulator over real HTTP, Redis (BullMQ) and PostgreSQL. */
 let h: Harness;
@@ -285,7 +286,7 @@ describe('after the ticket is recorded', () => {
   it('a failing follow-up (event, call status) is retried without creating a second ticket', async () => {
     let failNotify = true;
     const service = new TicketService({
-      models: h.t.models,
+      tickets: new SqlTicketRepository(h.t.models),
       client: h.t.ninjaone.client,
       directory: h.t.ninjaone.directory,
       matcher: h.t.ninjaone.matcher,

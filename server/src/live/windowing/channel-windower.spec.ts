@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./src/live/windowing/native-realm.jest-environment.js
+ * @jest-environment @cwn/test-support/native-realm.jest-environment
  */
 import { ChannelWindower } from './channel-windower';
 import {
