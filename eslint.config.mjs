@@ -16,6 +16,9 @@ const TEMPORARY_EXCEPTIONS = Object.entries({
   'server/src/http/authenticate': ['server/src/auth/tokens'],
 }).flatMap(([from, tos]) => tos.map((to) => [from, to]));
 
+const NO_FETCH =
+  'call our API through the typed client of @cwn/protocol (createApiClient), which builds the URL, validates the answer and handles 401 and the error shape once';
+
 export default tseslint.config(
   {
     ignores: [
@@ -116,6 +119,27 @@ export default tseslint.config(
           lowerLayers: ['storage', 'audio', 'db', 'http'],
           exceptions: TEMPORARY_EXCEPTIONS,
         },
+      ],
+    },
+  },
+  {
+    // Our API is reached only through the typed client of @cwn/protocol (protocol/src/client,
+    // built from the route table): no hand-written fetch in the clients. Tests may fetch.
+    files: ['pwa/src/**/*.{ts,vue}', 'extension/src/**/*.ts', 'nuxt-dashboard/app/**/*.{ts,vue}'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'fetch', message: NO_FETCH },
+        { name: 'XMLHttpRequest', message: NO_FETCH },
+      ],
+      'no-restricted-properties': [
+        'error',
+        ...['globalThis', 'window', 'self'].map((object) => ({
+          object,
+          property: 'fetch',
+          message: NO_FETCH,
+        })),
       ],
     },
   },

@@ -41,3 +41,18 @@ export const SystemHealth = z.object({
   checks: z.array(HealthCheck),
 });
 export type SystemHealth = z.infer<typeof SystemHealth>;
+
+/** One probe of GET /readyz. */
+export const ReadinessCheck = z.object({
+  ok: z.boolean(),
+  latencyMs: z.number(),
+  error: z.string().optional(),
+});
+export type ReadinessCheck = z.infer<typeof ReadinessCheck>;
+
+/** GET /readyz: PostgreSQL and Redis reachable (503 with this as the error's details when not). */
+export const Readiness = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({ postgres: ReadinessCheck, redis: ReadinessCheck }),
+});
+export type Readiness = z.infer<typeof Readiness>;

@@ -21,3 +21,5 @@ export * from './settings';
 export * from './health';
 export * from './privacy';
 export * from './whisper';
+export * from './routes';
+export * from './client';

@@ -235,3 +235,6 @@ export const LiveChangedEvent = z.object({
   cutOff: z.boolean(),
 });
 export type LiveChangedEvent = z.infer<typeof LiveChangedEvent>;
+
+/** The content type of a live append's body: 16 kHz s16le stereo PCM. */
+export const LIVE_AUDIO_CONTENT_TYPE = 'application/octet-stream';

@@ -1,7 +1,8 @@
 import type { IDBPDatabase } from 'idb';
 import { authApi, type AuthApi } from './api/auth';
 import { callsApi, type CallsApi } from './api/calls';
-import { HttpClient, type TokenSource } from './api/http';
+import { matchRoute } from '@cwn/protocol';
+import { createHttpClient, type TokenSource } from './api/http';
 import { ninjaOneApi, type NinjaOneApi } from './api/ninjaone';
 import { pushApi, type PushApi } from './api/push';
 import { transcriptsApi, type TranscriptsApi } from './api/transcripts';
@@ -36,7 +37,7 @@ export interface ServiceOptions {
 }
 
 export async function createServices(options: ServiceOptions): Promise<Services> {
-  const http = new HttpClient(
+  const http = createHttpClient(
     options.baseUrl,
     options.tokens,
     options.fetchImpl,
@@ -69,7 +70,11 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     outbox,
     transcriptCache: new TranscriptCache(db, options.transcriptCapacity),
     storage: options.storage,
-    authorizedFetch: (url) => http.raw(new URL(url).pathname),
+    authorizedFetch: async (url) => {
+      const route = matchRoute('GET', new URL(url).pathname);
+      if (!route) throw new Error(`${url} is no route of the API`);
+      return (await http.request(route.name, { params: route.params } as never)).data as Response;
+    },
   };
 }
 

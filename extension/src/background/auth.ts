@@ -2,7 +2,8 @@
  * The agent's session with our server: login, access-token refresh a minute before expiry, logout.
  * Tokens live in browser.storage.local (never logged); logout clears them even when the server is down.
  */
-import { TokenPair } from '@cwn/protocol';
+import { ApiError, TokenPair } from '@cwn/protocol';
+import { serverClient } from '../shared/api-client';
 import { TOKENS_KEY, loadSettings } from '../shared/settings';
 import { browser } from '../shared/browser';
 
@@ -25,23 +26,20 @@ async function serverUrl(): Promise<string> {
   return serverUrl.replace(/\/+$/, '');
 }
 
-async function errorText(res: Response): Promise<string> {
-  try {
-    const body = (await res.json()) as { error?: { message?: string } };
-    return body.error?.message ?? `HTTP ${res.status}`;
-  } catch {
-    return `HTTP ${res.status}`;
-  }
+/** The server's message for a refusal, `HTTP <status>` when it gave none. */
+function errorText(err: unknown): string {
+  if (err instanceof ApiError) return err.code === 'unknown' ? `HTTP ${err.status}` : err.message;
+  return err instanceof Error ? err.message : String(err);
 }
 
 export async function login(email: string, password: string): Promise<TokenPair> {
-  const res = await fetch(`${await serverUrl()}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  if (!res.ok) throw new Error(`login failed: ${await errorText(res)}`);
-  const pair = TokenPair.parse(await res.json());
+  const api = await serverClient(serverUrl);
+  let pair: TokenPair;
+  try {
+    pair = await api.login({ body: { email, password } });
+  } catch (err) {
+    throw new Error(`login failed: ${errorText(err)}`);
+  }
   await browser.storage.local.set({ [TOKENS_KEY]: pair });
   return pair;
 }
@@ -51,11 +49,8 @@ export async function logout(): Promise<void> {
   await browser.storage.local.remove(TOKENS_KEY);
   if (!pair) return;
   try {
-    await fetch(`${await serverUrl()}/api/auth/logout`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ refreshToken: pair.refreshToken }),
-    });
+    const api = await serverClient(serverUrl);
+    await api.logout({ body: { refreshToken: pair.refreshToken } });
   } catch {
     // The local tokens are gone; the refresh token expires on the server by itself.
   }
@@ -64,17 +59,18 @@ export async function logout(): Promise<void> {
 let refreshing: Promise<TokenPair | null> | null = null;
 
 async function refresh(pair: TokenPair): Promise<TokenPair | null> {
-  const res = await fetch(`${await serverUrl()}/api/auth/refresh`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ refreshToken: pair.refreshToken }),
-  });
-  if (res.status === 401 || res.status === 403) {
-    await browser.storage.local.remove(TOKENS_KEY);
-    return null;
+  const api = await serverClient(serverUrl);
+  let next: TokenPair;
+  try {
+    next = await api.refresh({ body: { refreshToken: pair.refreshToken } });
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      await browser.storage.local.remove(TOKENS_KEY);
+      return null;
+    }
+    if (err instanceof ApiError) throw new Error(`token refresh failed: ${errorText(err)}`);
+    throw err;
   }
-  if (!res.ok) throw new Error(`token refresh failed: ${await errorText(res)}`);
-  const next = TokenPair.parse(await res.json());
   await browser.storage.local.set({ [TOKENS_KEY]: next });
   return next;
 }

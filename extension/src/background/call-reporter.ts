@@ -4,7 +4,8 @@
  * live. Best effort: the upload carries the same metadata (same pbxCallId, so the same call) and
  * is what counts; a report that fails is logged and not retried.
  */
-import { Call, type CallEvent, type CreateCallRequest } from '@cwn/protocol';
+import { ApiError, type Call, type CallEvent, type CreateCallRequest } from '@cwn/protocol';
+import { serverClient } from '../shared/api-client';
 import type { TrackedCall } from './call-tracker';
 
 const PHONE = /^[+\d][\d\s().-]*$/;
@@ -112,24 +113,21 @@ export function httpCallsApi(
   serverUrl: () => Promise<string>,
   accessToken: () => Promise<string>,
 ): CallsApi {
-  const request = async (path: string, method: string, body: unknown): Promise<unknown> => {
-    const res = await fetch(`${(await serverUrl()).replace(/\/+$/, '')}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${await accessToken()}`,
-        'Content-Type': 'application/json',
-      },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}`);
-    return res.json();
+  const client = () => serverClient(serverUrl, { getAccessToken: accessToken });
+  /** A refusal says which request and its status, as the log has always shown. */
+  const named = (what: string) => (err: unknown) => {
+    throw err instanceof ApiError ? new Error(`${what}: HTTP ${err.status}`) : err;
   };
   return {
     async create(body) {
-      return Call.parse(await request('/api/calls', 'POST', body));
+      return (await client()).createCall({ body }).catch(named('POST /api/calls'));
     },
     async update(id, event, at) {
-      await request(`/api/calls/${id}`, 'PATCH', { event, at });
+      await (
+        await client()
+      )
+        .updateCall({ params: { id }, body: { event, at } })
+        .catch(named(`PATCH /api/calls/${id}`));
     },
   };
 }

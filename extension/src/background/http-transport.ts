@@ -5,7 +5,16 @@
  * `GET` tells where a cut-off upload stands; the PATCH that completes the file answers with the
  * stored recording, whose sha256 the queue compares before it deletes the local copy.
  */
-import { UPLOAD_CHUNK_CONTENT_TYPE, UploadRecordingResponse, UploadSession } from '@cwn/protocol';
+import {
+  ApiError,
+  ApiResponseError,
+  NetworkError,
+  matchRoute,
+  type UploadRecordingQuery,
+  type UploadRecordingResponse,
+} from '@cwn/protocol';
+import type { z } from 'zod';
+import { tokenClient } from '../shared/api-client';
 import type { UploadItem } from '../shared/db';
 import { pbxCallIdOf } from './call-reporter';
 import { UploadError, type RecordingTransport, type UploadReceipt } from './upload-queue';
@@ -38,15 +47,30 @@ function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 425 || status === 429 || status === 401;
 }
 
-async function failure(res: Response): Promise<UploadError> {
-  let message = `HTTP ${res.status}`;
-  try {
-    const body = (await res.json()) as { error?: { message?: string } };
-    if (body.error?.message) message = `${message}: ${body.error.message}`;
-  } catch {
-    // keep the status line
+/** What a failed request means for the queue: retry later, or give up on this attempt. */
+function failure(err: unknown): UploadError {
+  if (err instanceof UploadError) return err;
+  if (err instanceof ApiResponseError) {
+    return new UploadError('the server answered an unexpected body', true);
   }
-  return new UploadError(message, isRetryableStatus(res.status));
+  if (err instanceof ApiError) {
+    const message =
+      err.code === 'unknown' ? `HTTP ${err.status}` : `HTTP ${err.status}: ${err.message}`;
+    return new UploadError(message, isRetryableStatus(err.status));
+  }
+  if (err instanceof NetworkError) {
+    const cause = err.cause instanceof Error ? err.cause.message : String(err.cause);
+    return new UploadError(`server unreachable: ${cause}`, true);
+  }
+  return new UploadError((err as Error).message, true);
+}
+
+const statusOf = (err: unknown) => (err instanceof ApiError ? err.status : 0);
+
+/** The upload session's id in the URL a cut-off attempt stored (`/api/uploads/<id>`). */
+function sessionIdOf(sessionUrl: string): string | null {
+  const route = matchRoute('GET', sessionUrl);
+  return route?.name === 'getUpload' ? (route.params.id ?? null) : null;
 }
 
 export class HttpRecordingTransport implements RecordingTransport {
@@ -69,52 +93,47 @@ export class HttpRecordingTransport implements RecordingTransport {
     } catch (err) {
       throw new UploadError((err as Error).message, true);
     }
-    const base = (await this.serverUrl()).replace(/\/+$/, '');
-    const send = async (url: string, init: RequestInit): Promise<Response> => {
-      try {
-        return await fetch(url, {
-          ...init,
-          headers: { Authorization: `Bearer ${token}`, ...init.headers },
-        });
-      } catch (err) {
-        throw new UploadError(`server unreachable: ${(err as Error).message}`, true);
-      }
-    };
-    const receipt = (answer: unknown): UploadReceipt => {
-      const parsed = UploadRecordingResponse.safeParse(answer);
-      if (!parsed.success) throw new UploadError('the server answered an unexpected body', true);
-      return {
-        sha256: parsed.data.recording.sha256,
-        recordingId: parsed.data.recording.id,
-        callId: parsed.data.callId,
-      };
+    const api = tokenClient(await this.serverUrl(), token);
+    const receipt = (answer: UploadRecordingResponse): UploadReceipt => ({
+      sha256: answer.recording.sha256,
+      recordingId: answer.recording.id,
+      callId: answer.callId,
+    });
+    const expired = async (): Promise<never> => {
+      await onProgress({ sessionUrl: null });
+      throw new UploadError('the upload session expired; starting over', true);
     };
 
     // 1. Where the upload stands: a new session, or the one a cut-off attempt left.
     let sessionUrl = item.sessionUrl;
+    let sessionId = sessionUrl ? sessionIdOf(sessionUrl) : null;
     let offset = 0;
-    if (sessionUrl) {
-      const res = await send(`${base}${sessionUrl}`, { method: 'GET' });
-      if (res.status === 404 || res.status === 410) {
-        await onProgress({ sessionUrl: null });
-        throw new UploadError('the upload session expired; starting over', true);
+    if (sessionUrl && !sessionId) await expired();
+    if (sessionId) {
+      try {
+        offset = (await api.getUpload({ params: { id: sessionId } })).offset;
+      } catch (err) {
+        if (statusOf(err) === 404 || statusOf(err) === 410) return expired();
+        throw failure(err);
       }
-      if (!res.ok) throw await failure(res);
-      offset = UploadSession.parse(await res.json()).offset;
     } else {
-      const res = await send(`${base}/api/uploads?${uploadQuery(item).toString()}`, {
-        method: 'POST',
-        headers: {
-          'Upload-Length': String(wav.byteLength),
-          'Idempotency-Key': idempotencyKey(item),
-        },
-      });
-      if (!res.ok) throw await failure(res);
-      const session = UploadSession.parse(await res.json());
+      const query = Object.fromEntries(uploadQuery(item)) as z.input<typeof UploadRecordingQuery>;
+      const session = await api
+        .createUpload({
+          query,
+          headers: {
+            'Upload-Length': String(wav.byteLength),
+            'Idempotency-Key': idempotencyKey(item),
+          },
+        })
+        .catch((err: unknown) => {
+          throw failure(err);
+        });
       if (session.recordingId) {
         // An earlier attempt completed (its answer was lost); the server checked the same sha256.
         return { sha256, recordingId: session.recordingId, callId: item.serverCallId ?? '' };
       }
+      sessionId = session.id;
       sessionUrl = `/api/uploads/${session.id}`;
       offset = session.offset;
       await onProgress({ sessionUrl });
@@ -123,23 +142,21 @@ export class HttpRecordingTransport implements RecordingTransport {
     // 2. The rest of the bytes, one PATCH at a time.
     for (;;) {
       const end = Math.min(wav.byteLength, offset + this.patchBytes);
-      const res = await send(`${base}${sessionUrl}`, {
-        method: 'PATCH',
-        headers: { 'Content-Type': UPLOAD_CHUNK_CONTENT_TYPE, 'Upload-Offset': String(offset) },
-        body: wav.slice(offset, end),
-      });
-      if (res.status === 200 || res.status === 201) return receipt(await res.json());
-      if (res.status === 204) {
-        offset = Number(res.headers.get('Upload-Offset') ?? end);
-        continue;
+      let res;
+      try {
+        res = await api.request('appendUpload', {
+          params: { id: sessionId },
+          headers: { 'Upload-Offset': String(offset) },
+          body: wav.slice(offset, end),
+        });
+      } catch (err) {
+        if (statusOf(err) === 409)
+          throw new UploadError('the server holds a different offset; asking again', true);
+        if (statusOf(err) === 404 || statusOf(err) === 410) return expired();
+        throw failure(err);
       }
-      if (res.status === 409)
-        throw new UploadError('the server holds a different offset; asking again', true);
-      if (res.status === 404 || res.status === 410) {
-        await onProgress({ sessionUrl: null });
-        throw new UploadError('the upload session expired; starting over', true);
-      }
-      throw await failure(res);
+      if (res.data) return receipt(res.data);
+      offset = Number(res.headers.get('Upload-Offset') ?? end);
     }
   }
 }

@@ -10,13 +10,13 @@
  * take leave the call to the whole-call upload.
  */
 import {
-  ErrorBody,
+  ApiError,
   LIVE_MAX_APPEND_BYTES,
-  LiveAppendResult,
   LiveOffsetMismatch,
-  LiveRecording,
+  NetworkError,
   REQUIRED_SAMPLE_RATE,
 } from '@cwn/protocol';
+import { tokenClient } from '../shared/api-client';
 import { LiveStore, type Db, type LiveState } from '../shared/db';
 import type { LiveProduceRequest, LiveProduceResult } from '../shared/messages';
 import type { TrackedCall } from './call-tracker';
@@ -55,18 +55,6 @@ export interface LiveApi {
   close(id: string, totalBytes: number): Promise<{ recordingId: string | null }>;
 }
 
-async function errorOf(
-  res: Response,
-): Promise<{ code: string; message: string; details?: unknown }> {
-  try {
-    const parsed = ErrorBody.safeParse(await res.json());
-    if (parsed.success) return parsed.data.error;
-  } catch {
-    // not JSON
-  }
-  return { code: '', message: `HTTP ${res.status}`, details: undefined };
-}
-
 function retryable(status: number): boolean {
   return status >= 500 || status === 408 || status === 429 || status === 401;
 }
@@ -75,92 +63,108 @@ export function httpLiveApi(
   serverUrl: () => Promise<string>,
   accessToken: () => Promise<string>,
 ): LiveApi {
-  const send = async (path: string, init: RequestInit): Promise<Response> => {
+  /** The typed client with a fresh token; no token (logged out) is worth retrying later. */
+  const client = async () => {
     let token: string;
     try {
       token = await accessToken();
     } catch (err) {
       throw new LiveHttpError((err as Error).message, true);
     }
+    return tokenClient(await serverUrl(), token);
+  };
+  /** Sends one request; what is not an answer of the server (cut, timeout) is retryable. */
+  const send = async <T>(what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> => {
     try {
-      return await fetch(`${(await serverUrl()).replace(/\/+$/, '')}${path}`, {
-        ...init,
-        signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-        headers: { Authorization: `Bearer ${token}`, ...init.headers },
-      });
+      return await run(AbortSignal.timeout(FETCH_TIMEOUT_MS));
     } catch (err) {
-      throw new LiveHttpError(`server unreachable: ${(err as Error).message}`, true);
+      if (err instanceof ApiError || err instanceof LiveHttpError) throw err;
+      if (err instanceof NetworkError || (err as Error).name === 'TimeoutError') {
+        const cause = err instanceof NetworkError ? err.cause : err;
+        throw new LiveHttpError(`server unreachable: ${(cause as Error).message}`, true);
+      }
+      throw new LiveHttpError(`${what}: ${(err as Error).message}`, true);
     }
   };
-  const fail = async (res: Response, what: string): Promise<never> => {
-    const e = await errorOf(res);
-    throw new LiveHttpError(`${what}: HTTP ${res.status} ${e.message}`, retryable(res.status));
+  const fail = (err: unknown, what: string): never => {
+    if (!(err instanceof ApiError)) throw err;
+    const message = err.code === 'unknown' ? `HTTP ${err.status}` : err.message;
+    throw new LiveHttpError(`${what}: HTTP ${err.status} ${message}`, retryable(err.status));
   };
   return {
     async open(serverCallId) {
-      const res = await send(`/api/calls/${encodeURIComponent(serverCallId)}/live`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          format: { sampleRate: REQUIRED_SAMPLE_RATE, channels: 2, encoding: 's16le' },
-        }),
-      });
-      if (res.status === 404) return 'unsupported';
-      if (res.status === 201) {
-        const opened = LiveRecording.parse(await res.json());
-        return { id: opened.id, offset: opened.offset };
+      const api = await client();
+      try {
+        const res = await send('open', (signal) =>
+          api.request('openLiveRecording', {
+            params: { id: serverCallId },
+            body: { format: { sampleRate: REQUIRED_SAMPLE_RATE, channels: 2, encoding: 's16le' } },
+            signal,
+          }),
+        );
+        if (res.status !== 201) throw new LiveHttpError(`open: HTTP ${res.status}`, false);
+        return { id: res.data.id, offset: res.data.offset };
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        if (err.status === 404) return 'unsupported';
+        if (err.status === 409) {
+          const d = err.details as {
+            liveRecordingId?: unknown;
+            expectedOffset?: unknown;
+            state?: unknown;
+          };
+          if (
+            err.code === 'live_recording_exists' &&
+            typeof d?.liveRecordingId === 'string' &&
+            typeof d.expectedOffset === 'number' &&
+            d.state === 'open'
+          )
+            return { id: d.liveRecordingId, offset: d.expectedOffset };
+          throw new LiveHttpError(`open: ${err.message}`, false);
+        }
+        return fail(err, 'open');
       }
-      if (res.status === 409) {
-        const e = await errorOf(res);
-        const d = e.details as {
-          liveRecordingId?: unknown;
-          expectedOffset?: unknown;
-          state?: unknown;
-        };
-        if (
-          e.code === 'live_recording_exists' &&
-          typeof d?.liveRecordingId === 'string' &&
-          typeof d.expectedOffset === 'number' &&
-          d.state === 'open'
-        )
-          return { id: d.liveRecordingId, offset: d.expectedOffset };
-        throw new LiveHttpError(`open: ${e.message}`, false);
-      }
-      return fail(res, 'open');
     },
     async append(id, offset, data) {
-      const res = await send(`/api/live-recordings/${encodeURIComponent(id)}/audio`, {
-        method: 'PUT',
-        headers: { 'Content-Type': 'application/octet-stream', 'Upload-Offset': String(offset) },
-        body: data,
-      });
-      if (res.ok) return { kind: 'ok', offset: LiveAppendResult.parse(await res.json()).offset };
-      if (res.status === 409) {
-        const e = await errorOf(res);
-        if (e.code === 'live_offset_mismatch') {
-          const d = LiveOffsetMismatch.safeParse(e.details);
-          if (d.success) return { kind: 'mismatch', expectedOffset: d.data.expectedOffset };
+      const api = await client();
+      try {
+        const res = await send('append', (signal) =>
+          api.appendLiveAudio({
+            params: { id },
+            headers: { 'Upload-Offset': String(offset) },
+            body: data,
+            signal,
+          }),
+        );
+        return { kind: 'ok', offset: res.offset };
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 409) {
+          if (err.code === 'live_offset_mismatch') {
+            const d = LiveOffsetMismatch.safeParse(err.details);
+            if (d.success) return { kind: 'mismatch', expectedOffset: d.data.expectedOffset };
+          }
+          if (err.code === 'live_recording_closed') return { kind: 'closed' };
+          throw new LiveHttpError(`append: ${err.message}`, false);
         }
-        if (e.code === 'live_recording_closed') return { kind: 'closed' };
-        throw new LiveHttpError(`append: ${e.message}`, false);
+        return fail(err, 'append');
       }
-      return fail(res, 'append');
     },
     async close(id, totalBytes) {
-      const res = await send(`/api/live-recordings/${encodeURIComponent(id)}/close`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ totalBytes }),
-      });
-      if (res.status === 409) {
-        const e = await errorOf(res);
-        const d = LiveOffsetMismatch.safeParse(e.details);
-        if (e.code === 'live_offset_mismatch' && d.success)
-          throw new LiveHttpError(`close: the server holds ${d.data.expectedOffset} bytes`, true);
-        throw new LiveHttpError(`close: ${e.message}`, false);
+      const api = await client();
+      try {
+        const closed = await send('close', (signal) =>
+          api.closeLiveRecording({ params: { id }, body: { totalBytes }, signal }),
+        );
+        return { recordingId: closed.recordingId };
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 409) {
+          const d = LiveOffsetMismatch.safeParse(err.details);
+          if (err.code === 'live_offset_mismatch' && d.success)
+            throw new LiveHttpError(`close: the server holds ${d.data.expectedOffset} bytes`, true);
+          throw new LiveHttpError(`close: ${err.message}`, false);
+        }
+        return fail(err, 'close');
       }
-      if (!res.ok) return fail(res, 'close');
-      return { recordingId: LiveRecording.parse(await res.json()).recordingId };
     },
   };
 }

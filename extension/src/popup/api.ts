@@ -1,6 +1,7 @@
 /** The popup's calls to the server with the agent's access token; every answer checked with zod. */
-import { ErrorBody } from '@cwn/protocol';
+import { ApiError as ClientApiError, ApiResponseError, matchRoute } from '@cwn/protocol';
 import type { z } from 'zod';
+import { tokenClient, type ApiClient } from '../shared/api-client';
 
 export interface ServerSession {
   serverUrl: string;
@@ -18,6 +19,22 @@ export class ApiError extends Error {
   }
 }
 
+/** The typed client of @cwn/protocol for this session (`popupClient(s).getCall({ params })`). */
+export function popupClient(session: ServerSession): ApiClient {
+  return tokenClient(session.serverUrl, session.accessToken);
+}
+
+/** The popup's ApiError for a refusal of the typed client; other errors unchanged. */
+export function popupError(err: unknown): unknown {
+  if (!(err instanceof ClientApiError) || err instanceof ApiResponseError) return err;
+  return new ApiError(
+    err.status,
+    err.code === 'unknown' ? `HTTP ${err.status}` : err.message,
+    err.details,
+  );
+}
+
+/** Calls the route of the table that serves `method path` (the path may carry a query). */
 export async function api<T extends z.ZodType>(
   session: ServerSession,
   schema: T,
@@ -25,22 +42,23 @@ export async function api<T extends z.ZodType>(
   path: string,
   body?: unknown,
 ): Promise<z.infer<T>> {
-  const res = await fetch(`${session.serverUrl}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${session.accessToken}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const json: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const error = ErrorBody.safeParse(json);
-    throw new ApiError(
-      res.status,
-      error.success ? error.data.error.message : `HTTP ${res.status}`,
-      error.success ? error.data.error.details : undefined,
-    );
+  const url = new URL(path, 'http://api.invalid');
+  const route = matchRoute(method, url.pathname);
+  if (!route) throw new Error(`${method} ${url.pathname} is no route of the API`);
+  try {
+    let data: unknown = (
+      await popupClient(session).request(route.name, {
+        params: route.params,
+        query: Object.fromEntries(url.searchParams),
+        body,
+      } as never)
+    ).data;
+    // A route that answers bytes may answer JSON too (a dry run): read that.
+    if (data instanceof Response && /json/.test(data.headers.get('Content-Type') ?? '')) {
+      data = await data.json();
+    }
+    return schema.parse(data);
+  } catch (err) {
+    throw popupError(err);
   }
-  return schema.parse(json);
 }

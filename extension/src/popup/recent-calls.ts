@@ -2,9 +2,10 @@
  * The popup's recent calls: the agent's last calls from `GET /api/calls`, then kept current over
  * Socket.IO (`call.*` events carry the whole call with its processing status).
  */
-import { Call, CallList, serverEventSchemas } from '@cwn/protocol';
+import { ApiError, Call, serverEventSchemas } from '@cwn/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { askBackground } from '../shared/ui-client';
+import { popupClient } from './api';
 
 const RECENT = 5;
 
@@ -15,11 +16,12 @@ export async function watchRecentCalls(
     type: 'server-session',
   });
   if (!session) return null;
-  const res = await fetch(`${session.serverUrl}/api/calls?limit=${RECENT}`, {
-    headers: { Authorization: `Bearer ${session.accessToken}` },
-  });
-  if (!res.ok) throw new Error(`recent calls: HTTP ${res.status}`);
-  let calls = CallList.parse(await res.json()).items;
+  const list = await popupClient(session)
+    .listCalls({ query: { limit: RECENT } })
+    .catch((err: unknown) => {
+      throw err instanceof ApiError ? new Error(`recent calls: HTTP ${err.status}`) : err;
+    });
+  let calls = list.items;
   render(calls, false);
   const socket = io(session.serverUrl, {
     auth: { token: session.accessToken },

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { TokenPair, type User } from '@cwn/protocol';
 import { ApiError } from '~/utils/api-error';
-import { apiUrl } from '~/utils/api-url';
+import { createDashboardClient } from '~/utils/api-url';
 
 const STORAGE_KEY = 'cwn.session';
 /** Refresh this long before the access token expires. */
@@ -17,6 +17,8 @@ export const useSessionStore = defineStore('session', () => {
   const pair = ref<TokenPair | null>(load());
   let refreshing: Promise<boolean> | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // login, refresh and logout carry no access token (the client sends them anonymous).
+  const api = createDashboardClient();
 
   const user = computed<User | null>(() => pair.value?.user ?? null);
   const accessToken = computed(() => pair.value?.accessToken ?? null);
@@ -36,13 +38,7 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   async function login(email: string, password: string): Promise<User> {
-    const res = await fetch(apiUrl('/api/auth/login'), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    if (!res.ok) throw await ApiError.from(res);
-    const next = TokenPair.parse(await res.json());
+    const next = await api.login({ body: { email, password } });
     save(next);
     return next.user;
   }
@@ -53,19 +49,13 @@ export const useSessionStore = defineStore('session', () => {
       const refreshToken = pair.value?.refreshToken;
       if (!refreshToken) return false;
       try {
-        const res = await fetch(apiUrl('/api/auth/refresh'), {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ refreshToken }),
-        });
-        if (res.status >= 400 && res.status < 500) {
+        save(await api.refresh({ body: { refreshToken } }));
+        return true;
+      } catch (err) {
+        if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
           save(null);
           return false;
         }
-        if (!res.ok) throw await ApiError.from(res);
-        save(TokenPair.parse(await res.json()));
-        return true;
-      } catch {
         // Server unreachable: keep the session and try again shortly.
         clearTimeout(timer);
         timer = setTimeout(() => void refresh(), 5_000);
@@ -81,11 +71,7 @@ export const useSessionStore = defineStore('session', () => {
     const refreshToken = pair.value?.refreshToken;
     save(null);
     if (refreshToken) {
-      await fetch(apiUrl('/api/auth/logout'), {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ refreshToken }),
-      }).catch(() => undefined);
+      await api.logout({ body: { refreshToken } }).catch(() => undefined);
     }
   }
 

@@ -2,13 +2,14 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { io, type Socket } from 'socket.io-client';
 import {
-  DashboardSummary,
+  ApiError,
   serverEventSchemas,
+  type DashboardSummary,
   type AgentPresence,
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@cwn/protocol';
-import { apiUrl } from '~/utils/api-url';
+import { apiUrl, createDashboardClient } from '~/utils/api-url';
 
 /** Queue depth and workers have no events of their own: poll them this often. */
 const POLL_MS = 10_000;
@@ -38,21 +39,23 @@ export const useWallboardStore = defineStore('wallboard', () => {
   let pollTimer: ReturnType<typeof setInterval> | undefined;
   let refetchTimer: ReturnType<typeof setTimeout> | undefined;
 
-  async function fetchSummary(retried = false): Promise<void> {
+  async function fetchSummary(): Promise<void> {
     if (!source) return;
-    const token = source.token();
-    const res = await fetch(apiUrl('/api/dashboard/summary'), {
-      headers: token ? { Authorization: `Bearer ${token}` } : {},
-    }).catch(() => null);
-    if (!res) return; // server away: the socket's reconnection will resync
-    if (res.status === 401 && !retried && (await source.onUnauthorized()))
-      return fetchSummary(true);
-    if (res.status === 401 || res.status === 403) {
-      connection.value = 'unauthorized';
+    const from = source;
+    // The bearer is the source's (a kiosk token or the user's); a 401 asks it once for a new one.
+    const api = createDashboardClient({
+      getAccessToken: () => from.token(),
+      refresh: () => from.onUnauthorized(),
+    });
+    let next: DashboardSummary;
+    try {
+      next = await api.getDashboardSummary();
+    } catch (err) {
+      // Server away: the socket's reconnection will resync.
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403))
+        connection.value = 'unauthorized';
       return;
     }
-    if (!res.ok) return;
-    const next = DashboardSummary.parse(await res.json());
     clockSkewMs.value = Date.parse(next.generatedAt) - Date.now();
     summary.value = next;
   }

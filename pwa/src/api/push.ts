@@ -1,12 +1,10 @@
-import { PushSubscriptionInfo, VapidPublicKey, type PushSubscriptionBody } from '@cwn/protocol';
-import type { HttpClient } from './http';
+import type { PushSubscriptionBody } from '@cwn/protocol';
+import type { ApiClient } from './http';
 
-export const pushApi = (http: HttpClient) => ({
+export const pushApi = (api: ApiClient) => ({
   /** The server's VAPID key; ApiError `push_disabled` (404) when the server has none. */
-  vapidPublicKey: () => http.json(VapidPublicKey, '/api/push/vapid-public-key'),
-  subscribe: (body: PushSubscriptionBody) =>
-    http.json(PushSubscriptionInfo, '/api/push/subscriptions', { method: 'POST', body }),
-  unsubscribe: (endpoint: string) =>
-    http.raw('/api/push/subscriptions', { method: 'DELETE', body: { endpoint } }),
+  vapidPublicKey: () => api.getVapidPublicKey(),
+  subscribe: (body: PushSubscriptionBody) => api.subscribePush({ body }),
+  unsubscribe: (endpoint: string) => api.unsubscribePush({ query: { endpoint } }),
 });
 export type PushApi = ReturnType<typeof pushApi>;

@@ -1,5 +1,5 @@
-import { EditTranscriptRequest, Transcript, ValidateTranscriptRequest } from '@cwn/protocol';
-import type { HttpClient } from './http';
+import { EditTranscriptRequest, ValidateTranscriptRequest } from '@cwn/protocol';
+import type { ApiClient } from './http';
 
 /**
  * Writes carry the outbox entry's Idempotency-Key: the server replays its first answer to a retry
@@ -7,17 +7,17 @@ import type { HttpClient } from './http';
  * outbox still recognises a change the server already applied from a plain 409 (see Outbox), for
  * servers before the header and entries older than the server's memory of their key.
  */
-export const transcriptsApi = (http: HttpClient) => ({
-  get: (id: string) => http.json(Transcript, `/api/transcripts/${encodeURIComponent(id)}`),
+export const transcriptsApi = (api: ApiClient) => ({
+  get: (id: string) => api.getTranscript({ params: { id } }),
   edit: (id: string, body: EditTranscriptRequest, idempotencyKey: string) =>
-    http.json(Transcript, `/api/transcripts/${encodeURIComponent(id)}`, {
-      method: 'PATCH',
+    api.editTranscript({
+      params: { id },
       body: EditTranscriptRequest.parse(body),
       headers: { 'Idempotency-Key': idempotencyKey },
     }),
   validate: (id: string, body: ValidateTranscriptRequest, idempotencyKey: string) =>
-    http.json(Transcript, `/api/transcripts/${encodeURIComponent(id)}/validate`, {
-      method: 'POST',
+    api.validateTranscript({
+      params: { id },
       body: ValidateTranscriptRequest.parse(body),
       headers: { 'Idempotency-Key': idempotencyKey },
     }),

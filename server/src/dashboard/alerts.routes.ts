@@ -1,4 +1,4 @@
-import { AlertThresholds, AlertThresholdsView } from '@cwn/protocol';
+import { AlertThresholdsView } from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
 import { requestMeta } from '../http/request-context';
 import type { RouteTable } from '../http/routes';
@@ -22,62 +22,34 @@ export function registerAlertRoutes(
     };
   };
 
-  routes.add(
-    {
-      method: 'get',
-      path: '/api/admin/alerts',
-      summary: 'The wallboard alert thresholds in force, and the environment’s defaults',
-      tags: ['dashboard'],
-      response: AlertThresholdsView,
-    },
-    view,
-  );
+  routes.handle('getAlertSettings', view);
 
-  routes.add(
-    {
-      method: 'put',
-      path: '/api/admin/alerts',
-      summary: 'Change the alert thresholds; the next summary is computed with them',
-      tags: ['dashboard'],
-      body: AlertThresholds,
-      response: AlertThresholdsView,
-    },
-    async ({ req, body, user }) => {
-      const { before, after } = await deps.store.write(ALERT_THRESHOLDS_SETTING, body, user!.id);
-      await deps.audit.write({
-        action: 'alerts.settings.update',
-        actorId: user!.id,
-        targetType: 'settings',
-        targetId: 'alerts',
-        details: { before, after },
-        ...requestMeta(req),
-      });
-      // The wallboards refetch their summary: its alerts may have changed.
-      deps.wallboard.notify('queue');
-      return view();
-    },
-  );
+  routes.handle('putAlertSettings', async ({ req, body, user }) => {
+    const { before, after } = await deps.store.write(ALERT_THRESHOLDS_SETTING, body, user!.id);
+    await deps.audit.write({
+      action: 'alerts.settings.update',
+      actorId: user!.id,
+      targetType: 'settings',
+      targetId: 'alerts',
+      details: { before, after },
+      ...requestMeta(req),
+    });
+    // The wallboards refetch their summary: its alerts may have changed.
+    deps.wallboard.notify('queue');
+    return view();
+  });
 
-  routes.add(
-    {
-      method: 'delete',
-      path: '/api/admin/alerts',
-      summary: 'Forget the stored alert thresholds: the environment’s apply again',
-      tags: ['dashboard'],
-      response: AlertThresholdsView,
-    },
-    async ({ req, user }) => {
-      const { before, after } = await deps.store.reset(ALERT_THRESHOLDS_SETTING);
-      await deps.audit.write({
-        action: 'alerts.settings.reset',
-        actorId: user!.id,
-        targetType: 'settings',
-        targetId: 'alerts',
-        details: { before, after },
-        ...requestMeta(req),
-      });
-      deps.wallboard.notify('queue');
-      return view();
-    },
-  );
+  routes.handle('resetAlertSettings', async ({ req, user }) => {
+    const { before, after } = await deps.store.reset(ALERT_THRESHOLDS_SETTING);
+    await deps.audit.write({
+      action: 'alerts.settings.reset',
+      actorId: user!.id,
+      targetType: 'settings',
+      targetId: 'alerts',
+      details: { before, after },
+      ...requestMeta(req),
+    });
+    deps.wallboard.notify('queue');
+    return view();
+  });
 }

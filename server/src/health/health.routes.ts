@@ -1,19 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
-import { z } from 'zod';
+import type { ReadinessCheck } from '@cwn/protocol';
 import type { RouteTable } from '../http/routes';
 import type { Metrics } from './metrics';
-
-const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
-const Readiness = z.object({
-  status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ postgres: Check, redis: Check }),
-});
 
 export async function timed(
   fn: () => Promise<unknown>,
   timeoutMs: number,
-): Promise<z.infer<typeof Check>> {
+): Promise<ReadinessCheck> {
   const start = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -57,45 +51,30 @@ export function registerHealthRoutes(
   routes: RouteTable,
   deps: { sequelize: Sequelize; probeRedis: Redis; metrics: Metrics },
 ): void {
-  routes.add(
-    { method: 'get', path: '/healthz', summary: 'The process is up', tags: ['health'] },
-    () => ({ status: 'ok' }),
-  );
+  routes.handle('healthz', () => ({ status: 'ok' }));
 
-  routes.add(
-    {
-      method: 'get',
-      path: '/readyz',
-      summary: 'PostgreSQL and Redis are reachable (503 names what is not)',
-      tags: ['health'],
-      response: Readiness,
-    },
-    async ({ res }) => {
-      const [postgres, redis] = await Promise.all([
-        timed(() => deps.sequelize.query('SELECT 1'), 2_000),
-        timed(() => pingWhenReady(deps.probeRedis), 2_000),
-      ]);
-      const down = [!postgres.ok && 'postgres', !redis.ok && 'redis'].filter(Boolean);
-      const body = { status: down.length ? 'not_ready' : 'ready', checks: { postgres, redis } };
-      if (down.length) {
-        res.status(503).json({
-          error: {
-            code: 'service_unavailable',
-            message: `not ready: ${down.join(' and ')} unreachable`,
-            details: body,
-          },
-        });
-        return;
-      }
-      return body;
-    },
-  );
+  routes.handle('readyz', async ({ res }) => {
+    const [postgres, redis] = await Promise.all([
+      timed(() => deps.sequelize.query('SELECT 1'), 2_000),
+      timed(() => pingWhenReady(deps.probeRedis), 2_000),
+    ]);
+    const down = [!postgres.ok && 'postgres', !redis.ok && 'redis'].filter(Boolean);
+    const body = { status: down.length ? 'not_ready' : 'ready', checks: { postgres, redis } };
+    if (down.length) {
+      res.status(503).json({
+        error: {
+          code: 'service_unavailable',
+          message: `not ready: ${down.join(' and ')} unreachable`,
+          details: body,
+        },
+      });
+      return;
+    }
+    return body;
+  });
 
-  routes.add(
-    { method: 'get', path: '/metrics', summary: 'Prometheus metrics', tags: ['health'] },
-    async ({ res }) => {
-      res.setHeader('Content-Type', deps.metrics.registry.contentType);
-      res.end(await deps.metrics.registry.metrics());
-    },
-  );
+  routes.handle('metrics', async ({ res }) => {
+    res.setHeader('Content-Type', deps.metrics.registry.contentType);
+    res.end(await deps.metrics.registry.metrics());
+  });
 }

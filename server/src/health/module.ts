@@ -1,4 +1,3 @@
-import { SystemHealth } from '@cwn/protocol';
 import type { ModuleDeps } from '../module-deps';
 import type { Redis } from 'ioredis';
 import { SystemHealthService, type SystemHealthDeps } from './system-health';
@@ -26,16 +25,6 @@ export function createHealthModule(
     storageDir: d.config.storageDir,
     now: d.now,
   });
-  d.routes.add(
-    {
-      method: 'get',
-      path: '/api/admin/health',
-      summary:
-        'System health for people: PostgreSQL, Redis, workers, queues, NinjaOne, audio disk; each green, amber or red with its figure',
-      tags: ['health'],
-      response: SystemHealth,
-    },
-    () => system.report(),
-  );
+  d.routes.handle('getSystemHealth', () => system.report());
   return { system };
 }

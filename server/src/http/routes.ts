@@ -1,38 +1,22 @@
-import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import { z } from 'zod';
-import { ErrorBody, KIOSK_TOKEN_PREFIX } from '@cwn/protocol';
+import type { z } from 'zod';
+import {
+  API_ROUTES,
+  KIOSK_TOKEN_PREFIX,
+  type ApiRoute,
+  type ApiRoutes,
+  type HttpMethod,
+  type RouteBody,
+  type RouteName,
+  type RouteParams,
+  type RouteQuery,
+} from '@cwn/protocol';
 import { bearerToken, type Authenticator, type WorkerAuthenticator } from './authenticate';
 import { HttpError } from './errors';
 import { ROUTE_POLICY, type Access } from './policy';
 import type { AuthUser } from './request-context';
 
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-
-export interface RouteSpec<
-  B extends z.ZodType = z.ZodType,
-  Q extends z.ZodType = z.ZodType,
-  P extends z.ZodType = z.ZodType,
-> {
-  method: Method;
-  path: string;
-  summary: string;
-  tags?: string[];
-  body?: B;
-  query?: Q;
-  params?: P;
-  /** Response schema, for the OpenAPI document. */
-  response?: z.ZodType;
-  /** Success status (default 200; 204 sends no body). */
-  status?: number;
-  /** Extra OpenAPI fields (for streaming endpoints that describe their own bodies). */
-  openapi?: Record<string, unknown>;
-  /**
-   * The handler reads the request body itself (raw audio) and checks its content type: no JSON
-   * parsing, so a mislabelled WAV gets the handler's 415 rather than the JSON parser's 400 or 413.
-   */
-  rawBody?: boolean;
-}
+type Method = HttpMethod;
 
 export interface RouteContext<B, Q, P> {
   req: Request;
@@ -45,6 +29,7 @@ export interface RouteContext<B, Q, P> {
 }
 
 export interface RegisteredRoute {
+  name: RouteName;
   method: Method;
   path: string;
   access: Access;
@@ -96,15 +81,20 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
   return r.data;
 }
 
-const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z_]+)/g, '{$1}');
-
 /** JSON bodies of every route that does not read its body raw. */
 const jsonBody: RequestHandler = express.json({ limit: '1mb' });
 
+/** What a route's handler receives: params, query and body parsed with the route's schemas. */
+export type RouteHandler<N extends RouteName> = (
+  ctx: RouteContext<RouteBody<ApiRoutes[N]>, RouteQuery<ApiRoutes[N]>, RouteParams<ApiRoutes[N]>>,
+) => unknown;
+
 /**
- * Registers routes on a router after looking their access up in ROUTE_POLICY, validates
- * params/query/body with the route's zod schemas, and documents the route in the OpenAPI registry.
- * Handlers return the response body (sent as JSON) or write to `res` themselves.
+ * Registers the handlers of the routes of the table in protocol (`API_ROUTES`, by name) on a router
+ * after looking their access up in ROUTE_POLICY, and validates params/query/body with the route's
+ * zod schemas. Handlers return the response body (sent as JSON) or write to `res` themselves.
+ * `assertComplete` (called once every module is built) fails when a route of the table has no
+ * handler. The OpenAPI document is generated from the same table (../openapi/document.ts).
  */
 export class RouteTable {
   readonly registered: RegisteredRoute[] = [];
@@ -112,7 +102,6 @@ export class RouteTable {
   constructor(
     private readonly router: Router,
     private readonly authenticate: Authenticator,
-    private readonly registry: OpenAPIRegistry,
     private readonly policy: Readonly<Record<string, Access>> = ROUTE_POLICY,
     private readonly authenticateWorker: WorkerAuthenticator = () => {
       throw HttpError.unauthorized('internal routes are not enabled');
@@ -121,17 +110,30 @@ export class RouteTable {
     private readonly verifyKioskToken?: (token: string) => Promise<boolean>,
   ) {}
 
-  add<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>(
-    spec: RouteSpec<B, Q, P>,
-    handler: (ctx: RouteContext<z.infer<B>, z.infer<Q>, z.infer<P>>) => unknown,
-  ): void {
+  /** Registers the handler of the table's route `name` (once). */
+  handle<N extends RouteName>(name: N, handler: RouteHandler<N>): void {
+    const spec: ApiRoute | undefined = (API_ROUTES as Record<string, ApiRoute>)[name];
+    if (!spec)
+      throw new Error(`route ${String(name)} is not in the route table (protocol/src/routes)`);
+    this.add(spec, handler as (ctx: RouteContext<unknown, unknown, unknown>) => unknown);
+  }
+
+  /**
+   * Registers a handler for `spec`, which must be a route of the table (handlers are registered
+   * by name: `handle`); a route without a ROUTE_POLICY entry is refused first.
+   */
+  add(spec: ApiRoute, handler: (ctx: RouteContext<unknown, unknown, unknown>) => unknown): void {
     const key = `${spec.method.toUpperCase()} ${spec.path}`;
     const access = this.policy[key];
     if (access === undefined) {
       throw new Error(`route ${key} has no entry in ROUTE_POLICY (server/src/http/policy.ts)`);
     }
-    this.registered.push({ method: spec.method, path: spec.path, access });
-    this.document(spec, access);
+    const name = (Object.keys(API_ROUTES) as RouteName[]).find((n) => API_ROUTES[n] === spec);
+    if (!name) throw new Error(`route ${key} is not in the route table (protocol/src/routes)`);
+    if (this.registered.some((r) => r.name === name)) {
+      throw new Error(`route ${name} has a handler already`);
+    }
+    this.registered.push({ name, method: spec.method, path: spec.path, access });
 
     this.router[spec.method](
       spec.path,
@@ -177,11 +179,7 @@ export class RouteTable {
           }
           body = parse(spec.body, req.body, 'body');
         }
-        const result = await handler({ req, res, body, query, params, user } as RouteContext<
-          z.infer<B>,
-          z.infer<Q>,
-          z.infer<P>
-        >);
+        const result = await handler({ req, res, body, query, params, user });
         if (res.headersSent || res.writableEnded) return;
         const status = spec.status ?? 200;
         if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
@@ -190,41 +188,16 @@ export class RouteTable {
     );
   }
 
-  private document(spec: RouteSpec, access: Access): void {
-    const responses: Record<string, unknown> = {
-      [String(spec.status ?? 200)]: spec.response
-        ? { description: 'OK', content: { 'application/json': { schema: spec.response } } }
-        : { description: 'OK' },
-      default: { description: 'Error', content: { 'application/json': { schema: ErrorBody } } },
-    };
-    this.registry.registerPath({
-      method: spec.method,
-      path: toOpenApiPath(spec.path),
-      summary: spec.summary,
-      tags: spec.tags,
-      description:
-        access === 'public'
-          ? 'Public.'
-          : access === 'authenticated'
-            ? 'Any logged-in user.'
-            : access === 'worker'
-              ? 'Transcription workers only: `Authorization: Bearer <WORKER_TOKEN>`; user tokens get 403.'
-              : `Roles: ${access.join(', ')}${access.includes('kiosk') ? ' (kiosk: a kiosk token as bearer)' : ''}.`,
-      security:
-        access === 'public'
-          ? []
-          : access === 'worker'
-            ? [{ workerToken: [] }]
-            : [{ bearerAuth: [] }],
-      request: {
-        ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
-        ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
-        ...(spec.body
-          ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } }
-          : {}),
-      },
-      responses: responses as never,
-      ...(spec.openapi ?? {}),
-    });
+  /** The table's routes that have no handler; none once the app is built. */
+  unhandled(): RouteName[] {
+    const done = new Set(this.registered.map((r) => r.name));
+    return (Object.keys(API_ROUTES) as RouteName[]).filter((n) => !done.has(n));
+  }
+
+  assertComplete(): void {
+    const missing = this.unhandled();
+    if (missing.length) {
+      throw new Error(`routes of the table without a handler: ${missing.join(', ')}`);
+    }
   }
 }

@@ -1,14 +1,3 @@
-import {
-  CallerMatchQuery,
-  CallerMatchResponse,
-  NinjaOneCallbackQuery,
-  NinjaOneConnectResponse,
-  NinjaOneOrganizationList,
-  NinjaOneSettings,
-  NinjaOneSettingsUpdate,
-  NinjaOneTestResult,
-  NinjaOneTicketOptions,
-} from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
 import { HttpError } from '../http/errors';
 import { requestMeta } from '../http/request-context';
@@ -37,185 +26,110 @@ export interface NinjaOneRouteDeps {
 // with 409, NinjaOne trouble with 503 (a retry may work) or 502 (NinjaOne refused).
 
 export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps): void {
-  routes.add(
-    {
-      method: 'get',
-      path: '/api/settings/ninjaone',
-      summary: 'NinjaOne settings (secrets never returned)',
-      tags: ['ninjaone'],
-      response: NinjaOneSettings,
-    },
-    () => d.settings.view(),
-  );
+  routes.handle('getNinjaOneSettings', () => d.settings.view());
 
-  routes.add(
-    {
-      method: 'put',
-      path: '/api/settings/ninjaone',
-      summary: 'Replace the NinjaOne settings; omit clientSecret to keep the stored one',
-      tags: ['ninjaone'],
-      body: NinjaOneSettingsUpdate,
-      response: NinjaOneSettings,
-    },
-    async ({ req, body, user }) => {
-      const view = await d.settings.update(body, user!.id);
-      d.directory.clear();
-      await d.audit.write({
-        action: 'ninjaone.settings.update',
-        actorId: user!.id,
-        targetType: 'settings',
-        targetId: 'ninjaone',
-        details: {
-          region: body.region,
-          authMode: body.authMode,
-          clientId: body.clientId,
-          clientSecret:
-            body.clientSecret === undefined
-              ? 'kept'
-              : body.clientSecret === null
-                ? 'cleared'
-                : 'replaced',
-        },
-        ...requestMeta(req),
-      });
-      return view;
-    },
-  );
+  routes.handle('putNinjaOneSettings', async ({ req, body, user }) => {
+    const view = await d.settings.update(body, user!.id);
+    d.directory.clear();
+    await d.audit.write({
+      action: 'ninjaone.settings.update',
+      actorId: user!.id,
+      targetType: 'settings',
+      targetId: 'ninjaone',
+      details: {
+        region: body.region,
+        authMode: body.authMode,
+        clientId: body.clientId,
+        clientSecret:
+          body.clientSecret === undefined
+            ? 'kept'
+            : body.clientSecret === null
+              ? 'cleared'
+              : 'replaced',
+      },
+      ...requestMeta(req),
+    });
+    return view;
+  });
 
-  routes.add(
-    {
-      method: 'post',
-      path: '/api/settings/ninjaone/test',
-      summary: 'Test the connection and whether this tenant lets us create tickets (creates none)',
-      tags: ['ninjaone'],
-      response: NinjaOneTestResult,
-    },
-    async () => {
-      await d.settings.resolve();
-      return testNinjaOneConnection(d.client, d.directory);
-    },
-  );
+  routes.handle('testNinjaOne', async () => {
+    await d.settings.resolve();
+    return testNinjaOneConnection(d.client, d.directory);
+  });
 
-  routes.add(
-    {
-      method: 'get',
-      path: '/api/ninjaone/connect',
-      summary: 'Start the authorization-code connection: returns the NinjaOne sign-in URL',
-      tags: ['ninjaone'],
-      response: NinjaOneConnectResponse,
-    },
-    async ({ req, user }) => {
-      const authorizeUrl = await d.connect.start(user!.id);
-      await d.audit.write({
-        action: 'ninjaone.connect.start',
-        actorId: user!.id,
-        targetType: 'settings',
-        targetId: 'ninjaone',
-        ...requestMeta(req),
-      });
-      return { authorizeUrl };
-    },
-  );
+  routes.handle('connectNinjaOne', async ({ req, user }) => {
+    const authorizeUrl = await d.connect.start(user!.id);
+    await d.audit.write({
+      action: 'ninjaone.connect.start',
+      actorId: user!.id,
+      targetType: 'settings',
+      targetId: 'ninjaone',
+      ...requestMeta(req),
+    });
+    return { authorizeUrl };
+  });
 
-  routes.add(
-    {
-      method: 'get',
-      path: '/api/ninjaone/callback',
-      summary:
-        'Where NinjaOne sends the browser back after sign-in (state-checked); redirects to the admin page',
-      tags: ['ninjaone'],
-      query: NinjaOneCallbackQuery,
-    },
-    async ({ req, res, query }) => {
-      if (!query.state) throw HttpError.badRequest('missing state: start from "Connect NinjaOne"');
-      const pending = await d.connect.takeState(query.state);
-      if (!pending)
-        throw HttpError.badRequest('unknown or expired state: start again from "Connect NinjaOne"');
-      const back = new URL(`${d.publicUrl}/admin/ninjaone`);
-      if (query.error || !query.code) {
-        back.searchParams.set(
-          'error',
-          query.error_description ?? query.error ?? 'NinjaOne sent no authorization code',
-        );
-      } else {
-        try {
-          await d.connect.finish(pending, query.code);
-          back.searchParams.set('connected', '1');
-          await d.audit.write({
-            action: 'ninjaone.connect',
-            actorId: pending.userId,
-            targetType: 'settings',
-            targetId: 'ninjaone',
-            ...requestMeta(req),
-          });
-        } catch (err) {
-          if (!(err instanceof NinjaOneError)) throw err;
-          d.logger.warn({ err: err.message }, 'ninjaone connection failed');
-          back.searchParams.set('error', err.message);
-        }
+  routes.handle('ninjaOneCallback', async ({ req, res, query }) => {
+    if (!query.state) throw HttpError.badRequest('missing state: start from "Connect NinjaOne"');
+    const pending = await d.connect.takeState(query.state);
+    if (!pending)
+      throw HttpError.badRequest('unknown or expired state: start again from "Connect NinjaOne"');
+    const back = new URL(`${d.publicUrl}/admin/ninjaone`);
+    if (query.error || !query.code) {
+      back.searchParams.set(
+        'error',
+        query.error_description ?? query.error ?? 'NinjaOne sent no authorization code',
+      );
+    } else {
+      try {
+        await d.connect.finish(pending, query.code);
+        back.searchParams.set('connected', '1');
+        await d.audit.write({
+          action: 'ninjaone.connect',
+          actorId: pending.userId,
+          targetType: 'settings',
+          targetId: 'ninjaone',
+          ...requestMeta(req),
+        });
+      } catch (err) {
+        if (!(err instanceof NinjaOneError)) throw err;
+        d.logger.warn({ err: err.message }, 'ninjaone connection failed');
+        back.searchParams.set('error', err.message);
       }
-      res.redirect(302, back.toString());
-    },
-  );
+    }
+    res.redirect(302, back.toString());
+  });
 
-  routes.add(
-    {
-      method: 'get',
-      path: '/api/ninjaone/organizations',
-      summary: 'NinjaOne organizations, for the organization picker (cached)',
-      tags: ['ninjaone'],
-      response: NinjaOneOrganizationList,
-    },
-    async () => ({
-      items: (await d.directory.organizations()).map((o) => ({
-        id: o.id,
-        name: o.name,
+  routes.handle('listNinjaOneOrganizations', async () => ({
+    items: (await d.directory.organizations()).map((o) => ({
+      id: o.id,
+      name: o.name,
+    })),
+  }));
+
+  routes.handle('matchCaller', async ({ query }) => {
+    const { phoneRegion } = await d.settings.resolve();
+    const { e164, match, lookupError } = await d.matcher.match(query.number, phoneRegion);
+    return { e164, match, lookupError };
+  });
+
+  routes.handle('getTicketOptions', async () => {
+    const [forms, statuses] = await Promise.all([
+      d.directory.ticketForms(),
+      d.directory.statuses(),
+    ]);
+    return {
+      forms: forms.map((f) => ({
+        id: f.id,
+        name: f.name,
+        active: f.active !== false,
+        default: f.default === true,
       })),
-    }),
-  );
-
-  routes.add(
-    {
-      method: 'get',
-      path: '/api/ninjaone/caller-match',
-      summary: 'Which NinjaOne organization a phone number belongs to',
-      tags: ['ninjaone'],
-      query: CallerMatchQuery,
-      response: CallerMatchResponse,
-    },
-    async ({ query }) => {
-      const { phoneRegion } = await d.settings.resolve();
-      const { e164, match, lookupError } = await d.matcher.match(query.number, phoneRegion);
-      return { e164, match, lookupError };
-    },
-  );
-
-  routes.add(
-    {
-      method: 'get',
-      path: '/api/ninjaone/ticket-options',
-      summary: 'The tenant’s ticket forms and statuses, for the settings page (cached)',
-      tags: ['ninjaone'],
-      response: NinjaOneTicketOptions,
-    },
-    async () => {
-      const [forms, statuses] = await Promise.all([
-        d.directory.ticketForms(),
-        d.directory.statuses(),
-      ]);
-      return {
-        forms: forms.map((f) => ({
-          id: f.id,
-          name: f.name,
-          active: f.active !== false,
-          default: f.default === true,
-        })),
-        statuses: statuses.map((s) => ({
-          id: String(s.statusId),
-          name: s.name,
-          displayName: s.displayName ?? s.name,
-        })),
-      };
-    },
-  );
+      statuses: statuses.map((s) => ({
+        id: String(s.statusId),
+        name: s.name,
+        displayName: s.displayName ?? s.name,
+      })),
+    };
+  });
 }

@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  PushSubscriptionBody,
-  PushSubscriptionInfo,
-  PushUnsubscribeRequest,
-  VapidPublicKey,
-} from '@cwn/protocol';
+import { PushUnsubscribeRequest } from '@cwn/protocol';
 import { HttpError } from '../http/errors';
 import type { RouteTable } from '../http/routes';
 import { pushEndpointAllowed } from './endpoint-hosts';
@@ -39,70 +34,35 @@ export function registerPushRoutes(
     allowedHosts: readonly string[];
   },
 ): void {
-  routes.add(
-    {
-      method: 'get',
-      path: '/api/push/vapid-public-key',
-      summary:
-        'The key browsers subscribe to Web Push with (404 push_disabled when not configured)',
-      tags: ['push'],
-      response: VapidPublicKey,
-    },
-    () => {
-      if (!deps.vapid) throw disabled();
-      return { publicKey: deps.vapid.publicKey };
-    },
-  );
+  routes.handle('getVapidPublicKey', () => {
+    if (!deps.vapid) throw disabled();
+    return { publicKey: deps.vapid.publicKey };
+  });
 
-  routes.add(
-    {
-      method: 'post',
-      path: '/api/push/subscriptions',
-      summary:
-        "Subscribe this device to 'transcript ready' notifications (201 new, 200 known endpoint)",
-      tags: ['push'],
-      body: PushSubscriptionBody,
-      response: PushSubscriptionInfo,
-      status: 201,
-    },
-    async ({ req, res, body, user }) => {
-      if (!deps.vapid) throw disabled();
-      if (!pushEndpointAllowed(body.endpoint, deps.allowedHosts)) {
-        const message = `body.endpoint: ${new URL(body.endpoint).hostname} is not a known push service (PUSH_ALLOWED_HOSTS)`;
-        throw new HttpError(400, 'validation_failed', message, [
-          { path: 'body.endpoint', message },
-        ]);
-      }
-      const outcome = await deps.subscriptions.subscribe(
-        user!.id,
-        body,
-        req.get('user-agent') ?? null,
-      );
-      res.status(outcome.created ? 201 : 200).json(outcome.subscription);
-    },
-  );
+  routes.handle('subscribePush', async ({ req, res, body, user }) => {
+    if (!deps.vapid) throw disabled();
+    if (!pushEndpointAllowed(body.endpoint, deps.allowedHosts)) {
+      const message = `body.endpoint: ${new URL(body.endpoint).hostname} is not a known push service (PUSH_ALLOWED_HOSTS)`;
+      throw new HttpError(400, 'validation_failed', message, [{ path: 'body.endpoint', message }]);
+    }
+    const outcome = await deps.subscriptions.subscribe(
+      user!.id,
+      body,
+      req.get('user-agent') ?? null,
+    );
+    res.status(outcome.created ? 201 : 200).json(outcome.subscription);
+  });
 
-  routes.add(
-    {
-      method: 'delete',
-      path: '/api/push/subscriptions',
-      summary:
-        "Unsubscribe one of the caller's own devices (endpoint in a JSON body or ?endpoint=)",
-      tags: ['push'],
-      query: z.object({ endpoint: z.string().optional() }),
-      status: 204,
-    },
-    async ({ req, user }) => {
-      const source: unknown =
-        (req.body as { endpoint?: unknown } | undefined)?.endpoint !== undefined
-          ? req.body
-          : req.query;
-      const parsed = PushUnsubscribeRequest.safeParse(source);
-      if (!parsed.success) throw validation(parsed.error);
-      // Someone else's endpoint answers exactly like an unknown one: nothing is revealed.
-      if (!(await deps.subscriptions.unsubscribe(user!.id, parsed.data.endpoint))) {
-        throw HttpError.notFound('no push subscription of yours has this endpoint');
-      }
-    },
-  );
+  routes.handle('unsubscribePush', async ({ req, user }) => {
+    const source: unknown =
+      (req.body as { endpoint?: unknown } | undefined)?.endpoint !== undefined
+        ? req.body
+        : req.query;
+    const parsed = PushUnsubscribeRequest.safeParse(source);
+    if (!parsed.success) throw validation(parsed.error);
+    // Someone else's endpoint answers exactly like an unknown one: nothing is revealed.
+    if (!(await deps.subscriptions.unsubscribe(user!.id, parsed.data.endpoint))) {
+      throw HttpError.notFound('no push subscription of yours has this endpoint');
+    }
+  });
 }

@@ -1,12 +1,4 @@
-import {
-  WhisperEngineTestBody,
-  WhisperEngineTestResult,
-  WhisperEngineKeyQuery,
-  WhisperEngineKeyResponse,
-  WhisperSettingsUpdate,
-  WhisperSettingsView,
-  type WhisperSettings,
-} from '@cwn/protocol';
+import { WhisperSettingsView, type WhisperSettings } from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
 import { requestMeta } from '../http/request-context';
 import type { RouteTable } from '../http/routes';
@@ -39,134 +31,72 @@ export function registerWhisperRoutes(
     };
   };
 
-  routes.add(
-    {
-      method: 'get',
-      path: '/api/admin/whisper',
-      summary:
-        'The Whisper settings in force (null: each worker’s environment applies); whether an API key is set, never the key',
-      tags: ['settings'],
-      response: WhisperSettingsView,
-    },
-    view,
-  );
+  routes.handle('getWhisperSettings', view);
 
-  routes.add(
-    {
-      method: 'put',
-      path: '/api/admin/whisper',
-      summary:
-        'Change the Whisper settings (and the engine); the next call’s jobs carry them. An absent or empty apiKey keeps the stored key',
-      tags: ['settings'],
-      body: WhisperSettingsUpdate,
-      response: WhisperSettingsView,
-    },
-    async ({ req, body, user }) => {
-      const { apiKey, ...settings } = body;
-      const { before, after } = await deps.store.write<WhisperSettings>(
-        WHISPER_SETTING,
-        settings,
-        user!.id,
-      );
-      const keyChanged = Boolean(apiKey);
-      if (apiKey) await deps.secrets.setSecret(WHISPER_API_KEY_SETTING, apiKey, user!.id);
-      await deps.audit.write({
-        action: 'whisper.settings.update',
-        actorId: user!.id,
-        targetType: 'settings',
-        targetId: 'whisper',
-        // whether the key changed, never the key
-        details: { before, after, apiKey: keyChanged ? 'replaced' : 'kept' },
-        ...requestMeta(req),
-      });
-      return view();
-    },
-  );
+  routes.handle('putWhisperSettings', async ({ req, body, user }) => {
+    const { apiKey, ...settings } = body;
+    const { before, after } = await deps.store.write<WhisperSettings>(
+      WHISPER_SETTING,
+      settings,
+      user!.id,
+    );
+    const keyChanged = Boolean(apiKey);
+    if (apiKey) await deps.secrets.setSecret(WHISPER_API_KEY_SETTING, apiKey, user!.id);
+    await deps.audit.write({
+      action: 'whisper.settings.update',
+      actorId: user!.id,
+      targetType: 'settings',
+      targetId: 'whisper',
+      // whether the key changed, never the key
+      details: { before, after, apiKey: keyChanged ? 'replaced' : 'kept' },
+      ...requestMeta(req),
+    });
+    return view();
+  });
 
-  routes.add(
-    {
-      method: 'delete',
-      path: '/api/admin/whisper',
-      summary:
-        'Forget the stored Whisper settings: each worker’s environment applies again (the API key stays until removed)',
-      tags: ['settings'],
-      response: WhisperSettingsView,
-    },
-    async ({ req, user }) => {
-      const { before, after } = await deps.store.reset(WHISPER_SETTING);
-      await deps.audit.write({
-        action: 'whisper.settings.reset',
-        actorId: user!.id,
-        targetType: 'settings',
-        targetId: 'whisper',
-        details: { before, after },
-        ...requestMeta(req),
-      });
-      return view();
-    },
-  );
+  routes.handle('resetWhisperSettings', async ({ req, user }) => {
+    const { before, after } = await deps.store.reset(WHISPER_SETTING);
+    await deps.audit.write({
+      action: 'whisper.settings.reset',
+      actorId: user!.id,
+      targetType: 'settings',
+      targetId: 'whisper',
+      details: { before, after },
+      ...requestMeta(req),
+    });
+    return view();
+  });
 
-  routes.add(
-    {
-      method: 'delete',
-      path: '/api/admin/whisper/key',
-      summary: 'Remove the stored API key of the OpenAI-compatible engine',
-      tags: ['settings'],
-      response: WhisperSettingsView,
-    },
-    async ({ req, user }) => {
-      const had = await deps.secrets.hasSecret(WHISPER_API_KEY_SETTING);
-      await deps.secrets.delete(WHISPER_API_KEY_SETTING);
-      await deps.audit.write({
-        action: 'whisper.api-key.remove',
-        actorId: user!.id,
-        targetType: 'settings',
-        targetId: 'whisper',
-        details: { had },
-        ...requestMeta(req),
-      });
-      return view();
-    },
-  );
+  routes.handle('deleteWhisperKey', async ({ req, user }) => {
+    const had = await deps.secrets.hasSecret(WHISPER_API_KEY_SETTING);
+    await deps.secrets.delete(WHISPER_API_KEY_SETTING);
+    await deps.audit.write({
+      action: 'whisper.api-key.remove',
+      actorId: user!.id,
+      targetType: 'settings',
+      targetId: 'whisper',
+      details: { had },
+      ...requestMeta(req),
+    });
+    return view();
+  });
 
-  routes.add(
-    {
-      method: 'post',
-      path: '/api/admin/whisper/test',
-      summary:
-        'Connection test: send one second of silence to an OpenAI-compatible endpoint (the form’s key, or the stored one for the saved URL) and say how it answered',
-      tags: ['settings'],
-      body: WhisperEngineTestBody,
-      response: WhisperEngineTestResult,
-    },
-    async ({ body }) => {
-      let apiKey = body.apiKey || null;
-      if (!apiKey) {
-        // the stored key only goes to the URL it was saved for
-        const saved = await deps.store.value(WHISPER_SETTING);
-        if (saved.engine?.url === body.url)
-          apiKey = await deps.secrets.getSecret(WHISPER_API_KEY_SETTING);
-      }
-      return probeWhisperEngine({ url: body.url, model: body.model, apiKey });
-    },
-  );
+  routes.handle('testWhisper', async ({ body }) => {
+    let apiKey = body.apiKey || null;
+    if (!apiKey) {
+      // the stored key only goes to the URL it was saved for
+      const saved = await deps.store.value(WHISPER_SETTING);
+      if (saved.engine?.url === body.url)
+        apiKey = await deps.secrets.getSecret(WHISPER_API_KEY_SETTING);
+    }
+    return probeWhisperEngine({ url: body.url, model: body.model, apiKey });
+  });
 
-  routes.add(
-    {
-      method: 'get',
-      path: '/internal/whisper-engine-key',
-      summary:
-        'For a transcription worker: the API key of the engine the Whisper settings name, only when `url` is that engine’s URL (else null)',
-      tags: ['internal'],
-      query: WhisperEngineKeyQuery,
-      response: WhisperEngineKeyResponse,
-    },
-    async ({ query, res }) => {
-      res.setHeader('Cache-Control', 'no-store');
-      const settings = await deps.store.value(WHISPER_SETTING);
-      // a job queued before the URL changed never gets the new key sent to the old server
-      if (settings.engine?.url !== query.url) return { apiKey: null };
-      return { apiKey: await deps.secrets.getSecret(WHISPER_API_KEY_SETTING) };
-    },
-  );
+  routes.handle('getWhisperEngineKey', async ({ query, res }) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const settings = await deps.store.value(WHISPER_SETTING);
+    // a job queued before the URL changed never gets the new key sent to the old server
+    if (settings.engine?.url !== query.url) return { apiKey: null };
+    return { apiKey: await deps.secrets.getSecret(WHISPER_API_KEY_SETTING) };
+  });
 }
