@@ -32,6 +32,8 @@ export const ErrorCode = z.enum([
   'live_recording_exists',
   /** 409: the live recording is closed; nothing more is appended. */
   'live_recording_closed',
+  /** 410: the live recording was discarded ("don't record this call"); nothing is taken any more. */
+  'live_recording_discarded',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

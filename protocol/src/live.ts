@@ -34,7 +34,11 @@ export const OpenLiveRecordingBody = z.object({
 });
 export type OpenLiveRecordingBody = z.infer<typeof OpenLiveRecordingBody>;
 
-export const LiveRecordingState = z.enum(['open', 'closing', 'closed']);
+/**
+ * `discarded`: the agent (or an admin) discarded the session before it was closed ("don't record
+ * this call"): its audio and windows are gone and it never becomes a recording.
+ */
+export const LiveRecordingState = z.enum(['open', 'closing', 'closed', 'discarded']);
 export type LiveRecordingState = z.infer<typeof LiveRecordingState>;
 
 export const LiveRecording = z.object({
@@ -84,6 +88,22 @@ export const CloseLiveRecordingBody = z.object({
     }),
 });
 export type CloseLiveRecordingBody = z.infer<typeof CloseLiveRecordingBody>;
+
+/**
+ * `DELETE /api/live-recordings/:id`: discards an open session ("don't record this call" pressed
+ * mid-call), by its agent or an admin. 204: its audio log is deleted, its windows and their
+ * segments too, its queued window jobs removed (one already running is ignored when it ends), and
+ * it never becomes a recording; the call keeps its phone status, as a call with no recording.
+ * 403 another agent's session, 404 unknown, 409 `live_recording_closed` once closing or closed
+ * (then it is a recording: deleting it is the privacy path). Afterwards an append or a close
+ * answers 410 `live_recording_discarded` with these details, a new open for the call 409
+ * `live_recording_exists` (state `discarded`).
+ */
+export const LiveRecordingDiscarded = z.object({
+  liveRecordingId: Id,
+  discardedAt: Timestamp,
+});
+export type LiveRecordingDiscarded = z.infer<typeof LiveRecordingDiscarded>;
 
 /** `details` of a 409 `live_offset_mismatch`: where the client must resume. */
 export const LiveOffsetMismatch = z.object({ expectedOffset: z.number().int().nonnegative() });

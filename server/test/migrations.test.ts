@@ -27,6 +27,7 @@ describe('migrations', () => {
         '0007-calls-search-index',
         '0008-live-recordings',
         '0011-transcript-settings',
+        '0012-live-discard-timings',
       ]);
       expect(await tables()).toEqual(
         expect.arrayContaining([

@@ -77,6 +77,7 @@ const EXPECTED: Record<string, 'public' | readonly Exclude<Caller, null>[]> = {
   'PUT /api/live-recordings/:id/audio': ['agent', 'supervisor'],
   'POST /api/live-recordings/:id/close': ['agent', 'supervisor'],
   'GET /api/live-recordings/:id': EVERYONE,
+  'DELETE /api/live-recordings/:id': ['agent', 'supervisor', 'admin'],
   'GET /api/calls/:id/live-transcript': EVERYONE,
   'GET /internal/live-recordings/:id/window': ['worker'],
   'GET /internal/recordings/:id/window': ['worker'],

@@ -10,12 +10,13 @@ import * as m0006 from './migrations/0006-push-subscriptions';
 import * as m0007 from './migrations/0007-calls-search-index';
 import * as m0008 from './migrations/0008-live-recordings';
 import * as m0011 from './migrations/0011-transcript-settings';
+import * as m0012 from './migrations/0012-live-discard-timings';
 
 /**
  * Migrations are listed here explicitly (not globbed) so that the same list runs from the compiled
  * server, from tests and from the `migrate` command. Append new ones; never edit a landed one.
  */
-const MIGRATIONS = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0011];
+const MIGRATIONS = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0011, m0012];
 
 export function createMigrator(sequelize: Sequelize, logger?: Logger) {
   return new Umzug<QueryInterface>({

@@ -65,6 +65,8 @@ export const ROUTE_POLICY: Readonly<Record<string, Access>> = {
   'PUT /api/live-recordings/:id/audio': ['agent', 'supervisor'],
   'POST /api/live-recordings/:id/close': ['agent', 'supervisor'],
   'GET /api/live-recordings/:id': 'authenticated',
+  // "Don't record this call" mid-call: the session's agent, or an admin (LiveService: else 403).
+  'DELETE /api/live-recordings/:id': ['agent', 'supervisor', 'admin'],
   'GET /api/calls/:id/live-transcript': 'authenticated',
   'GET /internal/live-recordings/:id/window': 'worker',
   'GET /internal/recordings/:id/window': 'worker',

@@ -219,6 +219,23 @@ export class LiveRepository {
     return rows[0] ? toRecording(rows[0]) : null;
   }
 
+  /**
+   * open → discarded, once ("don't record this call"): what it held is forgotten with it (bytes,
+   * language hint); null when it was not open.
+   */
+  async markDiscarded(id: string, at: Date, tx?: Transaction): Promise<LiveRecordingRow | null> {
+    const rows = await this.select<RecordingSql>(
+      `UPDATE live_recordings
+          SET state = 'discarded', offset_bytes = 0, total_bytes = NULL, language_hint = NULL,
+              closed_at = :at
+        WHERE id = :id AND state = 'open'
+        RETURNING *`,
+      { id, at },
+      tx,
+    );
+    return rows[0] ? toRecording(rows[0]) : null;
+  }
+
   /** Open sessions nothing was appended to since `before`. */
   async idleSince(before: Date): Promise<LiveRecordingRow[]> {
     const rows = await this.select<RecordingSql>(
@@ -320,6 +337,16 @@ export class LiveRepository {
       `SELECT * FROM live_windows WHERE source_kind = :kind AND source_id = :id
         ORDER BY start_sample, channel`,
       { kind: source.kind, id: source.id },
+    );
+    return rows.map(toWindow);
+  }
+
+  /** Deletes a source's windows (with their segments); returns what they were. */
+  async deleteWindows(source: WindowSource, tx?: Transaction): Promise<WindowRow[]> {
+    const rows = await this.select<WindowSql>(
+      `DELETE FROM live_windows WHERE source_kind = :kind AND source_id = :id RETURNING *`,
+      { kind: source.kind, id: source.id },
+      tx,
     );
     return rows.map(toWindow);
   }

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import {
   CloseLiveRecordingBody,
+  ErrorBody,
   Id,
   LIVE_FRAME_BYTES,
   LIVE_MAX_APPEND_BYTES,
@@ -12,12 +13,19 @@ import {
   OpenLiveRecordingBody,
   WindowAudioQuery,
 } from '@cwn/protocol';
+import type { AuditLog } from '../audit/audit';
 import { HttpError } from '../http/errors';
+import { requestMeta } from '../http/request-context';
 import type { RouteTable } from '../http/routes';
 import type { LiveService } from './live.service';
 
 const IdParams = z.object({ id: Id });
 export const LIVE_AUDIO_CONTENT_TYPE = 'application/octet-stream';
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorBody } },
+});
 
 const WAV_RESPONSE = {
   responses: {
@@ -46,7 +54,7 @@ async function readBody(req: Request, max: number): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-export function registerLiveRoutes(routes: RouteTable, live: LiveService): void {
+export function registerLiveRoutes(routes: RouteTable, live: LiveService, audit: AuditLog): void {
   routes.add(
     {
       method: 'post',
@@ -154,6 +162,39 @@ export function registerLiveRoutes(routes: RouteTable, live: LiveService): void 
     async ({ params, body, user }) => {
       const row = await live.writable(user!, params.id);
       return live.close(row, body.totalBytes);
+    },
+  );
+
+  routes.add(
+    {
+      method: 'delete',
+      path: '/api/live-recordings/:id',
+      summary:
+        'Discard an open live recording ("don\'t record this call" mid-call), by its agent or an admin: 204 once its audio log, windows and segments are deleted and its waiting window jobs removed; it never becomes a recording and the call keeps its phone status. Another agent\'s: 403; closing or closed: 409 live_recording_closed (it is a recording: deleting the call is the privacy path); afterwards appends and close answer 410 live_recording_discarded. Audited.',
+      tags: ['live'],
+      params: IdParams,
+      status: 204,
+      openapi: {
+        responses: {
+          204: { description: 'Discarded: nothing of it is kept' },
+          403: errorResponse("Another agent's live recording"),
+          404: errorResponse('No such live recording'),
+          409: errorResponse('live_recording_closed: closing or closed, it is a recording now'),
+          410: errorResponse('live_recording_discarded: discarded already'),
+          default: errorResponse('Error'),
+        },
+      },
+    },
+    async ({ req, params, user }) => {
+      const { row, bytes, windows, jobsRemoved } = await live.discard(user!, params.id);
+      await audit.write({
+        action: 'live_recording.discard',
+        actorId: user!.id,
+        targetType: 'live_recording',
+        targetId: row.id,
+        details: { callId: row.callId, agentId: row.agentId, bytes, windows, jobsRemoved },
+        ...requestMeta(req),
+      });
     },
   );
 

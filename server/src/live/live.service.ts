@@ -7,6 +7,7 @@ import {
   type JobWhisperSettings,
   type LiveChannel,
   type LiveRecording,
+  type LiveRecordingDiscarded,
   type LiveTranscript,
   type LiveWindow,
   type OpenLiveRecordingBody,
@@ -223,6 +224,7 @@ export class LiveService {
   }
 
   private closedError(row: LiveRecordingRow): HttpError {
+    if (row.state === 'discarded') return this.discardedError(row);
     return new HttpError(
       409,
       'live_recording_closed',
@@ -306,6 +308,9 @@ export class LiveService {
     await this.serial(row.id, async () => {
       const release = await this.d.lock.acquire(row.id);
       try {
+        // Re-read under the lock: a discard may have landed since (its log is gone).
+        const current = await this.d.repo.findRecording(row.id);
+        if (current?.state === 'discarded') throw this.discardedError(current);
         await this.d.log.refresh(row.id);
         const held = await this.d.log.length(row.id, row.keyId);
         if (held !== totalBytes) {
@@ -322,6 +327,98 @@ export class LiveService {
     });
     await this.finish(row.id);
     return this.dto((await this.d.repo.findRecording(row.id))!);
+  }
+
+  /**
+   * Discards an open session ("don't record this call" pressed mid-call), by its agent or an
+   * admin: under the append lock (no append or close in between), the session becomes a
+   * `discarded` tombstone, its windows and their segments are deleted, their waiting jobs removed
+   * (one a worker holds finds no window when it ends and is ignored), and the audio log deleted.
+   * It never becomes a recording, so the call keeps its phone status, as a call with no recording
+   * (the live path moves a call only when its recording is stored, at close). Closing or closed:
+   * 409 (then it is a recording: deleting it is the privacy path).
+   */
+  async discard(
+    user: AuthUser,
+    id: string,
+  ): Promise<{ row: LiveRecordingRow; bytes: number; windows: number; jobsRemoved: number }> {
+    const found = await this.d.repo.findRecording(id);
+    if (!found) throw HttpError.notFound('live recording not found');
+    if (found.agentId !== user.id && user.role !== 'admin') {
+      throw HttpError.forbidden(
+        'only the agent of this call (or an admin) discards its live recording',
+      );
+    }
+    if (found.state === 'discarded') throw this.discardedError(found);
+    if (found.state !== 'open') {
+      throw new HttpError(
+        409,
+        'live_recording_closed',
+        `this live recording is ${found.state}: it is a recording now (delete the call to erase it)`,
+        { state: found.state, recordingId: found.recordingId },
+      );
+    }
+    const outcome = await this.serial(id, async () => {
+      const release = await this.d.lock.acquire(id);
+      try {
+        const bytes = await this.heldBytes(found).catch(() => found.offset);
+        const source = sourceOf(found);
+        const result = await this.d.repo.transaction(async (tx) => {
+          const row = await this.d.repo.markDiscarded(id, this.d.now(), tx);
+          if (!row) return null;
+          return { row, windows: await this.d.repo.deleteWindows(source, tx) };
+        });
+        if (!result) return null;
+        this.drop(id);
+        this.settingsByCall.delete(found.callId);
+        // After the tombstone: an append that reads the row from now on is refused, so nothing
+        // writes the log again once it is gone.
+        await this.d.log.remove(id);
+        const jobsRemoved = await this.d.windows.remove(source, result.windows).catch((err) => {
+          this.d.logger.warn(
+            { err, liveRecordingId: id },
+            'window jobs of a discarded session not removed (they find no window and are ignored)',
+          );
+          return 0;
+        });
+        return { row: result.row, bytes, windows: result.windows.length, jobsRemoved };
+      } finally {
+        await release();
+      }
+    });
+    if (!outcome) {
+      // A close or another discard got there first.
+      const now = (await this.d.repo.findRecording(id)) ?? found;
+      if (now.state === 'discarded') throw this.discardedError(now);
+      throw new HttpError(409, 'live_recording_closed', `this live recording is ${now.state}`, {
+        state: now.state,
+        recordingId: now.recordingId,
+      });
+    }
+    this.announce(outcome.row);
+    this.d.logger.info(
+      {
+        liveRecordingId: id,
+        callId: found.callId,
+        bytes: outcome.bytes,
+        windows: outcome.windows,
+        jobsRemoved: outcome.jobsRemoved,
+      },
+      'live recording discarded',
+    );
+    return outcome;
+  }
+
+  private discardedError(row: LiveRecordingRow): HttpError {
+    return new HttpError(
+      410,
+      'live_recording_discarded',
+      'this live recording was discarded: nothing of it is kept and nothing more is taken',
+      {
+        liveRecordingId: row.id,
+        discardedAt: (row.closedAt ?? this.d.now()).toISOString(),
+      } satisfies LiveRecordingDiscarded,
+    );
   }
 
   /** Closes a session nobody appended to for the idle timeout: with what arrived, marked cut off. */
@@ -715,6 +812,8 @@ export class LiveService {
   async liveWindowAudio(id: string, q: WindowAudioQuery): Promise<Buffer> {
     const row = await this.d.repo.findRecording(id);
     if (!row) throw HttpError.notFound('live recording not found');
+    // 404 is final for a worker: a discarded session's window is not tried again.
+    if (row.state === 'discarded') throw HttpError.notFound('this live recording was discarded');
     if (row.state !== 'closed') {
       try {
         await this.d.log.refresh(row.id);
@@ -792,7 +891,7 @@ export class LiveService {
     }
     for (const [id, windows] of bySource) {
       const row = await this.d.repo.findRecording(id);
-      if (row) await this.queue(row, windows);
+      if (row && row.state !== 'discarded') await this.queue(row, windows);
     }
     for (const row of await this.d.repo.closedWithoutTranscript()) await this.finalize(row.id);
   }

@@ -66,7 +66,7 @@ export function createLiveModule(
     jobSettings: d.jobSettings,
   });
   d.events.setWindowHandler(service);
-  registerLiveRoutes(d.routes, service);
+  registerLiveRoutes(d.routes, service, d.audit);
 
   let timer: NodeJS.Timeout | null = null;
   let sweeping: Promise<void> | null = null;

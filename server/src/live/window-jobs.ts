@@ -73,5 +73,16 @@ export class WindowQueue {
     }
   }
 
+  /**
+   * Removes the windows' jobs that wait (a discarded session's). A job a worker holds cannot be
+   * removed: its result finds no window and is ignored. Returns how many were removed.
+   */
+  async remove(source: WindowSource, windows: { channel: LiveChannel; startSample: number }[]) {
+    let removed = 0;
+    for (const w of windows)
+      removed += await this.queue.remove(windowJobId(source, w.channel, w.startSample));
+    return removed;
+  }
+
   static readonly LIVE = TRANSCRIPTION_PRIORITY.live;
 }
