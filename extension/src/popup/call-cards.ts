@@ -138,6 +138,10 @@ export class CallCards {
         this.openTranscript(parsed.data.callId);
       }
     });
+    // Events missed while the socket was away: read each live transcript again.
+    socket.on('connect', () => {
+      for (const card of this.cards.values()) if (card.live) void card.live.load(session);
+    });
     for (const card of this.cards.values()) this.startLive(card);
   }
 
