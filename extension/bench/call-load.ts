@@ -295,7 +295,13 @@ async function main(): Promise<void> {
   let h: Harness | null = null;
   let stopWorker: (() => Promise<void>) | null = null;
   try {
+    // Each figure is printed as soon as it is taken (a run cut short keeps what it measured).
+    const note = (name: string, r: Awaited<ReturnType<typeof measure>>) =>
+      console.log(
+        `[bench] ${name}: CPU ${r.cpuS.toFixed(1)} s over ${r.wallS.toFixed(0)} s, mean RSS ${r.meanMb.toFixed(0)} MB, peak ${r.peakMb.toFixed(0)} MB`,
+      );
     const without = await runCall(fake, work, mic, null);
+    note('without extension', without);
     const whole = values.whole ? await runCall(fake, work, mic, extDir) : null;
     h = await startHarness({
       live: true,
@@ -313,12 +319,16 @@ async function main(): Promise<void> {
     await web.close();
     const liveExtDir = await buildExtensionOnce();
     const live = await liveCall(h, liveExtDir, seconds, { popup: false, load: true });
+    note('with extension, live', live.load!);
+    console.log(
+      `[bench] live: audio not yet held by the server at the hang-up ${live.unsentS.toFixed(1)} s`,
+    );
     const finalRows: { callS: number; finalS: number; unsentS: number; segments: number }[] = [];
     for (const callS of finals) {
       const r = await liveCall(h, liveExtDir, callS, { popup: true, load: false });
       finalRows.push({ callS, finalS: r.finalS!, unsentS: r.unsentS, segments: r.liveSegments });
       console.log(
-        `[bench] ${callS}-s call: final transcript in the popup ${r.finalS!.toFixed(1)} s after the hang-up`,
+        `[bench] ${callS}-s call: final transcript in the popup ${r.finalS!.toFixed(1)} s after the hang-up (${r.unsentS.toFixed(1)} s of audio not yet sent then, ${r.liveSegments} live segments shown)`,
       );
     }
 
