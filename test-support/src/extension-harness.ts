@@ -227,8 +227,9 @@ export interface HarnessOptions {
   /** The browser's UI language (`--lang`): what chrome.i18n picks the extension's strings by. */
   lang?: string;
   /**
-   * Stream calls live (the extension's default). Off unless asked, so that the tests written for
-   * the whole-call upload (its call states, its outage handling) keep checking that path.
+   * Stream calls live (the extension's default). Turned off (storage.local `cwn-live-enabled:
+   * false`, as the options page's switch does) unless asked, so that the tests written for the
+   * whole-call upload (its call states, its outage handling) keep checking that path.
    */
   live?: boolean;
 }
@@ -299,16 +300,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const firstWorker =
     ctx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ??
     (await ctx.waitForEvent('serviceworker', { timeout: 15_000 }));
-  if (options.live)
-    await firstWorker.evaluate(
-      (key) =>
-        (
-          globalThis as unknown as {
-            chrome: { storage: { local: { set(v: object): Promise<void> } } };
-          }
-        ).chrome.storage.local.set({ [key]: true }),
-      'cwn-live-enabled',
-    );
+  await firstWorker.evaluate(
+    ([key, on]) =>
+      (
+        globalThis as unknown as {
+          chrome: { storage: { local: { set(v: object): Promise<void> } } };
+        }
+      ).chrome.storage.local.set({ [key]: on }),
+    ['cwn-live-enabled', options.live === true] as const,
+  );
   const extensionId = new URL(firstWorker.url()).host;
   if (extensionId !== unpackedExtensionId(extDir))
     throw new Error(`unexpected extension id ${extensionId}`);

@@ -14,6 +14,9 @@ class FakeServer implements LiveApi {
   /** The next calls fail as the network would; `lostAnswer` applies the append, then fails. */
   failNext: ('network' | 'lostAnswer')[] = [];
   unsupported = false;
+  discarded: string[] = [];
+  /** The next discards fail as the network would. */
+  failDiscards = 0;
 
   async open(): Promise<{ id: string; offset: number } | 'unsupported'> {
     if (this.unsupported) return 'unsupported';
@@ -46,6 +49,15 @@ class FakeServer implements LiveApi {
     if (totalBytes !== this.held.length) throw new LiveHttpError('close: mismatch', true);
     this.closedAt = totalBytes;
     return { recordingId: 'rec-1' };
+  }
+
+  async discard(id: string): Promise<void> {
+    if (this.failDiscards > 0) {
+      this.failDiscards--;
+      throw new LiveHttpError('server unreachable: cut', true);
+    }
+    this.discarded.push(id);
+    this.held = [];
   }
 }
 
@@ -183,4 +195,66 @@ describe('LiveStreamer', () => {
     expect((await live.store.get(t.call.key))!.state).toBe('fallback');
     expect(t.events[0]).toMatch(/fallback the live stream lost audio at 10000/);
   });
+
+  it('"don\'t record" mid-call deletes the pieces at once and what the server holds on the next pass', async () => {
+    const server = new FakeServer();
+    const t = setup(server);
+    const live = await t.make();
+    t.produceUpTo(40_000);
+    await live.pass();
+    t.produceUpTo(80_000);
+    await live.pass();
+    expect(server.held.length).toBe(80_000);
+    (t.call as { doNotRecord: boolean }).doNotRecord = true;
+    await live.discard(t.call.key);
+    expect(await live.store.piecesFrom(t.call.key, 0)).toEqual([]);
+    expect((await live.store.get(t.call.key))!.state).toBe('discard');
+    await live.pass();
+    expect(server.discarded).toEqual(['live-1']);
+    expect(await live.store.get(t.call.key)).toBeUndefined();
+    t.produceUpTo(120_000);
+    await live.pass();
+    expect(server.held).toEqual([]);
+  });
+
+  it('keeps trying to discard while the server cannot be reached', async () => {
+    const server = new FakeServer();
+    const t = setup(server);
+    let clock = 1_000;
+    const live = await t.make();
+    (live as unknown as { now: () => number }).now = () => clock;
+    t.produceUpTo(40_000);
+    await live.pass();
+    (t.call as { doNotRecord: boolean }).doNotRecord = true;
+    server.failDiscards = 1;
+    await live.discard(t.call.key);
+    await live.pass();
+    expect(await live.store.get(t.call.key)).toMatchObject({
+      state: 'discard',
+      lastError: expect.stringMatching(/unreachable/),
+    });
+    expect(server.discarded).toEqual([]);
+    clock += 5_000;
+    await live.pass();
+    expect(server.discarded).toEqual(['live-1']);
+    expect(await live.store.get(t.call.key)).toBeUndefined();
+  });
+
+  it('a call not opened on the server yet is simply forgotten', async () => {
+    const server = new FakeServer();
+    const t = setup(server);
+    const live = await t.make();
+    await live.store.put({ ...(await newState(t.call.key)) });
+    (t.call as { doNotRecord: boolean }).doNotRecord = true;
+    await live.discard(t.call.key);
+    await live.pass();
+    expect(server.opened).toBe(0);
+    expect(server.discarded).toEqual([]);
+    expect(await live.store.get(t.call.key)).toBeUndefined();
+  });
 });
+
+async function newState(key: string) {
+  const { newLiveState } = await import('./live-streamer');
+  return newLiveState(key, 0);
+}

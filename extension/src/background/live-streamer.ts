@@ -21,12 +21,7 @@ import { LiveStore, type Db, type LiveState } from '../shared/db';
 import type { LiveProduceRequest, LiveProduceResult } from '../shared/messages';
 import type { TrackedCall } from './call-tracker';
 
-/**
- * storage.local key: `true` turns live streaming on. Off by default for now: "don't record this
- * call" in the middle of a call cannot yet discard what the server already holds (the protocol has
- * no discard), so streaming waits for that route before it becomes the default.
- */
-export const LIVE_ENABLED_KEY = 'cwn-live-enabled';
+export { LIVE_ENABLED_KEY, liveEnabled } from '../shared/settings';
 /** The least time between two passes while calls are live. */
 export const LIVE_PASS_MS = 2_000;
 /** A side that has no recorder this long after the call's first one is taken as silent. */
@@ -53,6 +48,12 @@ export interface LiveApi {
   open(serverCallId: string): Promise<{ id: string; offset: number } | 'unsupported'>;
   append(id: string, offset: number, data: ArrayBuffer): Promise<AppendOutcome>;
   close(id: string, totalBytes: number): Promise<{ recordingId: string | null }>;
+  /**
+   * Deletes what the server holds of an open live recording ("don't record this call"). Resolves
+   * once nothing of it is kept (204; 404 unknown, 410 discarded already, 403 not ours: nothing to
+   * do); a 409 (closed already: it is a recording) is not retryable.
+   */
+  discard(id: string): Promise<void>;
 }
 
 function retryable(status: number): boolean {
@@ -165,6 +166,18 @@ export function httpLiveApi(
         }
         return fail(err, 'close');
       }
+    },
+    async discard(id) {
+      const res = await send(`/api/live-recordings/${encodeURIComponent(id)}`, {
+        method: 'DELETE',
+      });
+      if (res.status === 204 || res.status === 404 || res.status === 410 || res.status === 403)
+        return;
+      if (res.status === 409) {
+        const e = await errorOf(res);
+        throw new LiveHttpError(`discard: ${e.message}`, false);
+      }
+      return fail(res, 'discard');
     },
   };
 }
@@ -283,17 +296,75 @@ export class LiveStreamer {
       }
       await this.advance(call, state, true);
     }
-    // Keep going while anything is live.
-    if (this.d.activeCalls().some((c) => c.status !== 'ended' && c.recorders.length > 0))
+    // Last: an open that was in flight when "don't record" came has its id by now.
+    await this.discardPending();
+    // Keep going while anything is live or a discard waits.
+    if (
+      this.d.activeCalls().some((c) => c.status !== 'ended' && c.recorders.length > 0) ||
+      (await this.store.all()).some((s) => s.state === 'discard')
+    )
       this.again = true;
   }
 
+  /** Changes a state; one marked `discard` meanwhile stays so (it only learns the server's ids). */
   private async patch(key: string, change: Partial<LiveState>): Promise<LiveState | undefined> {
-    return this.store.update(key, (s) => ({ ...s, ...change }));
+    return this.store.update(key, (s) =>
+      s.state === 'discard'
+        ? {
+            ...s,
+            liveId: change.liveId ?? s.liveId,
+            serverCallId: change.serverCallId ?? s.serverCallId,
+          }
+        : { ...s, ...change },
+    );
+  }
+
+  /**
+   * "Don't record this call": the local pieces go at once; what the server holds is deleted by
+   * the next pass (retried while the server cannot be reached), then the state goes too.
+   */
+  async discard(callKey: string): Promise<void> {
+    const marked = await this.store.update(callKey, (s) =>
+      s.liveId || s.state === 'opening' || s.state === 'open'
+        ? { ...s, state: 'discard', tail: null, lastError: null, nextAttemptAt: 0 }
+        : null,
+    );
+    if (marked?.state === 'discard') {
+      await this.store.dropBelow(callKey, Number.MAX_SAFE_INTEGER);
+      this.kick();
+    } else await this.store.delete(callKey);
+  }
+
+  /** Forgets a call's live state, unless a discard still has to reach the server. */
+  async forget(callKey: string): Promise<void> {
+    const state = await this.store.get(callKey);
+    if (state?.state !== 'discard') await this.store.delete(callKey);
+  }
+
+  private async discardPending(): Promise<void> {
+    for (const state of await this.store.all()) {
+      if (state.state !== 'discard' || state.nextAttemptAt > this.now()) continue;
+      try {
+        if (state.liveId) await this.d.api.discard(state.liveId);
+        await this.store.delete(state.id);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (err instanceof LiveHttpError && !err.retryable) {
+          // Closed already: the server made a recording of it; deleting the call is the way then.
+          console.warn('[cwn] live recording not discarded:', message);
+          await this.store.delete(state.id);
+        } else
+          await this.store.update(state.id, (s) => ({
+            ...s,
+            lastError: message,
+            nextAttemptAt: this.now() + RETRY_MS,
+          }));
+      }
+    }
   }
 
   private async advance(call: TrackedCall, state: LiveState, final: boolean): Promise<void> {
-    if (state.state === 'closed' || state.state === 'fallback') return;
+    if (state.state === 'closed' || state.state === 'fallback' || state.state === 'discard') return;
     const key = call.key;
     const due = state.nextAttemptAt <= this.now();
     try {

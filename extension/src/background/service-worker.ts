@@ -22,7 +22,7 @@ import {
   produceLiveInOffscreen,
   startTabCaptureInOffscreen,
 } from './offscreen-client';
-import { LIVE_ENABLED_KEY, LiveStreamer, httpLiveApi } from './live-streamer';
+import { LIVE_ENABLED_KEY, LiveStreamer, httpLiveApi, liveEnabled } from './live-streamer';
 import { pbxTabs, registerContentScripts, reloadPbxTabs } from './registration';
 import { TabCaptureDriver } from './tab-capture-driver';
 import { UploadQueue } from './upload-queue';
@@ -78,7 +78,7 @@ function runtime(): Promise<Runtime> {
       closed: (call, serverCallId, recordingId) => liveClosed(call.key, serverCallId, recordingId),
       fallBack: (call) => liveFallBack(call.key),
       enabled: async () =>
-        (await browser.storage.local.get(LIVE_ENABLED_KEY))[LIVE_ENABLED_KEY] === true,
+        liveEnabled((await browser.storage.local.get(LIVE_ENABLED_KEY))[LIVE_ENABLED_KEY]),
     });
     return { db, chunks: new ChunkStore(db), state, tracker, uploads, reporter, live };
   })();
@@ -164,7 +164,7 @@ async function finishCalls(rt: Runtime): Promise<void> {
   for (const call of rt.tracker.takeFinished(Date.now())) {
     if (call.doNotRecord || call.recorders.length === 0) {
       await deleteChunks(rt, call);
-      await rt.live.store.delete(call.key);
+      await rt.live.forget(call.key);
       continue;
     }
     const live = await rt.live.store.get(call.key);
@@ -297,7 +297,13 @@ async function status() {
     managed: Object.keys(await loadManagedSettings()),
     user: await currentUser(),
     pbxTabFound: (await pbxTabs()).length > 0,
-    calls: rt.tracker.active(),
+    /** With the server's id once reported: the popup follows the call's live transcript by it. */
+    calls: await Promise.all(
+      rt.tracker.active().map(async (call) => ({
+        ...call,
+        serverCallId: await rt.reporter.serverIdOf(call.key),
+      })),
+    ),
     tabCapture: tabCapture.capturedTabs(),
     uploads: await rt.uploads.list(),
   };
@@ -329,7 +335,8 @@ async function handleUi(req: UiRequest): Promise<unknown> {
         const call = rt.tracker.setDoNotRecord(req.callKey, req.value);
         if (call && req.value) {
           await deleteChunks(rt, call);
-          await rt.live.store.delete(call.key);
+          // What the server already holds of a call streamed live is deleted there too.
+          await rt.live.discard(call.key);
         }
         await rt.state.save(rt.tracker.snapshot());
         await updateBadge(rt.tracker);

@@ -46,6 +46,8 @@ export async function produceLive(
   const state = await live.get(req.callKey);
   if (!state) return { ok: false, error: `no live state for ${req.callKey}` };
   if (state.final) return { ok: true, produced: state.produced, final: true };
+  // "Don't record this call": nothing more is produced for it.
+  if (state.state === 'discard') return { ok: false, error: 'the live recording is discarded' };
   const chunks = new ChunkStore(db);
   const inputs: PlanInput[] = [];
   const openSides = new Set<Side>();
@@ -111,8 +113,8 @@ export async function produceLive(
   const saved = await live.update(
     req.callKey,
     (s) =>
-      s.produced !== from || s.final
-        ? null // another batch got there first
+      s.produced !== from || s.final || s.state === 'discard'
+        ? null // another batch got there first, or the call is not to be recorded any more
         : {
             ...s,
             t0,

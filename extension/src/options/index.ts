@@ -1,6 +1,9 @@
-/** Options: server and 3CX URLs (asking for those hosts at run time) and the agent's login. */
+/**
+ * Options: server and 3CX URLs (asking for those hosts at run time), the agent's login, and
+ * whether calls are streamed live (on unless turned off here).
+ */
 import { askBackground } from '../shared/ui-client';
-import { matchPatternFor } from '../shared/settings';
+import { LIVE_ENABLED_KEY, liveEnabled, matchPatternFor } from '../shared/settings';
 import type { StatusSnapshot } from '../background/service-worker';
 import { browser } from '../shared/browser';
 import { localizePage, t } from '../shared/i18n';
@@ -71,6 +74,18 @@ $('login').addEventListener('submit', (event) => {
 
 $('logout').addEventListener('click', () => {
   void askBackground({ type: 'logout' }).then(refresh);
+});
+
+const liveBox = $<HTMLInputElement>('live-enabled');
+void browser.storage.local
+  .get(LIVE_ENABLED_KEY)
+  .then((stored) => (liveBox.checked = liveEnabled(stored[LIVE_ENABLED_KEY])));
+liveBox.addEventListener('change', () => {
+  void browser.storage.local.set({ [LIVE_ENABLED_KEY]: liveBox.checked }).then(() => {
+    $('live-status').textContent = liveBox.checked
+      ? t('liveStreamingSaved')
+      : t('liveStreamingOff');
+  });
 });
 
 void refresh();

@@ -1,5 +1,11 @@
 /** The popup's calls to the server with the agent's access token; every answer checked with zod. */
-import { ApiError as ClientApiError, ApiResponseError, matchRoute } from '@cwn/protocol';
+import {
+  ApiError as ClientApiError,
+  ApiResponseError,
+  LiveTranscript,
+  TicketPreview,
+  matchRoute,
+} from '@cwn/protocol';
 import type { z } from 'zod';
 import { tokenClient, type ApiClient } from '../shared/api-client';
 
@@ -61,4 +67,31 @@ export async function api<T extends z.ZodType>(
   } catch (err) {
     throw popupError(err);
   }
+}
+
+/**
+ * `GET /api/calls/:id/live-transcript`: the segments transcribed so far while the call is streamed
+ * live; null when the call has no live recording (yet, or it was recorded whole).
+ */
+export async function liveTranscript(
+  session: ServerSession,
+  callId: string,
+): Promise<LiveTranscript | null> {
+  try {
+    return await api(session, LiveTranscript, 'GET', `/api/calls/${callId}/live-transcript`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+/**
+ * `GET /api/transcripts/:id/redaction-preview`: the NinjaOne ticket's subject and body as the
+ * server will send them (redacted, the admins' subject template), for the agent about to validate.
+ */
+export function ticketPreview(
+  session: ServerSession,
+  transcriptId: string,
+): Promise<TicketPreview> {
+  return api(session, TicketPreview, 'GET', `/api/transcripts/${transcriptId}/redaction-preview`);
 }

@@ -1,8 +1,12 @@
-/** Popup: login and 3CX tab state, current calls (timer, recording, "don't record"), the upload queue. */
+/**
+ * Popup: login and 3CX tab state, the current calls as cards (recording dot, timer, "don't
+ * record", live transcript), the upload queue, the recent calls, and the transcript panel.
+ */
 import type { Call } from '@cwn/protocol';
 import { askBackground } from '../shared/ui-client';
 import { watchRecentCalls } from './recent-calls';
 import { TranscriptPanel } from './transcript-panel';
+import { CallCards } from './call-cards';
 import type { StatusSnapshot } from '../background/service-worker';
 import { localizePage, t } from '../shared/i18n';
 
@@ -10,99 +14,122 @@ localizePage();
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 
-function clock(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
 function li(...children: (Node | string)[]): HTMLLIElement {
   const item = document.createElement('li');
   item.append(...children);
   return item;
 }
 
+function span(className: string, ...children: (Node | string)[]): HTMLSpanElement {
+  const node = document.createElement('span');
+  node.className = className;
+  node.append(...children);
+  return node;
+}
+
+function empty(text: string): HTMLLIElement {
+  const item = li(text);
+  item.className = 'empty';
+  return item;
+}
+
+const HAS_TRANSCRIPT = new Set<Call['status']>(['transcribed', 'validated', 'ticketed']);
+
+let openedFrom: string | null = null;
+function openPanel(callId: string): void {
+  openedFrom = callId;
+  $('main-view').hidden = true;
+  void panel.open(callId);
+}
+
+const panel = new TranscriptPanel(() => {
+  $('main-view').hidden = false;
+  // Keyboard use: back where the agent was.
+  document
+    .querySelector<HTMLElement>(`.open-transcript[data-call-id="${openedFrom ?? ''}"]`)
+    ?.focus();
+});
+const cards = new CallCards($('calls'), openPanel);
+
 function render(status: StatusSnapshot): void {
   $('login-state').textContent = status.user
     ? t('loggedInAs', status.user.email)
     : t('notLoggedInOpenOptions');
+  $('login-state').dataset.ok = String(!!status.user);
   $('tab-state').textContent = status.pbxTabFound ? t('pbxTabOpen') : t('pbxTabMissing');
+  $('tab-state').dataset.ok = String(status.pbxTabFound);
   const capturing = status.tabCapture.length > 0;
   ($('tab-capture') as HTMLButtonElement).hidden = !status.pbxTabFound || capturing;
   if (capturing) $('tab-capture-state').textContent = t('tabCaptureOn');
-  const calls = status.calls.map((call) => {
-    const recording = !call.doNotRecord && call.recorders.some((r) => r.stoppedAt === null);
-    const since = call.answeredAt ?? call.startedAt;
-    const label = `${call.remoteName ?? ''} ${call.remoteNumber ?? t('unknown')} · ${call.status} · ${clock(Date.now() - since)} · ${
-      call.doNotRecord ? t('notRecorded') : recording ? t('recording') : t('waiting')
-    }`;
-    const box = document.createElement('input');
-    box.type = 'checkbox';
-    box.checked = call.doNotRecord;
-    box.addEventListener(
-      'change',
-      () => void askBackground({ type: 'do-not-record', callKey: call.key, value: box.checked }),
-    );
-    const toggle = document.createElement('label');
-    toggle.append(box, ` ${t('dontRecord')}`);
-    return li(label, document.createElement('br'), toggle);
-  });
-  $('calls').replaceChildren(...(calls.length ? calls : [li(t('noCall'))]));
+  cards.render(status.calls);
   const uploads = status.uploads.slice(0, 10).map((u) => {
-    const text = `${u.call.remoteNumber ?? t('unknown')} · ${new Date(u.call.startedAt).toLocaleTimeString()} · ${u.status}${
-      u.lastError ? ` (${u.lastError})` : ''
-    }`;
-    if (u.status !== 'failed') return li(text);
+    const main = span(
+      'row-main',
+      u.call.remoteName ?? u.call.remoteNumber ?? t('unknown'),
+      span(
+        'sub',
+        `${new Date(u.call.startedAt).toLocaleTimeString()}${u.lastError ? ` · ${u.lastError}` : ''}`,
+      ),
+    );
+    const state = span('call-status', u.status);
+    if (u.status === 'failed') state.dataset.state = 'error';
+    if (u.status !== 'failed') return li(main, state);
     const retry = document.createElement('button');
     retry.type = 'button';
+    retry.className = 'secondary';
     retry.textContent = t('retry');
+    retry.setAttribute('aria-label', t('retryUploadOf', u.call.remoteNumber ?? t('unknown')));
     retry.addEventListener(
       'click',
       () => void askBackground({ type: 'retry-upload', id: u.id }).then(update),
     );
-    return li(text, ' ', retry);
+    return li(main, state, retry);
   });
-  $('uploads').replaceChildren(...(uploads.length ? uploads : [li(t('nothingToUpload'))]));
+  $('uploads').replaceChildren(...(uploads.length ? uploads : [empty(t('nothingToUpload'))]));
 }
 
 async function update(): Promise<void> {
-  render(await askBackground<StatusSnapshot>({ type: 'status' }));
+  try {
+    render(await askBackground<StatusSnapshot>({ type: 'status' }));
+  } catch (err) {
+    $('login-state').textContent = t('extensionUnavailable', (err as Error).message);
+    $('login-state').dataset.ok = 'false';
+  }
 }
-
-const HAS_TRANSCRIPT = new Set<Call['status']>(['transcribed', 'validated', 'ticketed']);
-const panel = new TranscriptPanel(() => {
-  $('main-view').hidden = false;
-});
 
 function renderRecent(calls: Call[], live: boolean): void {
   $('recent-state').textContent = live ? t('live') : t('notLive');
+  $('recent-state').dataset.live = String(live);
   const items = calls.map((c) => {
-    const item = li(
-      `${c.remoteName ?? ''} ${c.remoteNumber ?? t('unknown')} · ${new Date(c.startedAt).toLocaleTimeString()} · `,
-    );
-    const status = document.createElement('span');
-    status.className = 'call-status';
+    const status = span('call-status', c.status);
     status.dataset.callId = c.id;
-    status.textContent = c.status;
-    item.append(status);
+    const item = li(
+      span(
+        'row-main',
+        c.remoteName ?? c.remoteNumber ?? t('unknown'),
+        span(
+          'sub',
+          `${c.remoteName && c.remoteNumber ? `${c.remoteNumber} · ` : ''}${new Date(c.startedAt).toLocaleTimeString()}`,
+        ),
+      ),
+      status,
+    );
     if (HAS_TRANSCRIPT.has(c.status)) {
       const open = document.createElement('button');
       open.type = 'button';
-      open.className = 'open-transcript';
+      open.className = 'open-transcript secondary';
       open.dataset.callId = c.id;
       open.textContent = t('transcript');
       open.setAttribute(
         'aria-label',
         t('transcriptOfCallWith', c.remoteName ?? c.remoteNumber ?? t('unknown')),
       );
-      open.addEventListener('click', () => {
-        $('main-view').hidden = true;
-        void panel.open(c.id);
-      });
-      item.append(' ', open);
+      open.addEventListener('click', () => openPanel(c.id));
+      item.append(open);
     }
     return item;
   });
-  $('recent').replaceChildren(...(items.length ? items : [li(t('noCallsYet'))]));
+  $('recent').replaceChildren(...(items.length ? items : [empty(t('noCallsYet'))]));
 }
 
 $('tab-capture').addEventListener('click', () => {
@@ -114,8 +141,23 @@ $('tab-capture').addEventListener('click', () => {
     );
 });
 
+// Escape leaves the transcript panel (keyboard use: the panel's first control is "Back").
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && !$('transcript-panel').hidden) {
+    event.preventDefault();
+    panel.close();
+  }
+});
+
 void update();
 setInterval(() => void update(), 1000);
 watchRecentCalls(renderRecent)
-  .then((socket) => socket && panel.listen(socket))
-  .catch((err: unknown) => ($('recent-state').textContent = (err as Error).message));
+  .then((watch) => {
+    if (!watch) return;
+    panel.listen(watch.socket);
+    cards.connect(watch.socket, watch.session);
+  })
+  .catch((err: unknown) => {
+    $('recent-state').textContent = t('recentUnavailable', (err as Error).message);
+    $('recent-state').dataset.state = 'error';
+  });

@@ -1,18 +1,19 @@
 /**
  * The popup's recent calls: the agent's last calls from `GET /api/calls`, then kept current over
- * Socket.IO (`call.*` events carry the whole call with its processing status).
+ * Socket.IO (`call.*` events carry the whole call with its processing status). The socket and the
+ * session are handed on: the call cards' live transcripts and the transcript panel use them too.
  */
 import { ApiError, Call, serverEventSchemas } from '@cwn/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { askBackground } from '../shared/ui-client';
-import { popupClient } from './api';
+import { popupClient, type ServerSession } from './api';
 
 const RECENT = 5;
 
 export async function watchRecentCalls(
   render: (calls: Call[], live: boolean) => void,
-): Promise<Socket | null> {
-  const session = await askBackground<{ serverUrl: string; accessToken: string } | null>({
+): Promise<{ socket: Socket; session: ServerSession } | null> {
+  const session = await askBackground<ServerSession | null>({
     type: 'server-session',
   });
   if (!session) return null;
@@ -40,5 +41,5 @@ export async function watchRecentCalls(
   }
   socket.on('connect', () => render(calls, true));
   socket.on('disconnect', () => render(calls, false));
-  return socket;
+  return { socket, session };
 }

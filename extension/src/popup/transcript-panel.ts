@@ -1,7 +1,9 @@
 /**
  * The popup's transcript panel: one call's transcript (speaker colours, mm:ss), editing a segment
  * (saved against its version; a 409 shows the current one), what will be redacted, the
- * organization picker, Validate, then the NinjaOne ticket followed live (`ticket.*` events).
+ * organization picker, Validate, then the NinjaOne ticket followed live (`ticket.*` events). The
+ * ticket's subject and body are the server's redaction preview (what NinjaOne will get), read
+ * again after each change.
  */
 import {
   CallDetail,
@@ -17,7 +19,7 @@ import {
 } from '@cwn/protocol';
 import type { Socket } from 'socket.io-client';
 import { askBackground } from '../shared/ui-client';
-import { api, ApiError, type ServerSession } from './api';
+import { api, ApiError, ticketPreview, type ServerSession } from './api';
 import {
   SPEAKER_LABELS,
   organizationChoice,
@@ -82,6 +84,7 @@ export class TranscriptPanel {
     $('segments').replaceChildren();
     $('ticket-state').replaceChildren();
     $('validate-form').hidden = true;
+    $('ticket-preview').hidden = true;
     this.state(msg('loading'));
     try {
       const s = await session();
@@ -99,6 +102,7 @@ export class TranscriptPanel {
       this.state('');
       this.renderSegments();
       this.updateForm();
+      void this.refreshPreview(s);
       if (detail.transcript.status === 'draft') await this.loadOrganizations(s, detail.call);
       else await this.refreshTicket(s);
     } catch (err) {
@@ -164,6 +168,22 @@ export class TranscriptPanel {
       : msg('nothingRedacted');
   }
 
+  /** The ticket as the server will send it (its redaction preview): subject and body. */
+  private async refreshPreview(s: ServerSession): Promise<void> {
+    const id = this.transcript?.id;
+    if (!id) return;
+    try {
+      const preview = await ticketPreview(s, id);
+      if (this.transcript?.id !== id) return;
+      $('ticket-subject').textContent = preview.ticket.subject;
+      $('ticket-body').textContent = preview.ticket.body;
+      $('ticket-preview').hidden = false;
+    } catch {
+      // The panel works without it; the ticket is built on the server either way.
+      $('ticket-preview').hidden = true;
+    }
+  }
+
   private edit(item: HTMLLIElement, index: number): void {
     const segment = this.transcript!.segments[index]!;
     const box = el('textarea', { className: 'segment-edit', rows: 3, value: segment.text });
@@ -173,7 +193,7 @@ export class TranscriptPanel {
     const preview = el('p', { className: 'redaction-hint' });
     const hint = () => {
       const n = redact(box.value).spans.length;
-      preview.textContent = n ? `${n} redacted in the ticket.` : '';
+      preview.textContent = n ? msg('redactedInTicket', n) : '';
     };
     box.addEventListener('input', hint);
     hint();
@@ -193,6 +213,7 @@ export class TranscriptPanel {
       });
       this.state(msg('savedVersion', this.transcript.version));
       this.renderSegments();
+      void this.refreshPreview(s);
     } catch (err) {
       this.conflictOr(err, msg('notSavedShort'));
     }

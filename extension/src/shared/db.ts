@@ -47,9 +47,10 @@ export interface LiveState {
   /**
    * `opening` until the server opened the live recording; `open` while audio is appended;
    * `closed` once the server made the recording; `fallback` when the whole-call upload takes
-   * over (no live support on the server, or a stream it can no longer complete).
+   * over (no live support on the server, or a stream it can no longer complete); `discard` after
+   * "don't record this call": what the server holds is to be deleted (then the state goes too).
    */
-  state: 'opening' | 'open' | 'closed' | 'fallback';
+  state: 'opening' | 'open' | 'closed' | 'fallback' | 'discard';
   serverCallId: string | null;
   liveId: string | null;
   /** The call's time zero (the first recorder's start), fixed at the first batch. */

@@ -57,3 +57,15 @@ export function matchPatternFor(url: string): string {
   const u = new URL(url);
   return `${u.protocol}//${u.hostname}/*`;
 }
+
+/**
+ * storage.local key: `false` turns live streaming off (the options page's switch); absent or
+ * `true`, calls are streamed live (the default since "don't record this call" mid-call discards
+ * what the server holds: `DELETE /api/live-recordings/:id`).
+ */
+export const LIVE_ENABLED_KEY = 'cwn-live-enabled';
+
+/** Live streaming is on unless turned off. */
+export function liveEnabled(stored: unknown): boolean {
+  return stored !== false;
+}

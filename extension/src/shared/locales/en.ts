@@ -92,5 +92,22 @@ export const en = {
   noReasonGiven: 'no reason given',
   ticketCreated: 'Ticket created',
   ticketNumber: 'Ticket #$1',
+  // call cards, live transcript, ticket preview
+  liveTranscript: 'Live transcript',
+  liveWaiting: 'The transcript appears here as the call goes on.',
+  newSegments: 'New lines ↓',
+  callDuration: 'Call duration',
+  callEndedWaiting: 'Call ended: the final transcript opens when it is ready.',
+  retryUploadOf: 'Retry the upload of the call with $1',
+  extensionUnavailable: 'The extension does not answer: $1',
+  recentUnavailable: 'Calls unavailable: $1',
+  ticketPreview: 'The ticket, as NinjaOne will get it',
+  redactedInTicket: '$1 redacted in the ticket.',
+  // options: live streaming
+  streaming: 'Streaming',
+  liveStreaming: 'Stream calls live (live transcript during the call)',
+  liveStreamingHint: 'Off: each call is uploaded whole after the hang-up, and transcribed then.',
+  liveStreamingSaved: 'Saved: calls are streamed live.',
+  liveStreamingOff: 'Saved: calls are uploaded after the hang-up.',
 };
 export type MessageKey = keyof typeof en;
