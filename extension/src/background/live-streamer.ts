@@ -168,16 +168,17 @@ export function httpLiveApi(
       }
     },
     async discard(id) {
-      const res = await send(`/api/live-recordings/${encodeURIComponent(id)}`, {
-        method: 'DELETE',
-      });
-      if (res.status === 204 || res.status === 404 || res.status === 410 || res.status === 403)
-        return;
-      if (res.status === 409) {
-        const e = await errorOf(res);
-        throw new LiveHttpError(`discard: ${e.message}`, false);
+      const api = await client();
+      try {
+        await send('discard', (signal) => api.discardLiveRecording({ params: { id }, signal }));
+      } catch (err) {
+        if (err instanceof ApiError) {
+          // Unknown, discarded already or not ours: nothing of it is left for us to delete.
+          if (err.status === 404 || err.status === 410 || err.status === 403) return;
+          if (err.status === 409) throw new LiveHttpError(`discard: ${err.message}`, false);
+        }
+        return fail(err, 'discard');
       }
-      return fail(res, 'discard');
     },
   };
 }
