@@ -283,7 +283,12 @@ export class LiveService {
           return { offset: outcome.end, duplicate: true };
         }
         const fresh = data.subarray(before - offset);
-        const windows = await this.cut(current, before, (w) => w.append(fresh));
+        // a channel whose last window awaits its transcript grows its open one (decision 1401)
+        const busy = await this.d.repo.busyChannels(sourceOf(current));
+        const windows = await this.cut(current, before, (w) => {
+          w.holdBusy(busy);
+          return w.append(fresh);
+        });
         await this.record(current, windows, outcome.end);
         return { offset: outcome.end, duplicate: false };
       } finally {
