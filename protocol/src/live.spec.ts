@@ -37,7 +37,7 @@ describe('live recording contracts', () => {
       callId: id,
       source: { kind: 'live', liveRecordingId: id },
       channel: 'agent',
-      prompt: '',
+      context: '',
     } as const;
     expect(
       TranscribeWindowJob.safeParse({ ...base, startSample: 0, endSample: 16000 }).success,

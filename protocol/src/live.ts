@@ -125,21 +125,20 @@ export const TranscribeWindowJob = z
     startSample: z.number().int().nonnegative(),
     endSample: z.number().int().positive(),
     /**
-     * Whisper's whole prompt for this window: the call's NinjaOne names and the admins' vocabulary,
-     * then the end of the channel's text so far, bounded to what Whisper's prompt holds
-     * (`composeWhisperPrompt`, decision 1611). Empty: the worker's own WHISPER_PROMPT.
+     * The end of this channel's text so far (a few hundred characters), which the worker appends
+     * to the call's names and the admins' prompt when it builds Whisper's prompt, as it does for a
+     * whole call (`composeWhisperPrompt`, decision 1611). Empty for a channel's first window.
      */
-    prompt: z.string().max(2000),
+    context: z.string().max(2000).default(''),
     languageHint: z
       .string()
       .regex(/^[a-z]{2,3}$/)
       .optional(),
     /**
-     * The admins' Whisper settings when the call's windows started (language, voice detection,
-     * fallback, model), as in TranscriptionJob; without `prompt` and `vocabulary`, already in
-     * the window's `prompt`. Absent from older servers' jobs.
+     * The admins' Whisper settings and the call's vocabulary when the call's windows started, as
+     * in TranscriptionJob. Absent from older servers' jobs.
      */
-    settings: JobWhisperSettings.omit({ prompt: true, vocabulary: true }).optional(),
+    settings: JobWhisperSettings.optional(),
   })
   .refine((j) => j.endSample > j.startSample, { message: 'endSample must be after startSample' })
   .refine((j) => j.endSample - j.startSample <= 30 * REQUIRED_SAMPLE_RATE, {

@@ -7,7 +7,9 @@
  * so many short windows cost more than few full chunks; this table says how much.
  *
  * The windows here are cut by the worker's energy VAD at pauses of 600 ms (the server's cutter's
- * pause, its Silero VAD being the server's), each at most 28 s: close to what the live path sends.
+ * pause, its Silero VAD being the server's), each at most 28 s: close to what the live path sends
+ * to an idle worker; a busy one gets them grown (decision 1401), consecutive windows of a channel
+ * joined up to 28 s, as when every window closes while its channel's previous one still waits.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -101,8 +103,8 @@ async function main() {
     ]);
 
   // whole call, as a batch upload is transcribed today
-  let cpu0 = process.cpuUsage();
-  let t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
   const whole = await transcribeCall(audio, engine, { ...settings, minSpeechMs: 300 });
   const chunks = audio.channels.reduce(
     (a, pcm) => a + chunkRegions(detectSpeech(pcm, SAMPLE_RATE), 28_000).length,
@@ -110,20 +112,44 @@ async function main() {
   );
   row('whole call (batch)', chunks, cpuS(cpu0), performance.now() - t0, whole.segments.length);
 
-  // window by window, as the live path sends them
-  cpu0 = process.cpuUsage();
-  t0 = performance.now();
-  let windows = 0;
-  let segs = 0;
-  for (const [c, pcm] of audio.channels.entries()) {
-    const regions = detectSpeech(pcm, SAMPLE_RATE, { minSilenceMs: 600 });
-    for (const r of regions) {
+  // the windows the live path cuts: at each pause of 600 ms, at most 28 s
+  const MAX = (28_000 * SAMPLE_RATE) / 1000;
+  const cut = audio.channels.map((pcm) => {
+    const spans: Array<[number, number]> = [];
+    for (const r of detectSpeech(pcm, SAMPLE_RATE, { minSilenceMs: 600 })) {
       for (let s = r.startMs; s < r.endMs; s += 28_000) {
         const from = Math.floor((s * SAMPLE_RATE) / 1000);
         const to = Math.min(
           pcm.length,
           Math.ceil((Math.min(r.endMs, s + 28_000) * SAMPLE_RATE) / 1000),
         );
+        spans.push([from, to]);
+      }
+    }
+    return spans;
+  });
+  // a busy worker (decision 1401): a channel's pauses do not close its window while the previous
+  // one waits, so consecutive windows grow into one of up to 28 s (the saturated case: always busy)
+  const grown = cut.map((spans) => {
+    const out: Array<[number, number]> = [];
+    for (const [from, to] of spans) {
+      const last = out.at(-1);
+      if (last && to - last[0] <= MAX) last[1] = to;
+      else out.push([from, to]);
+    }
+    return out;
+  });
+  for (const [mode, windows] of [
+    ['windows (live, worker idle)', cut],
+    ['windows grown (live, worker busy)', grown],
+  ] as const) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let n = 0;
+    let segs = 0;
+    for (const [c, spans] of windows.entries()) {
+      const pcm = audio.channels[c]!;
+      for (const [from, to] of spans) {
         const out = await transcribeWindow(
           pcm.slice(from, to),
           SAMPLE_RATE,
@@ -131,12 +157,12 @@ async function main() {
           engine,
           settings,
         );
-        windows++;
+        n++;
         segs += out.segments.length;
       }
     }
+    row(mode, n, cpuS(cpu0), performance.now() - t0, segs);
   }
-  row('windows (live)', windows, cpuS(cpu0), performance.now() - t0, segs);
   await engine.close();
 
   const head = [

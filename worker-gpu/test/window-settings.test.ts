@@ -76,12 +76,19 @@ const windowJob = (extra: Record<string, unknown>) => ({
 });
 
 describe('a window job’s settings', () => {
-  it('are applied over the worker’s environment, and what was applied comes back', async () => {
+  it('are applied over the worker’s environment, the prompt built as a call’s, and what was applied comes back', async () => {
     asked.length = 0;
     const result = (await processJob(
       windowJob({
-        prompt: 'Marc Dupont, Boulangerie Dupont. VPN caller said hello',
-        settings: { language: 'fr', vad: false, temperatureInc: 0.4, model: 'large-v3' },
+        context: 'caller said hello',
+        settings: {
+          language: 'fr',
+          vad: false,
+          temperatureInc: 0.4,
+          model: 'large-v3',
+          prompt: 'VPN',
+          vocabulary: ['Marc Dupont', 'Boulangerie Dupont'],
+        },
       }),
       { config: config(), engine },
     )) as TranscribeWindowResult;
@@ -104,9 +111,19 @@ describe('a window job’s settings', () => {
     });
   });
 
-  it('a job of an older server (no settings, empty prompt) runs on the environment', async () => {
+  it('with no prompt of the admins’, the worker’s own comes before the channel’s text', async () => {
     asked.length = 0;
-    const result = (await processJob(windowJob({ prompt: '' }), {
+    await processJob(windowJob({ context: 'said hello', settings: { prompt: null } }), {
+      config: config(),
+      engine,
+    });
+    expect(asked.length).toBeGreaterThan(0);
+    for (const o of asked) expect(o).toMatchObject({ prompt: 'environment words said hello' });
+  });
+
+  it('a job of an older server (no settings, no context) runs on the environment', async () => {
+    asked.length = 0;
+    const result = (await processJob(windowJob({ prompt: 'dropped: older servers composed it' }), {
       config: config(),
       engine,
     })) as TranscribeWindowResult;

@@ -149,7 +149,7 @@ function windowJob(
     channel,
     startSample: sample(atMs - 200),
     endSample: sample(atMs + ms + 200),
-    prompt: '',
+    context: '',
     ...over,
   };
 }
@@ -165,7 +165,7 @@ async function run(data: unknown, attempts = 3, name: string = TRANSCRIPTION_JOB
 
 describe('window jobs', () => {
   it('transcribes a live window of the agent into agent segments in call time', async () => {
-    const data = windowJob('agent', AGENT_AT, agentMs, { prompt: 'Help desk, printer.' });
+    const data = windowJob('agent', AGENT_AT, agentMs, { context: 'Help desk, printer.' });
     const { job, done } = await run(data);
     const result = TranscribeWindowResult.parse(await done);
     expect(requests).toEqual([

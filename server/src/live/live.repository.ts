@@ -452,7 +452,17 @@ export class LiveRepository {
     return out;
   }
 
-  /** The channel's text of the latest transcribed window before `beforeSample` (the prompt). */
+  /** The channels with a window still waiting for its transcript (queued, not done or failed). */
+  async busyChannels(source: WindowSource): Promise<LiveChannel[]> {
+    const rows = await this.select<{ channel: LiveChannel }>(
+      `SELECT DISTINCT channel FROM live_windows
+        WHERE source_kind = :kind AND source_id = :id AND state = 'queued'`,
+      { kind: source.kind, id: source.id },
+    );
+    return rows.map((r) => r.channel);
+  }
+
+  /** The channel's text of the latest transcribed window before `beforeSample` (the context). */
   async latestText(
     source: WindowSource,
     channel: LiveChannel,

@@ -3,7 +3,6 @@ import {
   LIVE_MAX_APPEND_BYTES,
   REQUIRED_SAMPLE_RATE,
   TranscribeWindowResult,
-  composeWhisperPrompt,
   type JobWhisperSettings,
   type LiveChannel,
   type LiveRecording,
@@ -82,8 +81,8 @@ export interface FinishedWindowJob {
   processedOn?: number;
 }
 
-/** Whisper's prompt holds about 224 tokens: the end of the channel's text, a few hundred characters. */
-const PROMPT_CHARS = 600;
+/** Whisper's prompt holds about 224 tokens: a window's context is the end of its channel's text. */
+const CONTEXT_CHARS = 600;
 /** Pieces the log is read in when a windower is rebuilt or the WAV assembled. */
 const REPLAY_BYTES = 1024 * 1024;
 /**
@@ -97,10 +96,10 @@ const STALE_CLOSING_MS = 30_000;
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-function promptOf(text: string): string {
+function contextOf(text: string): string {
   const t = text.replace(/\s+/g, ' ').trim();
-  if (t.length <= PROMPT_CHARS) return t;
-  const tail = t.slice(t.length - PROMPT_CHARS);
+  if (t.length <= CONTEXT_CHARS) return t;
+  const tail = t.slice(t.length - CONTEXT_CHARS);
   const space = tail.indexOf(' ');
   return (space >= 0 ? tail.slice(space + 1) : tail).trim();
 }
@@ -297,7 +296,12 @@ export class LiveService {
           return { offset: outcome.end, duplicate: true };
         }
         const fresh = data.subarray(before - offset);
-        const windows = await this.cut(current, before, (w) => w.append(fresh));
+        // a channel whose last window awaits its transcript grows its open one (decision 1401)
+        const busy = await this.d.repo.busyChannels(sourceOf(current));
+        const windows = await this.cut(current, before, (w) => {
+          w.holdBusy(busy);
+          return w.append(fresh);
+        });
         await this.record(current, windows, outcome.end);
         return { offset: outcome.end, duplicate: false };
       } finally {
@@ -644,19 +648,17 @@ export class LiveService {
     );
   }
 
-  /** Queues the windows' jobs, each with its channel's latest text as the prompt. */
+  /**
+   * Queues the windows' jobs, each with its channel's latest text; the worker builds Whisper's
+   * prompt from it and the call's settings and vocabulary, as for a whole call.
+   */
   private async queue(row: LiveRecordingRow, windows: WindowRow[]): Promise<void> {
     const queued: string[] = [];
     const settings = await this.settingsFor(row.callId);
-    const { vocabulary, prompt: vocabularyPrompt, ...applied } = settings ?? {};
     for (const w of windows) {
-      const context = promptOf(
+      const context = contextOf(
         await this.d.repo.latestText(sourceOf(row), w.channel, w.startSample),
       );
-      // the call's names and the admins' vocabulary first, then the channel's latest text
-      const prompt = settings
-        ? composeWhisperPrompt({ vocabulary, prompt: vocabularyPrompt, context })
-        : context;
       const ok = await this.d.windows.enqueue(
         {
           callId: row.callId,
@@ -664,9 +666,9 @@ export class LiveService {
           channel: w.channel,
           startSample: w.startSample,
           endSample: w.endSample,
-          prompt,
+          context,
           ...(row.languageHint ? { languageHint: row.languageHint } : {}),
-          ...(settings ? { settings: applied } : {}),
+          ...(settings ? { settings } : {}),
         },
         WindowQueue.LIVE,
       );

@@ -347,21 +347,22 @@ describe('a whole call', () => {
         x.job.source.liveRecordingId === id,
     ))
       expect(d.rms).toBeGreaterThan(100);
-    // Each job: live priority, the session's language hint, and as prompt its own channel's text
+    // Each job: live priority, the session's language hint, and as context its own channel's text
     // of the latest window transcribed before it (the first of a channel has none).
     const jobs = worker.done.filter((x) => x.id.includes(id));
     expect(jobs.length).toBe(windows.length);
     for (const d of jobs) {
       expect(d.job.languageHint).toBe('en');
       expect((await t.queues.transcription.getJob(d.id))!.opts.priority).toBe(1);
-      if (d.job.prompt) expect(d.job.prompt).toMatch(new RegExp(`^${d.job.channel} window \\d+$`));
+      if (d.job.context)
+        expect(d.job.context).toMatch(new RegExp(`^${d.job.channel} window \\d+$`));
     }
     const byStart = [...jobs].sort((a, b) => a.job.startSample - b.job.startSample);
     const firsts = new Set(
       ['agent', 'caller'].map((c) => byStart.find((j) => j.job.channel === c)),
     );
-    for (const d of jobs) if (firsts.has(d)) expect(d.job.prompt).toBe('');
-    expect(jobs.some((d) => d.job.prompt !== '')).toBe(true);
+    for (const d of jobs) if (firsts.has(d)) expect(d.job.context).toBe('');
+    expect(jobs.some((d) => d.job.context !== '')).toBe(true);
     const recording = await t.models.Recording.findByPk(closed.body.recordingId);
     expect(recording!.languageHint).toBe('en');
     const call = await t.http.get(`/api/calls/${callId}`).set(as(agent));

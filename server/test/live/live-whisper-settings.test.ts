@@ -3,10 +3,11 @@
  */
 /**
  * Live windows carry the admins' Whisper settings and the call's NinjaOne vocabulary too
- * (decision 1611): each window job's prompt is the matched organization's names and the admins'
- * vocabulary, then its channel's latest text, bounded; its settings carry the language and the
- * rest, and the call's transcript records what the latest window applied. NinjaOne is the
- * simulator; the window worker a stand-in that reports the settings as a worker does.
+ * (decision 1611): each window job's settings carry the matched organization's names, the admins'
+ * vocabulary, the language and the rest, and its context its channel's latest text; the worker
+ * builds the prompt from them as for a whole call (`composeWhisperPrompt`), and the call's
+ * transcript records what the latest window applied. NinjaOne is the simulator; the window worker
+ * a stand-in that builds the prompt and reports the settings as a worker does.
  */
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -14,6 +15,7 @@ import {
   QUEUES,
   TranscribeWindowJob,
   Transcript,
+  composeWhisperPrompt,
   estimateWhisperTokens,
   WHISPER_PROMPT_MAX_TOKENS,
   type TranscribeWindowResult,
@@ -29,11 +31,11 @@ const { pcm: CALL } = twoSidedCall();
 let h: Harness;
 let connection: Redis;
 let worker: Worker;
-const done: { id: string; job: TranscribeWindowJob }[] = [];
+const done: { id: string; job: TranscribeWindowJob; prompt: string }[] = [];
 
 /**
  * Stands in for the worker on window jobs, as the live tests' does, and reports the settings it
- * "applied" (the job's, with its prompt) as a worker does in its result.
+ * "applied" (the job's, with the prompt built from them) as a worker does in its result.
  */
 function startReportingWindowWorker(): Worker {
   connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
@@ -41,7 +43,12 @@ function startReportingWindowWorker(): Worker {
     QUEUES.transcription,
     async (j): Promise<TranscribeWindowResult> => {
       const job = TranscribeWindowJob.parse(j.data);
-      done.push({ id: j.id!, job });
+      const prompt = composeWhisperPrompt({
+        vocabulary: job.settings?.vocabulary,
+        prompt: job.settings?.prompt,
+        context: job.context,
+      });
+      done.push({ id: j.id!, job, prompt });
       return {
         segments: [
           {
@@ -59,7 +66,7 @@ function startReportingWindowWorker(): Worker {
           model: 'fake-window-model',
           missingModel: null,
           language: job.settings?.language ?? 'auto',
-          prompt: job.prompt,
+          prompt,
           vad: job.settings?.vad ?? true,
           vadSensitivity: job.settings?.vadSensitivity ?? 50,
           temperatureInc: job.settings?.temperatureInc ?? 0.2,
@@ -98,7 +105,7 @@ async function callFrom(remoteNumber: string): Promise<string> {
   return res.body.id as string;
 }
 
-it('each window job carries the settings, and a prompt of the organization’s names, the admins’ vocabulary and its channel’s text', async () => {
+it('each window job carries the settings, the organization’s names, the admins’ vocabulary and its channel’s text, which make its prompt', async () => {
   const put = await h.api('put', '/api/admin/whisper', {
     language: 'fr',
     prompt: 'Kerberos, VPN Fortinet',
@@ -120,27 +127,28 @@ it('each window job carries the settings, and a prompt of the organization’s n
     60_000,
   );
   const head = 'Marc Dupont, Boulangerie Dupont SARL,';
-  for (const { job } of jobs) {
-    expect(job.settings).toEqual({
+  for (const { job, prompt } of jobs) {
+    expect(job.settings).toMatchObject({
       language: 'fr',
+      prompt: 'Kerberos, VPN Fortinet',
       vad: true,
       vadSensitivity: 70,
       temperatureInc: null,
       model: null,
       engine: null, // each worker's own engine (decision 1612)
     });
-    expect(job.prompt.startsWith(head)).toBe(true);
-    expect(job.prompt).toContain('BOUL-CAISSE-01');
-    expect(job.prompt).toContain('. Kerberos, VPN Fortinet');
+    expect(prompt.startsWith(head)).toBe(true);
+    expect(prompt).toContain('BOUL-CAISSE-01');
+    expect(prompt).toContain('. Kerberos, VPN Fortinet');
     for (const other of ['Martin', 'Acme', 'Northwind', 'Jane Doe', 'Emma Brown'])
-      expect(job.prompt).not.toContain(other);
-    expect(estimateWhisperTokens(job.prompt)).toBeLessThanOrEqual(WHISPER_PROMPT_MAX_TOKENS);
+      expect(prompt).not.toContain(other);
+    expect(estimateWhisperTokens(prompt)).toBeLessThanOrEqual(WHISPER_PROMPT_MAX_TOKENS);
   }
   // after a channel's first window, its latest text closes the prompt
-  const later = jobs.filter((d) => /window \d+$/.test(d.job.prompt));
+  const later = jobs.filter((d) => /window \d+$/.test(d.job.context));
   expect(later.length).toBeGreaterThan(0);
-  for (const { job } of later)
-    expect(job.prompt).toMatch(new RegExp(`Fortinet ${job.channel} window \\d+$`));
+  for (const { job, prompt } of later)
+    expect(prompt).toMatch(new RegExp(`Fortinet ${job.channel} window \\d+$`));
   const closed = await h.t.http
     .post(`/api/live-recordings/${id}/close`)
     .set(as(h.agent))
@@ -156,7 +164,7 @@ it('each window job carries the settings, and a prompt of the organization’s n
     },
     30_000,
   );
-  const last = [...jobs].sort((a, b) => b.job.startSample - a.job.startSample)[0]!.job;
+  const last = [...jobs].sort((a, b) => b.job.startSample - a.job.startSample)[0]!;
   expect(transcript.settings).toEqual({
     engine: 'test',
     model: 'fake-window-model',

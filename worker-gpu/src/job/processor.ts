@@ -14,6 +14,7 @@ import {
   composeWhisperPrompt,
   type AppliedWhisperSettings,
   type JobWhisperSettings,
+  type Segment,
   type TranscriptionProgress,
   type WorkerWhisperDefaults,
 } from '@cwn/protocol';
@@ -75,7 +76,9 @@ export function workerDefaults(config: ProcessorConfig): WorkerWhisperDefaults {
 /**
  * A job's settings over the worker's environment: each field the job leaves out or null takes the
  * worker's value; the call's own language hint (set by the agent's extension) wins over both.
- * The prompt is the call's vocabulary, then the admins' prompt (else WHISPER_PROMPT), bounded.
+ * The prompt is the call's vocabulary, then the admins' prompt (else WHISPER_PROMPT), then — for a
+ * live window — the end of its channel's text so far, bounded: the one place Whisper's prompt is
+ * built, for whole calls and windows alike.
  */
 export function resolveSettings(
   config: ProcessorConfig,
@@ -99,26 +102,6 @@ export function resolveSettings(
     vad: s.vad ?? config.vad,
     vadSensitivity: s.vadSensitivity ?? DEFAULT_VAD_SENSITIVITY,
     temperatureInc: s.temperatureInc ?? config.temperatureInc,
-  };
-}
-
-/**
- * A live window's settings (decision 1611): as a call's, except that its prompt arrives composed
- * by the server (the call's names, the admins' vocabulary, the channel's latest text); an empty
- * one falls back to the worker's WHISPER_PROMPT.
- */
-export function resolveWindowSettings(
-  config: ProcessorConfig,
-  settings: JobWhisperSettings | undefined,
-  languageHint: string | null,
-  engine: Pick<Transcriber, 'engine' | 'model'>,
-  missingModel: string | null,
-  windowPrompt: string,
-): AppliedWhisperSettings {
-  const { prompt: _p, vocabulary: _v, ...rest } = settings ?? {};
-  return {
-    ...resolveSettings(config, rest, languageHint, engine, missingModel),
-    prompt: windowPrompt || composeWhisperPrompt({ prompt: config.prompt }),
   };
 }
 
@@ -237,71 +220,62 @@ export function processJob(
   }
 }
 
+/** What a job's transcription gives back, whole call or window. */
+interface Transcribed {
+  language: string;
+  segments: Segment[];
+  invalidUtf8Dropped: number;
+}
+
+/** The engine options both job kinds derive from what they applied. */
+function engineOptions(
+  config: ProcessorConfig,
+  applied: AppliedWhisperSettings,
+  signal: AbortSignal | undefined,
+) {
+  return {
+    language: applied.language,
+    prompt: applied.prompt || undefined,
+    beamSize: config.beamSize,
+    threads: config.threads,
+    temperatureInc: applied.temperatureInc,
+    vad: applied.vad,
+    vadOptions: vadOptionsFor(applied.vadSensitivity),
+    minSpeechRatio: config.minSpeechRatio,
+    signal,
+  };
+}
+
 /**
- * One window: fetch that channel's samples [start, end) as a mono WAV, transcribe them as one
- * chunk with the call path's settings, guards over the window, segments shifted into call time.
- * No progress updates: a window is seconds of work, and live windows are many.
+ * What a whole call and a window share: the engine leased for the job's settings, the settings
+ * applied, fetch → decode → transcribe timed (`mark` ends the fetch, then the decode), the result
+ * built and checked against its contract (failing here names the worker, not the server), the
+ * applied settings announced, a refused API key forgotten, permanent errors made unrecoverable,
+ * the engine given back.
  */
-export async function processWindow(
-  job: Pick<Job, 'id' | 'data' | 'attemptsMade'>,
+async function runJob<R extends TranscriptionResult | TranscribeWindowResult>(
   deps: ProcessorDeps,
-): Promise<TranscribeWindowResult> {
-  const t0 = performance.now();
-  const parsed = TranscribeWindowJob.safeParse(job.data);
-  if (!parsed.success) throw invalidPayload(parsed.error);
-  const data = parsed.data;
-  const { config } = deps;
-  const lease = await leaseFor(deps, data.settings);
+  t0: number,
+  settings: JobWhisperSettings | undefined,
+  resolve: (engine: Transcriber, missingModel: string | null) => AppliedWhisperSettings,
+  work: (
+    engine: Transcriber,
+    applied: AppliedWhisperSettings,
+    mark: () => void,
+  ) => Promise<Transcribed>,
+  parse: (result: TranscriptionResult) => R,
+  settle: () => Promise<unknown> = () => Promise.resolve(),
+): Promise<R> {
+  const lease = await leaseFor(deps, settings);
   const engine = lease.engine;
-  const applied = resolveWindowSettings(
-    config,
-    data.settings,
-    data.languageHint ?? null,
-    engine,
-    lease.missingModel,
-    data.prompt,
-  );
+  const applied = resolve(engine, lease.missingModel);
+  const marks: number[] = [];
   try {
-    const wav = await fetchWindowAudio(config.serverUrl, config.workerToken, data, {
-      timeoutMs: config.fetchTimeoutMs,
-      signal: deps.signal,
-    });
-    const t1 = performance.now();
-    const audio = decodeWav(wav);
-    if (audio.channels.length !== 1) {
-      throw new PermanentError(
-        `window audio has ${audio.channels.length} channels, expected 1 (${data.channel})`,
-        'invalid_audio',
-      );
-    }
-    const pcm = audio.channels[0]!;
-    if (pcm.length !== data.endSample - data.startSample) {
-      deps.log?.('window audio length differs from the job; using the file', {
-        jobId: job.id,
-        job: data.endSample - data.startSample,
-        file: pcm.length,
-      });
-    }
-    const t2 = performance.now();
-    const out = await transcribeWindow(
-      pcm,
-      audio.sampleRate,
-      { startSample: data.startSample, speaker: data.channel },
-      engine,
-      {
-        language: applied.language,
-        prompt: applied.prompt || undefined,
-        beamSize: config.beamSize,
-        threads: config.threads,
-        temperatureInc: applied.temperatureInc,
-        vad: applied.vad,
-        vadOptions: vadOptionsFor(applied.vadSensitivity),
-        minSpeechRatio: config.minSpeechRatio,
-        signal: deps.signal,
-      },
-    );
+    const out = await work(engine, applied, () => marks.push(performance.now()));
     const t3 = performance.now();
-    const result: TranscribeWindowResult = {
+    const [t1 = t0, t2 = t1] = marks;
+    await settle();
+    const valid = parse({
       language: out.language,
       segments: out.segments,
       model: engine.model,
@@ -314,17 +288,79 @@ export async function processWindow(
         transcribeMs: Math.round(t3 - t2),
         totalMs: Math.round(performance.now() - t0),
       },
-    };
-    const valid = TranscribeWindowResult.parse(result);
+    });
     deps.onApplied?.(applied);
     return valid;
   } catch (err) {
-    forgetRefusedKey(deps, data.settings, err);
+    await settle();
+    forgetRefusedKey(deps, settings, err);
     if (err instanceof PermanentError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
     throw err;
   } finally {
     lease.release();
   }
+}
+
+/**
+ * One window: fetch that channel's samples [start, end) as a mono WAV, transcribe them as one
+ * chunk with the call path's settings (its prompt ending with the channel's text so far), guards
+ * over the window, segments shifted into call time. No progress updates: a window is seconds of
+ * work, and live windows are many.
+ */
+export async function processWindow(
+  job: Pick<Job, 'id' | 'data' | 'attemptsMade'>,
+  deps: ProcessorDeps,
+): Promise<TranscribeWindowResult> {
+  const t0 = performance.now();
+  const parsed = TranscribeWindowJob.safeParse(job.data);
+  if (!parsed.success) throw invalidPayload(parsed.error);
+  const data = parsed.data;
+  const { config } = deps;
+  return runJob(
+    deps,
+    t0,
+    data.settings,
+    (engine, missingModel) =>
+      resolveSettings(
+        config,
+        data.settings,
+        data.languageHint ?? null,
+        engine,
+        missingModel,
+        data.context,
+      ),
+    async (engine, applied, mark) => {
+      const wav = await fetchWindowAudio(config.serverUrl, config.workerToken, data, {
+        timeoutMs: config.fetchTimeoutMs,
+        signal: deps.signal,
+      });
+      mark();
+      const audio = decodeWav(wav);
+      if (audio.channels.length !== 1) {
+        throw new PermanentError(
+          `window audio has ${audio.channels.length} channels, expected 1 (${data.channel})`,
+          'invalid_audio',
+        );
+      }
+      const pcm = audio.channels[0]!;
+      if (pcm.length !== data.endSample - data.startSample) {
+        deps.log?.('window audio length differs from the job; using the file', {
+          jobId: job.id,
+          job: data.endSample - data.startSample,
+          file: pcm.length,
+        });
+      }
+      mark();
+      return transcribeWindow(
+        pcm,
+        audio.sampleRate,
+        { startSample: data.startSample, speaker: data.channel },
+        engine,
+        engineOptions(config, applied, deps.signal),
+      );
+    },
+    (r) => TranscribeWindowResult.parse(r),
+  );
 }
 
 export async function processTranscription(
@@ -337,73 +373,39 @@ export async function processTranscription(
   const data = parsed.data;
   const { config } = deps;
   const progress = progressReporter(job);
-  const lease = await leaseFor(deps, data.settings);
-  const engine = lease.engine;
-  const applied = resolveSettings(
-    config,
+  return runJob(
+    deps,
+    t0,
     data.settings,
-    data.languageHint,
-    engine,
-    lease.missingModel,
-  );
-  try {
-    progress.report('fetching', 0, true);
-    const wav = await fetchAudio(config.serverUrl, config.workerToken, data.recordingId, {
-      timeoutMs: config.fetchTimeoutMs,
-      signal: deps.signal,
-    });
-    const t1 = performance.now();
-    progress.report('decoding', 5, true);
-    const audio = decodeWav(wav);
-    if (audio.channels.length !== data.channels) {
-      deps.log?.('channel count differs from the job; using the file', {
-        jobId: job.id,
-        job: data.channels,
-        file: audio.channels.length,
+    (engine, missingModel) =>
+      resolveSettings(config, data.settings, data.languageHint, engine, missingModel),
+    async (engine, applied, mark) => {
+      progress.report('fetching', 0, true);
+      const wav = await fetchAudio(config.serverUrl, config.workerToken, data.recordingId, {
+        timeoutMs: config.fetchTimeoutMs,
+        signal: deps.signal,
       });
-    }
-    const t2 = performance.now();
-    progress.report('transcribing', 10, true);
-    const out = await transcribeCall(audio, engine, {
-      language: applied.language,
-      prompt: applied.prompt || undefined,
-      beamSize: config.beamSize,
-      threads: config.threads,
-      temperatureInc: applied.temperatureInc,
-      vad: applied.vad,
-      vadOptions: vadOptionsFor(applied.vadSensitivity),
-      minSpeechMs: config.minSpeechMs,
-      minSpeechRatio: config.minSpeechRatio,
-      signal: deps.signal,
-      onProgress: (p) => progress.report('transcribing', 10 + p * 0.89),
-    });
-    const t3 = performance.now();
-    progress.report('done', 100, true);
-    await progress.flush();
-    const result: TranscriptionResult = {
-      language: out.language,
-      segments: out.segments,
-      model: engine.model,
-      engine: engine.engine,
-      invalidUtf8Dropped: out.invalidUtf8Dropped,
-      settings: applied,
-      timings: {
-        fetchMs: Math.round(t1 - t0),
-        decodeMs: Math.round(t2 - t1),
-        transcribeMs: Math.round(t3 - t2),
-        totalMs: Math.round(performance.now() - t0),
-      },
-    };
-    // the server validates too; failing here names the worker as the culprit
-    const valid = TranscriptionResult.parse(result);
-    deps.onApplied?.(applied);
-    return valid;
-  } catch (err) {
-    await progress.flush();
-    forgetRefusedKey(deps, data.settings, err);
-    if (err instanceof PermanentError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
-    throw err;
-  } finally {
-    lease.release();
-  }
+      mark();
+      progress.report('decoding', 5, true);
+      const audio = decodeWav(wav);
+      if (audio.channels.length !== data.channels) {
+        deps.log?.('channel count differs from the job; using the file', {
+          jobId: job.id,
+          job: data.channels,
+          file: audio.channels.length,
+        });
+      }
+      mark();
+      progress.report('transcribing', 10, true);
+      const out = await transcribeCall(audio, engine, {
+        ...engineOptions(config, applied, deps.signal),
+        minSpeechMs: config.minSpeechMs,
+        onProgress: (p) => progress.report('transcribing', 10 + p * 0.89),
+      });
+      progress.report('done', 100, true);
+      return out;
+    },
+    (r) => TranscriptionResult.parse(r),
+    () => progress.flush(),
+  );
 }

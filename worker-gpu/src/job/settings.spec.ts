@@ -1,4 +1,4 @@
-import { resolveSettings, resolveWindowSettings, type ProcessorConfig } from './processor';
+import { resolveSettings, type ProcessorConfig } from './processor';
 
 const config = {
   language: 'auto',
@@ -41,14 +41,15 @@ describe('a job’s settings over the worker’s environment', () => {
     ).toBe('Marc Dupont. VPN');
   });
 
-  it('a window’s prompt comes composed from the server; empty, the worker’s own', () => {
-    const s = { language: 'fr', prompt: 'ignored', vocabulary: ['ignored too'] };
-    expect(resolveWindowSettings(config, s, null, engine, null, 'Acme. text')).toMatchObject({
+  it('a window’s prompt is built as a call’s, its channel’s text last', () => {
+    const s = { language: 'fr', prompt: 'VPN', vocabulary: ['Acme'] };
+    expect(resolveSettings(config, s, null, engine, null, 'earlier text')).toMatchObject({
       language: 'fr',
-      prompt: 'Acme. text',
+      prompt: 'Acme. VPN earlier text',
     });
-    expect(resolveWindowSettings(config, undefined, null, engine, null, '').prompt).toBe(
-      'env words',
+    expect(resolveSettings(config, undefined, null, engine, null, '').prompt).toBe('env words');
+    expect(resolveSettings(config, undefined, null, engine, null, 'said hello').prompt).toBe(
+      'env words said hello',
     );
   });
 });

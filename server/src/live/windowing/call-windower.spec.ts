@@ -50,6 +50,17 @@ describe('CallWindower', () => {
     expect(small).toEqual(large);
   });
 
+  it('a busy channel holds its pauses: the agent’s two turns become one window, the caller’s is as before', async () => {
+    const w = new CallWindower(detectors());
+    w.holdBusy(['agent']);
+    const windows = await windowsOf(w, d.pcm, 4 * 1600);
+    expect(windows.map((x) => x.channel)).toEqual(['caller', 'agent']);
+    const free = await windowsOf(new CallWindower(detectors()), d.pcm, 4 * 1600);
+    expect(windows[0]).toEqual(free[1]);
+    expect(windows[1]!.startSample).toBe(free[0]!.startSample);
+    expect(windows[1]!.endSample).toBe(free[2]!.endSample);
+  });
+
   it('refuses audio that is not whole stereo frames', async () => {
     await expect(new CallWindower(detectors()).append(Buffer.alloc(6))).rejects.toThrow(
       'whole frames of 4 bytes',

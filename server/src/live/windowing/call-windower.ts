@@ -53,6 +53,14 @@ export class CallWindower {
     return this.origin * BYTES_PER_FRAME;
   }
 
+  /**
+   * The channels whose previous window still waits for its transcript: until the next call, their
+   * pauses do not close windows (the cutter's `hold`, decision 1401).
+   */
+  holdBusy(busy: readonly LiveChannel[]): void {
+    for (const c of ['agent', 'caller'] as const) this.channels[c].hold = busy.includes(c);
+  }
+
   async append(pcm: Buffer): Promise<ChannelWindow[]> {
     if (pcm.length % BYTES_PER_FRAME !== 0) {
       throw new RangeError(

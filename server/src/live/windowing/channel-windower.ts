@@ -32,6 +32,11 @@ export class ChannelWindower {
     return this.cutter.droppedWindows;
   }
 
+  /** The channel's previous window still waits for its transcript (the cutter's `hold`). */
+  set hold(busy: boolean) {
+    this.cutter.hold = busy;
+  }
+
   async append(pcm: Int16Array): Promise<SpeechWindow[]> {
     this.total += pcm.length;
     const joined = new Float32Array(this.pending.length + pcm.length);

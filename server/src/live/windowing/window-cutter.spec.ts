@@ -144,3 +144,79 @@ describe('WindowCutter resumed at an origin', () => {
     expect(cutter.position).toBe(origin + 2 * frames(1000) * FRAME);
   });
 });
+
+describe('WindowCutter holding while the previous window waits (decision 1401)', () => {
+  /** Feeds frames, each with the hold the caller says for it; closes the channel at the end. */
+  function held(parts: Array<[number[], boolean]>, options: Partial<WindowingOptions> = {}) {
+    const cutter = new WindowCutter(options);
+    const windows: SpeechWindow[] = [];
+    const closedAt: number[] = [];
+    let frame = 0;
+    for (const [probabilities, hold] of parts) {
+      cutter.hold = hold;
+      for (const p of probabilities) {
+        const out = cutter.push(p);
+        frame += 1;
+        for (let i = 0; i < out.length; i++) closedAt.push(frame);
+        windows.push(...out);
+      }
+    }
+    windows.push(...cutter.finish());
+    return { windows, closedAt };
+  }
+  const disjoint = (ws: SpeechWindow[]) => {
+    for (let i = 1; i < ws.length; i++)
+      expect(ws[i]!.startSample).toBeGreaterThanOrEqual(ws[i - 1]!.endSample);
+  };
+
+  it('keeps one window across pauses while held, closing at once at the pause where the hold lifts', () => {
+    const { windows, closedAt } = held([
+      [[...pause(500), ...speech(2000), ...pause(1000), ...speech(2000)], true],
+      [pause(1000), false],
+    ]);
+    expect(windows).toHaveLength(1);
+    const w = windows[0]!;
+    expect(w.reason).toBe('pause');
+    expect(w.startSample).toBe(frames(500) * FRAME - 200 * MS);
+    // the second speech's end plus the padding: nothing of it cut away
+    const speechEnd = frames(500) + 2 * frames(2000) + frames(1000);
+    expect(w.endSample).toBe(speechEnd * FRAME + 200 * MS);
+    // closed as soon as the pause was long enough, the hold being off by then
+    expect(closedAt[0]).toBe(speechEnd + Math.ceil((600 * MS) / FRAME));
+  });
+
+  it('a hold lifting mid-speech closes the window at the latest pause; the speech since opens the next', () => {
+    const { windows } = held([
+      [[...speech(2000), ...pause(1000), ...speech(1000)], true],
+      [[...speech(1000), ...pause(1000)], false],
+    ]);
+    expect(windows).toHaveLength(2);
+    const [a, b] = windows as [SpeechWindow, SpeechWindow];
+    const pauseCut = Math.ceil((frames(2000) * FRAME + 200 * MS) / FRAME) * FRAME;
+    expect(a.endSample).toBe(pauseCut);
+    expect(a.reason).toBe('pause');
+    expect(b.startSample).toBe(pauseCut); // no gap, no overlap
+    expect(b.endSample).toBe(frames(2000 + 1000 + 2000) * FRAME + 200 * MS);
+    disjoint(windows);
+  });
+
+  it('held to the longest window, cuts at the latest pause rather than mid-speech', () => {
+    const { windows } = held([[[...speech(20_000), ...pause(1000), ...speech(12_000)], true]]);
+    expect(windows[0]!.endSample).toBe(
+      Math.ceil((frames(20_000) * FRAME + 200 * MS) / FRAME) * FRAME,
+    );
+    expect(windows[0]!.reason).toBe('pause');
+    for (const w of windows) expect(w.endSample - w.startSample).toBeLessThanOrEqual(28_000 * MS);
+    disjoint(windows);
+    // the channel ends in speech: the last window ends with it
+    expect(windows.at(-1)!.endSample).toBe(
+      (frames(20_000) + frames(1000) + frames(12_000)) * FRAME,
+    );
+  });
+
+  it('a hold is ignored when growWhileBusy is off, and gives the unheld windows when never set', () => {
+    const frames_ = [...speech(2000), ...pause(1000), ...speech(2000), ...pause(1000)];
+    expect(held([[frames_, true]], { growWhileBusy: false }).windows).toHaveLength(2);
+    expect(held([[frames_, false]]).windows).toEqual(run(frames_).windows);
+  });
+});

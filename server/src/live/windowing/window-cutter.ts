@@ -6,7 +6,15 @@
  * at the least speech-like frame of the window's last seconds (so a word is rarely cut in two).
  * Windows are in sample offsets of the channel, in order, never overlap, and a forced cut leaves no
  * gap: the next window starts where the previous one ended. Pure and synchronous: the same
- * probabilities give the same windows however the audio was split into pieces.
+ * probabilities (and the same `hold` at each frame) give the same windows however the audio was
+ * split into pieces.
+ *
+ * `hold` (decision 1401): while the channel's previous window still waits for its transcript, a
+ * pause does not close the open window; it only marks where it could have closed. When the hold
+ * lifts, the window closes at the next pause long enough (when the channel is in one), else at
+ * the latest held pause, the speech since then opening the next window; at the longest window it
+ * is cut at that pause rather than mid-speech. A busy worker thus gets fewer, fuller windows — each pays Whisper's 30 s encoder pass
+ * whatever its length — and an idle one gets every pause's window at once, as before.
  */
 export interface WindowingOptions {
   /** Samples per VAD frame (Silero v5 at 16 kHz: 512). */
@@ -36,6 +44,8 @@ export interface WindowingOptions {
    * this channel, when the other channel's ended earlier and set the origin). Default: the origin.
    */
   resumeAfterSample?: number;
+  /** Whether `hold` is honoured (off: every long enough pause closes the window, busy or not). */
+  growWhileBusy: boolean;
 }
 
 export const DEFAULT_WINDOWING: WindowingOptions = {
@@ -49,6 +59,7 @@ export const DEFAULT_WINDOWING: WindowingOptions = {
   minSpeechMs: 250,
   cutSearchMs: 4000,
   originSample: 0,
+  growWhileBusy: true,
 };
 
 export type WindowCloseReason = 'pause' | 'max-length' | 'end';
@@ -80,6 +91,8 @@ interface OpenWindow {
   firstFrame: number;
   /** Whether the window continues one closed at max length (it is never dropped as too short). */
   continued: boolean;
+  /** Index in `probabilities` of the frame the latest held pause would have closed the window at. */
+  heldCut: number | null;
 }
 
 export class WindowCutter {
@@ -89,6 +102,7 @@ export class WindowCutter {
   private floor = 0;
   private open: OpenWindow | null = null;
   private readonly dropped: DroppedWindow[] = [];
+  private held = false;
 
   constructor(options: Partial<WindowingOptions> = {}) {
     this.o = { ...DEFAULT_WINDOWING, ...options };
@@ -108,6 +122,18 @@ export class WindowCutter {
   /** Samples seen so far (whole frames). */
   get position(): number {
     return this.o.originSample + this.frame * this.o.frameSamples;
+  }
+
+  /**
+   * Whether the channel's previous window still waits for its transcript: a pause then does not
+   * close the open window (see the class comment). Set before the frames it applies to.
+   */
+  set hold(busy: boolean) {
+    this.held = busy && this.o.growWhileBusy;
+  }
+
+  get hold(): boolean {
+    return this.held;
   }
 
   /** Windows dropped for holding too little speech, for the coverage accounting. */
@@ -133,6 +159,7 @@ export class WindowCutter {
           probabilities: [probability],
           firstFrame: this.frame,
           continued: false,
+          heldCut: null,
         };
       }
     } else {
@@ -144,11 +171,20 @@ export class WindowCutter {
       } else {
         w.pauseFrames += 1;
       }
-      if (w.pauseFrames * n >= this.samples(this.o.minPauseMs)) {
+      const pauseDue = w.pauseFrames * n >= this.samples(this.o.minPauseMs);
+      const full = end - w.startSample >= this.samples(this.o.maxWindowMs);
+      if (pauseDue && !this.held) {
         const closeAt = Math.min(end, w.lastSpeechEnd + this.samples(this.o.padMs));
         this.close(w, closeAt, 'pause', out);
-      } else if (end - w.startSample >= this.samples(this.o.maxWindowMs)) {
+      } else if (w.heldCut !== null && (full || (!this.held && w.pauseFrames === 0))) {
+        this.cutAt(w, w.heldCut, 'pause', out);
+      } else if (full) {
         this.cutAtQuietestFrame(w, out);
+      } else if (pauseDue) {
+        // where this pause would have closed the window: the frame after the padding
+        const closeAt = w.lastSpeechEnd + this.samples(this.o.padMs);
+        const frameOf = Math.ceil((closeAt - this.o.originSample) / n) - w.firstFrame;
+        w.heldCut = Math.max(1, Math.min(w.probabilities.length - 1, frameOf));
       }
     }
     this.frame += 1;
@@ -178,7 +214,14 @@ export class WindowCutter {
     for (let i = probs.length - 1; i >= Math.max(1, probs.length - searchFrames); i--) {
       if (probs[i]! < probs[best]!) best = i;
     }
-    // The window ends where its quietest frame starts; that frame opens the next window.
+    this.cutAt(w, best, 'max-length', out);
+  }
+
+  /** Closes the window where its frame `best` starts; that frame opens the next window. */
+  private cutAt(w: OpenWindow, best: number, reason: WindowCloseReason, out: SpeechWindow[]) {
+    const n = this.o.frameSamples;
+    const probs = w.probabilities;
+    // The window ends where the frame starts; that frame opens the next window.
     const cutFrame = w.firstFrame + best;
     const cutSample = this.o.originSample + cutFrame * n;
     const kept = probs.slice(best);
@@ -188,7 +231,7 @@ export class WindowCutter {
       startSample: w.startSample,
       endSample: cutSample,
       speechSamples: speechBefore * n,
-      reason: 'max-length',
+      reason,
     });
     this.floor = cutSample;
     let lastSpeech = -1;
@@ -206,6 +249,7 @@ export class WindowCutter {
       probabilities: kept,
       firstFrame: cutFrame,
       continued: true,
+      heldCut: null,
     };
   }
 
