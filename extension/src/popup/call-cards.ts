@@ -48,6 +48,8 @@ class LiveTranscriptView {
   private readonly empty: HTMLParagraphElement;
   private readonly jump: HTMLButtonElement;
   private readonly segments = new LiveSegments();
+  /** The call has a live recording on the server (read, or its segments arrived). */
+  followed = false;
 
   constructor(readonly callId: string) {
     this.list = el('ol', { className: 'live-segments', tabIndex: 0 });
@@ -69,6 +71,7 @@ class LiveTranscriptView {
     try {
       const live = await liveTranscript(session, this.callId);
       if (live) {
+        this.followed = true;
         this.segments.setInitial(live.segments);
         this.render();
       }
@@ -79,7 +82,10 @@ class LiveTranscriptView {
 
   onEvent(raw: unknown): void {
     const parsed = serverEventSchemas['transcript.live'].safeParse(raw);
-    if (parsed.success && this.segments.apply(this.callId, parsed.data)) this.render();
+    if (parsed.success && this.segments.apply(this.callId, parsed.data)) {
+      this.followed = true;
+      this.render();
+    }
   }
 
   private follow(): void {
@@ -134,8 +140,11 @@ export class CallCards {
       if (!parsed.success) return;
       for (const card of this.cards.values()) {
         if (card.serverCallId !== parsed.data.callId || !card.ended) continue;
+        // A call the agent followed live opens on its final transcript; a call recorded whole
+        // stays in the recent list (its "Transcript" button), so the view never changes unasked.
+        const followedLive = card.live?.followed ?? false;
         this.remove(card);
-        this.openTranscript(parsed.data.callId);
+        if (followedLive) this.openTranscript(parsed.data.callId);
       }
     });
     // Events missed while the socket was away: read each live transcript again.

@@ -165,7 +165,16 @@ it('a worker killed mid-window: the window is retried after the stalled check, n
   expect(job!.stalledCounter ?? 0).toBeGreaterThanOrEqual(1);
   // Every window done once; the transcript is exactly their segments, none twice.
   const after = await t.live.service['d'].repo.windowsOf({ kind: 'live', id });
-  expect(after.map((w) => w.id).sort()).toEqual(windows.map((w) => w.id).sort());
+  // The windows cut before the kill are all still there; a channel held open while its window was
+  // busy (grown windows) may add one more at the close: none overlaps another.
+  expect(after.map((w) => w.id)).toEqual(expect.arrayContaining(windows.map((w) => w.id)));
+  for (const channel of ['agent', 'caller'] as const) {
+    const mine = after
+      .filter((w) => w.channel === channel)
+      .sort((a, b) => a.startSample - b.startSample);
+    for (let i = 1; i < mine.length; i++)
+      expect(mine[i]!.startSample).toBeGreaterThanOrEqual(mine[i - 1]!.endSample);
+  }
   expect(after.every((w) => w.state === 'done')).toBe(true);
   const fromWindows = after.flatMap((w) =>
     (w.segments ?? []).map((s) => ({ ...s, speaker: w.channel })),
