@@ -4,14 +4,16 @@
  * Load: the same call on the fake 3CX web client (agent 1 kHz fake microphone, caller 440 Hz
  * over real WebRTC, both in bursts with pauses) runs in one go in Chromium without the extension
  * (baseline), with it recording for the whole-call upload (no server: `--whole`), and with it
- * streaming live to the real server (createApp, its default since issue 15); we sum CPU time and
- * sample the resident memory of the whole Chromium process tree during the call (the server is
- * not counted), then time what follows the hang-up.
+ * streaming live to the real server (createApp; live streaming switched on, as the options page
+ * does); we sum CPU time and sample the resident memory of the whole Chromium process tree during
+ * the call (the server and the worker are not counted), then time what follows the hang-up.
  *
  * Final transcript: live calls of each `--final` length with the popup open; from the hang-up
  * click to the final transcript's first segment in the popup's transcript panel. The windows are
- * transcribed by a stand-in worker (test-support/window-worker.ts): this times the extension's
- * tail, the close, the server's transcript and the popup, not Whisper. Calls run in real time
+ * transcribed by the REAL worker in process (test-support/worker.ts: whisper.cpp on the CPU with
+ * the generated test model; not part of the Chromium tree measured, but it shares the CPUs): this
+ * times the extension's tail, the close, the server's transcript and the popup, with a small
+ * model's transcription in the way as in production. Calls run in real time
  * (the fake devices play through WebRTC at their own pace): a 30-minute figure takes 30 minutes.
  *
  *   npx tsx extension/bench/call-load.ts [--seconds 300] [--final 60,600] [--whole]
@@ -31,7 +33,7 @@ import {
   type Harness,
 } from '@cwn/test-support/extension-harness';
 import { ensureTestTmpRoot, migratedDatabase } from '@cwn/test-support/services';
-import { startStandInWindowWorker } from '@cwn/test-support/window-worker';
+import { startInProcessWorker } from '@cwn/test-support/worker';
 
 const { values } = parseArgs({
   options: {
@@ -310,7 +312,8 @@ async function main(): Promise<void> {
       callerAudioFile: caller,
       serverEnv: { LIVE_VAD: 'energy', LOG_LEVEL: 'silent' },
     });
-    const worker = startStandInWindowWorker(h.server);
+    // The harness gave the app a Redis prefix of its own (ownDatabase): the worker takes its queue.
+    const worker = await startInProcessWorker(h.server, 'ext-call-load');
     stopWorker = () => worker.stop();
     const web = await openWebClient(h);
     const reloaded = web.waitForEvent('load', { timeout: 20_000 });
@@ -354,7 +357,9 @@ async function main(): Promise<void> {
     console.log(
       `live: ${over(live.load!)}; audio the server did not hold yet at the hang-up: ${live.unsentS.toFixed(1)} s`,
     );
-    console.log('\nHang-up → final transcript in the popup (live call, stand-in window worker)\n');
+    console.log(
+      '\nHang-up → final transcript in the popup (live call, the real worker, generated model)\n',
+    );
     console.log(
       '| call      | final transcript | audio not yet sent at hang-up | live segments shown |',
     );

@@ -59,13 +59,15 @@ export function matchPatternFor(url: string): string {
 }
 
 /**
- * storage.local key: `false` turns live streaming off (the options page's switch); absent or
- * `true`, calls are streamed live (the default since "don't record this call" mid-call discards
- * what the server holds: `DELETE /api/live-recordings/:id`).
+ * storage.local key: `true` turns live streaming on (the options page's switch "Stream calls
+ * live"); absent or anything else, each call is uploaded whole after the hang-up. Off by default:
+ * the offscreen document re-decodes the whole call at each pass (decision 0502, way A), so a
+ * 10-minute call's final transcript was still not in the popup 4 minutes after the hang-up
+ * (bench:call); resampling the PCM batches instead (way B) is the prerequisite for default-on.
  */
 export const LIVE_ENABLED_KEY = 'cwn-live-enabled';
 
-/** Live streaming is on unless turned off. */
+/** Live streaming is on only when switched on. */
 export function liveEnabled(stored: unknown): boolean {
-  return stored !== false;
+  return stored === true;
 }

@@ -6,13 +6,13 @@
  * nothing on the server, not even after the idle timeout; and the popup's accessibility: every
  * control named, the transcript panel opened and left from the keyboard.
  *
- * The real server (own database and Redis prefix), the extension streaming live (its default), the
- * fake 3CX playing tone bursts with pauses (the energy detector cuts a window at each pause), and a
- * stand-in for the GPU worker's window transcription (test-support/window-worker.ts): the flow is
- * real, the words are not.
+ * The real server (own database and Redis prefix), the extension streaming live (switched on, as the
+ * options page does), the agent and the fake 3CX's caller speaking in turns with pauses (espeak-ng;
+ * the energy detector cuts a window at each pause), and the REAL worker (whisper.cpp on the CPU with
+ * the generated test model): the flow is real, the test model's words are meaningless, so the test
+ * asserts on who spoke and when, not on what was said.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -25,10 +25,8 @@ import {
   waitFor,
   type Harness,
 } from '@cwn/test-support/extension-harness';
-import {
-  startStandInWindowWorker,
-  type StandInWindowWorker,
-} from '@cwn/test-support/window-worker';
+import { startInProcessWorker, type InProcessWorker } from '@cwn/test-support/worker';
+import { encodeWav, msOf, place, speak } from '@cwn/test-support/worker-speech';
 
 jest.setTimeout(240_000);
 
@@ -39,46 +37,51 @@ const IDLE_TIMEOUT_MS = 3_000;
 
 let h: Harness;
 let page: Page;
-let worker: StandInWindowWorker;
+let worker: InProcessWorker;
 let admin: TokenPair;
 
-/** A mono 48 kHz WAV: `on` s of a tone, `off` s of silence, repeated (a window per burst). */
-function bursts(file: string, hz: number, on: number, off: number, lead = 0): string {
-  execFileSync('sox', [
-    '-n',
-    '-r',
-    '48000',
-    '-c',
-    '1',
-    '-b',
-    '16',
-    file,
-    'synth',
-    String(on),
-    'sine',
-    String(hz),
-    'vol',
-    '0.5',
-    'pad',
-    String(lead),
-    String(off),
-    'repeat',
-    '40',
-  ]);
-  return file;
+const LINES: Array<['agent' | 'caller', string]> = [
+  ['agent', 'Good morning, help desk, how can I help you?'],
+  ['caller', 'Hello, my printer shows a paper jam error.'],
+  ['agent', 'Open the front door and pull the sheet out gently.'],
+  ['caller', 'Done, but the light is still blinking red.'],
+];
+
+/**
+ * The call's two sides as mono WAVs of the same length, played in a loop: each line on its
+ * speaker's side at its turn, silence on the other side, a pause after each line (a window each).
+ */
+function conversation(dir: string): { agent: string; caller: string } {
+  let at = 300;
+  const parts: Record<'agent' | 'caller', { atMs: number; pcm: Float32Array }[]> = {
+    agent: [],
+    caller: [],
+  };
+  for (const [who, text] of LINES) {
+    const pcm = speak(text, who === 'agent' ? 'en' : 'en+f3');
+    parts[who].push({ atMs: at, pcm });
+    at += msOf(pcm) + 1_500;
+  }
+  const agent = join(dir, 'agent.wav');
+  const caller = join(dir, 'caller.wav');
+  writeFileSync(agent, encodeWav([place(at, parts.agent)]));
+  writeFileSync(caller, encodeWav([place(at, parts.caller)]));
+  return { agent, caller };
 }
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cwn-popup-live-'));
+  const voices = conversation(dir);
   h = await startHarness({
     live: true,
     ownDatabase: true,
-    agentMicFile: bursts(join(dir, 'agent.wav'), 700, 1.4, 1.4),
-    callerAudioFile: bursts(join(dir, 'caller.wav'), 440, 1.4, 1.4, 0.7),
+    agentMicFile: voices.agent,
+    callerAudioFile: voices.caller,
     // The energy detector: Silero's model is not part of the test setup (as in live-call.test.ts).
     serverEnv: { LIVE_VAD: 'energy', LIVE_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) },
   });
-  worker = startStandInWindowWorker(h.server);
+  // The harness gave the app a database and Redis prefix of its own: the worker takes its queue.
+  worker = await startInProcessWorker(h.server, 'ext-popup-live');
   admin = await h.server.userWithRole('admin');
   page = await openWebClient(h);
   const reloaded = page.waitForEvent('load', { timeout: 20_000 });
@@ -172,7 +175,7 @@ describe('the popup during a live call', () => {
     let diag = '';
     await waitFor(
       async () => {
-        diag = `${worker.done.length} windows answered, live ${JSON.stringify((await liveStore()).rows)}`;
+        diag = `live ${JSON.stringify((await liveStore()).rows)}`;
         return (await live.locator('li').count()) > during;
       },
       () => `more segments (${diag})`,
@@ -197,7 +200,9 @@ describe('the popup during a live call', () => {
     expect(await popup.locator('#segments > li.speaker-caller').count()).toBeGreaterThan(0);
     await popup.locator('#ticket-preview:not([hidden])').waitFor();
     expect(await popup.textContent('#ticket-subject')).not.toBe('');
-    expect(await popup.textContent('#ticket-body')).toContain('agent window');
+    const body = (await popup.textContent('#ticket-body')) ?? '';
+    expect(body).toMatch(/\] Agent: \S/);
+    expect(body).toMatch(/\] Caller: \S/);
     expect(await popup.isVisible('#validate')).toBe(true);
     if (SCREENSHOTS) await popup.screenshot({ path: join(SCREENSHOTS, 'popup-final.png') });
 
