@@ -1,6 +1,6 @@
 import { AlertThresholdsView } from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
-import { requestMeta } from '../http/request-context';
+import { auditSettingsChange } from '../audit/settings-audit';
 import type { RouteTable } from '../http/routes';
 import type { SettingsStore } from '../settings/settings-store';
 import { ALERT_THRESHOLDS_SETTING } from './alerts';
@@ -26,13 +26,12 @@ export function registerAlertRoutes(
 
   routes.handle('putAlertSettings', async ({ req, body, user }) => {
     const { before, after } = await deps.store.write(ALERT_THRESHOLDS_SETTING, body, user!.id);
-    await deps.audit.write({
-      action: 'alerts.settings.update',
+    await auditSettingsChange(deps.audit, {
+      req,
       actorId: user!.id,
-      targetType: 'settings',
-      targetId: 'alerts',
+      group: 'alerts',
+      what: 'settings.update',
       details: { before, after },
-      ...requestMeta(req),
     });
     // The wallboards refetch their summary: its alerts may have changed.
     deps.wallboard.notify('queue');
@@ -41,13 +40,12 @@ export function registerAlertRoutes(
 
   routes.handle('resetAlertSettings', async ({ req, user }) => {
     const { before, after } = await deps.store.reset(ALERT_THRESHOLDS_SETTING);
-    await deps.audit.write({
-      action: 'alerts.settings.reset',
+    await auditSettingsChange(deps.audit, {
+      req,
       actorId: user!.id,
-      targetType: 'settings',
-      targetId: 'alerts',
+      group: 'alerts',
+      what: 'settings.reset',
       details: { before, after },
-      ...requestMeta(req),
     });
     deps.wallboard.notify('queue');
     return view();

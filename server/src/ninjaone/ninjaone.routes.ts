@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/audit';
 import { HttpError } from '../http/errors';
-import { requestMeta } from '../http/request-context';
+import { auditSettingsChange } from '../audit/settings-audit';
 import type { RouteTable } from '../http/routes';
 import type { Logger } from '../logger';
 import type { CallerMatcher } from './caller-match';
@@ -31,11 +31,11 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
   routes.handle('putNinjaOneSettings', async ({ req, body, user }) => {
     const view = await d.settings.update(body, user!.id);
     d.directory.clear();
-    await d.audit.write({
-      action: 'ninjaone.settings.update',
+    await auditSettingsChange(d.audit, {
+      req,
       actorId: user!.id,
-      targetType: 'settings',
-      targetId: 'ninjaone',
+      group: 'ninjaone',
+      what: 'settings.update',
       details: {
         region: body.region,
         authMode: body.authMode,
@@ -47,7 +47,6 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
               ? 'cleared'
               : 'replaced',
       },
-      ...requestMeta(req),
     });
     return view;
   });
@@ -59,12 +58,11 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
 
   routes.handle('connectNinjaOne', async ({ req, user }) => {
     const authorizeUrl = await d.connect.start(user!.id);
-    await d.audit.write({
-      action: 'ninjaone.connect.start',
+    await auditSettingsChange(d.audit, {
+      req,
       actorId: user!.id,
-      targetType: 'settings',
-      targetId: 'ninjaone',
-      ...requestMeta(req),
+      group: 'ninjaone',
+      what: 'connect.start',
     });
     return { authorizeUrl };
   });
@@ -84,12 +82,11 @@ export function registerNinjaOneRoutes(routes: RouteTable, d: NinjaOneRouteDeps)
       try {
         await d.connect.finish(pending, query.code);
         back.searchParams.set('connected', '1');
-        await d.audit.write({
-          action: 'ninjaone.connect',
+        await auditSettingsChange(d.audit, {
+          req,
           actorId: pending.userId,
-          targetType: 'settings',
-          targetId: 'ninjaone',
-          ...requestMeta(req),
+          group: 'ninjaone',
+          what: 'connect',
         });
       } catch (err) {
         if (!(err instanceof NinjaOneError)) throw err;

@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/audit';
-import { requestMeta } from '../http/request-context';
+import { auditSettingsChange } from '../audit/settings-audit';
 import type { RouteTable } from '../http/routes';
 import type { RetentionOverviewService } from './retention-overview';
 
@@ -12,26 +12,24 @@ export function registerRetentionRoutes(
 
   routes.handle('putRetention', async ({ req, body, user }) => {
     const { before, after } = await overview.update(body, user!.id);
-    await audit.write({
-      action: 'retention.settings.update',
+    await auditSettingsChange(audit, {
+      req,
       actorId: user!.id,
-      targetType: 'settings',
-      targetId: 'retention',
+      group: 'retention',
+      what: 'settings.update',
       details: { before, after },
-      ...requestMeta(req),
     });
     return overview.overview();
   });
 
   routes.handle('resetRetention', async ({ req, user }) => {
     const { before, after } = await overview.reset();
-    await audit.write({
-      action: 'retention.settings.reset',
+    await auditSettingsChange(audit, {
+      req,
       actorId: user!.id,
-      targetType: 'settings',
-      targetId: 'retention',
+      group: 'retention',
+      what: 'settings.reset',
       details: { before, after },
-      ...requestMeta(req),
     });
     return overview.overview();
   });

@@ -1,6 +1,6 @@
 import { WhisperSettingsView, type WhisperSettings } from '@cwn/protocol';
 import type { AuditLog } from '../audit/audit';
-import { requestMeta } from '../http/request-context';
+import { auditSettingsChange } from '../audit/settings-audit';
 import type { RouteTable } from '../http/routes';
 import type { SettingsRepository } from '../settings/settings.repository';
 import type { SettingsStore } from '../settings/settings-store';
@@ -42,27 +42,25 @@ export function registerWhisperRoutes(
     );
     const keyChanged = Boolean(apiKey);
     if (apiKey) await deps.secrets.setSecret(WHISPER_API_KEY_SETTING, apiKey, user!.id);
-    await deps.audit.write({
-      action: 'whisper.settings.update',
+    await auditSettingsChange(deps.audit, {
+      req,
       actorId: user!.id,
-      targetType: 'settings',
-      targetId: 'whisper',
+      group: 'whisper',
+      what: 'settings.update',
       // whether the key changed, never the key
       details: { before, after, apiKey: keyChanged ? 'replaced' : 'kept' },
-      ...requestMeta(req),
     });
     return view();
   });
 
   routes.handle('resetWhisperSettings', async ({ req, user }) => {
     const { before, after } = await deps.store.reset(WHISPER_SETTING);
-    await deps.audit.write({
-      action: 'whisper.settings.reset',
+    await auditSettingsChange(deps.audit, {
+      req,
       actorId: user!.id,
-      targetType: 'settings',
-      targetId: 'whisper',
+      group: 'whisper',
+      what: 'settings.reset',
       details: { before, after },
-      ...requestMeta(req),
     });
     return view();
   });
@@ -70,13 +68,12 @@ export function registerWhisperRoutes(
   routes.handle('deleteWhisperKey', async ({ req, user }) => {
     const had = await deps.secrets.hasSecret(WHISPER_API_KEY_SETTING);
     await deps.secrets.delete(WHISPER_API_KEY_SETTING);
-    await deps.audit.write({
-      action: 'whisper.api-key.remove',
+    await auditSettingsChange(deps.audit, {
+      req,
       actorId: user!.id,
-      targetType: 'settings',
-      targetId: 'whisper',
+      group: 'whisper',
+      what: 'api-key.remove',
       details: { had },
-      ...requestMeta(req),
     });
     return view();
   });
