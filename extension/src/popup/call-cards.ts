@@ -6,6 +6,7 @@
  * After the hang-up the card stays until the final transcript is ready, which then opens in the
  * transcript panel (editing and validation).
  */
+import { el } from './dom';
 import { serverEventSchemas, type Segment } from '@cwn/protocol';
 import type { Socket } from 'socket.io-client';
 import { askBackground } from '../shared/ui-client';
@@ -16,16 +17,6 @@ import { LiveSegments, atEnd, clock } from './live-view';
 import { SPEAKER_LABELS, timestamp } from './transcript-view';
 
 type ActiveCall = StatusSnapshot['calls'][number];
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<HTMLElementTagNameMap[K]> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
 
 /** One segment as the popup shows it (live and final transcripts look the same). */
 export function segmentItem(segment: Segment): HTMLLIElement {

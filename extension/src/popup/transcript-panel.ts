@@ -5,6 +5,7 @@
  * ticket's subject and body are the server's redaction preview (what NinjaOne will get), read
  * again after each change.
  */
+import { el } from './dom';
 import {
   CallDetail,
   CallerMatchResponse,
@@ -32,16 +33,6 @@ import {
 import { t as msg } from '../shared/i18n';
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<HTMLElementTagNameMap[K]> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
 
 async function session(): Promise<ServerSession> {
   const s = await askBackground<ServerSession | null>({ type: 'server-session' });
