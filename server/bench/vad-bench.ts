@@ -1,6 +1,7 @@
 /**
  * What cutting a call into windows costs: CPU seconds per minute of audio per channel for the
- * Silero detector and the energy fallback, on espeak-ng speech with pauses, in one run.
+ * Silero detector (with our session options, and with onnxruntime's defaults as the baseline) and
+ * the energy fallback, on espeak-ng speech with pauses, in one run.
  *
  *   npx tsx server/bench/vad-bench.ts [minutes=5]
  */
@@ -50,7 +51,8 @@ async function main() {
   const pcm = call(MINUTES);
   const rows = [
     await measure('energy', new EnergyDetector(), pcm),
-    await measure('silero', await SileroDetector.create(), pcm),
+    await measure('silero, onnxruntime defaults', await SileroDetector.create({}), pcm),
+    await measure('silero (1 thread, no spinning)', await SileroDetector.create(), pcm),
   ];
   const base = rows[0]!.cpuPerMinute;
   console.log(`VAD windowing, ${MINUTES} min of one channel, appended 1 s at a time`);

