@@ -623,6 +623,11 @@ export class LiveService {
   ): Promise<void> {
     let rows: WindowRow[];
     try {
+      if (windows.length === 0) {
+        // most appends close no window: one statement, no transaction round trips
+        await this.d.repo.recordAppend(row.id, end, this.d.now());
+        return;
+      }
       rows = await this.d.repo.transaction(async (tx) => {
         const stored = await this.d.repo.insertWindows(
           sourceOf(row),
