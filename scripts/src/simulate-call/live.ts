@@ -65,6 +65,11 @@ export interface LiveSegmentsSeen {
   segments: Segment[];
   /** From the moment the server held the window's last byte to this event's arrival. */
   lagMs: number;
+  /**
+   * Per segment, from the moment the server held the segment's end (its speech end, in call time)
+   * to this event's arrival: longer than `lagMs` for the first sentences of a grown window.
+   */
+  segmentLagsMs: number[];
 }
 
 export interface LiveSimulateResult {
@@ -237,8 +242,18 @@ export async function simulateLiveCall(
     const e = LiveSegmentsEvent.safeParse(payload);
     if (!e.success || e.data.callId !== call.id) return;
     const arrived = performance.now();
-    const lagMs = Math.max(0, arrived - heldAt(e.data.window.endSample * FRAME));
-    live.push({ atMs: arrived - t0, window: e.data.window, segments: e.data.segments, lagMs });
+    const windowEnd = e.data.window.endSample * FRAME;
+    const lagMs = Math.max(0, arrived - heldAt(windowEnd));
+    const segmentLagsMs = e.data.segments.map((seg) =>
+      Math.max(0, arrived - heldAt(Math.min(windowEnd, Math.round(seg.endMs * 16) * FRAME))),
+    );
+    live.push({
+      atMs: arrived - t0,
+      window: e.data.window,
+      segments: e.data.segments,
+      lagMs,
+      segmentLagsMs,
+    });
     if (o.printSegments !== false) {
       for (const s of e.data.segments)
         say(`  live ${formatSegment(s)}  (+${(lagMs / 1000).toFixed(1)} s)`);
