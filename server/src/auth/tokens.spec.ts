@@ -1,3 +1,4 @@
+import jwt from 'jsonwebtoken';
 import { hashRefreshToken, newRefreshToken, signAccessToken, verifyAccessToken } from './tokens';
 
 const secret = 's'.repeat(40);
@@ -18,6 +19,17 @@ describe('access tokens', () => {
     const forged = signAccessToken('x'.repeat(40), user, 60);
     expect(verifyAccessToken(secret, forged.token)).toEqual({ ok: false, reason: 'invalid' });
     expect(verifyAccessToken(secret, 'not.a.jwt')).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('accepts a token signed with the secret as a string (issued before the key was cached)', () => {
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const plain = jwt.sign({ sub: user.id, role: 'agent', exp }, secret, {
+      algorithm: 'HS256',
+      issuer: 'cwn-server',
+      audience: 'cwn',
+    });
+    expect(verifyAccessToken(secret, plain).ok).toBe(true);
+    expect(verifyAccessToken('y'.repeat(40), plain)).toEqual({ ok: false, reason: 'invalid' });
   });
 });
 
