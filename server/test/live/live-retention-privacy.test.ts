@@ -6,16 +6,7 @@ import { eventually } from '@cwn/test-support/eventually';
 import { deleteRedisPrefix, migratedDatabase } from '@cwn/test-support/services';
 import { startInProcessWorker, type InProcessWorker } from '@cwn/test-support/worker';
 import { readZip } from '@cwn/test-support/zip';
-import {
-  append,
-  as,
-  openLive,
-  startWindowWorker,
-  stream,
-  twoSidedCall,
-  wavOf,
-  type WindowWorker,
-} from './live-kit';
+import { append, as, openLive, stopWorker, stream, twoSidedCall, wavOf } from './live-kit';
 
 /**
  * Live recordings under the privacy and retention rules (decisions 1400, 1610): a privacy
@@ -158,7 +149,7 @@ describe('subject export', () => {
   beforeAll(async () => {
     worker = await startInProcessWorker(t, 'live-export');
   });
-  afterAll(() => worker.stop());
+  afterAll(() => stopWorker(worker));
 
   const zipOf = async (number: string, includeAudio: boolean) => {
     const res = await t.http
@@ -245,11 +236,11 @@ describe('subject export', () => {
 });
 
 describe('transcript retention', () => {
-  let worker: WindowWorker;
-  beforeAll(() => {
-    worker = startWindowWorker(t);
+  let worker: InProcessWorker;
+  beforeAll(async () => {
+    worker = await startInProcessWorker(t, 'live-retention');
   });
-  afterAll(() => worker.stop());
+  afterAll(() => stopWorker(worker));
 
   it('purges the windows’ segments with the transcripts, keeps an open session’s, and never transcribes a purged call again', async () => {
     // A live call transcribed long ago...
