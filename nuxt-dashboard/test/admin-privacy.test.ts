@@ -31,6 +31,8 @@ beforeAll(async () => {
   h = await startDashboardHarness({
     ownDatabase: 'dash_privacy',
     redisTag: 'privacy',
+    // the live session's windower (Silero needs the native-realm test environment)
+    env: () => ({ LIVE_VAD: 'energy' }),
     app: { ninjaone: { ticketWorker: false } },
   });
   ({ t } = h);
@@ -54,13 +56,47 @@ async function uploadedCall(remoteNumber: string) {
   return { callId: res.body.callId as string, recordingId: res.body.recording.id as string, wav };
 }
 
+/** A call of `remoteNumber` still in progress, streamed live: its session holds `pcm` so far. */
+async function liveCall(remoteNumber: string) {
+  const auth = bearer(agent);
+  const call = await t.http
+    .post('/api/calls')
+    .set(auth)
+    .send({
+      direction: 'inbound',
+      pbxCallId: `pbx-privacy-live-${process.pid}-${Date.now().toString(36)}`,
+      startedAt: new Date().toISOString(),
+      remoteNumber,
+    });
+  expect(call.status).toBe(201);
+  await t.http.patch(`/api/calls/${call.body.id}`).set(auth).send({ event: 'answered' });
+  const opened = await t.http
+    .post(`/api/calls/${call.body.id}/live`)
+    .set(auth)
+    .send({ format: { sampleRate: 16000, channels: 2, encoding: 's16le' } });
+  expect(opened.status).toBe(201);
+  // one second of stereo PCM (the data of a WAV like the uploads')
+  const pcm = makeWav({ frames: 16000, channels: 2 }).subarray(44);
+  const appended = await t.http
+    .put(`/api/live-recordings/${opened.body.id}/audio`)
+    .set(auth)
+    .set('Content-Type', 'application/octet-stream')
+    .set('Upload-Offset', '0')
+    .send(pcm);
+  expect(appended.status).toBe(200);
+  return { callId: call.body.id as string, liveId: opened.body.id as string, pcm };
+}
+
 const count = (page: Page, key: string) =>
   page.locator(`[data-test=privacy-counts] [data-count=${key}] strong`).innerText();
+const label = (page: Page, key: string) =>
+  page.locator(`[data-test=privacy-counts] [data-count=${key}]`).innerText();
 
 describe('privacy page', () => {
   it('exports, then erases, everything for a number typed in another form', async () => {
     const a = await uploadedCall(INTERNATIONAL);
     const b = await uploadedCall(ZEROS);
+    const c = await liveCall(INTERNATIONAL);
     const state = (await t.services.transcripts.recordingStates([a.recordingId])).get(
       a.recordingId,
     )!;
@@ -80,9 +116,12 @@ describe('privacy page', () => {
     // Export: the preview, then the ZIP.
     await page.click('[data-test=export-preview]');
     await page.waitForSelector('[data-test=privacy-report][data-dry-run=true]');
-    expect(await count(page, 'calls')).toBe('2');
-    expect(await count(page, 'audioFiles')).toBe('2');
+    expect(await count(page, 'calls')).toBe('3');
+    // the two recordings and the live session's log
+    expect(await count(page, 'audioFiles')).toBe('3');
     expect(await count(page, 'transcripts')).toBe('1');
+    expect(await count(page, 'liveRecordings')).toBe('1');
+    expect(await label(page, 'liveRecordings')).toContain('Live recordings');
     const rows = await page.locator('[data-test=privacy-calls] tbody tr').allInnerTexts();
     expect(rows.join('\n')).toContain(INTERNATIONAL);
     expect(rows.join('\n')).toContain(ZEROS);
@@ -92,17 +131,23 @@ describe('privacy page', () => {
     await page.waitForSelector('[data-test=export-done]');
     const zip = await readZip(readFileSync(file));
     const doc = SubjectExport.parse(JSON.parse(zip.get('export.json')!.toString('utf8')));
-    expect(doc.calls.map((c) => c.id).sort()).toEqual([a.callId, b.callId].sort());
+    expect(doc.calls.map((c) => c.id).sort()).toEqual([a.callId, b.callId, c.callId].sort());
+    const live = doc.calls.find((x) => x.id === c.callId)!.liveRecordings[0]!;
+    expect(live).toMatchObject({ id: c.liveId, state: 'open', bytesHeld: c.pcm.length });
+    expect(zip.get(live.audioFile!)!.subarray(44).equals(c.pcm)).toBe(true);
     expect(doc.calls.find((c) => c.id === a.callId)!.transcript!.segments).toEqual(
       sampleResult().segments,
     );
     for (const c of [a, b]) expect(zip.get(`audio/${c.recordingId}.wav`)!.equals(c.wav)).toBe(true);
 
-    // Erasure: the preview changes nothing; then it goes.
+    // Erasure, in French: the preview changes nothing; then it goes.
+    await page.selectOption('select[aria-label=Language]', 'fr');
     await page.click('[data-test=erase-preview]');
     await page.waitForSelector('[data-test=erase-confirm]');
-    expect(await count(page, 'calls')).toBe('2');
-    expect(await t.models.Call.count({ where: { id: [a.callId, b.callId] } })).toBe(2);
+    expect(await count(page, 'calls')).toBe('3');
+    expect(await count(page, 'liveRecordings')).toBe('1');
+    expect(await label(page, 'liveRecordings')).toContain('Enregistrements en direct');
+    expect(await t.models.Call.count({ where: { id: [a.callId, b.callId, c.callId] } })).toBe(3);
     expect(
       (await t.http.get(`/api/recordings/${a.recordingId}/audio`).set(bearer(admin))).status,
     ).toBe(200);
@@ -111,16 +156,16 @@ describe('privacy page', () => {
     expect(await page.locator('[data-test=privacy-report]').getAttribute('data-dry-run')).toBe(
       'false',
     );
-    expect(await count(page, 'audioFiles')).toBe('2');
-    expect(await t.models.Call.count({ where: { id: [a.callId, b.callId] } })).toBe(0);
+    expect(await count(page, 'audioFiles')).toBe('3');
+    expect(await count(page, 'liveRecordings')).toBe('1');
+    expect(await t.models.Call.count({ where: { id: [a.callId, b.callId, c.callId] } })).toBe(0);
     expect(await t.models.Transcript.count({ where: { callId: a.callId } })).toBe(0);
     for (const c of [a, b])
       expect(
         (await t.http.get(`/api/recordings/${c.recordingId}/audio`).set(bearer(admin))).status,
       ).toBe(404);
 
-    // Again, in French: nothing is left for that number.
-    await page.selectOption('select[aria-label=Language]', 'fr');
+    // Again: nothing is left for that number.
     await page.click('[data-test=erase-preview]');
     await page.waitForSelector('[data-test=nothing-found]');
     expect(await page.locator('[data-test=nothing-found]').innerText()).toContain(

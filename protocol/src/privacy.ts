@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CallDirection, CallStatus, PhoneNumber } from './calls';
 import { Id, Timestamp } from './common';
+import { LiveChannel, LiveRecordingState, LiveWindow } from './live';
 import { Segment } from './transcripts';
 
 /**
@@ -157,6 +158,38 @@ export const SubjectExport = z.object({
           ),
         })
         .nullable(),
+      /**
+       * The call's live recordings not yet a transcript (open, closing, or closed with windows
+       * still transcribing): what was held when exported and each window's segments so far. Once
+       * the transcript is made it is exported as `transcript` and this is empty.
+       */
+      liveRecordings: z.array(
+        z.object({
+          id: Id,
+          state: LiveRecordingState,
+          cutOff: z.boolean(),
+          /** Bytes of 16 kHz s16le stereo PCM held when exported. */
+          bytesHeld: z.number().int().nonnegative(),
+          openedAt: Timestamp,
+          closedAt: Timestamp.nullable(),
+          windows: z.array(
+            z.object({
+              channel: LiveChannel,
+              startSample: z.number().int().nonnegative(),
+              endSample: z.number().int().nonnegative(),
+              state: LiveWindow.shape.state,
+              /** In call time, spoken by the window's channel; empty until it is transcribed. */
+              segments: z.array(Segment),
+            }),
+          ),
+          /**
+           * Path in the ZIP of the audio held so far (a WAV of `bytesHeld`), decrypted from the
+           * live audio log; null when audio was not asked for or the session holds no log any
+           * more (closed: its audio is the call's recording).
+           */
+          audioFile: z.string().nullable(),
+        }),
+      ),
       tickets: z.array(
         z.object({
           state: z.string(),

@@ -410,6 +410,7 @@ export const en = {
   'privacy.count.transcriptEdits': 'Transcript corrections (edit history)',
   'privacy.count.tickets': 'Ticket records here',
   'privacy.count.uploadSessions': 'Uploads in progress',
+  'privacy.count.liveRecordings': 'Live recordings (calls transcribed during the call)',
   'privacy.count.queueJobs': 'Queued jobs',
   'privacy.count.auditEntries': 'Audit entries whose number becomes a keyed hash',
   'privacy.call.startedAt': 'Started',

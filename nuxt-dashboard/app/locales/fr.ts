@@ -431,6 +431,7 @@ export const fr: Messages = {
   'privacy.count.transcriptEdits': 'Corrections de transcription (historique)',
   'privacy.count.tickets': 'Tickets enregistrés ici',
   'privacy.count.uploadSessions': 'Envois en cours',
+  'privacy.count.liveRecordings': 'Enregistrements en direct (appels transcrits pendant l’appel)',
   'privacy.count.queueJobs': 'Tâches en file',
   'privacy.count.auditEntries': 'Entrées d’audit dont le numéro devient une empreinte à clé',
   'privacy.call.startedAt': 'Début',

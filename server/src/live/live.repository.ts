@@ -334,7 +334,10 @@ export class LiveRepository {
   /**
    * Closed sessions whose call has no transcript yet (their last windows may be done), among
    * calls in `statuses` (those a transcript can still move: a call past `transcribed` without a
-   * transcript had it purged by retention, and is never picked again).
+   * transcript had it purged by retention, and is never picked again). A `failed` call with no
+   * window done is finalize's own outcome for a session whose windows all failed: terminal, so
+   * never picked again either (a failed call with a done window still is: a finalize interrupted
+   * after a late result).
    */
   async closedWithoutTranscript(statuses: readonly string[]): Promise<LiveRecordingRow[]> {
     const rows = await this.select<RecordingSql>(
@@ -345,6 +348,9 @@ export class LiveRepository {
           AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.call_id = l.call_id)
           AND NOT EXISTS (SELECT 1 FROM live_windows w
                            WHERE w.source_kind = 'live' AND w.source_id = l.id AND w.state = 'queued')
+          AND (c.status <> 'failed'
+               OR EXISTS (SELECT 1 FROM live_windows w
+                           WHERE w.source_kind = 'live' AND w.source_id = l.id AND w.state = 'done'))
         LIMIT 100`,
       { statuses },
     );

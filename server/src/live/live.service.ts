@@ -431,6 +431,35 @@ export class LiveService {
   }
 
   /**
+   * A subject export's view of sessions (decision 1610): the bytes held now and every window with
+   * its segments so far (in call time, spoken by its channel).
+   */
+  async exportView(
+    rows: LiveRecordingRow[],
+  ): Promise<Array<{ row: LiveRecordingRow; bytesHeld: number; windows: WindowRow[] }>> {
+    const out = [];
+    for (const row of rows) {
+      const windows = (await this.d.repo.windowsOf(sourceOf(row))).map((w) => ({
+        ...w,
+        segments: segmentsOf(w),
+      }));
+      out.push({ row, bytesHeld: await this.heldBytes(row), windows });
+    }
+    return out;
+  }
+
+  /**
+   * An open or closing session's first `bytes` of audio as a WAV (header + PCM), decrypted from
+   * its log piece by piece (each record authenticated). Fails if the log is gone meanwhile (the
+   * session closed: its audio is the call's recording now).
+   */
+  async *heldAudio(row: LiveRecordingRow, bytes: number): AsyncGenerator<Buffer> {
+    yield wavHeader(bytes, 2);
+    for (let at = 0; at < bytes; at += REPLAY_BYTES)
+      yield await this.d.log.read(row.id, row.keyId, at, Math.min(bytes, at + REPLAY_BYTES));
+  }
+
+  /**
    * A privacy erasure's irreversible step for these sessions, before their rows go: each one
    * still open stops taking audio (`discarded`, under the append lock, so no append writes the log
    * again), its waiting window jobs are removed and its audio log deleted. Repeatable: running the

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import yazl from 'yazl';
 import { type PrivacySubject } from '@cwn/protocol';
 import type { CallsService } from '../calls/calls.service';
@@ -33,7 +34,7 @@ export function registerPrivacyRoutes(routes: RouteTable, d: PrivacyRouteDeps): 
     const s = await subject(body);
     const actor = actorOf(user, req);
     if (body.dryRun) return (await d.privacy.exportPlan(s, actor)).report;
-    const { document, audio } = await d.privacy.exportData(s, body.includeAudio, actor);
+    const { document, audio, liveAudio } = await d.privacy.exportData(s, body.includeAudio, actor);
     const store = await d.store();
     const zip = new yazl.ZipFile();
     zip.addBuffer(Buffer.from(JSON.stringify(document, null, 2)), 'export.json');
@@ -54,6 +55,21 @@ export function registerPrivacyRoutes(routes: RouteTable, d: PrivacyRouteDeps): 
             res.destroy(err instanceof Error ? err : new Error(String(err)));
           },
         );
+      });
+    }
+    for (const a of liveAudio) {
+      // An open session's audio held so far, from its log (LiveService reads it); the same rule:
+      // a record that fails to authenticate, or a log gone meanwhile, aborts the download.
+      zip.addReadStreamLazy(a.path, { compress: false }, (cb) => {
+        const stream = Readable.from(a.open());
+        stream.on('error', (err) => {
+          d.logger.error(
+            { err, liveRecordingId: a.liveRecordingId },
+            'privacy export: live audio unreadable',
+          );
+          res.destroy(err);
+        });
+        cb(null, stream);
       });
     }
     zip.end();

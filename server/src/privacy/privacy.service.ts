@@ -50,7 +50,7 @@ export interface Holdings {
 export interface PrivacyDeps {
   sequelize: Sequelize;
   calls: CallsService;
-  live: Pick<LiveService, 'ofCalls' | 'eraseAudio' | 'deleteForCalls'>;
+  live: Pick<LiveService, 'ofCalls' | 'eraseAudio' | 'deleteForCalls' | 'exportView' | 'heldAudio'>;
   recordings: RecordingErasure;
   uploads: UploadSessions;
   transcripts: TranscriptsService;
@@ -322,12 +322,35 @@ export class PrivacyService {
     subject: Subject,
     includeAudio: boolean,
     actor: Actor,
-  ): Promise<{ document: SubjectExport; audio: RecordingModel[]; report: PrivacyReport }> {
+  ): Promise<{
+    document: SubjectExport;
+    audio: RecordingModel[];
+    liveAudio: LiveAudioEntry[];
+    report: PrivacyReport;
+  }> {
     const h = await this.holdings(await this.callsOf(subject), subject);
     const report = this.report(h, { dryRun: false, subject, auditEntries: 0 });
     const audio = includeAudio ? h.stored : [];
     const inZip = new Set(audio.map((r) => r.id));
     const iso = (d: Date | null) => (d ? d.toISOString() : null);
+    // Live sessions whose call has no transcript yet: their windows' segments are the only text
+    // held, and an open (or closing) one's log the only audio (a discarded one holds nothing).
+    const live = await this.d.live.exportView(
+      h.live.filter(
+        (l) =>
+          l.state !== 'discarded' && !h.transcripts.some((t) => t.transcript.callId === l.callId),
+      ),
+    );
+    const liveAudio: LiveAudioEntry[] = [];
+    for (const v of live) {
+      if (!includeAudio || (v.row.state !== 'open' && v.row.state !== 'closing')) continue;
+      liveAudio.push({
+        path: liveAudioPath(v.row.id),
+        liveRecordingId: v.row.id,
+        open: () => this.d.live.heldAudio(v.row, v.bytesHeld),
+      });
+    }
+    const liveInZip = new Set(liveAudio.map((a) => a.liveRecordingId));
     const document: SubjectExport = {
       format: 'cwn-subject-export/1',
       exportedAt: this.d.now().toISOString(),
@@ -369,6 +392,24 @@ export class PrivacyService {
                 })),
               }
             : null,
+          liveRecordings: live
+            .filter((v) => v.row.callId === c.id)
+            .map(({ row, bytesHeld, windows }) => ({
+              id: row.id,
+              state: row.state,
+              cutOff: row.cutOff,
+              bytesHeld,
+              openedAt: row.openedAt.toISOString(),
+              closedAt: iso(row.closedAt),
+              windows: windows.map((w) => ({
+                channel: w.channel,
+                startSample: w.startSample,
+                endSample: w.endSample,
+                state: w.state,
+                segments: w.segments ?? [],
+              })),
+              audioFile: liveInZip.has(row.id) ? liveAudioPath(row.id) : null,
+            })),
           tickets: h.tickets
             .filter((x) => x.row.callId === c.id)
             .map(({ row, url }) => ({
@@ -394,9 +435,19 @@ export class PrivacyService {
       ip: actor.ip,
       requestId: actor.requestId,
     });
-    return { document, audio, report };
+    return { document, audio, liveAudio, report };
   }
 }
 
 /** Where a recording's decrypted audio lies in the export ZIP. */
 export const audioPath = (recordingId: string) => `audio/${recordingId}.wav`;
+
+/** Where an open live session's audio held so far lies in the export ZIP. */
+export const liveAudioPath = (liveRecordingId: string) => `audio/live-${liveRecordingId}.wav`;
+
+/** An open live session's audio for the ZIP: decrypted from its log when the ZIP reaches it. */
+export interface LiveAudioEntry {
+  path: string;
+  liveRecordingId: string;
+  open: () => AsyncIterable<Buffer>;
+}

@@ -1,17 +1,9 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type request from 'supertest';
-import {
-  QUEUES,
-  TRANSCRIPTION_JOB_NAMES,
-  TranscribeWindowJob,
-  type TokenPair,
-  type TranscribeWindowResult,
-} from '@cwn/protocol';
-import { TEST_WORKER_TOKEN, type TestApp } from '@cwn/test-support/app';
-import { TEST_REDIS_URL } from '@cwn/test-support/services';
+import type { TokenPair } from '@cwn/protocol';
+import type { TestApp } from '@cwn/test-support/app';
+import type { InProcessWorker } from '@cwn/test-support/worker';
 import { speak } from '../../src/live/windowing/speech.fixture';
 
 export const as = (p: TokenPair) => ({ Authorization: `Bearer ${p.accessToken}` });
@@ -138,71 +130,14 @@ export const wavOf = (pcm: Buffer) => {
   return Buffer.concat([h, pcm]);
 };
 
-export interface WindowWorker {
-  done: { job: TranscribeWindowJob; rms: number; id: string }[];
-  stop(): Promise<void>;
-}
-
 /**
- * Stands in for the transcription worker on window jobs (its real one is another branch's): takes
- * each window job, fetches the window's audio from the internal endpoint as a worker does, and
- * returns one segment naming the channel and the window, in call time.
+ * Stops a real worker once the window it is transcribing is done (a grace of 30 s), so that no job
+ * is left mid-run in the queue the next test file's prefix does not share anyway.
  */
-export function startWindowWorker(t: TestApp): WindowWorker {
-  const done: WindowWorker['done'] = [];
-  const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  const worker = new Worker(
-    QUEUES.transcription,
-    async (job): Promise<TranscribeWindowResult> => {
-      if (job.name !== TRANSCRIPTION_JOB_NAMES.window) throw new Error(`not a window: ${job.name}`);
-      const data = TranscribeWindowJob.parse(job.data);
-      const path =
-        data.source.kind === 'live'
-          ? `/internal/live-recordings/${data.source.liveRecordingId}/window`
-          : `/internal/recordings/${data.source.recordingId}/window`;
-      const fetchedFrom = Date.now();
-      const res = await fetch(
-        `${t.url()}${path}?channel=${data.channel}&start=${data.startSample}&end=${data.endSample}`,
-        { headers: { Authorization: `Bearer ${TEST_WORKER_TOKEN}` } },
-      );
-      if (res.status !== 200) throw new Error(`window audio: ${res.status}`);
-      const wav = Buffer.from(await res.arrayBuffer());
-      if (wav.readUInt16LE(22) !== 1 || wav.length !== 44 + (data.endSample - data.startSample) * 2)
-        throw new Error('the window audio is not the mono window asked for');
-      let sum = 0;
-      for (let i = 44; i < wav.length; i += 2) sum += wav.readInt16LE(i) ** 2;
-      done.push({ job: data, rms: Math.sqrt(sum / ((wav.length - 44) / 2)), id: job.id! });
-      return {
-        segments: [
-          {
-            speaker: data.channel,
-            startMs: Math.round(data.startSample / 16),
-            endMs: Math.round(data.endSample / 16),
-            text: `${data.channel} window ${data.startSample}`,
-          },
-        ],
-        language: 'en',
-        model: 'fake-window-model',
-        engine: 'test',
-        // as a worker reports them: the fetch measured, the rest fixed so that sums can be checked
-        timings: {
-          fetchMs: Date.now() - fetchedFrom,
-          decodeMs: 1,
-          transcribeMs: 2,
-          totalMs: Date.now() - fetchedFrom + 3,
-        },
-      };
-    },
-    { connection, prefix: t.config.redisPrefix, concurrency: 2 },
-  );
-  worker.on('error', () => undefined);
-  return {
-    done,
-    stop: async () => {
-      await worker.close();
-      connection.disconnect();
-    },
-  };
+export async function stopWorker(w: InProcessWorker | undefined): Promise<void> {
+  if (!w) return;
+  await w.worker.stop(30_000);
+  await w.stop();
 }
 
 /** A TCP relay (to Redis) that can be cut and restored on the same port. */

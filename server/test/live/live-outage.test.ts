@@ -3,17 +3,17 @@ import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import { eventually } from '@cwn/test-support/eventually';
 import { deleteRedisPrefix, TEST_REDIS_URL } from '@cwn/test-support/services';
 import { testConfig } from '@cwn/test-support/app';
+import { startInProcessWorker, type InProcessWorker } from '@cwn/test-support/worker';
 import {
   append,
   as,
   newCall,
   openLive,
   relay,
-  startWindowWorker,
+  stopWorker,
   stream,
   twoSidedCall,
   wavOf,
-  type WindowWorker,
 } from './live-kit';
 
 jest.setTimeout(90_000);
@@ -28,7 +28,7 @@ const PREFIX = `live-outage-${process.pid}-${Date.now().toString(36)}`;
 const { pcm: CALL } = twoSidedCall();
 
 let t: TestApp;
-let worker: WindowWorker;
+let worker: InProcessWorker;
 let link: Awaited<ReturnType<typeof relay>>;
 let agent: TokenPair;
 
@@ -39,11 +39,11 @@ beforeAll(async () => {
     REDIS_PREFIX: PREFIX,
     LIVE_VAD: 'energy',
   });
-  worker = startWindowWorker(t);
+  worker = await startInProcessWorker(t, 'live-outage');
   agent = await t.userWithRole('agent');
 });
 afterAll(async () => {
-  await worker.stop();
+  await stopWorker(worker);
   await t.close();
   await link.close();
   await deleteRedisPrefix(PREFIX);

@@ -2,38 +2,31 @@ import type { TokenPair } from '@cwn/protocol';
 import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import { eventually } from '@cwn/test-support/eventually';
 import { deleteRedisPrefix } from '@cwn/test-support/services';
-import {
-  as,
-  newCall,
-  openLive,
-  startWindowWorker,
-  stream,
-  twoSidedCall,
-  type WindowWorker,
-} from './live-kit';
+import { startInProcessWorker, type InProcessWorker } from '@cwn/test-support/worker';
+import { as, newCall, openLive, stopWorker, stream, twoSidedCall } from './live-kit';
 
 jest.setTimeout(90_000);
 
 /**
  * Window jobs that finish while no server follows the queue (every replica stopped, or its event
  * stream lost): the next server's reconciliation pass stores their segments and writes the
- * transcript, once.
+ * transcript, once. The window jobs are transcribed by the real worker (generated model).
  */
 const PREFIX = `live-rec-${process.pid}-${Date.now().toString(36)}`;
 const ENV = { REDIS_PREFIX: PREFIX, LIVE_VAD: 'energy' };
 const { pcm: CALL } = twoSidedCall();
 
 let t: TestApp;
-let worker: WindowWorker;
+let worker: InProcessWorker;
 let agent: TokenPair;
 
 beforeAll(async () => {
   t = await startTestApp(ENV);
-  worker = startWindowWorker(t);
+  worker = await startInProcessWorker(t, 'live-reconcile');
   agent = await t.userWithRole('agent');
 });
 afterAll(async () => {
-  await worker.stop();
+  await stopWorker(worker);
   await t.close();
   await deleteRedisPrefix(PREFIX);
 });
@@ -77,10 +70,19 @@ it('window results finished while no server followed the queue are stored by the
         (await next.http.get(`/api/calls/${callId}/transcript`).set(as(agent))).body.transcript,
       30_000,
     );
-    expect(transcript.segments).toHaveLength(windows.length);
-    expect((await repo.windowsOf({ kind: 'live', id })).every((w) => w.state === 'done')).toBe(
-      true,
-    );
+    const stored = await repo.windowsOf({ kind: 'live', id });
+    expect(stored.every((w) => w.state === 'done')).toBe(true);
+    // Each job's result stored once, exactly as the worker returned it, and the transcript is
+    // their segments.
+    for (const w of stored) {
+      const job = await t.queues.transcription.getJob(
+        `window-live-${id}-${w.channel}-${w.startSample}`,
+      );
+      expect(w.segments).toEqual(job!.returnvalue.segments);
+    }
+    const fromWindows = stored.flatMap((w) => w.segments ?? []);
+    expect(fromWindows.length).toBeGreaterThan(0);
+    expect(transcript.segments).toHaveLength(fromWindows.length);
     // A second pass finds nothing more to do.
     expect((await next.transcriptionEvents.reconcile()).windows).toBe(0);
   } finally {

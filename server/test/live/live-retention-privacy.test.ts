@@ -1,18 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PrivacyReport, type TokenPair } from '@cwn/protocol';
+import { PrivacyReport, SubjectExport, type TokenPair } from '@cwn/protocol';
 import { startTestApp, type TestApp } from '@cwn/test-support/app';
 import { eventually } from '@cwn/test-support/eventually';
 import { deleteRedisPrefix, migratedDatabase } from '@cwn/test-support/services';
-import {
-  append,
-  as,
-  openLive,
-  startWindowWorker,
-  stream,
-  twoSidedCall,
-  type WindowWorker,
-} from './live-kit';
+import { startInProcessWorker, type InProcessWorker } from '@cwn/test-support/worker';
+import { readZip } from '@cwn/test-support/zip';
+import { append, as, openLive, stopWorker, stream, twoSidedCall, wavOf } from './live-kit';
 
 /**
  * Live recordings under the privacy and retention rules (decisions 1400, 1610): a privacy
@@ -150,12 +144,103 @@ describe('privacy erasure', () => {
   });
 });
 
-describe('transcript retention', () => {
-  let worker: WindowWorker;
-  beforeAll(() => {
-    worker = startWindowWorker(t);
+describe('subject export', () => {
+  let worker: InProcessWorker;
+  beforeAll(async () => {
+    worker = await startInProcessWorker(t, 'live-export');
   });
-  afterAll(() => worker.stop());
+  afterAll(() => stopWorker(worker));
+
+  const zipOf = async (number: string, includeAudio: boolean) => {
+    const res = await t.http
+      .post('/api/admin/privacy/export')
+      .set(as(admin))
+      .send({ number, includeAudio, dryRun: false })
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      });
+    expect(res.status).toBe(200);
+    const zip = await readZip(res.body as Buffer);
+    return {
+      zip,
+      doc: SubjectExport.parse(JSON.parse(zip.get('export.json')!.toString('utf8'))),
+    };
+  };
+
+  it('carries an open session: what it holds, its windows’ segments so far and, asked, its audio', async () => {
+    const number = '+33 6 12 34 56 05';
+    const callId = await callFrom(number);
+    const id = await openLive(t, agent, callId);
+    const held = CALL.length - 64_000;
+    await stream(t, agent, id, CALL, 0, held);
+    // The real worker transcribes the windows cut so far while the call goes on.
+    const windows = await eventually(
+      'transcribed windows',
+      async () => {
+        const w = await repo().windowsOf({ kind: 'live', id });
+        return w.length > 0 && w.every((x) => x.state !== 'queued') ? w : null;
+      },
+      60_000,
+    );
+    const segments = windows.flatMap((w) =>
+      (w.segments ?? []).map((s) => ({ ...s, speaker: w.channel })),
+    );
+    expect(segments.length).toBeGreaterThan(0);
+
+    const plan = await t.http
+      .post('/api/admin/privacy/export')
+      .set(as(admin))
+      .send({ number, includeAudio: true, dryRun: true });
+    expect(plan.status).toBe(200);
+    expect(PrivacyReport.parse(plan.body).counts).toMatchObject({
+      calls: 1,
+      recordings: 0,
+      transcripts: 0,
+      liveRecordings: 1,
+      audioFiles: 1,
+    });
+
+    const { zip, doc } = await zipOf(number, true);
+    const call = doc.calls.find((c) => c.id === callId)!;
+    expect(call.transcript).toBeNull();
+    expect(call.liveRecordings).toHaveLength(1);
+    const live = call.liveRecordings[0]!;
+    expect(live).toMatchObject({
+      id,
+      state: 'open',
+      cutOff: false,
+      bytesHeld: held,
+      closedAt: null,
+      audioFile: `audio/live-${id}.wav`,
+    });
+    expect(live.windows.map((w) => [w.channel, w.startSample, w.endSample, w.state])).toEqual(
+      windows.map((w) => [w.channel, w.startSample, w.endSample, w.state]),
+    );
+    expect(live.windows.flatMap((w) => w.segments)).toEqual(segments);
+    // The audio held so far, decrypted from the live log: bit-exact with what was streamed.
+    expect(zip.get(live.audioFile!)!.equals(wavOf(CALL.subarray(0, held)))).toBe(true);
+    expect([...zip.keys()].sort()).toEqual(['export.json', live.audioFile].sort());
+
+    // Without audio: the same session and segments, no WAV.
+    const bare = await zipOf(number, false);
+    const again = bare.doc.calls.find((c) => c.id === callId)!.liveRecordings[0]!;
+    expect(again.audioFile).toBeNull();
+    expect(again.windows.flatMap((w) => w.segments)).toEqual(segments);
+    expect([...bare.zip.keys()]).toEqual(['export.json']);
+    // Exporting changed nothing: the session still takes audio.
+    expect((await append(t, agent, id, held, CALL.subarray(held, held + 400))).status).toBe(200);
+  });
+});
+
+describe('transcript retention', () => {
+  let worker: InProcessWorker;
+  beforeAll(async () => {
+    worker = await startInProcessWorker(t, 'live-retention');
+  });
+  afterAll(() => stopWorker(worker));
 
   it('purges the windows’ segments with the transcripts, keeps an open session’s, and never transcribes a purged call again', async () => {
     // A live call transcribed long ago...

@@ -6,87 +6,33 @@
  * (decision 1611): each window job's settings carry the matched organization's names, the admins'
  * vocabulary, the language and the rest, and its context its channel's latest text; the worker
  * builds the prompt from them as for a whole call (`composeWhisperPrompt`), and the call's
- * transcript records what the latest window applied. NinjaOne is the simulator; the window worker
- * a stand-in that builds the prompt and reports the settings as a worker does.
+ * transcript records what the latest window applied. NinjaOne is the simulator; the worker is the
+ * real one (generated model), which reports the settings and prompt it applied to each window.
  */
-import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import {
-  QUEUES,
   TranscribeWindowJob,
   Transcript,
-  composeWhisperPrompt,
   estimateWhisperTokens,
   WHISPER_PROMPT_MAX_TOKENS,
-  type TranscribeWindowResult,
 } from '@cwn/protocol';
 import { eventually } from '@cwn/test-support/eventually';
-import { TEST_REDIS_URL } from '@cwn/test-support/services';
+import { startInProcessWorker, type InProcessWorker } from '@cwn/test-support/worker';
 import { configure, startHarness, type Harness } from '../ninjaone/harness';
-import { as, openLive, stream, twoSidedCall } from './live-kit';
+import { as, openLive, stopWorker, stream, twoSidedCall } from './live-kit';
 
 jest.setTimeout(120_000);
 
-const { pcm: CALL } = twoSidedCall();
+const { pcm: CALL, utterances } = twoSidedCall();
 let h: Harness;
-let connection: Redis;
-let worker: Worker;
-const done: { id: string; job: TranscribeWindowJob; prompt: string }[] = [];
-
-/**
- * Stands in for the worker on window jobs, as the live tests' does, and reports the settings it
- * "applied" (the job's, with the prompt built from them) as a worker does in its result.
- */
-function startReportingWindowWorker(): Worker {
-  connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  const w = new Worker(
-    QUEUES.transcription,
-    async (j): Promise<TranscribeWindowResult> => {
-      const job = TranscribeWindowJob.parse(j.data);
-      const prompt = composeWhisperPrompt({
-        vocabulary: job.settings?.vocabulary,
-        prompt: job.settings?.prompt,
-        context: job.context,
-      });
-      done.push({ id: j.id!, job, prompt });
-      return {
-        segments: [
-          {
-            speaker: job.channel,
-            startMs: Math.round(job.startSample / 16),
-            endMs: Math.round(job.endSample / 16),
-            text: `${job.channel} window ${job.startSample}`,
-          },
-        ],
-        language: 'fr',
-        model: 'fake-window-model',
-        engine: 'test',
-        settings: {
-          engine: 'test',
-          model: 'fake-window-model',
-          missingModel: null,
-          language: job.settings?.language ?? 'auto',
-          prompt,
-          vad: job.settings?.vad ?? true,
-          vadSensitivity: job.settings?.vadSensitivity ?? 50,
-          temperatureInc: job.settings?.temperatureInc ?? 0.2,
-        },
-      };
-    },
-    { connection, prefix: h.t.config.redisPrefix, concurrency: 2 },
-  );
-  w.on('error', () => undefined);
-  return w;
-}
+let worker: InProcessWorker;
 
 beforeAll(async () => {
   h = await startHarness();
   await configure(h);
-  worker = startReportingWindowWorker();
+  worker = await startInProcessWorker(h.t, 'live-whisper');
 });
 afterAll(async () => {
-  await worker?.close();
-  connection?.disconnect();
+  await stopWorker(worker);
   await h?.close();
 });
 
@@ -117,14 +63,26 @@ it('each window job carries the settings, the organization’s names, the admins
   expect(put.status).toBe(200);
   const callId = await callFrom('06 98 76 54 32'); // Marc Dupont, Boulangerie Dupont SARL
   const id = await openLive(h.t, h.agent, callId);
-  await stream(h.t, h.agent, id, CALL);
-  const jobs = await eventually(
-    'windows of both channels transcribed',
-    () => {
-      const mine = done.filter((d) => d.id.includes(id));
-      return mine.length >= 3 && mine;
-    },
-    60_000,
+  const repo = h.t.live.service['d'].repo;
+  const done = async () => {
+    const w = await repo.windowsOf({ kind: 'live', id });
+    return w.length > 0 && w.every((x) => x.state === 'done') ? w : null;
+  };
+  // As in a call, the agent's second turn comes once the worker has the first windows' text.
+  const afterCaller = (utterances[1]!.end + 12_000) * 4;
+  await stream(h.t, h.agent, id, CALL, 0, afterCaller);
+  await eventually('the first windows transcribed', done, 60_000);
+  await stream(h.t, h.agent, id, CALL, afterCaller);
+  const windows = (await eventually('every window transcribed', done, 60_000))!;
+  expect(windows.length).toBeGreaterThanOrEqual(3);
+  const jobs = await Promise.all(
+    windows.map(async (w) => {
+      const job = await h.t.queues.transcription.getJob(
+        `window-live-${id}-${w.channel}-${w.startSample}`,
+      );
+      // the prompt the worker built and applied, as it reported it
+      return { w, job: TranscribeWindowJob.parse(job!.data), prompt: w.settings!.prompt };
+    }),
   );
   const head = 'Marc Dupont, Boulangerie Dupont SARL,';
   for (const { job, prompt } of jobs) {
@@ -145,10 +103,9 @@ it('each window job carries the settings, the organization’s names, the admins
     expect(estimateWhisperTokens(prompt)).toBeLessThanOrEqual(WHISPER_PROMPT_MAX_TOKENS);
   }
   // after a channel's first window, its latest text closes the prompt
-  const later = jobs.filter((d) => /window \d+$/.test(d.job.context));
-  expect(later.length).toBeGreaterThan(0);
-  for (const { job, prompt } of later)
-    expect(prompt).toMatch(new RegExp(`Fortinet ${job.channel} window \\d+$`));
+  const later = jobs.filter((d) => d.job.context !== '');
+  expect(later.some((d) => d.w.channel === 'agent')).toBe(true);
+  for (const { job, prompt } of later) expect(prompt.endsWith(job.context)).toBe(true);
   const closed = await h.t.http
     .post(`/api/live-recordings/${id}/close`)
     .set(as(h.agent))
@@ -164,15 +121,14 @@ it('each window job carries the settings, the organization’s names, the admins
     },
     30_000,
   );
-  const last = [...jobs].sort((a, b) => b.job.startSample - a.job.startSample)[0]!;
-  expect(transcript.settings).toEqual({
-    engine: 'test',
-    model: 'fake-window-model',
-    missingModel: null,
+  const all = await repo.windowsOf({ kind: 'live', id });
+  const last = [...all].sort((a, b) => b.startSample - a.startSample)[0]!;
+  expect(transcript.settings).toEqual(last.settings);
+  expect(transcript.settings).toMatchObject({
+    engine: 'whisper.cpp',
     language: 'fr',
-    prompt: last.prompt,
     vad: true,
     vadSensitivity: 70,
-    temperatureInc: 0.2,
   });
+  expect(transcript.settings!.prompt.startsWith(head)).toBe(true);
 });
