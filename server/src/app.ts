@@ -240,6 +240,7 @@ export function createApp(config: Config, options: AppOptions = {}): AppInstance
     ...shared,
     ingest: recordings.ingest,
     audio: recordings.audio,
+    recordingWindows: recordings.windows,
     transcripts: transcripts.service,
     jobSettings: (callId) => whisper.jobSettings.forCall(callId),
   });

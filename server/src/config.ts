@@ -98,6 +98,11 @@ const EnvSchema = z.object({
   LIVE_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(120_000),
   /** Voice activity detector cutting live windows: Silero (energy when it cannot load), or energy. */
   LIVE_VAD: z.enum(['silero', 'energy']).default('silero'),
+  /**
+   * An uploaded call at least this long (seconds) is split into window jobs that several workers
+   * share (decision 1401); shorter ones are one whole-call job. 0: never split.
+   */
+  BATCH_SPLIT_MIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
 });
 
 export type Config = {
@@ -142,7 +147,7 @@ export type Config = {
   /** Slow or stalled clients (see src/http/timeouts.ts). */
   httpTimeouts: HttpTimeouts;
   /** Live recordings (decision 1400). */
-  live: { idleTimeoutMs: number; vad: 'silero' | 'energy' };
+  live: { idleTimeoutMs: number; vad: 'silero' | 'energy'; batchSplitMinSeconds: number };
 };
 
 /** Thrown when the environment is incomplete or wrong; its message names every bad variable. */
@@ -239,6 +244,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestMs: e.HTTP_REQUEST_TIMEOUT_MS,
       bodyIdleMs: e.HTTP_BODY_IDLE_TIMEOUT_MS,
     },
-    live: { idleTimeoutMs: e.LIVE_IDLE_TIMEOUT_MS, vad: e.LIVE_VAD },
+    live: {
+      idleTimeoutMs: e.LIVE_IDLE_TIMEOUT_MS,
+      vad: e.LIVE_VAD,
+      batchSplitMinSeconds: e.BATCH_SPLIT_MIN_SECONDS,
+    },
   };
 }

@@ -357,6 +357,25 @@ export class LiveRepository {
     return rows.map(toRecording);
   }
 
+  /**
+   * Uploaded recordings split into windows (decision 1401) none of which is queued, whose call has
+   * no transcript yet and is in `statuses` (those a transcript can still move).
+   */
+  async splitRecordingsWithoutTranscript(statuses: readonly string[]): Promise<string[]> {
+    const rows = await this.select<{ source_id: string }>(
+      `SELECT w.source_id FROM live_windows w
+         JOIN calls c ON c.id = w.call_id
+        WHERE w.source_kind = 'recording'
+          AND c.status IN (:statuses)
+          AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.call_id = w.call_id)
+        GROUP BY w.source_id
+       HAVING bool_and(w.state <> 'queued')
+        LIMIT 100`,
+      { statuses },
+    );
+    return rows.map((r) => r.source_id);
+  }
+
   // ── windows ──────────────────────────────────────────────────────────────────────────────────
 
   /** Inserts the windows not stored yet (unique per source, channel, start); returns all of them. */

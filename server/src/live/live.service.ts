@@ -27,6 +27,7 @@ import type { RecordingAudio } from '../recordings/audio.service';
 import type { TranscriptsService } from '../transcripts/transcripts.service';
 import type { AppendLock } from './append-lock';
 import type { LiveAudioLog } from './live-audio-log';
+import { recordingSource, type RecordingWindows } from './recording-windows';
 import type {
   LiveRecordingRow,
   LiveRepository,
@@ -49,6 +50,8 @@ export interface LiveServiceDeps {
   ingest: RecordingIngest;
   audio: RecordingAudio;
   transcripts: TranscriptsService;
+  /** Long uploads' windows (the recordings module's): the sweeper queues those Redis lacks. */
+  recordingWindows: RecordingWindows;
   fanOut: FanOut;
   /** Two detectors (they keep state) for one call's windower. */
   detectors: () => Promise<Record<LiveChannel, SpeechDetector>>;
@@ -757,7 +760,11 @@ export class LiveService {
       this.d.now(),
       timingsOf(job, parsed.data.timings),
     );
-    if (!stored) return false;
+    if (!stored) {
+      // progress is each replica's to send to its own sockets (the fan-out's `local` event)
+      if (w.sourceKind === 'recording') await this.recordingProgress(w.sourceId);
+      return false;
+    }
     if (stored.sourceKind === 'live') {
       const owner = await this.ownerOf(stored.sourceId);
       if (owner) {
@@ -773,6 +780,8 @@ export class LiveService {
         );
       }
       await this.finalize(stored.sourceId);
+    } else {
+      await this.recordingProgressed(stored.sourceId);
     }
     return true;
   }
@@ -789,6 +798,7 @@ export class LiveService {
     if (!failed) return false;
     this.d.logger.warn({ windowId: w.id, callId: w.callId }, 'window transcription failed');
     if (failed.sourceKind === 'live') await this.finalize(failed.sourceId);
+    else await this.recordingProgressed(failed.sourceId);
     return true;
   }
 
@@ -853,16 +863,49 @@ export class LiveService {
   async finalize(id: string): Promise<void> {
     const row = await this.d.repo.findRecording(id);
     if (!row || row.state !== 'closed' || !row.recordingId) return;
-    const windows = await this.d.repo.windowsOf(sourceOf(row));
+    await this.writeTranscript(sourceOf(row), row.recordingId, 'live transcription failed');
+  }
+
+  /**
+   * An uploaded call split into windows (decision 1401) after one of its windows finished: the
+   * call `transcribing`, `transcript.progress` at windows finished / windows, and the transcript
+   * once none is queued, as for a live call.
+   */
+  private async recordingProgressed(recordingId: string): Promise<void> {
+    if (await this.recordingProgress(recordingId))
+      await this.writeTranscript(recordingSource(recordingId), recordingId, 'transcription failed');
+  }
+
+  /** The split call `transcribing` and its `transcript.progress`; false once it has a transcript. */
+  private async recordingProgress(recordingId: string): Promise<boolean> {
+    const state = (await this.d.transcripts.recordingStates([recordingId])).get(recordingId);
+    if (!state || state.hasTranscript) return false;
+    if (state.callStatus === 'uploaded' || state.callStatus === 'queued')
+      await this.d.transcripts.markActive(state);
+    const windows = await this.d.repo.windowsOf(recordingSource(recordingId));
+    const c = counts(windows);
+    if (windows.length) this.d.transcripts.progress(state, (100 * c.done) / windows.length);
+    return true;
+  }
+
+  /**
+   * The transcript of a source's windows, whatever the source, once none is queued: the merged
+   * segments through `TranscriptsService.persistResult` (stored once); all of them failed: the
+   * call is `failed`.
+   */
+  private async writeTranscript(
+    source: WindowSource,
+    recordingId: string,
+    failure: string,
+  ): Promise<void> {
+    const windows = await this.d.repo.windowsOf(source);
     if (windows.some((w) => w.state === 'queued')) return;
-    const state = (await this.d.transcripts.recordingStates([row.recordingId])).get(
-      row.recordingId,
-    );
+    const state = (await this.d.transcripts.recordingStates([recordingId])).get(recordingId);
     if (!state || state.hasTranscript) return;
     const done = windows.filter((w) => w.state === 'done');
     if (windows.length > 0 && done.length === 0) {
       const reason = windows[0]!.failureReason ?? 'every window failed';
-      await this.d.transcripts.markFailed(state, `live transcription failed: ${reason}`);
+      await this.d.transcripts.markFailed(state, `${failure}: ${reason}`);
       return;
     }
     await this.d.transcripts.persistResult(state, this.resultOf(done));
@@ -992,6 +1035,29 @@ export class LiveService {
     }
     for (const row of await this.d.repo.closedWithoutTranscript(statusesLeftBy('transcribed')))
       await this.finalize(row.id);
+    await this.sweepRecordings(pending);
+  }
+
+  /**
+   * The sweeper's share for long uploads split into windows (decision 1401): windows stored but
+   * not queued (Redis away, a restart between storing and queueing) queued again, and the
+   * transcript of a recording whose last window finished unseen written.
+   */
+  private async sweepRecordings(pending: WindowRow[]): Promise<void> {
+    const bySource = new Map<string, WindowRow[]>();
+    for (const w of pending) {
+      if (w.sourceKind !== 'recording') continue;
+      bySource.set(w.sourceId, [...(bySource.get(w.sourceId) ?? []), w]);
+    }
+    for (const [recordingId, windows] of bySource) {
+      const r = await this.d.models.Recording.findByPk(recordingId);
+      if (!r || r.purgedAt) continue;
+      await this.d.recordingWindows.queue(r, windows, await this.settingsFor(r.callId));
+    }
+    for (const recordingId of await this.d.repo.splitRecordingsWithoutTranscript(
+      statusesLeftBy('transcribed'),
+    ))
+      await this.writeTranscript(recordingSource(recordingId), recordingId, 'transcription failed');
   }
 
   /** Stops the windowers (their detectors hold native sessions). */

@@ -3,6 +3,7 @@ import type { ModuleDeps } from '../module-deps';
 import { createRedis } from '../queue/redis';
 import type { RecordingAudio } from '../recordings/audio.service';
 import type { RecordingIngest } from '../recordings/ingest.service';
+import type { RecordingWindows } from './recording-windows';
 import type { TranscriptsService } from '../transcripts/transcripts.service';
 import { AppendLock } from './append-lock';
 import { LiveAudioLog } from './live-audio-log';
@@ -24,6 +25,7 @@ export function createLiveModule(
   d: ModuleDeps & {
     ingest: RecordingIngest;
     audio: RecordingAudio;
+    recordingWindows: RecordingWindows;
     transcripts: TranscriptsService;
     /** The Whisper settings and vocabulary each call's windows carry. */
     jobSettings?: (callId: string) => Promise<JobWhisperSettings>;
@@ -50,6 +52,7 @@ export function createLiveModule(
     windows: new WindowQueue(d.queues.transcription),
     ingest: d.ingest,
     audio: d.audio,
+    recordingWindows: d.recordingWindows,
     transcripts: d.transcripts,
     fanOut: d.fanOut,
     detectors: async (): Promise<Record<LiveChannel, SpeechDetector>> => ({

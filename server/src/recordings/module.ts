@@ -1,6 +1,10 @@
 import type { JobWhisperSettings } from '@cwn/protocol';
 import type { ModuleDeps } from '../module-deps';
 import type { CallLifecycle } from '../calls/lifecycle/call-lifecycle';
+import { LiveRepository } from '../live/live.repository';
+import { RecordingWindows } from '../live/recording-windows';
+import { createSpeechDetector } from '../live/windowing/speech-detector';
+import { WindowQueue } from '../live/window-jobs';
 import { EncryptedAudioStore, LocalBlobStore } from '../storage';
 import { registerAudioRoutes } from './audio.routes';
 import { RecordingAudio } from './audio.service';
@@ -19,6 +23,8 @@ export interface RecordingsModule {
   erasure: RecordingErasure;
   /** The encrypted audio store (opened on first use: it creates STORAGE_DIR). */
   store: () => Promise<EncryptedAudioStore>;
+  /** Long uploads' window jobs (decision 1401): the live module stores their results. */
+  windows: RecordingWindows;
 }
 
 /** Recordings: upload (direct and resumable), the encrypted store, playback, queueing the transcription. */
@@ -36,11 +42,25 @@ export function createRecordingsModule(
       (blobs) => new EncryptedAudioStore(blobs, config.keyring),
     ));
   const keyId = config.keyring.current.id;
+  const audio = new RecordingAudio(d.models, store, d.logger);
+  const detector = () =>
+    createSpeechDetector(config.live.vad, (reason) =>
+      d.logger.warn({ reason }, 'Silero VAD unavailable: energy detector used for an upload'),
+    );
+  const windows = new RecordingWindows({
+    repo: new LiveRepository(d.sequelize),
+    windows: new WindowQueue(d.queues.transcription),
+    audio,
+    detectors: async () => ({ agent: await detector(), caller: await detector() }),
+    minDurationMs: config.live.batchSplitMinSeconds * 1000,
+    logger: d.logger,
+    now: d.now,
+  });
   const ingest = new RecordingIngest({
     sequelize: d.sequelize,
     models: d.models,
     store,
-    queue: new TranscriptionQueue(d.queues.transcription, d.jobSettings, d.logger),
+    queue: new TranscriptionQueue(d.queues.transcription, d.jobSettings, d.logger, windows),
     lifecycle: d.lifecycle,
     recordingUploaded: (agentId, recording) =>
       d.fanOut.publish('recording.uploaded', recording, { agentId }),
@@ -62,7 +82,6 @@ export function createRecordingsModule(
     ttlHours: config.uploadSessionTtlHours,
     now: d.now,
   });
-  const audio = new RecordingAudio(d.models, store, d.logger);
   registerUploadRoutes(d.routes, ingest, uploads, config.maxRecordingSeconds);
   registerAudioRoutes(d.routes, audio, d.audit, { redis: d.redis, prefix: config.redisPrefix });
   const erasure = new RecordingErasure({
@@ -72,5 +91,5 @@ export function createRecordingsModule(
     redisPrefix: config.redisPrefix,
     transcriptionQueue: d.queues.transcription,
   });
-  return { ingest, uploads, audio, erasure, store };
+  return { ingest, uploads, audio, erasure, store, windows };
 }

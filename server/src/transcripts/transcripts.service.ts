@@ -253,6 +253,19 @@ export class TranscriptsService {
     return this.repo.recordingStates(recordingIds);
   }
 
+  /**
+   * A split call's progress (windows finished / windows): the same `transcript.progress` event a
+   * whole-call job's worker reports, to the call's agent and the watchers.
+   */
+  progress(state: RecordingState, percent: number): void {
+    this.notifier.progress(state.agentId, {
+      callId: state.callId,
+      recordingId: state.recordingId,
+      percent: Math.max(0, Math.min(100, percent)),
+      stage: 'transcribing',
+    });
+  }
+
   /** A worker picked the job up: the call is `transcribing`. */
   async markActive(state: RecordingState): Promise<void> {
     await this.lifecycle.tryMove(state.callId, 'transcribing');
