@@ -879,9 +879,9 @@ export class LiveService {
   /** The split call `transcribing` and its `transcript.progress`; false once it has a transcript. */
   private async recordingProgress(recordingId: string): Promise<boolean> {
     const state = (await this.d.transcripts.recordingStates([recordingId])).get(recordingId);
-    if (!state || state.hasTranscript) return false;
-    if (state.callStatus === 'uploaded' || state.callStatus === 'queued')
-      await this.d.transcripts.markActive(state);
+    // `uploaded`: still being cut (its windows are queued as the cut reaches them), not finished
+    if (!state || state.hasTranscript || state.callStatus === 'uploaded') return false;
+    if (state.callStatus === 'queued') await this.d.transcripts.markActive(state);
     const windows = await this.d.repo.windowsOf(recordingSource(recordingId));
     const c = counts(windows);
     if (windows.length) this.d.transcripts.progress(state, (100 * c.done) / windows.length);
@@ -1054,9 +1054,9 @@ export class LiveService {
       if (!r || r.purgedAt) continue;
       await this.d.recordingWindows.queue(r, windows, await this.settingsFor(r.callId));
     }
-    for (const recordingId of await this.d.repo.splitRecordingsWithoutTranscript(
-      statusesLeftBy('transcribed'),
-    ))
+    // not `uploaded`: such a call is still being cut (or its cut waits for the start-up re-queue)
+    const cutCalls = statusesLeftBy('transcribed').filter((s) => s !== 'uploaded');
+    for (const recordingId of await this.d.repo.splitRecordingsWithoutTranscript(cutCalls))
       await this.writeTranscript(recordingSource(recordingId), recordingId, 'transcription failed');
   }
 

@@ -44,19 +44,27 @@ export class RecordingWindows {
   constructor(private readonly d: RecordingWindowsDeps) {}
 
   /**
-   * Splits the recording when it is long enough (or was split before: its windows are stored)
-   * and queues its windows' jobs. False: it is not split (short, mono, no speech found), and the
-   * caller queues the whole-call job.
+   * Splits the recording when it is long enough (or was split before: its windows are stored):
+   * each window is stored and queued as soon as the cut reaches it, so workers start on the first
+   * windows while the rest of the call is being cut. False: it is not split (short, mono, or no
+   * speech found), and the caller queues the whole-call job.
+   *
+   * It runs while the call is `uploaded` (the upload, the start-up re-queue of a call left there),
+   * and the call moves on only once it returns, so a cut a restart interrupted runs again whole:
+   * the same audio gives the same windows, stored once (unique per source, channel and start) and
+   * queued once (job id per window). Until then the windows' results are stored but the transcript
+   * waits (`LiveService`: a split call still `uploaded` is not finished).
    */
   async split(r: RecordingModel, settings: JobWhisperSettings | undefined): Promise<boolean> {
     const source = recordingSource(r.id);
-    let stored = await this.d.repo.windowsOf(source);
-    if (stored.length === 0) {
-      const long = this.d.minDurationMs > 0 && r.durationMs >= this.d.minDurationMs;
-      if (!long || r.channels !== 2) return false;
-      const cut = await this.cut(r);
-      if (cut.length === 0) return false;
-      stored = await this.d.repo.transaction((tx) =>
+    const before = await this.d.repo.windowsOf(source);
+    const long = this.d.minDurationMs > 0 && r.durationMs >= this.d.minDurationMs;
+    if (before.length === 0 && (!long || r.channels !== 2)) return false;
+    const t0 = performance.now();
+    let windows = 0;
+    await this.cut(r, async (cut) => {
+      windows += cut.length;
+      const stored = await this.d.repo.transaction((tx) =>
         this.d.repo.insertWindows(
           source,
           r.callId,
@@ -69,18 +77,27 @@ export class RecordingWindows {
           tx,
         ),
       );
-      this.d.logger.info(
-        { recordingId: r.id, callId: r.callId, windows: stored.length, durationMs: r.durationMs },
-        'long upload split into window jobs',
-      );
-    }
-    const pending = stored.filter((w) => w.state === 'queued' && !w.jobQueued);
-    const queued = await this.queue(r, pending, settings);
-    if (queued < pending.length) {
-      // Redis did not take them all: the caller's error path leaves the call `uploaded` (queued
-      // again at the next start) and the sweeper queues the rest meanwhile.
-      throw new Error(`${pending.length - queued} window jobs of ${r.id} not queued (Redis away)`);
-    }
+      const pending = stored.filter((w) => w.state === 'queued' && !w.jobQueued);
+      const queued = await this.queue(r, pending, settings);
+      if (queued < pending.length) {
+        // Redis did not take them: the caller's error path leaves the call `uploaded` (cut and
+        // queued again at the next start); the sweeper queues the stored ones meanwhile.
+        throw new Error(
+          `${pending.length - queued} window jobs of ${r.id} not queued (Redis away)`,
+        );
+      }
+    });
+    if (windows === 0) return false;
+    this.d.logger.info(
+      {
+        recordingId: r.id,
+        callId: r.callId,
+        windows,
+        durationMs: r.durationMs,
+        cutMs: Math.round(performance.now() - t0),
+      },
+      'long upload split into window jobs',
+    );
     return true;
   }
 
@@ -118,13 +135,27 @@ export class RecordingWindows {
     return done.length;
   }
 
+  /**
+   * Removes the recording's window jobs (a privacy erasure: a finished job's result holds its
+   * text). A job a worker holds cannot be removed: its result finds no window and is ignored.
+   * Returns how many were removed; `dryRun`: how many the queue holds.
+   */
+  async removeJobs(recordingId: string, dryRun = false): Promise<number> {
+    const source = recordingSource(recordingId);
+    const windows = await this.d.repo.windowsOf(source);
+    if (!dryRun) return this.d.windows.remove(source, windows);
+    return this.d.windows.held(source, windows);
+  }
+
   /** Both channels of the stored WAV cut into windows, read once (decrypted piece by piece). */
-  private async cut(r: RecordingModel): Promise<ChannelWindow[]> {
+  private async cut(
+    r: RecordingModel,
+    emit: (windows: ChannelWindow[]) => Promise<void>,
+  ): Promise<void> {
     const size = Number(r.sizeBytes);
     const opened = await this.d.audio.open(r, 0, size - 1);
     const detectors = await this.d.detectors();
     const windower = new CallWindower(detectors, this.d.windowing ?? {});
-    const out: ChannelWindow[] = [];
     let head: Buffer | null = Buffer.alloc(0);
     let left = 0;
     let carry = Buffer.alloc(0);
@@ -135,7 +166,8 @@ export class RecordingWindows {
       for (let at = 0; at < whole; at += PIECE_BYTES) {
         // hold on throughout: a pause only marks a cut, the window grows to 28 s (decision 1401)
         windower.holdBusy(['agent', 'caller']);
-        out.push(...(await windower.append(all.subarray(at, Math.min(whole, at + PIECE_BYTES)))));
+        const cut = await windower.append(all.subarray(at, Math.min(whole, at + PIECE_BYTES)));
+        if (cut.length) await emit(cut);
       }
     };
     try {
@@ -160,10 +192,10 @@ export class RecordingWindows {
         left -= take.length;
         await feed(take);
       }
-      out.push(...(await windower.finish()));
+      const last = await windower.finish();
+      if (last.length) await emit(last);
     } finally {
       for (const det of Object.values(detectors)) await det.close().catch(() => undefined);
     }
-    return out;
   }
 }

@@ -84,5 +84,13 @@ export class WindowQueue {
     return removed;
   }
 
+  /** How many of the windows' jobs the queue holds (in any state). */
+  async held(source: WindowSource, windows: { channel: LiveChannel; startSample: number }[]) {
+    let n = 0;
+    for (const w of windows)
+      if (await this.queue.getJob(windowJobId(source, w.channel, w.startSample))) n++;
+    return n;
+  }
+
   static readonly LIVE = TRANSCRIPTION_PRIORITY.live;
 }
