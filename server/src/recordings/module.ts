@@ -90,6 +90,7 @@ export function createRecordingsModule(
     redis: d.redis,
     redisPrefix: config.redisPrefix,
     transcriptionQueue: d.queues.transcription,
+    windows,
   });
   return { ingest, uploads, audio, erasure, store, windows };
 }

@@ -3,13 +3,15 @@ import type { Redis } from 'ioredis';
 import type { Transaction } from 'sequelize';
 import type { TranscriptionJob } from '@cwn/protocol';
 import type { Models, RecordingModel } from '../db/models';
+import type { RecordingWindows } from '../live/recording-windows';
 import type { EncryptedAudioStore } from '../storage';
 import { waveformCacheKey } from './audio.routes';
 
 /**
  * The recordings' side of a privacy erasure: which recordings a call has, how much audio is
  * stored, and destroying it (data keys wiped, files removed, the cached waveform and the
- * transcription job, whose result holds the transcript's text, dropped), then the rows.
+ * transcription job or a long call's window jobs, whose results hold the transcript's text,
+ * dropped), then the rows.
  */
 export class RecordingErasure {
   constructor(
@@ -19,6 +21,8 @@ export class RecordingErasure {
       redis: Redis;
       redisPrefix: string;
       transcriptionQueue: Queue<TranscriptionJob>;
+      /** A long call's window jobs (decision 1401). */
+      windows: RecordingWindows;
     },
   ) {}
 
@@ -41,7 +45,10 @@ export class RecordingErasure {
   /** Transcription jobs of these recordings that the queue still holds (job id = recording id). */
   async jobs(recordings: RecordingModel[]): Promise<number> {
     let n = 0;
-    for (const r of recordings) if (await this.d.transcriptionQueue.getJob(r.id)) n++;
+    for (const r of recordings) {
+      if (await this.d.transcriptionQueue.getJob(r.id)) n++;
+      n += await this.d.windows.removeJobs(r.id, true);
+    }
     return n;
   }
 
@@ -67,6 +74,7 @@ export class RecordingErasure {
           out.jobsLeft++;
         }
       }
+      out.jobs += await this.d.windows.removeJobs(r.id);
     }
     return out;
   }
