@@ -7,10 +7,12 @@
  * cut) and CPU seconds per audio minute of the workers and of the server (the cut's VAD). Two-sided
  * espeak-ng speech with pauses, the generated model on the CPU.
  *
- * Everything real: two server replicas in this process (createApp) on one database and Redis
+ * Everything real: three server replicas in this process (createApp) on one database and Redis
  * prefix of their own, one with splitting off (`BATCH_SPLIT_MIN_SECONDS=0`: the whole-call job),
- * one splitting calls of 2 minutes and more (the default); the workers as processes of their own,
- * so that their CPU time is theirs. The machine may be shared: compare the ratios of one run.
+ * one splitting calls of 2 minutes and more (the default, Silero VAD), one splitting with the
+ * energy detector (`LIVE_VAD=energy`: how much of the split's server cost is Silero's); the workers
+ * as processes of their own, so that their CPU time is theirs. The machine may be shared: compare
+ * the ratios of one run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -144,6 +146,13 @@ async function main(): Promise<void> {
     apps.push(whole);
     const split = await startTestApp({ ...common, BATCH_SPLIT_MIN_SECONDS: '120' });
     apps.push(split);
+    // the same split with the energy detector: how much of the split's cost is Silero's
+    const energy = await startTestApp({
+      ...common,
+      BATCH_SPLIT_MIN_SECONDS: '120',
+      LIVE_VAD: 'energy',
+    });
+    apps.push(energy);
     await whole.transcriptionEvents.start();
     await whole.services.users.create({
       email: 'bench-split@bench.local',
@@ -158,6 +167,7 @@ async function main(): Promise<void> {
       { label: 'whole-call job', app: whole, workers: 1 },
       { label: 'split into windows', app: split, workers: 1 },
       { label: 'split into windows', app: split, workers: 2 },
+      { label: 'split, energy VAD', app: energy, workers: 2 },
     ];
     let baseline = 0;
     let baselineCpu = 0;
@@ -228,7 +238,7 @@ async function main(): Promise<void> {
     console.log(line(widths.map((w) => '-'.repeat(w))));
     for (const r of rows) console.log(line(r));
     console.log(
-      'hang-up→ready: login, call report, upload (a split call: the upload answers after the cut) until the transcript; server CPU: this process (both replicas, the bench client), mostly the cut.',
+      'hang-up→ready: login, call report, upload (a split call: the upload answers after the cut) until the transcript; server CPU: this process (the replicas, the bench client), mostly the cut.',
     );
   } finally {
     for (const w of workers) await stopWorker(w).catch(() => undefined);

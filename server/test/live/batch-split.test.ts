@@ -391,6 +391,14 @@ describe('long uploads split into window jobs', () => {
       await t.queues.transcription.resume();
     }
     const transcript = await transcriptOf(callId);
-    await expectExactlyTheWindows(recordingId, transcript);
+    const windows = await expectExactlyTheWindows(recordingId, transcript);
+
+    // a privacy erasure drops the window jobs too (a finished one's result holds its text)
+    const recording = (await t.models.Recording.findByPk(recordingId))!;
+    expect(await t.recordings.erasure.jobs([recording])).toBe(windows.length);
+    const destroyed = await t.recordings.erasure.destroyAudio([recording]);
+    expect(destroyed.jobs).toBe(windows.length);
+    for (const w of windows)
+      expect(await t.queues.transcription.getJob(jobIdOf(recordingId, w))).toBeUndefined();
   });
 });
