@@ -359,7 +359,8 @@ export class LiveRepository {
 
   /**
    * Uploaded recordings split into windows (decision 1401) none of which is queued, whose call has
-   * no transcript yet and is in `statuses` (those a transcript can still move).
+   * no transcript yet and is in `statuses` (those a transcript can still move). As for live
+   * sessions, a `failed` call with no window done (every window failed) is terminal: not picked.
    */
   async splitRecordingsWithoutTranscript(statuses: readonly string[]): Promise<string[]> {
     const rows = await this.select<{ source_id: string }>(
@@ -368,8 +369,9 @@ export class LiveRepository {
         WHERE w.source_kind = 'recording'
           AND c.status IN (:statuses)
           AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.call_id = w.call_id)
-        GROUP BY w.source_id
+        GROUP BY w.source_id, c.status
        HAVING bool_and(w.state <> 'queued')
+          AND (c.status <> 'failed' OR bool_or(w.state = 'done'))
         LIMIT 100`,
       { statuses },
     );
