@@ -401,4 +401,43 @@ describe('long uploads split into window jobs', () => {
     for (const w of windows)
       expect(await t.queues.transcription.getJob(jobIdOf(recordingId, w))).toBeUndefined();
   });
+  it('a window failing for good is left out of the transcript; every window failed: the call failed', async () => {
+    await t.queues.transcription.pause();
+    let one: { callId: string; recordingId: string };
+    let all: { callId: string; recordingId: string };
+    const failFor = async (recordingId: string, w: { channel: string; startSample: number }) => {
+      await t.queues.transcription.remove(jobIdOf(recordingId, w));
+      expect(
+        await t.live.service.windowFailed({ id: jobIdOf(recordingId, w), failedReason: 'boom' }),
+      ).toBe(true);
+    };
+    try {
+      one = await upload(t, longWav);
+      const first = (await windowsOf(one.recordingId))[0]!;
+      await failFor(one.recordingId, first);
+      all = await upload(t, longWav);
+      for (const w of await windowsOf(all.recordingId)) await failFor(all.recordingId, w);
+    } finally {
+      await t.queues.transcription.resume();
+    }
+    // every window failed: the call is failed, no transcript, and the sweeper leaves it alone
+    expect((await t.models.Call.findByPk(all.callId))!.status).toBe('failed');
+    expect(await t.services.transcripts.findByCallId(all.callId)).toBeNull();
+    expect(
+      await t.live.service['d'].repo.splitRecordingsWithoutTranscript(['queued', 'failed']),
+    ).not.toContain(all.recordingId);
+
+    // one failed: the transcript holds the other windows' segments, none in the failed one's
+    const transcript = await transcriptOf(one.callId);
+    const windows = await windowsOf(one.recordingId);
+    const failed = windows.filter((w) => w.state === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.failureReason).toBe('boom');
+    const key = (x: Segment) => `${x.speaker}|${x.startMs}|${x.endMs}|${x.text}`;
+    const fromDone = windows
+      .filter((w) => w.state === 'done')
+      .flatMap((w) => (w.segments ?? []).map((x) => ({ ...x, speaker: w.channel })));
+    expect(transcript.segments.map(key).sort()).toEqual(fromDone.map(key).sort());
+    expect(transcript.segments.length).toBeGreaterThan(0);
+  });
 });
