@@ -102,7 +102,8 @@ const EnvSchema = z.object({
    * An uploaded call at least this long (seconds) is split into window jobs that several workers
    * share (decision 1401); shorter ones are one whole-call job. 0: never split.
    */
-  BATCH_SPLIT_MIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
+  // 0 (never) unless set: the split was a loss on every CPU run (decision 1401); the GPU compose sets 120
+  BATCH_SPLIT_MIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
 });
 
 export type Config = {
