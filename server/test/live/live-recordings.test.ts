@@ -510,6 +510,17 @@ describe('faults', () => {
     const id = await openLive(t, agent, callId);
     const half = Math.floor(CALL.length / 2 / 4) * 4;
     await stream(t, agent, id, CALL, 0, half);
+    // Paced as a real-time call would be: the first half's windows are transcribed before the
+    // second half arrives (all at once here), else a channel still busy holds its next window
+    // open until the close (decision 1401) and no window of the second half is cut mid-call.
+    await eventually(
+      "the first half's windows transcribed",
+      async () => {
+        const w = await t.live.service['d'].repo.windowsOf({ kind: 'live', id });
+        return w.length > 0 && w.every((x) => x.state === 'done');
+      },
+      60_000,
+    );
 
     // A second server on the same database, storage and Redis: it has no windower in memory.
     const second = await startTestApp({ ...ENV, STORAGE_DIR: t.config.storageDir });
