@@ -192,26 +192,46 @@ async function runCall(fake: Fake3cx, work: string, mic: string, extDir: string 
   return { ...load, conversionS };
 }
 
-/** The extension's live state of a call: bytes the server holds (its offset). */
-async function liveSent(h: Harness, connectionId: number): Promise<number> {
+interface LiveBatch {
+  audioS: number;
+  ms: number;
+  bytes: number;
+  decodedS?: number;
+}
+
+/** The extension's live state of a call: bytes the server holds (its offset), the batches' cost. */
+async function liveRow(
+  h: Harness,
+  connectionId: number,
+): Promise<{ sent: number; batches: LiveBatch[] }> {
   const sw = await h.worker();
   return sw.evaluate(
     (suffix) =>
-      new Promise<number>((resolve) => {
+      new Promise<{ sent: number; batches: LiveBatch[] }>((resolve) => {
+        const none = { sent: 0, batches: [] };
         const open = indexedDB.open('cwn-extension');
         open.onsuccess = () => {
           const req = open.result.transaction('live').objectStore('live').getAll();
           req.onsuccess = () =>
             resolve(
-              (req.result as { id: string; sent: number }[]).find((r) => r.id.endsWith(suffix))
-                ?.sent ?? 0,
+              (req.result as { id: string; sent: number; batches: LiveBatch[] }[]).find((r) =>
+                r.id.endsWith(suffix),
+              ) ?? none,
             );
-          req.onerror = () => resolve(0);
+          req.onerror = () => resolve(none);
         };
-        open.onerror = () => resolve(0);
+        open.onerror = () => resolve(none);
       }),
     `:${connectionId}`,
   );
+}
+
+/** The producer's passes around a point of the call: median time (ms) and audio decoded (s). */
+function passes(batches: LiveBatch[], fromS: number, toS: number): string {
+  const mine = batches.filter((b) => b.audioS >= fromS && b.audioS < toS && b.bytes > 0);
+  if (mine.length === 0) return 'none';
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  return `${median(mine.map((b) => b.ms))} ms median over ${mine.length} passes, ${median(mine.map((b) => b.decodedS ?? b.audioS))} s decoded each`;
 }
 
 /**
@@ -236,7 +256,7 @@ async function liveCall(
   const answeredAt = Date.now();
   const load = opts.load ? await measure(extDir, callS * 1000) : null;
   if (!load) await new Promise((r) => setTimeout(r, callS * 1000));
-  const sentBytes = await liveSent(h, call.connectionId);
+  const { sent: sentBytes } = await liveRow(h, call.connectionId);
   const liveSegments = popup ? await popup.locator('.live-segments > li').count() : 0;
   await page.click(`#call-${call.connectionId} .btn-hang-up`);
   const hungUpAt = Date.now();
@@ -250,9 +270,10 @@ async function liveCall(
     await popup.close();
   }
   await page.close();
+  const { batches } = await liveRow(h, call.connectionId);
   // Audio the server did not hold yet when the agent hung up (what the tail had to carry).
   const unsentS = Math.max(0, (hungUpAt - answeredAt) / 1000 - sentBytes / (16000 * 4));
-  return { load, finalS, unsentS, liveSegments };
+  return { load, finalS, unsentS, liveSegments, batches };
 }
 
 function bursts(file: string, hz: number, total: number, lead: number): string {
@@ -332,6 +353,9 @@ async function main(): Promise<void> {
       finalRows.push({ callS, finalS: r.finalS!, unsentS: r.unsentS, segments: r.liveSegments });
       console.log(
         `[bench] ${callS}-s call: final transcript in the popup ${r.finalS!.toFixed(1)} s after the hang-up (${r.unsentS.toFixed(1)} s of audio not yet sent then, ${r.liveSegments} live segments shown)`,
+      );
+      console.log(
+        `[bench] ${callS}-s call, producer passes: first minute ${passes(r.batches, 0, 60)}; last minute ${passes(r.batches, callS - 60, callS + 60)}`,
       );
     }
 

@@ -248,8 +248,8 @@ export class LiveStreamer {
   /** Asks for a pass soon (at most one every LIVE_PASS_MS; one at a time). */
   kick(): void {
     if (this.timer) return;
-    // Decoding the call so far costs more as the call grows (decision 0502): the offscreen
-    // document spends at most a quarter of its time on it.
+    // A batch decodes a window of a few seconds (decision 0502's amendment), so this is
+    // LIVE_PASS_MS; a machine too slow for it still spends at most a quarter of its time on it.
     const interval = Math.max(LIVE_PASS_MS, 4 * this.lastProduceMs);
     const wait = Math.max(0, this.lastPass + interval - this.now());
     this.timer = setTimeout(() => {
