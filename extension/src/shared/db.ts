@@ -48,9 +48,11 @@ export interface LiveState {
    * `opening` until the server opened the live recording; `open` while audio is appended;
    * `closed` once the server made the recording; `fallback` when the whole-call upload takes
    * over (no live support on the server, or a stream it can no longer complete); `discard` after
-   * "don't record this call": what the server holds is to be deleted (then the state goes too).
+   * "don't record this call": what the server holds is to be deleted (then the state goes too);
+   * `discarded` when the server answered that it discarded the stream ("don't record" pressed
+   * elsewhere): nothing more is streamed nor uploaded for the call.
    */
-  state: 'opening' | 'open' | 'closed' | 'fallback' | 'discard';
+  state: 'opening' | 'open' | 'closed' | 'fallback' | 'discard' | 'discarded';
   serverCallId: string | null;
   liveId: string | null;
   /** The call's time zero (the first recorder's start), fixed at the first batch. */
