@@ -253,11 +253,23 @@ async function liveCall(
   const call = h.fake.placeInboundCall('+49 30 000', 'Bench');
   await page.click(`#call-${call.connectionId} .btn-answer`);
   await page.waitForSelector(`#call-${call.connectionId}[data-state=connected]`);
+  // The 3CX tab in front while the call lasts, as the agent has it: a tab hidden for 5 minutes is
+  // throttled and then frozen by Chromium, and the call dropped there (the popup hid it).
+  if (popup) await page.bringToFront();
   const answeredAt = Date.now();
   const load = opts.load ? await measure(extDir, callS * 1000) : null;
   if (!load) await new Promise((r) => setTimeout(r, callS * 1000));
   const { sent: sentBytes } = await liveRow(h, call.connectionId);
   const liveSegments = popup ? await popup.locator('.live-segments > li').count() : 0;
+  // A call that ended before its time (WebRTC dropped under load) times nothing: say so.
+  const state = await page
+    .locator(`#call-${call.connectionId}`)
+    .getAttribute('data-state', { timeout: 1000 })
+    .catch(() => null);
+  if (state !== 'connected')
+    throw new Error(`the ${callS}-s call was no longer connected at its end (${state})`);
+  // The agent opens the popup to hang up and watch the final transcript.
+  if (popup) await popup.bringToFront();
   await page.click(`#call-${call.connectionId} .btn-hang-up`);
   const hungUpAt = Date.now();
   let finalS: number | null = null;

@@ -81,7 +81,16 @@ async function windowOf(
   const { buf, starts } = concat(stored.map((c) => c.data));
   const seqs = stored.map((c) => c.seq);
   if (!known) index = { header: null, clusters: [] };
-  index = extendIndex(index, buf, seqs, starts);
+  try {
+    index = extendIndex(index, buf, seqs, starts);
+  } catch (err) {
+    // A stream the index cannot read (not what the page's MediaRecorder writes): the whole of it
+    // is decoded, as before the windows, and the batch costs what the call so far costs.
+    console.warn(`[cwn] live window of ${key}:`, err);
+    indexes.delete(key);
+    if (loadFrom !== 0) return windowOf(chunks, pcId, side, -1);
+    return { data: buf, firstSample: 0 };
+  }
   indexes.set(key, index);
   const mark = known ?? (index.header ? clusterBefore(index, target48) : null);
   if (!mark || !index.header) return null;
@@ -121,7 +130,6 @@ export async function produceLive(
   const base = (from - (tail?.length ?? 0)) / LIVE_FRAME_BYTES;
 
   const windows: { side: Side; open: boolean; delay: number; first: number; file: string }[] = [];
-  const recorders: { side: Side; open: boolean }[] = [];
   for (const rec of req.recorders) {
     // The whole-call plan delays each recorder by whole ms (adelay), 16 samples each.
     const delay = Math.max(0, Math.round(rec.startedAt - t0)) * (RATE / 1000);
@@ -134,7 +142,6 @@ export async function produceLive(
     const file = `live${windows.length}.webm`;
     await ff.writeFile(file, win.data);
     windows.push({ side: rec.side, open: rec.open, delay, first: win.firstSample, file });
-    recorders.push({ side: rec.side, open: rec.open });
   }
   if (windows.length === 0) return { ok: true, produced: state.produced, final: false };
 
