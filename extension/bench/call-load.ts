@@ -203,20 +203,31 @@ interface LiveBatch {
 async function liveRow(
   h: Harness,
   connectionId: number,
-): Promise<{ sent: number; batches: LiveBatch[] }> {
+): Promise<{ sent: number; batches: LiveBatch[]; state?: string; lastError?: string | null }> {
   const sw = await h.worker();
   return sw.evaluate(
     (suffix) =>
-      new Promise<{ sent: number; batches: LiveBatch[] }>((resolve) => {
+      new Promise<{
+        sent: number;
+        batches: LiveBatch[];
+        state?: string;
+        lastError?: string | null;
+      }>((resolve) => {
         const none = { sent: 0, batches: [] };
         const open = indexedDB.open('cwn-extension');
         open.onsuccess = () => {
           const req = open.result.transaction('live').objectStore('live').getAll();
           req.onsuccess = () =>
             resolve(
-              (req.result as { id: string; sent: number; batches: LiveBatch[] }[]).find((r) =>
-                r.id.endsWith(suffix),
-              ) ?? none,
+              (
+                req.result as {
+                  id: string;
+                  sent: number;
+                  batches: LiveBatch[];
+                  state: string;
+                  lastError: string | null;
+                }[]
+              ).find((r) => r.id.endsWith(suffix)) ?? none,
             );
           req.onerror = () => resolve(none);
         };
@@ -266,8 +277,12 @@ async function liveCall(
     .locator(`#call-${call.connectionId}`)
     .getAttribute('data-state', { timeout: 1000 })
     .catch(() => null);
-  if (state !== 'connected')
-    throw new Error(`the ${callS}-s call was no longer connected at its end (${state})`);
+  if (state !== 'connected') {
+    const row = await liveRow(h, call.connectionId);
+    throw new Error(
+      `the ${callS}-s call was no longer connected at its end (${state}); live state ${row.state}, ${row.sent} bytes held, last error ${row.lastError}`,
+    );
+  }
   // The agent opens the popup to hang up and watch the final transcript.
   if (popup) await popup.bringToFront();
   await page.click(`#call-${call.connectionId} .btn-hang-up`);
