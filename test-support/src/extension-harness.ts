@@ -227,9 +227,9 @@ export interface HarnessOptions {
   /** The browser's UI language (`--lang`): what chrome.i18n picks the extension's strings by. */
   lang?: string;
   /**
-   * Stream calls live (storage.local `cwn-live-enabled`, as the options page's switch writes it;
-   * on by default in the extension, decision 0502). Written `false` unless asked, so that the tests
-   * written for the whole-call upload (its call states, its outage handling) keep checking that path.
+   * Stream calls live (storage.local `cwn-live-enabled: true`, as the options page's switch does;
+   * off by default, decision 0502). Written `false` unless asked, so that the tests written for the
+   * whole-call upload (its call states, its outage handling) keep checking that path.
    */
   live?: boolean;
 }

@@ -1,6 +1,6 @@
 /**
  * Options: server and 3CX URLs (asking for those hosts at run time), the agent's login, and
- * whether calls are streamed live (on unless switched off here).
+ * whether calls are streamed live (off unless switched on here).
  */
 import { askBackground } from '../shared/ui-client';
 import { LIVE_ENABLED_KEY, liveEnabled, matchPatternFor } from '../shared/settings';

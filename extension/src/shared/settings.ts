@@ -59,14 +59,14 @@ export function matchPatternFor(url: string): string {
 }
 
 /**
- * storage.local key: `false` turns live streaming off (the options page's switch "Stream calls
- * live"); absent or anything else, calls are streamed live (decision 0502: on by default since the
- * passes are flat, a window per batch, and the stall at about 5 minutes, ffmpeg.wasm trapping
- * after ~150 runs, is fixed). Off, each call is uploaded whole after the hang-up.
+ * storage.local key: `true` turns live streaming on (the options page's switch "Stream calls
+ * live"); absent or anything else, each call is uploaded whole after the hang-up. Off by default:
+ * the passes are flat now (a window per batch, decision 0502's amendment) and the stall at about
+ * 5 minutes (ffmpeg.wasm trapping after ~150 execs) is fixed; default-on is the lead's decision.
  */
 export const LIVE_ENABLED_KEY = 'cwn-live-enabled';
 
-/** Live streaming is on unless switched off. */
+/** Live streaming is on only when switched on. */
 export function liveEnabled(stored: unknown): boolean {
-  return stored !== false;
+  return stored === true;
 }
