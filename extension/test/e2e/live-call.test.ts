@@ -317,9 +317,13 @@ describe('a call streamed live', () => {
     expect(row.sent).toBeGreaterThan(heldAfterBurst);
     const seconds = analyseWav(wav).frames / 16000;
     expect(seconds).toBeGreaterThan(10);
-    // No per-second fidelity here: the burst itself (200 decodes, seconds of CPU in the middle of
-    // the call) disturbs the capture on a loaded machine (seen: 15 of 23 seconds matched once);
-    // the stream's fidelity across its boundaries is the other tests' job.
-    report('ffmpeg.wasm past its runs', row, { seconds, failedBatches });
+    const left = expectFaithful(channelOf(wav, 0), agentSource, callerSource, seconds, true);
+    const right = expectFaithful(channelOf(wav, 1), callerSource, agentSource, seconds, false);
+    report('ffmpeg.wasm past its runs', row, {
+      seconds,
+      failedBatches,
+      left: spread(left),
+      right: spread(right),
+    });
   });
 });
