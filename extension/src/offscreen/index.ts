@@ -18,29 +18,11 @@ import { ffmpegArgs, type PlanInput } from './ffmpeg-plan';
 import { browser } from '../shared/browser';
 
 let ffmpeg: FFmpeg | null = null;
-/** Runs (live batches and conversions) the current instance has done. */
-let runs = 0;
-/**
- * A fresh instance after this many runs: ffmpeg.wasm runs every exec as one more `main()` in the
- * same wasm memory, and after ~150 window decodes of a live call (about 5 minutes at one a 2-s
- * pass) each exec traps with "memory access out of bounds" for good (measured in bench:call).
- * Loading a fresh core costs well under a second; 100 runs are ~3 minutes of a live call.
- */
-const FFMPEG_RUNS_PER_INSTANCE = 100;
 /** ffmpeg's last log lines, quoted when a conversion fails. */
 const lastLog: string[] = [];
 let dbPromise: Promise<Db> | null = null;
 
-/** Drops the instance (its worker and wasm memory): the next run loads a fresh one. */
-function dropFfmpeg(): void {
-  ffmpeg?.terminate();
-  ffmpeg = null;
-  runs = 0;
-}
-
 async function loadedFfmpeg(): Promise<FFmpeg> {
-  if (ffmpeg && runs >= FFMPEG_RUNS_PER_INSTANCE) dropFfmpeg();
-  runs++;
   if (ffmpeg) return ffmpeg;
   const instance = new FFmpeg();
   instance.on('log', ({ message }) => {
@@ -116,20 +98,6 @@ async function convert(callKey: string): Promise<ConvertResult> {
   return { ok: true, sizeBytes: wav.byteLength, durationMs: wavDurationMs, sha256 };
 }
 
-/**
- * Runs one conversion or batch; a throw (a wasm trap such as "memory access out of bounds", or
- * the worker gone) leaves the instance's memory unusable, so the next run gets a fresh one.
- */
-async function fresh<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    console.warn('[cwn] ffmpeg.wasm failed, reloading it for the next run:', err);
-    dropFfmpeg();
-    throw err;
-  }
-}
-
 /** One conversion at a time: ffmpeg.wasm has one virtual file system and one worker. */
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -142,10 +110,8 @@ browser.runtime.onMessage.addListener((raw: unknown) => {
     );
   const live = LiveProduceRequest.safeParse(raw);
   if (live.success) {
-    const run = queue.then(() =>
-      fresh(async () =>
-        produceLive(await (dbPromise ??= openCwnDb()), await loadedFfmpeg(), live.data),
-      ),
+    const run = queue.then(async () =>
+      produceLive(await (dbPromise ??= openCwnDb()), await loadedFfmpeg(), live.data),
     );
     queue = run.catch(() => undefined);
     return run.catch((err: unknown): LiveProduceResult => ({
@@ -155,7 +121,7 @@ browser.runtime.onMessage.addListener((raw: unknown) => {
   }
   const parsed = ConvertRequest.safeParse(raw);
   if (!parsed.success) return undefined;
-  const run = queue.then(() => fresh(() => convert(parsed.data.callKey)));
+  const run = queue.then(() => convert(parsed.data.callKey));
   queue = run.catch(() => undefined);
   return run.catch((err: unknown): ConvertResult => ({
     ok: false,

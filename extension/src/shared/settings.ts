@@ -61,8 +61,8 @@ export function matchPatternFor(url: string): string {
 /**
  * storage.local key: `true` turns live streaming on (the options page's switch "Stream calls
  * live"); absent or anything else, each call is uploaded whole after the hang-up. Off by default:
- * the passes are flat now (a window per batch, decision 0502's amendment) and the stall at about
- * 5 minutes (ffmpeg.wasm trapping after ~150 execs) is fixed; default-on is the lead's decision.
+ * the passes are flat now (a window per batch, decision 0502's amendment), but in bench:call the
+ * stream of a call longer than 5 minutes stalled at about 5 minutes; default-on waits for that.
  */
 export const LIVE_ENABLED_KEY = 'cwn-live-enabled';
 
