@@ -4,29 +4,21 @@
  * ships, in Debian's Chromium, in one run:
  *  A. ffmpeg.wasm run on the call's Opus/WebM so far (what the recorders store), once per batch:
  *     the cost of one batch at several call lengths (it decodes the call from its start);
- *  A on a window (what the extension does, decision 0502's amendment): ffmpeg.wasm run on each
- *     side's WebM header plus its stream from the last Cluster about 3 s before the end (the
- *     Clusters found by webm-index.ts), the same decode as offscreen/live-produce.ts: one batch at
- *     the same call lengths;
  *  B. PCM captured in an AudioWorklet (48 kHz float stereo) and resampled batch by batch: the cost
  *     of one 2-second batch, which does not depend on the call's length.
- * The inputs are made as the page's MediaRecorder writes them (Opus in 60-ms packets, a Cluster
- * about every second, no Cues). Per audio minute, the resampling of the whole call (A at the
- * longest length) gives ffmpeg.wasm's cost against native ffmpeg's.
  * Native ffmpeg (`-threads 1`) on the same inputs for scale.
  *
  *   npx tsx extension/bench/live-batches.ts [--minutes 1,5,10,30]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { ffmpegArgs, windowDecodeArgs, type PlanInput } from '../src/offscreen/ffmpeg-plan';
-import { clusterBefore, extendIndex } from '../src/offscreen/webm-index';
+import { ffmpegArgs, type PlanInput } from '../src/offscreen/ffmpeg-plan';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '1,5,10,30' } } });
 const lengths = values.minutes.split(',').map(Number);
@@ -51,30 +43,8 @@ function opus(file: string, hz: number, seconds: number): void {
     'libopus',
     '-b:a',
     '32k',
-    '-frame_duration',
-    '60',
-    '-live',
-    '1',
-    '-cluster_time_limit',
-    '1000',
-    '-f',
-    'webm',
     file,
   ]);
-}
-
-/** The window a live batch decodes at the end of `file`: the header and the last ~3 s on. */
-function windowOf(file: string, out: string): number {
-  const webm = new Uint8Array(readFileSync(file));
-  const index = extendIndex({ header: null, clusters: [] }, webm, [0], [0]);
-  const last = index.clusters.at(-1)!;
-  const mark = clusterBefore(index, Math.max(0, last.samples48 - 3 * 48000))!;
-  const body = webm.subarray(mark.offset);
-  const win = new Uint8Array(index.header!.length + body.length);
-  win.set(index.header!, 0);
-  win.set(body, index.header!.length);
-  writeFileSync(out, win);
-  return win.length;
 }
 
 /** Two seconds of 48 kHz float stereo, as an AudioWorklet would hand it over. */
@@ -121,7 +91,7 @@ const RESAMPLE_ARGS = [
 
 async function main(): Promise<void> {
   const served: Record<string, string> = {};
-  const plans: { minutes: number; args: string[]; windowArgs: string[] }[] = [];
+  const plans: { minutes: number; args: string[] }[] = [];
   for (const minutes of lengths) {
     const a = `a${minutes}.webm`;
     const c = `c${minutes}.webm`;
@@ -129,12 +99,6 @@ async function main(): Promise<void> {
     opus(join(work, c), 440, minutes * 60);
     served[`/in/${a}`] = join(work, a);
     served[`/in/${c}`] = join(work, c);
-    const wa = `wa${minutes}.webm`;
-    const wc = `wc${minutes}.webm`;
-    windowOf(join(work, a), join(work, wa));
-    windowOf(join(work, c), join(work, wc));
-    served[`/in/${wa}`] = join(work, wa);
-    served[`/in/${wc}`] = join(work, wc);
     const inputs: PlanInput[] = [
       { side: 'agent', file: a, startedAt: 0 },
       { side: 'caller', file: c, startedAt: 0 },
@@ -145,7 +109,6 @@ async function main(): Promise<void> {
         format: 's16le',
         openSides: ['agent', 'caller'],
       }),
-      windowArgs: windowDecodeArgs([wa, wc]),
     });
   }
   rawBatch(join(work, 'batch.raw'));
@@ -157,7 +120,6 @@ async function main(): Promise<void> {
     return performance.now() - t;
   };
   const nativeA = plans.map((p) => native(p.args));
-  const nativeW = plans.map((p) => native(p.windowArgs));
   const nativeB = native(RESAMPLE_ARGS);
 
   const ffmpegEsm = join(pkgDir('@ffmpeg/ffmpeg'), 'dist/esm');
@@ -232,26 +194,6 @@ async function main(): Promise<void> {
           await ff.deleteFile(`c${p.minutes}.webm`);
           await ff.deleteFile('live.pcm');
         }
-        const w: number[] = [];
-        for (const p of plans) {
-          const names = [`wa${p.minutes}.webm`, `wc${p.minutes}.webm`];
-          for (const name of names)
-            await ff.writeFile(
-              name,
-              new Uint8Array(await (await fetch(`${origin}/in/${name}`)).arrayBuffer()),
-            );
-          const runs: number[] = [];
-          for (let i = 0; i < 3; i++) {
-            const t = performance.now();
-            if ((await ff.exec(p.windowArgs)) !== 0) throw new Error('ffmpeg.wasm failed (window)');
-            runs.push(performance.now() - t);
-          }
-          w.push(Math.min(...runs));
-          for (const name of names) {
-            await ff.deleteFile(name);
-            await ff.deleteFile(`${name}.pcm`);
-          }
-        }
         await ff.writeFile(
           'batch.raw',
           new Uint8Array(await (await fetch(`${origin}/in/batch.raw`)).arrayBuffer()),
@@ -262,7 +204,7 @@ async function main(): Promise<void> {
           if ((await ff.exec(resample)) !== 0) throw new Error('ffmpeg.wasm failed (B)');
           b.push(performance.now() - t);
         }
-        return { a, w, b: b.slice(1).reduce((s, v) => s + v, 0) / 4 };
+        return { a, b: b.slice(1).reduce((s, v) => s + v, 0) / 4 };
       },
       { origin, plans, resample: RESAMPLE_ARGS },
     );
@@ -275,19 +217,8 @@ async function main(): Promise<void> {
         `| A. decode the call so far, at ${String(p.minutes).padStart(2)} min        |   ${s(wasm.a[i]!)} | ${s(nativeA[i]!)} |`,
       ),
     );
-    plans.forEach((p, i) =>
-      console.log(
-        `| A on a window: the last ~3 s, at ${String(p.minutes).padStart(2)} min     |   ${s(wasm.w[i]!)} | ${s(nativeW[i]!)} |`,
-      ),
-    );
     console.log(
       `| B. resample a 2 s PCM batch (any call length) |   ${s(wasm.b)} | ${s(nativeB)} |`,
-    );
-    // The whole call's resampling per audio minute (two sides decoded and resampled).
-    const longest = plans.length - 1;
-    const perMin = (ms: number) => ms / plans[longest]!.minutes / 1000;
-    console.log(
-      `\nWhole-call decode + resampling per audio minute (A at ${plans[longest]!.minutes} min): ffmpeg.wasm ${perMin(wasm.a[longest]!).toFixed(3)} s, native ${perMin(nativeA[longest]!).toFixed(3)} s, ×${(wasm.a[longest]! / nativeA[longest]!).toFixed(2)}`,
     );
   } finally {
     await browser.close();

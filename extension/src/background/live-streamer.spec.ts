@@ -2,13 +2,7 @@ import 'fake-indexeddb/auto';
 import { LiveStore, openCwnDb, type Db } from '../shared/db';
 import type { LiveProduceRequest, LiveProduceResult } from '../shared/messages';
 import type { TrackedCall } from './call-tracker';
-import {
-  LiveDiscardedError,
-  LiveHttpError,
-  LiveStreamer,
-  type AppendOutcome,
-  type LiveApi,
-} from './live-streamer';
+import { LiveHttpError, LiveStreamer, type AppendOutcome, type LiveApi } from './live-streamer';
 
 let n = 0;
 
@@ -23,8 +17,6 @@ class FakeServer implements LiveApi {
   discarded: string[] = [];
   /** The next discards fail as the network would. */
   failDiscards = 0;
-  /** "Don't record" was pressed elsewhere: appends and the close answer 410. */
-  discardedHere = false;
 
   async open(): Promise<{ id: string; offset: number } | 'unsupported'> {
     if (this.unsupported) return 'unsupported';
@@ -33,7 +25,6 @@ class FakeServer implements LiveApi {
   }
 
   async append(_id: string, offset: number, data: ArrayBuffer): Promise<AppendOutcome> {
-    if (this.discardedHere) throw new LiveDiscardedError('append');
     const fail = this.failNext.shift();
     if (fail === 'network') throw new LiveHttpError('server unreachable: cut', true);
     const bytes = [...new Uint8Array(data)];
@@ -55,7 +46,6 @@ class FakeServer implements LiveApi {
   }
 
   async close(_id: string, totalBytes: number): Promise<{ recordingId: string | null }> {
-    if (this.discardedHere) throw new LiveDiscardedError('close');
     if (totalBytes !== this.held.length) throw new LiveHttpError('close: mismatch', true);
     this.closedAt = totalBytes;
     return { recordingId: 'rec-1' };
@@ -122,7 +112,6 @@ function setup(server: FakeServer) {
       serverCallId: async () => 'call-1',
       closed: async (_c, _s, recordingId) => void events.push(`closed ${recordingId}`),
       fallBack: async (_c, reason) => void events.push(`fallback ${reason}`),
-      discarded: async (c) => void events.push(`discarded ${c.key}`),
       enabled: async () => true,
     });
   };
@@ -249,31 +238,6 @@ describe('LiveStreamer', () => {
     await live.pass();
     expect(server.discarded).toEqual(['live-1']);
     expect(await live.store.get(t.call.key)).toBeUndefined();
-  });
-
-  it('stops streaming, drops the pieces and uploads nothing when the server discarded the stream', async () => {
-    const server = new FakeServer();
-    const t = setup(server);
-    const live = await t.make();
-    t.produceUpTo(40_000);
-    await live.pass();
-    expect(server.held.length).toBe(40_000);
-    // "Don't record this call" pressed in the PWA: the server answers 410 from now on.
-    server.discardedHere = true;
-    t.produceUpTo(80_000);
-    await live.pass();
-    expect(await live.store.get(t.call.key)).toMatchObject({ state: 'discarded' });
-    expect(await live.store.piecesFrom(t.call.key, 0)).toEqual([]);
-    expect(t.events).toEqual([`discarded ${t.call.key}`]);
-    // No new stream for the call, nothing appended, and at the hang-up no whole-call upload.
-    t.produceUpTo(120_000);
-    await live.pass();
-    t.hangUp();
-    await live.pass();
-    expect(server.opened).toBe(1);
-    expect(server.closedAt).toBeNull();
-    expect(t.events.filter((e) => e.startsWith('fallback'))).toEqual([]);
-    expect(t.events.at(-1)).toBe(`discarded ${t.call.key}`);
   });
 
   it('a call not opened on the server yet is simply forgotten', async () => {

@@ -38,17 +38,6 @@ export class LiveHttpError extends Error {
   }
 }
 
-/**
- * The server discarded the live recording (410 `live_recording_discarded`, or a 409
- * `live_recording_exists` whose session is discarded): "don't record this call" was pressed
- * elsewhere (the PWA, another popup). Nothing more is streamed and the call is not uploaded.
- */
-export class LiveDiscardedError extends LiveHttpError {
-  constructor(what: string) {
-    super(`${what}: the live recording was discarded`, false);
-  }
-}
-
 export type AppendOutcome =
   | { kind: 'ok'; offset: number }
   | { kind: 'mismatch'; expectedOffset: number }
@@ -132,8 +121,6 @@ export function httpLiveApi(
             d.state === 'open'
           )
             return { id: d.liveRecordingId, offset: d.expectedOffset };
-          if (err.code === 'live_recording_exists' && d?.state === 'discarded')
-            throw new LiveDiscardedError('open');
           throw new LiveHttpError(`open: ${err.message}`, false);
         }
         return fail(err, 'open');
@@ -160,8 +147,6 @@ export function httpLiveApi(
           if (err.code === 'live_recording_closed') return { kind: 'closed' };
           throw new LiveHttpError(`append: ${err.message}`, false);
         }
-        if (err instanceof ApiError && err.code === 'live_recording_discarded')
-          throw new LiveDiscardedError('append');
         return fail(err, 'append');
       }
     },
@@ -179,8 +164,6 @@ export function httpLiveApi(
             throw new LiveHttpError(`close: the server holds ${d.data.expectedOffset} bytes`, true);
           throw new LiveHttpError(`close: ${err.message}`, false);
         }
-        if (err instanceof ApiError && err.code === 'live_recording_discarded')
-          throw new LiveDiscardedError('close');
         return fail(err, 'close');
       }
     },
@@ -214,11 +197,6 @@ export interface LiveDeps {
   closed(call: TrackedCall, serverCallId: string, recordingId: string | null): Promise<void>;
   /** The whole-call upload takes over. */
   fallBack(call: TrackedCall, reason: string): Promise<void>;
-  /**
-   * The server discarded the call's live recording: the call is not to be recorded (its chunks
-   * and any upload item go; no whole-call upload of it).
-   */
-  discarded(call: TrackedCall): Promise<void>;
   enabled(): Promise<boolean>;
   now?: () => number;
 }
@@ -270,8 +248,8 @@ export class LiveStreamer {
   /** Asks for a pass soon (at most one every LIVE_PASS_MS; one at a time). */
   kick(): void {
     if (this.timer) return;
-    // A batch decodes a window of a few seconds (decision 0502's amendment), so this is
-    // LIVE_PASS_MS; a machine too slow for it still spends at most a quarter of its time on it.
+    // Decoding the call so far costs more as the call grows (decision 0502): the offscreen
+    // document spends at most a quarter of its time on it.
     const interval = Math.max(LIVE_PASS_MS, 4 * this.lastProduceMs);
     const wait = Math.max(0, this.lastPass + interval - this.now());
     this.timer = setTimeout(() => {
@@ -313,10 +291,6 @@ export class LiveStreamer {
     }
     for (const call of await this.d.finishingCalls()) {
       const state = await this.store.get(call.key);
-      if (state?.state === 'discarded') {
-        await this.d.discarded(call);
-        continue;
-      }
       if (!state || state.state !== 'open') {
         await this.d.fallBack(call, 'the call was not streamed live');
         continue;
@@ -391,13 +365,7 @@ export class LiveStreamer {
   }
 
   private async advance(call: TrackedCall, state: LiveState, final: boolean): Promise<void> {
-    if (
-      state.state === 'closed' ||
-      state.state === 'fallback' ||
-      state.state === 'discard' ||
-      state.state === 'discarded'
-    )
-      return;
+    if (state.state === 'closed' || state.state === 'fallback' || state.state === 'discard') return;
     const key = call.key;
     const due = state.nextAttemptAt <= this.now();
     try {
@@ -455,19 +423,6 @@ export class LiveStreamer {
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (err instanceof LiveDiscardedError) {
-        // Discarded on the server: the pieces go, the state stays (so that no new stream is
-        // opened for the call) until the call is over.
-        await this.store.update(key, (s) => ({
-          ...s,
-          state: 'discarded',
-          tail: null,
-          lastError: message,
-        }));
-        await this.store.dropBelow(key, Number.MAX_SAFE_INTEGER);
-        await this.d.discarded(call);
-        return;
-      }
       if (err instanceof LiveHttpError && !err.retryable) {
         await this.patch(key, { state: 'fallback', lastError: message });
         if (final) await this.d.fallBack(call, message);

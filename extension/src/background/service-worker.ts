@@ -77,7 +77,6 @@ function runtime(): Promise<Runtime> {
       serverCallId: (call) => reporter.serverIdOf(call.key),
       closed: (call, serverCallId, recordingId) => liveClosed(call.key, serverCallId, recordingId),
       fallBack: (call) => liveFallBack(call.key),
-      discarded: (call) => liveDiscarded(call.key),
       enabled: async () =>
         liveEnabled((await browser.storage.local.get(LIVE_ENABLED_KEY))[LIVE_ENABLED_KEY]),
     });
@@ -212,25 +211,6 @@ async function liveClosed(
       serverRecordingId: recordingId,
     });
     await deleteChunks(rt, item.call);
-  });
-}
-
-/**
- * The server discarded the call's live recording ("don't record this call" pressed elsewhere):
- * the call is not recorded from here either, and not uploaded whole after the hang-up.
- */
-async function liveDiscarded(callKey: string): Promise<void> {
-  await exclusive(async (rt) => {
-    const call = rt.tracker.setDoNotRecord(callKey, true);
-    const item = await rt.uploads.get(callKey);
-    if (call) await deleteChunks(rt, call);
-    if (item) {
-      await deleteChunks(rt, item.call);
-      await rt.db.delete('uploads', callKey);
-      await rt.live.store.delete(callKey);
-    }
-    await rt.state.save(rt.tracker.snapshot());
-    await updateBadge(rt.tracker);
   });
 }
 

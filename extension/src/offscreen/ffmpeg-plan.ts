@@ -79,27 +79,3 @@ export function ffmpegArgs(
   );
   return args;
 }
-
-/**
- * A live batch's decode (offscreen/live-produce.ts): each recorder's window (its WebM header and
- * the stream from a Cluster on) to 16 kHz mono s16le, one output per input; the layout in call
- * time is done by the producer.
- */
-export function windowDecodeArgs(files: readonly string[]): string[] {
-  const args: string[] = [];
-  for (const file of files) args.push('-i', file);
-  files.forEach((file, i) =>
-    args.push(
-      '-map',
-      `${i}:a`,
-      '-af',
-      'aresample=16000,aformat=sample_fmts=s16:channel_layouts=mono',
-      '-c:a',
-      'pcm_s16le',
-      '-f',
-      's16le',
-      `${file}.pcm`,
-    ),
-  );
-  return args;
-}

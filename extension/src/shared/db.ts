@@ -48,11 +48,9 @@ export interface LiveState {
    * `opening` until the server opened the live recording; `open` while audio is appended;
    * `closed` once the server made the recording; `fallback` when the whole-call upload takes
    * over (no live support on the server, or a stream it can no longer complete); `discard` after
-   * "don't record this call": what the server holds is to be deleted (then the state goes too);
-   * `discarded` when the server answered that it discarded the stream ("don't record" pressed
-   * elsewhere): nothing more is streamed nor uploaded for the call.
+   * "don't record this call": what the server holds is to be deleted (then the state goes too).
    */
-  state: 'opening' | 'open' | 'closed' | 'fallback' | 'discard' | 'discarded';
+  state: 'opening' | 'open' | 'closed' | 'fallback' | 'discard';
   serverCallId: string | null;
   liveId: string | null;
   /** The call's time zero (the first recorder's start), fixed at the first batch. */
@@ -66,11 +64,8 @@ export interface LiveState {
   recordingId: string | null;
   lastError: string | null;
   nextAttemptAt: number;
-  /**
-   * The batches' cost, for the decision's figures: the call's audio so far (s), the time taken
-   * (ms), the bytes added, and the audio decoded for it (s: the window, flat in the call's length).
-   */
-  batches: { audioS: number; ms: number; bytes: number; decodedS?: number }[];
+  /** The batches' cost, for the decision's figures: call audio decoded (s) and time taken (ms). */
+  batches: { audioS: number; ms: number; bytes: number }[];
   /**
    * The last bytes produced, compared with the same span of the next batch's output: a batch
    * that decodes them differently (a prefix that moved) is counted here, not sent.
@@ -125,12 +120,6 @@ export class ChunkStore {
   /** The chunks of one recorder in order. */
   async list(pcId: string, side: Side): Promise<StoredChunk[]> {
     const range = IDBKeyRange.bound([pcId, side, 0], [pcId, side, Number.MAX_SAFE_INTEGER]);
-    return this.db.getAll('chunks', range);
-  }
-
-  /** The chunks of one recorder from `seq` on, in order (a live batch's window). */
-  async listFrom(pcId: string, side: Side, seq: number): Promise<StoredChunk[]> {
-    const range = IDBKeyRange.bound([pcId, side, seq], [pcId, side, Number.MAX_SAFE_INTEGER]);
     return this.db.getAll('chunks', range);
   }
 

@@ -61,8 +61,9 @@ export function matchPatternFor(url: string): string {
 /**
  * storage.local key: `true` turns live streaming on (the options page's switch "Stream calls
  * live"); absent or anything else, each call is uploaded whole after the hang-up. Off by default:
- * the passes are flat now (a window per batch, decision 0502's amendment), but in bench:call the
- * stream of a call longer than 5 minutes stalled at about 5 minutes; default-on waits for that.
+ * the offscreen document re-decodes the whole call at each pass (decision 0502, way A), so a
+ * 10-minute call's final transcript was still not in the popup 4 minutes after the hang-up
+ * (bench:call); resampling the PCM batches instead (way B) is the prerequisite for default-on.
  */
 export const LIVE_ENABLED_KEY = 'cwn-live-enabled';
 
